@@ -1,0 +1,305 @@
+"""The canonical AgroFlux schema: every variable, unit, sign and identifier is spelled here only.
+
+Every layer (source readers, the sequence builder, the models, the metric, the cards) takes
+names, units and positions from this module, so that a target called ``NEE`` means the same
+thing in an Ecosys simulation, a DSSAT simulation and an eddy-covariance tower, and transfer
+from simulation to observation can map targets by name.
+
+Sign convention: the atmospheric one used by flux networks (FLUXNET, AmeriFlux). A flux is
+positive when carbon or nitrogen goes *to the atmosphere*: ``NEE > 0`` is a net release,
+``RECO >= 0`` and ``GPP >= 0`` are magnitudes, ``NEE = RECO - GPP``. The official release's
+Ecosys arrays store ``CO2_FLUX`` and ``Reco`` negative for release; the release reader flips
+them with :attr:`Variable.release_sign`.
+
+Calendar: sequences are 365-day years. February 29 is dropped from observed data (the
+"noleap" calendar the release uses), so day ``d`` of every sequence is the same day of year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+SEQUENCE_LENGTH = 365
+"""Days in one example: one (site, experiment, year) sequence on a no-leap calendar."""
+
+NO_EXPERIMENT = -1
+"""``experiment`` identifier of sources that have no treatment factor (towers)."""
+
+
+class Role(StrEnum):
+    """What a variable is to a model."""
+
+    DRIVER = "driver"  # daily weather: a dynamic input
+    MANAGEMENT = "management"  # daily management (fertilizer, planting, crop): a dynamic input
+    STATIC = "static"  # site attribute, constant over a sequence
+    TARGET = "target"  # predicted flux or state
+
+
+class Module(StrEnum):
+    """Target modules of the release (its ``Y_*_{module}.npy`` files)."""
+
+    CARBON = "Carbon"
+    THERMAL = "Thermal"
+    WATER = "Water"
+    NITROGEN = "Nitrogen"
+
+
+class Domain(StrEnum):
+    SIMULATION = "simulation"
+    OBSERVATION = "observation"
+
+
+class Source(StrEnum):
+    """Where a sequence comes from. ``domain`` follows from the source."""
+
+    ECOSYS = "ecosys"  # release t0_mw: Ecosys, 99 Midwest counties x 20 N regimes
+    DAYCENT = "daycent"  # release t0_dc: DayCent, same grid
+    CHAMBER = "chamber"  # release t1_n2o: mesocosm N2O chambers
+    TOWER = "tower"  # release t1_co2 and AgroFlux-mini: eddy-covariance towers
+    DSSAT_CENTURY = "dssat_century"  # AgroFlux-mini: DSSAT-CSM with CENTURY SOM (mesom='P')
+    DSSAT_CERES = "dssat_ceres"  # AgroFlux-mini: DSSAT-CSM with CERES-Godwin SOM (mesom='G')
+
+
+SOURCE_DOMAIN: dict[Source, Domain] = {
+    Source.ECOSYS: Domain.SIMULATION,
+    Source.DAYCENT: Domain.SIMULATION,
+    Source.DSSAT_CENTURY: Domain.SIMULATION,
+    Source.DSSAT_CERES: Domain.SIMULATION,
+    Source.CHAMBER: Domain.OBSERVATION,
+    Source.TOWER: Domain.OBSERVATION,
+}
+
+# Identifier columns of every canonical daily table and every sequence example.
+ID_COLUMNS: tuple[str, ...] = ("source", "domain", "site_id", "experiment")
+DATE_COLUMN = "date"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One physical variable.
+
+    ``release_index`` is the column in the release's input array (inputs) or the index in the
+    concatenated "All" targets (Carbon, Thermal, Water, Nitrogen in that order); ``None`` when the
+    release does not carry it. ``release_scaler`` is the release's (mean, std) for that column.
+    ``release_sign`` multiplies the unscaled release value to reach our sign convention.
+    """
+
+    name: str
+    unit: str
+    role: Role
+    description: str
+    module: Module | None = None
+    release_index: int | None = None
+    release_scaler: tuple[float, float] | None = None
+    release_sign: float = 1.0
+
+
+def _v(*args, **kwargs) -> Variable:
+    return Variable(*args, **kwargs)
+
+
+# --- inputs: the release's 11 input columns (names are the best reading; see the shared doc) ---
+INPUTS: tuple[Variable, ...] = (
+    _v("TMAX", "degC", Role.DRIVER, "daily maximum air temperature", None, 0, (16.7299, 12.1570)),
+    _v("TMIN", "degC", Role.DRIVER, "daily minimum air temperature", None, 1, (5.9115, 10.8093)),
+    _v("PRECIP", "mm d-1", Role.DRIVER, "precipitation", None, 2, (2.7769, 7.2833)),
+    _v(
+        "N_FERT",
+        "g N m-2 d-1",
+        Role.MANAGEMENT,
+        "nitrogen fertilizer applied that day",
+        None,
+        3,
+        (0.027187, 0.730844),
+    ),
+    _v(
+        "PLANTING",
+        "1",
+        Role.MANAGEMENT,
+        "planting-day flag (1 on the planting day, else 0)",
+        None,
+        4,
+        (0.0027397, 0.052271),
+    ),
+    _v(
+        "CROP",
+        "1",
+        Role.MANAGEMENT,
+        "crop type flag (1 = corn/maize, 0 = soybean or other)",
+        None,
+        5,
+        (0.5641026, 0.495874),
+    ),
+    _v("BULK_DENSITY", "g cm-3", Role.STATIC, "soil bulk density", None, 6, (1.35602, 0.15481)),
+    _v("SAND", "g kg-1", Role.STATIC, "soil sand content", None, 7, (188.33, 157.75)),
+    _v("SILT", "g kg-1", Role.STATIC, "soil silt content", None, 8, (532.83, 132.95)),
+    _v("PH", "1", Role.STATIC, "soil pH", None, 9, (6.3266, 0.8085)),
+    # Release column 10: mean 14.46, std 7.75. Its within-year variation and magnitude fit daily
+    # shortwave radiation in MJ m-2 d-1 in the US Midwest; the release reader checks that it
+    # varies within a sequence and warns otherwise.
+    _v(
+        "SW_IN",
+        "MJ m-2 d-1",
+        Role.DRIVER,
+        "incoming shortwave radiation, daily total",
+        None,
+        10,
+        (14.4635, 7.7455),
+    ),
+    # Not in the release; carried by AgroFlux-mini sources.
+    _v("VPD", "hPa", Role.DRIVER, "daily mean vapour pressure deficit"),
+    _v(
+        "CROPLAND",
+        "1",
+        Role.STATIC,
+        "1 for cropland sites (IGBP CRO), 0 for other ecosystems (e.g. forest towers)",
+    ),
+)
+
+# --- targets: the release's 20 "All" targets, then those only other sources carry ---
+_C, _T, _W, _N = Module.CARBON, Module.THERMAL, Module.WATER, Module.NITROGEN
+TARGETS: tuple[Variable, ...] = (
+    _v(
+        "RECO",
+        "g C m-2 d-1",
+        Role.TARGET,
+        "ecosystem respiration (>= 0, release to the atmosphere)",
+        _C,
+        0,
+        (-2.03994, 2.48349),
+        -1.0,
+    ),
+    _v(
+        "GPP",
+        "g C m-2 d-1",
+        Role.TARGET,
+        "gross primary production (>= 0, uptake)",
+        _C,
+        1,
+        (2.79923, 4.87238),
+    ),
+    _v(
+        "NEE",
+        "g C m-2 d-1",
+        Role.TARGET,
+        "net ecosystem exchange of CO2 (> 0 = net release to the atmosphere); the release's CO2_FLUX",
+        _C,
+        2,
+        (-0.349259, 2.68429),
+        -1.0,
+    ),
+    _v(
+        "YIELD",
+        "g C m-2",
+        Role.TARGET,
+        "grain yield (annual value repeated daily)",
+        _C,
+        3,
+        (273.347, 117.103),
+    ),
+    _v(
+        "DELTA_SOC",
+        "g C m-2",
+        Role.TARGET,
+        "annual change in soil organic carbon (annual value repeated daily)",
+        _C,
+        4,
+        (2.93737, 75.1250),
+    ),
+    _v("TS_MAX_1", "degC", Role.TARGET, "daily max soil temperature, layer 1", _T, 5, (15.9583, 12.1542)),
+    _v("TS_MIN_1", "degC", Role.TARGET, "daily min soil temperature, layer 1", _T, 6, (8.37414, 9.05588)),
+    _v("TS_MAX_3", "degC", Role.TARGET, "daily max soil temperature, layer 3", _T, 7, (13.1905, 8.39363)),
+    _v("TS_MIN_3", "degC", Role.TARGET, "daily min soil temperature, layer 3", _T, 8, (10.8672, 7.20586)),
+    _v("TS_MAX_5", "degC", Role.TARGET, "daily max soil temperature, layer 5", _T, 9, (11.9953, 6.04398)),
+    _v("TS_MIN_5", "degC", Role.TARGET, "daily min soil temperature, layer 5", _T, 10, (11.6795, 5.97349)),
+    _v(
+        "SWC_1", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 1", _W, 11, (0.272661, 0.103751)
+    ),
+    _v(
+        "SWC_3", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 3", _W, 12, (0.289261, 0.082146)
+    ),
+    _v(
+        "SWC_5", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 5", _W, 13, (0.302144, 0.073256)
+    ),
+    _v("ET", "mm d-1", Role.TARGET, "evapotranspiration", _W, 14, (1.52866, 1.51673)),
+    _v(
+        "N2O_FLUX",
+        "g N m-2 d-1",
+        Role.TARGET,
+        "nitrous oxide flux (> 0 = emission to the atmosphere)",
+        _N,
+        15,
+        (-5.41378e-4, 1.80778e-3),
+    ),
+    _v("NH4_1", "g N m-2", Role.TARGET, "soil ammonium, layer 1", _N, 16, (28.3954, 31.6099)),
+    _v("NO3_1", "g N m-2", Role.TARGET, "soil nitrate, layer 1", _N, 17, (4.78124, 17.3625)),
+    _v("NO3_3", "g N m-2", Role.TARGET, "soil nitrate, layer 3", _N, 18, (4.87884, 8.47990)),
+    _v("NO3_5", "g N m-2", Role.TARGET, "soil nitrate, layer 5", _N, 19, (2.81424, 3.20629)),
+    # Not in the release; carried by AgroFlux-mini sources.
+    _v(
+        "RSOIL",
+        "g C m-2 d-1",
+        Role.TARGET,
+        "soil (heterotrophic + root) CO2 emission (>= 0, release)",
+        _C,
+    ),
+    _v("LAI", "m2 m-2", Role.TARGET, "leaf area index", _C),
+)
+
+VARIABLES: dict[str, Variable] = {v.name: v for v in INPUTS + TARGETS}
+
+RELEASE_INPUT_NAMES: tuple[str, ...] = tuple(
+    v.name for v in sorted((v for v in INPUTS if v.release_index is not None), key=lambda v: v.release_index)
+)
+RELEASE_TARGET_NAMES: tuple[str, ...] = tuple(
+    v.name for v in sorted((v for v in TARGETS if v.release_index is not None), key=lambda v: v.release_index)
+)
+RELEASE_MODULE_TARGETS: dict[Module, tuple[str, ...]] = {
+    m: tuple(n for n in RELEASE_TARGET_NAMES if VARIABLES[n].module == m) for m in Module
+}
+
+# Observation files of the release name their target channels by position.
+RELEASE_CO2_TARGET_CHANNELS: dict[int, str] = {0: "GPP", 1: "NEE"}
+RELEASE_N2O_TARGET_CHANNELS: dict[int, str] = {0: "N2O_FLUX"}
+
+# Years of the release's simulations (the release does not write them; most likely values).
+RELEASE_FIRST_YEAR: dict[Source, int] = {Source.ECOSYS: 2001, Source.DAYCENT: 2000, Source.CHAMBER: 2016}
+
+
+def variable(name: str) -> Variable:
+    """The variable called ``name``; a clear error for a name the schema does not know."""
+    try:
+        return VARIABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown variable {name!r}; the schema knows {sorted(VARIABLES)}") from None
+
+
+def unit(name: str) -> str:
+    return variable(name).unit
+
+
+def names_with_role(*roles: Role) -> tuple[str, ...]:
+    return tuple(v.name for v in INPUTS + TARGETS if v.role in roles)
+
+
+def dynamic_input_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The daily inputs (drivers, then management) among ``names``, in schema order."""
+    return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role in (Role.DRIVER, Role.MANAGEMENT))
+
+
+def static_input_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The static site attributes among ``names``, in schema order."""
+    return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role == Role.STATIC)
+
+
+def target_names_of(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The targets among ``names``, in schema order."""
+    return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role == Role.TARGET)
+
+
+# --- one example = one (site, experiment, year) sequence; the feature names of the datasets ---
+EXAMPLE_ID_FIELDS: tuple[str, ...] = ("source", "domain", "site_id", "experiment", "year", "first_date")
+PAST_VALUES = "past_values"  # float32 [SEQUENCE_LENGTH, n_dynamic_inputs], NaN = missing
+STATIC_FEATURES = "static_real_features"  # float32 [n_static], NaN = unknown
+TARGET_VALUES = "target_values"  # float32 [SEQUENCE_LENGTH, n_targets], NaN = not observed
