@@ -1,0 +1,126 @@
+"""Load an exported AgroFlux folder: ``load_agroflux``, ``list_configs``, ``config_info``.
+
+The folder is found in this order: the ``data_dir`` argument, the environment variable
+``AGROFLUX_DATA_DIR``, then the embedded AgroFlux-mini (built on first use, see ``data/default.py``).
+It is always handed to ``datasets.load_dataset`` as an absolute path, so a bare name never resolves
+to the Hub or to a stale cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+
+from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION
+from agroflux_hf.errors import DataFileError
+
+DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class ConfigInfo:
+    """What a config is: its variables (in array order), units, split sites and years, train statistics.
+
+    ``stats`` has the format ``{"inputs": {name: {"mean", "std"}}, "static": {...}, "targets": {...}}``
+    (train split only; None for a variable never observed in training). ``sites[split]`` and
+    ``years[split]`` list the sites and the calendar years of each split; ``site_years[split][site]``
+    the years of that site in that split.
+    """
+
+    name: str
+    source: str
+    domain: str
+    split: str  # "temporal" or "spatial"
+    fold: int | None
+    input_names: tuple[str, ...]
+    static_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    stats: dict
+    sites: dict[str, tuple[str, ...]]
+    years: dict[str, tuple[int, ...]]
+    site_years: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    n_examples: dict[str, int] = field(default_factory=dict)
+    data_dir: Path | None = None
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """The absolute dataset folder: argument, then $AGROFLUX_DATA_DIR, then the embedded default."""
+    if data_dir is None:
+        data_dir = os.environ.get(DATA_DIR_ENV) or None
+    if data_dir is None:
+        from agroflux_hf.data.default import default_data_dir
+
+        return default_data_dir()
+    path = Path(data_dir).expanduser().resolve()
+    for name in (CONFIGS_FILE, CARD_FILE):
+        if not (path / name).is_file():
+            raise DataFileError(
+                path / name, "missing: not an AgroFlux dataset folder (write one with `agroflux data export`)"
+            )
+    return path
+
+
+def _read_configs(path: Path) -> dict:
+    file = path / CONFIGS_FILE
+    try:
+        document = json.loads(file.read_text())
+    except json.JSONDecodeError as err:
+        raise DataFileError(file, f"not valid JSON ({err})") from None
+    if document.get("format_version") != FORMAT_VERSION:
+        raise DataFileError(
+            file, f"format_version {document.get('format_version')!r}, this code reads {FORMAT_VERSION}"
+        )
+    return document
+
+
+def list_configs(data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Config names of the dataset folder, in export order (temporal then spatial folds, per source)."""
+    return list(_read_configs(resolve_data_dir(data_dir))["configs"])
+
+
+def _config_entry(path: Path, config: str) -> dict:
+    configs = _read_configs(path)["configs"]
+    if config not in configs:
+        raise KeyError(f"unknown config {config!r} in {path}; available: {', '.join(configs)}")
+    return configs[config]
+
+
+def config_info(config: str, data_dir: str | os.PathLike | None = None) -> ConfigInfo:
+    """Names, units, split membership and train-split statistics of ``config``."""
+    path = resolve_data_dir(data_dir)
+    entry = _config_entry(path, config)
+    splits = entry["splits"]
+    return ConfigInfo(
+        name=config,
+        source=entry["source"],
+        domain=entry["domain"],
+        split=entry["split"],
+        fold=entry["fold"],
+        input_names=tuple(entry["input_names"]),
+        static_names=tuple(entry["static_names"]),
+        target_names=tuple(entry["target_names"]),
+        stats=entry["stats"],
+        sites={s: tuple(v["sites"]) for s, v in splits.items()},
+        years={s: tuple(v["years"]) for s, v in splits.items()},
+        site_years={s: {site: tuple(ys) for site, ys in v["site_years"].items()} for s, v in splits.items()},
+        units=dict(entry["units"]),
+        n_examples={s: v["n_examples"] for s, v in splits.items()},
+        data_dir=path,
+    )
+
+
+def load_agroflux(
+    config: str, data_dir: str | os.PathLike | None = None, **load_kwargs
+) -> datasets.DatasetDict:
+    """``datasets.load_dataset(<absolute folder>, config)``: the splits of one AgroFlux config.
+
+    A split with no example (e.g. no validation year anywhere) is absent from the DatasetDict.
+    """
+    path = resolve_data_dir(data_dir)
+    _config_entry(path, config)  # a clear error listing the configs before datasets' own
+    return datasets.load_dataset(str(path), config, **load_kwargs)

@@ -1,0 +1,154 @@
+"""Temporal and spatial splits of (site, year) examples, with the published code's defects fixed.
+
+Temporal (by year, as the paper does): of a site's N sorted years the first ``int(0.8 N)`` train, the
+next ``int(0.1 N)`` validate, the rest test. The paper's rule leaves validation (and for N < 5 test)
+empty and its N2O code then validates on a training year; here, for N >= 3 at least one validation and
+one test year are taken from the end of the training years; N == 2 gives one train and one test year;
+a one-year site cannot be split in time and is train only. Towers and chambers are split per site on
+their own years; all sites of a simulation share the same years.
+
+Spatial: K = min(n_folds, n_sites) folds (more when a fold would leave fewer than two other sites) over site ids (all experiments of a site stay together),
+assigned by a seeded permutation so that every site is tested exactly once (the published folds never
+test some counties and towers). For fold k, about 10 % (at least one) of the other sites validate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+TEMPORAL = "temporal"
+SPATIAL = "spatial"
+MIN_SITES_FOR_SPATIAL = 3  # one test, one validation and one training site at least
+
+
+def temporal_year_counts(n_years: int) -> tuple[int, int, int]:
+    """(train, validation, test) year counts for N years (the paper's rule, made non-empty)."""
+    if n_years < 0:
+        raise ValueError(f"n_years must be >= 0, got {n_years}")
+    if n_years <= 1:
+        return n_years, 0, 0  # one year cannot be split in time: it trains
+    if n_years == 2:
+        return 1, 0, 1
+    n_train, n_val = int(0.8 * n_years), int(0.1 * n_years)
+    n_test = n_years - n_train - n_val
+    if n_val == 0:
+        n_val, n_train = 1, n_train - 1
+    if n_test == 0:
+        n_test, n_train = 1, n_train - 1
+    return n_train, n_val, n_test
+
+
+def temporal_year_split(years: list[int] | tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """{split: years} for the sorted distinct ``years``: earliest years train, latest test."""
+    ordered = sorted({int(y) for y in years})
+    n_train, n_val, _ = temporal_year_counts(len(ordered))
+    return {
+        "train": tuple(ordered[:n_train]),
+        "validation": tuple(ordered[n_train : n_train + n_val]),
+        "test": tuple(ordered[n_train + n_val :]),
+    }
+
+
+def period_of_years(years: list[int] | tuple[int, ...]) -> dict[int, str]:
+    """year -> temporal split name, for the years of one site (or of a whole simulation)."""
+    return {y: split for split, ys in temporal_year_split(years).items() for y in ys}
+
+
+@dataclass(frozen=True)
+class SplitAssignment:
+    """Which sites, and which years of each site, make each split of one config."""
+
+    scheme: str  # "temporal" or "spatial"
+    fold: int | None  # spatial fold, None for temporal
+    site_years: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # split -> site -> years
+
+    def sites(self, split: str) -> tuple[str, ...]:
+        return tuple(sorted(s for s, ys in self.site_years.get(split, {}).items() if ys))
+
+    def years(self, split: str) -> tuple[int, ...]:
+        return tuple(sorted({y for ys in self.site_years.get(split, {}).values() for y in ys}))
+
+    def pairs(self, split: str) -> set[tuple[str, int]]:
+        return {(s, y) for s, ys in self.site_years.get(split, {}).items() for y in ys}
+
+    def check_disjoint(self) -> None:
+        """No (site, year) in two splits; for spatial splits no site in two splits."""
+        for i, a in enumerate(SPLITS):
+            for b in SPLITS[i + 1 :]:
+                shared = self.pairs(a) & self.pairs(b)
+                if shared:
+                    raise AssertionError(
+                        f"{self.scheme} fold {self.fold}: {a} and {b} share {sorted(shared)[:5]}"
+                    )
+                if self.scheme == SPATIAL and set(self.sites(a)) & set(self.sites(b)):
+                    raise AssertionError(f"spatial fold {self.fold}: {a} and {b} share sites")
+
+
+def temporal_split(
+    site_years: dict[str, tuple[int, ...]], shared_years: tuple[int, ...] | None = None
+) -> SplitAssignment:
+    """Split every site by its own years, or by ``shared_years`` (simulations) when given."""
+    shared = period_of_years(shared_years) if shared_years is not None else None
+    out: dict[str, dict[str, tuple[int, ...]]] = {s: {} for s in SPLITS}
+    for site in sorted(site_years):
+        period = shared if shared is not None else period_of_years(site_years[site])
+        for split in SPLITS:
+            ys = tuple(sorted(y for y in site_years[site] if period.get(y) == split))
+            if ys:
+                out[split][site] = ys
+    assignment = SplitAssignment(TEMPORAL, None, out)
+    assignment.check_disjoint()
+    return assignment
+
+
+def n_spatial_folds(n_sites: int, n_folds: int) -> int:
+    """K = min(n_folds, n_sites), raised (up to n_sites) until every fold leaves >= 2 sites to train
+    and validate on: with 3 sites and 2 folds a fold of 2 test sites would leave no validation site."""
+    if n_folds < 2:
+        raise ValueError(f"a spatial split needs n_folds >= 2, got {n_folds}")
+    if n_sites < MIN_SITES_FOR_SPATIAL:
+        raise ValueError(f"a spatial split needs at least {MIN_SITES_FOR_SPATIAL} sites, got {n_sites}")
+    k = min(n_folds, n_sites)
+    while n_sites - math.ceil(n_sites / k) < 2:
+        k += 1
+    return k
+
+
+def spatial_fold_of_sites(
+    site_ids: list[str] | tuple[str, ...], n_folds: int, seed: int = 0
+) -> dict[str, int]:
+    """site -> fold in 0..K-1, K = min(n_folds, n_sites): a seeded permutation dealt round-robin."""
+    sites = sorted(set(site_ids))
+    k = n_spatial_folds(len(sites), n_folds)
+    order = np.random.default_rng(seed).permutation(len(sites))
+    return {sites[j]: rank % k for rank, j in enumerate(order)}
+
+
+def spatial_splits(
+    site_years: dict[str, tuple[int, ...]], n_folds: int, seed: int = 0, validation_fraction: float = 0.1
+) -> list[SplitAssignment]:
+    """One assignment per fold; all years of a site go with the site. Needs >= 3 sites."""
+    sites = sorted(site_years)
+    fold_of = spatial_fold_of_sites(sites, n_folds, seed)
+    n_folds = max(fold_of.values()) + 1
+    folds = []
+    for k in range(n_folds):
+        test = [s for s in sites if fold_of[s] == k]
+        rest = [s for s in sites if fold_of[s] != k]
+        n_val = min(len(rest) - 1, max(1, round(validation_fraction * len(rest))))
+        chosen = np.random.default_rng([seed, k]).choice(len(rest), size=n_val, replace=False)
+        validation = sorted(rest[i] for i in chosen)
+        train = [s for s in rest if s not in validation]
+        groups = {"train": train, "validation": validation, "test": test}
+        assignment = SplitAssignment(
+            SPATIAL, k, {split: {s: tuple(site_years[s]) for s in groups[split]} for split in SPLITS}
+        )
+        assignment.check_disjoint()
+        folds.append(assignment)
+    tested = sorted(s for a in folds for s in a.sites("test"))
+    assert tested == sites, "every site must be in exactly one test fold"
+    return folds

@@ -1,0 +1,298 @@
+"""Export synthetic canonical frames to a dataset folder, then load every config the Hugging Face way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from agroflux_hf import schema
+from agroflux_hf.data import export as export_module
+from agroflux_hf.data.builder import SourceSpec
+from agroflux_hf.data.export import CONFIGS_FILE, export_dataset
+from agroflux_hf.data.loading import config_info, list_configs, load_agroflux, resolve_data_dir
+from agroflux_hf.errors import DataFileError, SchemaError
+
+TOWER_INPUTS = ("TMAX", "TMIN", "PRECIP")
+TOWER_STATIC = ("CROPLAND",)
+TOWER_TARGETS = ("GPP", "NEE")
+# site -> years; an odd mix of record lengths, as real towers have
+TOWER_YEARS = {
+    "US-A": range(2001, 2006),
+    "US-B": range(2003, 2006),
+    "FR-C": range(2000, 2002),
+    "DE-D": range(2010, 2020),
+    "US-E": range(2004, 2005),
+    "US-F": range(2002, 2006),
+    "US-G": range(2001, 2004),
+}
+NAN_DAY = ("US-A", "2002-07-04")  # NEE removed here: must stay NaN
+
+
+def tower_frame(site: str, years) -> pd.DataFrame:
+    rng = np.random.default_rng(abs(hash(site)) % 2**32)
+    dates = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-12-31", freq="D")
+    df = pd.DataFrame(
+        {"source": "tower", "domain": "observation", "site_id": site, "experiment": -1, "date": dates}
+    )
+    df["experiment"] = df["experiment"].astype("int64")
+    df["TMAX"] = (20 + 10 * rng.standard_normal(len(df))).astype(np.float32)
+    df["TMIN"] = (df["TMAX"] - 8).astype(np.float32)
+    df["PRECIP"] = rng.gamma(0.5, 4.0, len(df)).astype(np.float32)
+    df["CROPLAND"] = np.float32(site.startswith("US"))
+    df["GPP"] = rng.gamma(2.0, 2.0, len(df)).astype(np.float32)
+    df["NEE"] = (rng.standard_normal(len(df)) - 0.5).astype(np.float32)
+    df.loc[rng.random(len(df)) < 0.2, "GPP"] = np.nan  # gaps
+    if site == NAN_DAY[0]:
+        df.loc[df.date == NAN_DAY[1], "NEE"] = np.nan
+    df = df[~((df.date.dt.month == 2) & (df.date.dt.day == 29))]
+    return df.reset_index(drop=True)
+
+
+def tower_spec(overrides: dict[str, pd.DataFrame] | None = None) -> SourceSpec:
+    overrides = overrides or {}
+
+    def frames():
+        for site, years in TOWER_YEARS.items():
+            yield overrides.get(site, tower_frame(site, years))
+
+    return SourceSpec(
+        "co2",
+        schema.Source.TOWER,
+        frames,
+        TOWER_INPUTS,
+        TOWER_STATIC,
+        TOWER_TARGETS,
+        description="synthetic towers",
+        license="CC BY 4.0",
+        citation="@misc{towers, title={synthetic}}",
+        n_folds=5,
+    )
+
+
+def sim_spec(n_counties: int = 4, years=range(2001, 2007)) -> SourceSpec:
+    def frames():
+        for c in range(n_counties):
+            rng = np.random.default_rng(c)
+            dates = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-12-31", freq="D")
+            dates = dates[~((dates.month == 2) & (dates.day == 29))]
+            parts = []
+            for exp in range(2):
+                df = pd.DataFrame({"site_id": f"county{c:02d}", "experiment": np.int64(exp), "date": dates})
+                df["TMAX"] = rng.standard_normal(len(df)).astype(np.float32)
+                df["N_FERT"] = np.float32(exp)
+                df["SAND"] = np.float32(100 + c)
+                df["NEE"] = rng.standard_normal(len(df)).astype(np.float32)
+                parts.append(df)
+            yield pd.concat(parts, ignore_index=True).assign(source="ecosys", domain="simulation")
+
+    return SourceSpec(
+        "ecosys", schema.Source.ECOSYS, frames, ("TMAX", "N_FERT"), ("SAND",), ("NEE",), n_folds=3
+    )
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "agroflux"
+    return export_dataset([tower_spec(), sim_spec()], out, progress=False)
+
+
+def test_folder_layout_and_card(exported):
+    assert sorted(p.name for p in exported.iterdir()) == ["README.md", CONFIGS_FILE, "data"]
+    card = (exported / "README.md").read_text()
+    front = yaml.safe_load(card.split("---")[1])
+    assert front["license"] == "cc-by-4.0"
+    names = [c["config_name"] for c in front["configs"]]
+    assert names == list_configs(exported)
+    assert names[:2] == ["temporal_co2", "spatial_co2"] and "spatial_co2_fold4" in names
+    assert "temporal_ecosys" in names and "spatial_ecosys_fold2" in names
+    assert [c["config_name"] for c in front["configs"] if c.get("default")] == ["temporal_co2"]
+    assert "2602.01614" in card and "| `NEE` | g C m-2 d-1 |" in card and "synthetic towers" in card
+    assert "{{" not in card
+
+
+def test_examples_are_written_once(exported):
+    files = sorted((exported / "data").rglob("*.parquet"))
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    tower_examples = sum(len(list(y)) for y in TOWER_YEARS.values())
+    assert rows == tower_examples + 4 * 2 * 6
+    for config in list_configs(exported):  # every config covers all examples exactly once
+        info = config_info(config, exported)
+        expected = tower_examples if config.endswith(("co2",)) or "_co2_" in config else 48
+        assert sum(info.n_examples.values()) == expected
+
+
+def test_load_by_absolute_path_and_torch_shapes(exported, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    ds = datasets.load_dataset(str(exported), "temporal_co2")
+    assert set(ds) == {"train", "validation", "test"}
+    feats = ds["train"].features
+    assert isinstance(feats["past_values"], datasets.Array2D) and feats["past_values"].shape == (365, 3)
+    assert isinstance(feats["target_values"], datasets.Array2D) and feats["target_values"].dtype == "float32"
+    batch = ds["train"].with_format("torch")[:5]
+    assert tuple(batch["past_values"].shape) == (5, 365, 3)
+    assert tuple(batch["static_real_features"].shape) == (5, 1)
+    assert tuple(batch["target_values"].shape) == (5, 365, 2)
+
+
+def test_load_by_bare_name_from_the_parent_folder(exported, monkeypatch):
+    monkeypatch.chdir(exported.parent)
+    ds = datasets.load_dataset("agroflux", "spatial_co2")
+    info = config_info("spatial_co2", exported)
+    assert sorted(set(ds["test"]["site_id"])) == list(info.sites["test"])
+
+
+def test_values_units_and_nan_are_the_frames(exported):
+    ds = load_agroflux("temporal_co2", exported)
+    found = 0
+    for split in ds:
+        for ex in ds[split].with_format("numpy"):
+            if ex["site_id"] != "US-A" or ex["year"] != 2002:
+                continue
+            found += 1
+            frame = tower_frame("US-A", TOWER_YEARS["US-A"])
+            frame = frame[frame.date.dt.year == 2002].reset_index(drop=True)
+            np.testing.assert_array_equal(ex["past_values"], frame[list(TOWER_INPUTS)].to_numpy(np.float32))
+            np.testing.assert_array_equal(
+                ex["target_values"], frame[list(TOWER_TARGETS)].to_numpy(np.float32)
+            )
+            day = pd.Timestamp(NAN_DAY[1]).day_of_year - 1
+            assert np.isnan(ex["target_values"][day, 1])
+            assert np.isnan(ex["target_values"][:, 0]).sum() == frame["GPP"].isna().sum() > 0
+            assert ex["first_date"] == "2002-01-01" and ex["experiment"] == -1
+            assert ex["static_real_features"].tolist() == [1.0]
+    assert found == 1
+    info = config_info("temporal_co2", exported)
+    assert info.units["NEE"] == schema.unit("NEE") and info.units["TMAX"] == "degC"
+
+
+@pytest.mark.parametrize("config", ["temporal_co2", "spatial_co2", "spatial_co2_fold3", "temporal_ecosys"])
+def test_splits_are_disjoint_and_match_config_info(exported, config):
+    ds = load_agroflux(config, exported)
+    info = config_info(config, exported)
+    pairs = {}
+    for split in ds:
+        pairs[split] = set(zip(ds[split]["site_id"], ds[split]["year"], ds[split]["experiment"], strict=True))
+        expected = {(s, y) for s, ys in info.site_years[split].items() for y in ys}
+        assert {(s, y) for s, y, _ in pairs[split]} == expected
+        assert sorted({s for s, _, _ in pairs[split]}) == list(info.sites[split])
+    splits = list(pairs)
+    for i, a in enumerate(splits):
+        for b in splits[i + 1 :]:
+            assert not pairs[a] & pairs[b]
+            assert not {(s, y) for s, y, _ in pairs[a]} & {(s, y) for s, y, _ in pairs[b]}
+            if info.split == "spatial":
+                assert not set(info.sites[a]) & set(info.sites[b])
+
+
+def test_every_site_is_tested_once_across_spatial_folds(exported):
+    for source, sites in (("co2", set(TOWER_YEARS)), ("ecosys", {f"county{c:02d}" for c in range(4)})):
+        folds = [c for c in list_configs(exported) if c.startswith(f"spatial_{source}")]
+        tested = [s for c in folds for s in config_info(c, exported).sites["test"]]
+        assert sorted(tested) == sorted(sites)
+        assert all(config_info(c, exported).sites["validation"] for c in folds)
+
+
+def test_simulation_years_are_shared_by_all_sites(exported):
+    info = config_info("temporal_ecosys", exported)
+    assert info.years == {"train": (2001, 2002, 2003), "validation": (2004,), "test": (2005, 2006)}
+    assert set(info.sites["test"]) == {f"county{c:02d}" for c in range(4)}
+
+
+def test_stats_come_from_the_train_split_only(exported, tmp_path):
+    info = config_info("temporal_co2", exported)
+    train = load_agroflux("temporal_co2", exported)["train"].with_format("numpy")
+    past = np.concatenate([x["past_values"] for x in train]).astype(np.float64)
+    target = np.concatenate([x["target_values"] for x in train]).astype(np.float64)
+    assert info.stats["inputs"]["TMAX"]["mean"] == pytest.approx(np.nanmean(past[:, 0]), rel=1e-9)
+    assert info.stats["inputs"]["PRECIP"]["std"] == pytest.approx(np.nanstd(past[:, 2]), rel=1e-9)
+    assert info.stats["targets"]["GPP"]["mean"] == pytest.approx(np.nanmean(target[:, 0]), rel=1e-9)
+    assert info.stats["targets"]["GPP"]["std"] == pytest.approx(np.nanstd(target[:, 0]), rel=1e-9)
+
+    # change a TEST-split value by a lot: the statistics must not move
+    test_year = info.site_years["test"]["DE-D"][0]
+    changed = tower_frame("DE-D", TOWER_YEARS["DE-D"])
+    changed.loc[changed.date.dt.year == test_year, ["TMAX", "GPP"]] = np.float32(1e4)
+    other = export_dataset([tower_spec({"DE-D": changed})], tmp_path / "changed", progress=False)
+    assert config_info("temporal_co2", other).stats == info.stats
+    spatial = config_info("spatial_co2", exported)
+    if "DE-D" in spatial.sites["train"]:  # then the spatial statistics must move
+        assert config_info("spatial_co2", other).stats != spatial.stats
+    # and a TRAIN value does move them
+    train_year = info.site_years["train"]["DE-D"][0]
+    changed.loc[changed.date.dt.year == train_year, "TMAX"] = np.float32(1e4)
+    third = export_dataset([tower_spec({"DE-D": changed})], tmp_path / "third", progress=False)
+    assert config_info("temporal_co2", third).stats["inputs"]["TMAX"] != info.stats["inputs"]["TMAX"]
+
+
+def test_failed_export_leaves_no_folder(tmp_path):
+    def broken():
+        yield tower_frame("US-A", TOWER_YEARS["US-A"])
+        raise OSError("disk gone")
+
+    spec = SourceSpec("co2", schema.Source.TOWER, broken, TOWER_INPUTS, TOWER_STATIC, TOWER_TARGETS)
+    with pytest.raises(OSError, match="disk gone"):
+        export_dataset([spec], tmp_path / "agroflux", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_all_nan_target_fails_the_export_naming_it(tmp_path):
+    no_nee = {s: tower_frame(s, y).drop(columns=["NEE"]) for s, y in TOWER_YEARS.items()}
+    with pytest.raises(SchemaError, match=r"'co2'.*NEE"):
+        export_dataset([tower_spec(no_nee)], tmp_path / "agroflux", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite_is_refused_then_atomic(tmp_path):
+    out = tmp_path / "agroflux"
+    export_dataset([sim_spec(3)], out, progress=False)
+    with pytest.raises(FileExistsError, match="overwrite"):
+        export_dataset([sim_spec(3)], out, progress=False)
+    export_dataset([sim_spec(5)], out, overwrite=True, progress=False)
+    assert json.loads((out / CONFIGS_FILE).read_text())["sources"]["ecosys"]["n_sites"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agroflux"]
+
+
+def test_simulation_site_outside_the_years_is_an_error(tmp_path):
+    spec = sim_spec()
+    first = list(spec.frames())
+    late = first[1].copy()
+    late["date"] = late["date"] + pd.DateOffset(years=3)
+    bad = SourceSpec(
+        "ecosys", spec.source, lambda: iter([first[0], late]), ("TMAX", "N_FERT"), ("SAND",), ("NEE",)
+    )
+    with pytest.raises(SchemaError, match="outside the simulation"):
+        export_dataset([bad], tmp_path / "x", progress=False)
+
+
+def test_unknown_config_lists_the_available_ones(exported):
+    with pytest.raises(KeyError, match="temporal_co2"):
+        load_agroflux("temporal_nope", exported)
+    with pytest.raises(KeyError, match="spatial_ecosys_fold2"):
+        config_info("nope", exported)
+
+
+def test_data_dir_resolution(exported, monkeypatch, tmp_path):
+    monkeypatch.setenv("AGROFLUX_DATA_DIR", str(exported))
+    assert resolve_data_dir() == exported
+    assert list_configs() == list_configs(exported)
+    with pytest.raises(DataFileError, match=CONFIGS_FILE):
+        resolve_data_dir(tmp_path)
+
+
+def test_export_cli_is_registered():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    export_module.register_commands(sub)
+    args = parser.parse_args(
+        ["export", "--release", "R", "--out", "O", "--subsets", "co2,n2o", "--overwrite"]
+    )
+    assert args.func is export_module._run_export and args.overwrite and args.subsets == "co2,n2o"
