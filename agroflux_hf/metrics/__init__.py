@@ -1,0 +1,36 @@
+"""Metrics: numpy functions in :mod:`agroflux_hf.metrics.core`, and an ``evaluate`` module over them.
+
+``METRIC_PATH`` is the folder of the ``evaluate`` module, so ``evaluate.load(METRIC_PATH)`` loads it
+(evaluate resolves a local folder ``.../agroflux`` to the script ``.../agroflux/agroflux.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agroflux_hf.metrics.core import (
+    METRIC_NAMES,
+    all_metrics,
+    bias,
+    kge,
+    mae,
+    nse,
+    r2,
+    rmse,
+    score_targets,
+)
+
+METRIC_PATH: str = str(Path(__file__).resolve().parent / "agroflux")
+
+__all__ = [
+    "METRIC_NAMES",
+    "METRIC_PATH",
+    "all_metrics",
+    "bias",
+    "kge",
+    "mae",
+    "nse",
+    "r2",
+    "rmse",
+    "score_targets",
+]

@@ -1,0 +1,100 @@
+"""AgroFlux metric for ``evaluate``: R2, RMSE, MAE, NSE, KGE and bias per target, pooled and per site.
+
+A thin wrapper: the numbers come from :func:`agroflux_hf.metrics.core.score_targets`, so that
+``evaluate.load(agroflux_hf.METRIC_PATH).compute(...)`` and the training loop report the same values.
+"""
+
+import datasets
+import evaluate
+import numpy as np
+
+from agroflux_hf.metrics import core
+
+_CITATION = """\
+@article{agroflux2026,
+  title   = {AgroFlux: A Spatial-Temporal Benchmark for Carbon and Nitrogen Flux Prediction in
+             Agricultural Ecosystems},
+  journal = {arXiv preprint arXiv:2602.01614},
+  year    = {2026}
+}
+@article{gupta2009kge,
+  title   = {Decomposition of the mean squared error and NSE performance criteria},
+  author  = {Gupta, Hoshin V. and Kling, Harald and Yilmaz, Koray K. and Martinez, Guillermo F.},
+  journal = {Journal of Hydrology}, volume = {377}, number = {1-2}, pages = {80--91}, year = {2009}
+}
+"""
+
+_DESCRIPTION = """\
+Goodness of fit of daily flux predictions in physical units, per target: R2 (1 - SSres/SStot, as
+scikit-learn's r2_score), RMSE, MAE, Nash-Sutcliffe efficiency (the same formula as R2), Kling-Gupta
+efficiency (2009) and bias (mean of prediction - observation). Pairs with a missing (NaN) observation or
+prediction are dropped. Scores are pooled over all days and, when site ids are given, computed per site
+and summarised by the mean and median across sites.
+"""
+
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions: one sequence of floats per example: the model's days x targets values, flattened row
+        by row (day 0 targets, day 1 targets, ...), physical units.
+    references: the observations, same layout; NaN = not observed.
+    target_names: list of target names, one per column (default ["value"]: one target).
+    site_ids: optional, one site id per example; adds per-site scores and their mean/median.
+    min_site_obs: optional, fewest observed days a site needs to enter the per-site mean/median
+        (default 10).
+Returns:
+    {target: {"pooled": {r2, rmse, mae, nse, kge, bias, n}, "per_site": {"mean": {...}, "median": {...},
+    "n_sites": int} or None, "sites": {site: {...}}}}
+Examples:
+    >>> metric = evaluate.load(agroflux_hf.METRIC_PATH)
+    >>> out = metric.compute(predictions=[[1.0, 2.0, 3.0]], references=[[1.1, 1.9, 3.2]])
+    >>> round(out["value"]["pooled"]["rmse"], 3)
+    0.141
+"""
+
+
+def _rows(sequences: list, n_targets: int, what: str) -> list[np.ndarray]:
+    """Each example's flat sequence as a (days, n_targets) array; a clear error when it does not divide."""
+    rows = []
+    for i, sequence in enumerate(sequences):
+        values = np.asarray(sequence, dtype=np.float64)
+        if values.size % n_targets:
+            raise ValueError(
+                f"{what}[{i}] has {values.size} values, not a multiple of the {n_targets} target_names"
+            )
+        rows.append(values.reshape(-1, n_targets))
+    return rows
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class Agroflux(evaluate.Metric):
+    def _info(self) -> evaluate.MetricInfo:
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features(
+                {
+                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "references": datasets.Sequence(datasets.Value("float32")),
+                }
+            ),
+            reference_urls=["https://arxiv.org/abs/2602.01614"],
+        )
+
+    def _compute(self, predictions, references, target_names=None, site_ids=None, min_site_obs=None):
+        target_names = list(target_names) if target_names is not None else ["value"]
+        sim_rows = _rows(predictions, len(target_names), "predictions")
+        obs_rows = _rows(references, len(target_names), "references")
+        for i, (o, s) in enumerate(zip(obs_rows, sim_rows, strict=True)):
+            if o.shape != s.shape:
+                raise ValueError(f"example {i}: references have {o.size} values but predictions {s.size}")
+        row_sites = None
+        if site_ids is not None:
+            if len(site_ids) != len(obs_rows):
+                raise ValueError(f"site_ids has {len(site_ids)} ids for {len(obs_rows)} examples")
+            # One row per day: the site id of its example, so examples of different lengths are fine.
+            row_sites = [site for site, o in zip(site_ids, obs_rows, strict=True) for _ in range(len(o))]
+        obs = np.concatenate(obs_rows) if obs_rows else np.empty((0, len(target_names)))
+        sim = np.concatenate(sim_rows) if sim_rows else np.empty((0, len(target_names)))
+        kwargs = {} if min_site_obs is None else {"min_site_obs": int(min_site_obs)}
+        return core.score_targets(obs, sim, target_names, site_ids=row_sites, **kwargs)

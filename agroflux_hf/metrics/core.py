@@ -1,0 +1,245 @@
+"""Goodness-of-fit metrics in plain numpy: one function per metric, observations first.
+
+Every metric takes ``(obs, sim)`` in physical units (never standardised values: a metric on z-scores
+hides the scale of the error and is not comparable between configs), checks that both have the same
+shape, drops every pair where either side is NaN (NaN = not observed, never filled) and raises
+:class:`~agroflux_hf.errors.AllNaNError` when no pair is left.
+
+Metrics that divide by the spread of the observations (``r2``, ``nse``, ``kge``) are undefined when the
+observations do not vary (e.g. a single observed day, or a flux that is exactly zero all season); they
+return NaN then, rather than scikit-learn's forced 1.0/0.0, because a number there would be an artefact
+of the sample, not a measure of skill. ``rmse``, ``mae`` and ``bias`` are always defined.
+
+:func:`score_targets` applies them to model outputs of shape (examples, days, targets), pooled over all
+days and per site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from agroflux_hf.errors import AllNaNError, SchemaError
+
+METRIC_NAMES: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
+"""Keys of every metrics dict that :func:`score_targets` returns (plus ``n``, the pairs used)."""
+
+DEFAULT_MIN_SITE_OBS = 10
+"""Fewest observed days a site needs to enter the per-site mean/median (see :func:`score_targets`)."""
+
+
+def _observed_pairs(obs: np.ndarray, sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs where both sides are present, as float64 vectors; raises on a shape mismatch or no pair.
+
+    Any array shape is accepted (it is flattened) as long as both sides agree, so a (days,) series and a
+    (examples, days) block are scored the same way.
+    """
+    obs = np.asarray(obs, dtype=np.float64)
+    sim = np.asarray(sim, dtype=np.float64)
+    if obs.shape != sim.shape:
+        raise SchemaError(f"obs and sim must have the same shape; got obs {obs.shape} and sim {sim.shape}")
+    obs, sim = obs.ravel(), sim.ravel()
+    keep = ~(np.isnan(obs) | np.isnan(sim))
+    if not keep.any():
+        raise AllNaNError(
+            f"no pair where both obs and sim are present (of {obs.size} values): the metric is undefined"
+        )
+    return obs[keep], sim[keep]
+
+
+def _constant(values: np.ndarray) -> bool:
+    """True when every value is the same (tested exactly: a mean of equal floats is not always exact)."""
+    return bool(np.all(values == values[0]))
+
+
+def r2(obs: np.ndarray, sim: np.ndarray) -> float:
+    """Coefficient of determination, ``1 - SS_res / SS_tot``.
+
+    ``SS_res = sum((obs - sim)^2)``, ``SS_tot = sum((obs - mean(obs))^2)``: the share of the variance of
+    the observations the simulation explains; 1 is perfect, 0 is no better than the observed mean, and it
+    is unbounded below. This is scikit-learn's ``r2_score`` (not the squared Pearson correlation), as in
+    the AgroFlux paper's tables. NaN when the observations have no variance (``SS_tot == 0``), where
+    scikit-learn would force 1.0 or 0.0.
+
+    Reference: Nash, J. E., Sutcliffe, J. V. (1970), J. Hydrol. 10(3), 282-290; scikit-learn ``r2_score``.
+    """
+    obs, sim = _observed_pairs(obs, sim)
+    if _constant(obs):
+        return math.nan  # no variance to explain
+    ss_tot = float(np.sum((obs - obs.mean()) ** 2))
+    if ss_tot == 0.0:
+        return math.nan  # spread below float resolution (subnormal differences)
+    ss_res = float(np.sum((obs - sim) ** 2))
+    return 1.0 - ss_res / ss_tot
+
+
+def nse(obs: np.ndarray, sim: np.ndarray) -> float:
+    """Nash-Sutcliffe efficiency, ``1 - sum((obs - sim)^2) / sum((obs - mean(obs))^2)``.
+
+    The same formula as :func:`r2` on the same pair, so the two are always equal; hydrology calls it
+    NSE, machine learning calls it R2. Kept under both names so tables read in either tradition. NaN when
+    the observations have no variance.
+
+    Reference: Nash, J. E., Sutcliffe, J. V. (1970), River flow forecasting through conceptual models
+    part I, J. Hydrol. 10(3), 282-290.
+    """
+    return r2(obs, sim)
+
+
+def rmse(obs: np.ndarray, sim: np.ndarray) -> float:
+    """Root mean squared error, ``sqrt(mean((sim - obs)^2))``, in the unit of the variable.
+
+    Reference: scikit-learn ``mean_squared_error(obs, sim) ** 0.5``.
+    """
+    obs, sim = _observed_pairs(obs, sim)
+    return float(np.sqrt(np.mean((sim - obs) ** 2)))
+
+
+def mae(obs: np.ndarray, sim: np.ndarray) -> float:
+    """Mean absolute error, ``mean(|sim - obs|)``, in the unit of the variable.
+
+    Reference: scikit-learn ``mean_absolute_error``.
+    """
+    obs, sim = _observed_pairs(obs, sim)
+    return float(np.mean(np.abs(sim - obs)))
+
+
+def bias(obs: np.ndarray, sim: np.ndarray) -> float:
+    """Mean error, ``mean(sim - obs)``: positive when the simulation is too high on average."""
+    obs, sim = _observed_pairs(obs, sim)
+    return float(np.mean(sim - obs))
+
+
+def kge(obs: np.ndarray, sim: np.ndarray) -> float:
+    """Kling-Gupta efficiency, ``1 - sqrt((r - 1)^2 + (alpha - 1)^2 + (beta - 1)^2)``.
+
+    ``r`` is the Pearson correlation of sim with obs, ``alpha = std(sim) / std(obs)`` the variability
+    ratio and ``beta = mean(sim) / mean(obs)`` the bias ratio (the 2009 form, not the 2012 one with the
+    coefficient of variation). 1 is perfect; ``1 - sqrt(2) ~ -0.41`` is what the observed mean scores.
+
+    NaN when it is undefined: observations without variance (``alpha`` and ``r``), a constant simulation
+    (``r``), or observations whose mean is zero (``beta``). The last matters for net fluxes such as NEE
+    whose season-long mean can be close to zero, where ``beta`` explodes: read KGE of NEE with care.
+
+    Reference: Gupta, H. V., Kling, H., Yilmaz, K. K., Martinez, G. F. (2009), Decomposition of the mean
+    squared error and NSE performance criteria, J. Hydrol. 377(1-2), 80-91.
+    """
+    obs, sim = _observed_pairs(obs, sim)
+    if _constant(obs) or _constant(sim):
+        return math.nan
+    obs_std, sim_std, obs_mean = float(obs.std()), float(sim.std()), float(obs.mean())
+    if obs_mean == 0.0:
+        return math.nan
+    r = float(np.mean((obs - obs_mean) * (sim - sim.mean())) / (obs_std * sim_std))
+    alpha = sim_std / obs_std
+    beta = float(sim.mean()) / obs_mean
+    return 1.0 - math.sqrt((r - 1.0) ** 2 + (alpha - 1.0) ** 2 + (beta - 1.0) ** 2)
+
+
+_METRIC_FUNCTIONS = {"r2": r2, "rmse": rmse, "mae": mae, "nse": nse, "kge": kge, "bias": bias}
+
+
+def all_metrics(obs: np.ndarray, sim: np.ndarray) -> dict[str, float]:
+    """Every metric of :data:`METRIC_NAMES` plus ``n`` (pairs used); all NaN and ``n = 0`` when no pair.
+
+    Unlike the single metrics this does not raise on no observed pair, so that one unobserved target
+    (e.g. N2O at a tower) does not stop the scoring of the others; its entry says ``n = 0``.
+    """
+    obs = np.asarray(obs, dtype=np.float64)
+    sim = np.asarray(sim, dtype=np.float64)
+    try:
+        pairs = _observed_pairs(obs, sim)
+    except AllNaNError:
+        return {**dict.fromkeys(METRIC_NAMES, math.nan), "n": 0}
+    scores = {name: fn(*pairs) for name, fn in _METRIC_FUNCTIONS.items()}
+    return {**scores, "n": len(pairs[0])}
+
+
+def _site_groups(site_ids: Sequence[object], n_examples: int) -> dict[str, np.ndarray]:
+    """Example indices of each site, in order of first appearance; site ids become strings."""
+    ids = [str(s) for s in site_ids]
+    if len(ids) != n_examples:
+        raise SchemaError(
+            f"site_ids must give one id per example: got {len(ids)} ids for {n_examples} examples"
+        )
+    groups: dict[str, list[int]] = {}
+    for index, site in enumerate(ids):
+        groups.setdefault(site, []).append(index)
+    return {site: np.asarray(rows) for site, rows in groups.items()}
+
+
+def _summarise_sites(site_scores: dict[str, dict[str, float]], min_site_obs: int) -> dict[str, object]:
+    """Mean and median of each metric over the sites with at least ``min_site_obs`` observed days.
+
+    A site whose metric is NaN (e.g. constant observations) is left out of that metric's mean/median only.
+    """
+    kept = [s for s in site_scores.values() if s["n"] >= min_site_obs]
+    summary: dict[str, object] = {"mean": {}, "median": {}, "n_sites": len(kept)}
+    for name in METRIC_NAMES:
+        values = np.array([s[name] for s in kept], dtype=np.float64)
+        values = values[~np.isnan(values)]
+        summary["mean"][name] = float(values.mean()) if values.size else math.nan
+        summary["median"][name] = float(np.median(values)) if values.size else math.nan
+    return summary
+
+
+def score_targets(
+    obs: np.ndarray,
+    sim: np.ndarray,
+    target_names: Sequence[str],
+    site_ids: Sequence[object] | None = None,
+    min_site_obs: int = DEFAULT_MIN_SITE_OBS,
+) -> dict[str, dict[str, object]]:
+    """Score every target, pooled over all days and, when ``site_ids`` is given, per site.
+
+    Args:
+        obs, sim: observations and predictions in physical units, shape (examples, days, targets) or
+            (examples, targets); NaN in ``obs`` = not observed, so only observed days are scored.
+        target_names: one name per last-axis column, in that order.
+        site_ids: one site id per example (first axis); examples of the same site (years, experiments)
+            are scored together.
+        min_site_obs: a site enters the per-site mean/median only with at least this many observed
+            days; sites with fewer are still listed under ``"sites"`` with their ``n``.
+
+    Returns:
+        ``{target: {"pooled": metrics, "per_site": {"mean": ..., "median": ..., "n_sites": int} or None,
+        "sites": {site_id: metrics}}}`` where ``metrics`` is ``{"r2", "rmse", "mae", "nse", "kge",
+        "bias", "n"}`` (``n`` = observed pairs). ``per_site`` is None and ``sites`` empty without
+        ``site_ids``.
+
+    Why both: the pooled R2 over all days and sites is dominated by the differences between sites and by
+    the seasonal cycle that every model gets right; it can be high for a model that explains nothing
+    within a site. The mean and median of per-site R2 (as the AgroFlux paper reports for its county maps)
+    measure skill within a site. Report both, and say which.
+
+    A target with no observed value at all (e.g. N2O in a set without chamber data) does not fail the
+    call: its pooled entry has ``n = 0`` and NaN metrics, and ``n_sites = 0``. Use the single metric
+    functions to get an :class:`~agroflux_hf.errors.AllNaNError` instead.
+    """
+    obs = np.asarray(obs, dtype=np.float64)
+    sim = np.asarray(sim, dtype=np.float64)
+    target_names = [str(t) for t in target_names]
+    if obs.shape != sim.shape:
+        raise SchemaError(f"obs and sim must have the same shape; got obs {obs.shape} and sim {sim.shape}")
+    if obs.ndim not in (2, 3):
+        raise SchemaError(
+            f"obs and sim must be (examples, days, targets) or (examples, targets); got {obs.shape}"
+        )
+    if obs.shape[-1] != len(target_names):
+        raise SchemaError(
+            f"the last axis has {obs.shape[-1]} targets but {len(target_names)} target_names were given: "
+            f"{target_names}"
+        )
+    groups = _site_groups(site_ids, obs.shape[0]) if site_ids is not None else None
+    scores: dict[str, dict[str, object]] = {}
+    for j, name in enumerate(target_names):
+        obs_j, sim_j = obs[..., j], sim[..., j]
+        entry: dict[str, object] = {"pooled": all_metrics(obs_j, sim_j), "per_site": None, "sites": {}}
+        if groups is not None:
+            sites = {site: all_metrics(obs_j[rows], sim_j[rows]) for site, rows in groups.items()}
+            entry["sites"] = sites
+            entry["per_site"] = _summarise_sites(sites, min_site_obs)
+        scores[name] = entry
+    return scores
