@@ -47,7 +47,8 @@ class SourceSpec:
     n_folds: int = 5
     # --- optional, added by the sequence pipeline ---
     # False when the dates of the frames are a convention (the release does not write its years):
-    # examples then carry first_date "" instead of a date nobody measured.
+    # examples then carry first_date "" instead of a date nobody measured. A reader can also say so
+    # per frame with frame.attrs["dates_known"] = False.
     dates_known: bool = True
     # Simulation years of the temporal split (same for all sites). None: the years of the first site.
     years: tuple[int, ...] | None = None
@@ -172,6 +173,7 @@ class BuildReport:
     n_examples: int = 0
     skipped_site_years: list[tuple[str, int, int]] = field(default_factory=list)  # (site, experiment, year)
     dropped_feb29_rows: int = 0
+    undated_sites: int = 0  # sites whose dates are placeholders: first_date ""
     target_observed_days: dict[str, int] = field(default_factory=dict)
 
     def add(self, examples: SiteExamples) -> None:
@@ -267,6 +269,7 @@ def build_site_examples(
     duplicate days, or statics that vary within a site-year.
     """
     _check_frame(frame, spec)
+    frame_dates_known = bool(frame.attrs.get("dates_known", True))
     site_ids = frame["site_id"].astype(str).unique()
     if len(site_ids) != 1:
         raise SchemaError(f"source {spec.name!r}: a frame must hold one site, got {list(site_ids[:5])}")
@@ -305,13 +308,17 @@ def build_site_examples(
         )
 
     kept = unique_keys[observed]
+    # Readers whose dates are a placeholder (release towers) say so with frame.attrs["dates_known"].
+    dates_known = spec.dates_known and frame_dates_known
+    if report is not None and not dates_known:
+        report.undated_sites += 1
     examples = SiteExamples(
         site_id=site_id,
         source=str(spec.source),
         domain=str(spec.domain),
         experiments=kept[:, 0].astype(np.int32),
         years=kept[:, 1].astype(np.int32),
-        first_dates=[f"{int(y):04d}-01-01" if spec.dates_known else "" for y in kept[:, 1]],
+        first_dates=[f"{int(y):04d}-01-01" if dates_known else "" for y in kept[:, 1]],
         past_values=past[observed],
         static_real_features=static[observed].reshape(len(kept), len(spec.static_names)),
         target_values=target[observed],

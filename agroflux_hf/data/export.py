@@ -447,8 +447,11 @@ def _sources_section(exports: list[SourceExport]) -> str:
             f"- targets: {', '.join(f'`{n}`' for n in spec.target_names)}",
             f"- licence: {spec.license or 'CC BY 4.0'}",
         ]
-        if not spec.dates_known:
-            lines.append("- `first_date` is empty: the source does not state its calendar years")
+        if not spec.dates_known or report.undated_sites:
+            lines.append(
+                "- `first_date` is empty and `year` is a placeholder (1901 = first year of the record): "
+                "the source does not state its calendar years"
+            )
         if spec.citation:
             lines += [
                 "",
@@ -530,6 +533,7 @@ def write_dataset_folder(
                 "n_sites": len(ex.site_years),
                 "n_examples": ex.report.n_examples,
                 "skipped_site_years": [list(t) for t in ex.report.skipped_site_years],
+                "dates_known": ex.spec.dates_known and not ex.report.undated_sites,
                 "shared_years": list(ex.shared_years) if ex.shared_years is not None else None,
             }
             for ex in exports

@@ -1,0 +1,243 @@
+"""The embedded default dataset, AgroFlux-mini: committed daily tables -> a cached dataset folder.
+
+``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``dssat_century.parquet``,
+``dssat_ceres.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
+:func:`default_data_dir` exports them once into ``$AGROFLUX_CACHE/default-<hash>`` (else
+``~/.cache/agroflux/default-<hash>``), the hash covering the tables' bytes and the export format, so a
+changed table gives a new folder instead of a stale one. Two processes building it at once both write a
+temporary folder; the first rename wins and the loser uses the winner's folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from agroflux_hf import schema
+from agroflux_hf.data.builder import SourceSpec
+from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
+from agroflux_hf.errors import DataFileError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TABLE_DIR = Path(__file__).resolve().parents[1] / "default_data"
+CACHE_ENV = "AGROFLUX_CACHE"
+BUILD_VERSION = 1  # bump when the default specs change in a way the tables' bytes do not show
+TOWER_LICENSE = "CC BY 4.0"
+SIMULATION_LICENSE = "CC BY 4.0"
+
+
+@dataclass(frozen=True)
+class DefaultTable:
+    """One committed table of AgroFlux-mini and the config suffix it becomes."""
+
+    file: str
+    name: str
+    source: schema.Source
+    description: str
+    license: str
+
+
+DEFAULT_TABLES: tuple[DefaultTable, ...] = (
+    DefaultTable(
+        "towers.parquet",
+        "co2",
+        schema.Source.TOWER,
+        "Daily eddy-covariance observations of four towers (US-Tw3, US-ARM, FR-Hes, DE-Tha): weather, "
+        "carbon fluxes (NEE, GPP, RECO) and evapotranspiration, aggregated from half-hourly data with "
+        "quality control; rejected or gap-filled days are missing (NaN).",
+        TOWER_LICENSE,
+    ),
+    DefaultTable(
+        "dssat_century.parquet",
+        "dssat_century",
+        schema.Source.DSSAT_CENTURY,
+        "Daily DSSAT-CSM simulations with the CENTURY soil organic matter module (mesom='P').",
+        SIMULATION_LICENSE,
+    ),
+    DefaultTable(
+        "dssat_ceres.parquet",
+        "dssat_ceres",
+        schema.Source.DSSAT_CERES,
+        "Daily DSSAT-CSM simulations with the CERES-Godwin soil organic matter module (mesom='G').",
+        SIMULATION_LICENSE,
+    ),
+)
+
+
+def _sources_md_section(table_dir: Path, file: str) -> str:
+    """The SOURCES.md section that names ``file`` (heading to next heading of the same level), or ""."""
+    path = table_dir / "SOURCES.md"
+    if not path.is_file():
+        return ""
+    text = path.read_text()
+    headings = list(re.finditer(r"^(#{1,4}) .*$", text, flags=re.MULTILINE))
+    for i, h in enumerate(headings):
+        stop = len(text)
+        for later in headings[i + 1 :]:
+            if len(later.group(1)) <= len(h.group(1)):
+                stop = later.start()
+                break
+        section = text[h.start() : stop]
+        if file in section or Path(file).stem in h.group(0):
+            return section.strip()
+    return ""
+
+
+def _observed_columns(path: Path, names: list[str]) -> list[str]:
+    """Columns of ``names`` in the table that hold at least one value (an all-NaN target is dropped)."""
+    table = pq.read_table(path, columns=names)
+    kept = []
+    for name in names:
+        values = table.column(name).to_numpy().astype(np.float64)  # nulls become NaN
+        if not np.isfinite(values).any():
+            logger.warning("%s: column %s is empty, left out of the default dataset", path, name)
+            continue
+        kept.append(name)
+    return kept
+
+
+def _table_frames(path: Path, source: schema.Source):
+    """A callable giving one canonical frame per site of ``path`` (sorted by site id)."""
+
+    def frames():
+        table = pd.read_parquet(path)
+        bad = set(table["source"].astype(str)) - {str(source)}
+        if bad:
+            raise DataFileError(path, f"rows of source {sorted(bad)}; expected only {source}")
+        for _, site in table.groupby("site_id", sort=True):
+            yield site.reset_index(drop=True)
+
+    return frames
+
+
+def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
+    """The SourceSpec of one committed table: the schema variables it carries, in schema order."""
+    try:
+        columns = pq.read_schema(path).names
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise DataFileError(path, f"not a readable parquet table ({err})") from None
+    missing = [c for c in ("source", "site_id", "experiment", schema.DATE_COLUMN) if c not in columns]
+    if missing:
+        raise DataFileError(path, f"lacks the canonical column(s) {missing}")
+    present = [n for n in schema.VARIABLES if n in columns]
+    targets = _observed_columns(path, list(schema.target_names_of(present)))
+    if not targets:
+        raise DataFileError(path, "no target column with an observed value")
+    section = _sources_md_section(table_dir, table.file)
+    return SourceSpec(
+        name=table.name,
+        source=table.source,
+        frames=_table_frames(path, table.source),
+        input_names=schema.dynamic_input_names(present),
+        static_names=schema.static_input_names(present),
+        target_names=tuple(targets),
+        description=table.description + (f"\n\n{section}" if section else ""),
+        license=table.license,
+        citation="",
+        n_folds=5,
+    )
+
+
+def default_table_paths(
+    table_dir: Path | None = None, *, warn: bool = True
+) -> list[tuple[Path, DefaultTable]]:
+    """The committed tables that exist (a missing one is skipped with a warning); an error when none does."""
+    table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
+    found = [(table_dir / t.file, t) for t in DEFAULT_TABLES if (table_dir / t.file).is_file()]
+    for t in DEFAULT_TABLES:
+        if warn and not (table_dir / t.file).is_file():
+            logger.warning(
+                "default dataset: %s is missing, config %s is left out", table_dir / t.file, t.name
+            )
+    if not found:
+        raise DataFileError(
+            table_dir,
+            f"none of the default tables {[t.file for t in DEFAULT_TABLES]} exists; "
+            "set AGROFLUX_DATA_DIR or pass data_dir to use an exported dataset folder",
+        )
+    return found
+
+
+def default_source_specs(table_dir: Path | None = None) -> list[SourceSpec]:
+    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``dssat_century``, ``dssat_ceres`` when present."""
+    table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
+    return [table_spec(path, table, table_dir) for path, table in default_table_paths(table_dir)]
+
+
+def tables_hash(paths: list[Path]) -> str:
+    """sha256 (16 hex) of the tables' names and bytes plus the export format and build versions."""
+    digest = hashlib.sha256(f"format={FORMAT_VERSION};build={BUILD_VERSION}".encode())
+    for path in sorted(paths, key=lambda p: p.name):
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    for name in ("SOURCES.md",):  # descriptions in the card come from it
+        extra = paths[0].parent / name if paths else None
+        if extra is not None and extra.is_file():
+            digest.update(extra.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_root() -> Path:
+    """$AGROFLUX_CACHE, else ~/.cache/agroflux."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "agroflux"
+
+
+def _is_complete(folder: Path) -> bool:
+    return (folder / CONFIGS_FILE).is_file() and (folder / CARD_FILE).is_file()
+
+
+def default_data_dir(table_dir: Path | None = None, cache_dir: Path | None = None) -> Path:
+    """The exported AgroFlux-mini folder, built on first use (atomically, safe against concurrent builds)."""
+    table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
+    paths = [p for p, _ in default_table_paths(table_dir, warn=False)]
+    root = Path(cache_dir) if cache_dir is not None else cache_root()
+    out = (root / f"default-{tables_hash(paths)}").resolve()
+    if _is_complete(out):
+        return out
+    if out.exists():  # a folder without its index is not ours to trust: rebuild it
+        logger.warning("%s is incomplete; rebuilding", out)
+        shutil.rmtree(out, ignore_errors=True)
+    logger.info("building the default AgroFlux-mini dataset into %s (once)", out)
+    specs = default_source_specs(table_dir)
+    try:
+        export_dataset(specs, out, progress=False)
+    except OSError:
+        # FileExistsError / ENOTEMPTY: another process renamed its folder into place first.
+        if _is_complete(out):
+            logger.info("another process built %s first; using it", out)
+            return out
+        raise
+    return out
+
+
+def _run_build_default(args: argparse.Namespace) -> int:
+    if args.out:
+        out = export_dataset(default_source_specs(), args.out, overwrite=args.overwrite)
+    else:
+        out = default_data_dir()
+    print(out)
+    return 0
+
+
+def register_commands(subparsers: argparse._SubParsersAction) -> None:
+    """``agroflux data build-default [--out OUT] [--overwrite]``."""
+    p = subparsers.add_parser(
+        "build-default", help="export the embedded AgroFlux-mini (default: into the cache, printed)"
+    )
+    p.add_argument("--out", default=None, help="write the dataset folder here instead of the cache")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.set_defaults(func=_run_build_default)

@@ -1,0 +1,210 @@
+"""The embedded default AgroFlux-mini: committed tables -> specs -> a cached, atomically built folder."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agroflux_hf import schema
+from agroflux_hf.data import default as default_module
+from agroflux_hf.data.default import (
+    DEFAULT_TABLE_DIR,
+    default_data_dir,
+    default_source_specs,
+    register_commands,
+)
+from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
+from agroflux_hf.errors import DataFileError
+
+TOWERS = {"US-Tw3": (2014, 2017), "US-ARM": (2005, 2008), "FR-Hes": (2016, 2016), "DE-Tha": (1998, 1999)}
+
+
+def _days(first: int, last: int) -> pd.DatetimeIndex:
+    dates = pd.date_range(f"{first}-01-01", f"{last}-12-31", freq="D")
+    return dates[~((dates.month == 2) & (dates.day == 29))]
+
+
+def write_towers(folder: Path) -> Path:
+    rng = np.random.default_rng(1)
+    parts = []
+    for site, (first, last) in TOWERS.items():
+        dates = _days(first, last)
+        n = len(dates)
+        df = pd.DataFrame(
+            {
+                "source": "tower",
+                "domain": "observation",
+                "site_id": site,
+                "experiment": np.full(n, -1, dtype=np.int64),
+                "date": dates,
+                # columns deliberately not in schema order: the spec must put them in schema order
+                "VPD": rng.gamma(2, 3, n).astype(np.float32),
+                "TMAX": rng.normal(15, 8, n).astype(np.float32),
+                "SW_IN": rng.gamma(3, 5, n).astype(np.float32),
+                "TMIN": rng.normal(5, 8, n).astype(np.float32),
+                "NEE": rng.normal(-0.5, 2, n).astype(np.float32),
+                "GPP": rng.gamma(2, 2, n).astype(np.float32),
+                "ET": rng.gamma(2, 1, n).astype(np.float32),
+                "RECO": np.full(n, np.nan, dtype=np.float32),  # a target nobody measured: left out
+                "CROPLAND": np.float32(site in ("US-Tw3", "US-ARM")),
+                "latitude": 40.0,
+                "longitude": -90.0,
+                "igbp": "CRO",
+            }
+        )
+        df.loc[rng.random(n) < 0.3, "NEE"] = np.nan
+        parts.append(df)
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.concat(parts, ignore_index=True).to_parquet(folder / "towers.parquet", compression="zstd")
+    return folder
+
+
+def write_dssat(folder: Path, name: str = "dssat_century") -> Path:
+    rng = np.random.default_rng(2)
+    parts = []
+    for site in ("IA-1", "IL-2", "IN-3"):
+        for exp in (0, 1):
+            dates = _days(2010, 2013)
+            n = len(dates)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "source": name,
+                        "domain": "simulation",
+                        "site_id": site,
+                        "experiment": np.full(n, exp, dtype=np.int64),
+                        "date": dates,
+                        "TMAX": rng.normal(15, 8, n).astype(np.float32),
+                        "N_FERT": np.where(dates.day_of_year == 120, 10.0 * exp, 0.0).astype(np.float32),
+                        "SAND": np.float32(150.0),
+                        "NEE": rng.normal(0, 2, n).astype(np.float32),
+                        "N2O_FLUX": rng.gamma(1, 1e-3, n).astype(np.float32),
+                    }
+                )
+            )
+    pd.concat(parts, ignore_index=True).to_parquet(folder / f"{name}.parquet", compression="zstd")
+    return folder
+
+
+@pytest.fixture
+def tables(tmp_path) -> Path:
+    folder = write_towers(tmp_path / "tables")
+    write_dssat(folder)
+    (folder / "SOURCES.md").write_text(
+        "# Sources\n\n## towers.parquet\n\nAmeriFlux and ICOS, DOI 10.0/xyz.\n"
+    )
+    return folder
+
+
+def test_specs_use_schema_names_in_schema_order(tables):
+    specs = {s.name: s for s in default_source_specs(tables)}
+    assert set(specs) == {"co2", "dssat_century"}  # dssat_ceres is missing: skipped
+    co2 = specs["co2"]
+    assert co2.source == schema.Source.TOWER
+    assert co2.input_names == ("TMAX", "TMIN", "SW_IN", "VPD")
+    assert co2.static_names == ("CROPLAND",)
+    assert co2.target_names == ("GPP", "NEE", "ET")  # schema order; RECO is empty in the table
+    assert "DOI 10.0/xyz" in co2.description and co2.license == "CC BY 4.0"
+    sim = specs["dssat_century"]
+    assert sim.source == schema.Source.DSSAT_CENTURY and sim.domain == schema.Domain.SIMULATION
+    assert (sim.input_names, sim.static_names, sim.target_names) == (
+        ("TMAX", "N_FERT"),
+        ("SAND",),
+        ("NEE", "N2O_FLUX"),
+    )
+
+
+def test_no_table_is_a_clear_error(tmp_path):
+    with pytest.raises(DataFileError, match="none of the default tables"):
+        default_source_specs(tmp_path)
+    with pytest.raises(DataFileError, match="AGROFLUX_DATA_DIR"):
+        default_data_dir(tmp_path, cache_dir=tmp_path / "cache")
+
+
+def test_default_dir_is_built_once_and_keyed_by_content(tables, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    first = default_data_dir(tables, cache_dir=cache)
+    assert first.parent == cache.resolve() and first.name.startswith("default-")
+    assert list_configs(first)[:2] == ["temporal_co2", "spatial_co2"]
+    assert "temporal_dssat_century" in list_configs(first)
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("the cached folder must be reused")
+
+    monkeypatch.setattr(default_module, "export_dataset", no_export)
+    assert default_data_dir(tables, cache_dir=cache) == first
+    monkeypatch.undo()
+
+    df = pd.read_parquet(tables / "towers.parquet")
+    df.loc[0, "TMAX"] = 99.0
+    df.to_parquet(tables / "towers.parquet")
+    second = default_data_dir(tables, cache_dir=cache)
+    assert second != first and sorted(p.name for p in cache.iterdir()) == sorted([first.name, second.name])
+
+
+def test_lost_race_uses_the_winner(tables, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    real_export = default_module.export_dataset
+
+    def racing_export(specs, out, **kwargs):
+        real_export(specs, out, **kwargs)  # the other process wins ...
+        return real_export(specs, out, **kwargs)  # ... then ours finds the folder in place
+
+    monkeypatch.setattr(default_module, "export_dataset", racing_export)
+    out = default_data_dir(tables, cache_dir=cache)
+    assert (out / "agroflux_configs.json").is_file()
+    assert [p.name for p in cache.iterdir()] == [out.name]  # no temporary folder left
+
+
+def _build(args: tuple[str, str]) -> str:
+    tables, cache = args
+    return str(default_data_dir(Path(tables), cache_dir=Path(cache)))
+
+
+def test_two_processes_building_at_once_agree(tables, tmp_path):
+    cache = tmp_path / "cache"
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_build, [(str(tables), str(cache))] * 2)
+    assert results[0] == results[1]
+    assert [p.name for p in cache.iterdir()] == [Path(results[0]).name]
+
+
+def test_load_agroflux_without_data_dir_uses_the_default(tables, tmp_path, monkeypatch):
+    monkeypatch.setattr(default_module, "DEFAULT_TABLE_DIR", tables)
+    monkeypatch.setenv("AGROFLUX_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("AGROFLUX_DATA_DIR", raising=False)
+    ds = load_agroflux("temporal_co2")
+    info = config_info("temporal_co2")
+    assert info.input_names == ("TMAX", "TMIN", "SW_IN", "VPD")
+    batch = ds["train"].with_format("torch")[:2]
+    assert tuple(batch["past_values"].shape) == (2, 365, 4)
+    assert tuple(batch["target_values"].shape) == (2, 365, 3)
+    assert info.sites["train"]
+
+
+@pytest.mark.skipif(
+    not (DEFAULT_TABLE_DIR / "towers.parquet").is_file(), reason="towers.parquet not committed yet"
+)
+def test_committed_tables_export(tmp_path):
+    out = default_data_dir(cache_dir=tmp_path / "cache")
+    configs = list_configs(out)
+    assert "temporal_co2" in configs
+    info = config_info("temporal_co2", out)
+    assert set(info.target_names) >= {"NEE", "GPP"}
+    assert {s for split in info.sites.values() for s in split} == {"US-Tw3", "US-ARM", "FR-Hes", "DE-Tha"}
+
+
+def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):
+    import argparse
+
+    monkeypatch.setattr(default_module, "DEFAULT_TABLE_DIR", tables)
+    parser = argparse.ArgumentParser()
+    register_commands(parser.add_subparsers())
+    args = parser.parse_args(["build-default", "--out", str(tmp_path / "mini")])
+    assert args.func(args) == 0
+    assert (tmp_path / "mini" / "README.md").is_file()
+    assert capsys.readouterr().out.strip() == str((tmp_path / "mini").resolve())
