@@ -296,3 +296,49 @@ def test_export_cli_is_registered():
         ["export", "--release", "R", "--out", "O", "--subsets", "co2,n2o", "--overwrite"]
     )
     assert args.func is export_module._run_export and args.overwrite and args.subsets == "co2,n2o"
+
+
+def test_tiny_release_exports_and_every_config_loads(tmp_path):
+    """End to end: official release layout -> reader -> export -> load_dataset of every config."""
+    release_fixture = pytest.importorskip("release_fixture")
+    release_module = pytest.importorskip("agroflux_hf.data.sources.release")
+    tiny = release_fixture.make_tiny_release(
+        tmp_path / "release", n_counties=3, mw_years=3, dc_years=3, n_chambers=3, tower_years=(2, 1, 3)
+    )
+    specs = release_module.release_source_specs(tiny.root)
+    assert [s.name for s in specs] == ["ecosys", "daycent", "n2o", "co2"]
+    out = export_dataset(specs, tmp_path / "agroflux", progress=False)
+    configs = list_configs(out)
+    for name in ("ecosys", "daycent", "n2o", "co2"):
+        assert f"temporal_{name}" in configs and f"spatial_{name}" in configs
+    for config in configs:
+        ds = datasets.load_dataset(str(out), config)
+        info = config_info(config, out)
+        assert sum(d.num_rows for d in ds.values()) == sum(info.n_examples.values())
+        for split, d in ds.items():
+            assert sorted(set(d["site_id"])) == list(info.sites[split])
+            assert d.features["past_values"].shape == (365, len(info.input_names))
+    # physical values in, physical values out: Ecosys county 1, regime 7, second year
+    ds = load_agroflux("temporal_ecosys", out)
+    rows = [
+        ex
+        for split in ds
+        for ex in ds[split].with_format("numpy")
+        if ex["site_id"] == "county_001" and ex["experiment"] == 7 and ex["year"] == 2002
+    ]
+    assert len(rows) == 1
+    expected = tiny.expected["ecosys"][0]
+    site, days = 1 * 20 + 7, slice(365, 730)
+    info = config_info("temporal_ecosys", out)
+    cols = [schema.VARIABLES[n].release_index for n in info.input_names]
+    np.testing.assert_allclose(
+        rows[0]["past_values"], expected.inputs[days, site][:, cols], rtol=1e-5, atol=1e-4
+    )
+    tcols = [expected.target_names.index(n) for n in info.target_names]
+    np.testing.assert_allclose(
+        rows[0]["target_values"], expected.targets[days, site][:, tcols], rtol=1e-5, atol=1e-4
+    )
+    assert rows[0]["first_date"] == "2002-01-01"
+    # towers carry no year in the release: first_date is empty
+    co2 = load_agroflux("temporal_co2", out)
+    assert set(co2["train"]["first_date"]) == {""}
