@@ -466,6 +466,21 @@ def test_import_rejects_the_same_site_day_twice(tmp_path):
     assert not (tmp_path / "t.parquet").exists()
 
 
+def test_iter_site_frames_from_files_and_from_the_imported_table(tmp_path):
+    a1 = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_1.csv", _records(48), site="US-Aaa")
+    a2 = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_2.csv", _records(48, start="2021-08-01"), site="US-Aaa")
+    b = write_europe(tmp_path / "FR-Bbb_europe-fluxdata_2021.txt", _records(48))
+    frames = list(ft.iter_site_frames([b, a2, a1], site_metadata={"FR-Bbb": {"igbp": "DBF"}}))
+    assert [f["site_id"].iloc[0] for f in frames] == ["FR-Bbb", "US-Aaa"]
+    assert len(frames[1]) == 6 and frames[1]["date"].is_monotonic_increasing  # Jul 1-3 and Aug 1-3
+    assert frames[0]["CROPLAND"].eq(0).all()
+    out = tmp_path / "t.parquet"
+    ft.import_flux_files([a1, b], out)
+    assert [len(f) for f in ft.iter_site_frames(out)] == [3, 3]
+    with pytest.raises(DataFileError, match="more than once"):
+        list(ft.iter_site_frames([a1, a1]))
+
+
 def test_cli_import_flux(tmp_path, capsys):
     a = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_1.csv", _records(48))
     parser = argparse.ArgumentParser()

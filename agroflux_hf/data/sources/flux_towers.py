@@ -52,7 +52,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -915,16 +915,7 @@ def import_flux_files(
     site_metadata = site_metadata or {}
     frames, sites = [], []
     for p in paths:
-        p = Path(p)
-        header_site = _detect_header(p).site_id
-        file_meta = dict(site_metadata.get(p.name, {}))
-        sid = file_meta.get("site_id") or read_options.get("site_id") or header_site
-        meta = {**dict(site_metadata.get(str(sid), {})), **file_meta}
-        options = dict(read_options)
-        options.update(
-            {k: meta[k] for k in ("site_id", "latitude", "longitude", "igbp", "year") if k in meta}
-        )
-        frame, qc = read_flux_file_with_qc(p, **options)
+        frame, qc = _read_with_metadata(Path(p), site_metadata, read_options)
         frames.append(frame)
         sites.append(qc)
     if not frames:
@@ -943,6 +934,51 @@ def import_flux_files(
     report = _new_report(sites)
     report.write_json(qc_json_path(out))
     return report
+
+
+def iter_site_frames(
+    paths: str | Path | Iterable[str | Path],
+    site_metadata: Mapping[str, Mapping[str, object]] | None = None,
+    **read_options: object,
+) -> Iterator[pd.DataFrame]:
+    """One canonical daily frame per site (sorted by site id), from tower files or an imported table.
+
+    A ``.parquet`` path is a table written by :func:`import_flux_files` (e.g. the embedded
+    ``towers.parquet``); any other path is a tower file, read with :func:`read_flux_file` (metadata as in
+    :func:`import_flux_files`). Files of the same site are joined; the same day twice is an error.
+    """
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    frames: list[pd.DataFrame] = []
+    for p in map(Path, paths):
+        if p.suffix == ".parquet":
+            if not p.is_file():
+                raise DataFileError(p, "file does not exist")
+            frames.append(pd.read_parquet(p))
+            continue
+        frames.append(_read_with_metadata(p, site_metadata or {}, read_options)[0])
+    if not frames:
+        return
+    table = pd.concat(frames, ignore_index=True)
+    for site_id, site in table.groupby("site_id", sort=True):
+        if site["date"].duplicated().any():
+            day = site.loc[site["date"].duplicated(), "date"].iloc[0].date()
+            raise DataFileError(
+                paths[0], f"site {site_id} has day {day} more than once in {[str(p) for p in paths]}"
+            )
+        yield site.sort_values("date").reset_index(drop=True)
+
+
+def _read_with_metadata(
+    path: Path, site_metadata: Mapping[str, Mapping[str, object]], read_options: Mapping[str, object]
+) -> tuple[pd.DataFrame, SiteQC]:
+    """Read one file with its metadata: entries keyed by file name override those keyed by site id."""
+    header_site = _detect_header(path).site_id
+    file_meta = dict(site_metadata.get(path.name, {}))
+    sid = file_meta.get("site_id") or read_options.get("site_id") or header_site
+    meta = {**dict(site_metadata.get(str(sid), {})), **file_meta}
+    options = dict(read_options)
+    options.update({k: meta[k] for k in ("site_id", "latitude", "longitude", "igbp", "year") if k in meta})
+    return read_flux_file_with_qc(path, **options)
 
 
 def qc_json_path(out_parquet: str | Path) -> Path:
