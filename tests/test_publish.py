@@ -1,0 +1,426 @@
+"""Model cards from measured scores, and publishing through an HfApi-like object that writes to a folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from huggingface_hub import ModelCard
+from transformers import AutoModel
+
+from agroflux_hf import cards, publish
+from agroflux_hf.cli import main as cli_main
+from agroflux_hf.errors import MissingCheckpointError
+from agroflux_hf.metrics.core import score_targets
+from agroflux_hf.models import MODEL_NAMES, build_model
+
+INPUTS = ["TMAX", "TMIN", "PRECIP", "SW_IN"]
+STATIC = ["SAND", "PH"]
+TARGETS = ["NEE", "GPP", "N2O_FLUX"]
+SITES = ["US-Tw3", "US-Tw3", "FR-Hes", "DE-Tha"]
+SECRET = "hf_SECRETtokenValue1234567890abcdef"
+
+DATASET_INFO = {
+    "name": "temporal_co2",
+    "source": "tower",
+    "domain": "observation",
+    "split": "temporal",
+    "fold": None,
+    "sites": {
+        "train": ["US-Tw3", "FR-Hes", "DE-Tha"],
+        "validation": ["US-Tw3"],
+        "test": ["US-Tw3", "FR-Hes"],
+    },
+    "years": {"train": [2013, 2014, 2015, 1998], "validation": [2016], "test": [2017, 2016]},
+    "n_examples": {"train": 5, "validation": 1, "test": 2},
+    "stats": {"targets": {"NEE": {"mean": 0.2, "std": 1.9}, "GPP": {"mean": 2.5, "std": 3.1}}},
+}
+
+
+def _save_tiny_model(folder: Path, name: str = "lstm") -> torch.nn.Module:
+    torch.manual_seed(0)
+    stats = {
+        "inputs": {n: {"mean": 10.0, "std": 5.0} for n in INPUTS},
+        "static": {n: {"mean": 100.0, "std": 50.0} for n in STATIC},
+        "targets": {n: {"mean": 1.0, "std": 2.0} for n in TARGETS},
+    }
+    model = build_model(
+        name, input_names=INPUTS, static_names=STATIC, target_names=TARGETS, stats=stats, hidden_size=10
+    ).eval()
+    model.save_pretrained(folder)
+    return model
+
+
+def _inputs(n: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(1)
+    return torch.randn(n, 365, len(INPUTS), generator=generator) * 5 + 10, torch.rand(
+        n, len(STATIC), generator=generator
+    ) * 100
+
+
+def _measured_metrics(model: torch.nn.Module) -> dict:
+    """Scores of the model's own predictions against noisy 'observations' with gaps; N2O never observed."""
+    past, static = _inputs()
+    with torch.no_grad():
+        sim = model(past_values=past, static_real_features=static).predictions.numpy().astype(np.float64)
+    rng = np.random.default_rng(2)
+    obs = sim + rng.normal(0.0, 0.5, size=sim.shape)
+    obs[rng.random(obs.shape) < 0.3] = np.nan
+    obs[..., TARGETS.index("N2O_FLUX")] = np.nan
+    return {
+        "validation": score_targets(obs[:2], sim[:2], TARGETS, site_ids=SITES[:2]),
+        "test": score_targets(obs, sim, TARGETS, site_ids=SITES),
+    }
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory) -> tuple[Path, torch.nn.Module, dict]:
+    folder = tmp_path_factory.mktemp("model")
+    model = _save_tiny_model(folder)
+    return folder, model, _measured_metrics(model)
+
+
+def _card_kwargs(metrics: dict, **overrides) -> dict:
+    kwargs = {
+        "model_name": "lstm",
+        "task": "t1",
+        "config_name": "temporal_co2",
+        "dataset_info": DATASET_INFO,
+        "hyperparameters": {"epochs": 20, "batch_size": 10, "learning_rate": 0.001},
+        "metrics": metrics,
+        "repo_id": "my-org/agroflux-lstm-co2",
+    }
+    return {**kwargs, **overrides}
+
+
+def _ready_model_dir(tmp_path: Path, saved_model) -> Path:
+    """A copy of the saved model with its card written, plus a file that must never be uploaded."""
+    folder, _, metrics = saved_model
+    model_dir = tmp_path / "best_model"
+    shutil.copytree(folder, model_dir)
+    cards.write_model_card(model_dir, **_card_kwargs(metrics))
+    (model_dir / "optimizer.pt").write_bytes(b"not for the hub")
+    return model_dir
+
+
+# ----------------------------------------------------------------------------- cards
+
+
+def test_card_front_matter_parses_and_model_index_holds_the_measured_scores(saved_model):
+    folder, _, metrics = saved_model
+    text = cards.model_card(folder, **_card_kwargs(metrics, base_model="my-org/agroflux-lstm-t0"))
+    data = ModelCard(text).data
+    assert data.library_name == "transformers"
+    assert data.license == cards.DEFAULT_LICENSE
+    assert data.datasets == [cards.DEFAULT_DATASET_ID]
+    assert data.base_model == "my-org/agroflux-lstm-t0"
+    assert data.model_name == "agroflux-lstm-co2"
+    assert "agroflux" in data.tags and "lstm" in data.tags
+    got = {(r.dataset_split, r.metric_name): r for r in data.eval_results}
+    for split, scores in metrics.items():
+        for target in ("NEE", "GPP"):
+            for key, label in (("r2", "R2"), ("rmse", "RMSE"), ("mae", "MAE")):
+                (result,) = [
+                    r for (s, name), r in got.items() if s == split and name.startswith(f"{target} {label} ")
+                ]
+                assert result.metric_type == key
+                assert result.dataset_config == "temporal_co2"
+                assert result.task_type == cards.TASK_TYPE
+                assert result.metric_value == pytest.approx(scores[target]["pooled"][key], rel=1e-5)
+    # N2O has no observation: no value in the model-index (no NaN in YAML), n/a in the table
+    assert not any(name.startswith("N2O_FLUX") for _, name in got)
+    assert "| N2O_FLUX | g N m-2 d-1 | 0 | n/a |" in text
+
+
+def test_card_body_reports_measured_numbers_data_and_citations(saved_model):
+    folder, _, metrics = saved_model
+    text = cards.model_card(folder, **_card_kwargs(metrics))
+    nee = metrics["test"]["NEE"]
+    assert f"{nee['pooled']['r2']:.4g}" in text
+    assert f"{nee['per_site']['mean']['r2']:.4g}" in text
+    assert f"{nee['per_site']['median']['r2']:.4g}" in text
+    assert "### test split" in text and "### validation split" in text
+    assert "2013-2015" in text and "US-Tw3, FR-Hes, DE-Tha" in text
+    assert "training split only" in text
+    assert "arXiv:2602.01614" in text and "hochreiter1997lstm" in text
+    assert "doi:10.17190/AMF/1246149" in text  # US-Tw3 data citation
+    assert 'AutoModel.from_pretrained("my-org/agroflux-lstm-co2")' in text
+    assert "N2O" in text.split("## Limitations")[1].split("## How to use")[0]
+    n_parameters = sum(p.numel() for p in saved_model[1].parameters())
+    assert f"{n_parameters:,} parameters" in text
+
+
+def test_card_names_the_published_code_defect_of_the_architecture(tmp_path):
+    _save_tiny_model(tmp_path, "transformer")
+    metrics = {"test": score_targets(np.ones((1, 3, 3)), np.ones((1, 3, 3)), TARGETS)}
+    text = cards.model_card(
+        tmp_path, **_card_kwargs(metrics, model_name="transformer", task="t2-adversarial")
+    )
+    assert "positional encoding" in text and "vaswani2017attention" in text
+    assert "gradient-reversal" in text
+
+
+def test_every_architecture_has_a_citation():
+    assert set(cards.ARCHITECTURES) == set(MODEL_NAMES)
+
+
+def test_card_refuses_inconsistent_inputs(saved_model, tmp_path):
+    folder, _, metrics = saved_model
+    with pytest.raises(cards.CardError, match="model_type is 'agroflux_lstm', not agroflux_tcn"):
+        cards.model_card(folder, **_card_kwargs(metrics, model_name="tcn"))
+    with pytest.raises(cards.CardError, match="not a score_targets result"):
+        cards.model_card(folder, **_card_kwargs({"test": {"NEE": 0.9}}))
+    with pytest.raises(cards.CardError, match="unknown task"):
+        cards.model_card(folder, **_card_kwargs(metrics, task="t9"))
+    (tmp_path / "config.json").write_text((folder / "config.json").read_text())
+    with pytest.raises(MissingCheckpointError, match=r"model\.safetensors"):
+        cards.model_card(tmp_path, **_card_kwargs(metrics))
+
+
+def test_card_accepts_metrics_json_with_nulls_and_error_splits(saved_model):
+    folder, _, metrics = saved_model
+    stored = json.loads(json.dumps(metrics, default=float).replace("NaN", "null"))
+    stored["validation"] = {"error": "no pair where both obs and sim are present"}
+    text = cards.model_card(folder, **_card_kwargs(stored))
+    assert "Not scored: no pair where both obs and sim are present" in text
+    splits = {r.dataset_split for r in ModelCard(text).data.eval_results}
+    assert splits == {"test"}
+
+
+def test_write_model_card_is_atomic_and_keeps_old_card_on_failure(saved_model, tmp_path):
+    folder, _, metrics = saved_model
+    model_dir = tmp_path / "m"
+    shutil.copytree(folder, model_dir)
+    path = cards.write_model_card(model_dir, **_card_kwargs(metrics))
+    assert path == model_dir / "README.md"
+    first = path.read_text()
+    assert first == cards.model_card(model_dir, **_card_kwargs(metrics))
+    with pytest.raises(cards.CardError):
+        cards.write_model_card(model_dir, **_card_kwargs({"test": {"NEE": 1}}))
+    assert path.read_text() == first
+    assert sorted(p.name for p in model_dir.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+
+
+def test_write_model_card_from_run_folder(saved_model, tmp_path):
+    folder, _, metrics = saved_model
+    run = tmp_path / "run"
+    shutil.copytree(folder, run / "best_model")
+    run_config = {
+        "task": "t1",
+        "model_name": "lstm",
+        "config": "temporal_co2",
+        "data_dir": None,
+        "learning_rate": 0.001,
+        "batch_size": 10,
+        "training_arguments": {"epochs": 20, "patience": 5},
+    }
+    (run / "run_config.json").write_text(json.dumps(run_config))
+    (run / "metrics.json").write_text(json.dumps(metrics).replace("NaN", "null"))
+    path = cards.write_model_card_from_run(run, repo_id="my-org/x", dataset_info=DATASET_INFO)
+    text = path.read_text()
+    assert path == run / "best_model" / "README.md"
+    assert "| training.patience | 5 |" in text
+    assert ModelCard(text).data.model_name == "x"
+
+
+# ----------------------------------------------------------------------------- publishing
+
+
+class FolderHub:
+    """HfApi stand-in: a repo is a folder under ``root``; records every call (the token separately)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.calls: list[tuple[str, dict]] = []
+        self.tokens: list[str | None] = []
+
+    def create_repo(self, repo_id, *, repo_type=None, private=None, exist_ok=False, token=None):
+        self.tokens.append(token)
+        self.calls.append(
+            (
+                "create_repo",
+                {"repo_id": repo_id, "repo_type": repo_type, "private": private, "exist_ok": exist_ok},
+            )
+        )
+        (self.root / repo_id).mkdir(parents=True, exist_ok=exist_ok)
+        return f"https://hub.example/{repo_id}"
+
+    def upload_folder(self, *, folder_path, repo_id, repo_type=None, commit_message=None, token=None):
+        self.tokens.append(token)
+        self.calls.append(
+            ("upload_folder", {"repo_id": repo_id, "repo_type": repo_type, "commit_message": commit_message})
+        )
+        shutil.copytree(folder_path, self.root / repo_id, dirs_exist_ok=True)
+        return f"https://hub.example/{repo_id}/commit/0001"
+
+
+class RefusingHub:
+    def __getattr__(self, name):
+        raise AssertionError(f"a dry run must not call the hub ({name})")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _same_predictions(model_dir: Path, model: torch.nn.Module) -> None:
+    loaded = AutoModel.from_pretrained(str(model_dir)).eval()
+    assert type(loaded) is type(model)
+    past, static = _inputs(2)
+    with torch.no_grad():
+        expected = model(past_values=past, static_real_features=static).predictions
+        got = loaded(past_values=past, static_real_features=static).predictions
+    torch.testing.assert_close(got, expected)
+
+
+def test_publish_uploads_exactly_model_config_and_card(saved_model, tmp_path):
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    hub = FolderHub(tmp_path / "hub")
+    url = publish.publish_model(
+        model_dir, "my-org/agroflux-lstm-co2", api=hub, private=True, commit_message="first"
+    )
+    assert url == "https://hub.example/my-org/agroflux-lstm-co2/commit/0001"
+    assert [name for name, _ in hub.calls] == ["create_repo", "upload_folder"]
+    assert hub.calls[0][1] == {
+        "repo_id": "my-org/agroflux-lstm-co2",
+        "repo_type": "model",
+        "private": True,
+        "exist_ok": True,
+    }
+    assert hub.calls[1][1]["commit_message"] == "first"
+    uploaded = hub.root / "my-org/agroflux-lstm-co2"
+    assert sorted(_tree(uploaded)) == ["README.md", "config.json", "model.safetensors"]
+    assert _tree(uploaded)["README.md"] == (model_dir / "README.md").read_bytes()
+    _same_predictions(uploaded, saved_model[1])
+
+
+def test_dry_run_writes_the_upload_folder_and_sends_nothing(saved_model, tmp_path):
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    out = tmp_path / "preview" / "upload"
+    result = publish.publish_model(model_dir, "my-org/agroflux-lstm-co2", api=RefusingHub(), dry_run_dir=out)
+    assert result == str(out)
+    hub = FolderHub(tmp_path / "hub")
+    publish.publish_model(model_dir, "my-org/agroflux-lstm-co2", api=hub)
+    assert _tree(out) == _tree(hub.root / "my-org/agroflux-lstm-co2")
+    assert [p.name for p in out.parent.iterdir()] == ["upload"]  # no staging leftovers
+    _same_predictions(out, saved_model[1])
+    with pytest.raises(publish.PublishError, match="already exists"):
+        publish.publish_model(model_dir, "my-org/agroflux-lstm-co2", dry_run_dir=out)
+
+
+def test_extra_files_are_uploaded_only_when_listed(saved_model, tmp_path):
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    (model_dir / "metrics.json").write_text("{}")
+    out = tmp_path / "out"
+    publish.publish_model(model_dir, "my-org/m", dry_run_dir=out, extra_files=["metrics.json"])
+    assert sorted(_tree(out)) == ["README.md", "config.json", "metrics.json", "model.safetensors"]
+    with pytest.raises(publish.PublishError, match="inside"):
+        publish.publish_model(model_dir, "my-org/m", dry_run_dir=tmp_path / "o2", extra_files=["../x"])
+
+
+def test_publish_refuses_a_folder_without_card(saved_model, tmp_path):
+    folder, _, _ = saved_model
+    model_dir = tmp_path / "m"
+    shutil.copytree(folder, model_dir)
+    (model_dir / "README.md").unlink(missing_ok=True)
+    with pytest.raises(publish.PublishError, match=r"no model card \(README.md\).*agroflux card RUN_DIR"):
+        publish.publish_model(model_dir, "my-org/m", api=RefusingHub())
+
+
+def test_publish_refuses_a_folder_that_is_not_a_model(saved_model, tmp_path):
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    (model_dir / "config.json").write_text(json.dumps({"model_type": "no_such_architecture"}))
+    with pytest.raises(publish.PublishError, match="does not load as a model config"):
+        publish.publish_model(model_dir, "my-org/m", api=RefusingHub())
+    (model_dir / "config.json").unlink()
+    with pytest.raises(publish.PublishError, match=r"no config\.json"):
+        publish.publish_model(model_dir, "my-org/m", api=RefusingHub())
+    with pytest.raises(publish.PublishError, match="not a folder"):
+        publish.publish_model(tmp_path / "absent", "my-org/m", api=RefusingHub())
+
+
+def test_publish_refuses_a_bad_repo_id(saved_model, tmp_path):
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    for bad in ("no-org", "a/b/c", "my org/x"):
+        with pytest.raises(publish.PublishError, match="repo id"):
+            publish.publish_model(model_dir, bad, api=RefusingHub())
+
+
+def _assert_no_secret(folder: Path, texts: list[str]) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+    for text in texts:
+        assert SECRET not in text
+
+
+def test_token_is_passed_to_the_hub_but_never_printed_logged_or_written(
+    saved_model, tmp_path, monkeypatch, capsys, caplog
+):
+    import huggingface_hub
+
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    hub = FolderHub(tmp_path / "hub")
+    monkeypatch.setattr(huggingface_hub, "HfApi", lambda *a, **k: hub)
+    monkeypatch.setenv("MY_HUB_TOKEN", SECRET)
+    caplog.set_level(logging.DEBUG)
+    assert (
+        cli_main(["-v", "publish", str(model_dir), "--repo-id", "my-org/m", "--token-env", "MY_HUB_TOKEN"])
+        == 0
+    )
+    assert hub.tokens == [SECRET, SECRET]  # the token did reach the client
+    out_dir = tmp_path / "dry"
+    argv = [
+        "publish",
+        str(model_dir),
+        "--repo-id",
+        "my-org/m",
+        "--token-env",
+        "MY_HUB_TOKEN",
+        "--dry-run",
+        str(out_dir),
+    ]
+    assert cli_main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out.splitlines()[-1]) == {"repo_id": "my-org/m", "dry_run_dir": str(out_dir)}
+    logs = [r.getMessage() for r in caplog.records]
+    assert any("dry run" in m for m in logs)
+    _assert_no_secret(out_dir, [captured.out, captured.err, *logs, caplog.text])
+    _assert_no_secret(hub.root, [])
+    _assert_no_secret(model_dir, [])
+
+
+def test_unset_custom_token_variable_is_named_not_guessed(saved_model, tmp_path, monkeypatch):
+    model_dir = _ready_model_dir(tmp_path, saved_model)
+    monkeypatch.delenv("ABSENT_TOKEN_VAR", raising=False)
+    with pytest.raises(publish.PublishError, match="ABSENT_TOKEN_VAR is not set"):
+        cli_main(["publish", str(model_dir), "--repo-id", "my-org/m", "--token-env", "ABSENT_TOKEN_VAR"])
+
+
+def test_card_command_writes_the_card_of_a_run(saved_model, tmp_path, monkeypatch, capsys):
+    import agroflux_hf.data.loading as loading
+
+    folder, _, metrics = saved_model
+    run = tmp_path / "run"
+    shutil.copytree(folder, run / "best_model")
+    (run / "run_config.json").write_text(
+        json.dumps({"task": "t1", "model_name": "lstm", "config": "temporal_co2"})
+    )
+    (run / "metrics.json").write_text(json.dumps(metrics).replace("NaN", "null"))
+    seen = []
+    monkeypatch.setattr(
+        loading, "config_info", lambda config, data_dir=None: seen.append(config) or DATASET_INFO
+    )
+    assert cli_main(["card", str(run), "--repo-id", "my-org/m"]) == 0
+    assert seen == ["temporal_co2"]
+    card_file = run / "best_model" / "README.md"
+    assert json.loads(capsys.readouterr().out) == {"model_card": str(card_file)}
+    rmse = metrics["test"]["GPP"]["pooled"]["rmse"]
+    assert f"{rmse:.4g}" in card_file.read_text()
+    assert not math.isnan(rmse)
