@@ -431,6 +431,17 @@ def test_unparseable_timestamp_names_value_and_row(tmp_path):
         ft.read_flux_file(path)
 
 
+def test_text_in_a_value_column_names_column_and_row(tmp_path):
+    path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", _records(48, days=1))
+    lines = path.read_text().splitlines()
+    fields = lines[7].split(",")
+    fields[2] = "n/a"  # FC
+    lines[7] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFileError, match=r"AMF_US-Xyz_BASE_HH_1\.csv.*column FC.*'n/a'.*data row 5"):
+        ft.read_flux_file(path)
+
+
 def test_missing_file_and_missing_site_id(tmp_path):
     with pytest.raises(DataFileError, match="does not exist"):
         ft.read_flux_file(tmp_path / "nope.csv")

@@ -731,6 +731,8 @@ def _read_records(path: Path, header: _Header, needed: set[str]) -> pd.DataFrame
             usecols=usecols,
             dtype={c: str for c in usecols if c.upper().startswith("TIMESTAMP")},
             low_memory=False,
+            keep_default_na=False,  # "n/a" or "NA" in a value column is an error, not a silent gap
+            na_values=["", "NaN", "nan"],
         )
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as err:
         raise DataFileError(path, f"cannot parse the table: {err}") from err
@@ -740,8 +742,13 @@ def _read_records(path: Path, header: _Header, needed: set[str]) -> pd.DataFrame
 
 
 def _numeric_columns(path: Path, data: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """Value columns as float64 with -9999 as NaN; a text value in a numeric column is an error."""
     out = {}
     for c in columns:
+        if pd.api.types.is_numeric_dtype(data[c]):  # the parser found numbers only: nothing to check
+            values = data[c].astype("float64")
+            out[c] = values.mask(values == MISSING_VALUE)
+            continue
         values = pd.to_numeric(data[c], errors="coerce").astype("float64")
         bad = values.isna() & data[c].notna() & (data[c].astype(str).str.strip() != "")
         if bad.any():
