@@ -1,0 +1,288 @@
+"""Leaderboard files: one CSV row per score, a Markdown summary over folds, LaTeX tables per metric.
+
+The CSV is the record (one row per model, task, config, split scheme, fold and target); the Markdown
+and LaTeX files are views of it aggregated over folds as mean ± std, so every number in a table can be
+traced back to rows of the CSV.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agroflux_hf import schema
+
+METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
+"""Pooled test-split metrics of ``agroflux_hf.metrics.core``, in leaderboard column order."""
+
+HIGHER_IS_BETTER: dict[str, bool] = {
+    "r2": True,
+    "nse": True,
+    "kge": True,
+    "rmse": False,
+    "mae": False,
+    "bias": False,
+}
+
+METRIC_LABELS: dict[str, str] = {
+    "r2": "R²",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "nse": "NSE",
+    "kge": "KGE",
+    "bias": "bias",
+}
+
+ID_COLUMNS: tuple[str, ...] = (
+    "model",
+    "kind",
+    "task",
+    "dataset",
+    "source_dataset",
+    "config",
+    "source_config",
+    "split",
+    "fold",
+    "target",
+    "unit",
+)
+SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
+LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", *SITE_COLUMNS, "run_id")
+GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "split", "model", "kind", "target")
+
+TASK_LABELS: dict[str, str] = {
+    "t0": "T0",
+    "t1": "T1",
+    "t2-finetune": "T2 fine-tune",
+    "t2-adversarial": "T2 adv.",
+}
+
+
+def leaderboard_frame(rows: Iterable[dict]) -> pd.DataFrame:
+    """Rows as a frame with the leaderboard's columns in order (missing columns become NaN)."""
+    frame = pd.DataFrame(list(rows))
+    for column in LEADERBOARD_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan
+    if not frame.empty:
+        frame["unit"] = [schema.unit(t) if isinstance(t, str) else "" for t in frame["target"]]
+    return frame[list(LEADERBOARD_COLUMNS)]
+
+
+def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean, std (ddof 1; NaN with one fold) and fold count of every metric per model/task/target."""
+    if frame.empty:
+        return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds"])
+    keyed = frame.assign(source_dataset=frame["source_dataset"].fillna(""))
+    grouped = keyed.groupby(list(GROUP_COLUMNS), sort=False, dropna=False)
+    stats = grouped[list(METRICS)].agg(["mean", "std"])
+    stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
+    stats["folds"] = grouped["fold"].nunique()
+    stats["n"] = grouped["n"].sum()
+    return stats.reset_index()
+
+
+def dataset_label(task: str, dataset: str, source_dataset: str | float | None) -> str:
+    """``T1 co2``, ``T2 fine-tune co2 ← dssat_century``: the column group a score belongs to."""
+    label = f"{TASK_LABELS.get(task, task)} {dataset}"
+    if isinstance(source_dataset, str) and source_dataset:
+        label += f" ← {source_dataset}"
+    return label
+
+
+def format_mean_std(mean: float, std: float, digits: int = 3) -> str:
+    if mean is None or not np.isfinite(mean):
+        return "–"
+    if std is None or not np.isfinite(std):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return _atomic_write_text(path, frame.to_csv(index=False))
+
+
+def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def render_markdown(
+    frame: pd.DataFrame, *, title: str = "AgroFlux benchmark", notes: Sequence[str] = ()
+) -> str:
+    """One section per (task, dataset, split scheme): models x targets, metrics as mean ± std over folds."""
+    summary = aggregate_over_folds(frame)
+    parts = [f"# {title}", ""]
+    parts += [f"- {note}" for note in notes]
+    parts += [
+        "- Test-split scores pooled over all test days, mean ± std over folds (std blank with one fold); "
+        "`n` = scored site-days summed over folds. Every number comes from `leaderboard.csv`.",
+        "",
+    ]
+    if summary.empty:
+        return "\n".join([*parts, "No scores were produced.", ""])
+    for (task, dataset, source, split), section in summary.groupby(
+        ["task", "dataset", "source_dataset", "split"], sort=False
+    ):
+        parts += [f"## {dataset_label(task, dataset, source)}, {split} split", ""]
+        body = []
+        for _, row in section.sort_values(["target", "r2_mean"], ascending=[True, False]).iterrows():
+            cells = [f"{row['target']} ({schema.unit(row['target'])})", row["model"]]
+            cells += [format_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in METRICS]
+            cells += [str(int(row["folds"])), str(int(row["n"]))]
+            body.append(cells)
+        header = ["target", "model", *(METRIC_LABELS[m] for m in METRICS), "folds", "n"]
+        parts += [markdown_table(header, body), ""]
+    return "\n".join(parts)
+
+
+def write_markdown(frame: pd.DataFrame, path: Path, *, notes: Sequence[str] = ()) -> Path:
+    return _atomic_write_text(path, render_markdown(frame, notes=notes))
+
+
+# ---------------------------------------------------------------------------------------------
+# LaTeX, laid out like the paper's tables: models as rows; dataset x split x target as columns
+# ---------------------------------------------------------------------------------------------
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "←": r"$\leftarrow$",
+    "±": r"$\pm$",
+    "²": r"$^2$",
+}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _best_per_column(table: pd.DataFrame, metric: str) -> dict:
+    """Best model of every column (largest R²/NSE/KGE, smallest RMSE/MAE/|bias|); None when empty."""
+    best: dict = {}
+    for column in table.columns:
+        values = table[column].dropna()
+        if metric == "bias":
+            values = values.abs()
+        if values.empty:
+            best[column] = None
+        else:
+            best[column] = values.idxmax() if HIGHER_IS_BETTER[metric] else values.idxmin()
+    return best
+
+
+def render_latex(frame: pd.DataFrame, metric: str, *, caption: str | None = None) -> str:
+    """A booktabs table of ``metric``: one row per model (networks, then baselines), one column per
+    (dataset, split scheme, target), cells mean ± std over folds, the best of each column in bold."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {METRICS}")
+    summary = aggregate_over_folds(frame)
+    if summary.empty:
+        return f"% no scores for {metric}\n"
+    summary["column"] = [
+        (dataset_label(r.task, r.dataset, r.source_dataset), r.split, r.target)
+        for r in summary.itertuples(index=False)
+    ]
+    columns = list(dict.fromkeys(summary["column"]))
+    networks = list(dict.fromkeys(summary.loc[summary["kind"] != "baseline", "model"]))
+    baselines = list(dict.fromkeys(summary.loc[summary["kind"] == "baseline", "model"]))
+    means = summary.pivot_table(index="model", columns="column", values=f"{metric}_mean", aggfunc="first")
+    stds = summary.pivot_table(index="model", columns="column", values=f"{metric}_std", aggfunc="first")
+    means = means.reindex(index=networks + baselines, columns=columns)
+    stds = stds.reindex(index=networks + baselines, columns=columns)
+    best = _best_per_column(means, metric)
+
+    lines = [
+        "% Generated by agroflux benchmark from leaderboard.csv; needs \\usepackage{booktabs}.",
+        "\\begin{table}[ht]",
+        "\\centering",
+        "\\scriptsize",
+        "\\begin{tabular}{l" + "c" * len(columns) + "}",
+        "\\toprule",
+    ]
+    lines += _latex_header_rows(columns)
+    lines.append("\\midrule")
+    for model in networks + baselines:
+        if model == (baselines[0] if baselines else None) and networks:
+            lines.append("\\midrule")
+        cells = [latex_escape(model)]
+        for column in columns:
+            text = latex_escape(format_mean_std(means.at[model, column], stds.at[model, column]))
+            cells.append(f"\\textbf{{{text}}}" if best.get(column) == model else text)
+        lines.append(" & ".join(cells) + " \\\\")
+    caption = caption or (
+        f"Test {METRIC_LABELS[metric]} (mean $\\pm$ std over folds) per model, dataset, split and target."
+    )
+    lines += [
+        "\\bottomrule",
+        "\\end{tabular}",
+        f"\\caption{{{latex_escape(caption) if '$' not in caption else caption}}}",
+        f"\\label{{tab:agroflux-{metric}}}",
+        "\\end{table}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _latex_header_rows(columns: list[tuple[str, str, str]]) -> list[str]:
+    """Three header rows (dataset, split, target with unit) with spanning cells and cmidrules."""
+    rows = []
+    for level in (0, 1):
+        cells, rules, start = ["model" if level == 0 else ""], [], 2
+        for key, width in _runs([c[: level + 1] for c in columns]):
+            label = latex_escape(key[-1])
+            cells.append(f"\\multicolumn{{{width}}}{{c}}{{{label}}}" if width > 1 else label)
+            rules.append(f"\\cmidrule(lr){{{start}-{start + width - 1}}}")
+            start += width
+        rows += [" & ".join(cells) + " \\\\", " ".join(rules)]
+    targets = [f"{latex_escape(c[2])} ({latex_escape(schema.unit(c[2]))})" for c in columns]
+    rows.append(" & ".join(["", *targets]) + " \\\\")
+    return rows
+
+
+def _runs(keys: list[tuple]) -> list[tuple[tuple, int]]:
+    """Consecutive equal keys collapsed to (key, count)."""
+    runs: list[tuple[tuple, int]] = []
+    for key in keys:
+        if runs and runs[-1][0] == key:
+            runs[-1] = (key, runs[-1][1] + 1)
+        else:
+            runs.append((key, 1))
+    return runs
+
+
+def write_latex_tables(frame: pd.DataFrame, folder: Path, metrics: Sequence[str] = METRICS) -> list[Path]:
+    """``folder/<metric>.tex`` for every metric."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [_atomic_write_text(folder / f"{m}.tex", render_latex(frame, m)) for m in metrics]
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
+    """Write beside the destination, then rename, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def finite_or_none(value: float) -> float | None:
+    """JSON-safe number: NaN and infinities become ``None``."""
+    return float(value) if value is not None and math.isfinite(float(value)) else None

@@ -1,0 +1,263 @@
+"""Benchmark figures (matplotlib, Agg backend): daily series, scatter per target, per-site maps, T2 gain.
+
+Every axis label carries the variable's unit from :mod:`agroflux_hf.schema`; every figure is written to
+a temporary file beside its destination and renamed, like every other output.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on the machines that run the benchmark
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from agroflux_hf import schema
+from agroflux_hf.benchmark.leaderboard import TASK_LABELS
+
+OBS_COLOUR, SIM_COLOUR = "black", "tab:orange"
+
+
+def axis_label(target: str, prefix: str = "") -> str:
+    """``observed NEE (g C m-2 d-1)``: the label of a target's axis, unit from the schema."""
+    return f"{prefix}{target} ({schema.unit(target)})".strip()
+
+
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
+    """Save to a temporary PNG beside ``path``, then rename; closes the figure."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _site_series(predictions, site: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dates (or day numbers), obs and sim of one site's test sequences in time order.
+
+    Only the site's first experiment is drawn, so simulated treatments do not overlap in one line.
+    """
+    site_ids = np.asarray(predictions.site_ids).astype(str)
+    rows = np.flatnonzero(site_ids == site)
+    experiments = np.asarray(predictions.experiments)[rows]
+    rows = rows[experiments == experiments.min()]
+    rows = rows[np.argsort(np.asarray(predictions.years)[rows], kind="stable")]
+    days = predictions.obs.shape[1]
+    x_parts = []
+    for row in rows:
+        first = str(np.asarray(predictions.first_dates)[row] or "")
+        if first:
+            start = pd.Timestamp(first)
+            dates = pd.date_range(start, periods=days + 1, freq="D")
+            dates = dates[~((dates.month == 2) & (dates.day == 29))][:days]  # the no-leap calendar
+            x_parts.append(np.asarray(dates))
+        else:
+            year = int(np.asarray(predictions.years)[row])
+            x_parts.append(year + np.arange(days) / days)
+    x = np.concatenate(x_parts)
+    return (
+        x,
+        predictions.obs[rows].reshape(-1, predictions.obs.shape[2]),
+        predictions.sim[rows].reshape(-1, predictions.sim.shape[2]),
+    )
+
+
+def plot_series(predictions, path: Path, *, title: str, max_sites: int = 3) -> Path:
+    """Observed and predicted daily series: one row per site (the first ``max_sites`` test sites with
+    observations), one column per target."""
+    targets = list(predictions.target_names)
+    site_ids = np.asarray(predictions.site_ids).astype(str)
+    sites = [s for s in dict.fromkeys(site_ids) if np.isfinite(predictions.obs[site_ids == s]).any()]
+    sites = sites[:max_sites] or list(dict.fromkeys(site_ids))[:1]
+    fig, axes = plt.subplots(
+        len(sites), len(targets), figsize=(4.2 * len(targets), 2.6 * len(sites)), squeeze=False
+    )
+    for i, site in enumerate(sites):
+        x, obs, sim = _site_series(predictions, site)
+        for j, target in enumerate(targets):
+            ax = axes[i, j]
+            ax.plot(x, obs[:, j], ".", ms=2.5, color=OBS_COLOUR, label="observed")
+            ax.plot(x, sim[:, j], "-", lw=1.0, color=SIM_COLOUR, label="predicted")
+            ax.set_title(f"{site}: {target}", fontsize=9)
+            ax.set_ylabel(axis_label(target), fontsize=8)
+            ax.tick_params(labelsize=7)
+            if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+                fig.autofmt_xdate()
+            else:
+                ax.set_xlabel("year", fontsize=8)
+    axes[0, 0].legend(fontsize=7, loc="best")
+    fig.suptitle(title, fontsize=11, y=1.02)
+    return save_figure(fig, path)
+
+
+def plot_scatter(predictions_by_model: Mapping[str, object], target: str, path: Path, *, title: str) -> Path:
+    """Predicted against observed daily values of ``target``, one panel per model, 1:1 line and R²."""
+    from agroflux_hf.metrics.core import all_metrics
+
+    models = list(predictions_by_model)
+    columns = min(4, max(1, len(models)))
+    rows = math.ceil(len(models) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 3.2 * rows), squeeze=False)
+    for ax in axes.ravel()[len(models) :]:
+        ax.set_visible(False)
+    for ax, model in zip(axes.ravel(), models, strict=False):
+        predictions = predictions_by_model[model]
+        k = list(predictions.target_names).index(target)
+        obs, sim = predictions.obs[..., k].ravel(), predictions.sim[..., k].ravel()
+        keep = np.isfinite(obs) & np.isfinite(sim)
+        scores = all_metrics(obs, sim)
+        ax.scatter(obs[keep], sim[keep], s=3, alpha=0.3, color="tab:blue", edgecolors="none")
+        low, high = _limits(obs[keep], sim[keep])
+        ax.plot([low, high], [low, high], "--", color="grey", lw=1, label="1:1")
+        ax.set_xlim(low, high)
+        ax.set_ylim(low, high)
+        ax.set_title(f"{model}: R² = {_fmt(scores['r2'])} (n = {scores['n']})", fontsize=9)
+        ax.set_xlabel(axis_label(target, "observed "), fontsize=8)
+        ax.set_ylabel(axis_label(target, "predicted "), fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(title, fontsize=11, y=1.02)
+    return save_figure(fig, path)
+
+
+def _limits(*arrays: np.ndarray) -> tuple[float, float]:
+    values = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
+    if values.size == 0:
+        return 0.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    pad = 0.05 * (high - low) if high > low else 1.0
+    return low - pad, high + pad
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.2f}"
+
+
+def plot_site_scores(site_scores: pd.DataFrame, path: Path, *, title: str, metric: str = "r2") -> Path:
+    """Per-site ``metric`` of each target: a longitude/latitude map when every site has coordinates,
+    else a bar chart per site.
+
+    ``site_scores`` has columns ``site_id``, ``target``, ``metric`` and optionally ``latitude``,
+    ``longitude``.
+    """
+    targets = list(dict.fromkeys(site_scores["target"]))
+    has_coordinates = {"latitude", "longitude"} <= set(site_scores.columns) and bool(
+        site_scores[["latitude", "longitude"]].notna().all().all()
+    )
+    fig, axes = plt.subplots(1, len(targets), figsize=(4.4 * len(targets), 3.6), squeeze=False)
+    values = site_scores[metric].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    vmin, vmax = (float(min(finite.min(), 0.0)), 1.0) if finite.size else (0.0, 1.0)
+    for ax, target in zip(axes[0], targets, strict=True):
+        part = site_scores[site_scores["target"] == target]
+        if has_coordinates:
+            _site_map(ax, part, metric, vmin, vmax, fig)
+        else:
+            _site_bars(ax, part, metric)
+        ax.set_title(f"{target}: per-site {metric.upper() if metric != 'r2' else 'R²'}", fontsize=9)
+    fig.suptitle(title, fontsize=11, y=1.02)
+    return save_figure(fig, path)
+
+
+def _site_map(ax, part: pd.DataFrame, metric: str, vmin: float, vmax: float, fig) -> None:
+    scored = part[np.isfinite(part[metric].to_numpy(dtype=float))]
+    unscored = part[~np.isfinite(part[metric].to_numpy(dtype=float))]
+    points = ax.scatter(
+        scored["longitude"],
+        scored["latitude"],
+        c=scored[metric],
+        cmap="viridis",
+        vmin=vmin,
+        vmax=vmax,
+        s=90,
+        edgecolors="black",
+    )
+    ax.scatter(
+        unscored["longitude"], unscored["latitude"], marker="x", color="grey", s=60, label="not scored"
+    )
+    for _, row in part.iterrows():
+        value = row[metric]
+        text = f"{row['site_id']}\n{_fmt(value)}"
+        ax.annotate(
+            text, (row["longitude"], row["latitude"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+        )
+    ax.set_xlabel("longitude (degrees east)", fontsize=8)
+    ax.set_ylabel("latitude (degrees north)", fontsize=8)
+    lon, lat = part["longitude"].to_numpy(float), part["latitude"].to_numpy(float)
+    ax.set_xlim(lon.min() - 10, lon.max() + 10)
+    ax.set_ylim(lat.min() - 6, lat.max() + 6)
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=7)
+    fig.colorbar(points, ax=ax, shrink=0.8).set_label(metric.upper() if metric != "r2" else "R²", fontsize=8)
+
+
+def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
+    part = part.sort_values("site_id")
+    values = part[metric].to_numpy(dtype=float)
+    ax.bar(np.arange(len(part)), np.nan_to_num(values, nan=0.0), color="tab:blue")
+    for i, value in enumerate(values):
+        if not np.isfinite(value):
+            ax.annotate("n/a", (i, 0), ha="center", fontsize=7)
+    ax.set_xticks(np.arange(len(part)), part["site_id"], rotation=60, fontsize=7)
+    ax.set_xlabel("site", fontsize=8)
+    ax.set_ylabel(metric.upper() if metric != "r2" else "R²", fontsize=8)
+    ax.axhline(0, color="grey", lw=0.8)
+
+
+def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Grouped bars of R²(T2) - R²(T1) per model, one panel per (T2 task, split scheme), bars per target.
+
+    ``gains`` has columns ``task``, ``split``, ``model``, ``target``, ``gain``.
+    """
+    panels = list(dict.fromkeys(zip(gains["task"], gains["split"], strict=True)))
+    targets = list(dict.fromkeys(gains["target"]))
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(max(4.5, 1.0 * gains["model"].nunique() + 2) * len(panels), 3.8),
+        squeeze=False,
+    )
+    width = 0.8 / max(1, len(targets))
+    for ax, (task, split) in zip(axes[0], panels, strict=True):
+        part = gains[(gains["task"] == task) & (gains["split"] == split)]
+        models = list(dict.fromkeys(part["model"]))
+        for i, target in enumerate(targets):
+            values = [
+                part.loc[(part["model"] == m) & (part["target"] == target), "gain"].mean() for m in models
+            ]
+            ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * width, values, width, label=target)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(np.arange(len(models)), models, rotation=30, fontsize=8)
+        ax.set_ylabel("R² gain over T1 (T2 - T1)", fontsize=8)
+        ax.set_title(f"{TASK_LABELS.get(task, task)}, {split} split", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].legend(fontsize=7, title="target", title_fontsize=7)
+    fig.suptitle(title, fontsize=11, y=1.02)
+    return save_figure(fig, path)
+
+
+def transfer_gains(
+    frame: pd.DataFrame, transfer_tasks: Sequence[str] = ("t2-finetune", "t2-adversarial")
+) -> pd.DataFrame:
+    """R² of each T2 run minus the T1 run of the same model, config (split scheme and fold) and target."""
+    t1 = frame[frame["task"] == "t1"][["model", "config", "target", "r2"]].rename(columns={"r2": "r2_t1"})
+    t2 = frame[frame["task"].isin(transfer_tasks)]
+    if t1.empty or t2.empty:
+        return pd.DataFrame(columns=["task", "split", "model", "target", "gain"])
+    merged = t2.merge(t1, on=["model", "config", "target"], how="inner")
+    merged["gain"] = merged["r2"] - merged["r2_t1"]
+    return merged[["task", "split", "model", "target", "gain", "source_dataset"]]

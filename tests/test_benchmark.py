@@ -1,0 +1,422 @@
+"""The benchmark: baselines on synthetic sequences, the planner, leaderboard writers, figures, end to end."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pandas as pd
+import pytest
+
+from agroflux_hf import schema
+from agroflux_hf.benchmark import leaderboard, plots, runner
+from agroflux_hf.benchmark.baselines import (
+    ArrayPredictions,
+    ClimatologyBaseline,
+    GradientBoostingBaseline,
+    SplitArrays,
+    day_of_year_index,
+    lagged_weather_features,
+    smoothed_day_of_year_mean,
+    trailing_window_mean,
+    trailing_window_sum,
+)
+from agroflux_hf.benchmark.presets import QUICK, TINY, BaselineSettings, expand_tasks
+from agroflux_hf.metrics.core import r2
+
+T = schema.SEQUENCE_LENGTH
+INPUTS = ("TMAX", "TMIN", "PRECIP", "SW_IN")
+STATICS = ("SAND", "CROPLAND")
+TARGETS = ("GPP", "NEE")
+
+
+# ---------------------------------------------------------------------------------------------
+# synthetic sequences in the contract's layout
+# ---------------------------------------------------------------------------------------------
+
+
+def synthetic_examples(sites: list[str], years: list[int], seed: int, gap: float = 0.2) -> dict:
+    """Site-years whose GPP follows the day's radiation and the past week's temperature, NEE follows GPP.
+
+    Radiation and temperature carry day-to-day weather noise on top of the seasonal cycle, so a model
+    that reads the drivers can beat the day-of-year climatology; targets have random gaps (NaN).
+    """
+    rng = np.random.default_rng(seed)
+    doy = np.arange(T)
+    season = np.sin(2 * np.pi * (doy - 80) / T)
+    columns: dict[str, list] = {
+        k: [] for k in ("site_id", "year", "experiment", "first_date", "source", "domain")
+    }
+    columns |= {schema.PAST_VALUES: [], schema.STATIC_FEATURES: [], schema.TARGET_VALUES: []}
+    for s, site in enumerate(sites):
+        sand = 100.0 + 50 * s
+        for year in years:
+            sw = np.clip(15 + 9 * season + rng.normal(0, 5, T), 0.5, None)
+            tmax = 16 + 12 * season + rng.normal(0, 4, T)
+            tmin = tmax - 9 + rng.normal(0, 1, T)
+            precip = rng.exponential(4, T) * (rng.random(T) < 0.3)
+            warm = pd.Series((tmax + tmin) / 2).rolling(7, min_periods=1).mean().shift(1).bfill().to_numpy()
+            gpp = np.clip(0.45 * sw * (warm > 8) + 0.01 * sand / 10, 0, None) + rng.normal(0, 0.3, T)
+            nee = 1.5 + 0.05 * tmax - 0.7 * gpp + rng.normal(0, 0.3, T)
+            targets = np.stack([gpp, nee], axis=1).astype(np.float32)
+            targets[rng.random((T, 2)) < gap] = np.nan
+            past = np.stack([tmax, tmin, precip, sw], axis=1).astype(np.float32)
+            past[rng.random(T) < 0.02, 3] = np.nan  # a few missing radiation days
+            columns["site_id"].append(site)
+            columns["year"].append(year)
+            columns["experiment"].append(schema.NO_EXPERIMENT)
+            columns["first_date"].append(f"{year}-01-01")
+            columns["source"].append("tower")
+            columns["domain"].append("observation")
+            columns[schema.PAST_VALUES].append(past)
+            columns[schema.STATIC_FEATURES].append([sand, 1.0])
+            columns[schema.TARGET_VALUES].append(targets)
+    return columns
+
+
+FEATURES = datasets.Features(
+    {
+        "source": datasets.Value("string"),
+        "domain": datasets.Value("string"),
+        "site_id": datasets.Value("string"),
+        "experiment": datasets.Value("int32"),
+        "year": datasets.Value("int32"),
+        "first_date": datasets.Value("string"),
+        schema.PAST_VALUES: datasets.Array2D((T, len(INPUTS)), "float32"),
+        schema.STATIC_FEATURES: datasets.Sequence(datasets.Value("float32"), length=len(STATICS)),
+        schema.TARGET_VALUES: datasets.Array2D((T, len(TARGETS)), "float32"),
+    }
+)
+
+
+def synthetic_split(sites, years, seed) -> datasets.Dataset:
+    return datasets.Dataset.from_dict(synthetic_examples(sites, years, seed), features=FEATURES)
+
+
+def synthetic_dataset_dict(seed: int = 0) -> datasets.DatasetDict:
+    return datasets.DatasetDict(
+        train=synthetic_split(["A", "B", "C"], [2001, 2002, 2003], seed),
+        validation=synthetic_split(["A", "B", "C"], [2004], seed + 1),
+        test=synthetic_split(["A", "B", "C"], [2005], seed + 2),
+    )
+
+
+def pooled_r2(predictions: ArrayPredictions, k: int) -> float:
+    return r2(predictions.obs[..., k], predictions.sim[..., k])
+
+
+# ---------------------------------------------------------------------------------------------
+# baselines
+# ---------------------------------------------------------------------------------------------
+
+
+def test_trailing_windows_exclude_the_day_and_skip_gaps():
+    values = np.array([[1.0, 2.0, np.nan, 4.0, 5.0, 6.0]])
+    mean3 = trailing_window_mean(values, 3)
+    # day 0 has no predecessor; day 3 averages days 0-2 (2 observed); day 5 averages days 2-4
+    np.testing.assert_allclose(mean3[0], [np.nan, 1.0, 1.5, 1.5, 3.0, 4.5])
+    sum3 = trailing_window_sum(values, 3)
+    np.testing.assert_allclose(sum3[0], [np.nan, 1.0, 3.0, 4.5, 9.0, 13.5])  # gap filled by the window mean
+
+
+def test_lag_features_have_the_documented_names_and_follow_the_inputs():
+    arrays = SplitArrays.from_dataset(synthetic_split(["A"], [2001], 3))
+    features, names = lagged_weather_features(arrays, INPUTS, STATICS)
+    assert features.shape == (1, T, len(names))
+    for expected in ("T_MEAN_mean_prev7d", "PRECIP_sum_prev30d", "SW_IN_mean_prev3d", "DOY_SIN", "SAND"):
+        assert expected in names
+    t_mean = (arrays.past_values[0, :, 0] + arrays.past_values[0, :, 1]) / 2
+    day = 100
+    np.testing.assert_allclose(
+        features[0, day, names.index("T_MEAN_mean_prev7d")], t_mean[day - 7 : day].mean(), rtol=1e-5
+    )
+    np.testing.assert_allclose(features[0, :, names.index("SAND")], 100.0)
+
+
+def test_gbt_beats_climatology_when_the_target_follows_the_drivers():
+    data = synthetic_dataset_dict()
+    train, test = SplitArrays.from_dataset(data["train"]), SplitArrays.from_dataset(data["test"])
+    settings = BaselineSettings(gbt_max_iter=50)
+    gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, settings=settings).fit(train)
+    clim = ClimatologyBaseline(TARGETS, window=15).fit(train)
+    gbt_pred, clim_pred = gbt.predict(test), clim.predict(test)
+    assert gbt_pred.sim.shape == test.targets.shape == clim_pred.sim.shape
+    for k, _target in enumerate(TARGETS):
+        assert pooled_r2(gbt_pred, k) > pooled_r2(clim_pred, k) + 0.1
+        assert pooled_r2(gbt_pred, k) > 0.6
+    # trained on observed site-days only: the row count is the number of non-NaN targets
+    assert gbt.train_rows["GPP"] == int(np.isfinite(train.targets[..., 0]).sum())
+    # missing observations stay missing in the returned obs
+    assert np.array_equal(np.isnan(gbt_pred.obs), np.isnan(test.targets))
+
+
+def test_climatology_equals_the_day_of_year_mean():
+    rng = np.random.default_rng(5)
+    doy = np.arange(T)
+    base = 3 + 2 * np.sin(2 * np.pi * doy / T)
+    offsets = np.array([-1.0, 0.0, 1.0])  # sites around the mean: the climatology is `base`
+    targets = np.stack([base + o for o in offsets])[:, :, None].astype(np.float32)
+    targets[0, rng.choice(T, 50, replace=False), 0] = np.nan  # gaps: the mean is over what is observed
+    arrays = SplitArrays(
+        past_values=np.zeros((3, T, 1), np.float32),
+        static=np.zeros((3, 0), np.float32),
+        targets=targets,
+        site_ids=np.array(["a", "b", "c"]),
+        years=np.array([2001, 2001, 2001]),
+        experiments=np.full(3, -1),
+        first_dates=np.array(["2001-01-01", "", "2001-01-01"]),
+    )
+    clim = ClimatologyBaseline(("GPP",), window=1).fit(arrays)
+    expected = np.nanmean(targets[:, :, 0], axis=0)
+    np.testing.assert_allclose(clim.table[:, 0], expected, rtol=1e-6)
+    # a centred window keeps a linear seasonal shape exactly where it fits inside the year
+    linear = np.broadcast_to(np.arange(T, dtype=np.float64), (2, T))
+    smoothed, counts = smoothed_day_of_year_mean(linear, np.broadcast_to(np.arange(T), (2, T)), 15)
+    np.testing.assert_allclose(smoothed[7:-7], np.arange(T)[7:-7])
+    assert counts[100] == 30
+
+
+def test_climatology_aligns_sequences_by_their_first_date():
+    # a sequence that starts on July 1 sees July on its day 0
+    assert day_of_year_index(np.array(["2003-07-01"]))[0, 0] == 181
+    assert day_of_year_index(np.array([""]))[0, 0] == 0
+    values = np.arange(T, dtype=np.float32)
+    arrays = SplitArrays(
+        past_values=np.zeros((1, T, 1), np.float32),
+        static=np.zeros((1, 0), np.float32),
+        targets=values[None, :, None],
+        site_ids=np.array(["a"]),
+        years=np.array([2001]),
+        experiments=np.array([-1]),
+        first_dates=np.array([""]),
+    )
+    clim = ClimatologyBaseline(("GPP",), window=1).fit(arrays)
+    shifted = SplitArrays(**{**arrays.__dict__, "first_dates": np.array(["2001-07-01"])})
+    np.testing.assert_allclose(clim.predict(shifted).sim[0, 0, 0], 181.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# planning
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeInfo:
+    name: str
+    domain: str
+    split: str
+    fold: int
+    input_names: tuple[str, ...] = INPUTS
+    static_names: tuple[str, ...] = STATICS
+    target_names: tuple[str, ...] = TARGETS
+    stats: dict = field(default_factory=dict)
+
+
+def fake_infos(obs_folds: int = 4, sim_folds: int = 5) -> dict[str, FakeInfo]:
+    infos = {}
+    for dataset, domain, folds in (
+        ("dssat_century", "simulation", sim_folds),
+        ("dssat_ceres", "simulation", sim_folds),
+        ("co2", "observation", obs_folds),
+    ):
+        infos[f"temporal_{dataset}"] = FakeInfo(f"temporal_{dataset}", domain, "temporal", 0)
+        for k in range(folds):
+            name = f"spatial_{dataset}" + (f"_fold{k}" if k else "")
+            infos[name] = FakeInfo(name, domain, "spatial", k)
+    return infos
+
+
+def test_quick_plan_covers_every_model_task_and_tower_fold():
+    specs = runner.plan_runs(QUICK, fake_infos())
+    ids = [s.run_id for s in specs]
+    assert len(ids) == len(set(ids))
+    networks, baselines = 6, 2
+    t0_configs, t1_configs = 2, 5  # T0: temporal + spatial fold 0; T1: temporal + 4 tower folds
+    expected = (networks + baselines) * (t0_configs + t1_configs) + 2 * networks * t1_configs
+    assert len(specs) == expected
+    assert {s.config for s in specs if s.task == "t0"} == {"temporal_dssat_century", "spatial_dssat_century"}
+    assert {s.fold for s in specs if s.task == "t1" and s.split == "spatial"} == {0, 1, 2, 3}
+    assert not [s for s in specs if s.kind == "baseline" and s.task.startswith("t2")]
+    position = {s.run_id: i for i, s in enumerate(specs)}
+    for spec in specs:
+        if spec.pretrain_run_id:  # T2 starts from a T0 run of the same model and split scheme, run before
+            assert position[spec.pretrain_run_id] < position[spec.run_id]
+            assert spec.source_config == f"{spec.split}_dssat_century"
+
+
+def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
+    preset = TINY.restricted(("lstm",), ("t2-finetune",))
+    specs = runner.plan_runs(preset, fake_infos(obs_folds=2))
+    assert {s.task for s in specs} == {"t0", "t2-finetune"}
+    assert {s.model for s in specs} == {"lstm"}
+    assert expand_tasks(["t2", "t0"]) == ("t0", "t2-finetune", "t2-adversarial")
+    with pytest.raises(ValueError, match="unknown task"):
+        expand_tasks(["t3"])
+    with pytest.raises(ValueError, match="unknown model"):
+        TINY.restricted(("lstn",), None)
+    with pytest.raises(ValueError, match="no simulation dataset"):
+        runner.plan_runs(QUICK, {k: v for k, v in fake_infos().items() if "century" not in k})
+    assert runner.parse_config_name("spatial_co2_fold3") == ("spatial", "co2", 3)
+    assert runner.parse_config_name("spatial_dssat_ceres") == ("spatial", "dssat_ceres", 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# leaderboard writers
+# ---------------------------------------------------------------------------------------------
+
+
+def synthetic_rows() -> list[dict]:
+    rows = []
+    for model, kind, base in (("lstm", "network", 0.8), ("tcn", "network", 0.7), ("gbt", "baseline", 0.6)):
+        for fold in range(3):
+            for target in TARGETS:
+                rows.append(
+                    {
+                        "model": model, "kind": kind, "task": "t1", "dataset": "co2", "source_dataset": "",
+                        "config": "spatial_co2" + (f"_fold{fold}" if fold else ""), "source_config": "",
+                        "split": "spatial", "fold": fold, "target": target, "r2": base + 0.01 * fold,
+                        "rmse": 1 - base, "mae": 0.5, "nse": base, "kge": base, "bias": 0.1 * (fold - 1),
+                        "n": 100, "site_r2_mean": base - 0.1, "site_r2_median": base - 0.05, "n_sites": 1,
+                        "run_id": f"t1__{model}__{fold}",
+                    }
+                )  # fmt: skip
+    return rows
+
+
+def test_leaderboard_files_aggregate_over_folds(tmp_path):
+    frame = leaderboard.leaderboard_frame(synthetic_rows())
+    assert list(frame.columns) == list(leaderboard.LEADERBOARD_COLUMNS)
+    assert set(frame["unit"]) == {"g C m-2 d-1"}
+    leaderboard.write_csv(frame, tmp_path / "leaderboard.csv")
+    assert len(pd.read_csv(tmp_path / "leaderboard.csv")) == 3 * 3 * 2
+
+    summary = leaderboard.aggregate_over_folds(frame)
+    lstm_gpp = summary[(summary["model"] == "lstm") & (summary["target"] == "GPP")].iloc[0]
+    assert lstm_gpp["r2_mean"] == pytest.approx(0.81)
+    assert lstm_gpp["r2_std"] == pytest.approx(0.01)
+    assert lstm_gpp["folds"] == 3
+
+    markdown = leaderboard.render_markdown(frame, notes=["a note"])
+    assert "## T1 co2, spatial split" in markdown and "0.810 ± 0.010" in markdown and "- a note" in markdown
+
+    paths = leaderboard.write_latex_tables(frame, tmp_path / "tables")
+    assert sorted(p.name for p in paths) == sorted(f"{m}.tex" for m in leaderboard.METRICS)
+    tex = (tmp_path / "tables" / "r2.tex").read_text()
+    assert "\\toprule" in tex and "\\textbf{0.810 $\\pm$ 0.010}" in tex  # best R² in bold
+    assert "GPP (g C m-2 d-1)" in tex and "T1 co2" in tex
+    rmse_tex = (tmp_path / "tables" / "rmse.tex").read_text()
+    assert "\\textbf{0.200 $\\pm$ 0.000}" in rmse_tex  # lowest RMSE in bold
+    assert rmse_tex.index("\\midrule\ngbt") > rmse_tex.index("tcn")  # baselines below the networks
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_png(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 5_000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plots_write_non_empty_pngs(tmp_path):
+    data = synthetic_dataset_dict()
+    train, test = SplitArrays.from_dataset(data["train"]), SplitArrays.from_dataset(data["test"])
+    clim = ClimatologyBaseline(TARGETS).fit(train).predict(test)
+    gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=20)).fit(train)
+    gbt_pred = gbt.predict(test)
+    assert _is_png(plots.plot_series(gbt_pred, tmp_path / "series.png", title="series"))
+    assert _is_png(
+        plots.plot_scatter({"gbt": gbt_pred, "climatology": clim}, "NEE", tmp_path / "s.png", title="scatter")
+    )
+    sites = pd.DataFrame(
+        {
+            "site_id": ["US-Tw3", "FR-Hes"] * 2,
+            "target": ["GPP", "GPP", "NEE", "NEE"],
+            "r2": [0.5, np.nan, 0.2, -0.3],
+        }
+    )
+    assert _is_png(plots.plot_site_scores(sites, tmp_path / "bars.png", title="bars"))
+    with_coordinates = sites.assign(latitude=[38.1, 48.7] * 2, longitude=[-121.6, 7.1] * 2)
+    assert _is_png(plots.plot_site_scores(with_coordinates, tmp_path / "map.png", title="map"))
+    frame = leaderboard.leaderboard_frame(synthetic_rows())
+    t2 = frame.assign(task="t2-finetune", r2=frame["r2"] + 0.05, source_dataset="dssat_century")
+    gains = plots.transfer_gains(pd.concat([frame, t2]))
+    assert np.allclose(gains["gain"], 0.05)
+    assert _is_png(plots.plot_transfer_gain(gains, tmp_path / "gain.png", title="gain"))
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def synthetic_loading(monkeypatch):
+    """The loading API over in-memory synthetic configs (one simulation, one observation dataset)."""
+    infos = {
+        name: FakeInfo(name, domain, split, fold)
+        for name, domain, split, fold in (
+            ("temporal_sim", "simulation", "temporal", 0),
+            ("spatial_sim", "simulation", "spatial", 0),
+            ("temporal_obs", "observation", "temporal", 0),
+            ("spatial_obs", "observation", "spatial", 0),
+            ("spatial_obs_fold1", "observation", "spatial", 1),
+        )
+    }
+    data = {name: synthetic_dataset_dict(seed=i) for i, name in enumerate(infos)}
+    module = importlib.import_module("agroflux_hf.data.loading") if _has_loading() else types.ModuleType("x")
+    if not _has_loading():
+        monkeypatch.setitem(sys.modules, "agroflux_hf.data.loading", module)
+    monkeypatch.setattr(module, "list_configs", lambda data_dir=None: list(infos), raising=False)
+    monkeypatch.setattr(module, "config_info", lambda c, data_dir=None: infos[c], raising=False)
+    monkeypatch.setattr(module, "load_agroflux", lambda c, data_dir=None: data[c], raising=False)
+    return infos
+
+
+def _has_loading() -> bool:
+    return importlib.util.find_spec("agroflux_hf.data.loading") is not None
+
+
+def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_path, synthetic_loading):
+    from agroflux_hf.benchmark.presets import BenchmarkPreset
+
+    preset = BenchmarkPreset(
+        name="baselines",
+        description="baselines only",
+        models=(),
+        tasks=("t0", "t1"),
+        baseline_settings=BaselineSettings(gbt_max_iter=20),
+    )
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an older run")
+    result = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
+    assert not result.failed
+    assert not (out / "stale.txt").exists()
+    assert not list(tmp_path.glob("results.tmp-*")) and not list(tmp_path.glob("results.old-*"))
+    frame = pd.read_csv(out / "leaderboard.csv")
+    # 2 baselines x (2 simulation + 3 observation configs) x 2 targets
+    assert len(frame) == 2 * 5 * 2
+    assert {"model", "task", "config", "split", "fold", "target", "r2", "rmse", "mae", "nse", "kge", "bias",
+            "n", "site_r2_mean", "site_r2_median"} <= set(frame.columns)  # fmt: skip
+    gbt_r2 = frame[(frame["model"] == "gbt")]["r2"].mean()
+    assert gbt_r2 > frame[(frame["model"] == "climatology")]["r2"].mean()
+    for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv", "tables/r2.tex"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "runs" / "t1__gbt__spatial_obs_fold1" / "metrics.json").read_text())
+    assert set(metrics) == {"validation", "test"}
+    assert metrics["test"]["GPP"]["pooled"]["n"] > 0
+    assert (out / "runs" / "t1__climatology__temporal_obs" / "model" / "climatology.csv").is_file()
+    figures = {p.name for p in (out / "figures").glob("*.png")}
+    assert {"series_t1_temporal_obs.png", "scatter_t1_temporal_obs_NEE.png", "sites_t1_obs.png"} <= figures
+    assert all(_is_png(p) for p in (out / "figures").glob("*.png"))
+    readme = (out / "README.md").read_text()
+    assert "figures/series_t1_temporal_obs.png" in readme and "wall time" in readme
+    assert math.isfinite(json.loads((out / "run_config.json").read_text())["wall_seconds"])
