@@ -98,7 +98,7 @@ def _write_csv(path: Path, table: pd.DataFrame, comments: list[str] | None = Non
     return path
 
 
-def write_base(path: Path, rec: pd.DataFrame, site: str = "US-Xyz") -> Path:
+def write_base(path: Path, rec: pd.DataFrame, site: str = "US-Xyz", gap_filled: bool = False) -> Path:
     table = pd.DataFrame(
         {
             "TIMESTAMP_START": _stamp(rec["start"]),
@@ -113,6 +113,8 @@ def write_base(path: Path, rec: pd.DataFrame, site: str = "US-Xyz") -> Path:
             "RECO_PI_F": rec["RECO"],
         }
     )
+    if gap_filled:  # the PI's gap-filled series: complete, the day-2 gaps filled with -3
+        table.insert(3, "FC_PI_F", rec["FC"].fillna(-3.0))
     return _write_csv(path, table, [f"# Site: {site}", "# Version: 1-1"])
 
 
@@ -215,6 +217,22 @@ def test_ameriflux_base_aggregates_converts_and_keeps_nan(tmp_path, per_day):
     assert qc.variables["NEE"].rejected["coverage"] == 1
     assert qc.variables["GPP"].rejected["gap_filled"] == 1
     assert qc.variables["ET"].days_passed == 3
+
+
+def test_ameriflux_base_gap_filled_columns_fill_gaps_only_when_asked(tmp_path):
+    path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1-1.csv", _records(48), gap_filled=True)
+    frame, qc = ft.read_flux_file_with_qc(path)
+    _check_days(frame, 48, ALL)  # measured only: day 2 is NaN
+    assert qc.variables["NEE"].rejected == {
+        "coverage": 0,
+        "gap_filled": 1,
+        "quality_flag": 0,
+        "range": 0,
+        "sw_spike": 0,
+    }
+    filled = ft.read_flux_file(path, measured_only=False)
+    np.testing.assert_allclose(filled["NEE"], np.array([2.0, -3.0, 1.0]) * G_C, rtol=1e-6)
+    np.testing.assert_allclose(filled["GPP"], np.full(3, 5.0 * G_C), rtol=1e-6)
 
 
 def test_ameriflux_base_reads_gzip(tmp_path):
@@ -520,10 +538,10 @@ US_TW3_QC = {
     "PRECIP": (386, 377, {"coverage": 9}),
     "SW_IN": (1735, 1622, {"coverage": 111, "sw_spike": 2}),
     "VPD": (1765, 1670, {"coverage": 95}),
-    "NEE": (1773, 941, {"coverage": 832}),
+    "NEE": (1837, 941, {"gap_filled": 896}),
     "GPP": (1837, 937, {"gap_filled": 896, "range": 4}),
     "RECO": (1837, 941, {"gap_filled": 896}),
-    "ET": (1777, 1310, {"coverage": 467}),
+    "ET": (1837, 1310, {"gap_filled": 527}),
 }
 
 
@@ -579,6 +597,15 @@ def test_us_tw3_ssitc_flags_would_leave_almost_nothing():
     _, qc = ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, use_ssitc_flags=True)
     assert qc.variables["NEE"].days_passed == 8
     assert qc.variables["NEE"].rejected["quality_flag"] == 933
+
+
+def test_us_tw3_with_gap_filled_targets():
+    """measured_only=False: FC where measured, FC_PI_F in the gaps; every day with data passes (measured
+    once: NEE 1837, GPP 1832 = 1837 - 5 below -1 g C m-2 d-1, RECO 1837, ET 1837)."""
+    _, qc = ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, measured_only=False)
+    passed = {name: qc.variables[name].days_passed for name in ("NEE", "GPP", "RECO", "ET")}
+    assert passed == {"NEE": 1837, "GPP": 1832, "RECO": 1837, "ET": 1837}
+    assert qc.variables["GPP"].rejected["range"] == 5
 
 
 # ---------------------------------------------------------------------------- the committed towers table

@@ -318,6 +318,7 @@ class _Quantity:
     measured_from: str | None = None  # column whose presence/QC marks a record as measured
     measured_qc: str | None = None  # FLUXNET *_QC column: 0 = measured (HH/HR), fraction (DD)
     all_gap_filled: bool = False  # the column holds only gap-filled / modelled values
+    filled: str | None = None  # gap-filled version of ``value``: fills its gaps (they count as not measured)
     flag: str | None = None  # SSITC test column (0, 1 = keep, 2 = reject)
 
 
@@ -354,16 +355,15 @@ def _base_quantities(columns: list[str], use_flags: bool) -> dict[str, _Quantity
 
     def measured_or_filled(name: str, measured: list[str], filled: list[str], flag_base: str | None):
         col = _find_column(columns, measured)
+        gap_filled = _find_column(columns, filled)
         if col is not None:
             flag = None
             if use_flags and flag_base is not None:
                 base = next(b for b in measured if col.startswith(b))
                 flag = _find_column(columns, [f"{flag_base}_SSITC_TEST{_qualifier(col, base)}"])
-            out[name] = _Quantity(col, measured_from=col, flag=flag)
-            return
-        col = _find_column(columns, filled)
-        if col is not None:
-            out[name] = _Quantity(col, all_gap_filled=True)
+            out[name] = _Quantity(col, measured_from=col, flag=flag, filled=gap_filled)
+        elif gap_filled is not None:
+            out[name] = _Quantity(gap_filled, all_gap_filled=True)
 
     measured_or_filled("NEE", ["FC", "NEE_PI", "NEE"], ["FC_PI_F", "NEE_PI_F", "FC_F", "NEE_F"], "FC")
     measured_or_filled("LE", ["LE", "LE_PI"], ["LE_PI_F", "LE_F"], "LE")
@@ -441,19 +441,18 @@ def _reddyproc_quantities(columns: list[str]) -> dict[str, _Quantity]:
     lookup = {c.lower(): c for c in columns}  # hesseflux writes "rg" where REddyProc writes "Rg"
     for name, (measured, filled) in _REDDYPROC_NAMES.items():
         col = next((lookup[c.lower()] for c in measured if c.lower() in lookup), None)
+        gap_filled = next((lookup[c.lower()] for c in filled if c.lower() in lookup), None)
         if col is not None:
-            out[name] = _Quantity(col, measured_from=col)
-            continue
-        col = next((lookup[c.lower()] for c in filled if c.lower() in lookup), None)
-        if col is not None:
-            out[name] = _Quantity(col, all_gap_filled=True)
+            out[name] = _Quantity(col, measured_from=col, filled=gap_filled)
+        elif gap_filled is not None:
+            out[name] = _Quantity(gap_filled, all_gap_filled=True)
     nee_measured = out["NEE"].measured_from if "NEE" in out else None
     for name in ("GPP", "RECO"):
         if name in out:
             out[name] = _Quantity(
                 out[name].value, measured_from=nee_measured, all_gap_filled=nee_measured is None
             )
-    for name in ("TA", "SW_IN", "VPD", "P"):  # drivers: gap-filled values are fine
+    for name in ("TA", "SW_IN", "VPD", "P"):  # drivers: the measured column, gap-filled only without one
         if name in out:
             out[name] = _Quantity(out[name].value)
     return out
@@ -658,6 +657,8 @@ def _daily_variable(
         return empty, {}, ""
     q = quantities[quantity]
     values = records[q.value]
+    if q.filled is not None:  # measured where measured, the gap-filled series in the gaps
+        values = values.fillna(records[q.filled])
     is_target = name in TARGETS
     daily_file = step == pd.Timedelta(days=1)
     if daily_file and how in ("max", "min"):
@@ -790,7 +791,10 @@ def read_flux_file_with_qc(
         c for c in header.columns if c.lower() in ("year", "doy", "day", "month", "hour", "minute")
     }
     value_cols = {
-        v for q in quantities.values() for v in (q.value, q.measured_from, q.measured_qc, q.flag) if v
+        v
+        for q in quantities.values()
+        for v in (q.value, q.measured_from, q.measured_qc, q.flag, q.filled)
+        if v
     }
     data = _read_records(path, header, time_cols | value_cols)
     starts, step = _period_starts(path, header, data, year)
