@@ -522,6 +522,11 @@ def test_cli_import_flux(tmp_path, capsys):
     table = pd.read_parquet(out)
     assert table["site_id"].unique().tolist() == ["US-Zzz"] and table["igbp"].iloc[0] == "CRO"
     assert "US-Zzz" in capsys.readouterr().out
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    args = parser.parse_args(["import-flux", str(bad), "--out", str(tmp_path / "bad.parquet")])
+    assert args.func(args) == 1
+    assert "notes.txt: unknown format" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------------- the real US-Tw3 file

@@ -51,6 +51,7 @@ import logging
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -1071,7 +1072,11 @@ def _import_flux_command(args: argparse.Namespace) -> int:
     }
     if args.year is not None:
         options["year"] = args.year
-    report = import_flux_files(args.files, args.out, site_metadata=meta, **options)
+    try:
+        report = import_flux_files(args.files, args.out, site_metadata=meta, **options)
+    except DataFileError as err:  # a bad input file is the user's to fix: say which and why, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     for s in report.sites:
         passed = ", ".join(f"{k} {v.days_passed}" for k, v in s.variables.items())
         print(f"{s.site_id} ({s.format}, {s.resolution}): {s.days} days; passed: {passed}")
