@@ -27,9 +27,12 @@ is NaN, never filled. Daily value = mean of the usable records (``TMAX``/``TMIN`
 **Measured versus gap-filled.** For the targets (``NEE``, ``GPP``, ``RECO``, ``ET``) only measured records
 count by default (``measured_only=True``): FLUXNET records with ``*_QC == 0`` (daily files: ``*_QC`` =
 fraction of measured or good gap-filled records >= the coverage fraction), and in BASE / European files
-the measured columns (``FC``, ``LE``) rather than the PI's gap-filled ones (``FC_PI_F``, ``LE_PI_F``).
-``GPP`` and ``RECO`` are always products of partitioning gap-filled NEE, so a record of them counts as
-measured only where measured NEE exists for that record. Drivers may use gap-filled values.
+the measured columns (``FC``, ``LE``; REddyProc ``NEE``, ``LE``); with ``measured_only=False`` the PI's
+gap-filled columns (``FC_PI_F``, ``LE_PI_F``; ``NEE_f``) fill their gaps. ``GPP`` and ``RECO`` are always
+products of partitioning gap-filled NEE, so a record of them counts as measured only where measured NEE
+exists for that record. Drivers take the measured column, or the gap-filled one when that is all the
+file has (FLUXNET ``TA_F``, ``SW_IN_F``, ``VPD_F``, ``P_F``). SSITC quality flags (``FC_SSITC_TEST``,
+flag 2 = reject) are applied only with ``use_ssitc_flags=True``: BASE data are already PI-filtered.
 
 **Units.** CO2 fluxes: daily mean µmol CO2 m-2 s-1 × 12.011e-6 g C µmol-1 × 86400 s d-1 = × 1.0378
 -> g C m-2 d-1. Latent heat: W m-2 × 86400 s / 2.45e6 J kg-1 = × 0.03527 -> mm d-1 of ET. Shortwave:
