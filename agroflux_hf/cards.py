@@ -510,13 +510,12 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
     configs_file = Path(data_dir) / "agroflux_configs.json" if data_dir else None
     if configs_file is not None and configs_file.is_file():
         document = json.loads(configs_file.read_text(encoding="utf-8"))
-        for record in (document.get("sources") or {}).values():
-            if record.get("source") == info.get("source") and (
-                record.get("citation") or record.get("license")
-            ):
-                items.append(
-                    " ".join(filter(None, [record.get("citation"), f"(licence: {record.get('license')})"]))
-                )
+        for name, record in (document.get("sources") or {}).items():
+            if record.get("source") != info.get("source"):
+                continue
+            licence = f"licence {record['license']}" if record.get("license") else "licence not stated"
+            citation = " ".join(str(record.get("citation") or "").split())
+            items.append(f"Dataset source `{name}` ({licence})" + (f": {citation}" if citation else ""))
     source = info.get("source")
     if source == schema.Source.TOWER:
         all_sites = sorted({s for split_sites in (info.get("sites") or {}).values() for s in split_sites})
@@ -667,6 +666,7 @@ def write_model_card(model_dir: str | os.PathLike, **card_kwargs: Any) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a card is a public document
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -187,6 +187,7 @@ def _dry_run(model_dir: Path, names: Sequence[str], out: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         _stage(model_dir, names, staging)
+        staging.chmod(0o755)  # mkdtemp makes it private; OUT should look like any other output folder
         os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -156,6 +156,15 @@ def test_card_body_reports_measured_numbers_data_and_citations(saved_model):
     assert f"{n_parameters:,} parameters" in text
 
 
+def test_card_cites_the_sources_recorded_in_the_dataset_folder(saved_model, tmp_path):
+    folder, _, metrics = saved_model
+    record = {"source": "tower", "license": "CC BY 4.0", "citation": "Towers of\n  the test network"}
+    (tmp_path / "agroflux_configs.json").write_text(json.dumps({"sources": {"co2": record}}))
+    info = {**DATASET_INFO, "data_dir": tmp_path}
+    text = cards.model_card(folder, **_card_kwargs(metrics, dataset_info=info))
+    assert "- Dataset source `co2` (licence CC BY 4.0): Towers of the test network" in text
+
+
 def test_card_names_the_published_code_defect_of_the_architecture(tmp_path):
     _save_tiny_model(tmp_path, "transformer")
     metrics = {"test": score_targets(np.ones((1, 3, 3)), np.ones((1, 3, 3)), TARGETS)}
@@ -199,6 +208,7 @@ def test_write_model_card_is_atomic_and_keeps_old_card_on_failure(saved_model, t
     shutil.copytree(folder, model_dir)
     path = cards.write_model_card(model_dir, **_card_kwargs(metrics))
     assert path == model_dir / "README.md"
+    assert path.stat().st_mode & 0o777 == 0o644
     first = path.read_text()
     assert first == cards.model_card(model_dir, **_card_kwargs(metrics))
     with pytest.raises(cards.CardError):
