@@ -170,3 +170,18 @@ def test_features_have_fixed_shapes():
     assert f[schema.PAST_VALUES].shape == (365, 2)
     assert f[schema.TARGET_VALUES].shape == (365, 2)
     assert f[schema.STATIC_FEATURES].length == 2
+
+
+@pytest.mark.parametrize("statics", [STATICS, ()])
+def test_arrow_table_round_trips_through_datasets(statics):
+    import datasets
+
+    frame = site_frame("A", "2001-01-01", "2002-12-31")
+    spec = spec_of([frame], statics=statics)
+    ex = build_site_examples(frame, spec)
+    ds = datasets.Dataset(ex.to_arrow(example_features(spec))).with_format("numpy")
+    assert ds.features[schema.PAST_VALUES] == datasets.Array2D((365, 2), "float32")
+    np.testing.assert_array_equal(ds[:][schema.PAST_VALUES], ex.past_values)
+    np.testing.assert_array_equal(ds[:][schema.TARGET_VALUES], ex.target_values)
+    assert ds[:][schema.STATIC_FEATURES].shape == (2, len(statics))
+    assert ds[:]["year"].tolist() == [2001, 2002] and ds[:]["site_id"].tolist() == ["A", "A"]

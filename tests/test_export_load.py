@@ -342,3 +342,49 @@ def test_tiny_release_exports_and_every_config_loads(tmp_path):
     # towers carry no year in the release: first_date is empty
     co2 = load_agroflux("temporal_co2", out)
     assert set(co2["train"]["first_date"]) == {""}
+
+
+_FULL_SIZE_CHILD = """
+import sys, resource, numpy as np, pandas as pd
+sys.path.insert(0, {repo!r})
+from agroflux_hf import schema
+from agroflux_hf.data.builder import SourceSpec
+from agroflux_hf.data.export import export_dataset
+
+INPUTS = schema.dynamic_input_names(schema.RELEASE_INPUT_NAMES)
+STATICS = schema.static_input_names(schema.RELEASE_INPUT_NAMES)
+dates = pd.date_range("2001-01-01", "2018-12-31", freq="D")
+dates = dates[~((dates.month == 2) & (dates.day == 29))]
+
+def frames():
+    rng = np.random.default_rng(0)
+    for county in range(99):  # the Ecosys release: 99 counties x 20 regimes x 18 years
+        n = 20 * len(dates)
+        data = {{"site_id": f"county_{{county:03d}}", "experiment": np.repeat(np.arange(20), len(dates)),
+                "date": np.tile(dates.values, 20)}}
+        for name in INPUTS + schema.RELEASE_TARGET_NAMES:
+            data[name] = rng.standard_normal(n, dtype=np.float32)
+        for name in STATICS:
+            data[name] = np.float32(rng.random())
+        yield pd.DataFrame(data)
+
+spec = SourceSpec("ecosys", schema.Source.ECOSYS, frames, INPUTS, STATICS, schema.RELEASE_TARGET_NAMES, n_sites=99)
+export_dataset([spec], {out!r}, progress=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+def test_full_size_ecosys_export_peak_rss_under_2gb(tmp_path):
+    """1980 site-experiments x 18 years stream through the exporter in well under 2 GB of RAM."""
+    import subprocess
+    import sys
+
+    code = _FULL_SIZE_CHILD.format(
+        repo=str(Path(__file__).resolve().parents[1]), out=str(tmp_path / "agroflux")
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    peak_kib = int(result.stdout.strip().splitlines()[-1])
+    assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
+    info = config_info("temporal_ecosys", tmp_path / "agroflux")
+    assert sum(info.n_examples.values()) == 1980 * 18
