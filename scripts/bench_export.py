@@ -2,7 +2,8 @@
 
 Writes a FULL-SIZE random release in the official layout (Ecosys: 18*365 days x 1980 site-experiments
 x 11 inputs and the 20 targets in four module files, float32; optionally DayCent too), then runs, each
-in its own subprocess so peak memory is measured per method (``os.wait4`` resource usage, ru_maxrss):
+in its own subprocess so peak memory is measured per method (the child's own peak resident set,
+VmHWM, which ``resource.getrusage``/``os.wait4`` ru_maxrss would overstate: see ``_own_peak_rss``):
 
 * ``ours``: ``release_source_specs`` + ``agroflux_hf.data.export.export_dataset`` (every temporal
   and spatial config, parquet), reading county by county from memory maps;
@@ -163,7 +164,24 @@ def child_main(method: str, root: Path, out: Path | None) -> None:
     else:
         result = run_published(root)
     result["seconds"] = time.perf_counter() - start
+    result["vm_hwm_bytes"] = _own_peak_rss()
     print("RESULT " + json.dumps(result), flush=True)
+
+
+def _own_peak_rss() -> int | None:
+    """This process' peak resident set (VmHWM), or None off Linux.
+
+    Preferred over the ``ru_maxrss`` that ``wait4`` reports: Linux carries the parent's high-water mark
+    into a child across vfork + exec, so ``ru_maxrss`` of a child is never below the parent's peak
+    (here the parent's, from generating the arrays).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
 
 
 def measure(method: str, root: Path, out: Path) -> dict:
@@ -179,7 +197,8 @@ def measure(method: str, root: Path, out: Path) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"{method} failed with exit code {process.returncode}")
     result = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[7:])
-    result |= {"wall": wall, "peak_rss_bytes": usage.ru_maxrss * 1024}
+    result["wait4_maxrss_bytes"] = usage.ru_maxrss * 1024
+    result |= {"wall": wall, "peak_rss_bytes": result.get("vm_hwm_bytes") or result["wait4_maxrss_bytes"]}
     return result
 
 
