@@ -266,3 +266,29 @@ def test_spread_below_float_resolution_is_no_variance():
     obs = np.array([0.0, 1.11253693e-308])
     assert math.isnan(core.r2(obs, np.zeros(2)))
     assert core.rmse(obs, np.zeros(2)) >= 0.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(gappy_pairs())
+def test_all_metrics_equals_the_single_functions(pair):
+    obs, sim = pair
+    scores = core.all_metrics(obs, sim)
+    assert list(scores) == [*core.METRIC_NAMES, "n"]
+    assert scores["n"] == int(np.sum(~np.isnan(obs) & ~np.isnan(sim)))
+    for name in core.METRIC_NAMES:
+        single = getattr(core, name)(obs, sim)
+        assert (math.isnan(single) and math.isnan(scores[name])) or scores[name] == single
+
+
+def test_score_targets_per_site_equals_scoring_each_site_alone():
+    rng = np.random.default_rng(3)
+    obs = rng.normal(2.0, 1.0, size=(9, 20, 2))
+    sim = obs + rng.normal(0.0, 0.5, size=obs.shape)
+    obs[rng.random(obs.shape) < 0.2] = np.nan
+    sites = ["c", "a", "c", "b", "a", "c", "b", "b", "a"]
+    scores = core.score_targets(obs, sim, ["NEE", "GPP"], site_ids=sites)
+    assert list(scores["NEE"]["sites"]) == ["c", "a", "b"]  # order of first appearance
+    for j, target in enumerate(["NEE", "GPP"]):
+        for site in "abc":
+            rows = [i for i, s in enumerate(sites) if s == site]
+            assert scores[target]["sites"][site] == core.all_metrics(obs[rows, :, j], sim[rows, :, j])

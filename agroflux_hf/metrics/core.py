@@ -65,7 +65,10 @@ def r2(obs: np.ndarray, sim: np.ndarray) -> float:
 
     Reference: Nash, J. E., Sutcliffe, J. V. (1970), J. Hydrol. 10(3), 282-290; scikit-learn ``r2_score``.
     """
-    obs, sim = _observed_pairs(obs, sim)
+    return _r2_of_pairs(*_observed_pairs(obs, sim))
+
+
+def _r2_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     if _constant(obs):
         return math.nan  # no variance to explain
     ss_tot = float(np.sum((obs - obs.mean()) ** 2))
@@ -93,7 +96,10 @@ def rmse(obs: np.ndarray, sim: np.ndarray) -> float:
 
     Reference: scikit-learn ``mean_squared_error(obs, sim) ** 0.5``.
     """
-    obs, sim = _observed_pairs(obs, sim)
+    return _rmse_of_pairs(*_observed_pairs(obs, sim))
+
+
+def _rmse_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     return float(np.sqrt(np.mean((sim - obs) ** 2)))
 
 
@@ -102,13 +108,19 @@ def mae(obs: np.ndarray, sim: np.ndarray) -> float:
 
     Reference: scikit-learn ``mean_absolute_error``.
     """
-    obs, sim = _observed_pairs(obs, sim)
+    return _mae_of_pairs(*_observed_pairs(obs, sim))
+
+
+def _mae_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     return float(np.mean(np.abs(sim - obs)))
 
 
 def bias(obs: np.ndarray, sim: np.ndarray) -> float:
     """Mean error, ``mean(sim - obs)``: positive when the simulation is too high on average."""
-    obs, sim = _observed_pairs(obs, sim)
+    return _bias_of_pairs(*_observed_pairs(obs, sim))
+
+
+def _bias_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     return float(np.mean(sim - obs))
 
 
@@ -126,7 +138,10 @@ def kge(obs: np.ndarray, sim: np.ndarray) -> float:
     Reference: Gupta, H. V., Kling, H., Yilmaz, K. K., Martinez, G. F. (2009), Decomposition of the mean
     squared error and NSE performance criteria, J. Hydrol. 377(1-2), 80-91.
     """
-    obs, sim = _observed_pairs(obs, sim)
+    return _kge_of_pairs(*_observed_pairs(obs, sim))
+
+
+def _kge_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     if _constant(obs) or _constant(sim):
         return math.nan
     obs_std, sim_std, obs_mean = float(obs.std()), float(sim.std()), float(obs.mean())
@@ -138,7 +153,14 @@ def kge(obs: np.ndarray, sim: np.ndarray) -> float:
     return 1.0 - math.sqrt((r - 1.0) ** 2 + (alpha - 1.0) ** 2 + (beta - 1.0) ** 2)
 
 
-_METRIC_FUNCTIONS = {"r2": r2, "rmse": rmse, "mae": mae, "nse": nse, "kge": kge, "bias": bias}
+# The formulas on pairs already cleaned of NaN: the public functions and all_metrics share them.
+_PAIR_METRICS = {
+    "r2": _r2_of_pairs,
+    "rmse": _rmse_of_pairs,
+    "mae": _mae_of_pairs,
+    "kge": _kge_of_pairs,
+    "bias": _bias_of_pairs,
+}
 
 
 def all_metrics(obs: np.ndarray, sim: np.ndarray) -> dict[str, float]:
@@ -153,12 +175,18 @@ def all_metrics(obs: np.ndarray, sim: np.ndarray) -> dict[str, float]:
         pairs = _observed_pairs(obs, sim)
     except AllNaNError:
         return {**dict.fromkeys(METRIC_NAMES, math.nan), "n": 0}
-    scores = {name: fn(*pairs) for name, fn in _METRIC_FUNCTIONS.items()}
+    scores = {name: fn(*pairs) for name, fn in _PAIR_METRICS.items()}
+    scores["nse"] = scores["r2"]  # the same formula (see nse)
+    scores = {name: scores[name] for name in METRIC_NAMES}
     return {**scores, "n": len(pairs[0])}
 
 
-def _site_groups(site_ids: Sequence[object], n_examples: int) -> dict[str, np.ndarray]:
-    """Example indices of each site, in order of first appearance; site ids become strings."""
+def _site_blocks(site_ids: Sequence[object], n_examples: int) -> tuple[np.ndarray, dict[str, slice]]:
+    """An example order that puts each site's examples together, and each site's slice of that order.
+
+    Sites keep their order of first appearance; ids become strings. Slices of a reordered array are views,
+    so scoring thousands of sites does not copy the data once per site.
+    """
     ids = [str(s) for s in site_ids]
     if len(ids) != n_examples:
         raise SchemaError(
@@ -167,7 +195,12 @@ def _site_groups(site_ids: Sequence[object], n_examples: int) -> dict[str, np.nd
     groups: dict[str, list[int]] = {}
     for index, site in enumerate(ids):
         groups.setdefault(site, []).append(index)
-    return {site: np.asarray(rows) for site, rows in groups.items()}
+    order, blocks, start = [], {}, 0
+    for site, rows in groups.items():
+        order.extend(rows)
+        blocks[site] = slice(start, start + len(rows))
+        start += len(rows)
+    return np.asarray(order, dtype=np.intp), blocks
 
 
 def _summarise_sites(site_scores: dict[str, dict[str, float]], min_site_obs: int) -> dict[str, object]:
@@ -218,8 +251,7 @@ def score_targets(
     call: its pooled entry has ``n = 0`` and NaN metrics, and ``n_sites = 0``. Use the single metric
     functions to get an :class:`~agroflux_hf.errors.AllNaNError` instead.
     """
-    obs = np.asarray(obs, dtype=np.float64)
-    sim = np.asarray(sim, dtype=np.float64)
+    obs, sim = np.asarray(obs), np.asarray(sim)
     target_names = [str(t) for t in target_names]
     if obs.shape != sim.shape:
         raise SchemaError(f"obs and sim must have the same shape; got obs {obs.shape} and sim {sim.shape}")
@@ -232,13 +264,15 @@ def score_targets(
             f"the last axis has {obs.shape[-1]} targets but {len(target_names)} target_names were given: "
             f"{target_names}"
         )
-    groups = _site_groups(site_ids, obs.shape[0]) if site_ids is not None else None
+    order, blocks = _site_blocks(site_ids, obs.shape[0]) if site_ids is not None else (None, {})
     scores: dict[str, dict[str, object]] = {}
     for j, name in enumerate(target_names):
-        obs_j, sim_j = obs[..., j], sim[..., j]
+        # One target at a time in float64 (not the whole array), examples grouped by site.
+        obs_j = np.ascontiguousarray(obs[..., j] if order is None else obs[order, ..., j], dtype=np.float64)
+        sim_j = np.ascontiguousarray(sim[..., j] if order is None else sim[order, ..., j], dtype=np.float64)
         entry: dict[str, object] = {"pooled": all_metrics(obs_j, sim_j), "per_site": None, "sites": {}}
-        if groups is not None:
-            sites = {site: all_metrics(obs_j[rows], sim_j[rows]) for site, rows in groups.items()}
+        if order is not None:
+            sites = {site: all_metrics(obs_j[rows], sim_j[rows]) for site, rows in blocks.items()}
             entry["sites"] = sites
             entry["per_site"] = _summarise_sites(sites, min_site_obs)
         scores[name] = entry
