@@ -5,9 +5,14 @@ on it comes from the measured metrics dict (``metrics.json`` of a training run, 
 :func:`agroflux_hf.metrics.core.score_targets`), never from the paper; the front matter is parsed back
 with ``huggingface_hub.ModelCard`` so a card the Hub would reject never gets written.
 
-    >>> text = model_card("runs/t1/best_model", model_name="lstm", task="t1", config_name="temporal_co2",
-    ...                   dataset_info=config_info("temporal_co2"), hyperparameters=run["training_arguments"],
-    ...                   metrics=json.load(open("runs/t1/metrics.json")), repo_id="org/agroflux-lstm-co2")
+Example (``agroflux card RUN_DIR`` does this for a training run folder)::
+
+    info = config_info("temporal_co2")
+    run = json.loads(Path("runs/t1/run_config.json").read_text())
+    write_model_card("runs/t1/best_model", model_name="lstm", task="t1", config_name="temporal_co2",
+                     dataset_info=info, hyperparameters=run["training_arguments"],
+                     metrics=json.loads(Path("runs/t1/metrics.json").read_text()),
+                     repo_id="my-org/agroflux-lstm-co2")
 """
 
 from __future__ import annotations
@@ -599,6 +604,8 @@ def model_card(
         for key, value in sorted(config.items())
         if key not in _CONFIG_JSON_SKIP and not key.startswith("_")
     ]
+    if not TEMPLATE_PATH.is_file():
+        raise CardError(f"{TEMPLATE_PATH}: the model card template is missing (install from the repository)")
     card = ModelCard.from_template(
         card_data,
         template_path=str(TEMPLATE_PATH),
