@@ -179,6 +179,19 @@ def test_every_architecture_has_a_citation():
     assert set(cards.ARCHITECTURES) == set(MODEL_NAMES)
 
 
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_card_of_every_architecture_parses_and_describes_it(name, tmp_path):
+    _save_tiny_model(tmp_path, name)
+    metrics = {"test": score_targets(np.arange(9.0).reshape(1, 3, 3), np.ones((1, 3, 3)), TARGETS)}
+    text = cards.model_card(tmp_path, **_card_kwargs(metrics, model_name=name))
+    architecture = cards.ARCHITECTURES[name]
+    assert ModelCard(text).data.eval_results
+    assert architecture.bibtex.split("{", 1)[1].split(",", 1)[0] in text  # the bibtex key
+    assert architecture.published_code_defect in text
+    description = text.split("## Model description")[1].split("### Differences")[0]
+    assert "Differences from" in description or "Unlike the published" in description
+
+
 def test_card_refuses_inconsistent_inputs(saved_model, tmp_path):
     folder, _, metrics = saved_model
     with pytest.raises(cards.CardError, match="model_type is 'agroflux_lstm', not agroflux_tcn"):
