@@ -1,0 +1,399 @@
+"""What the six AgroFlux models share: configuration fields, normalisation, masking, loss, target mapping.
+
+Every model is ``inputs in physical units -> normalise -> backbone -> per-day linear head -> de-normalise``.
+Only the backbone differs between architectures; everything a user or the training loop can observe
+(normalisation, NaN handling, the loss, the head, the output type, loading checks) lives here once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import torch
+from huggingface_hub.dataclasses import strict
+from torch import nn
+from transformers import PreTrainedConfig, PreTrainedModel
+from transformers import initialization as init
+
+from agroflux_hf import schema
+from agroflux_hf.errors import IncompatibleCheckpointError, SchemaError
+from agroflux_hf.models.outputs import FluxRegressionOutput
+
+STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
+"""Groups of the statistics dict, as in ``agroflux_configs.json``: ``{group: {name: {"mean", "std"}}}``."""
+
+_GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
+
+COMMON_CONFIG_DOC = """
+    input_names (`list[str]`, *optional*, defaults to `[]`):
+        Daily inputs (schema names, drivers and management), in the order of the last axis of
+        ``past_values``. Their count sets the input width.
+    static_names (`list[str]`, *optional*, defaults to `[]`):
+        Static site attributes (schema names), in the order of ``static_real_features``.
+    target_names (`list[str]`, *optional*, defaults to `[]`):
+        Predicted targets (schema names), in the order of ``target_values`` and of the predictions.
+        Fine-tuning maps targets by these names (``model.select_targets``).
+    stats (`dict`, *optional*, defaults to `None`):
+        Normalisation statistics of the training split, in the ``agroflux_configs.json`` format
+        ``{"inputs": {name: {"mean": m, "std": s}}, "static": {...}, "targets": {...}}``. A missing group
+        means identity (mean 0, std 1) for that group; a group that is present must hold every name of
+        the model. Only the model's own names are kept.
+    target_weights (`dict[str, float]`, *optional*, defaults to `None`):
+        Weight of each target in the loss, by name; targets not listed weigh 1.
+    hidden_size (`int`, *optional*, defaults to 50):
+        Width of the per-day representation ``hidden_states`` (the paper's baselines use 50).
+    dropout (`float`, *optional*, defaults to 0.2):
+        Dropout probability (between layers and before the head).
+    initializer_range (`float`, *optional*, defaults to 0.02):
+        Standard deviation of the normal initialisation of linear layers (transformers' default).
+"""
+
+
+def with_common_config_doc(cls: type) -> type:
+    """Put the shared arguments' documentation where a config docstring says ``{common_args}``."""
+    cls.__doc__ = (cls.__doc__ or "").replace("    {common_args}\n", COMMON_CONFIG_DOC.lstrip("\n"))
+    return cls
+
+
+def _check_names(field: str, names: list[str]) -> None:
+    unknown = [n for n in names if n not in schema.VARIABLES]
+    if unknown:
+        raise SchemaError(
+            f"{field}: unknown variables {unknown}; the schema knows {sorted(schema.VARIABLES)}"
+        )
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise SchemaError(f"{field}: names listed twice: {duplicated}")
+
+
+def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, dict[str, float]]:
+    """The statistics of ``names`` from one group of a stats dict; identity when the group is absent."""
+    if given is None:
+        return {n: {"mean": 0.0, "std": 1.0} for n in names}
+    missing = [n for n in names if n not in given]
+    if missing:
+        raise SchemaError(f"stats[{group!r}] lacks {missing}; it has {sorted(given)}")
+    cleaned = {}
+    for n in names:
+        mean, std = float(given[n]["mean"]), float(given[n]["std"])
+        if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
+            raise SchemaError(
+                f"stats[{group!r}][{n!r}] must have a finite mean and a finite std > 0, got {given[n]}"
+            )
+        cleaned[n] = {"mean": mean, "std": std}
+    return cleaned
+
+
+@strict
+class FluxConfig(PreTrainedConfig):
+    """Fields every AgroFlux model configuration shares (see ``COMMON_CONFIG_DOC``). Not registered itself."""
+
+    model_type: ClassVar[str] = ""
+
+    input_names: list[str] | tuple[str, ...] = ()
+    static_names: list[str] | tuple[str, ...] = ()
+    target_names: list[str] | tuple[str, ...] = ()
+    stats: dict | None = None
+    target_weights: dict | None = None
+    hidden_size: int = 50
+    dropout: float | int = 0.2
+    initializer_range: float | int = 0.02
+
+    def __post_init__(self, **kwargs: Any) -> None:
+        super().__post_init__(**kwargs)
+        # Lists, not tuples, so a config and its JSON round trip compare equal.
+        self.input_names = list(self.input_names)
+        self.static_names = list(self.static_names)
+        self.target_names = list(self.target_names)
+        for field in ("input_names", "static_names", "target_names"):
+            _check_names(field, getattr(self, field))
+        self.stats = self._cleaned_stats(self.stats)
+        self.target_weights = self._cleaned_weights(self.target_weights)
+        self.check_sizes()
+
+    def _cleaned_stats(self, stats: dict | None) -> dict[str, dict[str, dict[str, float]]]:
+        stats = stats or {}
+        unknown_groups = sorted(set(stats) - set(STAT_GROUPS))
+        if unknown_groups:
+            raise SchemaError(
+                f"stats has unknown groups {unknown_groups}; expected some of {list(STAT_GROUPS)}"
+            )
+        return {
+            group: _clean_group(group, getattr(self, _GROUP_NAMES_FIELD[group]), stats.get(group))
+            for group in STAT_GROUPS
+        }
+
+    def _cleaned_weights(self, weights: dict | None) -> dict[str, float] | None:
+        if weights is None:
+            return None
+        unknown = sorted(set(weights) - set(self.target_names))
+        if unknown:
+            raise SchemaError(
+                f"target_weights names {unknown}, which are not among target_names {self.target_names}"
+            )
+        cleaned = {n: float(w) for n, w in weights.items()}
+        bad = {n: w for n, w in cleaned.items() if not (math.isfinite(w) and w >= 0)}
+        if bad:
+            raise SchemaError(f"target_weights must be finite and >= 0, got {bad}")
+        return cleaned
+
+    def check_sizes(self) -> None:
+        """Raise ``ValueError`` for impossible sizes; architectures extend it (called by ``__post_init__``)."""
+        if self.hidden_size < 1:
+            raise ValueError(f"hidden_size must be >= 1, got {self.hidden_size}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def statistics(self, group: str) -> tuple[list[float], list[float]]:
+        """Means and stds of one group (``inputs``, ``static``, ``targets``) in the order of its names."""
+        names = getattr(self, _GROUP_NAMES_FIELD[group])
+        return [self.stats[group][n]["mean"] for n in names], [self.stats[group][n]["std"] for n in names]
+
+    def loss_weights(self) -> list[float]:
+        weights = self.target_weights or {}
+        return [weights.get(n, 1.0) for n in self.target_names]
+
+    @classmethod
+    def from_dict(cls, config_dict: dict[str, Any], **kwargs: Any):
+        """Refuse a checkpoint of another architecture instead of building a wrong model from it."""
+        found = config_dict.get("model_type")
+        if cls.model_type and found is not None and found != cls.model_type:
+            raise IncompatibleCheckpointError(
+                f"{cls.__name__} expects a checkpoint of model_type {cls.model_type!r}, but the checkpoint "
+                f"{config_dict.get('_name_or_path') or ''} is {found!r}; load it with "
+                f"transformers.AutoModel.from_pretrained or the matching class"
+            )
+        return super().from_dict(config_dict, **kwargs)
+
+
+class FluxScaler(nn.Module):
+    """The training split's means and stds as buffers, refilled from the config (never from weights).
+
+    Non-persistent: the config is the single source of truth for the statistics; ``_init_weights``
+    refills the buffers after ``from_pretrained`` builds the model on the meta device.
+    """
+
+    def __init__(self, config: FluxConfig) -> None:
+        super().__init__()
+        for group in STAT_GROUPS:
+            means, stds = config.statistics(group)
+            self.register_buffer(f"{group}_mean", torch.tensor(means, dtype=torch.float32), persistent=False)
+            self.register_buffer(f"{group}_std", torch.tensor(stds, dtype=torch.float32), persistent=False)
+        self.register_buffer(
+            "loss_weights", torch.tensor(config.loss_weights(), dtype=torch.float32), persistent=False
+        )
+
+    def refill(self, config: FluxConfig) -> None:
+        for group in STAT_GROUPS:
+            means, stds = config.statistics(group)
+            init.copy_(getattr(self, f"{group}_mean"), torch.tensor(means))
+            init.copy_(getattr(self, f"{group}_std"), torch.tensor(stds))
+        init.copy_(self.loss_weights, torch.tensor(config.loss_weights()))
+
+    def normalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
+        """``(x - mean) / std`` in float32, whatever the dtype the buffers were cast to."""
+        mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
+        return (values.float() - mean) / std
+
+    def denormalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
+        mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
+        return values.float() * std + mean
+
+
+def repeat_static_daily(daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+    """(batch, days, n_inputs) and (batch, n_static) -> (batch, days, n_inputs + n_static): static every day."""
+    return torch.cat([daily, static.unsqueeze(1).expand(-1, daily.shape[1], -1)], dim=-1)
+
+
+def sinusoidal_positions(days: int, width: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """Vaswani et al. (2017) sinusoidal encoding of day positions 0..days-1, shape (days, width)."""
+    position = torch.arange(days, device=device, dtype=torch.float32).unsqueeze(1)
+    frequency = torch.exp(
+        torch.arange(0, width, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / width)
+    )
+    encoding = torch.zeros(days, width, device=device, dtype=torch.float32)
+    encoding[:, 0::2] = torch.sin(position * frequency)
+    encoding[:, 1::2] = torch.cos(position * frequency[: width // 2])
+    return encoding.to(dtype)
+
+
+class FluxPreTrainedModel(PreTrainedModel):
+    """Base of the six models: physical units in and out, NaN-masked inputs and loss, name-mapped targets.
+
+    Subclasses set ``config_class`` and build ``self.backbone``, a module taking normalised
+    ``(daily (batch, days, n_inputs), static (batch, n_static))`` and returning ``(batch, days, hidden_size)``.
+
+    Missing inputs: NaN entries of ``past_values`` / ``static_real_features`` and entries where
+    ``past_observed_mask`` is 0 are set to 0 *after* normalisation, that is to the training mean. The
+    models are not told which values were filled.
+    """
+
+    config_class = FluxConfig
+    base_model_prefix = "backbone"
+    main_input_name = "past_values"
+    supports_gradient_checkpointing = False
+
+    def __init__(self, config: FluxConfig) -> None:
+        super().__init__(config)
+        if not config.input_names and not config.static_names:
+            raise SchemaError(f"{type(self).__name__}: the config lists no input_names and no static_names")
+        if not config.target_names:
+            raise SchemaError(f"{type(self).__name__}: the config lists no target_names")
+        self.scaler = FluxScaler(config)
+        self.head_dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.hidden_size, len(config.target_names))
+
+    # ----- initialisation -----
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, FluxScaler):
+            module.refill(self.config)
+
+    # ----- forward -----
+    def forward(
+        self,
+        past_values: torch.Tensor,
+        static_real_features: torch.Tensor | None = None,
+        past_observed_mask: torch.Tensor | None = None,
+        target_values: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> FluxRegressionOutput:
+        """Predict daily targets in physical units.
+
+        Args:
+            past_values: (batch, days, len(input_names)) daily inputs in physical units; NaN = missing.
+            static_real_features: (batch, len(static_names)); may be omitted when there are none.
+            past_observed_mask: (batch, days, len(input_names)), 1 = observed; 0 entries are treated as NaN.
+            target_values: (batch, days, len(target_names)) in physical units; NaN = not observed.
+        """
+        daily, static = self._normalised_inputs(past_values, static_real_features, past_observed_mask)
+        hidden = self.backbone(daily, static)  # (B, T, hidden)
+        normalised = self.head(self.head_dropout(hidden))  # (B, T, n_targets)
+        predictions = self.scaler.denormalise(normalised, "targets")
+        loss = None
+        if target_values is not None:
+            loss = self._masked_loss(normalised, self._check_targets(target_values, past_values))
+        return FluxRegressionOutput(loss=loss, predictions=predictions, hidden_states=hidden)
+
+    def _normalised_inputs(
+        self, past_values: torch.Tensor, static: torch.Tensor | None, observed: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        n_inputs, n_static = len(self.config.input_names), len(self.config.static_names)
+        if past_values.dim() != 3 or past_values.shape[-1] != n_inputs:
+            raise SchemaError(
+                f"past_values must be (batch, days, {n_inputs}) for input_names {self.config.input_names}, "
+                f"got shape {tuple(past_values.shape)}"
+            )
+        batch = past_values.shape[0]
+        if static is None:
+            if n_static:
+                raise SchemaError(
+                    f"static_real_features (batch, {n_static}) is required for {self.config.static_names}"
+                )
+            static = past_values.new_zeros(batch, 0)
+        if static.shape != (batch, n_static):
+            raise SchemaError(
+                f"static_real_features must be ({batch}, {n_static}) for static_names {self.config.static_names}, "
+                f"got shape {tuple(static.shape)}"
+            )
+        daily = self.scaler.normalise(past_values, "inputs")
+        if observed is not None:
+            if observed.shape != past_values.shape:
+                raise SchemaError(
+                    f"past_observed_mask shape {tuple(observed.shape)} differs from past_values {tuple(past_values.shape)}"
+                )
+            daily = torch.where(observed.bool(), daily, torch.nan)
+        daily = torch.nan_to_num(daily, nan=0.0)  # missing -> training mean
+        static = torch.nan_to_num(self.scaler.normalise(static, "static"), nan=0.0)
+        dtype = self.head.weight.dtype
+        return daily.to(dtype), static.to(dtype)
+
+    def _check_targets(self, target_values: torch.Tensor, past_values: torch.Tensor) -> torch.Tensor:
+        expected = (*past_values.shape[:2], len(self.config.target_names))
+        if tuple(target_values.shape) != expected:
+            raise SchemaError(
+                f"target_values must be {expected} for target_names {self.config.target_names}, "
+                f"got shape {tuple(target_values.shape)}"
+            )
+        return target_values
+
+    def _masked_loss(self, normalised: torch.Tensor, target_values: torch.Tensor) -> torch.Tensor:
+        """Weighted MSE in normalised space over observed targets; 0 with a graph when none is observed."""
+        observed = ~torch.isnan(target_values)
+        # Fill before subtracting: a NaN in an unused branch would still poison the gradient.
+        target = torch.where(observed, self.scaler.normalise(target_values, "targets"), 0.0)
+        weights = self.scaler.loss_weights.float() * observed  # (B, T, K)
+        squared = (normalised.float() - target) ** 2
+        return (squared * weights).sum() / weights.sum().clamp_min(1e-12)
+
+    # ----- targets -----
+    @torch.no_grad()
+    def select_targets(
+        self, target_names: list[str] | tuple[str, ...], target_stats: dict | None = None
+    ) -> FluxPreTrainedModel:
+        """Re-point the head at ``target_names`` (e.g. 20 simulated targets -> the 2 a tower observes).
+
+        Head rows of targets the model already predicts are kept and rescaled so their physical
+        predictions do not change when ``target_stats`` ({name: {"mean", "std"}}) gives new statistics;
+        new targets get freshly initialised rows (and identity statistics unless given). Raises
+        ``IncompatibleCheckpointError`` when no name is shared: that would be training from scratch.
+        """
+        new_names = list(target_names)
+        _check_names("target_names", new_names)
+        old_names = list(self.config.target_names)
+        shared = [n for n in new_names if n in old_names]
+        if not shared:
+            raise IncompatibleCheckpointError(
+                f"none of the targets {new_names} is predicted by this {self.config.model_type} model "
+                f"(it predicts {old_names}); refusing to start the head from scratch"
+            )
+        old_stats = self.config.stats["targets"]
+        given = target_stats or {}
+        new_stats = {n: given.get(n, old_stats.get(n, {"mean": 0.0, "std": 1.0})) for n in new_names}
+        new_stats = _clean_group("targets", new_names, new_stats)
+        head = nn.Linear(self.config.hidden_size, len(new_names), device=self.head.weight.device)
+        init.normal_(head.weight, mean=0.0, std=self.config.initializer_range)
+        init.zeros_(head.bias)
+        for row, name in enumerate(new_names):
+            if name in old_names:
+                old_row, old, new = old_names.index(name), old_stats[name], new_stats[name]
+                # Same physical output: (w.h + b) * s_old + m_old == (w'.h + b') * s_new + m_new.
+                ratio = old["std"] / new["std"]
+                head.weight[row] = self.head.weight[old_row].float() * ratio
+                head.bias[row] = (
+                    self.head.bias[old_row].float() * old["std"] + old["mean"] - new["mean"]
+                ) / new["std"]
+        self.head = head.to(self.head.weight.dtype)
+        weights = {n: w for n, w in (self.config.target_weights or {}).items() if n in new_names} or None
+        self.config.target_names = new_names
+        self.config.target_weights = weights
+        self.config.stats = {**self.config.stats, "targets": new_stats}
+        device = self.scaler.inputs_mean.device
+        self.scaler = FluxScaler(self.config).to(device)
+        return self
+
+    # ----- loading -----
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any):
+        """``PreTrainedModel.from_pretrained`` plus agroflux checks.
+
+        ``input_names`` / ``static_names`` keyword arguments must equal the checkpoint's (a clear
+        ``IncompatibleCheckpointError`` otherwise); ``target_names`` (and ``target_stats``) re-point the
+        head by name through :meth:`select_targets`.
+        """
+        expected = {k: kwargs.pop(k) for k in ("input_names", "static_names") if k in kwargs}
+        target_names = kwargs.pop("target_names", None)
+        target_stats = kwargs.pop("target_stats", None)
+        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        loaded = model[0] if isinstance(model, tuple) else model
+        for field, names in expected.items():
+            if list(names) != list(getattr(loaded.config, field)):
+                raise IncompatibleCheckpointError(
+                    f"{pretrained_model_name_or_path}: checkpoint {field} {getattr(loaded.config, field)} "
+                    f"differ from the requested {list(names)}"
+                )
+        if target_names is not None and list(target_names) != list(loaded.config.target_names):
+            loaded.select_targets(target_names, target_stats)
+        return model

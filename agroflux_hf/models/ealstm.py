@@ -1,0 +1,153 @@
+"""EA-LSTM baseline: the entity-aware LSTM of Kratzert et al. (2019) (configuration and model)."""
+
+from __future__ import annotations
+
+import torch
+from huggingface_hub.dataclasses import strict
+from torch import nn
+from transformers import initialization as init
+
+from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel, with_common_config_doc
+
+
+@with_common_config_doc
+@strict
+class EALSTMConfig(FluxConfig):
+    r"""Configuration of :class:`EALSTMForFluxRegression`.
+
+    Args:
+    {common_args}
+        num_hidden_layers (`int`, *optional*, defaults to 3):
+            Stacked EA-LSTM layers. The paper uses one; every layer here has its own static input gate.
+        initial_forget_bias (`float`, *optional*, defaults to 3.0):
+            Initial forget-gate bias. Kratzert et al. start it positive so the cell remembers by default
+            early in training; transformers' default init would leave it at 0.
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
+    >>> config = EALSTMConfig(input_names=["TMAX", "PRECIP"], static_names=["SAND", "PH"], target_names=["NEE"])
+    >>> model = EALSTMForFluxRegression(config).eval()
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 2))
+    >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
+    ((2, 365, 1), (2, 365, 50))
+
+    ```
+    """
+
+    model_type = "agroflux_ealstm"
+
+    num_hidden_layers: int = 3
+    initial_forget_bias: float | int = 3.0
+
+    def check_sizes(self) -> None:
+        super().check_sizes()
+        if self.num_hidden_layers < 1:
+            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
+
+
+class EALSTMLayer(nn.Module):
+    """One entity-aware LSTM layer: input gate from the static attributes, other gates from the day.
+
+    i = sigmoid(W_s s + b_s)                        (once per sequence)
+    f_t, o_t, g_t = W_d x_t + U h_{t-1} + b          (every day)
+    c_t = sigmoid(f_t) * c_{t-1} + i * tanh(g_t);  h_t = sigmoid(o_t) * tanh(c_t)
+    """
+
+    def __init__(self, dynamic_size: int, static_size: int, hidden_size: int) -> None:
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.weight_dynamic = nn.Parameter(torch.empty(dynamic_size, 3 * hidden_size))  # gates f, o, g
+        self.weight_hidden = nn.Parameter(torch.empty(hidden_size, 3 * hidden_size))
+        self.bias = nn.Parameter(torch.empty(3 * hidden_size))
+        self.weight_static = nn.Parameter(torch.empty(static_size, hidden_size))
+        self.bias_static = nn.Parameter(torch.empty(hidden_size))
+
+    def forward(self, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+        batch, days, _ = dynamic.shape
+        input_gate = torch.sigmoid(static @ self.weight_static + self.bias_static)  # (B, hidden)
+        projected = dynamic @ self.weight_dynamic + self.bias  # (B, T, 3*hidden), all days at once
+        h = dynamic.new_zeros(batch, self.hidden_size)
+        c = dynamic.new_zeros(batch, self.hidden_size)
+        outputs = []
+        for day in range(days):
+            gates = projected[:, day] + h @ self.weight_hidden
+            forget, output, cell = gates.chunk(3, dim=-1)
+            c = torch.sigmoid(forget) * c + input_gate * torch.tanh(cell)
+            h = torch.sigmoid(output) * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1)  # (B, T, hidden)
+
+
+class EALSTMBackbone(nn.Module):
+    def __init__(self, config: EALSTMConfig) -> None:
+        super().__init__()
+        n_dynamic, n_static, hidden = len(config.input_names), len(config.static_names), config.hidden_size
+        self.layers = nn.ModuleList(
+            EALSTMLayer(n_dynamic if i == 0 else hidden, n_static, hidden)
+            for i in range(config.num_hidden_layers)
+        )
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+        hidden = daily
+        for index, layer in enumerate(self.layers):
+            if index > 0:
+                hidden = self.dropout(hidden)  # between layers, as nn.LSTM does
+            hidden = layer(hidden, static)
+        return hidden
+
+
+class EALSTMPreTrainedModel(FluxPreTrainedModel):
+    config_class = EALSTMConfig
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, EALSTMLayer):
+            # Kratzert et al.'s reference code: orthogonal input weights, identity recurrent weights per gate,
+            # zero biases except the forget gate.
+            hidden = module.hidden_size
+            for weight in (module.weight_dynamic, module.weight_static):
+                if weight.numel():  # no static attributes: an empty matrix, the gate is sigmoid(bias)
+                    init.orthogonal_(weight)
+            init.copy_(module.weight_hidden, torch.eye(hidden).repeat(1, 3))
+            init.copy_(
+                module.bias,
+                torch.cat(
+                    [torch.full((hidden,), float(self.config.initial_forget_bias)), torch.zeros(2 * hidden)]
+                ),
+            )
+            init.zeros_(module.bias_static)
+
+
+class EALSTMForFluxRegression(EALSTMPreTrainedModel):
+    """Entity-Aware LSTM, Kratzert et al. (2019), "Towards learning universal, regional, and local
+    hydrological behaviors via machine learning applied to large-sample datasets", HESS 23, 5089-5110.
+
+    The static attributes (soil properties, site flags: ``static_names``) alone drive the input gate, once
+    per sequence; the daily weather and management (``input_names``) are the dynamic input of the forget,
+    output and cell gates on every day. Unlike the published AgroFlux code, every day's weather is seen.
+    Differences from the paper: ``num_hidden_layers`` layers may be stacked (the paper uses 1), each with its
+    own static input gate and dropout between layers; physical-unit inputs and outputs, NaN inputs filled
+    with the training mean, and a per-day linear head. Causal: day t sees days <= t only.
+
+    Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    """
+
+    def __init__(self, config: EALSTMConfig) -> None:
+        super().__init__(config)
+        self.backbone = EALSTMBackbone(config)
+        self.post_init()
+
+
+__all__ = [
+    "EALSTMBackbone",
+    "EALSTMConfig",
+    "EALSTMForFluxRegression",
+    "EALSTMLayer",
+    "EALSTMPreTrainedModel",
+]

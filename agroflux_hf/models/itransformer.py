@@ -1,0 +1,143 @@
+"""iTransformer baseline: variables as tokens, attention across variables (configuration and model)."""
+
+from __future__ import annotations
+
+import torch
+from huggingface_hub.dataclasses import strict
+from torch import nn
+
+from agroflux_hf import schema
+from agroflux_hf.errors import SchemaError
+from agroflux_hf.models.base import (
+    FluxConfig,
+    FluxPreTrainedModel,
+    repeat_static_daily,
+    with_common_config_doc,
+)
+
+
+@with_common_config_doc
+@strict
+class ITransformerConfig(FluxConfig):
+    r"""Configuration of :class:`ITransformerForFluxRegression`.
+
+    Args:
+    {common_args}
+        sequence_length (`int`, *optional*, defaults to 365):
+            Days per sample. The iTransformer embeds each variable's whole series with one linear layer, so
+            the model takes exactly this many days (another length raises ``SchemaError``).
+        num_hidden_layers (`int`, *optional*, defaults to 3):
+            Encoder layers.
+        num_attention_heads (`int`, *optional*, defaults to 5):
+            Attention heads; must divide ``hidden_size``.
+        intermediate_size (`int`, *optional*, defaults to 200):
+            Width of the feed-forward layer (4 x hidden_size).
+        activation (`str`, *optional*, defaults to `"gelu"`):
+            Feed-forward activation, ``"relu"`` or ``"gelu"``.
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from agroflux_hf.models.itransformer import ITransformerConfig, ITransformerForFluxRegression
+    >>> config = ITransformerConfig(
+    ...     input_names=["TMAX", "PRECIP"], static_names=["SAND"], target_names=["NEE"], sequence_length=100
+    ... )
+    >>> model = ITransformerForFluxRegression(config).eval()
+    >>> out = model(torch.randn(2, 100, 2), torch.randn(2, 1))
+    >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
+    ((2, 100, 1), (2, 100, 50))
+
+    ```
+    """
+
+    model_type = "agroflux_itransformer"
+
+    sequence_length: int = schema.SEQUENCE_LENGTH
+    num_hidden_layers: int = 3
+    num_attention_heads: int = 5
+    intermediate_size: int = 200
+    activation: str = "gelu"
+
+    def check_sizes(self) -> None:
+        super().check_sizes()
+        if self.sequence_length < 1:
+            raise ValueError(f"sequence_length must be >= 1, got {self.sequence_length}")
+        if self.num_hidden_layers < 1:
+            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError(
+                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
+            )
+        if self.activation not in ("relu", "gelu"):
+            raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
+
+
+class ITransformerBackbone(nn.Module):
+    """Series -> token per variable -> encoder across variables -> tokens projected back to days -> mixed."""
+
+    def __init__(self, config: ITransformerConfig) -> None:
+        super().__init__()
+        n_tokens = len(config.input_names) + len(config.static_names)
+        self.sequence_length = config.sequence_length
+        self.embedding = nn.Linear(config.sequence_length, config.hidden_size)  # a whole series -> one token
+        self.dropout = nn.Dropout(config.dropout)
+        layer = nn.TransformerEncoderLayer(
+            d_model=config.hidden_size,
+            nhead=config.num_attention_heads,
+            dim_feedforward=config.intermediate_size,
+            dropout=config.dropout,
+            activation=config.activation,
+            batch_first=True,
+        )
+        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(config.hidden_size)
+        self.projection = nn.Linear(config.hidden_size, config.sequence_length)  # token -> one value per day
+        self.variable_mix = nn.Linear(n_tokens, config.hidden_size)  # per day: variables -> hidden
+
+    def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+        days = daily.shape[1]
+        if days != self.sequence_length:
+            raise SchemaError(
+                f"this iTransformer embeds series of sequence_length={self.sequence_length} days, got {days} days"
+            )
+        series = repeat_static_daily(daily, static).transpose(1, 2)  # (B, variables, T); statics are constant
+        tokens = self.dropout(self.embedding(series))  # (B, variables, hidden)
+        tokens = self.norm(self.encoder(tokens))  # attention across variables; no positional encoding
+        per_day = self.projection(tokens).transpose(1, 2)  # (B, T, variables), no ReLU: any sign
+        return self.variable_mix(per_day)  # (B, T, hidden)
+
+
+class ITransformerPreTrainedModel(FluxPreTrainedModel):
+    config_class = ITransformerConfig
+
+
+class ITransformerForFluxRegression(ITransformerPreTrainedModel):
+    """iTransformer, Liu et al. (2024), "iTransformer: Inverted Transformers Are Effective for Time Series
+    Forecasting", ICLR.
+
+    Each variable's whole series is one token (a linear embedding of its ``sequence_length`` days);
+    the static attributes are tokens of constant series. The encoder attends across variables; each
+    token is then projected back to one value per day, as in the paper's projector. Differences from the
+    paper: the targets are not among the input variables, so a linear layer mixes the per-day values of
+    all tokens into the per-day ``hidden_states`` read by the linear head; no per-series stationarisation
+    (the inputs are normalised with training statistics instead); physical-unit inputs and outputs, NaN
+    inputs filled with the training mean. Unlike the published AgroFlux code there is no output ReLU, so
+    predictions below the training mean are possible.
+
+    Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    """
+
+    def __init__(self, config: ITransformerConfig) -> None:
+        super().__init__(config)
+        self.backbone = ITransformerBackbone(config)
+        self.post_init()
+
+
+__all__ = [
+    "ITransformerBackbone",
+    "ITransformerConfig",
+    "ITransformerForFluxRegression",
+    "ITransformerPreTrainedModel",
+]

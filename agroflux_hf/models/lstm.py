@@ -1,0 +1,107 @@
+"""LSTM baseline: a stacked LSTM over days with a per-day linear head (configuration and model)."""
+
+from __future__ import annotations
+
+import torch
+from huggingface_hub.dataclasses import strict
+from torch import nn
+from transformers import initialization as init
+
+from agroflux_hf.models.base import (
+    FluxConfig,
+    FluxPreTrainedModel,
+    repeat_static_daily,
+    with_common_config_doc,
+)
+
+
+@with_common_config_doc
+@strict
+class LSTMConfig(FluxConfig):
+    r"""Configuration of :class:`LSTMForFluxRegression`.
+
+    Args:
+    {common_args}
+        num_hidden_layers (`int`, *optional*, defaults to 3):
+            Stacked LSTM layers (the AgroFlux baselines use 3).
+        initial_forget_bias (`float`, *optional*, defaults to 0.0):
+            Initial value of the forget-gate bias of every layer. A positive value (e.g. 3) makes the cell
+            keep its memory at the start of training (Gers et al. 2000); 0 keeps transformers' init.
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from agroflux_hf.models.lstm import LSTMConfig, LSTMForFluxRegression
+    >>> config = LSTMConfig(input_names=["TMAX", "TMIN", "PRECIP"], static_names=["SAND"], target_names=["NEE"])
+    >>> model = LSTMForFluxRegression(config).eval()
+    >>> out = model(torch.randn(2, 365, 3), torch.randn(2, 1))
+    >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
+    ((2, 365, 1), (2, 365, 50))
+
+    ```
+    """
+
+    model_type = "agroflux_lstm"
+
+    num_hidden_layers: int = 3
+    initial_forget_bias: float | int = 0.0
+
+    def check_sizes(self) -> None:
+        super().check_sizes()
+        if self.num_hidden_layers < 1:
+            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
+
+
+class LSTMBackbone(nn.Module):
+    """Stacked ``nn.LSTM`` over days; the static attributes are appended to the inputs of every day."""
+
+    def __init__(self, config: LSTMConfig) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(
+            input_size=len(config.input_names) + len(config.static_names),
+            hidden_size=config.hidden_size,
+            num_layers=config.num_hidden_layers,
+            dropout=config.dropout if config.num_hidden_layers > 1 else 0.0,
+            batch_first=True,
+        )
+
+    def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+        hidden, _ = self.lstm(repeat_static_daily(daily, static))  # (B, T, hidden)
+        return hidden
+
+
+class LSTMPreTrainedModel(FluxPreTrainedModel):
+    config_class = LSTMConfig
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)  # xavier weights, zero biases for nn.LSTM
+        if isinstance(module, nn.LSTM) and self.config.initial_forget_bias:
+            hidden = module.hidden_size
+            for layer in range(module.num_layers):
+                # PyTorch gate order is (input, forget, cell, output); one of the two biases suffices.
+                init.constant_(
+                    getattr(module, f"bias_hh_l{layer}")[hidden : 2 * hidden], self.config.initial_forget_bias
+                )
+
+
+class LSTMForFluxRegression(LSTMPreTrainedModel):
+    """Stacked LSTM (Hochreiter & Schmidhuber 1997), the AgroFlux LSTM baseline.
+
+    Differences from a plain ``nn.LSTM`` + ``nn.Linear``: inputs and predictions are in physical units
+    (normalised inside with the training split's statistics from the config), static site attributes are
+    appended to every day's inputs, NaN inputs are filled with the training mean, and the head is applied
+    to every day (sequence-to-sequence, causal: day t sees days <= t only).
+
+    Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    """
+
+    def __init__(self, config: LSTMConfig) -> None:
+        super().__init__(config)
+        self.backbone = LSTMBackbone(config)
+        self.post_init()
+
+
+__all__ = ["LSTMBackbone", "LSTMConfig", "LSTMForFluxRegression", "LSTMPreTrainedModel"]

@@ -1,0 +1,133 @@
+"""Transformer baseline: an encoder attending across the days of one sample (configuration and model)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from huggingface_hub.dataclasses import strict
+from torch import nn
+
+from agroflux_hf.models.base import (
+    FluxConfig,
+    FluxPreTrainedModel,
+    repeat_static_daily,
+    sinusoidal_positions,
+    with_common_config_doc,
+)
+
+
+@with_common_config_doc
+@strict
+class TransformerConfig(FluxConfig):
+    r"""Configuration of :class:`TransformerForFluxRegression`.
+
+    Args:
+    {common_args}
+        num_hidden_layers (`int`, *optional*, defaults to 3):
+            Encoder layers.
+        num_attention_heads (`int`, *optional*, defaults to 5):
+            Attention heads; must divide ``hidden_size``.
+        intermediate_size (`int`, *optional*, defaults to 200):
+            Width of the feed-forward layer (4 x hidden_size, Vaswani et al.'s ratio).
+        activation (`str`, *optional*, defaults to `"relu"`):
+            Feed-forward activation, ``"relu"`` or ``"gelu"``.
+        causal (`bool`, *optional*, defaults to `False`):
+            Mask attention so day t attends to days <= t only.
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from agroflux_hf.models.transformer import TransformerConfig, TransformerForFluxRegression
+    >>> config = TransformerConfig(input_names=["TMAX", "PRECIP"], static_names=["SAND"], target_names=["NEE"])
+    >>> model = TransformerForFluxRegression(config).eval()
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
+    ((2, 365, 1), (2, 365, 50))
+
+    ```
+    """
+
+    model_type = "agroflux_transformer"
+
+    num_hidden_layers: int = 3
+    num_attention_heads: int = 5
+    intermediate_size: int = 200
+    activation: str = "relu"
+    causal: bool = False
+
+    def check_sizes(self) -> None:
+        super().check_sizes()
+        if self.num_hidden_layers < 1:
+            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError(
+                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
+            )
+        if self.activation not in ("relu", "gelu"):
+            raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
+
+
+def causal_mask(days: int, device: torch.device) -> torch.Tensor:
+    """(days, days) boolean mask, True where attention is forbidden (day j > day i)."""
+    return torch.ones(days, days, dtype=torch.bool, device=device).triu(1)
+
+
+class TransformerBackbone(nn.Module):
+    """Linear embedding of each day's inputs + sinusoidal day positions -> post-norm encoder over days."""
+
+    def __init__(self, config: TransformerConfig) -> None:
+        super().__init__()
+        self.causal = config.causal
+        self.embedding = nn.Linear(len(config.input_names) + len(config.static_names), config.hidden_size)
+        self.embedding_scale = math.sqrt(config.hidden_size)
+        self.dropout = nn.Dropout(config.dropout)
+        layer = nn.TransformerEncoderLayer(
+            d_model=config.hidden_size,
+            nhead=config.num_attention_heads,
+            dim_feedforward=config.intermediate_size,
+            dropout=config.dropout,
+            activation=config.activation,
+            batch_first=True,  # attention across days within a sample, never across the batch
+        )
+        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+
+    def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+        x = self.embedding(repeat_static_daily(daily, static)) * self.embedding_scale  # (B, T, hidden)
+        days = x.shape[1]
+        x = self.dropout(x + sinusoidal_positions(days, x.shape[-1], x.device, x.dtype))
+        mask = causal_mask(days, x.device) if self.causal else None
+        return self.encoder(x, mask=mask, is_causal=self.causal)  # (B, T, hidden)
+
+
+class TransformerPreTrainedModel(FluxPreTrainedModel):
+    config_class = TransformerConfig
+
+
+class TransformerForFluxRegression(TransformerPreTrainedModel):
+    """Transformer encoder, Vaswani et al. (2017), "Attention Is All You Need", NeurIPS.
+
+    Each day's inputs (with the static attributes appended) are embedded linearly, scaled by
+    sqrt(hidden_size) and given sinusoidal positional encodings over days; a post-norm encoder then
+    attends across the days of each sample (``batch_first``), optionally with a causal mask. Unlike the
+    published AgroFlux code, there is a positional encoding and a sample never attends to its batch
+    neighbours. Differences from the plain encoder: physical-unit inputs and outputs, NaN inputs filled
+    with the training mean, and a per-day linear head instead of a decoder.
+
+    Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    """
+
+    def __init__(self, config: TransformerConfig) -> None:
+        super().__init__(config)
+        self.backbone = TransformerBackbone(config)
+        self.post_init()
+
+
+__all__ = [
+    "TransformerBackbone",
+    "TransformerConfig",
+    "TransformerForFluxRegression",
+    "TransformerPreTrainedModel",
+]
