@@ -1,0 +1,149 @@
+"""``agroflux train`` and ``agroflux evaluate``.
+
+Examples::
+
+    agroflux train --task t0 --model lstm --config temporal_dssat_century --output-dir runs/t0 --epochs 10
+    agroflux train --task t2-finetune --model lstm --config temporal_co2 --pretrained runs/t0/best_model \\
+        --output-dir runs/t2
+    ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 -m agroflux_hf.cli train --task t1 ...
+    agroflux evaluate runs/t2/best_model --config temporal_co2 --split test --output scores.json
+
+Settings come from ``TrainingArguments`` defaults, then ``--args-file`` (YAML/JSON), then flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+# flag -> TrainingArguments field; a flag not given leaves the field as the file or default has it
+_ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
+    "epochs": (int, "epochs"),
+    "batch_size": (int, "global batch size (sequences per optimiser step over all processes)"),
+    "eval_batch_size": (int, "batch size of evaluation"),
+    "learning_rate": (float, "learning rate (for t2-finetune also the fine-tune rate unless given)"),
+    "weight_decay": (float, "AdamW weight decay"),
+    "patience": (int, "early-stopping patience in epochs (0 = off)"),
+    "seed": (int, "random seed"),
+    "grad_accumulation": (int, "gradient accumulation steps"),
+    "max_grad_norm": (float, "gradient clipping norm"),
+    "mixed_precision": (str, "no, bf16 or fp16"),
+    "save_every_steps": (int, "accelerator.save_state every N optimiser steps (0 = epoch ends only)"),
+    "num_workers": (int, "DataLoader workers"),
+    "finetune_learning_rate": (float, "t2-finetune learning rate (paper 1e-4)"),
+    "finetune_batch_size": (int, "t2-finetune batch size (paper 2)"),
+    "adversarial_weight": (float, "t2-adversarial: maximum reversal weight lambda"),
+    "adversarial_schedule": (str, "t2-adversarial: ganin or constant"),
+    "target_batch_size": (int, "t2-adversarial: observation sequences per step (0 = batch size)"),
+    "stop_after_steps": (int, "stop after N optimiser steps as if killed (for testing --resume)"),
+}
+
+
+def register_commands(subparsers: Any) -> None:
+    """Add ``train`` and ``evaluate`` to the top-level ``agroflux`` command."""
+    train = subparsers.add_parser("train", help="train a model (tasks t0, t1, t2-finetune, t2-adversarial)")
+    train.add_argument("--task", required=True, choices=("t0", "t1", "t2-finetune", "t2-adversarial"))
+    train.add_argument(
+        "--model", required=True, help="lstm, ealstm, tcn, transformer, itransformer, pyraformer"
+    )
+    train.add_argument("--config", required=True, help="dataset config (observation config for T2)")
+    train.add_argument(
+        "--data-dir", default=None, help="dataset folder (default: the embedded AgroFlux-mini)"
+    )
+    train.add_argument("--output-dir", required=True, type=Path)
+    train.add_argument("--pretrained", default=None, help="t2-finetune: a T0 best_model/ folder")
+    train.add_argument("--source-config", default=None, help="t2-adversarial: the simulation config")
+    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints")
+    train.add_argument("--targets", nargs="+", default=None, help="target names or one module (e.g. Carbon)")
+    train.add_argument("--args-file", type=Path, default=None, help="YAML or JSON TrainingArguments")
+    train.add_argument("--freeze", nargs="+", default=None, help="t2-finetune: parameter prefixes to freeze")
+    train.add_argument(
+        "--model-override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model config field (JSON value)",
+    )
+    for name, (kind, text) in _ARGUMENT_FLAGS.items():
+        train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=text)
+    train.set_defaults(func=run_train)
+
+    evaluate = subparsers.add_parser("evaluate", help="score a saved model on a config split")
+    evaluate.add_argument("model_dir", type=Path)
+    evaluate.add_argument("--config", required=True)
+    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    evaluate.add_argument("--data-dir", default=None)
+    evaluate.add_argument("--batch-size", type=int, default=256)
+    evaluate.add_argument("--output", type=Path, default=None, help="JSON file (default: print)")
+    evaluate.set_defaults(func=run_evaluate)
+
+
+def training_arguments(ns: argparse.Namespace) -> Any:
+    """Defaults, then the args file, then the flags that were given."""
+    from agroflux_hf.training.arguments import TrainingArguments
+
+    args = TrainingArguments.from_file(ns.args_file) if ns.args_file else TrainingArguments()
+    given = {name: getattr(ns, name) for name in _ARGUMENT_FLAGS if getattr(ns, name) is not None}
+    if ns.task == "t2-finetune":
+        if "learning_rate" in given:
+            given.setdefault("finetune_learning_rate", given["learning_rate"])
+        if "batch_size" in given:
+            given.setdefault("finetune_batch_size", given["batch_size"])
+    if ns.freeze:
+        given["freeze"] = list(ns.freeze)
+    return args.replace(**given)
+
+
+def parse_overrides(items: list[str]) -> dict:
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--model-override expects KEY=VALUE, got {item!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides
+
+
+def run_train(ns: argparse.Namespace) -> int:
+    from agroflux_hf.training.loop import train
+
+    targets = ns.targets[0] if ns.targets and len(ns.targets) == 1 else ns.targets
+    result = train(
+        ns.task,
+        ns.model,
+        ns.config,
+        output_dir=ns.output_dir,
+        data_dir=ns.data_dir,
+        args=training_arguments(ns),
+        pretrained=ns.pretrained,
+        source_config=ns.source_config,
+        resume=ns.resume,
+        model_overrides=parse_overrides(ns.model_override),
+        targets=targets,
+    )
+    if result.interrupted:
+        print(f"stopped after {result.history[-1]['global_step'] if result.history else '?'} steps as asked")
+        return 0
+    print(json.dumps({"output_dir": str(result.output_dir), "best_model": str(result.best_model_dir)}))
+    return 0
+
+
+def run_evaluate(ns: argparse.Namespace) -> int:
+    from agroflux_hf.training.loop import _jsonable, _write_json, evaluate_model
+
+    scores = evaluate_model(
+        ns.model_dir, ns.config, split=ns.split, data_dir=ns.data_dir, batch_size=ns.batch_size
+    )
+    if ns.output:
+        ns.output.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(ns.output, scores)
+    else:
+        json.dump(_jsonable(scores), sys.stdout, indent=2)
+        print()
+    return 0

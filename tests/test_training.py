@@ -1,0 +1,427 @@
+"""Training loop: every supervised task end to end, resume after a kill, 1 vs 2 processes, CLI.
+
+Data: small synthetic configs in the sequence-dataset layout (a simulation and an observation with
+gaps), put behind the loop's data seam so the tests do not depend on which sources are built;
+``test_real_default_data`` runs one tiny T1 on the embedded AgroFlux-mini. Models: the real
+AgroFlux models, tiny (hidden 8, one layer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from agroflux_hf.errors import DataFileError, SchemaError
+from agroflux_hf.training import TrainingArguments, loop, predict_dataset, train
+from agroflux_hf.training.predict import SplitTensors
+
+TINY = {"hidden_size": 8, "num_hidden_layers": 1, "dropout": 0.0}
+DAYS = 365
+
+
+# ---------------------------------------------------------------- synthetic configs
+def _drivers(rng: np.random.Generator, n: int, shift: float, days: int = DAYS) -> dict[str, np.ndarray]:
+    day = np.arange(days)
+    season = np.sin(2 * np.pi * (day - 100) / DAYS)
+    tmax = 15 + 12 * season + rng.normal(0, 2, (n, days)) + shift
+    return {
+        "TMAX": tmax,
+        "TMIN": tmax - 9 + rng.normal(0, 1, (n, days)),
+        "PRECIP": rng.exponential(2.0, (n, days)),
+        "VPD": np.clip(tmax * 0.6, 0, None),
+    }
+
+
+def _responses(v: dict[str, np.ndarray], sand: np.ndarray) -> dict[str, np.ndarray]:
+    gpp = np.clip(0.45 * (v["TMAX"] - 5), 0, None) * (1 + sand[:, None] / 1000)
+    reco = 0.8 + 0.08 * np.clip(v["TMIN"], 0, None)
+    return {"GPP": gpp, "RECO": reco, "NEE": reco - gpp, "ET": 0.08 * v["TMAX"] + 0.05 * v["PRECIP"]}
+
+
+def make_split(
+    seed: int,
+    n: int,
+    inputs: tuple[str, ...],
+    statics: tuple[str, ...],
+    targets: tuple[str, ...],
+    *,
+    shift: float = 0.0,
+    gap: float = 0.0,
+    sites: int = 4,
+    prefix: str = "S",
+    days: int = DAYS,
+) -> SplitTensors:
+    """``n`` site-years; ``gap`` = share of target days left unobserved (NaN)."""
+    rng = np.random.default_rng(seed)
+    drivers = _drivers(rng, n, shift, days)
+    sand = rng.uniform(100, 600, n)
+    responses = _responses(drivers, sand)
+    targ = np.stack([responses[t] for t in targets], -1).astype(np.float32)
+    if gap:
+        targ[rng.random(targ.shape) < gap] = np.nan
+    return SplitTensors(
+        past_values=torch.from_numpy(np.stack([drivers[i] for i in inputs], -1).astype(np.float32)),
+        static=torch.from_numpy(np.repeat(sand[:, None], len(statics), 1).astype(np.float32)),
+        targets=torch.from_numpy(targ),
+        input_names=inputs,
+        static_names=statics,
+        target_names=targets,
+        site_ids=np.array([f"{prefix}{i % sites}" for i in range(n)], dtype=object),
+        years=np.array([2000 + i // sites for i in range(n)], dtype=np.int32),
+        experiments=np.full(n, -1, dtype=np.int32),
+        first_dates=np.array([""] * n, dtype=object),
+    )
+
+
+def _stats(split: SplitTensors) -> dict:
+    def group(values: torch.Tensor, names: tuple[str, ...]) -> dict:
+        flat = values.reshape(-1, len(names)).numpy() if names else np.zeros((0, 0))
+        return {
+            n: {"mean": float(np.nanmean(flat[:, j])), "std": float(np.nanstd(flat[:, j]) or 1.0)}
+            for j, n in enumerate(names)
+        }
+
+    return {
+        "inputs": group(split.past_values, split.input_names),
+        "static": group(split.static, split.static_names),
+        "targets": group(split.targets, split.target_names),
+    }
+
+
+def make_config(
+    name: str,
+    domain: str,
+    inputs: tuple[str, ...],
+    statics: tuple[str, ...],
+    targets: tuple[str, ...],
+    sizes: tuple[int, int, int] = (16, 4, 4),
+    **kwargs,
+) -> loop.ConfigData:
+    splits = {
+        split: make_split(100 * k + len(name), n, inputs, statics, targets, **kwargs)
+        for k, (split, n) in enumerate(zip(loop.SPLITS, sizes, strict=True))
+    }
+    info = SimpleNamespace(
+        name=name,
+        domain=domain,
+        input_names=inputs,
+        static_names=statics,
+        target_names=targets,
+        stats=_stats(splits["train"]),
+    )
+    return loop.ConfigData(info=info, splits=splits)
+
+
+def synthetic_configs() -> dict[str, loop.ConfigData]:
+    return {
+        "sim": make_config("sim", "simulation", ("TMAX", "TMIN", "PRECIP"), ("SAND",), ("GPP", "NEE", "ET")),
+        # towers: no PRECIP, an extra VPD, gappy targets, warmer (a domain shift)
+        "obs": make_config(
+            "obs",
+            "observation",
+            ("TMAX", "TMIN", "VPD"),
+            ("SAND",),
+            ("GPP", "NEE", "RECO"),
+            sizes=(8, 4, 4),
+            gap=0.5,
+            shift=8.0,
+            prefix="T",
+        ),
+        "disjoint": make_config("disjoint", "observation", ("VPD",), (), ("GPP",), sizes=(4, 2, 2)),
+    }
+
+
+def install_synthetic() -> None:
+    """Put the synthetic configs behind ``loop.load_config_data`` (also used by subprocess scripts)."""
+    configs = synthetic_configs()
+    loop.load_config_data = lambda config, data_dir=None: configs[config]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest (and reproducibly) on one thread, above all on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def synthetic(monkeypatch):
+    configs = synthetic_configs()
+    monkeypatch.setattr(loop, "load_config_data", lambda config, data_dir=None: configs[config])
+    return configs
+
+
+def quick_args(**overrides) -> TrainingArguments:
+    values = {"epochs": 2, "batch_size": 8, "eval_batch_size": 8, "learning_rate": 5e-3, "seed": 3}
+    values.update(overrides)
+    return TrainingArguments(**values)
+
+
+def weights_of(folder: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(folder / "model.safetensors"))
+
+
+# ---------------------------------------------------------------- tasks end to end
+def test_t0_writes_every_output_and_scores_the_best_model(synthetic, tmp_path):
+    result = train("t0", "lstm", "sim", output_dir=tmp_path, args=quick_args(epochs=3), model_overrides=TINY)
+    for name in ("best_model/config.json", "best_model/model.safetensors", "run_config.json", "metrics.json"):
+        assert (tmp_path / name).is_file(), name
+    lines = (tmp_path / "log.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3]
+    assert (tmp_path / "log.csv").read_text().splitlines()[0].startswith("epoch,")
+    run_config = json.loads((tmp_path / "run_config.json").read_text())
+    assert run_config["target_names"] == ["GPP", "NEE", "ET"]
+    # stats from the training split only, as the model carries them
+    assert run_config["stats"]["targets"]["GPP"] == synthetic["sim"].info.stats["targets"]["GPP"]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics) == {"validation", "test"}
+    assert set(metrics["test"]) == {"GPP", "NEE", "ET"}
+    assert metrics["test"]["GPP"]["pooled"]["n"] == 4 * DAYS
+    assert metrics["test"]["GPP"]["per_site"]["n_sites"] == 4
+    # the scores are those of the saved best model, recomputed independently
+    from agroflux_hf.models import load_model
+
+    best = load_model(tmp_path / "best_model")
+    again = predict_dataset(best, synthetic["sim"].splits["test"]).scores()
+    assert again["NEE"]["pooled"]["rmse"] == pytest.approx(metrics["test"]["NEE"]["pooled"]["rmse"], rel=1e-6)
+    # the best epoch is the one with the lowest validation loss
+    history = result.history
+    best_epoch = min(history, key=lambda e: e["val_loss"])["epoch"]
+    val = loop.validation_loss(best, synthetic["sim"].splits["validation"], _scale(best), 8, _Single())
+    assert val == pytest.approx(history[best_epoch - 1]["val_loss"], rel=1e-5)
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+class _Single:
+    """The few Accelerator members ``predict_dataset`` uses, for one process without Accelerate."""
+
+    num_processes = 1
+    device = torch.device("cpu")
+
+    def prepare_data_loader(self, loader):
+        return loader
+
+    def gather_for_metrics(self, values):
+        return values
+
+
+def _scale(model) -> torch.Tensor:
+    return loop.target_scale(model.config.stats, model.config.target_names)
+
+
+def test_t0_selects_a_module_or_named_targets(synthetic, tmp_path):
+    water = train(
+        "t0",
+        "lstm",
+        "sim",
+        output_dir=tmp_path / "w",
+        args=quick_args(epochs=1),
+        model_overrides=TINY,
+        targets="Water",
+    )
+    assert list(water.metrics["test"]) == ["ET"]
+    named = train(
+        "t0",
+        "lstm",
+        "sim",
+        output_dir=tmp_path / "n",
+        args=quick_args(epochs=1),
+        model_overrides=TINY,
+        targets=["NEE"],
+    )
+    assert list(named.metrics["test"]) == ["NEE"]
+    with pytest.raises(SchemaError, match="N2O_FLUX"):
+        train("t0", "lstm", "sim", output_dir=tmp_path / "x", args=quick_args(), targets=["N2O_FLUX"])
+
+
+def test_t1_masks_unobserved_days(synthetic, tmp_path):
+    obs = synthetic["obs"]
+    result = train(
+        "t1", "lstm", "obs", output_dir=tmp_path, args=quick_args(batch_size=4), model_overrides=TINY
+    )
+    observed = int((~torch.isnan(obs.splits["test"].targets[..., 0])).sum())
+    assert 0 < observed < 4 * DAYS
+    assert result.metrics["test"]["GPP"]["pooled"]["n"] == observed
+    assert all(np.isfinite(e["train_loss"]) and np.isfinite(e["val_loss"]) for e in result.history)
+
+
+def test_early_stopping_stops_after_patience(synthetic, tmp_path):
+    # min_delta so large that no epoch after the first counts as an improvement
+    args = quick_args(epochs=6, patience=2, min_delta=1e9)
+    result = train("t0", "lstm", "sim", output_dir=tmp_path, args=args, model_overrides=TINY)
+    assert [e["epoch"] for e in result.history] == [1, 2, 3]
+    assert [e["improved"] for e in result.history] == [True, False, False]
+
+
+def test_resume_after_a_kill_gives_the_same_weights(synthetic, tmp_path):
+    # dropout on, so the restored RNG state matters; 4 batches per epoch, stop mid-epoch 2
+    overrides = {**TINY, "dropout": 0.3}
+    args = quick_args(epochs=3, batch_size=4, save_every_steps=3, patience=0)
+    straight = train("t0", "lstm", "sim", output_dir=tmp_path / "a", args=args, model_overrides=overrides)
+    killed = train(
+        "t0",
+        "lstm",
+        "sim",
+        output_dir=tmp_path / "b",
+        args=args.replace(stop_after_steps=7),
+        model_overrides=overrides,
+    )
+    assert killed.interrupted and not (tmp_path / "b" / "metrics.json").exists()
+    state = json.loads((loop.latest_checkpoint(tmp_path / "b") / loop.STATE_FILE).read_text())
+    assert (state["global_step"], state["epoch"], state["batches_in_epoch"]) == (6, 1, 2)  # mid-epoch
+    resumed = train(
+        "t0", "lstm", "sim", output_dir=tmp_path / "b", args=args, model_overrides=overrides, resume=True
+    )
+    a, b = weights_of(tmp_path / "a" / "best_model"), weights_of(tmp_path / "b" / "best_model")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    last_a = weights_of(loop.latest_checkpoint(tmp_path / "a"))
+    last_b = weights_of(loop.latest_checkpoint(tmp_path / "b"))
+    assert all(torch.equal(last_a[k], last_b[k]) for k in last_a)
+    assert [e["val_loss"] for e in straight.history] == [e["val_loss"] for e in resumed.history]
+    assert straight.metrics == resumed.metrics
+    # a different run may not resume these checkpoints
+    from agroflux_hf.errors import IncompatibleCheckpointError
+
+    with pytest.raises(IncompatibleCheckpointError, match="learning_rate"):
+        train(
+            "t0",
+            "lstm",
+            "sim",
+            output_dir=tmp_path / "b",
+            args=args.replace(learning_rate=1.0),
+            model_overrides=overrides,
+            resume=True,
+        )
+
+
+@pytest.fixture
+def fresh_accelerate_state():
+    """Accelerate keeps one process-wide state; another mixed precision needs it reset (tests only)."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def test_gradient_accumulation_clipping_and_bf16_run(synthetic, tmp_path, fresh_accelerate_state):
+    args = quick_args(batch_size=4, grad_accumulation=2, max_grad_norm=0.5, mixed_precision="bf16")
+    result = train("t0", "lstm", "sim", output_dir=tmp_path, args=args, model_overrides=TINY)
+    assert json.loads((tmp_path / "run_config.json").read_text())["mixed_precision"] == "bf16"
+    assert result.history[-1]["global_step"] == 4  # 4 batches per epoch, 2 per optimiser step, 2 epochs
+    assert np.isfinite(result.history[-1]["val_loss"])
+
+
+# ---------------------------------------------------------------- two processes
+_SCRIPT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import test_training as t
+t.install_synthetic()
+from agroflux_hf.training import train
+result = train("t0", "lstm", "sim", output_dir={out!r}, args=t.quick_args(epochs=2), model_overrides=t.TINY)
+"""
+
+
+def _run_script(tmp_path: Path, out: Path, processes: int) -> dict:
+    script = tmp_path / f"run_{processes}.py"
+    script.write_text(textwrap.dedent(_SCRIPT.format(tests=str(Path(__file__).parent), out=str(out))))
+    env = {
+        **os.environ,
+        "ACCELERATE_USE_CPU": "1",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    command = [sys.executable, str(script)]
+    if processes > 1:
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            str(processes),
+            str(script),
+        ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_two_processes_match_one(tmp_path):
+    one = _run_script(tmp_path, tmp_path / "one", 1)
+    two = _run_script(tmp_path, tmp_path / "two", 2)
+    for split in ("validation", "test"):
+        for target in ("GPP", "NEE", "ET"):
+            a, b = one[split][target]["pooled"], two[split][target]["pooled"]
+            assert a["n"] == b["n"]  # nothing dropped or counted twice
+            assert b["rmse"] == pytest.approx(a["rmse"], rel=1e-3, abs=1e-4)
+    log_one = [json.loads(x) for x in (tmp_path / "one" / "log.jsonl").read_text().splitlines()]
+    log_two = [json.loads(x) for x in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
+    assert [e["val_loss"] for e in log_two] == pytest.approx([e["val_loss"] for e in log_one], rel=1e-3)
+
+
+# ---------------------------------------------------------------- arguments and CLI
+def test_arguments_from_yaml_and_flags(tmp_path):
+    file = tmp_path / "run.yaml"
+    file.write_text("epochs: 3\nlearning_rate: 0.01\nfreeze: [backbone]\n")
+    args = TrainingArguments.from_file(file)
+    assert (args.epochs, args.learning_rate, args.freeze) == (3, 0.01, ["backbone"])
+    assert args.replace(epochs=None, batch_size=4).batch_size == 4 and args.epochs == 3
+    (tmp_path / "bad.json").write_text(json.dumps({"epoch": 3}))
+    with pytest.raises(DataFileError, match="epoch"):
+        TrainingArguments.from_file(tmp_path / "bad.json")
+    with pytest.raises(ValueError, match="mixed_precision"):
+        TrainingArguments(mixed_precision="fp8")
+
+
+def test_cli_train_then_evaluate(synthetic, tmp_path, capsys):
+    from agroflux_hf.cli import main
+
+    (tmp_path / "args.json").write_text(json.dumps({"epochs": 1, "batch_size": 8, "eval_batch_size": 8}))
+    out = tmp_path / "run"
+    code = main(
+        [
+            *("train", "--task", "t0", "--model", "lstm", "--config", "sim", "--output-dir", str(out)),
+            *("--args-file", str(tmp_path / "args.json"), "--seed", "5", "--targets", "GPP", "NEE"),
+            *("--model-override", "hidden_size=8", "--model-override", "num_hidden_layers=1"),
+        ]
+    )
+    assert code == 0
+    run_config = json.loads((out / "run_config.json").read_text())
+    assert run_config["training_arguments"]["seed"] == 5 and run_config["training_arguments"]["epochs"] == 1
+    assert run_config["model_config"]["hidden_size"] == 8
+    code = main(
+        ["evaluate", str(out / "best_model"), "--config", "sim", "--output", str(tmp_path / "s.json")]
+    )
+    assert code == 0
+    scores = json.loads((tmp_path / "s.json").read_text())
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    assert scores["GPP"]["pooled"]["r2"] == pytest.approx(saved["GPP"]["pooled"]["r2"], rel=1e-6)
+
+
+def test_real_default_data_t1(tmp_path):
+    """One tiny T1 run through the real loading API on the embedded AgroFlux-mini."""
+    from agroflux_hf.data.loading import config_info, list_configs
+
+    configs = [
+        c for c in list_configs() if c.startswith("temporal_") and config_info(c).domain == "observation"
+    ]
+    if not configs:
+        pytest.skip("the embedded default has no observation config yet")
+    config = configs[0]
+    result = train("t1", "lstm", config, output_dir=tmp_path, args=quick_args(epochs=1), model_overrides=TINY)
+    info = config_info(config)
+    assert set(result.metrics["validation"]) <= set(info.target_names)
+    assert any(v["pooled"]["n"] > 0 for v in result.metrics["validation"].values())

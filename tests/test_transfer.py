@@ -1,0 +1,254 @@
+"""Transfer (T2): gradient reversal, the Ganin schedule, pretrain -> fine-tune, adversarial adaptation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from test_training import TINY, make_split, quick_args, weights_of
+
+from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError, SchemaError
+from agroflux_hf.models import MODEL_NAMES, build_model, load_model
+from agroflux_hf.training import loop, train, transfer
+
+# each architecture at its smallest (hidden 8, one layer, one head)
+SMALL = {
+    "lstm": TINY,
+    "ealstm": TINY,
+    "tcn": {"hidden_size": 8, "num_levels": 2, "dropout": 0.0},
+    "transformer": {**TINY, "num_attention_heads": 1, "intermediate_size": 16},
+    "itransformer": {**TINY, "num_attention_heads": 1, "intermediate_size": 16},
+    "pyraformer": {**TINY, "num_attention_heads": 1, "intermediate_size": 16},
+}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest (and reproducibly) on one thread, above all on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def synthetic(monkeypatch):
+    from test_training import synthetic_configs
+
+    configs = synthetic_configs()
+    monkeypatch.setattr(loop, "load_config_data", lambda config, data_dir=None: configs[config])
+    return configs
+
+
+# ---------------------------------------------------------------- gradient reversal
+def test_gradient_reversal_is_identity_forward_and_minus_lambda_backward():
+    x = torch.randn(3, 5, requires_grad=True)
+    upstream = torch.randn(3, 5)
+    y = transfer.grad_reverse(x, 0.7)
+    assert torch.equal(y, x)
+    y.backward(upstream)
+    assert torch.allclose(x.grad, -0.7 * upstream)
+
+
+def test_ganin_schedule():
+    assert transfer.ganin_lambda(0.0) == 0.0
+    assert transfer.ganin_lambda(1.0) == pytest.approx(2 / (1 + np.exp(-10)) - 1)
+    values = [transfer.ganin_lambda(p) for p in np.linspace(0, 1, 11)]
+    assert values == sorted(values) and values[5] == pytest.approx(2 / (1 + np.exp(-5)) - 1)
+
+
+def test_discriminator_gets_the_true_gradient_and_the_encoder_the_reversed_one():
+    torch.manual_seed(0)
+    hidden = torch.randn(2, 4, 6, requires_grad=True)
+    disc = transfer.DomainDiscriminator(6, 5)
+    loss, _ = transfer.domain_loss_and_accuracy(disc, hidden[:1], hidden[1:], 0.5)
+    loss.backward()
+    reversed_grad = hidden.grad.clone()
+    disc_grads = [p.grad.clone() for p in disc.parameters()]
+    hidden.grad = None
+    disc.zero_grad()
+    plain, _ = transfer.domain_loss_and_accuracy(disc, hidden[:1], hidden[1:], -1.0)  # -lambda=1: no reversal
+    plain.backward()
+    assert torch.allclose(reversed_grad, -0.5 * hidden.grad, atol=1e-7)
+    assert all(torch.allclose(a, p.grad) for a, p in zip(disc_grads, disc.parameters(), strict=True))
+
+
+# ---------------------------------------------------------------- pretrain -> fine-tune
+@pytest.fixture
+def pretrained(synthetic, tmp_path):
+    result = train(
+        "t0", "lstm", "sim", output_dir=tmp_path / "t0", args=quick_args(epochs=1), model_overrides=TINY
+    )
+    return result.best_model_dir
+
+
+def test_finetune_maps_targets_by_name_and_keeps_input_stats(synthetic, pretrained, tmp_path):
+    base = load_model(pretrained)
+    obs = synthetic["obs"]
+    model, stats = loop.finetune_model(load_model(pretrained), ("GPP", "NEE", "RECO"), obs.info.stats)
+    assert model.config.target_names == ["GPP", "NEE", "RECO"]
+    assert stats["inputs"] == base.config.stats["inputs"]  # encoder's scaling kept
+    assert stats["targets"]["GPP"] == base.config.stats["targets"]["GPP"]  # shared: pretrained scale
+    assert stats["targets"]["RECO"]["mean"] == pytest.approx(obs.info.stats["targets"]["RECO"]["mean"])
+    # shared targets predict exactly what the pretrained model predicted
+    x = synthetic["sim"].splits["test"]
+    kwargs = {"past_values": x.past_values[:2], "static_real_features": x.static[:2]}
+    with torch.no_grad():
+        before, after = base.eval()(**kwargs).predictions, model.eval()(**kwargs).predictions
+    assert torch.allclose(before[..., :2], after[..., :2], atol=1e-5)
+
+    args = quick_args(freeze=["backbone"], finetune_batch_size=2, finetune_learning_rate=1e-3)
+    result = train("t2-finetune", "lstm", "obs", output_dir=tmp_path / "ft", args=args, pretrained=pretrained)
+    run_config = json.loads((tmp_path / "ft" / "run_config.json").read_text())
+    assert run_config["learning_rate"] == 1e-3 and run_config["batch_size"] == 2
+    assert run_config["shared_targets"] == ["GPP", "NEE"] and run_config["frozen"]
+    tuned = weights_of(result.best_model_dir)
+    start = weights_of(pretrained)
+    frozen = [k for k in tuned if k.startswith("backbone")]
+    assert frozen and all(torch.equal(tuned[k], start[k]) for k in frozen)
+    assert not torch.equal(tuned["head.weight"][:2], start["head.weight"][:2])  # the head did learn
+    assert set(result.metrics["test"]) == {"GPP", "NEE", "RECO"}
+
+
+def test_bad_checkpoints_fail_clearly(synthetic, pretrained, tmp_path):
+    args = quick_args(epochs=1)
+    with pytest.raises(MissingCheckpointError, match="does not exist"):
+        train(
+            "t2-finetune", "lstm", "obs", output_dir=tmp_path / "a", args=args, pretrained=tmp_path / "nope"
+        )
+    with pytest.raises(MissingCheckpointError, match="pretrained"):
+        train("t2-finetune", "lstm", "obs", output_dir=tmp_path / "b", args=args)
+    with pytest.raises(IncompatibleCheckpointError, match="agroflux_lstm"):
+        train("t2-finetune", "tcn", "obs", output_dir=tmp_path / "c", args=args, pretrained=pretrained)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MissingCheckpointError, match=r"config\.json"):
+        train(
+            "t2-finetune", "lstm", "obs", output_dir=tmp_path / "d", args=args, pretrained=tmp_path / "empty"
+        )
+    with pytest.raises(IncompatibleCheckpointError, match="none of the targets"):
+        train(
+            "t2-finetune",
+            "lstm",
+            "obs",
+            output_dir=tmp_path / "e",
+            args=args,
+            pretrained=pretrained,
+            targets=["RECO"],
+        )
+    assert not (tmp_path / "a" / "best_model").exists()  # nothing was trained from scratch
+
+
+# ---------------------------------------------------------------- adversarial (DANN)
+def _adversarial(tmp_path, name, weight, model="lstm", epochs=6, **extra):
+    args = quick_args(
+        epochs=epochs,
+        batch_size=4,
+        learning_rate=1e-2,
+        adversarial_weight=weight,
+        adversarial_schedule="constant",
+        patience=0,
+        **extra,
+    )
+    return train(
+        "t2-adversarial",
+        model,
+        "obs",
+        source_config="sim",
+        output_dir=tmp_path / name,
+        args=args,
+        model_overrides=SMALL[model],
+    )
+
+
+def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
+    """``steps`` of the loop's own adversarial step on 30-day sequences; (domain loss, accuracy) each."""
+    torch.manual_seed(0)
+    inputs, targets = ("TMAX", "TMIN", "PRECIP"), ("GPP", "NEE")
+    source = make_split(1, 32, inputs, ("SAND",), targets, days=30)
+    target = make_split(2, 32, inputs, ("SAND",), targets, days=30, shift=8.0, gap=0.5)
+    model = build_model("lstm", input_names=inputs, static_names=["SAND"], target_names=targets, **TINY)
+    discriminator = transfer.DomainDiscriminator(8, 16)
+    args = quick_args(adversarial_weight=weight, adversarial_schedule="constant")
+    batches = loop.StepBatchSampler(target, 8, seed=0, process_index=0)
+    step = loop.adversarial_step(
+        model, discriminator, batches, torch.ones(2), None, args, torch.device("cpu")
+    )
+    optimizer = torch.optim.Adam([*model.parameters(), *discriminator.parameters()], lr=1e-2)
+    trace = []
+    for k in range(steps):
+        batch = source.batch(torch.randperm(32)[:8])
+        loss, logs = step(batch, k, k / steps)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        trace.append((logs["domain_loss"], logs["domain_accuracy"]))
+    return trace
+
+
+def test_adversarial_drives_the_discriminator_towards_chance():
+    plain = np.array(_dann_steps(0.0))[150:]  # lambda 0: the discriminator learns, nothing is reversed
+    dann = np.array(_dann_steps(1.0))[150:]
+    # the domains (towers 8 degC warmer) are easy to tell apart once the features carry temperature ...
+    assert plain[:, 1].mean() > 0.95 and plain[:, 0].mean() < 0.15
+    # ... unless the encoder is trained against the discriminator: over the second half of training
+    # its accuracy stays far closer to chance and its loss (which it still minimises) far higher
+    assert dann[:, 1].mean() < plain[:, 1].mean() - 0.15
+    assert dann[:, 0].mean() > plain[:, 0].mean() + 0.2
+
+
+def test_adversarial_run_maps_inputs_and_targets_by_name(synthetic, tmp_path):
+    result = _adversarial(tmp_path, "dann", 1.0, epochs=1)
+    run_config = json.loads((tmp_path / "dann" / "run_config.json").read_text())
+    assert run_config["inputs_fed_as_nan"] == ["PRECIP"]  # the towers lack rain data: NaN, masked ...
+    assert run_config["target_inputs_unused"] == ["VPD"]  # ... the towers' extra input is dropped
+    assert run_config["target_names"] == ["RECO", "GPP", "NEE", "ET"]  # union, schema order
+    assert set(result.metrics["test"]) == {"GPP", "NEE", "RECO"}  # scored on the observation targets
+    assert {"domain_loss", "domain_accuracy", "lambda", "source_loss", "target_loss"} <= set(
+        result.history[0]
+    )
+
+
+def test_adversarial_updates_every_parameter(synthetic, tmp_path, monkeypatch):
+    seen = {}
+    original = loop._prepare
+
+    def spy(acc, plan, args):
+        setup = original(acc, plan, args)
+        seen["before"] = {
+            n: p.detach().clone()
+            for m in (setup.model, *setup.extra_modules)
+            for n, p in m.named_parameters()
+        }
+        seen["modules"] = (setup.model, *setup.extra_modules)
+        return setup
+
+    monkeypatch.setattr(loop, "_prepare", spy)
+    _adversarial(tmp_path, "all", 1.0, epochs=1)
+    after = {n: p.detach() for m in seen["modules"] for n, p in m.named_parameters()}
+    assert any(n.startswith("net.") for n in after)  # the discriminator is among them
+    unchanged = [n for n, p in after.items() if torch.equal(p, seen["before"][n])]
+    assert unchanged == []
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+def test_adversarial_runs_for_every_architecture(synthetic, tmp_path, model):
+    result = _adversarial(tmp_path, model, 1.0, model=model, epochs=1, max_grad_norm=None)
+    assert np.isfinite(result.history[0]["domain_loss"]) and np.isfinite(result.history[0]["val_loss"])
+
+
+def test_adversarial_input_mapping(synthetic, tmp_path):
+    # the observation config lacks PRECIP: fed as NaN, which the model masks
+    model = build_model(
+        "lstm", input_names=["TMAX", "TMIN", "PRECIP"], static_names=["SAND"], target_names=["GPP"]
+    )
+    aligned = loop.align_to_model(synthetic["obs"].splits["train"], model)
+    assert aligned.input_names == ("TMAX", "TMIN", "PRECIP")
+    assert (
+        torch.isnan(aligned.past_values[..., 2]).all() and not torch.isnan(aligned.past_values[..., 0]).any()
+    )
+    with pytest.raises(SchemaError, match="share no variable"):
+        train(
+            "t2-adversarial", "lstm", "disjoint", source_config="sim", output_dir=tmp_path, args=quick_args()
+        )
