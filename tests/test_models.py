@@ -116,7 +116,7 @@ def test_round_trip_through_auto_model_gives_identical_outputs(name, tmp_path):
 
 def test_loading_another_architecture_is_refused(tmp_path):
     tiny("tcn").save_pretrained(tmp_path)
-    with pytest.raises(IncompatibleCheckpointError, match="agroflux_tcn"):
+    with pytest.raises(IncompatibleCheckpointError, match=r"agroflux_lstm.*agroflux_tcn"):
         MODEL_CLASSES["lstm"].from_pretrained(tmp_path)
 
 
@@ -398,6 +398,10 @@ def test_config_refuses_unknown_names_bad_stats_and_bad_sizes():
         )
     with pytest.raises(ValueError, match="divisible"):
         CONFIG_CLASSES["transformer"](hidden_size=50, num_attention_heads=4)
+    with pytest.raises(ValueError, match="num_attention_heads"):
+        build_model(
+            "lstm", input_names=INPUTS, static_names=STATIC, target_names=TARGETS, num_attention_heads=5
+        )
     with pytest.raises(ValueError, match="unknown model"):
         build_model("gru", input_names=INPUTS, static_names=STATIC, target_names=TARGETS)
 

@@ -11,11 +11,12 @@ imported) or :func:`load_model` returns the same model.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoConfig, AutoModel
+from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
 from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
@@ -78,9 +79,18 @@ def build_model(
     """A freshly initialised model ``name`` (one of ``MODEL_NAMES``) sized by the variable names.
 
     ``stats`` is the ``agroflux_configs.json`` statistics dict of the training split (``None`` =
-    identity normalisation); ``config_overrides`` are fields of the model's config (e.g. ``hidden_size``).
+    identity normalisation); ``config_overrides`` are fields of the model's config (e.g. ``hidden_size``);
+    a name the config does not have is a ``ValueError`` (a typo must not fall back to a default).
     """
-    config = CONFIG_CLASSES[_model_name(name)](
+    config_class = CONFIG_CLASSES[_model_name(name)]
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    own = fields - {f.name for f in dataclasses.fields(PreTrainedConfig)}
+    unknown = sorted(set(config_overrides) - fields)
+    if unknown:
+        raise ValueError(
+            f"{config_class.__name__} has no field(s) {unknown}; its own fields are {sorted(own)}"
+        )
+    config = config_class(
         input_names=list(input_names),
         static_names=list(static_names),
         target_names=list(target_names),

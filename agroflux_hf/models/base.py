@@ -160,9 +160,8 @@ class FluxConfig(PreTrainedConfig):
         found = config_dict.get("model_type")
         if cls.model_type and found is not None and found != cls.model_type:
             raise IncompatibleCheckpointError(
-                f"{cls.__name__} expects a checkpoint of model_type {cls.model_type!r}, but the checkpoint "
-                f"{config_dict.get('_name_or_path') or ''} is {found!r}; load it with "
-                f"transformers.AutoModel.from_pretrained or the matching class"
+                f"{cls.__name__} expects a checkpoint of model_type {cls.model_type!r}, but this one is "
+                f"{found!r}; load it with transformers.AutoModel.from_pretrained or the matching class"
             )
         return super().from_dict(config_dict, **kwargs)
 
@@ -386,7 +385,10 @@ class FluxPreTrainedModel(PreTrainedModel):
         expected = {k: kwargs.pop(k) for k in ("input_names", "static_names") if k in kwargs}
         target_names = kwargs.pop("target_names", None)
         target_stats = kwargs.pop("target_stats", None)
-        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        try:
+            model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except IncompatibleCheckpointError as error:
+            raise IncompatibleCheckpointError(f"{pretrained_model_name_or_path}: {error}") from None
         loaded = model[0] if isinstance(model, tuple) else model
         for field, names in expected.items():
             if list(names) != list(getattr(loaded.config, field)):
