@@ -388,3 +388,32 @@ def test_full_size_ecosys_export_peak_rss_under_2gb(tmp_path):
     assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
     info = config_info("temporal_ecosys", tmp_path / "agroflux")
     assert sum(info.n_examples.values()) == 1980 * 18
+
+
+def test_cli_exports_a_tiny_release(tmp_path, capsys):
+    release_fixture = pytest.importorskip("release_fixture")
+    pytest.importorskip("agroflux_hf.data.sources.release")
+    from agroflux_hf.cli import main
+
+    root = release_fixture.write_tiny_release(tmp_path / "release", subsets=("co2", "n2o"))
+    out = tmp_path / "agroflux"
+    argv = [
+        "data",
+        "export",
+        "--release",
+        str(root),
+        "--out",
+        str(out),
+        "--subsets",
+        "co2,n2o",
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip() == str(out.resolve())
+    assert sorted(c for c in list_configs(out) if c.startswith("temporal")) == [
+        "temporal_co2",
+        "temporal_n2o",
+    ]
+    assert main(argv) == 1  # refuses to overwrite, says why
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*argv, "--overwrite"]) == 0

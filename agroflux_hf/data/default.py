@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pyarrow.parquet as pq
 from agroflux_hf import schema
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
-from agroflux_hf.errors import DataFileError
+from agroflux_hf.errors import AgroFluxError, DataFileError
 
 logger = logging.getLogger(__name__)
 
@@ -225,10 +226,14 @@ def default_data_dir(table_dir: Path | None = None, cache_dir: Path | None = Non
 
 
 def _run_build_default(args: argparse.Namespace) -> int:
-    if args.out:
-        out = export_dataset(default_source_specs(), args.out, overwrite=args.overwrite)
-    else:
-        out = default_data_dir()
+    try:
+        if args.out:
+            out = export_dataset(default_source_specs(), args.out, overwrite=args.overwrite)
+        else:
+            out = default_data_dir()
+    except (FileExistsError, AgroFluxError) as err:
+        print(f"agroflux data build-default: {err}", file=sys.stderr)
+        return 1
     print(out)
     return 0
 

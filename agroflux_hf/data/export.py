@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ from agroflux_hf.data.splits import (
     spatial_splits,
     temporal_split,
 )
-from agroflux_hf.errors import SchemaError
+from agroflux_hf.errors import AgroFluxError, SchemaError
 
 logger = logging.getLogger(__name__)
 
@@ -381,7 +382,7 @@ config, and the normalisation statistics in `agroflux_configs.json` come from th
   A split that no site fills is left out of the config (Hugging Face datasets cannot hold an empty
   split).
 - **Spatial** (`spatial_<source>` = fold 0, `spatial_<source>_fold<k>`): K = min(5, number of sites)
-  folds over sites (all experiments and years of a site stay together), assigned by a seeded
+  folds (more when a fold would leave fewer than two other sites) over sites (all experiments and years of a site stay together), assigned by a seeded
   permutation so that every site is tested in exactly one fold (the published folds never test some
   counties and towers, and its transfer runs use one fold only). In fold k the test sites are the
   sites of fold k, about 10 % (at least one) of the other sites validate, the rest train. Sources with
@@ -603,8 +604,12 @@ def _run_export(args: argparse.Namespace) -> int:
     from agroflux_hf.data.sources.release import release_source_specs
 
     subsets = [s.strip() for s in args.subsets.split(",") if s.strip()] if args.subsets else None
-    specs = release_source_specs(Path(args.release), subsets=subsets)
-    out = export_dataset(specs, args.out, overwrite=args.overwrite, progress=not args.no_progress)
+    try:
+        specs = release_source_specs(Path(args.release), subsets=subsets)
+        out = export_dataset(specs, args.out, overwrite=args.overwrite, progress=not args.no_progress)
+    except (FileExistsError, AgroFluxError) as err:
+        print(f"agroflux data export: {err}", file=sys.stderr)
+        return 1
     print(out)
     return 0
 
