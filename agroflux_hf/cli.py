@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
             try:
                 module = importlib.import_module(name)
             except ModuleNotFoundError as err:
-                if err.name == name:  # not written yet: the command is simply absent
-                    continue
+                if err.name and (name == err.name or name.startswith(err.name + ".")):
+                    continue  # not installed or not written yet: the command is simply absent
                 raise
             module.register_commands(target)
     return parser
