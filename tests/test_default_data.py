@@ -118,6 +118,23 @@ def test_specs_use_schema_names_in_schema_order(tables):
     )
 
 
+def test_dssat_spatial_folds_hold_out_whole_stations(tmp_path):
+    tables = write_dssat(tmp_path)
+    rows = pd.read_parquet(tables / "dssat_century.parquet")
+    soils = rows.assign(site_id=rows["site_id"] + "-SL")
+    rows = pd.concat([rows.assign(site_id=rows["site_id"] + "-L"), soils], ignore_index=True)
+    rows.to_parquet(tables / "dssat_century.parquet")
+    out = default_data_dir(tables, cache_dir=tmp_path / "cache")
+    folds = [c for c in list_configs(out) if c.startswith("spatial_dssat_century")]
+    assert len(folds) == 3  # three stations
+    for config in folds:
+        info = config_info(config, out)
+        station = {split: {s.rsplit("-", 1)[0] for s in sites} for split, sites in info.sites.items()}
+        assert len(info.sites["test"]) == 2 and not station["test"] & (
+            station["train"] | station["validation"]
+        )
+
+
 def test_no_table_is_a_clear_error(tmp_path):
     with pytest.raises(DataFileError, match="none of the default tables"):
         default_source_specs(tmp_path)

@@ -98,3 +98,16 @@ def test_spatial_keeps_all_years_of_a_site_and_needs_three_sites():
                 assert years == {"A": (1, 2), "B": (3,), "C": (4, 5, 6)}[site]
     with pytest.raises(ValueError, match="at least 3"):
         spatial_splits({"A": (1,), "B": (1,)}, 5)
+
+
+def test_spatial_groups_are_held_out_whole():
+    site_years = {f"{station}-{soil}": (2000,) for station in "ABCDE" for soil in ("L", "SL")}
+    groups = {s: s.split("-")[0] for s in site_years}
+    folds = spatial_splits(site_years, 5, site_groups=groups)
+    assert len(folds) == 5
+    for f in folds:
+        stations = {split: {groups[s] for s in f.sites(split)} for split in SPLITS}
+        assert len(stations["test"]) == 1 and len(f.sites("test")) == 2
+        assert not stations["train"] & stations["test"] and not stations["validation"] & stations["test"]
+        assert not stations["train"] & stations["validation"]
+    assert sorted(s for f in folds for s in f.sites("test")) == sorted(site_years)

@@ -55,6 +55,9 @@ class SourceSpec:
     years: tuple[int, ...] | None = None
     split_seed: int = 0  # seed of the spatial fold assignment
     n_sites: int | None = None  # only for the progress bar total
+    # site_id -> the unit a spatial fold holds out whole (e.g. the weather station of a simulated
+    # site run on several soils), so shared weather never sits in train and test. None: the site.
+    site_group: Callable[[str], str] | None = None
 
     @property
     def domain(self) -> schema.Domain:

@@ -76,6 +76,11 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
 )
 
 
+def station_of_site(site_id: str) -> str:
+    """DSSAT site ids are ``<station>-<soil>``: both soils of a station share its weather."""
+    return site_id.rsplit("-", 1)[0]
+
+
 def _sources_md_section(table_dir: Path, file: str) -> str:
     """The SOURCES.md section that names ``file`` (heading to next heading of the same level), or ""."""
     path = table_dir / "SOURCES.md"
@@ -147,6 +152,7 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         license=table.license,
         citation="",
         n_folds=5,
+        site_group=station_of_site if table.source != schema.Source.TOWER else None,
     )
 
 

@@ -340,15 +340,21 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
             temporal_split(exported.site_years, exported.shared_years),
         )
     ]
-    if len(exported.site_years) < MIN_SITES_FOR_SPATIAL:
+    n_units = len(
+        {spec.site_group(s) for s in exported.site_years} if spec.site_group else exported.site_years
+    )
+    if n_units < MIN_SITES_FOR_SPATIAL:
         logger.warning(
-            "source %s: %d site(s) < %d, no spatial configs",
+            "source %s: %d site(s) or site group(s) < %d, no spatial configs",
             spec.name,
-            len(exported.site_years),
+            n_units,
             MIN_SITES_FOR_SPATIAL,
         )
         return entries
-    for assignment in spatial_splits(exported.site_years, spec.n_folds, seed=spec.split_seed):
+    groups = {s: spec.site_group(s) for s in exported.site_years} if spec.site_group else None
+    for assignment in spatial_splits(
+        exported.site_years, spec.n_folds, seed=spec.split_seed, site_groups=groups
+    ):
         k = assignment.fold
         name = f"spatial_{spec.name}" if k == 0 else f"spatial_{spec.name}_fold{k}"
         entries.append(_config_entry(name, exported, assignment))
@@ -382,11 +388,13 @@ config, and the normalisation statistics in `agroflux_configs.json` come from th
   A split that no site fills is left out of the config (Hugging Face datasets cannot hold an empty
   split).
 - **Spatial** (`spatial_<source>` = fold 0, `spatial_<source>_fold<k>`): K = min(5, number of sites)
-  folds (more when a fold would leave fewer than two other sites) over sites (all experiments and years of a site stay together), assigned by a seeded
-  permutation so that every site is tested in exactly one fold (the published folds never test some
-  counties and towers, and its transfer runs use one fold only). In fold k the test sites are the
-  sites of fold k, about 10 % (at least one) of the other sites validate, the rest train. Sources with
-  fewer than three sites have no spatial configs.
+  folds (more when a fold would leave fewer than two other sites) over sites: all experiments and
+  years of a site stay together, and sites that share weather (one station simulated on two soils)
+  are held out together. Sites are assigned by a seeded permutation so that every site is tested in
+  exactly one fold (the published folds never test some counties and towers, and its transfer runs
+  use one fold only). In fold k the test sites are the sites of fold k, about 10 % (at least one) of
+  the other sites validate, the rest train. Sources with fewer than three sites have no spatial
+  configs.
 - **Normalisation**: the published code computes scalers on all years before splitting (test years
   leak into the normalisation) and reuses the Ecosys scalers for DayCent. Here the values are stored
   in physical units (schema units and the atmospheric sign convention: positive = release to the
@@ -553,6 +561,9 @@ def write_dataset_folder(
                 "skipped_site_years": [list(t) for t in ex.report.skipped_site_years],
                 "dates_known": ex.spec.dates_known and not ex.report.undated_sites,
                 "shared_years": list(ex.shared_years) if ex.shared_years is not None else None,
+                "site_groups": (
+                    {s: ex.spec.site_group(s) for s in sorted(ex.site_years)} if ex.spec.site_group else None
+                ),
             }
             for ex in exports
         },

@@ -129,25 +129,43 @@ def spatial_fold_of_sites(
 
 
 def spatial_splits(
-    site_years: dict[str, tuple[int, ...]], n_folds: int, seed: int = 0, validation_fraction: float = 0.1
+    site_years: dict[str, tuple[int, ...]],
+    n_folds: int,
+    seed: int = 0,
+    validation_fraction: float = 0.1,
+    site_groups: dict[str, str] | None = None,
 ) -> list[SplitAssignment]:
-    """One assignment per fold; all years of a site go with the site. Needs >= 3 sites."""
+    """One assignment per fold; all years of a site go with the site. Needs >= 3 sites (groups).
+
+    ``site_groups`` maps a site to the unit that is held out whole: sites that share weather (one
+    station simulated on two soils) must not be in training and test of the same fold. Default: each
+    site is its own group.
+    """
     sites = sorted(site_years)
-    fold_of = spatial_fold_of_sites(sites, n_folds, seed)
-    n_folds = max(fold_of.values()) + 1
+    group_of = {s: (site_groups or {}).get(s, s) for s in sites}
+    groups = sorted(set(group_of.values()))
+    fold_of_group = spatial_fold_of_sites(groups, n_folds, seed)
+    n_folds = max(fold_of_group.values()) + 1
     folds = []
     for k in range(n_folds):
-        test = [s for s in sites if fold_of[s] == k]
-        rest = [s for s in sites if fold_of[s] != k]
+        test_groups = [g for g in groups if fold_of_group[g] == k]
+        rest = [g for g in groups if fold_of_group[g] != k]
         n_val = min(len(rest) - 1, max(1, round(validation_fraction * len(rest))))
         chosen = np.random.default_rng([seed, k]).choice(len(rest), size=n_val, replace=False)
-        validation = sorted(rest[i] for i in chosen)
-        train = [s for s in rest if s not in validation]
-        groups = {"train": train, "validation": validation, "test": test}
+        validation_groups = {rest[i] for i in chosen}
+        members = {
+            "train": [s for s in sites if group_of[s] in set(rest) - validation_groups],
+            "validation": [s for s in sites if group_of[s] in validation_groups],
+            "test": [s for s in sites if group_of[s] in set(test_groups)],
+        }
         assignment = SplitAssignment(
-            SPATIAL, k, {split: {s: tuple(site_years[s]) for s in groups[split]} for split in SPLITS}
+            SPATIAL, k, {split: {s: tuple(site_years[s]) for s in members[split]} for split in SPLITS}
         )
         assignment.check_disjoint()
+        for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
+            shared = {group_of[s] for s in members[a]} & {group_of[s] for s in members[b]}
+            if shared:
+                raise AssertionError(f"spatial fold {k}: groups {sorted(shared)} in {a} and {b}")
         folds.append(assignment)
     tested = sorted(s for a in folds for s in a.sites("test"))
     assert tested == sites, "every site must be in exactly one test fold"
