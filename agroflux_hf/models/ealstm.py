@@ -19,9 +19,10 @@ class EALSTMConfig(FluxConfig):
     {common_args}
         num_hidden_layers (`int`, *optional*, defaults to 3):
             Stacked EA-LSTM layers. The paper uses one; every layer here has its own static input gate.
-        initial_forget_bias (`float`, *optional*, defaults to 3.0):
-            Initial forget-gate bias. Kratzert et al. start it positive so the cell remembers by default
-            early in training; transformers' default init would leave it at 0.
+        initial_forget_bias (`float`, *optional*, defaults to 5.0):
+            Initial forget-gate bias. Kratzert et al. start it positive (5 in their published experiment
+            settings) so the cell remembers by default early in training; transformers' default init would
+            leave it at 0.
 
     Example:
 
@@ -40,7 +41,7 @@ class EALSTMConfig(FluxConfig):
     model_type = "agroflux_ealstm"
 
     num_hidden_layers: int = 3
-    initial_forget_bias: float | int = 3.0
+    initial_forget_bias: float | int = 5.0
 
     def check_sizes(self) -> None:
         super().check_sizes()
@@ -66,14 +67,15 @@ class EALSTMLayer(nn.Module):
         self.bias_static = nn.Parameter(torch.empty(hidden_size))
 
     def forward(self, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-        batch, days, _ = dynamic.shape
+        batch = dynamic.shape[0]
         input_gate = torch.sigmoid(static @ self.weight_static + self.bias_static)  # (B, hidden)
         projected = dynamic @ self.weight_dynamic + self.bias  # (B, T, 3*hidden), all days at once
         h = dynamic.new_zeros(batch, self.hidden_size)
         c = dynamic.new_zeros(batch, self.hidden_size)
         outputs = []
-        for day in range(days):
-            gates = projected[:, day] + h @ self.weight_hidden
+        # unbind once: indexing projected[:, day] would make backward fill a full (B, T, 3H) zero tensor per day
+        for day_projection in projected.unbind(dim=1):
+            gates = day_projection + h @ self.weight_hidden
             forget, output, cell = gates.chunk(3, dim=-1)
             c = torch.sigmoid(forget) * c + input_gate * torch.tanh(cell)
             h = torch.sigmoid(output) * torch.tanh(c)
