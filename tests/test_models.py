@@ -379,6 +379,7 @@ def test_bf16_forward_on_cpu(name):
         full = model(daily, static).predictions
         half = model.to(torch.bfloat16)(daily, static)
     assert half.hidden_states.dtype == torch.bfloat16 and half.predictions.dtype == torch.float32
+    assert model.scaler.static_mean.dtype == torch.float32 and model.scaler.static_mean[0] == 188.3
     assert torch.isfinite(half.predictions).all()
     scale = torch.tensor([2.7, 4.9])
     assert ((half.predictions - full).abs() / scale).max() < 0.1

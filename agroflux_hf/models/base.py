@@ -167,31 +167,44 @@ class FluxConfig(PreTrainedConfig):
 
 
 class FluxScaler(nn.Module):
-    """The training split's means and stds as buffers, refilled from the config (never from weights).
+    """The training split's means and stds as float32 buffers, filled from the config (never from weights).
 
     Non-persistent: the config is the single source of truth for the statistics; ``_init_weights``
-    refills the buffers after ``from_pretrained`` builds the model on the meta device.
+    refills the buffers after ``from_pretrained`` builds the model on the meta device. The buffers stay
+    float32 when the model is cast (``model.to(torch.bfloat16)``), so a bf16 model still normalises
+    with the exact statistics.
     """
 
     def __init__(self, config: FluxConfig) -> None:
         super().__init__()
+        self.values = self._values_of(config)
+        for name, values in self.values.items():
+            self.register_buffer(name, torch.tensor(values, dtype=torch.float32), persistent=False)
+
+    @staticmethod
+    def _values_of(config: FluxConfig) -> dict[str, list[float]]:
+        values = {}
         for group in STAT_GROUPS:
-            means, stds = config.statistics(group)
-            self.register_buffer(f"{group}_mean", torch.tensor(means, dtype=torch.float32), persistent=False)
-            self.register_buffer(f"{group}_std", torch.tensor(stds, dtype=torch.float32), persistent=False)
-        self.register_buffer(
-            "loss_weights", torch.tensor(config.loss_weights(), dtype=torch.float32), persistent=False
-        )
+            values[f"{group}_mean"], values[f"{group}_std"] = config.statistics(group)
+        values["loss_weights"] = config.loss_weights()
+        return values
 
     def refill(self, config: FluxConfig) -> None:
-        for group in STAT_GROUPS:
-            means, stds = config.statistics(group)
-            init.copy_(getattr(self, f"{group}_mean"), torch.tensor(means))
-            init.copy_(getattr(self, f"{group}_std"), torch.tensor(stds))
-        init.copy_(self.loss_weights, torch.tensor(config.loss_weights()))
+        self.values = self._values_of(config)
+        for name, values in self.values.items():
+            init.copy_(getattr(self, name), torch.tensor(values, dtype=torch.float32))
+
+    def _apply(self, fn, recurse: bool = True):
+        """Follow the model's device but not its dtype: rebuild the float32 statistics after a cast."""
+        super()._apply(fn, recurse)
+        for name, values in self.values.items():
+            buffer = self._buffers[name]
+            if buffer.dtype != torch.float32 and buffer.device.type != "meta":
+                self._buffers[name] = torch.tensor(values, dtype=torch.float32, device=buffer.device)
+        return self
 
     def normalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
-        """``(x - mean) / std`` in float32, whatever the dtype the buffers were cast to."""
+        """``(x - mean) / std`` in float32."""
         mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
         return (values.float() - mean) / std
 
