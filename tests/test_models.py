@@ -13,6 +13,7 @@ import torch
 from transformers import AutoConfig, AutoModel
 from transformers.utils import logging as hf_logging
 
+import agroflux_hf.models as models_package
 from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError, SchemaError
 from agroflux_hf.models import (
     CONFIG_CLASSES,
@@ -152,7 +153,15 @@ def test_select_targets_keeps_shared_predictions_in_physical_units(name):
 # ----- documented shapes and behaviour -----
 @pytest.mark.parametrize(
     "module",
-    [lstm_module, ealstm_module, tcn_module, transformer_module, itransformer_module, pyraformer_module],
+    [
+        models_package,
+        lstm_module,
+        ealstm_module,
+        tcn_module,
+        transformer_module,
+        itransformer_module,
+        pyraformer_module,
+    ],
     ids=lambda m: m.__name__.rsplit(".", 1)[-1],
 )
 def test_docstring_examples_run_and_show_the_documented_shapes(module):
