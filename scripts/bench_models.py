@@ -62,7 +62,7 @@ class BareModel(nn.Module):
 
 
 def bare_twin(name: str, model: nn.Module) -> BareModel:
-    """A bare module of the same shape: nn.LSTM for the LSTM, a fresh copy of the backbone otherwise."""
+    """A bare module of the same shape: nn.LSTM for the LSTM, a copy of the backbone otherwise."""
     config = model.config
     if name == "lstm":
         core = nn.LSTM(
@@ -74,6 +74,7 @@ def bare_twin(name: str, model: nn.Module) -> BareModel:
         )
         return BareModel(core, config.hidden_size, len(config.target_names), lstm=True)
     core = type(model.backbone)(config)
+    core.load_state_dict(model.backbone.state_dict())  # same weights: custom layers start uninitialised
     return BareModel(core, config.hidden_size, len(config.target_names), lstm=False)
 
 
