@@ -7,7 +7,7 @@ import json
 import math
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import datasets
@@ -155,6 +155,23 @@ def test_gbt_beats_climatology_when_the_target_follows_the_drivers():
     assert gbt.train_rows["GPP"] == int(np.isfinite(train.targets[..., 0]).sum())
     # missing observations stay missing in the returned obs
     assert np.array_equal(np.isnan(gbt_pred.obs), np.isnan(test.targets))
+
+
+def test_gbt_ignores_features_never_observed_or_constant_on_its_rows():
+    # towers without a rain gauge: PRECIP all NaN; CROPLAND the same at every training site
+    arrays = SplitArrays.from_dataset(synthetic_split(["A", "B"], [2001, 2002], 7))
+    arrays.past_values[:, :, INPUTS.index("PRECIP")] = np.nan
+    gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=10)).fit(arrays)
+    used = {gbt.feature_names[j] for j in gbt.columns["GPP"]}
+    assert "CROPLAND" not in used and "PRECIP" not in used and "PRECIP_sum_prev7d" not in used
+    assert "SW_IN" in used
+    assert np.isfinite(gbt.predict(arrays).sim).all()
+    # a target never observed in training gets no prediction rather than an invented one
+    arrays.targets[:, :, 1] = np.nan
+    unobserved = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=10)).fit(
+        arrays
+    )
+    assert np.isnan(unobserved.predict(arrays).sim[..., 1]).all()
 
 
 def test_climatology_equals_the_day_of_year_mean():
@@ -420,3 +437,121 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     readme = (out / "README.md").read_text()
     assert "figures/series_t1_temporal_obs.png" in readme and "wall time" in readme
     assert math.isfinite(json.loads((out / "run_config.json").read_text())["wall_seconds"])
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end through the real exporter, loader, models and training (tiny preset)
+# ---------------------------------------------------------------------------------------------
+
+E2E_INPUTS = ("TMAX", "TMIN", "PRECIP", "SW_IN")
+E2E_STATIC = ("SAND",)
+
+
+def canonical_frame(
+    source: str, site: int, years: range, targets: tuple[str, ...], seed: int
+) -> pd.DataFrame:
+    """A canonical daily table of one site: weather with a seasonal cycle, light-driven carbon fluxes."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(f"{years.start}-01-01", f"{years.stop - 1}-12-31", freq="D")
+    dates = dates[~((dates.month == 2) & (dates.day == 29))]
+    season = np.sin(2 * np.pi * (dates.day_of_year.to_numpy() - 80) / 365)
+    n = len(dates)
+    frame = pd.DataFrame(
+        {"source": source, "domain": str(schema.SOURCE_DOMAIN[schema.Source(source)]),
+         "site_id": f"{source[:3]}-{site}", "experiment": np.int64(schema.NO_EXPERIMENT), "date": dates}
+    )  # fmt: skip
+    frame["TMAX"] = (16 + 12 * season + rng.normal(0, 3, n)).astype(np.float32)
+    frame["TMIN"] = (frame["TMAX"] - 9 + rng.normal(0, 1, n)).astype(np.float32)
+    frame["PRECIP"] = (rng.exponential(4, n) * (rng.random(n) < 0.3)).astype(np.float32)
+    frame["SW_IN"] = np.clip(15 + 9 * season + rng.normal(0, 4, n), 0.5, None).astype(np.float32)
+    frame["SAND"] = np.float32(100 + 60 * site)
+    gpp = np.clip(0.5 * frame["SW_IN"] * (frame["TMAX"] > 8), 0, None) + rng.normal(0, 0.3, n)
+    reco = 1 + 0.08 * frame["TMAX"].clip(lower=0) + rng.normal(0, 0.2, n)
+    values = {"GPP": gpp, "RECO": reco, "NEE": reco - gpp, "ET": 0.1 * frame["SW_IN"] + rng.normal(0, 0.2, n)}
+    for target in targets:
+        column = values[target].to_numpy(np.float32)
+        if source == "tower":
+            column[rng.random(n) < 0.3] = np.nan  # gaps in the observations
+        frame[target] = column
+    return frame
+
+
+def tiny_specs() -> list:
+    from agroflux_hf.data.builder import SourceSpec
+
+    def frames(source: str, n_sites: int, targets: tuple[str, ...]):
+        return lambda: (
+            canonical_frame(source, s, range(2001, 2011), targets, 10 * s + 1) for s in range(n_sites)
+        )
+
+    targets = ("RECO", "GPP", "NEE", "ET")
+    return [
+        SourceSpec("dssat_century", schema.Source.DSSAT_CENTURY, frames("dssat_century", 5, targets),
+                   E2E_INPUTS, E2E_STATIC, targets, description="synthetic simulation", n_folds=5),
+        SourceSpec("co2", schema.Source.TOWER, frames("tower", 4, targets), E2E_INPUTS, E2E_STATIC, targets,
+                   description="synthetic towers", n_folds=4),
+    ]  # fmt: skip
+
+
+needs_training = pytest.mark.skipif(
+    importlib.util.find_spec("agroflux_hf.training") is None, reason="agroflux_hf.training not present"
+)
+
+
+def run_tiny(tmp_path, preset) -> tuple[Path, pd.DataFrame]:
+    from agroflux_hf.data.export import export_dataset
+
+    data_dir = export_dataset(tiny_specs(), tmp_path / "agroflux", progress=False)
+    out = tmp_path / "results"
+    result = runner.run_benchmark(out, preset=preset, data_dir=data_dir, progress=False)
+    assert [o.spec.run_id for o in result.failed] == []
+    assert not list(tmp_path.glob("results.tmp-*"))
+    return out, pd.read_csv(out / "leaderboard.csv")
+
+
+def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> None:
+    assert set(frame["model"]) == {"lstm", "tcn", "gbt", "climatology"}
+    assert set(frame["task"]) == {"t0", "t1", "t2-finetune", "t2-adversarial"}
+    assert set(frame.loc[frame["task"].str.startswith("t2"), "model"]) == {"lstm", "tcn"}  # no T2 baselines
+    assert set(frame["split"]) == schemes
+    assert frame["r2"].notna().all() and (frame["n"] > 0).all()
+    for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv"):
+        assert (out / name).stat().st_size > 0, name
+    assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
+        f"{m}.tex" for m in leaderboard.METRICS
+    )
+    figures = {p.name for p in (out / "figures").glob("*.png")}
+    expected = {"series_t0_temporal_dssat_century.png", "series_t1_temporal_co2.png", "transfer_gain.png",
+                "scatter_t1_temporal_co2_NEE.png", "sites_t1_co2.png", "sites_t0_dssat_century.png"}  # fmt: skip
+    assert expected <= figures
+    assert all(_is_png(out / "figures" / name) for name in figures)
+    readme = (out / "README.md").read_text()
+    assert all(f"figures/{name}" in readme for name in figures)
+
+
+@needs_training
+def test_tiny_benchmark_end_to_end_writes_every_file(tmp_path):
+    """Real exporter, loader, models and training; the temporal scheme only, to stay fast."""
+    out, frame = run_tiny(tmp_path, replace(TINY, split_schemes=("temporal",)))
+    check_every_output(out, frame, {"temporal"})
+    # networks: the leaderboard's scores are those train() wrote for its best checkpoint, and the
+    # figures' predictions reproduce them through metrics.core
+    row = frame[(frame["model"] == "lstm") & (frame["task"] == "t1") & (frame["config"] == "temporal_co2")]
+    own = json.loads((out / "runs" / "t1__lstm__temporal_co2" / "metrics.json").read_text())["test"]
+    for target, r2_value in zip(row["target"], row["r2"], strict=True):
+        assert own[target]["pooled"]["r2"] == pytest.approx(r2_value, rel=1e-4)
+    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_century"
+    assert (t2_run / "best_model" / "config.json").is_file()
+    assert not (t2_run / "checkpoints").exists()
+    pretrained = json.loads((t2_run / "run_config.json").read_text())["pretrained"]
+    assert pretrained.endswith("t0__tcn__temporal_dssat_century/best_model")
+
+
+@needs_training
+@pytest.mark.slow
+def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
+    out, frame = run_tiny(tmp_path, "tiny")
+    check_every_output(out, frame, {"temporal", "spatial"})
+    assert (
+        out / "runs" / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_century" / "best_model"
+    ).is_dir()

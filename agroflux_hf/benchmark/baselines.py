@@ -207,6 +207,21 @@ def lagged_weather_features(
     return np.concatenate(blocks, axis=2), names
 
 
+def informative_columns(rows: np.ndarray) -> np.ndarray:
+    """Indices of the feature columns with at least two distinct observed values in ``rows``.
+
+    A column that is constant or never observed on a target's training rows (e.g. precipitation at
+    towers that do not record it) carries no information, and scikit-learn's binning fails on it.
+    """
+    keep = []
+    for j in range(rows.shape[1]):
+        values = rows[:, j]
+        values = values[np.isfinite(values)]
+        if values.size and values.min() < values.max():
+            keep.append(j)
+    return np.asarray(keep, dtype=np.int64)
+
+
 @dataclass
 class GradientBoostingBaseline:
     """One histogram gradient-boosted tree ensemble per target on site-day rows."""
@@ -217,6 +232,8 @@ class GradientBoostingBaseline:
     settings: BaselineSettings = field(default_factory=BaselineSettings)
     seed: int = 0
     regressors: dict[str, HistGradientBoostingRegressor | None] = field(default_factory=dict)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # feature columns used per target
+    constants: dict[str, float] = field(default_factory=dict)  # targets predicted by their training mean
     feature_names: list[str] = field(default_factory=list)
     train_rows: dict[str, int] = field(default_factory=dict)
 
@@ -237,6 +254,11 @@ class GradientBoostingBaseline:
             if observed.size == 0:  # never observed in training: this target gets no prediction
                 self.regressors[target] = None
                 continue
+            self.columns[target] = informative_columns(rows[observed])
+            if self.columns[target].size == 0:  # no feature varies: the best guess is the training mean
+                self.regressors[target] = None
+                self.constants[target] = float(np.mean(y[observed]))
+                continue
             regressor = HistGradientBoostingRegressor(
                 max_iter=self.settings.gbt_max_iter,
                 learning_rate=self.settings.gbt_learning_rate,
@@ -246,7 +268,7 @@ class GradientBoostingBaseline:
                 random_state=self.seed,
             )
             with threadpool_limits(limits=self.settings.gbt_threads, user_api="openmp"):
-                self.regressors[target] = regressor.fit(rows[observed], y[observed])
+                self.regressors[target] = regressor.fit(rows[observed][:, self.columns[target]], y[observed])
         return self
 
     def predict(self, split: SplitArrays) -> ArrayPredictions:
@@ -256,9 +278,11 @@ class GradientBoostingBaseline:
         sim = np.full((n, t, len(self.target_names)), np.nan, dtype=np.float32)
         for k, target in enumerate(self.target_names):
             regressor = self.regressors.get(target)
-            if regressor is not None:
+            if target in self.constants:
+                sim[:, :, k] = self.constants[target]
+            elif regressor is not None:
                 with threadpool_limits(limits=self.settings.gbt_threads, user_api="openmp"):
-                    sim[:, :, k] = regressor.predict(rows).reshape(n, t)
+                    sim[:, :, k] = regressor.predict(rows[:, self.columns[target]]).reshape(n, t)
         return split.predictions(sim, self.target_names)
 
     def _features(self, arrays: SplitArrays) -> tuple[np.ndarray, list[str]]:

@@ -152,30 +152,45 @@ def plot_site_scores(site_scores: pd.DataFrame, path: Path, *, title: str, metri
     else a bar chart per site.
 
     ``site_scores`` has columns ``site_id``, ``target``, ``metric`` and optionally ``latitude``,
-    ``longitude``.
+    ``longitude``. Maps share one colour scale (and one colour bar) so panels compare directly.
     """
     targets = list(dict.fromkeys(site_scores["target"]))
     has_coordinates = {"latitude", "longitude"} <= set(site_scores.columns) and bool(
         site_scores[["latitude", "longitude"]].notna().all().all()
     )
-    fig, axes = plt.subplots(1, len(targets), figsize=(4.4 * len(targets), 3.6), squeeze=False)
+    columns = min(2, len(targets))
+    rows = math.ceil(len(targets) / columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(5.6 * columns, 3.9 * rows), squeeze=False, layout="constrained"
+    )
+    for ax in axes.ravel()[len(targets) :]:
+        ax.set_visible(False)
     values = site_scores[metric].to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     vmin, vmax = (float(min(finite.min(), 0.0)), 1.0) if finite.size else (0.0, 1.0)
-    for ax, target in zip(axes[0], targets, strict=True):
+    label = _metric_label(metric)
+    points = None
+    for ax, target in zip(axes.ravel(), targets, strict=False):
         part = site_scores[site_scores["target"] == target]
         if has_coordinates:
-            _site_map(ax, part, metric, vmin, vmax, fig)
+            points = _site_map(ax, part, metric, vmin, vmax)
         else:
             _site_bars(ax, part, metric)
-        ax.set_title(f"{target}: per-site {metric.upper() if metric != 'r2' else 'R²'}", fontsize=9)
-    fig.suptitle(title, fontsize=11, y=1.02)
+        ax.set_title(f"{target}: per-site {label}", fontsize=9)
+    if points is not None:
+        fig.colorbar(points, ax=axes.ravel().tolist(), shrink=0.85).set_label(f"test {label}", fontsize=9)
+    fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
 
 
-def _site_map(ax, part: pd.DataFrame, metric: str, vmin: float, vmax: float, fig) -> None:
-    scored = part[np.isfinite(part[metric].to_numpy(dtype=float))]
-    unscored = part[~np.isfinite(part[metric].to_numpy(dtype=float))]
+def _metric_label(metric: str) -> str:
+    return "R²" if metric == "r2" else metric.upper()
+
+
+def _site_map(ax, part: pd.DataFrame, metric: str, vmin: float, vmax: float):
+    """Sites at their coordinates coloured by score; unscored sites as grey crosses; labels staggered."""
+    score = part[metric].to_numpy(dtype=float)
+    scored, unscored = part[np.isfinite(score)], part[~np.isfinite(score)]
     points = ax.scatter(
         scored["longitude"],
         scored["latitude"],
@@ -186,23 +201,31 @@ def _site_map(ax, part: pd.DataFrame, metric: str, vmin: float, vmax: float, fig
         s=90,
         edgecolors="black",
     )
-    ax.scatter(
-        unscored["longitude"], unscored["latitude"], marker="x", color="grey", s=60, label="not scored"
-    )
-    for _, row in part.iterrows():
-        value = row[metric]
-        text = f"{row['site_id']}\n{_fmt(value)}"
+    if len(unscored):
+        ax.scatter(
+            unscored["longitude"], unscored["latitude"], marker="x", color="grey", s=60, label="not scored"
+        )
+        ax.legend(fontsize=7, loc="lower left")
+    part = part.sort_values("latitude")
+    for i, row in enumerate(part.itertuples(index=False)):
+        right = i % 2 == 0  # neighbours in latitude get their labels on opposite sides
         ax.annotate(
-            text, (row["longitude"], row["latitude"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+            f"{row.site_id} ({_fmt(getattr(row, metric))})",
+            (row.longitude, row.latitude),
+            fontsize=7,
+            xytext=(8 if right else -8, 0),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="center",
         )
     ax.set_xlabel("longitude (degrees east)", fontsize=8)
     ax.set_ylabel("latitude (degrees north)", fontsize=8)
     lon, lat = part["longitude"].to_numpy(float), part["latitude"].to_numpy(float)
-    ax.set_xlim(lon.min() - 10, lon.max() + 10)
+    ax.set_xlim(lon.min() - 50, lon.max() + 45)  # room for the labels beside the points
     ax.set_ylim(lat.min() - 6, lat.max() + 6)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=7)
-    fig.colorbar(points, ax=ax, shrink=0.8).set_label(metric.upper() if metric != "r2" else "R²", fontsize=8)
+    return points
 
 
 def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
@@ -214,7 +237,7 @@ def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
             ax.annotate("n/a", (i, 0), ha="center", fontsize=7)
     ax.set_xticks(np.arange(len(part)), part["site_id"], rotation=60, fontsize=7)
     ax.set_xlabel("site", fontsize=8)
-    ax.set_ylabel(metric.upper() if metric != "r2" else "R²", fontsize=8)
+    ax.set_ylabel(_metric_label(metric), fontsize=8)
     ax.axhline(0, color="grey", lw=0.8)
 
 

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -105,12 +106,13 @@ def describe_configs(infos: Mapping[str, Any]) -> list[ConfigRef]:
     refs = []
     for config, info in infos.items():
         split, dataset, fold = parse_config_name(config)
+        info_fold = getattr(info, "fold", None)  # None for temporal configs
         refs.append(
             ConfigRef(
                 config,
                 dataset,
                 str(getattr(info, "split", split)),
-                int(getattr(info, "fold", fold)),
+                fold if info_fold is None else int(info_fold),
                 str(info.domain),
             )
         )
@@ -295,7 +297,12 @@ def training_arguments(preset: BenchmarkPreset, task: str):
 def run_network(
     spec: RunSpec, ctx: BenchmarkContext, run_dir: Path, pretrained: Path | None
 ) -> tuple[Any, dict]:
-    """Train one architecture with ``agroflux_hf.training.train``; predict and score its test split."""
+    """Train one architecture with ``agroflux_hf.training.train`` and take its test scores.
+
+    ``train`` already scores its best checkpoint with ``metrics.core.score_targets`` (the code that
+    scores the baselines); the test predictions are recomputed only for the runs the figures draw.
+    The resumable ``checkpoints/`` are removed after success: the benchmark keeps ``best_model/``.
+    """
     from agroflux_hf.training import train
     from agroflux_hf.training.predict import predict_dataset
 
@@ -310,12 +317,26 @@ def run_network(
         source_config=spec.source_config,
         model_overrides=ctx.preset.overrides_for(spec.model) or None,
     )
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    scores = dict(result.metrics)
+    test_scored = isinstance(scores.get("test"), dict) and "error" not in scores["test"]
+    if test_scored and not needs_predictions(spec, ctx.preset):
+        return None, scores
     model = load_trained_model(Path(result.best_model_dir))
-    data = ctx.dataset(spec.config)
     predictions = predict_dataset(
-        model, data["test"], batch_size=ctx.preset.prediction_batch_size, info=ctx.infos[spec.config]
+        model,
+        ctx.dataset(spec.config)["test"],
+        batch_size=ctx.preset.prediction_batch_size,
+        info=ctx.infos[spec.config],
     )
-    return predictions, {"test": score_predictions(predictions)}
+    return predictions, {**scores, "test": score_predictions(predictions)}
+
+
+def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:
+    """Whether a figure draws this run's daily predictions (T0/T1 on the temporal config)."""
+    if spec.task not in ("t0", "t1") or spec.fold != 0:
+        return False
+    return spec.split == "temporal" or "temporal" not in preset.split_schemes
 
 
 def load_trained_model(model_dir: Path):
@@ -355,6 +376,7 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
     try:
         if spec.kind == "baseline":
             predictions, scores = run_baseline(spec, ctx, run_dir)
+            predictions = predictions if needs_predictions(spec, ctx.preset) else None
         else:
             predictions, scores = run_network(spec, ctx, run_dir, pretrained)
     except Exception as err:  # one broken run must not cost the other hundred
@@ -627,10 +649,27 @@ def _run_all(specs: Sequence[RunSpec], ctx: BenchmarkContext, progress: bool) ->
 
     finished: dict[str, RunOutcome] = {}
     bar = tqdm(specs, desc="benchmark runs", unit="run", disable=not progress)
-    for spec in bar:
-        bar.set_postfix_str(spec.run_id, refresh=False)
-        finished[spec.run_id] = execute_run(spec, ctx, finished)
+    with torch_threads(ctx.preset.torch_threads):
+        for spec in bar:
+            bar.set_postfix_str(spec.run_id, refresh=False)
+            finished[spec.run_id] = execute_run(spec, ctx, finished)
     return list(finished.values())
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None):
+    """Run the block with ``threads`` torch intra-op threads (None: unchanged), then restore."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _write_reports(
