@@ -332,6 +332,11 @@ import test_training as t
 t.install_synthetic()
 from agroflux_hf.training import train
 result = train("t0", "lstm", "sim", output_dir={out!r}, args=t.quick_args(epochs=2), model_overrides=t.TINY)
+# adversarial under DDP: one model forward and one discriminator forward per backward
+train(
+    "t2-adversarial", "lstm", "obs", source_config="sim", output_dir={out!r} + "_dann",
+    args=t.quick_args(epochs=1, batch_size=4), model_overrides=t.TINY,
+)
 """
 
 
@@ -359,6 +364,10 @@ def _run_script(tmp_path: Path, out: Path, processes: int) -> dict:
     return json.loads((out / "metrics.json").read_text())
 
 
+def one_dann_n(tmp_path: Path) -> int:
+    return json.loads((tmp_path / "one_dann" / "metrics.json").read_text())["test"]["GPP"]["pooled"]["n"]
+
+
 def test_two_processes_match_one(tmp_path):
     one = _run_script(tmp_path, tmp_path / "one", 1)
     two = _run_script(tmp_path, tmp_path / "two", 2)
@@ -367,6 +376,8 @@ def test_two_processes_match_one(tmp_path):
             a, b = one[split][target]["pooled"], two[split][target]["pooled"]
             assert a["n"] == b["n"]  # nothing dropped or counted twice
             assert b["rmse"] == pytest.approx(a["rmse"], rel=1e-3, abs=1e-4)
+    dann = json.loads((tmp_path / "two_dann" / "metrics.json").read_text())
+    assert dann["test"]["GPP"]["pooled"]["n"] == one_dann_n(tmp_path)
     log_one = [json.loads(x) for x in (tmp_path / "one" / "log.jsonl").read_text().splitlines()]
     log_two = [json.loads(x) for x in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
     assert [e["val_loss"] for e in log_two] == pytest.approx([e["val_loss"] for e in log_one], rel=1e-3)

@@ -769,7 +769,8 @@ def train(
     metrics = evaluate_best(acc, setup.model, best_dir, plan.evaluation, args.eval_batch_size)
     if acc.is_main_process:
         _write_json(output_dir / "metrics.json", metrics)
-    acc.end_training()
+    for tracker in acc.trackers:  # not acc.end_training(): it would end the process group of a later run
+        tracker.finish()
     return RunResult(output_dir, best_dir, metrics, state.history)
 
 

@@ -98,15 +98,17 @@ def domain_loss_and_accuracy(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Binary cross-entropy of the discriminator on both domains, and its accuracy (no gradient).
 
-    Each domain's loss is averaged separately and the two halves weighted equally, so a smaller
-    target batch does not let the discriminator win by predicting "simulation" everywhere.
+    One forward pass over both halves (a DDP-wrapped discriminator allows one forward per
+    backward). Each domain's loss is averaged separately and the two halves weighted equally, so a
+    smaller target batch does not let the discriminator win by predicting "simulation" everywhere.
     """
+    n_source = source_hidden.shape[0]
+    logits = discriminator(torch.cat([source_hidden, target_hidden]).float(), lambd)
     losses, correct = [], []
-    for hidden, label in ((source_hidden, SOURCE_DOMAIN_LABEL), (target_hidden, TARGET_DOMAIN_LABEL)):
-        logits = discriminator(hidden.float(), lambd)
-        labels = torch.full_like(logits, label)
-        losses.append(nn.functional.binary_cross_entropy_with_logits(logits, labels))
-        correct.append(((logits.detach() > 0).float() == labels).float().mean())
+    for part, label in ((logits[:n_source], SOURCE_DOMAIN_LABEL), (logits[n_source:], TARGET_DOMAIN_LABEL)):
+        labels = torch.full_like(part, label)
+        losses.append(nn.functional.binary_cross_entropy_with_logits(part, labels))
+        correct.append(((part.detach() > 0).float() == labels).float().mean())
     return 0.5 * (losses[0] + losses[1]), 0.5 * (correct[0] + correct[1])
 
 
