@@ -144,6 +144,8 @@ class FluxConfig(PreTrainedConfig):
             raise ValueError(f"hidden_size must be >= 1, got {self.hidden_size}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0 <= getattr(self, "attention_dropout", 0.0) < 1:
+            raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
 
     def statistics(self, group: str) -> tuple[list[float], list[float]]:
         """Means and stds of one group (``inputs``, ``static``, ``targets``) in the order of its names."""

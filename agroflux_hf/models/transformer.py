@@ -28,6 +28,9 @@ class TransformerConfig(FluxConfig):
             Encoder layers.
         num_attention_heads (`int`, *optional*, defaults to 5):
             Attention heads; must divide ``hidden_size``.
+        attention_dropout (`float`, *optional*, defaults to 0.0):
+            Dropout on the attention weights (``dropout`` still applies to the embeddings, residual branches
+            and feed-forward). 0 lets torch use its fused attention kernel, about 5x faster on CPU.
         intermediate_size (`int`, *optional*, defaults to 200):
             Width of the feed-forward layer (4 x hidden_size, Vaswani et al.'s ratio).
         activation (`str`, *optional*, defaults to `"relu"`):
@@ -54,6 +57,7 @@ class TransformerConfig(FluxConfig):
     num_hidden_layers: int = 3
     num_attention_heads: int = 5
     intermediate_size: int = 200
+    attention_dropout: float | int = 0.0
     activation: str = "relu"
     causal: bool = False
 
@@ -91,6 +95,7 @@ class TransformerBackbone(nn.Module):
             activation=config.activation,
             batch_first=True,  # attention across days within a sample, never across the batch
         )
+        layer.self_attn.dropout = config.attention_dropout  # attention weights only; see the config
         self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
 
     def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
