@@ -252,3 +252,37 @@ def test_adversarial_input_mapping(synthetic, tmp_path):
         train(
             "t2-adversarial", "lstm", "disjoint", source_config="sim", output_dir=tmp_path, args=quick_args()
         )
+
+
+def test_real_default_data_transfer_chain(tmp_path):
+    """T0 on an embedded DSSAT simulation, then both T2 variants onto the embedded towers."""
+    from agroflux_hf.data.loading import list_configs
+
+    configs = set(list_configs())
+    if not {"temporal_dssat_century", "temporal_co2"} <= configs:
+        pytest.skip("the embedded default lacks the DSSAT or tower configs")
+    args = quick_args(epochs=1, batch_size=32, eval_batch_size=64)
+    t0 = train(
+        "t0", "lstm", "temporal_dssat_century", output_dir=tmp_path / "t0", args=args, model_overrides=TINY
+    )
+    tuned = train(
+        "t2-finetune",
+        "lstm",
+        "temporal_co2",
+        output_dir=tmp_path / "ft",
+        args=args.replace(finetune_batch_size=4),
+        pretrained=t0.best_model_dir,
+    )
+    dann = train(
+        "t2-adversarial",
+        "lstm",
+        "temporal_co2",
+        source_config="temporal_dssat_century",
+        output_dir=tmp_path / "dann",
+        args=args.replace(batch_size=16),
+        model_overrides=TINY,
+    )
+    for result in (tuned, dann):
+        assert set(result.metrics["test"]) == {"RECO", "GPP", "NEE", "ET"}
+        assert result.metrics["test"]["GPP"]["pooled"]["n"] > 0
+    assert json.loads((tmp_path / "ft" / "run_config.json").read_text())["shared_targets"] == ["ET"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,8 @@ def run_train(ns: argparse.Namespace) -> int:
         model_overrides=parse_overrides(ns.model_override),
         targets=targets,
     )
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun: one report, from the main process
+        return 0
     if result.interrupted:
         print(f"stopped after {result.history[-1]['global_step'] if result.history else '?'} steps as asked")
         return 0

@@ -123,12 +123,28 @@ def resolve_targets(available: Sequence[str], targets: str | Sequence[str] | Non
 def stats_for(
     stats: dict, input_names: Sequence[str], static_names: Sequence[str], targets: Sequence[str]
 ) -> dict:
-    """The training-split statistics restricted to the variables a model uses."""
+    """The training-split statistics restricted to the variables a model uses, made usable.
+
+    A variable constant over the training split (std 0, e.g. a crop flag in a maize-only
+    simulation) or never observed there (NaN) cannot be z-scored: it gets std 1 (and mean 0 when
+    the mean is unknown), so it enters the model as a constant instead of failing the run.
+    """
     return {
-        "inputs": {n: stats["inputs"][n] for n in input_names if n in stats.get("inputs", {})},
-        "static": {n: stats["static"][n] for n in static_names if n in stats.get("static", {})},
-        "targets": {n: stats["targets"][n] for n in targets if n in stats.get("targets", {})},
+        group: {n: usable_stat(group, n, stats[group][n]) for n in names if n in stats.get(group, {})}
+        for group, names in (("inputs", input_names), ("static", static_names), ("targets", targets))
     }
+
+
+def usable_stat(group: str, name: str, entry: dict) -> dict:
+    """``entry`` ({"mean", "std"}) with a non-finite mean set to 0 and a zero/non-finite std to 1."""
+    mean, std = float(entry.get("mean", math.nan)), float(entry.get("std", math.nan))
+    fixed = {
+        "mean": mean if math.isfinite(mean) else 0.0,
+        "std": std if math.isfinite(std) and std > 0 else 1.0,
+    }
+    if fixed != {"mean": mean, "std": std}:
+        logger.warning("stats[%r][%r] = %s cannot scale; using %s", group, name, entry, fixed)
+    return fixed
 
 
 def target_scale(stats: dict | None, target_names: Sequence[str]) -> torch.Tensor:
@@ -607,7 +623,7 @@ def finetune_model(base: Any, targets: Sequence[str], new_stats: dict) -> tuple[
     if hasattr(base, "select_targets"):
         known = set(base.config.target_names)
         fresh_stats = {
-            n: new_stats["targets"][n]
+            n: usable_stat("targets", n, new_stats["targets"][n])
             for n in targets
             if n not in known and n in new_stats.get("targets", {})
         }
@@ -650,7 +666,9 @@ def plan_adversarial(
         model, stats = finetune_model(transfer.load_pretrained(pretrained, model_name), union, tgt.stats)
     else:
         stats = transfer.merged_stats(
-            stats_for(src.stats, src.input_names, src.static_names, source_targets), tgt.stats, union
+            stats_for(src.stats, src.input_names, src.static_names, source_targets),
+            stats_for(tgt.stats, (), (), target_targets),
+            union,
         )
         model = build_model_for(
             model_name,
