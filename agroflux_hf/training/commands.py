@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -113,6 +114,9 @@ def parse_overrides(items: list[str]) -> dict:
 
 def run_train(ns: argparse.Namespace) -> int:
     from agroflux_hf.training.loop import train
+
+    if not getattr(ns, "verbose", False):  # accelerate logs every checkpoint file at INFO
+        logging.getLogger("accelerate").setLevel(logging.WARNING)
 
     targets = ns.targets[0] if ns.targets and len(ns.targets) == 1 else ns.targets
     result = train(

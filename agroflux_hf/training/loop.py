@@ -526,7 +526,6 @@ def adversarial_step(
         target = target_batches(global_step, device)
         n_source = batch["past_values"].shape[0]
         joined = {k: torch.cat([batch[k], target[k]]) for k in ("past_values", "static_real_features")}
-        joined["target_values"] = batch["target_values"]
         outputs = model(**model_inputs(joined, with_targets=False))
         predictions, hidden = outputs.predictions, outputs.hidden_states
         if hidden is None or hidden.ndim != 3:
