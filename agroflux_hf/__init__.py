@@ -7,10 +7,11 @@ Importing the package registers the six architectures with ``AutoConfig`` / ``Au
 from __future__ import annotations
 
 from agroflux_hf import models  # noqa: F401  (registers the Auto classes)
+from agroflux_hf.checkpoints import available_checkpoints, checkpoint_path
 from agroflux_hf.data.loading import ConfigInfo, config_info, list_configs, load_agroflux
 from agroflux_hf.metrics import METRIC_PATH
 from agroflux_hf.metrics.core import score_targets
-from agroflux_hf.models import MODEL_NAMES, build_model
+from agroflux_hf.models import MODEL_NAMES, build_model, load_model
 
 __version__ = "0.1.0"
 
@@ -18,9 +19,12 @@ __all__ = [
     "METRIC_PATH",
     "MODEL_NAMES",
     "ConfigInfo",
+    "available_checkpoints",
     "build_model",
+    "checkpoint_path",
     "config_info",
     "list_configs",
     "load_agroflux",
+    "load_model",
     "score_targets",
 ]

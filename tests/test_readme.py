@@ -1,0 +1,41 @@
+"""The README's code blocks are run as written, so the documentation cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_has_exactly_two_quickstart_commands():
+    quickstart = README.read_text(encoding="utf-8").split("## Quickstart", 1)[1].split("##", 1)[0]
+    bash = re.findall(r"```bash\n(.*?)```", quickstart, flags=re.S)[0]
+    commands = [line for line in bash.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(commands) == 2
+    assert "agroflux benchmark --quick" in commands[0]
+    assert "pytest" in commands[1]
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1].replace("pip install ", "pip install -q ") in ci
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_readme_python_block_runs(index):
+    blocks = python_blocks()
+    assert len(blocks) == 3, "update this test when the README's Python examples change"
+    exec(compile(blocks[index], f"README.md python block {index}", "exec"), {})
+
+
+def test_readme_predict_snippet_gives_per_day_predictions_for_every_target():
+    namespace: dict = {}
+    block = next(b for b in python_blocks() if "AutoModel.from_pretrained" in b)
+    exec(compile(block, "README.md predict block", "exec"), namespace)
+    model, out = namespace["model"], namespace["out"]
+    assert tuple(out.predictions.shape) == (2, 365, len(model.config.target_names))
+    assert not out.predictions.isnan().any()
