@@ -12,6 +12,7 @@ from agroflux_hf.data.loading import ConfigInfo, config_info, list_configs, load
 from agroflux_hf.metrics import METRIC_PATH
 from agroflux_hf.metrics.core import score_targets
 from agroflux_hf.models import MODEL_NAMES, build_model, load_model
+from agroflux_hf.training import TrainingArguments, evaluate_model, predict_dataset, train
 
 __version__ = "0.1.0"
 
@@ -19,12 +20,16 @@ __all__ = [
     "METRIC_PATH",
     "MODEL_NAMES",
     "ConfigInfo",
+    "TrainingArguments",
     "available_checkpoints",
     "build_model",
     "checkpoint_path",
     "config_info",
+    "evaluate_model",
     "list_configs",
     "load_agroflux",
     "load_model",
+    "predict_dataset",
     "score_targets",
+    "train",
 ]

@@ -108,7 +108,7 @@ def test_specs_use_schema_names_in_schema_order(tables):
     assert co2.input_names == ("TMAX", "TMIN", "SW_IN", "VPD")
     assert co2.static_names == ("CROPLAND",)
     assert co2.target_names == ("GPP", "NEE", "ET")  # schema order; RECO is empty in the table
-    assert "DOI 10.0/xyz" in co2.description and co2.license == "CC BY 4.0"
+    assert "DOI 10.0/xyz" in co2.description and "CC BY 4.0" in co2.license and "SOURCES.md" in co2.license
     sim = specs["dssat_century"]
     assert sim.source == schema.Source.DSSAT_CENTURY and sim.domain == schema.Domain.SIMULATION
     assert (sim.input_names, sim.static_names, sim.target_names) == (

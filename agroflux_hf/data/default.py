@@ -34,8 +34,14 @@ logger = logging.getLogger(__name__)
 DEFAULT_TABLE_DIR = Path(__file__).resolve().parents[1] / "default_data"
 CACHE_ENV = "AGROFLUX_CACHE"
 BUILD_VERSION = 1  # bump when the default specs change in a way the tables' bytes do not show
-TOWER_LICENSE = "CC BY 4.0"
-SIMULATION_LICENSE = "CC BY 4.0"
+TOWER_LICENSE = (
+    "US-Tw3, US-ARM: CC BY 4.0 (AmeriFlux); FR-Hes, DE-Tha: data of their stations and networks "
+    "(ICOS / European Fluxes Database) as distributed with hesseflux; see SOURCES.md before reuse"
+)
+SIMULATION_LICENSE = (
+    "simulations: CC BY 4.0; the CN_shunyi and CN_zhengzhou weather drivers come from pywheat 0.1.1, "
+    "classified 'Free for non-commercial use': check SOURCES.md before commercial reuse"
+)
 
 
 @dataclass(frozen=True)
