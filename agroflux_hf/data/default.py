@@ -200,7 +200,21 @@ def tables_hash(paths: list[Path]) -> str:
         extra = paths[0].parent / name if paths else None
         if extra is not None and extra.is_file():
             digest.update(extra.read_bytes())
+    # The code that turns tables into the folder: a changed builder, split rule, card or schema must
+    # never be served from a cache built by an older version.
+    for code in _pipeline_files():
+        digest.update(code.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _pipeline_files() -> list[Path]:
+    """Source files whose change changes the exported default folder."""
+    package = Path(__file__).resolve().parents[1]
+    files = [package / "schema.py"] + [
+        package / "data" / f for f in ("builder.py", "splits.py", "export.py", "default.py")
+    ]
+    card = package.parent / "dataset_cards" / "agroflux.md"
+    return [f for f in [*files, card] if f.is_file()]
 
 
 def cache_root() -> Path:
