@@ -28,7 +28,7 @@ from agroflux_hf.benchmark.baselines import (
     trailing_window_mean,
     trailing_window_sum,
 )
-from agroflux_hf.benchmark.presets import QUICK, TINY, BaselineSettings, expand_tasks
+from agroflux_hf.benchmark.presets import QUICK, TASKS, TINY, BaselineSettings, expand_tasks, get_preset
 from agroflux_hf.metrics.core import r2
 
 T = schema.SEQUENCE_LENGTH
@@ -284,6 +284,19 @@ def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
     assert runner.parse_config_name("spatial_dssat_ceres") == ("spatial", "dssat_ceres", 0)
 
 
+@pytest.mark.parametrize("preset_name", ["quick", "full", "tiny"])
+def test_every_preset_builds_every_architecture(preset_name):
+    from agroflux_hf.models import MODEL_NAMES, build_model
+
+    preset = get_preset(preset_name)
+    assert set(preset.models) <= set(MODEL_NAMES) and set(TASKS) == set(preset.stages)
+    for name in preset.models:
+        overrides = preset.overrides_for(name)
+        model = build_model(name, input_names=INPUTS, static_names=STATICS, target_names=TARGETS, **overrides)
+        assert model.config.hidden_size == overrides["hidden_size"]
+    assert json.dumps(preset.to_dict())  # recorded verbatim in run_config.json
+
+
 # ---------------------------------------------------------------------------------------------
 # leaderboard writers
 # ---------------------------------------------------------------------------------------------
@@ -531,8 +544,8 @@ def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> Non
 
 @needs_training
 def test_tiny_benchmark_end_to_end_writes_every_file(tmp_path):
-    """Real exporter, loader, models and training; the temporal scheme only, to stay fast."""
-    out, frame = run_tiny(tmp_path, replace(TINY, split_schemes=("temporal",)))
+    """Real exporter, loader, models and training in 2 worker processes; temporal scheme only (fast)."""
+    out, frame = run_tiny(tmp_path, replace(TINY, split_schemes=("temporal",), workers=2))
     check_every_output(out, frame, {"temporal"})
     # networks: the leaderboard's scores are those train() wrote for its best checkpoint, and the
     # figures' predictions reproduce them through metrics.core

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import sys
 
 from agroflux_hf.benchmark.presets import BASELINES, NETWORK_MODELS, PRESETS, TASKS
 
@@ -62,6 +64,9 @@ def register_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def _command(args: argparse.Namespace) -> int:
     preset = "quick" if args.quick or args.preset is None else args.preset
+    # A terminated benchmark raises SystemExit like Ctrl-C raises KeyboardInterrupt, so its half-built
+    # OUT.tmp-* folder is removed and the previous results stay as they were.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     result = run_benchmark(
         args.output_dir,
         preset=preset,

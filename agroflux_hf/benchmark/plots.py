@@ -77,12 +77,17 @@ def _site_series(predictions, site: str) -> tuple[np.ndarray, np.ndarray, np.nda
     )
 
 
-def plot_series(predictions, path: Path, *, title: str, max_sites: int = 3) -> Path:
+def plot_series(
+    predictions, path: Path, *, title: str, max_sites: int = 3, targets: Sequence[str] | None = None
+) -> Path:
     """Observed and predicted daily series: one row per site (the first ``max_sites`` test sites with
-    observations), one column per target."""
-    targets = list(predictions.target_names)
+    observations), one column per target (``targets``, default all)."""
+    targets = list(predictions.target_names if targets is None else targets)
     site_ids = np.asarray(predictions.site_ids).astype(str)
-    sites = [s for s in dict.fromkeys(site_ids) if np.isfinite(predictions.obs[site_ids == s]).any()]
+    columns = [list(predictions.target_names).index(t) for t in targets]
+    sites = [
+        s for s in dict.fromkeys(site_ids) if np.isfinite(predictions.obs[site_ids == s][..., columns]).any()
+    ]
     sites = sites[:max_sites] or list(dict.fromkeys(site_ids))[:1]
     fig, axes = plt.subplots(
         len(sites), len(targets), figsize=(4.2 * len(targets), 2.6 * len(sites)), squeeze=False
@@ -90,9 +95,9 @@ def plot_series(predictions, path: Path, *, title: str, max_sites: int = 3) -> P
     for i, site in enumerate(sites):
         x, obs, sim = _site_series(predictions, site)
         for j, target in enumerate(targets):
-            ax = axes[i, j]
-            ax.plot(x, obs[:, j], ".", ms=2.5, color=OBS_COLOUR, label="observed")
-            ax.plot(x, sim[:, j], "-", lw=1.0, color=SIM_COLOUR, label="predicted")
+            ax, k = axes[i, j], list(predictions.target_names).index(target)
+            ax.plot(x, obs[:, k], ".", ms=2.5, color=OBS_COLOUR, label="observed")
+            ax.plot(x, sim[:, k], "-", lw=1.0, color=SIM_COLOUR, label="predicted")
             ax.set_title(f"{site}: {target}", fontsize=9)
             ax.set_ylabel(axis_label(target), fontsize=8)
             ax.tick_params(labelsize=7)
@@ -242,32 +247,32 @@ def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
 
 
 def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Grouped bars of R²(T2) - R²(T1) per model, one panel per (T2 task, split scheme), bars per target.
+    """Grouped bars of R²(T2) - R²(T1) per model and target; one panel per (T2 task, simulation source,
+    split scheme), all on one y scale.
 
-    ``gains`` has columns ``task``, ``split``, ``model``, ``target``, ``gain``.
+    ``gains`` has columns ``task``, ``source_dataset``, ``split``, ``model``, ``target``, ``gain``.
     """
-    panels = list(dict.fromkeys(zip(gains["task"], gains["split"], strict=True)))
+    keys = ["task", "source_dataset", "split"]
+    panels = list(dict.fromkeys(gains[keys].itertuples(index=False, name=None)))
     targets = list(dict.fromkeys(gains["target"]))
-    fig, axes = plt.subplots(
-        1,
-        len(panels),
-        figsize=(max(4.5, 1.0 * gains["model"].nunique() + 2) * len(panels), 3.8),
-        squeeze=False,
-    )
-    width = 0.8 / max(1, len(targets))
-    for ax, (task, split) in zip(axes[0], panels, strict=True):
-        part = gains[(gains["task"] == task) & (gains["split"] == split)]
+    width = max(4.5, 1.0 * gains["model"].nunique() + 2)
+    fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), 3.8), squeeze=False, sharey=True)
+    bar = 0.8 / max(1, len(targets))
+    for ax, (task, source, split) in zip(axes[0], panels, strict=True):
+        part = gains[
+            (gains["task"] == task) & (gains["source_dataset"] == source) & (gains["split"] == split)
+        ]
         models = list(dict.fromkeys(part["model"]))
         for i, target in enumerate(targets):
             values = [
                 part.loc[(part["model"] == m) & (part["target"] == target), "gain"].mean() for m in models
             ]
-            ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * width, values, width, label=target)
+            ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * bar, values, bar, label=target)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(np.arange(len(models)), models, rotation=30, fontsize=8)
-        ax.set_ylabel("R² gain over T1 (T2 - T1)", fontsize=8)
-        ax.set_title(f"{TASK_LABELS.get(task, task)}, {split} split", fontsize=9)
+        ax.set_title(f"{TASK_LABELS.get(task, task)} from {source}, {split} split", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].set_ylabel("test R² gain over T1 (T2 - T1)", fontsize=8)
     axes[0, 0].legend(fontsize=7, title="target", title_fontsize=7)
     fig.suptitle(title, fontsize=11, y=1.02)
     return save_figure(fig, path)

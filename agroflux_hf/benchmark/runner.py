@@ -31,7 +31,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -455,6 +455,22 @@ def site_score_rows(outcome: RunOutcome) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
+FIGURE_TARGET_PRIORITY: tuple[str, ...] = (
+    "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "RSOIL", "YIELD", "LAI", "SWC_1", "NO3_1",
+)  # fmt: skip
+"""Targets drawn first: the fluxes the paper reports (carbon, nitrogen), then water and crop states."""
+
+MAX_FIGURE_TARGETS = 4
+
+
+def figure_targets(names: Sequence[str], limit: int = MAX_FIGURE_TARGETS) -> list[str]:
+    """At most ``limit`` targets for the figures: fluxes the paper reports first, then schema order."""
+    ranked = [t for t in FIGURE_TARGET_PRIORITY if t in names] + [
+        t for t in names if t not in FIGURE_TARGET_PRIORITY
+    ]
+    return ranked[:limit]
+
+
 def best_model(frame: pd.DataFrame) -> str | None:
     """The model with the highest mean pooled R² over targets (and folds) in ``frame``."""
     means = frame.groupby("model")["r2"].mean().dropna()
@@ -503,16 +519,18 @@ def _config_figures(
     by_model = {m: ok[r].predictions for m, r in zip(part["model"], part["run_id"], strict=True) if r in ok}
     best = best_model(part)
     label = leaderboard.TASK_LABELS[task]
+    targets = figure_targets(list(dict.fromkeys(part["target"])))
     if best in by_model:
         written.append(
             plots.plot_series(
                 by_model[best],
                 folder / f"series_{task}_{config}.png",
                 max_sites=max_sites,
+                targets=[t for t in targets if t in by_model[best].target_names],
                 title=f"{label} {config}: observed and predicted daily test series, best model {best}",
             )
         )
-    for target in dict.fromkeys(part["target"]):
+    for target in targets:
         with_target = {m: p for m, p in by_model.items() if target in p.target_names}
         if with_target:
             written.append(
@@ -546,6 +564,7 @@ def _site_figure(
     sites = sites[sites["model"] == best]
     if sites.empty:
         return []
+    sites = sites[sites["target"].isin(figure_targets(list(dict.fromkeys(sites["target"]))))]
     table = sites.groupby(["site_id", "target"], sort=False)["r2"].mean().reset_index()
     known = [coordinates.get(s) for s in table["site_id"]]
     if all(k is not None for k in known):
@@ -645,15 +664,91 @@ def run_benchmark(
 
 
 def _run_all(specs: Sequence[RunSpec], ctx: BenchmarkContext, progress: bool) -> list[RunOutcome]:
+    """Every run, in plan order; with ``preset.workers > 1`` in that many processes at once."""
     from tqdm.auto import tqdm
 
-    finished: dict[str, RunOutcome] = {}
-    bar = tqdm(specs, desc="benchmark runs", unit="run", disable=not progress)
-    with torch_threads(ctx.preset.torch_threads):
-        for spec in bar:
-            bar.set_postfix_str(spec.run_id, refresh=False)
-            finished[spec.run_id] = execute_run(spec, ctx, finished)
-    return list(finished.values())
+    bar = tqdm(total=len(specs), desc="benchmark runs", unit="run", disable=not progress)
+    if ctx.preset.workers > 1:
+        finished = _run_in_processes(specs, ctx, bar)
+    else:
+        finished = {}
+        with torch_threads(ctx.preset.torch_threads):
+            for spec in specs:
+                bar.set_postfix_str(spec.run_id, refresh=False)
+                finished[spec.run_id] = execute_run(spec, ctx, finished)
+                bar.update(1)
+    bar.close()
+    return [finished[spec.run_id] for spec in specs]
+
+
+def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> dict[str, RunOutcome]:
+    """Runs spread over worker processes (one per core): a T2 run starts once its T0 run is done.
+
+    Runs are independent apart from T2's pretrained weights, so on 2 cores two small networks train
+    at once instead of one network on two threads, which small models cannot use.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    planned = {spec.run_id for spec in specs}
+    pending, running, finished = list(specs), {}, {}
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
+    init = (ctx.preset, ctx.data_dir, str(ctx.root), ctx.infos)
+    with ProcessPoolExecutor(
+        ctx.preset.workers, mp_context=context, initializer=_init_worker, initargs=init
+    ) as pool:
+        while pending or running:
+            for spec in list(pending):
+                if len(running) >= ctx.preset.workers:
+                    break
+                dependency = spec.pretrain_run_id
+                if dependency in planned and dependency not in finished:
+                    continue  # its T0 weights are not there yet
+                source = finished.get(dependency)
+                source = None if source is None else replace(source, predictions=None)
+                pending.remove(spec)
+                running[pool.submit(_run_in_worker, spec, source)] = spec
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                spec = running.pop(future)
+                finished[spec.run_id] = future.result()
+                bar.set_postfix_str(spec.run_id, refresh=False)
+                bar.update(1)
+    return finished
+
+
+@contextlib.contextmanager
+def _environment(**values: str):
+    """Environment variables set for the block (inherited by processes started in it), then restored."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_WORKER_CONTEXT: BenchmarkContext | None = None
+
+
+def _init_worker(preset: BenchmarkPreset, data_dir: str | None, root: str, infos: dict) -> None:
+    """Per worker process: its context (with its own dataset cache), threads, no per-epoch bars."""
+    global _WORKER_CONTEXT
+    if preset.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(preset.torch_threads)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _WORKER_CONTEXT = BenchmarkContext(preset, data_dir, Path(root), infos)
+
+
+def _run_in_worker(spec: RunSpec, source: RunOutcome | None) -> RunOutcome:
+    finished = {} if source is None else {source.spec.run_id: source}
+    return execute_run(spec, _WORKER_CONTEXT, finished)
 
 
 @contextlib.contextmanager
