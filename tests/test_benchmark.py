@@ -341,6 +341,13 @@ def test_leaderboard_files_aggregate_over_folds(tmp_path):
     tex = (tmp_path / "tables" / "r2.tex").read_text()
     assert "\\toprule" in tex and "\\textbf{0.810 $\\pm$ 0.010}" in tex  # best R² in bold
     assert "GPP (g C m-2 d-1)" in tex and "T1 co2" in tex
+    # like the paper, the tables show the headline fluxes (every target stays in the CSV and Markdown)
+    dssat = ["YIELD", "SWC_1", "ET", "N2O_FLUX", "LAI", "TS_1"]
+    assert leaderboard.headline_targets(dssat) == ["N2O_FLUX", "ET", "YIELD", "LAI"]
+    wide = frame.assign(dataset="dssat_century", task="t0")
+    wide = pd.concat([wide.assign(target=t) for t in dssat], ignore_index=True)
+    wide_tex = leaderboard.render_latex(wide, "r2")
+    assert "N2O\\_FLUX (g N m-2 d-1)" in wide_tex and "TS\\_1" not in wide_tex
     rmse_tex = (tmp_path / "tables" / "rmse.tex").read_text()
     assert "\\textbf{0.200 $\\pm$ 0.000}" in rmse_tex  # lowest RMSE in bold
     assert rmse_tex.index("\\midrule\ngbt") > rmse_tex.index("tcn")  # baselines below the networks

@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import sys
 import time
 import traceback
 import uuid
@@ -455,20 +456,9 @@ def site_score_rows(outcome: RunOutcome) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-FIGURE_TARGET_PRIORITY: tuple[str, ...] = (
-    "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "RSOIL", "YIELD", "LAI", "SWC_1", "NO3_1",
-)  # fmt: skip
-"""Targets drawn first: the fluxes the paper reports (carbon, nitrogen), then water and crop states."""
-
-MAX_FIGURE_TARGETS = 4
-
-
-def figure_targets(names: Sequence[str], limit: int = MAX_FIGURE_TARGETS) -> list[str]:
-    """At most ``limit`` targets for the figures: fluxes the paper reports first, then schema order."""
-    ranked = [t for t in FIGURE_TARGET_PRIORITY if t in names] + [
-        t for t in names if t not in FIGURE_TARGET_PRIORITY
-    ]
-    return ranked[:limit]
+def figure_targets(names: Sequence[str]) -> list[str]:
+    """The targets the figures draw: the headline targets of the tables."""
+    return leaderboard.headline_targets(names)
 
 
 def best_model(frame: pd.DataFrame) -> str | None:
@@ -736,8 +726,14 @@ _WORKER_CONTEXT: BenchmarkContext | None = None
 
 
 def _init_worker(preset: BenchmarkPreset, data_dir: str | None, root: str, infos: dict) -> None:
-    """Per worker process: its context (with its own dataset cache), threads, no per-epoch bars."""
+    """Per worker process: its context (with its own dataset cache) and threads. Its stderr (training's
+    per-epoch bars, warnings) goes to ``OUT/logs/worker-<pid>.log``: the terminal shows one bar."""
     global _WORKER_CONTEXT
+    logs = Path(root) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = open(logs / f"worker-{os.getpid()}.log", "a", buffering=1)  # noqa: SIM115 (lives with the process)
+    os.dup2(log.fileno(), 2)
+    sys.stderr = log
     if preset.torch_threads is not None:
         import torch
 
@@ -861,6 +857,9 @@ def render_readme(
         "- `site_scores.csv`: every site's test scores per run.",
         "- `runs/<run-id>/`: per run `metrics.json`, `run_config.json` and the model (`best_model/` or `model/`).",
         "- `run_config.json`: the resolved preset, data, run list with timings, versions.",
+        "- `logs/`: the worker processes' output (training progress, warnings) when runs ran in parallel.",
+        "- A target never observed in a split's training data gets no baseline prediction (its score is "
+        "blank, n = 0); networks still predict it from the other targets' shared representation.",
         "",
     ]
     if bad:
