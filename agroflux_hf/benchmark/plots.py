@@ -117,7 +117,9 @@ def plot_scatter(predictions_by_model: Mapping[str, object], target: str, path: 
     models = list(predictions_by_model)
     columns = min(4, max(1, len(models)))
     rows = math.ceil(len(models) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.4 * columns, 3.3 * rows), squeeze=False, layout="constrained"
+    )
     for ax in axes.ravel()[len(models) :]:
         ax.set_visible(False)
     for ax, model in zip(axes.ravel(), models, strict=False):
@@ -247,34 +249,44 @@ def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
 
 
 def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Grouped bars of R²(T2) - R²(T1) per model and target; one panel per (T2 task, simulation source,
-    split scheme), all on one y scale.
+    """Grouped bars of R²(T2) - R²(T1) per model and target: one row per (T2 task, simulation source),
+    one column per split scheme, all panels on one y scale.
 
     ``gains`` has columns ``task``, ``source_dataset``, ``split``, ``model``, ``target``, ``gain``.
     """
-    keys = ["task", "source_dataset", "split"]
-    panels = list(dict.fromkeys(gains[keys].itertuples(index=False, name=None)))
+    rows = list(dict.fromkeys(gains[["task", "source_dataset"]].itertuples(index=False, name=None)))
+    splits = list(dict.fromkeys(gains["split"]))
     targets = list(dict.fromkeys(gains["target"]))
-    width = max(4.5, 1.0 * gains["model"].nunique() + 2)
-    fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), 3.8), squeeze=False, sharey=True)
+    width = max(4.5, 0.9 * gains["model"].nunique() + 2)
+    fig, axes = plt.subplots(
+        len(rows),
+        len(splits),
+        figsize=(width * len(splits), 3.4 * len(rows)),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
+    )
     bar = 0.8 / max(1, len(targets))
-    for ax, (task, source, split) in zip(axes[0], panels, strict=True):
-        part = gains[
-            (gains["task"] == task) & (gains["source_dataset"] == source) & (gains["split"] == split)
-        ]
-        models = list(dict.fromkeys(part["model"]))
-        for i, target in enumerate(targets):
-            values = [
-                part.loc[(part["model"] == m) & (part["target"] == target), "gain"].mean() for m in models
+    for r, (task, source) in enumerate(rows):
+        for c, split in enumerate(splits):
+            ax = axes[r, c]
+            part = gains[
+                (gains["task"] == task) & (gains["source_dataset"] == source) & (gains["split"] == split)
             ]
-            ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * bar, values, bar, label=target)
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(np.arange(len(models)), models, rotation=30, fontsize=8)
-        ax.set_title(f"{TASK_LABELS.get(task, task)} from {source}, {split} split", fontsize=9)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].set_ylabel("test R² gain over T1 (T2 - T1)", fontsize=8)
+            models = list(dict.fromkeys(part["model"]))
+            for i, target in enumerate(targets):
+                values = [
+                    part.loc[(part["model"] == m) & (part["target"] == target), "gain"].mean() for m in models
+                ]
+                ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * bar, values, bar, label=target)
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_xticks(np.arange(len(models)), models, rotation=30, fontsize=8)
+            ax.set_title(f"{TASK_LABELS.get(task, task)} from {source}, {split} split", fontsize=9)
+            ax.grid(axis="y", alpha=0.3)
+            if c == 0:
+                ax.set_ylabel("test R² gain over T1 (T2 - T1)", fontsize=8)
     axes[0, 0].legend(fontsize=7, title="target", title_fontsize=7)
-    fig.suptitle(title, fontsize=11, y=1.02)
+    fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
 
 
