@@ -382,6 +382,8 @@ def test_plots_write_non_empty_pngs(tmp_path):
     assert _is_png(plots.plot_site_scores(sites, tmp_path / "bars.png", title="bars"))
     with_coordinates = sites.assign(latitude=[38.1, 48.7] * 2, longitude=[-121.6, 7.1] * 2)
     assert _is_png(plots.plot_site_scores(with_coordinates, tmp_path / "map.png", title="map"))
+    assert plots._distinct_coordinates(with_coordinates)
+    assert not plots._distinct_coordinates(sites.assign(latitude=42.0, longitude=-93.0))  # one station: bars
     frame = leaderboard.leaderboard_frame(synthetic_rows())
     t2 = frame.assign(task="t2-finetune", r2=frame["r2"] + 0.05, source_dataset="dssat_century")
     gains = plots.transfer_gains(pd.concat([frame, t2]))

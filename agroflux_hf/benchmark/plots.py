@@ -155,16 +155,14 @@ def _fmt(value: float) -> str:
 
 
 def plot_site_scores(site_scores: pd.DataFrame, path: Path, *, title: str, metric: str = "r2") -> Path:
-    """Per-site ``metric`` of each target: a longitude/latitude map when every site has coordinates,
-    else a bar chart per site.
+    """Per-site ``metric`` of each target: a longitude/latitude map when every site has coordinates of
+    its own, else a bar chart per site.
 
     ``site_scores`` has columns ``site_id``, ``target``, ``metric`` and optionally ``latitude``,
     ``longitude``. Maps share one colour scale (and one colour bar) so panels compare directly.
     """
     targets = list(dict.fromkeys(site_scores["target"]))
-    has_coordinates = {"latitude", "longitude"} <= set(site_scores.columns) and bool(
-        site_scores[["latitude", "longitude"]].notna().all().all()
-    )
+    has_coordinates = _distinct_coordinates(site_scores)
     columns = min(2, len(targets))
     rows = math.ceil(len(targets) / columns)
     fig, axes = plt.subplots(
@@ -188,6 +186,15 @@ def plot_site_scores(site_scores: pd.DataFrame, path: Path, *, title: str, metri
         fig.colorbar(points, ax=axes.ravel().tolist(), shrink=0.85).set_label(f"test {label}", fontsize=9)
     fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
+
+
+def _distinct_coordinates(site_scores: pd.DataFrame) -> bool:
+    """Whether every site has coordinates of its own: sites sharing a location (simulated soils at one
+    weather station) would hide each other on a map, so they get the bar chart instead."""
+    if not {"latitude", "longitude"} <= set(site_scores.columns):
+        return False
+    sites = site_scores.drop_duplicates("site_id")[["latitude", "longitude"]]
+    return bool(sites.notna().all().all()) and len(sites.drop_duplicates()) == len(sites)
 
 
 def _metric_label(metric: str) -> str:
