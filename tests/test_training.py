@@ -439,3 +439,18 @@ def test_real_default_data_t1(tmp_path):
     info = config_info(config)
     assert set(result.metrics["validation"]) <= set(info.target_names)
     assert any(v["pooled"]["n"] > 0 for v in result.metrics["validation"].values())
+
+
+def test_stats_without_training_values_become_identity_scaling():
+    """The exporter writes null mean/std for a target no training site observes (a tower fold without GPP)."""
+    from agroflux_hf.training.loop import stats_for
+
+    stats = {
+        "inputs": {"TMAX": {"mean": 10.0, "std": 0.0}},
+        "static": {},
+        "targets": {"GPP": {"mean": None, "std": None}, "ET": {"mean": 1.5, "std": 1.2}},
+    }
+    usable = stats_for(stats, ["TMAX"], [], ["GPP", "ET"])
+    assert usable["targets"]["GPP"] == {"mean": 0.0, "std": 1.0}
+    assert usable["targets"]["ET"] == {"mean": 1.5, "std": 1.2}
+    assert usable["inputs"]["TMAX"] == {"mean": 10.0, "std": 1.0}

@@ -136,15 +136,22 @@ def stats_for(
 
 
 def usable_stat(group: str, name: str, entry: dict) -> dict:
-    """``entry`` ({"mean", "std"}) with a non-finite mean set to 0 and a zero/non-finite std to 1."""
-    mean, std = float(entry.get("mean", math.nan)), float(entry.get("std", math.nan))
+    """``entry`` ({"mean", "std"}) with a non-finite mean set to 0 and a zero/non-finite std to 1.
+
+    The exporter writes ``None`` for a variable with no training value (JSON has no NaN): same as NaN.
+    """
+    mean, std = (_as_float(entry.get(key)) for key in ("mean", "std"))
     fixed = {
         "mean": mean if math.isfinite(mean) else 0.0,
         "std": std if math.isfinite(std) and std > 0 else 1.0,
     }
-    if fixed != {"mean": mean, "std": std}:
+    if fixed["mean"] != mean or fixed["std"] != std:
         logger.warning("stats[%r][%r] = %s cannot scale; using %s", group, name, entry, fixed)
     return fixed
+
+
+def _as_float(value: object) -> float:
+    return math.nan if value is None else float(value)
 
 
 def target_scale(stats: dict | None, target_names: Sequence[str]) -> torch.Tensor:
