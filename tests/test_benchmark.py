@@ -577,3 +577,15 @@ def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
     assert (
         out / "runs" / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_century" / "best_model"
     ).is_dir()
+
+
+def test_targets_without_training_values_are_left_out_of_the_leaderboard():
+    from types import SimpleNamespace
+
+    from agroflux_hf.benchmark.runner import untrained_targets
+
+    info = SimpleNamespace(
+        stats={"targets": {"GPP": {"mean": None, "std": None}, "ET": {"mean": 1.2, "std": 0.9}}}
+    )
+    assert untrained_targets(info) == {"GPP"}
+    assert untrained_targets(None) == set()

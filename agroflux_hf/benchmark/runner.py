@@ -399,12 +399,24 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
 # ---------------------------------------------------------------------------------------------
 
 
-def leaderboard_rows(outcome: RunOutcome) -> list[dict]:
+def untrained_targets(info: Any) -> set[str]:
+    """Targets the config's training split never observes (their training statistics are null).
+
+    A network still outputs them (its head exists), but a score for a target it never saw a value of
+    says nothing about the model: such rows are left out of the leaderboard.
+    """
+    stats = (getattr(info, "stats", None) or {}).get("targets", {})
+    return {name for name, entry in stats.items() if entry.get("mean") is None}
+
+
+def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) -> list[dict]:
     """One row per target of a successful run: pooled test metrics and per-site mean/median R²."""
     if outcome.status != "ok" or not outcome.scores or "test" not in outcome.scores:
         return []
     spec, rows = outcome.spec, []
     for target, entry in outcome.scores["test"].items():
+        if target in skip_targets:
+            continue
         pooled, per_site = entry["pooled"], entry.get("per_site") or {}
         row = {
             "model": spec.model,
@@ -767,7 +779,9 @@ def _write_reports(
     ctx: BenchmarkContext, outcomes: list[RunOutcome], infos: Mapping[str, Any], started: float
 ) -> tuple[pd.DataFrame, list[Path]]:
     root, preset = ctx.root, ctx.preset
-    frame = leaderboard.leaderboard_frame([row for o in outcomes for row in leaderboard_rows(o)])
+    frame = leaderboard.leaderboard_frame(
+        [row for o in outcomes for row in leaderboard_rows(o, untrained_targets(infos.get(o.spec.config)))]
+    )
     site_frame = pd.DataFrame([row for o in outcomes for row in site_score_rows(o)])
     leaderboard.write_csv(frame, root / "leaderboard.csv")
     leaderboard.write_csv(site_frame, root / "site_scores.csv")
@@ -858,8 +872,9 @@ def render_readme(
         "- `runs/<run-id>/`: per run `metrics.json`, `run_config.json` and the model (`best_model/` or `model/`).",
         "- `run_config.json`: the resolved preset, data, run list with timings, versions.",
         "- `logs/`: the worker processes' output (training progress, warnings) when runs ran in parallel.",
-        "- A target never observed in a split's training data gets no baseline prediction (its score is "
-        "blank, n = 0); networks still predict it from the other targets' shared representation.",
+        "- A target never observed in a config's training split (e.g. GPP in a tower fold that holds out "
+        "US-Tw3, the only tower with GPP) is left out of the leaderboard for that config: no model saw a "
+        "value of it, so its score would say nothing; `site_scores.csv` and the run folders keep everything.",
         "",
     ]
     if bad:
