@@ -17,6 +17,7 @@ Calendar: sequences are 365-day years. February 29 is dropped from observed data
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -301,6 +302,30 @@ def static_input_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def target_names_of(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The targets among ``names``, in schema order."""
     return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role == Role.TARGET)
+
+
+# --- dataset config names: temporal_<source>, spatial_<source> (fold 0), spatial_<source>_fold<k> ---
+SPLIT_SCHEMES: tuple[str, ...] = ("temporal", "spatial")
+_CONFIG_NAME = re.compile(r"^(?P<scheme>temporal|spatial)_(?P<source>.+?)(?:_fold(?P<fold>\d+))?$")
+
+
+def config_name(scheme: str, source_name: str, fold: int = 0) -> str:
+    """The config name of a split scheme, source config suffix and spatial fold."""
+    if scheme not in SPLIT_SCHEMES:
+        raise ValueError(f"split scheme must be one of {SPLIT_SCHEMES}, got {scheme!r}")
+    if scheme == "temporal" or fold == 0:
+        return f"{scheme}_{source_name}"
+    return f"{scheme}_{source_name}_fold{fold}"
+
+
+def parse_config_name(config: str) -> tuple[str, str, int]:
+    """``spatial_co2_fold2`` -> (``spatial``, ``co2``, 2); ``temporal_co2`` -> (``temporal``, ``co2``, 0)."""
+    match = _CONFIG_NAME.match(config)
+    if match is None:
+        raise ValueError(
+            f"config name {config!r} is not temporal_<name>, spatial_<name> or spatial_<name>_fold<k>"
+        )
+    return match["scheme"], match["source"], int(match["fold"] or 0)
 
 
 # --- one example = one (site, experiment, year) sequence; the feature names of the datasets ---

@@ -15,3 +15,18 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("AGROFLUX_CACHE", os.path.join(_HF_HOME, "agroflux"))
 os.environ.pop("AGROFLUX_DATA_DIR", None)
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+import pytest  # noqa: E402  (after the environment above, before any HF library import)
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models run fastest (and reproducibly) on one torch thread: OpenMP spinning on a busy 2-core
+    machine costs up to 20x. Test modules opt in with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

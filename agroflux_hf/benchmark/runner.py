@@ -25,7 +25,6 @@ import logging
 import math
 import os
 import platform
-import re
 import shutil
 import sys
 import time
@@ -39,13 +38,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agroflux_hf import schema
 from agroflux_hf.benchmark import leaderboard, plots
 from agroflux_hf.benchmark.baselines import SplitArrays, build_baseline
 from agroflux_hf.benchmark.presets import BASELINES, TASKS, TRANSFER_TASKS, BenchmarkPreset, get_preset
+from agroflux_hf.schema import parse_config_name  # the one config-name rule
 
 logger = logging.getLogger(__name__)
-
-CONFIG_NAME = re.compile(r"^(?P<split>temporal|spatial)_(?P<dataset>.+?)(?:_fold(?P<fold>\d+))?$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,16 +80,6 @@ class RunSpec:
         if self.source_config is None:
             return None
         return RunSpec(self.model, "t0", self.source_config, self.source_dataset or "", self.split, 0).run_id
-
-
-def parse_config_name(config: str) -> tuple[str, str, int]:
-    """``spatial_co2_fold2`` -> (``spatial``, ``co2``, 2); ``temporal_co2`` -> (``temporal``, ``co2``, 0)."""
-    match = CONFIG_NAME.match(config)
-    if match is None:
-        raise ValueError(
-            f"config name {config!r} is not temporal_<name>, spatial_<name> or spatial_<name>_fold<k>"
-        )
-    return match["split"], match["dataset"], int(match["fold"] or 0)
 
 
 @dataclass(frozen=True)
@@ -493,7 +482,7 @@ def make_figures(
     ok = {o.spec.run_id: o for o in outcomes if o.status == "ok" and o.predictions is not None}
     for task in ("t0", "t1"):
         for dataset in dict.fromkeys(frame.loc[frame["task"] == task, "dataset"]):
-            config = f"temporal_{dataset}"
+            config = schema.config_name("temporal", dataset)
             part = frame[(frame["task"] == task) & (frame["config"] == config)]
             if part.empty:  # no temporal scheme: fall back to the first config run
                 config = str(

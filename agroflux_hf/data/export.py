@@ -335,7 +335,7 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
     spec = exported.spec
     entries = [
         _config_entry(
-            f"temporal_{spec.name}",
+            schema.config_name("temporal", spec.name),
             exported,
             temporal_split(exported.site_years, exported.shared_years),
         )
@@ -355,8 +355,7 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
     for assignment in spatial_splits(
         exported.site_years, spec.n_folds, seed=spec.split_seed, site_groups=groups
     ):
-        k = assignment.fold
-        name = f"spatial_{spec.name}" if k == 0 else f"spatial_{spec.name}_fold{k}"
+        name = schema.config_name("spatial", spec.name, assignment.fold)
         entries.append(_config_entry(name, exported, assignment))
     return entries
 
