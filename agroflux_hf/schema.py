@@ -60,6 +60,9 @@ class Source(StrEnum):
     TOWER = "tower"  # release t1_co2 and AgroFlux-mini: eddy-covariance towers
     DSSAT_CENTURY = "dssat_century"  # AgroFlux-mini: DSSAT-CSM with CENTURY SOM (mesom='P')
     DSSAT_CERES = "dssat_ceres"  # AgroFlux-mini: DSSAT-CSM with CERES-Godwin SOM (mesom='G')
+    # AgroFlux-mini simulators of maize-soybean rotations, both with CENTURY soil organic matter:
+    DSSAT_CERES_MAIZE = "dssat_ceres_maize"  # A: CERES-Maize + CROPGRO-Soybean (daily canopy photosynthesis)
+    DSSAT_IXIM_MAIZE = "dssat_ixim_maize"  # B: IXIM-Maize + CROPGRO-Soybean (hourly leaf photosynthesis)
 
 
 SOURCE_DOMAIN: dict[Source, Domain] = {
@@ -67,6 +70,8 @@ SOURCE_DOMAIN: dict[Source, Domain] = {
     Source.DAYCENT: Domain.SIMULATION,
     Source.DSSAT_CENTURY: Domain.SIMULATION,
     Source.DSSAT_CERES: Domain.SIMULATION,
+    Source.DSSAT_CERES_MAIZE: Domain.SIMULATION,
+    Source.DSSAT_IXIM_MAIZE: Domain.SIMULATION,
     Source.CHAMBER: Domain.OBSERVATION,
     Source.TOWER: Domain.OBSERVATION,
 }
@@ -150,11 +155,37 @@ INPUTS: tuple[Variable, ...] = (
     ),
     # Not in the release; carried by AgroFlux-mini sources.
     _v("VPD", "hPa", Role.DRIVER, "daily mean vapour pressure deficit"),
+    # FLUXNET daily files carry the daily mean (TA_F), not the extremes: towers, chambers and
+    # simulations all share this name, so transfer maps it.
+    _v("TA", "degC", Role.DRIVER, "daily mean air temperature"),
+    _v(
+        "IRRIGATION",
+        "mm d-1",
+        Role.MANAGEMENT,
+        "irrigation water applied that day (0 on days without irrigation; NaN where not recorded)",
+    ),
+    _v(
+        "HARVEST",
+        "1",
+        Role.MANAGEMENT,
+        "harvest or cut flag (1 on the day of a harvest or cut, else 0; NaN where not recorded)",
+    ),
     _v(
         "CROPLAND",
         "1",
         Role.STATIC,
         "1 for cropland sites (IGBP CRO), 0 for other ecosystems (e.g. forest towers)",
+    ),
+    _v("LATITUDE", "degree_north", Role.STATIC, "site latitude (WGS84)"),
+    _v("LONGITUDE", "degree_east", Role.STATIC, "site longitude (WGS84)"),
+    _v("ELEVATION", "m", Role.STATIC, "site elevation above sea level"),
+    _v("IRRIGATED", "1", Role.STATIC, "1 for an irrigated field, 0 for a rainfed one"),
+    _v("CLAY", "g kg-1", Role.STATIC, "topsoil clay content"),
+    _v(
+        "SOIL_OM",
+        "g kg-1",
+        Role.STATIC,
+        "topsoil organic matter (organic carbon x 1.724 where a source gives carbon)",
     ),
 )
 
@@ -215,7 +246,13 @@ TARGETS: tuple[Variable, ...] = (
     _v("TS_MAX_5", "degC", Role.TARGET, "daily max soil temperature, layer 5", _T, 9, (11.9953, 6.04398)),
     _v("TS_MIN_5", "degC", Role.TARGET, "daily min soil temperature, layer 5", _T, 10, (11.6795, 5.97349)),
     _v(
-        "SWC_1", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 1", _W, 11, (0.272661, 0.103751)
+        "SWC_1",
+        "m3 m-3",
+        Role.TARGET,
+        "volumetric soil water content, layer 1 (towers: the shallowest sensor, FLUXNET SWC_F_MDS_1 / 100)",
+        _W,
+        11,
+        (0.272661, 0.103751),
     ),
     _v(
         "SWC_3", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 3", _W, 12, (0.289261, 0.082146)
@@ -248,7 +285,13 @@ TARGETS: tuple[Variable, ...] = (
     _v("LAI", "m2 m-2", Role.TARGET, "leaf area index", _C),
     # Daily MEAN soil temperature, for sources that report no daily max/min (DSSAT-CSM SoilTemp.OUT:
     # layer 1 = 0-5 cm, layer 3 = 15-30 cm, layer 5 = 45-60 cm).
-    _v("TS_1", "degC", Role.TARGET, "daily mean soil temperature, layer 1", _T),
+    _v(
+        "TS_1",
+        "degC",
+        Role.TARGET,
+        "daily mean soil temperature, layer 1 (towers: the shallowest sensor, FLUXNET TS_F_MDS_1)",
+        _T,
+    ),
     _v("TS_3", "degC", Role.TARGET, "daily mean soil temperature, layer 3", _T),
     _v("TS_5", "degC", Role.TARGET, "daily mean soil temperature, layer 5", _T),
 )
@@ -303,6 +346,11 @@ def target_names_of(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The targets among ``names``, in schema order."""
     return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role == Role.TARGET)
 
+
+# --- which site-years become examples ---
+MIN_DRIVER_COVERAGE = 0.95
+"""A site-year of an observation source is kept only when each of its source's core drivers
+(``SourceSpec.required_inputs``) is observed on at least this fraction of its 365 days."""
 
 # --- dataset config names: temporal_<source>, spatial_<source> (fold 0), spatial_<source>_fold<k> ---
 SPLIT_SCHEMES: tuple[str, ...] = ("temporal", "spatial")
