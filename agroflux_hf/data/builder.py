@@ -58,6 +58,9 @@ class SourceSpec:
     # site_id -> the unit a spatial fold holds out whole (e.g. the weather station of a simulated
     # site run on several soils), so shared weather never sits in train and test. None: the site.
     site_group: Callable[[str], str] | None = None
+    # Core drivers an observation site-year must have: a site-year is kept only when each of these
+    # inputs is observed on at least schema.MIN_DRIVER_COVERAGE of its 365 days (counted in the report).
+    required_inputs: tuple[str, ...] = ()
 
     @property
     def domain(self) -> schema.Domain:
@@ -84,6 +87,9 @@ class SourceSpec:
                     )
         if not self.target_names:
             raise SchemaError(f"source {self.name!r}: no target_names")
+        stray = [n for n in self.required_inputs if n not in self.input_names]
+        if stray:
+            raise SchemaError(f"source {self.name!r}: required_inputs {stray} are not among input_names")
         if not re.fullmatch(r"[a-z0-9_]+", self.name):
             raise SchemaError(f"source name {self.name!r}: use lower-case letters, digits and '_' only")
 
@@ -209,6 +215,8 @@ class BuildReport:
     n_sites: int = 0
     n_examples: int = 0
     skipped_site_years: list[tuple[str, int, int]] = field(default_factory=list)  # (site, experiment, year)
+    # (site, experiment, year) with targets but a core driver observed on too few days
+    driver_gap_site_years: list[tuple[str, int, int]] = field(default_factory=list)
     dropped_feb29_rows: int = 0
     undated_sites: int = 0  # sites whose dates are placeholders: first_date ""
     target_observed_days: dict[str, int] = field(default_factory=dict)
@@ -232,11 +240,12 @@ class BuildReport:
     def log_summary(self) -> None:
         logger.info(
             "source %s: %d sites, %d examples, %d site-years skipped (all targets NaN), "
-            "%d February 29 rows dropped",
+            "%d skipped (core drivers observed on too few days), %d February 29 rows dropped",
             self.source_name,
             self.n_sites,
             self.n_examples,
             len(self.skipped_site_years),
+            len(self.driver_gap_site_years),
             self.dropped_feb29_rows,
         )
 
@@ -296,6 +305,15 @@ def _static_per_example(
     return low.astype(np.float32)
 
 
+def _drivers_covered(past: np.ndarray, spec: SourceSpec) -> np.ndarray:
+    """[E] bool: every required input observed on at least MIN_DRIVER_COVERAGE of the days."""
+    if not spec.required_inputs or past.shape[0] == 0:
+        return np.ones(past.shape[0], dtype=bool)
+    columns = [spec.input_names.index(n) for n in spec.required_inputs]
+    coverage = np.isfinite(past[:, :, columns]).mean(axis=1)  # [E, n_required]
+    return (coverage >= schema.MIN_DRIVER_COVERAGE).all(axis=1)
+
+
 def build_site_examples(
     frame: pd.DataFrame, spec: SourceSpec, report: BuildReport | None = None
 ) -> SiteExamples:
@@ -339,12 +357,27 @@ def build_site_examples(
     static = _static_per_example(static_days, site_id, unique_keys[:, 1], spec.static_names)
 
     observed = np.isfinite(target).any(axis=(1, 2)) if n_examples else np.zeros(0, bool)
+    drivers_ok = _drivers_covered(past, spec)
     if report is not None:
         for exp, yr in unique_keys[~observed]:
             report.skipped_site_years.append((site_id, int(exp), int(yr)))
+        for exp, yr in unique_keys[observed & ~drivers_ok]:
+            report.driver_gap_site_years.append((site_id, int(exp), int(yr)))
+    observed &= drivers_ok
     for exp, yr in unique_keys[~observed]:
         logger.debug(
             "skip %s site %s experiment %d year %d: every target is NaN", spec.name, site_id, exp, yr
+        )
+    for exp, yr in unique_keys[np.isfinite(target).any(axis=(1, 2)) & ~drivers_ok] if n_examples else []:
+        logger.debug(
+            "skip %s site %s experiment %d year %d: a core driver %s is observed on fewer than %.0f %% "
+            "of the days",
+            spec.name,
+            site_id,
+            exp,
+            yr,
+            spec.required_inputs,
+            100 * schema.MIN_DRIVER_COVERAGE,
         )
 
     kept = unique_keys[observed]

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,10 @@ class DefaultTable:
     source: schema.Source
     description: str
     license: str
+    # site_id -> the unit a spatial fold holds out whole (None: each site alone)
+    site_group: Callable[[str], str] | None = None
+    # core drivers a kept site-year must observe on >= schema.MIN_DRIVER_COVERAGE of its days
+    required_inputs: tuple[str, ...] = ()
 
 
 DEFAULT_TABLES: tuple[DefaultTable, ...] = (
@@ -71,6 +76,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         schema.Source.DSSAT_CENTURY,
         "Daily DSSAT-CSM simulations with the CENTURY soil organic matter module (mesom='P').",
         SIMULATION_LICENSE,
+        site_group=lambda site_id: station_of_site(site_id),
     ),
     DefaultTable(
         "dssat_ceres.parquet",
@@ -78,6 +84,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         schema.Source.DSSAT_CERES,
         "Daily DSSAT-CSM simulations with the CERES-Godwin soil organic matter module (mesom='G').",
         SIMULATION_LICENSE,
+        site_group=lambda site_id: station_of_site(site_id),
     ),
 )
 
@@ -158,7 +165,8 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         license=table.license,
         citation="",
         n_folds=5,
-        site_group=station_of_site if table.source != schema.Source.TOWER else None,
+        site_group=table.site_group,
+        required_inputs=tuple(n for n in table.required_inputs if n in columns),
     )
 
 
