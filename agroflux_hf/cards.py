@@ -175,12 +175,13 @@ _SOURCE_CITATIONS: dict[str, str] = {
     schema.Source.ECOSYS: "Ecosys simulations of the official AgroFlux release (CC BY 4.0)",
     schema.Source.DAYCENT: "DayCent simulations of the official AgroFlux release (CC BY 4.0)",
     schema.Source.CHAMBER: "N2O mesocosm chamber observations of the official AgroFlux release (CC BY 4.0)",
-    schema.Source.DSSAT_CENTURY: "DSSAT-CSM 4.8 with the CENTURY soil organic matter module, run through "
-    "DSSATTools 3.0.2 (Jones et al. 2003, European Journal of Agronomy 18, 235-265)",
-    schema.Source.DSSAT_CERES: "DSSAT-CSM 4.8 with the CERES-Godwin soil organic matter module, run "
-    "through DSSATTools 3.0.2 (Jones et al. 2003, European Journal of Agronomy 18, 235-265)",
+    schema.Source.DSSAT_CERES_MAIZE: "DSSAT-CSM 4.8 maize-soybean rotations, CERES-Maize + CROPGRO-Soybean with "
+    "CENTURY soil carbon, run as a program in sequence mode (Jones et al. 2003, European Journal of Agronomy "
+    "18, 235-265)",
+    schema.Source.DSSAT_IXIM_MAIZE: "DSSAT-CSM 4.8 maize-soybean rotations, IXIM-Maize (Lizaso et al. 2011, "
+    "Field Crops Research 120, 71-83) + CROPGRO-Soybean with CENTURY soil carbon (Jones et al. 2003)",
 }
-_MINI_SOURCES = {schema.Source.DSSAT_CENTURY, schema.Source.DSSAT_CERES}
+_MINI_SOURCES = {schema.Source.DSSAT_CERES_MAIZE, schema.Source.DSSAT_IXIM_MAIZE}
 _CONFIG_JSON_SKIP = {
     "input_names",
     "static_names",

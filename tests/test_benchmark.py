@@ -239,8 +239,8 @@ class FakeInfo:
 def fake_infos(obs_folds: int = 4, sim_folds: int = 5) -> dict[str, FakeInfo]:
     infos = {}
     for dataset, domain, folds in (
-        ("dssat_century", "simulation", sim_folds),
-        ("dssat_ceres", "simulation", sim_folds),
+        ("dssat_ceres_maize", "simulation", sim_folds),
+        ("dssat_ixim_maize", "simulation", sim_folds),
         ("co2", "observation", obs_folds),
     ):
         infos[f"temporal_{dataset}"] = FakeInfo(f"temporal_{dataset}", domain, "temporal", 0)
@@ -258,14 +258,17 @@ def test_quick_plan_covers_every_model_task_and_tower_fold():
     t0_configs, t1_configs = 2, 5  # T0: temporal + spatial fold 0; T1: temporal + 4 tower folds
     expected = (networks + baselines) * (t0_configs + t1_configs) + 2 * networks * t1_configs
     assert len(specs) == expected
-    assert {s.config for s in specs if s.task == "t0"} == {"temporal_dssat_century", "spatial_dssat_century"}
+    assert {s.config for s in specs if s.task == "t0"} == {
+        "temporal_dssat_ceres_maize",
+        "spatial_dssat_ceres_maize",
+    }
     assert {s.fold for s in specs if s.task == "t1" and s.split == "spatial"} == {0, 1, 2, 3}
     assert not [s for s in specs if s.kind == "baseline" and s.task.startswith("t2")]
     position = {s.run_id: i for i, s in enumerate(specs)}
     for spec in specs:
         if spec.pretrain_run_id:  # T2 starts from a T0 run of the same model and split scheme, run before
             assert position[spec.pretrain_run_id] < position[spec.run_id]
-            assert spec.source_config == f"{spec.split}_dssat_century"
+            assert spec.source_config == f"{spec.split}_dssat_ceres_maize"
 
 
 def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
@@ -279,9 +282,9 @@ def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
     with pytest.raises(ValueError, match="unknown model"):
         TINY.restricted(("lstn",), None)
     with pytest.raises(ValueError, match="no simulation dataset"):
-        runner.plan_runs(QUICK, {k: v for k, v in fake_infos().items() if "century" not in k})
+        runner.plan_runs(QUICK, {k: v for k, v in fake_infos().items() if "dssat" not in k})
     assert runner.parse_config_name("spatial_co2_fold3") == ("spatial", "co2", 3)
-    assert runner.parse_config_name("spatial_dssat_ceres") == ("spatial", "dssat_ceres", 0)
+    assert runner.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
 
 
 @pytest.mark.parametrize("preset_name", ["quick", "full", "tiny"])
@@ -344,7 +347,7 @@ def test_leaderboard_files_aggregate_over_folds(tmp_path):
     # like the paper, the tables show the headline fluxes (every target stays in the CSV and Markdown)
     dssat = ["YIELD", "SWC_1", "ET", "N2O_FLUX", "LAI", "TS_1"]
     assert leaderboard.headline_targets(dssat) == ["N2O_FLUX", "ET", "YIELD", "LAI"]
-    wide = frame.assign(dataset="dssat_century", task="t0")
+    wide = frame.assign(dataset="dssat_ceres_maize", task="t0")
     wide = pd.concat([wide.assign(target=t) for t in dssat], ignore_index=True)
     wide_tex = leaderboard.render_latex(wide, "r2")
     assert "N2O\\_FLUX (g N m-2 d-1)" in wide_tex and "TS\\_1" not in wide_tex
@@ -385,7 +388,7 @@ def test_plots_write_non_empty_pngs(tmp_path):
     assert plots._distinct_coordinates(with_coordinates)
     assert not plots._distinct_coordinates(sites.assign(latitude=42.0, longitude=-93.0))  # one station: bars
     frame = leaderboard.leaderboard_frame(synthetic_rows())
-    t2 = frame.assign(task="t2-finetune", r2=frame["r2"] + 0.05, source_dataset="dssat_century")
+    t2 = frame.assign(task="t2-finetune", r2=frame["r2"] + 0.05, source_dataset="dssat_ceres_maize")
     gains = plots.transfer_gains(pd.concat([frame, t2]))
     assert np.allclose(gains["gain"], 0.05)
     assert _is_png(plots.plot_transfer_gain(gains, tmp_path / "gain.png", title="gain"))
@@ -508,7 +511,7 @@ def tiny_specs() -> list:
 
     targets = ("RECO", "GPP", "NEE", "ET")
     return [
-        SourceSpec("dssat_century", schema.Source.DSSAT_CENTURY, frames("dssat_century", 5, targets),
+        SourceSpec("dssat_ceres_maize", schema.Source.DSSAT_CERES_MAIZE, frames("dssat_ceres_maize", 5, targets),
                    E2E_INPUTS, E2E_STATIC, targets, description="synthetic simulation", n_folds=5),
         SourceSpec("co2", schema.Source.TOWER, frames("tower", 4, targets), E2E_INPUTS, E2E_STATIC, targets,
                    description="synthetic towers", n_folds=4),
@@ -543,8 +546,8 @@ def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> Non
         f"{m}.tex" for m in leaderboard.METRICS
     )
     figures = {p.name for p in (out / "figures").glob("*.png")}
-    expected = {"series_t0_temporal_dssat_century.png", "series_t1_temporal_co2.png", "transfer_gain.png",
-                "scatter_t1_temporal_co2_NEE.png", "sites_t1_co2.png", "sites_t0_dssat_century.png"}  # fmt: skip
+    expected = {"series_t0_temporal_dssat_ceres_maize.png", "series_t1_temporal_co2.png", "transfer_gain.png",
+                "scatter_t1_temporal_co2_NEE.png", "sites_t1_co2.png", "sites_t0_dssat_ceres_maize.png"}  # fmt: skip
     assert expected <= figures
     assert all(_is_png(out / "figures" / name) for name in figures)
     readme = (out / "README.md").read_text()
@@ -562,11 +565,11 @@ def test_tiny_benchmark_end_to_end_writes_every_file(tmp_path):
     own = json.loads((out / "runs" / "t1__lstm__temporal_co2" / "metrics.json").read_text())["test"]
     for target, r2_value in zip(row["target"], row["r2"], strict=True):
         assert own[target]["pooled"]["r2"] == pytest.approx(r2_value, rel=1e-4)
-    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_century"
+    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_ceres_maize"
     assert (t2_run / "best_model" / "config.json").is_file()
     assert not (t2_run / "checkpoints").exists()
     pretrained = json.loads((t2_run / "run_config.json").read_text())["pretrained"]
-    assert pretrained.endswith("t0__tcn__temporal_dssat_century/best_model")
+    assert pretrained.endswith("t0__tcn__temporal_dssat_ceres_maize/best_model")
 
 
 @needs_training
@@ -575,7 +578,7 @@ def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
     out, frame = run_tiny(tmp_path, "tiny")
     check_every_output(out, frame, {"temporal", "spatial"})
     assert (
-        out / "runs" / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_century" / "best_model"
+        out / "runs" / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_ceres_maize" / "best_model"
     ).is_dir()
 
 

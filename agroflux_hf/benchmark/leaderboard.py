@@ -113,7 +113,7 @@ def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def dataset_label(task: str, dataset: str, source_dataset: str | float | None) -> str:
-    """``T1 co2``, ``T2 fine-tune co2 ← dssat_century``: the column group a score belongs to."""
+    """``T1 co2``, ``T2 fine-tune co2 ← dssat_ceres_maize``: the column group a score belongs to."""
     label = f"{TASK_LABELS.get(task, task)} {dataset}"
     if isinstance(source_dataset, str) and source_dataset:
         label += f" ← {source_dataset}"

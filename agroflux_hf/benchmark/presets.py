@@ -72,7 +72,7 @@ class BenchmarkPreset:
     """One benchmark protocol.
 
     ``simulation_datasets`` / ``observation_datasets`` name datasets by their config suffix
-    (``dssat_century``, ``co2``); ``None`` means every dataset of that domain the data offers.
+    (``dssat_ceres_maize``, ``co2``); ``None`` means every dataset of that domain the data offers.
     ``t0_spatial_folds`` / ``t1_spatial_folds`` keep the first n spatial folds; ``None`` keeps all.
     ``model_overrides`` maps each architecture to the config fields passed to ``build_model`` through
     ``train(..., model_overrides=...)`` (see :func:`architecture_settings`); an architecture without an
@@ -197,10 +197,10 @@ FULL = BenchmarkPreset(
 QUICK = BenchmarkPreset(
     name="quick",
     description=(
-        "All six architectures and both baselines: T0 on DSSAT-CENTURY, T1 on the towers (co2), "
-        "T2 fine-tune and adversarial from DSSAT-CENTURY to co2; temporal and spatial; small and short."
+        "All six architectures and both baselines: T0 on DSSAT CERES-Maize, T1 on the towers (co2), "
+        "T2 fine-tune and adversarial from DSSAT CERES-Maize to co2; temporal and spatial; small and short."
     ),
-    simulation_datasets=("dssat_century",),
+    simulation_datasets=("dssat_ceres_maize",),
     observation_datasets=("co2",),
     t0_spatial_folds=1,
     model_overrides=architecture_settings(16, 0.1, 1, 2, 64),
@@ -212,7 +212,7 @@ QUICK = BenchmarkPreset(
         # DANN iterates over the simulation's 360 training years each epoch: four epochs of 32 + 32.
         "t2-adversarial": StageSettings(epochs=4, batch_size=32, learning_rate=1e-4, patience=5),
     },
-    # 15 DSSAT targets x 131k site-days: 30k sampled rows and 100 trees keep a T0 fit near 20 s.
+    # 18 DSSAT targets x 219k site-days: 30k sampled rows and 100 trees keep a T0 fit short.
     baseline_settings=BaselineSettings(gbt_max_iter=100, gbt_max_train_rows=30_000),
     torch_threads=1,
     workers=2,
@@ -229,7 +229,7 @@ TINY = BenchmarkPreset(
     name="tiny",
     description="Test preset: LSTM and TCN plus both baselines, one epoch, width 8, one spatial fold.",
     models=("lstm", "tcn"),
-    simulation_datasets=("dssat_century",),
+    simulation_datasets=("dssat_ceres_maize",),
     observation_datasets=("co2",),
     t0_spatial_folds=1,
     t1_spatial_folds=1,

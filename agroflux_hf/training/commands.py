@@ -2,7 +2,7 @@
 
 Examples::
 
-    agroflux train --task t0 --model lstm --config temporal_dssat_century --output-dir runs/t0 --epochs 10
+    agroflux train --task t0 --model lstm --config temporal_dssat_ceres_maize --output-dir runs/t0 --epochs 10
     agroflux train --task t2-finetune --model lstm --config temporal_co2 --pretrained runs/t0/best_model \\
         --output-dir runs/t2
     ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 -m agroflux_hf.cli train --task t1 ...

