@@ -185,3 +185,27 @@ def test_saha_reader_and_derive_name_the_bad_file(tmp_path):
     with pytest.raises(DataFileError, match=r"Saha_et_al_2020_ERL_Data\.csv: sha256"):
         derive_n2o.derive(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out" / "n2o.parquet").exists()
+
+
+def test_terms_round_trip_and_withhold_a_forbidden_source(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2013-07-01", periods=3),
+            "TMAX": [25.0, 26.0, np.nan],
+            "origin_TMAX": ["kbs_lter_station", "nasa_power", ""],
+            "N2O_FLUX": [1e-4, np.nan, 2e-4],
+        }
+    )
+    records = derive_n2o.source_records(frame, ["TMAX"])
+    flags = {r["key"]: r["redistributable"] for r in records}
+    assert flags == {"saha2021": "yes", "kbs_lter_station": "no", "nasa_power": "yes"}
+    assert terms.overall_flag(records) == "no"
+    out = terms.write_table_with_sources(frame, tmp_path / "t.parquet", records)
+    assert terms.read_sources(out) == (records, "no")
+    kept, withheld = terms.withhold(pd.read_parquet(out), records)
+    assert withheld == {"TMAX": 1}
+    assert (
+        np.isnan(kept["TMAX"].iloc[0]) and kept["origin_TMAX"].iloc[0] == "" and kept["TMAX"].iloc[1] == 26.0
+    )
+    assert kept["N2O_FLUX"].iloc[2] == pytest.approx(2e-4)  # CC0 values stay
+    assert terms.read_sources(TABLE)[1] != "no"  # the committed table holds no forbidden source
