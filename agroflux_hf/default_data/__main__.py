@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     steps = (
         (derive_towers.main, []),
-        (derive_simulations.main, []),
+        (derive_simulations.main, ["--source", str(args.source)]),
         (derive_n2o.main, ["--source", str(args.source)]),
     )
     for step, step_args in steps:

@@ -1,6 +1,6 @@
 """Derive the DSSAT-CSM part of the embedded default (AgroFlux-mini): dssat_ceres_maize / dssat_ixim_maize.
 
-    python -m agroflux_hf.default_data.derive_simulations [--workers N] [--weather-dir DIR]
+    python -m agroflux_hf.default_data.derive_simulations --source DIR [--workers N] [--weather-dir DIR]
 
 Needs the ``sim`` extra (DSSATTools 3.0.2, whose DSSAT-CSM 4.8 binary runs the rotations). The real
 daily weather comes from two registry packages, used for their data files only (found in
@@ -11,8 +11,14 @@ daily weather comes from two registry packages, used for their data files only (
 - aquacrop 3.1.0 ``aquacrop/data/champion_climate.txt``: Champion, Nebraska, 1982-2018 (no radiation:
   Hargreaves-Samani estimate, see ``data/sources/weather.py``).
 
-The ``mini`` preset (the committed tables): 2 stations x 3 real soil profiles (6 sites) x 5 maize N
-rates x 2 rotation phases x 2 simulators = 120 continuous rotation runs of 1997-2017, of which
+The KBS station (Kellogg Biological Station, Michigan, where the N2O chambers stood) is driven by NASA
+POWER daily data at KBS (1989-2021, free to use with acknowledgement), read from the original file
+``weather/kbs/KBS_np.csv`` under ``--source DIR`` (laid out as ``original_files.tsv`` lists it and
+checked by sha256). Arlington is not simulated: its station weather (UW AWON, no licence stated) and
+the NOAA GHCN record both end in 2016, and GHCN alone has month-long gaps.
+
+The ``mini`` preset (the committed tables): 3 stations x 3 real soil profiles (9 sites) x 5 maize N
+rates x 2 rotation phases x 2 simulators = 180 continuous rotation runs of 1997-2017, of which
 2007-2016 are kept (10 spin-up years before, one season after). ``tiny``: 1 site x 2 N rates x 1 phase
 x 2 simulators over 2008-2013, keeping 2011-2012.
 """
@@ -29,8 +35,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from agroflux_hf.data.sources import dssat
+from agroflux_hf.data.sources import dssat, station_weather
 from agroflux_hf.data.sources.weather import DailyWeather, read_apsim_met, read_aquacrop_climate
+from agroflux_hf.default_data.originals import original_file
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +62,24 @@ N_RATES = (0.0, 60.0, 120.0, 180.0, 240.0)
 STATION_SOILS: dict[str, tuple[str, ...]] = {
     "IA_central": ("IUBF950107", "IB00000004", "IB00000001"),
     "NE_champion": ("IB00000004", "IB00000005", "IB00000007"),
+    "KBS": ("MSKB890006", "IB00000007", "IB00000004"),  # Kalamazoo loam; Oshtemo-like sandy loam; silt loam
 }
+KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in original_files.tsv
+
+
+def kbs_station(source_dir: Path) -> dssat.SimulationWeather:
+    """KBS weather from NASA POWER (redistributable; the KBS LTER station's own record is not)."""
+    path = original_file(source_dir, KBS_WEATHER_FILE)
+    site = station_weather.KBS
+    daily = station_weather.read_nasa_power(path, site.latitude).assign(site_id=site.station_id)
+    return dssat.simulation_weather(
+        daily,
+        site.station_id,
+        latitude=site.latitude,
+        longitude=site.longitude,
+        elevation=site.elevation,
+        source_file=f"NASA POWER daily at KBS, {KBS_WEATHER_FILE} (edvlmaas/gwp_case_study)",
+    )
 
 
 def _weather_cache() -> Path:
@@ -150,13 +174,22 @@ def load_stations(files: dict[str, Path], names: tuple[str, ...]) -> list[DailyW
     return loaded
 
 
-def build_preset(name: str, *, weather_dir: Path | None = None) -> dssat.SimulationGrid:
-    """The grid of a named preset: ``mini`` (the embedded default) or ``tiny`` (a smoke test)."""
+def build_preset(
+    name: str, *, weather_dir: Path | None = None, source_dir: Path | None = None
+) -> dssat.SimulationGrid:
+    """The grid of a named preset: ``mini`` (the embedded default; needs ``source_dir`` for the KBS
+    weather) or ``tiny`` (a smoke test)."""
     files = locate_weather_files(weather_dir)
     if name == "mini":
+        if source_dir is None:
+            raise ValueError(
+                f"the mini preset needs --source DIR holding the original file {KBS_WEATHER_FILE} "
+                "(see agroflux_hf/default_data/original_files.tsv)"
+            )
         stations = [
             dssat.weather_from_station(w) for w in load_stations(files, ("IA_central", "NE_champion"))
         ]
+        stations.append(kbs_station(source_dir))
         return dssat.SimulationGrid(
             weather=stations,
             soils=STATION_SOILS,
@@ -185,10 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=("mini", "tiny"), default="mini")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--weather-dir", type=Path, default=None)
+    parser.add_argument(
+        "--source", type=Path, default=None, help="folder of the original files (KBS weather)"
+    )
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    grid = build_preset(args.preset, weather_dir=args.weather_dir)
+    grid = build_preset(args.preset, weather_dir=args.weather_dir, source_dir=args.source)
     started = time.perf_counter()
     table, failures = dssat.simulate_grid(grid, workers=args.workers, cache_dir=args.cache_dir)
     seconds = time.perf_counter() - started

@@ -1211,7 +1211,13 @@ def _simulate_command(args: argparse.Namespace) -> int:
     except DSSATNotInstalledError as err:
         logger.error("%s", err)
         return 1
-    grid = derive_simulations.build_preset(args.preset, weather_dir=args.weather_dir)
+    try:
+        grid = derive_simulations.build_preset(
+            args.preset, weather_dir=args.weather_dir, source_dir=args.source
+        )
+    except ValueError as err:
+        logger.error("%s", err)
+        return 2
     started = time.perf_counter()
     table, failures = simulate_grid(
         grid, workers=args.workers, cache_dir=args.cache_dir, progress=not args.no_progress

@@ -44,9 +44,9 @@ class SoilProfile:
         for line in lines[header_at + 1 :]:
             if not line.strip() or line.startswith(("@", "*", "!")):
                 break
-            values = [float(v) for v in line.split()]
-            rows.append(dict(zip(columns, values, strict=False)))
-        frame = pd.DataFrame(rows)
+            rows.append(dict(zip(columns, line.split(), strict=False)))
+        frame = pd.DataFrame(rows).drop(columns=["SLMH"], errors="ignore")  # horizon names are text
+        frame = frame.apply(pd.to_numeric, errors="coerce")
         return frame.mask(frame <= -99)
 
     def top_layer_statics(self) -> dict[str, float]:

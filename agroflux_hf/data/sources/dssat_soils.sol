@@ -3,6 +3,8 @@
 ! Profiles copied verbatim from the DSSAT-CSM data repository (BSD-3-Clause):
 ! - IUBF950107 from Data/Soil/IU.SOL: Clarion loam, well drained, Ames, Iowa (created June 1997 for the
 !   ISU Northeast Research Center from the soil survey, former AE graduate students' theses and USDA 1977).
+! - MSKB890006 from Data/Soil/SOIL.SOL: Kalamazoo loam, Typic Hapludalf, W.K. Kellogg Biological Station,
+!   Michigan (the soil of DSSAT's KBS LTER rotation example MSKB8901.SQX).
 ! - IB00000001, IB00000004, IB00000005, IB00000007 from Data/Soil/SOIL.SOL (DSSAT v4.8, 04/23/2021):
 !   the IBSNAT generic profiles estimated by A.J. Gijsman (LL, DUL by the nearest-neighbour method of
 !   Jagtap et al. 2004; BD after Gijsman et al. 2002; SAT after Dalgliesh and Foale 1998).
@@ -87,3 +89,20 @@
    150   -99 0.138 0.243 0.360 0.067   -99  1.62  0.12  10.0  30.0   0.0 0.010   6.5   -99   -99   -99 
    180   -99 0.138 0.244 0.361 0.037   -99  1.62  0.04  10.0  30.0   0.0 0.000   6.5   -99   -99   -99 
    210   -99 0.138 0.244 0.361 0.020   -99  1.62  0.01  10.0  30.0   0.0 0.000   6.5   -99   -99   -99 
+
+*MSKB890006  IBSNAT      L       120 KALAMAZOO LOAM
+@SITE        COUNTRY          LAT     LONG SCS FAMILY
+ Kalamazoo   MI, U.S.A.    41.700  -85.500 Typic Hapludalf
+@ SCOM  SALB  SLU1  SLDR  SLRO  SLNF  SLPF  SMHB  SMPX  SMKE
+  10YR  0.13   9.0  0.15  80.0  1.00  1.00 SA001 SA001 SA001
+@  SLB  SLMH  SLLL  SDUL  SSAT  SRGF  SSKS  SBDM  SLOC  SLCL  SLSI  SLCF  SLNI  SLHW  SLHB  SCEC  SADC
+    10    Ap 0.137 0.270 0.380 1.000   -99  1.60  1.10  19.0  38.0   -99 0.130   6.5   -99  10.0   -99 
+    22    Ap 0.137 0.270 0.380 1.000   -99  1.60  0.90  19.0  38.0   -99 0.130   6.5   -99  10.0   -99 
+    31     E 0.137 0.270 0.380 1.000   -99  1.60  0.70  22.0  47.0   -99 0.130   6.5   -99  10.0   -99 
+    41   Btu 0.165 0.298 0.343 0.900   -99  1.60  0.30  23.0  44.0   -99 0.050   6.5   -99  10.0   -99 
+    51   Btm 0.165 0.300 0.410 0.700   -99  1.60  0.22  25.0  19.0   -99 0.040   6.0   -99  10.0   -99 
+    61   Btl 0.137 0.270 0.380 0.800   -99  1.60  0.10  21.0  17.0   -99 0.040   6.0   -99  10.0   -99 
+    75  Bt2u 0.137 0.270 0.380 0.400   -99  1.60  0.05  19.0  12.0   -99 0.020   6.0   -99  10.0   -99 
+    89  Bt2l 0.060 0.162 0.270 0.100   -99  1.60  0.02   7.0   4.0   -99 0.010   6.0   -99   3.0   -99 
+   102  Bt3u 0.060 0.162 0.270 0.000   -99  1.60  0.02   7.0   5.0   -99 0.010   6.0   -99   3.0   -99 
+   120  Bt3u 0.060 0.162 0.270 0.000   -99  1.60  0.02   7.0   5.0   -99 0.010   6.0   -99   3.0   -99 
