@@ -106,8 +106,11 @@ def test_committed_carbon_balance(committed):
     assert (table["GPP"] >= 0).all() and (table["RECO"] >= 0).all()
     year = table["date"].dt.year
     # before planting there is no crop: no photosynthesis
-    planted = table.groupby(["site_id", "experiment", year])["PLANTING"].cumsum() > 0
-    assert (table.loc[~planted, "GPP"] == 0).all()
+    groups = table.groupby(["site_id", "experiment", year])
+    planted = groups["PLANTING"].cumsum() > 0
+    harvested = (groups["HARVEST"].cumsum() > 0) & (table["HARVEST"] == 0)
+    assert (table.loc[~planted | harvested, "GPP"] == 0).all()
+    assert table.loc[planted & ~harvested, "GPP"].gt(0).mean() > 0.5
     assert (table.groupby(["site_id", "experiment", year])["PLANTING"].sum() == 1).all()
     assert (table.groupby(["site_id", "experiment", year])["HARVEST"].sum() == 1).all()
     assert (table.groupby(["site_id", "experiment", year])["DELTA_SOC"].nunique() <= 1).all()
@@ -529,7 +532,13 @@ def _committed_weather(site_id: str = "IA_central-IUBF950107") -> dssat.Simulati
 
 
 def _run(
-    simulator: str, n_rate: float, phase: int = 0, first: int = 2011, last: int = 2014, spinup: int = 3
+    simulator: str,
+    n_rate: float,
+    phase: int = 0,
+    first: int = 2011,
+    last: int = 2014,
+    spinup: int = 3,
+    irrigated: bool = False,
 ) -> dssat.RunInputs:
     weather = _committed_weather()
     weather.station_id = "IA_central"
@@ -542,6 +551,7 @@ def _run(
         n_rates=(n_rate,),
         phases=(phase,),
         simulators=(simulator,),
+        irrigated={"IA_central": irrigated},
     )
     return grid.runs()[0]
 
@@ -624,9 +634,8 @@ def test_soybean_derived_gpp_agrees_with_native(ceres_run):
         ]
         gpp = dssat.native_soybean_carbon(native.reindex(span.index))["GPP"]
         ratios.append(derived.sum() / gpp.sum())
-        weekly = pd.concat([derived, gpp], axis=1).rolling(7).mean().dropna()
-        assert np.corrcoef(weekly.iloc[:, 0], weekly.iloc[:, 1])[0, 1] > 0.9
-    assert ratios and all(0.8 < r < 1.2 for r in ratios), ratios
+        assert np.corrcoef(derived, gpp)[0, 1] > 0.95  # daily
+    assert ratios and all(0.85 < r < 1.15 for r in ratios), ratios  # measured 0.94-0.97
 
 
 @pytest.mark.sim
@@ -639,6 +648,19 @@ def test_n2o_rises_with_the_nitrogen_rate(tmp_path):
         totals[rate] = (maize["N2O_FLUX"].sum(), maize["YIELD"].iloc[0])
     assert totals[240.0][0] > 1.5 * totals[0.0][0]
     assert totals[240.0][1] > totals[0.0][1]
+
+
+@pytest.mark.sim
+def test_irrigated_field_gets_water_in_the_2012_drought(tmp_path):
+    needs_dssat()
+    rainfed = dssat.dssat_runner(_run("ceres", 180.0, first=2012, last=2012, spinup=2), tmp_path / "rainfed")
+    irrigated = dssat.dssat_runner(
+        _run("ceres", 180.0, first=2012, last=2012, spinup=2, irrigated=True), tmp_path / "irrigated"
+    )
+    assert (rainfed["IRRIGATION"] == 0).all() and (rainfed["IRRIGATED"] == 0).all()
+    assert (irrigated["IRRIGATED"] == 1).all() and irrigated["IRRIGATION"].sum() > 50  # mm in the season
+    assert irrigated["YIELD"].iloc[0] > rainfed["YIELD"].iloc[0]
+    assert irrigated["ET"].sum() > rainfed["ET"].sum()
 
 
 @pytest.mark.sim
@@ -673,7 +695,9 @@ def test_simulate_command_is_registered():
     parser = argparse.ArgumentParser()
     dssat.register_commands(parser.add_subparsers())
     args = parser.parse_args(["simulate", "--out", "somewhere", "--preset", "tiny", "--workers", "2"])
-    assert args.preset == "tiny" and args.workers == 2 and callable(args.func)
+    assert args.preset == "tiny" and args.workers == 2 and callable(args.func) and args.source is None
+    args = parser.parse_args(["simulate", "--out", "x", "--source", "originals"])
+    assert args.preset == "mini" and args.source == Path("originals")
     with pytest.raises(SystemExit):
         parser.parse_args(["simulate", "--out", "x", "--preset", "huge"])
 

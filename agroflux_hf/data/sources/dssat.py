@@ -870,7 +870,7 @@ def native_soybean_carbon(plant_c: pd.DataFrame) -> pd.DataFrame:
     """CROPGRO's own daily gross photosynthesis and plant respiration (PlantC.OUT) in g C m-2 d-1."""
     gpp = CH2O_CARBON * plant_c["PHAD"].fillna(0.0).clip(lower=0)
     ra = CH2O_CARBON * (plant_c["MRAD"].fillna(0.0) + plant_c["GRAD"].fillna(0.0)).clip(lower=0)
-    return pd.DataFrame({"GPP": gpp, "RA": ra.clip(upper=gpp + ra)})
+    return pd.DataFrame({"GPP": gpp, "RA": ra})
 
 
 def plant_carbon(
@@ -1198,6 +1198,9 @@ def register_commands(subparsers) -> None:
     )
     p.add_argument(
         "--weather-dir", type=Path, default=None, help="folder holding the unpacked weather packages"
+    )
+    p.add_argument(
+        "--source", type=Path, default=None, help="folder of the original files (mini: the KBS weather)"
     )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_simulate_command)

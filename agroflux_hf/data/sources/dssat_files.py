@@ -161,12 +161,13 @@ def _f(value: float | str, width: int) -> str:
 
 
 def _number(value: float, width: int) -> str:
+    """The most precise text of ``value`` (up to 3 decimals) that fits ``width`` columns."""
     if float(value).is_integer():
         return str(int(value))
-    for decimals in (3, 2, 1, 0):
+    for decimals in (3, 2, 1):
         text = f"{value:.{decimals}f}"
         if len(text) <= width:
-            return text.lstrip("0") if text.startswith("0.") and len(text) > width - 1 else text
+            return text
     return f"{value:.0f}"
 
 
