@@ -256,6 +256,23 @@ def test_simulation_weather_fills_short_gaps_and_drops_years_with_long_ones():
         )
 
 
+def test_station_weather_of_the_n2o_sites_feeds_the_simulator():
+    from agroflux_hf.data.sources import station_weather
+
+    fixture = Path(__file__).parent / "data" / "n2o" / "nasa_power_kbs_2013-07.csv"
+    daily = station_weather.read_nasa_power(fixture, station_weather.KBS.latitude).assign(site_id="KBS")
+    weather = dssat.simulation_weather(
+        daily, "KBS", latitude=42.40, longitude=-85.40, elevation=288.0, source_file=fixture.name
+    )
+    assert len(weather.frame) == 40 and set(weather.filled_days.values()) == {0}  # Jul 1 - Aug 9
+    assert weather.frame["SW_IN"].between(0, 35).all() and weather.frame["VPD"].notna().all()
+    assert weather.complete_years() == []  # one month is no simulation year
+    files = dssat_files.weather_files(
+        weather.frame, latitude=42.40, longitude=-85.40, elevation=288.0, tav=9.0, amp=27.0
+    )
+    assert list(files) == ["AGFX1301.WTH"] and "13182  19.3  20.8  12.0   2.8" in files["AGFX1301.WTH"]
+
+
 # --- the grid runner with a fake model ---
 
 
