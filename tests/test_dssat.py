@@ -247,7 +247,11 @@ def test_simulation_weather_fills_short_gaps_and_drops_years_with_long_ones():
     assert weather.filled_days["SW_IN"] == 0 and "2002" in weather.notes[0]
     june = weather.frame.set_index("date").loc["2001-06-09":"2001-06-11", "TMAX"].to_numpy()
     assert june[1] == pytest.approx((june[0] + june[2]) / 2)
-    assert weather.frame.set_index("date").loc["2001-06-10", "PRECIP"] == 0.0
+    frame = weather.frame.set_index("date")
+    assert frame.loc["2001-06-10", "PRECIP"] == 0.0
+    assert frame.loc["2001-06-10", ["adjusted_TMAX", "adjusted_PRECIP"]].all()
+    assert not frame.loc["2001-06-10", ["adjusted_TMIN", "adjusted_SW_IN"]].any()
+    assert frame[["adjusted_TMAX", "adjusted_PRECIP"]].sum().tolist() == [1, 1]
     with pytest.raises(ValueError, match="S9"):
         dssat.simulation_weather(daily, "S9", latitude=0, longitude=0, elevation=None, source_file="t")
     with pytest.raises(ValueError, match="SW_IN"):
@@ -665,6 +669,25 @@ def test_n2o_rises_with_the_nitrogen_rate(tmp_path):
         totals[rate] = (maize["N2O_FLUX"].sum(), maize["YIELD"].iloc[0])
     assert totals[240.0][0] > 1.5 * totals[0.0][0]
     assert totals[240.0][1] > totals[0.0][1]
+
+
+@pytest.mark.sim
+def test_drivers_filled_for_the_simulator_stay_missing_in_the_table(tmp_path):
+    needs_dssat()
+    inputs = _run("ceres", 150.0, first=2012, last=2012, spinup=1)
+    gap = inputs.weather["date"].between("2012-07-10", "2012-07-11")
+    daily = inputs.weather.assign(site_id="IA_central")
+    daily.loc[gap, ["TMAX", "TMIN", "SW_IN"]] = np.nan
+    inputs.station = dssat.simulation_weather(
+        daily, "IA_central", latitude=42.0, longitude=-93.0, elevation=None, source_file="test gap"
+    )
+    inputs.weather = inputs.station.frame
+    assert inputs.station.filled_days["TMAX"] == 2
+    frame = dssat.dssat_runner(inputs, tmp_path).set_index("date")
+    days = frame.loc["2012-07-10":"2012-07-11"]
+    assert days[["TMAX", "TMIN", "SW_IN", "TA"]].isna().all().all()
+    assert days["PRECIP"].notna().all() and (days["GPP"] > 0).all()
+    assert frame["TMAX"].notna().sum() == 363
 
 
 @pytest.mark.sim

@@ -96,7 +96,7 @@ DSSATTOOLS_VERSION = "3.0.2"
 INSTALL_HINT = "DSSAT-CSM runs need the optional extra: pip install agroflux_hf[sim] (DSSATTools==3.0.2)"
 
 # Bumped whenever the mapping of outputs or the management changes, so that old cache entries die.
-MAPPING_VERSION = "2-rotation"
+MAPPING_VERSION = "3-rotation"
 RUN_TIMEOUT_S = 600
 MAX_WORKDIR_CHARS = 40  # DSSAT-CSM keeps paths (weather, genotype files) in short fixed-length strings
 
@@ -111,6 +111,8 @@ CH2O_CARBON = 0.4  # g C per g CH2O
 DRY_MATTER_CARBON = 0.45  # g C per g plant dry matter
 GRAIN_CARBON = {"MZ": 0.45, "SB": 0.52}  # g C per g grain dry matter (soybean seed is rich in lipid)
 MAX_FILLED_GAP_DAYS = 5  # longest run of missing driver days filled for the simulator
+SIMULATOR_DRIVERS: tuple[str, ...] = ("TMAX", "TMIN", "PRECIP", "SW_IN")  # what DSSAT needs every day
+ADJUSTED_PREFIX = "adjusted_"  # weather frame column: the simulator saw a filled or swapped value
 
 DRIVER_NAMES: tuple[str, ...] = ("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
 MANAGEMENT_NAMES: tuple[str, ...] = ("N_FERT", "PLANTING", "HARVEST", "CROP", "IRRIGATION")
@@ -201,7 +203,9 @@ class SimulationWeather:
     latitude: float
     longitude: float
     elevation: float | None
-    frame: pd.DataFrame  # date, TMAX, TMIN, PRECIP, SW_IN[, VPD] (schema units), contiguous
+    frame: (
+        pd.DataFrame
+    )  # date, TMAX, TMIN, PRECIP, SW_IN[, VPD] (schema units), adjusted_<driver>; contiguous
     source_file: str
     filled_days: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -248,10 +252,10 @@ def simulation_weather(
     gap-free DSSAT weather.
 
     Short gaps (at most ``max_gap_days`` in a row) of the drivers are filled *for the simulator only*:
-    temperatures and radiation by linear interpolation, precipitation with 0; TMAX < TMIN after filling
-    is swapped. Calendar years that keep a longer gap are dropped (``complete_years`` then skips them).
-    The number of filled days per driver is recorded; the published table keeps the drivers as
-    simulated, so a filled day shows the value the simulator saw.
+    temperatures and radiation by linear interpolation, precipitation with 0; TMAX < TMIN is swapped.
+    Calendar years that keep a longer gap are dropped (``complete_years`` then skips them). The number
+    of filled days per driver is recorded, and ``adjusted_<driver>`` columns mark them: the published
+    table shows NaN there (a driver nobody measured stays missing; the targets are the simulator's).
     """
     rows = daily[daily["site_id"] == site_id] if "site_id" in daily.columns else daily
     if rows.empty:
@@ -266,8 +270,9 @@ def simulation_weather(
     columns = [c for c in ("TMAX", "TMIN", "PRECIP", "SW_IN", "VPD") if c in rows.columns]
     frame = rows[columns].reindex(days).astype(float)
     filled: dict[str, int] = {}
+    adjusted = pd.DataFrame(False, index=days, columns=list(SIMULATOR_DRIVERS))
     long_gap_days = pd.Series(False, index=days)
-    for name in ("TMAX", "TMIN", "PRECIP", "SW_IN"):
+    for name in SIMULATOR_DRIVERS:
         gap = frame[name].isna()
         run_id = (gap != gap.shift()).cumsum()
         run_length = gap.groupby(run_id).transform("sum")
@@ -278,8 +283,13 @@ def simulation_weather(
         else:
             frame[name] = frame[name].where(~fillable, frame[name].interpolate(limit_area="inside"))
         filled[name] = int(fillable.sum())
+        adjusted[name] = fillable
     swap = frame["TMAX"] < frame["TMIN"]
     frame.loc[swap, ["TMAX", "TMIN"]] = frame.loc[swap, ["TMIN", "TMAX"]].to_numpy()
+    filled["TMAX<TMIN swapped"] = int(swap.sum())
+    adjusted.loc[swap, ["TMAX", "TMIN"]] = True
+    for name in SIMULATOR_DRIVERS:
+        frame[f"{ADJUSTED_PREFIX}{name}"] = adjusted[name]
     bad_years = sorted({int(y) for y in long_gap_days[long_gap_days].index.year})
     frame = frame[~frame.index.year.isin(bad_years)]
     notes = [f"years dropped for gaps longer than {max_gap_days} days: {bad_years}"] if bad_years else []
@@ -929,8 +939,10 @@ def map_outputs(inputs: RunInputs, outputs: dict[str, str]) -> pd.DataFrame:
 
     out = pd.DataFrame(index=days)
     w = weather.reindex(days)
-    out["TMAX"], out["TMIN"], out["PRECIP"], out["SW_IN"] = w["TMAX"], w["TMIN"], w["PRECIP"], w["SW_IN"]
-    out["TA"] = 0.5 * (w["TMAX"] + w["TMIN"])
+    for name in SIMULATOR_DRIVERS:  # drivers filled or swapped for the simulator stay missing
+        adjusted = w.get(f"{ADJUSTED_PREFIX}{name}", pd.Series(False, index=days)).fillna(False).astype(bool)
+        out[name] = w[name].where(~adjusted)
+    out["TA"] = 0.5 * (out["TMAX"] + out["TMIN"])
     out["VPD"] = w["VPD"] if "VPD" in w.columns else np.nan
     _add_management(out, inputs, summary, water)
     statics = {
