@@ -36,9 +36,12 @@ DEFAULT_TABLE_DIR = Path(__file__).resolve().parents[1] / "default_data"
 CACHE_ENV = "AGROFLUX_CACHE"
 BUILD_VERSION = 1  # bump when the default specs change in a way the tables' bytes do not show
 TOWER_LICENSE = (
-    "US-Tw3, US-ARM: CC BY 4.0 (AmeriFlux); FR-Hes, DE-Tha: data of their stations and networks "
-    "(ICOS / European Fluxes Database) as distributed with hesseflux; see SOURCES.md before reuse"
+    "CC BY 4.0 (FLUXNET2015, AmeriFlux and the ICOS archive of CH-Oe2: cite Pastorello et al. 2020 and "
+    "each site, see SOURCES.md); management: US-Ne1 site table MIT, ICOS cropland field operations "
+    "(no licence file: cite the ICOS cropland sites)"
 )
+TOWER_CORE_DRIVERS = ("TA", "PRECIP", "SW_IN")
+"""Drivers every kept tower site-year observes on >= schema.MIN_DRIVER_COVERAGE of its days."""
 SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; the CN_shunyi and CN_zhengzhou weather drivers come from pywheat 0.1.1, "
     "classified 'Free for non-commercial use': check SOURCES.md before commercial reuse"
@@ -65,10 +68,12 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "towers.parquet",
         "co2",
         schema.Source.TOWER,
-        "Daily eddy-covariance observations of four towers (US-Tw3, US-ARM, FR-Hes, DE-Tha): weather, "
-        "carbon fluxes (NEE, GPP, RECO) and evapotranspiration, aggregated from half-hourly data with "
-        "quality control; rejected or gap-filled days are missing (NaN).",
+        "Daily eddy-covariance observations of eight cropland towers (US-Ne1, US-ARM, DE-Geb, DE-Kli, "
+        "DE-Seh, IT-BCi, CH-Oe2, US-Tw3): weather, management where a source states it, carbon fluxes "
+        "(NEE, GPP and RECO of the night-time partitioning), evapotranspiration and top-layer soil "
+        "temperature and water, with quality control; rejected or gap-filled days are missing (NaN).",
         TOWER_LICENSE,
+        required_inputs=TOWER_CORE_DRIVERS,
     ),
     DefaultTable(
         "dssat_century.parquet",
