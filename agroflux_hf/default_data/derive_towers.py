@@ -411,6 +411,27 @@ def site_year_table(table: pd.DataFrame, core: tuple[str, ...] = ("TA", "PRECIP"
     return out
 
 
+def site_table_markdown(table: pd.DataFrame) -> str:
+    """The card's site table: location, crops, years, kept site-years, site-days per target, licence."""
+    years = site_year_table(table)
+    targets = ("NEE", "GPP", "RECO", "ET", "TS_1", "SWC_1")
+    rows = [
+        "| site | lat, lon | crops | years in table | site-years kept | days NEE / GPP / RECO / ET / TS_1 / SWC_1 "
+        "| management | data licence and citation |",
+        "|---|---|---|---|---:|---|---|---|",
+    ]
+    for site_id, site in table.groupby("site_id", sort=True):
+        info = SITES[site_id]
+        counts = " / ".join(str(int(site[n].notna().sum())) for n in targets)
+        span = f"{site['date'].min().year}-{site['date'].max().year}"
+        management = MANAGEMENT_TABLES.get(site_id, ("", "none"))[1].split("/")[-1]
+        rows.append(
+            f"| {site_id} {info.name} | {info.latitude}, {info.longitude} | {info.crops} | {span} "
+            f"| {int(years.loc[site_id, 'kept'].sum())} | {counts} | {management} | {info.citation} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -428,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"site-years kept with NEE and GPP observed: {len(kept)} at {kept.index.get_level_values(0).nunique()} sites"
     )
+    print(site_table_markdown(table))
     return 0
 
 
