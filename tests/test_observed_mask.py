@@ -12,6 +12,7 @@ import pytest
 import torch
 from test_models import DAYS, INPUTS, STATIC, STATS, physical_batch, tiny
 
+from agroflux_hf.errors import IncompatibleCheckpointError
 from agroflux_hf.models import CONFIG_CLASSES, MODEL_CLASSES, MODEL_NAMES, load_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -167,3 +168,13 @@ def test_config_saved_before_the_flag_loads_without_mask_channels(name, tmp_path
     daily, static, _ = holes_and_values()
     with torch.no_grad():
         assert torch.equal(loaded(daily, static).predictions, model(daily, static).predictions)
+
+
+def test_asking_a_checkpoint_for_another_flag_is_refused_clearly(tmp_path):
+    tiny("lstm", observed_mask_inputs=False).save_pretrained(tmp_path)
+    with pytest.raises(IncompatibleCheckpointError, match=r"observed_mask_inputs False.*requested True"):
+        MODEL_CLASSES["lstm"].from_pretrained(tmp_path, observed_mask_inputs=True)
+    assert (
+        MODEL_CLASSES["lstm"].from_pretrained(tmp_path, observed_mask_inputs=False).config.num_daily_features
+        == 3
+    )

@@ -24,6 +24,9 @@ from agroflux_hf.models.outputs import FluxRegressionOutput
 STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
 """Groups of the statistics dict, as in ``agroflux_configs.json``: ``{group: {name: {"mean", "std"}}}``."""
 
+SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
+"""Config fields that size the weights: ``from_pretrained`` refuses a request that differs from them."""
+
 LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
 """Values of fields a saved config.json may lack because it predates them: what those checkpoints did."""
 
@@ -434,11 +437,12 @@ class FluxPreTrainedModel(PreTrainedModel):
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any):
         """``PreTrainedModel.from_pretrained`` plus agroflux checks.
 
-        ``input_names`` / ``static_names`` keyword arguments must equal the checkpoint's (a clear
-        ``IncompatibleCheckpointError`` otherwise); ``target_names`` (and ``target_stats``) re-point the
-        head by name through :meth:`select_targets`.
+        ``input_names`` / ``static_names`` / ``observed_mask_inputs`` keyword arguments must equal the
+        checkpoint's, since its weights are sized by them (a clear ``IncompatibleCheckpointError``
+        otherwise); ``target_names`` (and ``target_stats``) re-point the head by name through
+        :meth:`select_targets`.
         """
-        expected = {k: kwargs.pop(k) for k in ("input_names", "static_names") if k in kwargs}
+        expected = {k: kwargs.pop(k) for k in SHAPE_FIELDS if k in kwargs}
         target_names = kwargs.pop("target_names", None)
         target_stats = kwargs.pop("target_stats", None)
         try:
@@ -446,11 +450,12 @@ class FluxPreTrainedModel(PreTrainedModel):
         except IncompatibleCheckpointError as error:
             raise IncompatibleCheckpointError(f"{pretrained_model_name_or_path}: {error}") from None
         loaded = model[0] if isinstance(model, tuple) else model
-        for field, names in expected.items():
-            if list(names) != list(getattr(loaded.config, field)):
+        for field, wanted in expected.items():
+            wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
+            if wanted != getattr(loaded.config, field):
                 raise IncompatibleCheckpointError(
                     f"{pretrained_model_name_or_path}: checkpoint {field} {getattr(loaded.config, field)} "
-                    f"differ from the requested {list(names)}"
+                    f"differ from the requested {wanted}; its weights are sized by them (retrain instead)"
                 )
         if target_names is not None and list(target_names) != list(loaded.config.target_names):
             loaded.select_targets(target_names, target_stats)
