@@ -174,6 +174,26 @@ def test_gbt_ignores_features_never_observed_or_constant_on_its_rows():
     assert np.isnan(unobserved.predict(arrays).sim[..., 1]).all()
 
 
+def test_gbt_tells_a_missing_input_from_any_observed_value():
+    # GPP says only whether TMAX was measured today, NEE whether SW_IN was, and SW_IN reads 0 whenever
+    # it is measured: the trees must see each input's missingness, as the networks' observed flags do.
+    # Filling a gap with the mean or 0 would make a filled day look like a measured one.
+    arrays = SplitArrays.from_dataset(synthetic_split(["A", "B"], [2001, 2002], 5))
+    rng = np.random.default_rng(0)
+    tmax, sw_in = INPUTS.index("TMAX"), INPUTS.index("SW_IN")
+    no_tmax, no_sw_in = rng.random((2, *arrays.past_values.shape[:2])) < 0.3
+    values = arrays.past_values
+    values[:, :, tmax] = np.where(no_tmax, np.nan, values[:, :, tmax])
+    values[0, :2, tmax] = np.where(no_tmax[0, :2], np.nan, [np.nanmean(values[:, :, tmax]), 0.0])
+    values[:, :, sw_in] = np.where(no_sw_in, np.nan, 0.0)
+    arrays.targets[:, :, 0] = np.where(no_tmax, 5.0, 0.0)
+    arrays.targets[:, :, 1] = np.where(no_sw_in, -3.0, 1.0)
+    gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=60)).fit(arrays)
+    assert "SW_IN" in {gbt.feature_names[j] for j in gbt.columns["NEE"]}  # constant where observed
+    np.testing.assert_allclose(gbt.predict(arrays).sim, arrays.targets, atol=0.3)
+    assert np.isnan(values[:, :, tmax]).sum() == no_tmax.sum()  # nothing was filled
+
+
 def test_climatology_equals_the_day_of_year_mean():
     rng = np.random.default_rng(5)
     doy = np.arange(T)
