@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES
 
 METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
 """Pooled test-split metrics of ``agroflux_hf.metrics.core``, in leaderboard column order."""
@@ -57,7 +58,7 @@ ID_COLUMNS: tuple[str, ...] = (
 SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
 LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", *SITE_COLUMNS, "run_id")
 
-CUMULATIVE_METRICS: tuple[str, ...] = ("cum_mae", "cum_rmse", "cum_bias", "cum_relative_bias", "cum_r2")
+CUMULATIVE_METRICS: tuple[str, ...] = tuple(f"cum_{m}" for m in CUMULATIVE_METRIC_NAMES)
 """Cumulative-emission metrics (``cumulative_scores`` keys with ``cum_``), in the unit of the flux x days."""
 CUMULATIVE_COLUMNS: tuple[str, ...] = (*CUMULATIVE_METRICS, "cum_n", "cum_excluded")
 """Added before ``run_id`` when some row has them: the metrics, the sequences scored and those excluded."""
@@ -104,7 +105,7 @@ TASK_LABELS: dict[str, str] = {
 
 def cumulative_columns(scores: dict) -> dict[str, float]:
     """The ``cum_*`` leaderboard cells of one ``cumulative_scores`` dict (None read back from JSON -> NaN)."""
-    cells = {f"cum_{k}": scores.get(k) for k in ("mae", "rmse", "bias", "relative_bias", "r2")}
+    cells = {f"cum_{k}": scores.get(k) for k in CUMULATIVE_METRIC_NAMES}
     cells |= {"cum_n": scores.get("n", 0), "cum_excluded": scores.get("n_excluded", 0)}
     return {k: math.nan if v is None else float(v) for k, v in cells.items()}
 
