@@ -29,7 +29,7 @@ from agroflux_hf.benchmark.baselines import (
     trailing_window_sum,
 )
 from agroflux_hf.benchmark.presets import QUICK, TASKS, TINY, BaselineSettings, expand_tasks, get_preset
-from agroflux_hf.metrics.core import r2
+from agroflux_hf.metrics.core import r2, score_targets
 
 T = schema.SEQUENCE_LENGTH
 INPUTS = ("TMAX", "TMIN", "PRECIP", "SW_IN")
@@ -371,6 +371,42 @@ def test_leaderboard_files_aggregate_over_folds(tmp_path):
     rmse_tex = (tmp_path / "tables" / "rmse.tex").read_text()
     assert "\\textbf{0.200 $\\pm$ 0.000}" in rmse_tex  # lowest RMSE in bold
     assert rmse_tex.index("\\midrule\ngbt") > rmse_tex.index("tcn")  # baselines below the networks
+
+
+def n2o_outcome(model: str, fold: int, scale: float) -> runner.RunOutcome:
+    """A finished T1 run on chamber-like N2O (sampled on ~1 day in 10; one sequence sampled once)."""
+    rng = np.random.default_rng(fold)
+    obs = rng.gamma(2.0, 1e-3, size=(5, T, 2))
+    obs[:, rng.random(T) < 0.9, 1] = np.nan
+    obs[0, :, 1] = np.nan
+    obs[0, 100, 1] = 2e-3
+    sim = np.where(np.isnan(obs), 1e-3, obs) * scale
+    scores = score_targets(obs, sim, ["NEE", "N2O_FLUX"], site_ids=list("AABBC"))
+    spec = runner.RunSpec(model, "t1", f"temporal_n2o_fold{fold}", "n2o", "temporal", fold)
+    # as the runner reads it back from metrics.json: NaN stored as null
+    return runner.RunOutcome(spec, "ok", scores={"test": json.loads(json.dumps(runner._json_safe(scores)))})
+
+
+def test_leaderboard_adds_cumulative_n2o_columns_and_table():
+    outcomes = [n2o_outcome(m, f, s) for m, s in (("lstm", 1.1), ("gbt", 1.5)) for f in (0, 1)]
+    rows = [row for o in outcomes for row in runner.leaderboard_rows(o)]
+    n2o = next(r for r in rows if r["target"] == "N2O_FLUX" and r["model"] == "gbt" and r["fold"] == 1)
+    expected = outcomes[3].scores["test"]["N2O_FLUX"]["cumulative"]
+    assert n2o["cum_n"] == 4 and n2o["cum_excluded"] == 1
+    assert n2o["cum_mae"] == pytest.approx(expected["mae"]) and n2o["cum_relative_bias"] == pytest.approx(0.5)
+    assert not any(k.startswith("cum_") for k in next(r for r in rows if r["target"] == "NEE"))
+
+    frame = leaderboard.leaderboard_frame(rows)
+    columns = list(leaderboard.LEADERBOARD_COLUMNS)
+    assert list(frame.columns) == [*columns[:-1], *leaderboard.CUMULATIVE_COLUMNS, "run_id"]
+    assert frame.loc[frame["target"] == "NEE", "cum_mae"].isna().all()
+    summary = leaderboard.aggregate_over_folds(frame)
+    lstm = summary[(summary["model"] == "lstm") & (summary["target"] == "N2O_FLUX")].iloc[0]
+    assert lstm["cum_relative_bias_mean"] == pytest.approx(0.1) and lstm["cum_n"] == 8
+    markdown = leaderboard.render_markdown(frame)
+    assert "| N2O_FLUX (g N m-2) | lstm |" in markdown and "| 2 | 8 (2) |" in markdown
+    assert "R² of sums" in markdown and "(g N m-2 d-1)" in markdown  # daily table keeps the flux unit
+    assert "cum_mae" not in leaderboard.leaderboard_frame(synthetic_rows()).columns
 
 
 # ---------------------------------------------------------------------------------------------

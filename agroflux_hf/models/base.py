@@ -35,8 +35,8 @@ _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "target
 COMMON_CONFIG_DOC = """
     input_names (`list[str]`, *optional*, defaults to `[]`):
         Daily inputs (schema names, drivers and management), in the order of the last axis of
-        ``past_values``. With ``observed_mask_inputs`` they set the daily input width
-        (``num_daily_features``).
+        ``past_values``. Their count sets the daily input width ``num_daily_features`` (twice the
+        count with ``observed_mask_inputs``).
     static_names (`list[str]`, *optional*, defaults to `[]`):
         Static site attributes (schema names), in the order of ``static_real_features``.
     target_names (`list[str]`, *optional*, defaults to `[]`):
@@ -270,11 +270,12 @@ class FluxPreTrainedModel(PreTrainedModel):
     ``(daily (batch, days, config.num_daily_features), static (batch, n_static))`` and returning
     ``(batch, days, hidden_size)``.
 
-    Missing inputs: non-finite entries of ``past_values`` / ``static_real_features`` and entries where
-    ``past_observed_mask`` is 0 are set to 0 *after* normalisation, that is to the training mean. With
-    ``config.observed_mask_inputs`` (the default for new models) the daily input also carries one 0/1
-    observed flag per input, so the model can tell a filled value from a measured one; without it
-    (checkpoints saved before the flag existed) the model is not told. Static attributes get no flag.
+    Missing inputs: non-finite entries of ``past_values``, NaN entries of ``static_real_features`` and
+    entries where ``past_observed_mask`` is 0 are set to 0 *after* normalisation, that is to the
+    training mean. With ``config.observed_mask_inputs`` (the default for new models) the daily input
+    also carries one 0/1 observed flag per input, so the model can tell a filled value from a measured
+    one; without it (checkpoints saved before the flag existed) the model is not told. Static attributes
+    get no flag.
     """
 
     config_class = FluxConfig
