@@ -166,12 +166,20 @@ def dataset_label(task: str, dataset: str, source_dataset: str | float | None) -
     return label
 
 
+def format_number(value: float, digits: int = 3) -> str:
+    """``digits`` decimals, or ``digits`` significant figures for magnitudes below 0.01 (daily N2O in
+    g N m-2 d-1 is about 1e-3 and would otherwise print as 0.000)."""
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.{digits}g}"
+    return f"{value:.{digits}f}"
+
+
 def format_mean_std(mean: float, std: float, digits: int = 3) -> str:
     if mean is None or not np.isfinite(mean):
         return "–"
     if std is None or not np.isfinite(std):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+        return format_number(mean, digits)
+    return f"{format_number(mean, digits)} ± {format_number(std, digits)}"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
