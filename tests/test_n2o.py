@@ -19,7 +19,7 @@ import pytest
 from agroflux_hf import schema
 from agroflux_hf.data.default import DEFAULT_TABLE_DIR
 from agroflux_hf.data.loading import list_configs, load_agroflux
-from agroflux_hf.data.sources import chambers, terms
+from agroflux_hf.data.sources import chambers, station_weather, terms
 from agroflux_hf.default_data import derive_n2o
 from agroflux_hf.default_data.originals import manifest, sha256_of
 from agroflux_hf.errors import DataFileError
@@ -209,3 +209,19 @@ def test_terms_round_trip_and_withhold_a_forbidden_source(tmp_path):
     )
     assert kept["N2O_FLUX"].iloc[2] == pytest.approx(2e-4)  # CC0 values stay
     assert terms.read_sources(TABLE)[1] != "no"  # the committed table holds no forbidden source
+
+
+def test_committed_table_is_what_the_reader_makes_of_the_cc0_file(table, obs):
+    """Rebuild every non-weather column from the committed Saha fixture, with the committed drivers as
+    the weather (the weather files are not committed), and compare with the committed table."""
+    weather = {}
+    for station, prefix in (("KBS", "KBS"), ("ARL", "ARL")):
+        rows = table[table["site_id"].str.startswith(prefix)].drop_duplicates("date").sort_values("date")
+        days = pd.DataFrame({"date": pd.date_range(rows["date"].min(), rows["date"].max())})
+        frame = days.merge(rows[["date", *DRIVERS, *(f"origin_{n}" for n in DRIVERS)]], on="date", how="left")
+        for name in ("TA",):
+            frame[name], frame[f"origin_{name}"] = np.nan, ""
+        weather[station] = station_weather.StationWeather(station, 0.0, 0.0, 0.0, frame)
+    rebuilt = derive_n2o.finish_table(chambers.chamber_table(obs, weather), list(DRIVERS))
+    assert list(rebuilt.columns) == list(table.columns)
+    pd.testing.assert_frame_equal(rebuilt, table, check_dtype=True)
