@@ -1,7 +1,7 @@
 """The embedded default dataset, AgroFlux-mini: committed daily tables -> a cached dataset folder.
 
-``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``dssat_century.parquet``,
-``dssat_ceres.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
+``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``n2o.parquet``,
+``dssat_century.parquet``, ``dssat_ceres.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
 :func:`default_data_dir` exports them once into ``$AGROFLUX_CACHE/default-<hash>`` (else
 ``~/.cache/agroflux/default-<hash>``), the hash covering the tables' bytes and the export format, so a
 changed table gives a new folder instead of a stale one. Two processes building it at once both write a
@@ -210,7 +210,8 @@ def default_table_paths(
 
 
 def default_source_specs(table_dir: Path | None = None) -> list[SourceSpec]:
-    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``dssat_century``, ``dssat_ceres`` when present."""
+    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``n2o`` (chambers), ``dssat_century``, ``dssat_ceres``
+    when present."""
     table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
     return [table_spec(path, table, table_dir) for path, table in default_table_paths(table_dir)]
 
