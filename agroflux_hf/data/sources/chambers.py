@@ -14,7 +14,9 @@ crop, replicate, soil clay, sand (g kg-1) and organic matter (%), and days after
 Management honesty: the file gives application *dates* and the crop's total N rate but not the amount of
 each application. ``N_FERT_DAY`` flags every application day; ``N_FERT`` holds the amount only where a
 crop received all its N in one application, is NaN on other application days and 0 on every other day
-of a year whose applications are known. ``N_RATE`` (static) is the crop's total. Planting and harvest
+of a year whose applications are known. These are the crop's main applications, those the DAF columns
+count; smaller ones (e.g. ammonium sulfate with herbicides) are not in the file and show as 0.
+``N_RATE`` (static) is the crop's total. Planting and harvest
 dates are not in the file: those columns are absent (unknown), not zero.
 """
 
