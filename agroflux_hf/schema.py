@@ -170,6 +170,20 @@ INPUTS: tuple[Variable, ...] = (
         Role.MANAGEMENT,
         "harvest or cut flag (1 on the day of a harvest or cut, else 0; NaN where not recorded)",
     ),
+    # Chamber sources give fertilizer dates but often not the amount of each of a crop's applications.
+    _v(
+        "N_FERT_DAY",
+        "1",
+        Role.MANAGEMENT,
+        "mineral N fertilizer application flag (1 on an application day, else 0; NaN where not recorded); "
+        "N_FERT holds the amount where the source gives it",
+    ),
+    _v(
+        "N_RATE",
+        "g N m-2",
+        Role.STATIC,
+        "mineral N fertilizer rate of the crop harvested in the sequence's year (sum of its applications)",
+    ),
     _v(
         "CROPLAND",
         "1",

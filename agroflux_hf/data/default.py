@@ -1,7 +1,7 @@
 """The embedded default dataset, AgroFlux-mini: committed daily tables -> a cached dataset folder.
 
-``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``dssat_century.parquet``,
-``dssat_ceres.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
+``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``n2o.parquet``,
+``dssat_century.parquet``, ``dssat_ceres.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
 :func:`default_data_dir` exports them once into ``$AGROFLUX_CACHE/default-<hash>`` (else
 ``~/.cache/agroflux/default-<hash>``), the hash covering the tables' bytes and the export format, so a
 changed table gives a new folder instead of a stale one. Two processes building it at once both write a
@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from agroflux_hf import schema
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
+from agroflux_hf.data.sources.chambers import field_of_site
 from agroflux_hf.errors import AgroFluxError, DataFileError
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,12 @@ TOWER_LICENSE = (
 )
 TOWER_CORE_DRIVERS = ("TA", "PRECIP", "SW_IN")
 """Drivers every kept tower site-year observes on >= schema.MIN_DRIVER_COVERAGE of its days."""
+N2O_LICENSE = (
+    "N2O, fertilizer dates, N rates, crops and soils: CC0 (Saha, Basso and Robertson 2021, Dryad "
+    "doi:10.5061/dryad.bnzs7h493); KBS drivers: NASA POWER (free to use, acknowledge the NASA LaRC POWER "
+    "Project); Arlington drivers: UW AWON station (no licence stated) with NOAA GHCN-Daily (public domain) "
+    "on its gap days; see SOURCES.md"
+)
 SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; the CN_shunyi and CN_zhengzhou weather drivers come from pywheat 0.1.1, "
     "classified 'Free for non-commercial use': check SOURCES.md before commercial reuse"
@@ -74,6 +81,18 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "temperature and water, with quality control; rejected or gap-filled days are missing (NaN).",
         TOWER_LICENSE,
         required_inputs=TOWER_CORE_DRIVERS,
+    ),
+    DefaultTable(
+        "n2o.parquet",
+        "n2o",
+        schema.Source.CHAMBER,
+        "Daily chamber N2O of 10 plots (KBS BCSE continuous maize, KBS MCSE-T2 maize-soybean-wheat, "
+        "Arlington maize N-rate trial), one sequence per plot and year, N2O observed on sampling days only, "
+        "with continuous daily weather, fertilizer dates and N rate, crop and soil. site_id is the plot, "
+        "experiment the crop's N rate (kg N ha-1).",
+        N2O_LICENSE,
+        site_group=field_of_site,  # replicate plots of a field are held out together
+        required_inputs=("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD"),
     ),
     DefaultTable(
         "dssat_century.parquet",
@@ -196,7 +215,8 @@ def default_table_paths(
 
 
 def default_source_specs(table_dir: Path | None = None) -> list[SourceSpec]:
-    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``dssat_century``, ``dssat_ceres`` when present."""
+    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``n2o`` (chambers), ``dssat_century``, ``dssat_ceres``
+    when present."""
     table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
     return [table_spec(path, table, table_dir) for path, table in default_table_paths(table_dir)]
 

