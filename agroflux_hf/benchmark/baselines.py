@@ -12,6 +12,14 @@ Both produce :class:`ArrayPredictions`, the same (N, T, k) arrays in physical un
 ``agroflux_hf.training.predict_dataset`` returns for the networks, so every model is scored by the
 same ``agroflux_hf.metrics.core`` code. Missing stays missing: NaN targets never enter a fit, NaN
 features are left to the trees, and nothing here fills an observation.
+
+Observed masks: the networks are told which daily inputs were observed by one 0/1 channel per input
+(``observed_mask_inputs``). The tree model gets the same information from the NaN itself:
+``HistGradientBoostingRegressor`` sends missing values to a side of each split learnt in training, so
+"this input is missing today" is a split it can make on every input column, whatever the observed
+values are. Explicit 0/1 columns would duplicate those splits, so there are none; a column is kept
+when its observed values vary *or* when it is missing on some rows only (its missingness is then the
+information). The climatology reads no inputs.
 """
 
 from __future__ import annotations
@@ -208,16 +216,18 @@ def lagged_weather_features(
 
 
 def informative_columns(rows: np.ndarray) -> np.ndarray:
-    """Indices of the feature columns with at least two distinct observed values in ``rows``.
+    """Indices of the feature columns that vary in ``rows``: two distinct observed values, or a value
+    observed on some rows and missing on others (the tree's view of the networks' observed flag).
 
-    A column that is constant or never observed on a target's training rows (e.g. precipitation at
-    towers that do not record it) carries no information, and scikit-learn's binning fails on it.
+    A column that is never observed on a target's training rows (e.g. precipitation at towers that do
+    not record it), or observed everywhere with one value, carries no information, and scikit-learn's
+    binning fails on a column with no observed value.
     """
     keep = []
     for j in range(rows.shape[1]):
-        values = rows[:, j]
-        values = values[np.isfinite(values)]
-        if values.size and values.min() < values.max():
+        observed = np.isfinite(rows[:, j])
+        values = rows[observed, j]
+        if values.size and (values.min() < values.max() or not observed.all()):
             keep.append(j)
     return np.asarray(keep, dtype=np.int64)
 

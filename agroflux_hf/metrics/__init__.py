@@ -9,28 +9,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from agroflux_hf.metrics.core import (
+    CUMULATIVE_METRIC_NAMES,
+    CUMULATIVE_TARGETS,
     METRIC_NAMES,
     all_metrics,
     bias,
+    cumulative_scores,
     kge,
     mae,
     nse,
     r2,
     rmse,
+    sampled_cumulative,
     score_targets,
 )
 
 METRIC_PATH: str = str(Path(__file__).resolve().parent / "agroflux")
 
 __all__ = [
+    "CUMULATIVE_METRIC_NAMES",
+    "CUMULATIVE_TARGETS",
     "METRIC_NAMES",
     "METRIC_PATH",
     "all_metrics",
     "bias",
+    "cumulative_scores",
     "kge",
     "mae",
     "nse",
     "r2",
     "rmse",
+    "sampled_cumulative",
     "score_targets",
 ]

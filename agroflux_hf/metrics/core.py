@@ -11,7 +11,8 @@ return NaN then, rather than scikit-learn's forced 1.0/0.0, because a number the
 of the sample, not a measure of skill. ``rmse``, ``mae`` and ``bias`` are always defined.
 
 :func:`score_targets` applies them to model outputs of shape (examples, days, targets), pooled over all
-days and per site.
+days and per site. For the targets of :data:`CUMULATIVE_TARGETS` (N2O) it adds :func:`cumulative_scores`:
+the error of each sequence's cumulative emission over its sampling days, the number inventories use.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ METRIC_NAMES: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
 
 DEFAULT_MIN_SITE_OBS = 10
 """Fewest observed days a site needs to enter the per-site mean/median (see :func:`score_targets`)."""
+
+CUMULATIVE_TARGETS: tuple[str, ...] = ("N2O_FLUX",)
+"""Targets :func:`score_targets` also scores by cumulative emission (:func:`cumulative_scores`) by default."""
+
+CUMULATIVE_METRIC_NAMES: tuple[str, ...] = ("mae", "rmse", "bias", "relative_bias", "r2")
+"""Metrics of the per-sequence cumulative sums in a :func:`cumulative_scores` dict."""
+
+MIN_SAMPLING_DAYS = 2
+"""Fewest sampling days a sequence needs for a cumulative emission (one day spans no period)."""
 
 
 def _observed_pairs(obs: np.ndarray, sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,6 +191,96 @@ def all_metrics(obs: np.ndarray, sim: np.ndarray) -> dict[str, float]:
     return {**scores, "n": len(pairs[0])}
 
 
+def _trapezoid(days: np.ndarray, values: np.ndarray) -> float:
+    """Integral of the straight lines joining ``(days[i], values[i])``: ``sum(dt * (v_i + v_i+1) / 2)``."""
+    return float(np.sum(np.diff(days) * (values[1:] + values[:-1]) / 2.0))
+
+
+def sampled_cumulative(obs: np.ndarray, sim: np.ndarray) -> tuple[float, float, int]:
+    """Cumulative observed and simulated emission of one daily sequence over its sampling days.
+
+    The sampling days are the days where both ``obs`` and ``sim`` are present (NaN = not sampled, as
+    every metric here drops a pair with a missing side). Between the first and the last sampling day
+    the flux is interpolated linearly from one sampling day to the next, and integrated over days::
+
+        C = sum_i (d[i+1] - d[i]) * (x[d[i]] + x[d[i+1]]) / 2
+
+    computed once with ``x = obs`` and once with ``x = sim`` *on the same days*: a model is judged only
+    where there are observations, by the same interpolation that turns chamber samples into an emission
+    total (a daily flux in g N m-2 d-1 gives g N m-2 over the sampled period). Days before the first and
+    after the last sampling day do not count.
+
+    Returns ``(obs_total, sim_total, sampling_days)``; both totals are NaN with fewer than
+    :data:`MIN_SAMPLING_DAYS` sampling days.
+
+    References: linear interpolation between sampling days for cumulative N2O, and how its result
+    depends on the sampling frequency: Parkin, T. B. (2008), J. Environ. Qual. 37(4), 1390-1395;
+    Barton, L. et al. (2015), Sampling frequency affects estimates of annual nitrous oxide fluxes,
+    Sci. Rep. 5, 15912.
+    """
+    obs = np.asarray(obs, dtype=np.float64)
+    sim = np.asarray(sim, dtype=np.float64)
+    if obs.ndim != 1 or obs.shape != sim.shape:
+        raise SchemaError(
+            f"obs and sim must be daily series (days,) of one length; got obs {obs.shape} and sim {sim.shape}"
+        )
+    days = np.flatnonzero(~(np.isnan(obs) | np.isnan(sim)))
+    if days.size < MIN_SAMPLING_DAYS:
+        return math.nan, math.nan, int(days.size)
+    return _trapezoid(days, obs[days]), _trapezoid(days, sim[days]), int(days.size)
+
+
+def cumulative_scores(obs: Sequence[np.ndarray], sim: Sequence[np.ndarray]) -> dict[str, object]:
+    """Error of the cumulative emission per sequence (:func:`sampled_cumulative`), over sequences.
+
+    Args:
+        obs, sim: one daily series per sequence, as an (examples, days) array or a list of (days,)
+            arrays (lengths may differ between sequences, not between ``obs`` and ``sim``).
+
+    Returns:
+        ``{"mae", "rmse", "bias", "relative_bias", "r2", "n", "n_excluded", "obs", "sim",
+        "sampling_days"}``. With ``S_obs``, ``S_sim`` the cumulative sums of the ``n`` sequences that
+        have at least :data:`MIN_SAMPLING_DAYS` sampling days: ``mae = mean|S_sim - S_obs|``,
+        ``rmse = sqrt(mean((S_sim - S_obs)^2))``, ``bias = mean(S_sim - S_obs)`` (unit of the flux times
+        days, e.g. g N m-2), ``relative_bias = sum(S_sim - S_obs) / sum(S_obs)`` (a fraction; > 0 = the
+        model emits too much in total; NaN when the observed total is 0; the PBIAS of Moriasi et al.
+        (2007), Trans. ASABE 50(3), 885-900, divided by -100, since theirs is > 0 for too little) and
+        ``r2`` of :func:`r2` across sequences (how well the model ranks and scales the sequences'
+        totals; NaN with fewer than 2 sequences or equal totals). ``n_excluded`` counts the sequences
+        left out for too few sampling days; ``obs``, ``sim`` and ``sampling_days`` are per sequence in
+        the given order (NaN totals for excluded ones). Metrics are NaN when ``n`` is 0; nothing raises.
+    """
+    if len(obs) != len(sim):
+        raise SchemaError(f"obs has {len(obs)} sequences but sim has {len(sim)}")
+    per_sequence = [sampled_cumulative(o, s) for o, s in zip(obs, sim, strict=True)]
+    obs_totals = np.array([p[0] for p in per_sequence], dtype=np.float64)
+    sim_totals = np.array([p[1] for p in per_sequence], dtype=np.float64)
+    kept = ~np.isnan(obs_totals)
+    scores = _cumulative_metrics(obs_totals[kept], sim_totals[kept])
+    return {
+        **scores,
+        "n": int(kept.sum()),
+        "n_excluded": int((~kept).sum()),
+        "obs": obs_totals.tolist(),
+        "sim": sim_totals.tolist(),
+        "sampling_days": [p[2] for p in per_sequence],
+    }
+
+
+def _cumulative_metrics(obs_totals: np.ndarray, sim_totals: np.ndarray) -> dict[str, float]:
+    if obs_totals.size == 0:
+        return dict.fromkeys(CUMULATIVE_METRIC_NAMES, math.nan)
+    observed_total = float(obs_totals.sum())
+    error_total = float((sim_totals - obs_totals).sum())
+    return {
+        "mae": _mae_of_pairs(obs_totals, sim_totals),
+        "rmse": _rmse_of_pairs(obs_totals, sim_totals),
+        "bias": _bias_of_pairs(obs_totals, sim_totals),
+        "relative_bias": error_total / observed_total if observed_total != 0.0 else math.nan,
+        "r2": _r2_of_pairs(obs_totals, sim_totals),
+    }
+
+
 def _site_blocks(site_ids: Sequence[object], n_examples: int) -> tuple[np.ndarray, dict[str, slice]]:
     """An example order that puts each site's examples together, and each site's slice of that order.
 
@@ -224,6 +324,7 @@ def score_targets(
     target_names: Sequence[str],
     site_ids: Sequence[object] | None = None,
     min_site_obs: int = DEFAULT_MIN_SITE_OBS,
+    cumulative_targets: Sequence[str] | None = None,
 ) -> dict[str, dict[str, object]]:
     """Score every target, pooled over all days and, when ``site_ids`` is given, per site.
 
@@ -235,12 +336,17 @@ def score_targets(
             are scored together.
         min_site_obs: a site enters the per-site mean/median only with at least this many observed
             days; sites with fewer are still listed under ``"sites"`` with their ``n``.
+        cumulative_targets: targets also scored by their cumulative emission per example
+            (:func:`cumulative_scores`; needs the days axis). ``None`` = those of
+            :data:`CUMULATIVE_TARGETS` (N2O_FLUX) among ``target_names``; names given explicitly must
+            be among ``target_names``.
 
     Returns:
         ``{target: {"pooled": metrics, "per_site": {"mean": ..., "median": ..., "n_sites": int} or None,
         "sites": {site_id: metrics}}}`` where ``metrics`` is ``{"r2", "rmse", "mae", "nse", "kge",
         "bias", "n"}`` (``n`` = observed pairs). ``per_site`` is None and ``sites`` empty without
-        ``site_ids``.
+        ``site_ids``. A cumulative target's entry also has ``"cumulative"``: the
+        :func:`cumulative_scores` dict, per-sequence values in the order of the examples.
 
     Why both: the pooled R2 over all days and sites is dominated by the differences between sites and by
     the seasonal cycle that every model gets right; it can be high for a model that explains nothing
@@ -264,6 +370,7 @@ def score_targets(
             f"the last axis has {obs.shape[-1]} targets but {len(target_names)} target_names were given: "
             f"{target_names}"
         )
+    cumulative = _cumulative_names(cumulative_targets, target_names, obs.ndim)
     order, blocks = _site_blocks(site_ids, obs.shape[0]) if site_ids is not None else (None, {})
     scores: dict[str, dict[str, object]] = {}
     for j, name in enumerate(target_names):
@@ -275,5 +382,20 @@ def score_targets(
             sites = {site: all_metrics(obs_j[rows], sim_j[rows]) for site, rows in blocks.items()}
             entry["sites"] = sites
             entry["per_site"] = _summarise_sites(sites, min_site_obs)
+        if name in cumulative:
+            entry["cumulative"] = cumulative_scores(obs[..., j], sim[..., j])
         scores[name] = entry
     return scores
+
+
+def _cumulative_names(requested: Sequence[str] | None, target_names: list[str], ndim: int) -> set[str]:
+    """The targets to score cumulatively: the default ones present, or exactly those requested."""
+    if requested is None:
+        return {t for t in CUMULATIVE_TARGETS if t in target_names} if ndim == 3 else set()
+    requested = [str(t) for t in requested]
+    unknown = [t for t in requested if t not in target_names]
+    if unknown:
+        raise SchemaError(f"cumulative_targets {unknown} are not among target_names {target_names}")
+    if requested and ndim != 3:
+        raise SchemaError("cumulative_targets need daily sequences: obs and sim of (examples, days, targets)")
+    return set(requested)

@@ -8,6 +8,7 @@ Only the backbone differs between architectures; everything a user or the traini
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, ClassVar
 
 import torch
@@ -23,12 +24,19 @@ from agroflux_hf.models.outputs import FluxRegressionOutput
 STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
 """Groups of the statistics dict, as in ``agroflux_configs.json``: ``{group: {name: {"mean", "std"}}}``."""
 
+SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
+"""Config fields that size the weights: ``from_pretrained`` refuses a request that differs from them."""
+
+LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
+"""Values of fields a saved config.json may lack because it predates them: what those checkpoints did."""
+
 _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
 
 COMMON_CONFIG_DOC = """
     input_names (`list[str]`, *optional*, defaults to `[]`):
         Daily inputs (schema names, drivers and management), in the order of the last axis of
-        ``past_values``. Their count sets the input width.
+        ``past_values``. Their count sets the daily input width ``num_daily_features`` (twice the
+        count with ``observed_mask_inputs``).
     static_names (`list[str]`, *optional*, defaults to `[]`):
         Static site attributes (schema names), in the order of ``static_real_features``.
     target_names (`list[str]`, *optional*, defaults to `[]`):
@@ -47,6 +55,13 @@ COMMON_CONFIG_DOC = """
         Dropout probability (between layers and before the head).
     initializer_range (`float`, *optional*, defaults to 0.02):
         Standard deviation of the normal initialisation of linear layers (transformers' default).
+    observed_mask_inputs (`bool`, *optional*, defaults to `True`):
+        Append one 0/1 channel per daily input to the backbone's input, 1 where the value was observed
+        (finite in ``past_values`` and not 0 in ``past_observed_mask``), so the model can tell a
+        measurement from the training mean that fills a gap. ``False`` is the behaviour of checkpoints
+        saved before this field existed: a saved config.json without the key loads as ``False``
+        (see ``FluxConfig.from_dict``). Static attributes get no flag (a missing one is still the
+        training mean).
 """
 
 
@@ -99,6 +114,7 @@ class FluxConfig(PreTrainedConfig):
     hidden_size: int = 50
     dropout: float | int = 0.2
     initializer_range: float | int = 0.02
+    observed_mask_inputs: bool = True
 
     def __post_init__(self, **kwargs: Any) -> None:
         super().__post_init__(**kwargs)
@@ -147,6 +163,11 @@ class FluxConfig(PreTrainedConfig):
         if not 0 <= getattr(self, "attention_dropout", 0.0) < 1:
             raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
 
+    @property
+    def num_daily_features(self) -> int:
+        """Daily channels the backbone reads: the normalised inputs, then their observed flags if any."""
+        return len(self.input_names) * (2 if self.observed_mask_inputs else 1)
+
     def statistics(self, group: str) -> tuple[list[float], list[float]]:
         """Means and stds of one group (``inputs``, ``static``, ``targets``) in the order of its names."""
         names = getattr(self, _GROUP_NAMES_FIELD[group])
@@ -158,14 +179,24 @@ class FluxConfig(PreTrainedConfig):
 
     @classmethod
     def from_dict(cls, config_dict: dict[str, Any], **kwargs: Any):
-        """Refuse a checkpoint of another architecture instead of building a wrong model from it."""
+        """Rebuild a saved config: refuse another architecture, and read a config saved before
+        ``observed_mask_inputs`` existed as ``False`` (its weights were sized without mask channels).
+
+        Every saved config.json and ``to_dict()`` carries the key, so only older files take the legacy
+        value; a config built in code (``cls(...)``, ``build_model``) gets the class default ``True``.
+        """
         found = config_dict.get("model_type")
         if cls.model_type and found is not None and found != cls.model_type:
             raise IncompatibleCheckpointError(
                 f"{cls.__name__} expects a checkpoint of model_type {cls.model_type!r}, but this one is "
                 f"{found!r}; load it with transformers.AutoModel.from_pretrained or the matching class"
             )
-        return super().from_dict(config_dict, **kwargs)
+        return super().from_dict({**LEGACY_FIELDS, **config_dict}, **kwargs)
+
+    @classmethod
+    def from_json_file(cls, json_file: str | os.PathLike):
+        """Through :meth:`from_dict`, so a JSON file gets the same checks and legacy values."""
+        return cls.from_dict(cls._dict_from_json_file(json_file))
 
 
 class FluxScaler(nn.Module):
@@ -236,11 +267,15 @@ class FluxPreTrainedModel(PreTrainedModel):
     """Base of the six models: physical units in and out, NaN-masked inputs and loss, name-mapped targets.
 
     Subclasses set ``config_class`` and build ``self.backbone``, a module taking normalised
-    ``(daily (batch, days, n_inputs), static (batch, n_static))`` and returning ``(batch, days, hidden_size)``.
+    ``(daily (batch, days, config.num_daily_features), static (batch, n_static))`` and returning
+    ``(batch, days, hidden_size)``.
 
-    Missing inputs: NaN entries of ``past_values`` / ``static_real_features`` and entries where
-    ``past_observed_mask`` is 0 are set to 0 *after* normalisation, that is to the training mean. The
-    models are not told which values were filled.
+    Missing inputs: non-finite entries of ``past_values``, NaN entries of ``static_real_features`` and
+    entries where ``past_observed_mask`` is 0 are set to 0 *after* normalisation, that is to the
+    training mean. With ``config.observed_mask_inputs`` (the default for new models) the daily input
+    also carries one 0/1 observed flag per input, so the model can tell a filled value from a measured
+    one; without it (checkpoints saved before the flag existed) the model is not told. Static attributes
+    get no flag.
     """
 
     config_class = FluxConfig
@@ -279,7 +314,8 @@ class FluxPreTrainedModel(PreTrainedModel):
         Args:
             past_values: (batch, days, len(input_names)) daily inputs in physical units; NaN = missing.
             static_real_features: (batch, len(static_names)); may be omitted when there are none.
-            past_observed_mask: (batch, days, len(input_names)), 1 = observed; 0 entries are treated as NaN.
+            past_observed_mask: (batch, days, len(input_names)), 1 = observed; 0 entries are treated as NaN
+                (filled, and flagged 0 when ``config.observed_mask_inputs``).
             target_values: (batch, days, len(target_names)) in physical units; NaN = not observed.
         """
         daily, static = self._normalised_inputs(past_values, static_real_features, past_observed_mask)
@@ -312,17 +348,26 @@ class FluxPreTrainedModel(PreTrainedModel):
                 f"static_real_features must be ({batch}, {n_static}) for static_names {self.config.static_names}, "
                 f"got shape {tuple(static.shape)}"
             )
-        daily = self.scaler.normalise(past_values, "inputs")
-        if observed is not None:
-            if observed.shape != past_values.shape:
-                raise SchemaError(
-                    f"past_observed_mask shape {tuple(observed.shape)} differs from past_values {tuple(past_values.shape)}"
-                )
-            daily = torch.where(observed.bool(), daily, torch.nan)
-        daily = torch.nan_to_num(daily, nan=0.0)  # missing -> training mean
+        daily = self._daily_features(past_values, observed)
         static = torch.nan_to_num(self.scaler.normalise(static, "static"), nan=0.0)
         dtype = self.head.weight.dtype
         return daily.to(dtype), static.to(dtype)
+
+    def _daily_features(self, past_values: torch.Tensor, observed: torch.Tensor | None) -> torch.Tensor:
+        """(batch, days, num_daily_features): normalised inputs, missing ones at the training mean (0),
+        then the 0/1 observed flags when ``observed_mask_inputs``. ``past_values`` itself is not changed."""
+        if observed is not None and observed.shape != past_values.shape:
+            raise SchemaError(
+                f"past_observed_mask shape {tuple(observed.shape)} differs from past_values "
+                f"{tuple(past_values.shape)}"
+            )
+        is_observed = torch.isfinite(past_values)
+        if observed is not None:
+            is_observed &= observed.bool()
+        daily = torch.where(is_observed, self.scaler.normalise(past_values, "inputs"), 0.0)
+        if not self.config.observed_mask_inputs:
+            return daily
+        return torch.cat([daily, is_observed.to(daily.dtype)], dim=-1)  # (B, T, 2 * n_inputs)
 
     def _check_targets(self, target_values: torch.Tensor, past_values: torch.Tensor) -> torch.Tensor:
         expected = (*past_values.shape[:2], len(self.config.target_names))
@@ -393,11 +438,12 @@ class FluxPreTrainedModel(PreTrainedModel):
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any):
         """``PreTrainedModel.from_pretrained`` plus agroflux checks.
 
-        ``input_names`` / ``static_names`` keyword arguments must equal the checkpoint's (a clear
-        ``IncompatibleCheckpointError`` otherwise); ``target_names`` (and ``target_stats``) re-point the
-        head by name through :meth:`select_targets`.
+        ``input_names`` / ``static_names`` / ``observed_mask_inputs`` keyword arguments must equal the
+        checkpoint's, since its weights are sized by them (a clear ``IncompatibleCheckpointError``
+        otherwise); ``target_names`` (and ``target_stats``) re-point the head by name through
+        :meth:`select_targets`.
         """
-        expected = {k: kwargs.pop(k) for k in ("input_names", "static_names") if k in kwargs}
+        expected = {k: kwargs.pop(k) for k in SHAPE_FIELDS if k in kwargs}
         target_names = kwargs.pop("target_names", None)
         target_stats = kwargs.pop("target_stats", None)
         try:
@@ -405,11 +451,12 @@ class FluxPreTrainedModel(PreTrainedModel):
         except IncompatibleCheckpointError as error:
             raise IncompatibleCheckpointError(f"{pretrained_model_name_or_path}: {error}") from None
         loaded = model[0] if isinstance(model, tuple) else model
-        for field, names in expected.items():
-            if list(names) != list(getattr(loaded.config, field)):
+        for field, wanted in expected.items():
+            wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
+            if wanted != getattr(loaded.config, field):
                 raise IncompatibleCheckpointError(
                     f"{pretrained_model_name_or_path}: checkpoint {field} {getattr(loaded.config, field)} "
-                    f"differ from the requested {list(names)}"
+                    f"differ from the requested {wanted}; its weights are sized by them (retrain instead)"
                 )
         if target_names is not None and list(target_names) != list(loaded.config.target_names):
             loaded.select_targets(target_names, target_stats)

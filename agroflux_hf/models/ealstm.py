@@ -86,7 +86,7 @@ class EALSTMLayer(nn.Module):
 class EALSTMBackbone(nn.Module):
     def __init__(self, config: EALSTMConfig) -> None:
         super().__init__()
-        n_dynamic, n_static, hidden = len(config.input_names), len(config.static_names), config.hidden_size
+        n_dynamic, n_static, hidden = config.num_daily_features, len(config.static_names), config.hidden_size
         self.layers = nn.ModuleList(
             EALSTMLayer(n_dynamic if i == 0 else hidden, n_static, hidden)
             for i in range(config.num_hidden_layers)
@@ -130,11 +130,12 @@ class EALSTMForFluxRegression(EALSTMPreTrainedModel):
     hydrological behaviors via machine learning applied to large-sample datasets", HESS 23, 5089-5110.
 
     The static attributes (soil properties, site flags: ``static_names``) alone drive the input gate, once
-    per sequence; the daily weather and management (``input_names``) are the dynamic input of the forget,
+    per sequence; the daily weather and management (``input_names``, followed by their 0/1 observed flags
+    when ``observed_mask_inputs``) are the dynamic input of the forget,
     output and cell gates on every day. Unlike the published AgroFlux code, every day's weather is seen.
     Differences from the paper: ``num_hidden_layers`` layers may be stacked (the paper uses 1), each with its
     own static input gate and dropout between layers; physical-unit inputs and outputs, NaN inputs filled
-    with the training mean, and a per-day linear head. Causal: day t sees days <= t only.
+    with the training mean (and flagged), and a per-day linear head. Causal: day t sees days <= t only.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
     (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.

@@ -82,7 +82,7 @@ class ITransformerBackbone(nn.Module):
 
     def __init__(self, config: ITransformerConfig) -> None:
         super().__init__()
-        n_tokens = len(config.input_names) + len(config.static_names)
+        n_tokens = config.num_daily_features + len(config.static_names)
         self.sequence_length = config.sequence_length
         self.embedding = nn.Linear(config.sequence_length, config.hidden_size)  # a whole series -> one token
         self.dropout = nn.Dropout(config.dropout)
@@ -106,7 +106,8 @@ class ITransformerBackbone(nn.Module):
             raise SchemaError(
                 f"this iTransformer embeds series of sequence_length={self.sequence_length} days, got {days} days"
             )
-        series = repeat_static_daily(daily, static).transpose(1, 2)  # (B, variables, T); statics are constant
+        # variables = num_daily_features + n_static: inputs, their observed flags, constant statics
+        series = repeat_static_daily(daily, static).transpose(1, 2)  # (B, variables, T)
         tokens = self.dropout(self.embedding(series))  # (B, variables, hidden)
         tokens = self.norm(self.encoder(tokens))  # attention across variables; no positional encoding
         per_day = self.projection(tokens).transpose(1, 2)  # (B, T, variables), no ReLU: any sign
@@ -122,12 +123,14 @@ class ITransformerForFluxRegression(ITransformerPreTrainedModel):
     Forecasting", ICLR.
 
     Each variable's whole series is one token (a linear embedding of its ``sequence_length`` days);
-    the static attributes are tokens of constant series. The encoder attends across variables; each
-    token is then projected back to one value per day, as in the paper's projector. Differences from the
-    paper: the targets are not among the input variables, so a linear layer mixes the per-day values of
-    all tokens into the per-day ``hidden_states`` read by the linear head; no per-series stationarisation
-    (the inputs are normalised with training statistics instead); physical-unit inputs and outputs, NaN
-    inputs filled with the training mean. Unlike the published AgroFlux code there is no output ReLU, so
+    the static attributes are tokens of constant series, and with ``observed_mask_inputs`` each daily
+    input's 0/1 observed series is a token too (2 x n_inputs + n_static tokens). The encoder attends
+    across variables; each token is then projected back to one value per day, as in the paper's
+    projector. Differences from the paper: the targets are not among the input variables, so a linear
+    layer mixes the per-day values of all tokens into the per-day ``hidden_states`` read by the linear
+    head; no per-series stationarisation (the inputs are normalised with training statistics instead);
+    physical-unit inputs and outputs, NaN inputs filled with the training mean (and flagged). Unlike the
+    published AgroFlux code there is no output ReLU, so
     predictions below the training mean are possible.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``

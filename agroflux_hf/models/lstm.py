@@ -59,7 +59,7 @@ class LSTMBackbone(nn.Module):
     def __init__(self, config: LSTMConfig) -> None:
         super().__init__()
         self.lstm = nn.LSTM(
-            input_size=len(config.input_names) + len(config.static_names),
+            input_size=config.num_daily_features + len(config.static_names),
             hidden_size=config.hidden_size,
             num_layers=config.num_hidden_layers,
             dropout=config.dropout if config.num_hidden_layers > 1 else 0.0,
@@ -91,8 +91,9 @@ class LSTMForFluxRegression(LSTMPreTrainedModel):
 
     Differences from a plain ``nn.LSTM`` + ``nn.Linear``: inputs and predictions are in physical units
     (normalised inside with the training split's statistics from the config), static site attributes are
-    appended to every day's inputs, NaN inputs are filled with the training mean, and the head is applied
-    to every day (sequence-to-sequence, causal: day t sees days <= t only).
+    appended to every day's inputs, NaN inputs are filled with the training mean and flagged by one 0/1
+    observed channel per input (``observed_mask_inputs``), and the head is applied to every day
+    (sequence-to-sequence, causal: day t sees days <= t only).
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
     (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.

@@ -165,7 +165,7 @@ class PyraformerBackbone(nn.Module):
         super().__init__()
         self.strides = tuple(config.pyramid_strides)
         self.inner_size = config.inner_size
-        self.embedding = nn.Linear(len(config.input_names) + len(config.static_names), config.hidden_size)
+        self.embedding = nn.Linear(config.num_daily_features + len(config.static_names), config.hidden_size)
         self.dropout = nn.Dropout(config.dropout)
         self.construction = CoarserScaleConstruction(config)
         layer = nn.TransformerEncoderLayer(
@@ -206,7 +206,8 @@ class PyraformerForFluxRegression(PyraformerPreTrainedModel):
     single-step prediction; unlike the published AgroFlux code, the year is not decoded from the last day's
     vector. Differences from the paper: LayerNorm instead of BatchNorm in the construction module, a
     partial last group still gets a parent, static attributes appended to every day, physical-unit inputs
-    and outputs, NaN inputs filled with the training mean, and a per-day linear head. Not causal.
+    and outputs, NaN inputs filled with the training mean (and flagged), and a per-day linear head.
+    Not causal.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
     (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.

@@ -121,7 +121,7 @@ class TemporalBlock(nn.Module):
 class TCNBackbone(nn.Module):
     def __init__(self, config: TCNConfig) -> None:
         super().__init__()
-        in_channels = len(config.input_names) + len(config.static_names)
+        in_channels = config.num_daily_features + len(config.static_names)
         self.blocks = nn.ModuleList(
             TemporalBlock(
                 in_channels if level == 0 else config.hidden_size, config.hidden_size, 2**level, config
@@ -162,8 +162,8 @@ class TCNForFluxRegression(TCNPreTrainedModel):
     convolutions per block), with as many blocks as needed for the receptive field to cover the sequence.
     Unlike the published AgroFlux code, the convolution runs over time with the variables as channels.
     Differences from the paper: static attributes are appended as constant channels, ``causal=False``
-    offers centred kernels, physical-unit inputs and outputs, NaN inputs filled with the training mean,
-    and a per-day linear head on the last block's channels.
+    offers centred kernels, physical-unit inputs and outputs, NaN inputs filled with the training mean
+    (and flagged by observed channels), and a per-day linear head on the last block's channels.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
     (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.

@@ -84,7 +84,7 @@ class TransformerBackbone(nn.Module):
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         self.causal = config.causal
-        self.embedding = nn.Linear(len(config.input_names) + len(config.static_names), config.hidden_size)
+        self.embedding = nn.Linear(config.num_daily_features + len(config.static_names), config.hidden_size)
         self.embedding_scale = math.sqrt(config.hidden_size)
         self.dropout = nn.Dropout(config.dropout)
         layer = nn.TransformerEncoderLayer(
@@ -118,7 +118,7 @@ class TransformerForFluxRegression(TransformerPreTrainedModel):
     attends across the days of each sample (``batch_first``), optionally with a causal mask. Unlike the
     published AgroFlux code, there is a positional encoding and a sample never attends to its batch
     neighbours. Differences from the plain encoder: physical-unit inputs and outputs, NaN inputs filled
-    with the training mean, and a per-day linear head instead of a decoder.
+    with the training mean (and flagged), and a per-day linear head instead of a decoder.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
     (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.

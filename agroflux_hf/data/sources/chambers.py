@@ -14,12 +14,15 @@ crop, replicate, soil clay, sand (g kg-1) and organic matter (%), and days after
 Management honesty: the file gives application *dates* and the crop's total N rate but not the amount of
 each application. ``N_FERT_DAY`` flags every application day; ``N_FERT`` holds the amount only where a
 crop received all its N in one application, is NaN on other application days and 0 on every other day
-of a year whose applications are known. ``N_RATE`` (static) is the crop's total. Planting and harvest
+of a year whose applications are known. These are the crop's main applications, those the DAF columns
+count; smaller ones (e.g. ammonium sulfate with herbicides) are not in the file and show as 0.
+``N_RATE`` (static) is the crop's total. Planting and harvest
 dates are not in the file: those columns are absent (unknown), not zero.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,7 @@ from agroflux_hf.data.sources.station_weather import (
 from agroflux_hf.errors import DataFileError
 
 SAHA_FILE = "n2o/saha2020/Saha_et_al_2020_ERL_Data.csv"  # relative to the source folder
+SAHA_SOURCE_KEY = "saha2021"
 G_PER_HA_TO_G_PER_M2 = 1e-4  # g N2O-N ha-1 d-1 -> g N m-2 d-1
 KG_PER_HA_TO_G_PER_M2 = 0.1  # kg N ha-1 -> g N m-2
 PERCENT_TO_G_PER_KG = 10.0  # soil organic matter % -> g kg-1
@@ -264,6 +268,87 @@ def plot_statics(obs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# --- KBS MCSE field log (KBS LTER terms: local builds only) ---
+
+KBS_FERTILIZER_FILE = "management/kbs_mcse/RFertilizer.csv"  # from KBS LTER table 159
+KBS_OPERATIONS_FILE = "management/kbs_mcse/clean_ops_ext.csv"  # from KBS LTER tables 150 / 162
+FIELD_LOG_SOURCE = "kbs_lter_field_log"
+_NO_N_MATERIAL = re.compile(r"^0-0-|potash|lime", re.IGNORECASE)  # potassium and lime carry no N
+SAME_OPERATION_DAYS = 3  # log rows of one planting or harvest spread over a few days (e.g. baling)
+
+
+@dataclass(frozen=True)
+class FieldLog:
+    """One treatment's field log: N applied per day (kg N ha-1; NaN = N applied, amount not logged) and
+    the first day of each planting and each harvest."""
+
+    applications: pd.Series
+    planting: tuple[pd.Timestamp, ...]
+    harvest: tuple[pd.Timestamp, ...]
+
+
+def _first_days(dates: pd.Series, gap_days: int) -> tuple[pd.Timestamp, ...]:
+    """The first day of each run of dates no more than ``gap_days`` apart (one operation, several rows)."""
+    ordered = pd.Series(sorted(pd.to_datetime(dates).unique()))
+    if ordered.empty:
+        return ()
+    starts = ordered.diff().isna() | (ordered.diff() > pd.Timedelta(days=gap_days))
+    return tuple(pd.Timestamp(d) for d in ordered[starts])
+
+
+def read_kbs_field_log(fertilizer_path: str | Path, operations_path: str | Path, treatment: str) -> FieldLog:
+    """N applications (``RFertilizer.csv``: ``date``, ``treatment``, ``material``, ``n_rate_kg_ha``) and
+    planting and harvest days (``clean_ops_ext.csv``: ``date``, ``treatment``, ``observation_type``) of
+    one MCSE treatment. Material without N (potash, lime) is not an N application."""
+    fert_path, ops_path = Path(fertilizer_path), Path(operations_path)
+    fert = pd.read_csv(fert_path)
+    _require_columns(fert, fert_path, ("date", "treatment", "material", "n_rate_kg_ha", "observation_type"))
+    ops = pd.read_csv(ops_path)
+    _require_columns(ops, ops_path, ("date", "treatment", "observation_type"))
+    fert = fert[(fert["treatment"] == treatment) & (fert["observation_type"] == "Fertilizer application")]
+    fert = fert[~fert["material"].fillna("").str.contains(_NO_N_MATERIAL)]
+    fert = fert[~(fert["n_rate_kg_ha"] == 0)]
+    dates = pd.to_datetime(fert["date"], format="%Y-%m-%d")
+    amounts = fert["n_rate_kg_ha"].astype(float).groupby(dates).sum(min_count=1)
+    unknown = fert["n_rate_kg_ha"].isna().groupby(dates).any()
+    amounts[unknown] = np.nan  # one unlogged amount makes the day's total unknown
+    ops = ops[ops["treatment"] == treatment]
+    when = pd.to_datetime(ops["date"], format="%Y-%m-%d")
+    return FieldLog(
+        applications=amounts.sort_index(),
+        planting=_first_days(when[ops["observation_type"] == "Planting"], SAME_OPERATION_DAYS),
+        harvest=_first_days(when[ops["observation_type"] == "Harvest"], SAME_OPERATION_DAYS),
+    )
+
+
+def field_log_days(days: pd.DatetimeIndex, log: FieldLog) -> pd.DataFrame:
+    """N_FERT (g N m-2 d-1), N_FERT_DAY, PLANTING and HARVEST on ``days`` from a field log: 0 on days the
+    log lists nothing (the log covers every operation of the treatment)."""
+    out = pd.DataFrame(0.0, index=days, columns=["N_FERT", "N_FERT_DAY", "PLANTING", "HARVEST"])
+    applied = log.applications[log.applications.index.isin(days)]
+    out.loc[applied.index, "N_FERT"] = applied.to_numpy() * KG_PER_HA_TO_G_PER_M2
+    out.loc[applied.index, "N_FERT_DAY"] = 1.0
+    out.loc[[d for d in log.planting if d in days], "PLANTING"] = 1.0
+    out.loc[[d for d in log.harvest if d in days], "HARVEST"] = 1.0
+    return out
+
+
+def _with_field_log(frame: pd.DataFrame, log: FieldLog | None, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Management from the field log where the field has one (origin ``kbs_lter_field_log``), else Saha's
+    (origin ``saha2021``) with planting and harvest unknown (NaN, origin "")."""
+    names = ["N_FERT", "N_FERT_DAY", "PLANTING", "HARVEST"]
+    if log is not None:
+        frame[names] = field_log_days(days, log)
+        origin = FIELD_LOG_SOURCE
+        for name in names:
+            frame[ORIGIN_PREFIX + name] = np.where(frame[name].notna(), origin, "")
+        return frame
+    frame["PLANTING"], frame["HARVEST"] = np.nan, np.nan
+    for name in names:
+        frame[ORIGIN_PREFIX + name] = np.where(frame[name].notna(), SAHA_SOURCE_KEY, "")
+    return frame
+
+
 # --- the canonical table ---
 
 
@@ -271,9 +356,15 @@ def _year_days(year: int) -> pd.DatetimeIndex:
     return pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
 
 
-def chamber_table(obs: pd.DataFrame, weather: dict[str, StationWeather]) -> pd.DataFrame:
+def chamber_table(
+    obs: pd.DataFrame, weather: dict[str, StationWeather], field_logs: dict[str, FieldLog] | None = None
+) -> pd.DataFrame:
     """Canonical daily table: every day of every observed plot-year, drivers from the field's weather site
-    (``weather`` keyed by :class:`SiteLocation` station id), management, statics, N2O on sampling days."""
+    (``weather`` keyed by :class:`SiteLocation` station id), management, statics, N2O on sampling days.
+
+    ``field_logs`` (Saha experiment name -> :class:`FieldLog`, local builds only): management of those
+    fields from the log, with PLANTING / HARVEST columns and an ``origin_`` column per management input.
+    """
     years = plot_years(obs)
     dates = fertilizer_dates(obs)
     statics = plot_statics(obs)
@@ -292,6 +383,8 @@ def chamber_table(obs: pd.DataFrame, weather: dict[str, StationWeather]) -> pd.D
             )
         frame = site_weather.loc[days, [*DRIVERS, *(ORIGIN_PREFIX + d for d in DRIVERS)]]
         frame = frame.join(management_days(days, py.year, py.crop, dates[py.field], rates[py.site_id]))
+        if field_logs:
+            frame = _with_field_log(frame, field_logs.get(py.field), days)
         frame["N_RATE"] = py.n_rate * KG_PER_HA_TO_G_PER_M2
         for name, value in statics.loc[py.site_id].items():
             frame[name] = value

@@ -42,7 +42,15 @@ W m-2 × 0.0864 -> MJ m-2 d-1. Signs follow FLUXNET (``NEE > 0`` = release), as 
 rule that rejects it, and its value becomes NaN (see :data:`QC_RULES`):
 ``coverage``, ``gap_filled``, ``quality_flag``, ``range`` (:data:`DAILY_RANGES`), ``sw_spike``
 (daily SW_IN above :data:`SW_IN_MAX_TRANSMISSIVITY` × the extraterrestrial radiation of the site's latitude
-and day of year; FAO-56 eq. 21). February 29 is dropped before counting (no-leap calendar).
+and day of year; FAO-56 eq. 21). Every calendar day is kept, February 29 included (the 365-day sequence
+builder drops it later and counts it).
+
+**Kept by the site team.** Where an AmeriFlux BASE file carries the team's own gap-filled series beside
+the measured one (``FC`` and ``FC_PI_F``, ``LE`` and ``LE_PI_F``), a record counts as measured only where
+the two agree: a value the team replaced in its gap-filled series (quality flag 2, mostly at night) was
+rejected by the team. A day is accepted by its share of such measured records, and its value is the
+mean of the team's series over the whole day; ``GPP``/``RECO`` likewise are the team's partitioning of
+the whole day, accepted by the day's share of measured NEE records.
 """
 
 from __future__ import annotations
@@ -87,11 +95,12 @@ SW_IN_MAX_TRANSMISSIVITY = 0.85
 Clear-sky days transmit about 0.75 of the top-of-atmosphere radiation (FAO-56 eq. 37); 0.85 leaves room
 for very clear, dry air, and catches US-Tw3's 2014 calibration drift (daily means up to 742 W m-2)."""
 
-TARGETS = ("NEE", "GPP", "RECO", "ET")
-DRIVERS = ("TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
-TOWER_VARIABLES: tuple[str, ...] = ("TMAX", "TMIN", "PRECIP", "SW_IN", "VPD", "NEE", "GPP", "RECO", "ET")
+TARGETS = ("NEE", "GPP", "RECO", "ET", "TS_1", "SWC_1")
+DRIVERS = ("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
+TOWER_VARIABLES: tuple[str, ...] = (*DRIVERS, *TARGETS)
 """Daily variables every tower table carries (NaN where a site lacks them), in this order."""
-STATIC_VARIABLES = ("CROPLAND",)
+STATIC_VARIABLES = ("CROPLAND", "LATITUDE", "LONGITUDE", "ELEVATION", "IRRIGATED")
+"""Site attributes, from the metadata given to the reader (NaN when not given)."""
 METADATA_COLUMNS = ("latitude", "longitude", "igbp")
 
 DAILY_RANGES: dict[str, tuple[float, float]] = {
@@ -99,6 +108,9 @@ DAILY_RANGES: dict[str, tuple[float, float]] = {
     "GPP": (-1.0, 40.0),  # partitioning noise gives small negative daily GPP; kept, not clipped
     "RECO": (-1.0, 30.0),
     "ET": (-1.0, 15.0),  # mm d-1; night dew makes small negative daily means possible
+    "TS_1": (-40.0, 60.0),  # degC
+    "SWC_1": (0.0, 1.0),  # m3 m-3
+    "TA": (-60.0, 50.0),  # degC
     "TMAX": (-50.0, 60.0),  # degC
     "TMIN": (-60.0, 50.0),
     "PRECIP": (0.0, 500.0),  # mm d-1
@@ -152,7 +164,7 @@ class SiteQC:
     file: str
     format: str
     resolution: str  # "30min", "60min" or "1D"
-    days: int  # rows in the daily table (no Feb 29)
+    days: int  # rows in the daily table (every calendar day)
     first_date: str
     last_date: str
     measured_only: bool
@@ -212,7 +224,7 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8", errors="replace")
 
 
-def _first_lines(path: Path, n: int = 12) -> list[str]:
+def _first_lines(path: Path, n: int = 64) -> list[str]:
     try:
         with _open_text(path) as f:
             lines = []
@@ -254,6 +266,14 @@ def _detect_header(path: Path) -> _Header:
     while idx < len(lines) and (lines[idx].lstrip().startswith("#") or not lines[idx].strip()):
         comments.append(lines[idx])
         idx += 1
+    # ONEFlux ``*_qca_*`` files: a "key,value" preamble (site, year, lat, ...) before the header line.
+    preamble = next(
+        (i for i, line in enumerate(lines) if i > idx and line.lstrip('"').startswith("TIMESTAMP_START,")),
+        None,
+    )
+    if preamble is not None and not lines[idx].lstrip('"').startswith("TIMESTAMP"):
+        comments.extend("# " + line.replace(",", ": ", 1) for line in lines[idx:preamble])
+        idx = preamble
     if idx >= len(lines):
         raise DataFileError(path, "no header line after the comment lines (file is empty)")
     sep = _guess_sep(lines[idx])
@@ -261,7 +281,7 @@ def _detect_header(path: Path) -> _Header:
     colset = set(columns)
     site_id = None
     for c in comments:
-        m = re.search(r"Site:\s*([A-Za-z0-9-]+)", c)
+        m = re.search(r"[Ss]ite:\s*([A-Za-z0-9-]+)", c)
         if m:
             site_id = m.group(1)
     if site_id is None:
@@ -324,6 +344,10 @@ class _Quantity:
     all_gap_filled: bool = False  # the column holds only gap-filled / modelled values
     filled: str | None = None  # gap-filled version of ``value``: fills its gaps (they count as not measured)
     flag: str | None = None  # SSITC test column (0, 1 = keep, 2 = reject)
+    # The site team's gap-filled series (e.g. FC_PI_F): a record counts as measured only where the
+    # measured column equals it (the team kept the value), and a day's value is the mean of this series
+    # over the whole day, accepted by its share of measured records.
+    kept_in: str | None = None
 
 
 _QUALIFIER_RE = r"(?:_(\d+)_(\d+)_(\d+)|_(\d+))?"
@@ -371,6 +395,17 @@ def _base_quantities(columns: list[str], use_flags: bool) -> dict[str, _Quantity
 
     measured_or_filled("NEE", ["FC", "NEE_PI", "NEE"], ["FC_PI_F", "NEE_PI_F", "FC_F", "NEE_F"], "FC")
     measured_or_filled("LE", ["LE", "LE_PI"], ["LE_PI_F", "LE_F"], "LE")
+    for name in ("NEE", "LE"):  # measured = kept by the site team in its own gap-filled series
+        q = out.get(name)
+        if q is not None and q.measured_from is not None and q.filled is not None:
+            out[name] = _Quantity(q.value, measured_from=q.measured_from, flag=q.flag, kept_in=q.filled)
+    for name, bases in {
+        "TS": ["TS", "TS_PI", "TS_PI_F", "TS_F"],
+        "SWC": ["SWC", "SWC_PI", "SWC_PI_F", "SWC_F"],
+    }.items():
+        col = _find_column(columns, bases)
+        if col is not None:
+            out[name] = _Quantity(col, measured_from=col)
     for name, bases in {
         "TA": ["TA", "TA_PI", "TA_PI_F", "TA_F"],
         "SW_IN": ["SW_IN", "SW_IN_PI", "SW_IN_PI_F", "SW_IN_F"],
@@ -382,14 +417,20 @@ def _base_quantities(columns: list[str], use_flags: bool) -> dict[str, _Quantity
             out[name] = _Quantity(col)
     nee_measured = out["NEE"].measured_from if "NEE" in out else None
     nee_flag = out["NEE"].flag if "NEE" in out else None
+    nee_kept_in = out["NEE"].kept_in if "NEE" in out else None
     for name, bases in {
         "GPP": ["GPP_PI_F", "GPP_F", "GPP_PI", "GPP"],
         "RECO": ["RECO_PI_F", "RECO_F", "RECO_PI", "RECO"],
     }.items():
         col = _find_column(columns, bases)
         if col is not None:
+            # The partitioning of the whole day, accepted by the day's share of measured NEE records.
             out[name] = _Quantity(
-                col, measured_from=nee_measured, all_gap_filled=nee_measured is None, flag=nee_flag
+                col,
+                measured_from=nee_measured,
+                all_gap_filled=nee_measured is None,
+                flag=nee_flag,
+                kept_in=nee_kept_in,
             )
     return out
 
@@ -407,9 +448,10 @@ def _fluxnet_quantities(columns: list[str]) -> dict[str, _Quantity]:
         col = _find_column(columns, [f"{name}_NT_{part}_REF", f"{name}_DT_{part}_REF"])
         if col:
             out[name] = _Quantity(col, measured_qc=nee_qc, all_gap_filled=nee_qc is None)
-    if "LE_F_MDS" in cols:
-        qc = "LE_F_MDS_QC" if "LE_F_MDS_QC" in cols else None
-        out["LE"] = _Quantity("LE_F_MDS", measured_qc=qc, all_gap_filled=qc is None)
+    for name, col in {"LE": "LE_F_MDS", "TS": "TS_F_MDS_1", "SWC": "SWC_F_MDS_1"}.items():
+        if col in cols:
+            qc = f"{col}_QC" if f"{col}_QC" in cols else None
+            out[name] = _Quantity(col, measured_qc=qc, all_gap_filled=qc is None)
     for name, col in {"TA": "TA_F", "SW_IN": "SW_IN_F", "VPD": "VPD_F", "P": "P_F"}.items():
         if col in cols:
             out[name] = _Quantity(col)
@@ -593,18 +635,21 @@ def _aggregate(
     required: int,
     per_day: int,
     use_measured: bool,
+    whole_day: bool = False,
 ) -> _DailyCounts:
+    """Daily counts and value. ``whole_day``: the value averages every present record of the day (a
+    gap-filled series), while acceptance still counts the usable (measured, unflagged) records."""
     present = values.notna()
     usable = present & flag_ok & (measured if use_measured else True)
     grouped = pd.DataFrame(
         {"any": present, "meas": present & measured, "good": present & measured & flag_ok, "use": usable}
     ).groupby(day)
     counts = grouped.sum()
-    kept = values.where(usable).groupby(day)
+    kept = values.where(present if whole_day else usable).groupby(day)
     agg = {"mean": kept.mean, "max": kept.max, "min": kept.min}[how if how != "total" else "mean"]()
     if how == "total":
         agg = agg * per_day
-    agg = agg.where(counts["use"] >= required)
+    agg = agg.where((counts["use"] >= required) & (counts["any"] >= required))
     return _DailyCounts(counts["any"], counts["meas"], counts["good"], agg)
 
 
@@ -635,6 +680,9 @@ _SCHEMA_OF = {
     "GPP": ("GPP", "mean", UMOL_CO2_TO_G_C_PER_DAY),
     "RECO": ("RECO", "mean", UMOL_CO2_TO_G_C_PER_DAY),
     "ET": ("LE", "mean", LE_TO_ET_MM_PER_DAY),
+    "TS_1": ("TS", "mean", 1.0),
+    "SWC_1": ("SWC", "mean", 0.01),  # percent -> m3 m-3
+    "TA": ("TA", "mean", 1.0),
     "TMAX": ("TA", "max", 1.0),
     "TMIN": ("TA", "min", 1.0),
     "PRECIP": ("P", "total", 1.0),
@@ -642,7 +690,14 @@ _SCHEMA_OF = {
     "VPD": ("VPD", "mean", 1.0),
 }
 # FLUXNET DD files carry daily values: carbon fluxes already in g C m-2 d-1, P in mm d-1.
-_DAILY_FILE_FACTOR = {"NEE": 1.0, "GPP": 1.0, "RECO": 1.0, "ET": LE_TO_ET_MM_PER_DAY, "PRECIP": 1.0}
+_DAILY_FILE_FACTOR = {
+    "NEE": 1.0,
+    "GPP": 1.0,
+    "RECO": 1.0,
+    "ET": LE_TO_ET_MM_PER_DAY,
+    "PRECIP": 1.0,
+    "SWC_1": 0.01,
+}
 
 
 def _daily_variable(
@@ -661,7 +716,9 @@ def _daily_variable(
         return empty, {}, ""
     q = quantities[quantity]
     values = records[q.value]
-    if q.filled is not None:  # measured where measured, the gap-filled series in the gaps
+    if q.kept_in is not None:  # the site team's gap-filled series over the whole day
+        values = records[q.kept_in].fillna(values) if quantity in ("NEE", "LE") else values
+    elif q.filled is not None:  # measured where measured, the gap-filled series in the gaps
         values = values.fillna(records[q.filled])
     is_target = name in TARGETS
     daily_file = step == pd.Timedelta(days=1)
@@ -672,13 +729,16 @@ def _daily_variable(
         measured = qc >= COVERAGE_FRACTION if daily_file else qc == 0
     elif q.measured_from is not None:
         measured = records[q.measured_from].notna()
+        if q.kept_in is not None:  # replaced by the team in its own gap-filled series: not measured
+            measured &= np.isclose(records[q.measured_from], records[q.kept_in], rtol=1e-4, atol=1e-3)
     else:
         measured = pd.Series(not q.all_gap_filled, index=records.index)
     flag_ok = records[q.flag] < 2 if q.flag is not None else pd.Series(True, index=records.index)
     use_measured = measured_only and is_target
     required = 1 if daily_file else _required_records(step)
     per_day = 1 if daily_file else _records_per_day(step)
-    c = _aggregate(values, measured, flag_ok, day, how, required, per_day, use_measured)
+    whole_day = q.kept_in is not None and use_measured
+    c = _aggregate(values, measured, flag_ok, day, how, required, per_day, use_measured, whole_day)
     factor = _DAILY_FILE_FACTOR.get(name, factor) if daily_file else factor
     value = c.value.reindex(days_index) * factor
     masks = {
@@ -775,6 +835,8 @@ def read_flux_file_with_qc(
     year: int | None = None,
     measured_only: bool = True,
     use_ssitc_flags: bool = False,
+    elevation: float | None = None,
+    irrigated: bool | None = None,
 ) -> tuple[pd.DataFrame, SiteQC]:
     """Like :func:`read_flux_file`, and the QC figures of the file (see the module docstring)."""
     path = Path(path)
@@ -797,7 +859,7 @@ def read_flux_file_with_qc(
     value_cols = {
         v
         for q in quantities.values()
-        for v in (q.value, q.measured_from, q.measured_qc, q.flag, q.filled)
+        for v in (q.value, q.measured_from, q.measured_qc, q.flag, q.filled, q.kept_in)
         if v
     }
     data = _read_records(path, header, time_cols | value_cols)
@@ -807,7 +869,6 @@ def read_flux_file_with_qc(
     duplicates = int(records["start"].duplicated().sum())
     records = records.drop_duplicates("start").sort_values("start")
     records["day"] = records["start"].dt.floor("D")
-    records = records[~((records["day"].dt.month == 2) & (records["day"].dt.day == 29))]
 
     daily: dict[str, pd.Series] = {}
     qc_vars: dict[str, VariableQC] = {}
@@ -825,7 +886,7 @@ def read_flux_file_with_qc(
             first_date=str(passed.index.min().date()) if passed.size else "",
             last_date=str(passed.index.max().date()) if passed.size else "",
         )
-    frame = _canonical_frame(site, daily, latitude, longitude, igbp)
+    frame = _canonical_frame(site, daily, latitude, longitude, igbp, elevation, irrigated)
     qc = SiteQC(
         site_id=site,
         file=str(path),
@@ -852,6 +913,8 @@ def read_flux_file(
     year: int | None = None,
     measured_only: bool = True,
     use_ssitc_flags: bool = False,
+    elevation: float | None = None,
+    irrigated: bool | None = None,
 ) -> pd.DataFrame:
     """One tower file (any supported format) -> the canonical daily table of its site.
 
@@ -871,6 +934,8 @@ def read_flux_file(
         year=year,
         measured_only=measured_only,
         use_ssitc_flags=use_ssitc_flags,
+        elevation=elevation,
+        irrigated=irrigated,
     )
     return frame
 
@@ -881,8 +946,11 @@ def _canonical_frame(
     latitude: float | None,
     longitude: float | None,
     igbp: str | None,
+    elevation: float | None = None,
+    irrigated: bool | None = None,
 ) -> pd.DataFrame:
-    """Daily series -> the canonical table: every day from the first to the last with any value, no Feb 29."""
+    """Daily series -> the canonical table: every calendar day from the first to the last with any value
+    (February 29 included: only the 365-day sequence builder drops it, and counts it)."""
     values = pd.DataFrame(daily)
     has_any = values.notna().any(axis=1)
     if has_any.any():
@@ -890,7 +958,6 @@ def _canonical_frame(
         dates = pd.date_range(first, last, freq="D")
     else:
         dates = pd.DatetimeIndex([])
-    dates = dates[~((dates.month == 2) & (dates.day == 29))]
     values = values.reindex(dates)
     frame = pd.DataFrame(
         {
@@ -905,7 +972,15 @@ def _canonical_frame(
     for name in TOWER_VARIABLES:
         frame[name] = values[name].to_numpy(dtype="float32")
     cropland = np.nan if not igbp else float(igbp.upper() == "CRO")
-    frame["CROPLAND"] = np.float32(cropland)
+    statics = {
+        "CROPLAND": cropland,
+        "LATITUDE": latitude,
+        "LONGITUDE": longitude,
+        "ELEVATION": elevation,
+        "IRRIGATED": None if irrigated is None else float(irrigated),
+    }
+    for name in STATIC_VARIABLES:
+        frame[name] = np.float32(np.nan if statics[name] is None else statics[name])
     frame["latitude"] = np.float64(latitude if latitude is not None else np.nan)
     frame["longitude"] = np.float64(longitude if longitude is not None else np.nan)
     frame["igbp"] = (igbp or "").upper()
@@ -992,7 +1067,8 @@ def _read_with_metadata(
     sid = file_meta.get("site_id") or read_options.get("site_id") or header_site
     meta = {**dict(site_metadata.get(str(sid), {})), **file_meta}
     options = dict(read_options)
-    options.update({k: meta[k] for k in ("site_id", "latitude", "longitude", "igbp", "year") if k in meta})
+    keys = ("site_id", "latitude", "longitude", "igbp", "year", "elevation", "irrigated")
+    options.update({k: meta[k] for k in keys if k in meta})
     return read_flux_file_with_qc(path, **options)
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agroflux_hf.data.sources.terms import ORIGIN_PREFIX
 from agroflux_hf.data.sources.weather import (
     DailyWeather,
     extraterrestrial_radiation,
@@ -41,7 +42,6 @@ from agroflux_hf.data.sources.weather import (
 from agroflux_hf.errors import DataFileError
 
 DRIVERS: tuple[str, ...] = ("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
-ORIGIN_PREFIX = "origin_"
 W_M2_TO_MJ_PER_DAY = 86400.0 / 1e6  # a 24-h mean flux density (W m-2) -> daily total (MJ m-2 d-1)
 SW_IN_MAX_TRANSMISSIVITY = 0.85  # a daily total above this fraction of the extraterrestrial one is a fault
 

@@ -1,4 +1,5 @@
-"""AgroFlux metric for ``evaluate``: R2, RMSE, MAE, NSE, KGE and bias per target, pooled and per site.
+"""AgroFlux metric for ``evaluate``: R2, RMSE, MAE, NSE, KGE and bias per target, pooled and per site;
+for N2O also the error of each example's cumulative emission.
 
 A thin wrapper: the numbers come from :func:`agroflux_hf.metrics.core.score_targets`, so that
 ``evaluate.load(agroflux_hf.METRIC_PATH).compute(...)`` and the training loop report the same values.
@@ -29,7 +30,10 @@ Goodness of fit of daily flux predictions in physical units, per target: R2 (1 -
 scikit-learn's r2_score), RMSE, MAE, Nash-Sutcliffe efficiency (the same formula as R2), Kling-Gupta
 efficiency (2009) and bias (mean of prediction - observation). Pairs with a missing (NaN) observation or
 prediction are dropped. Scores are pooled over all days and, when site ids are given, computed per site
-and summarised by the mean and median across sites.
+and summarised by the mean and median across sites. For N2O_FLUX (or the targets named in
+cumulative_targets) each example's flux is also integrated over its sampling days (linear interpolation
+between observed days, the same days for prediction and observation) and the cumulative sums are
+compared across examples: MAE, RMSE, bias, relative bias and R2.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -41,14 +45,24 @@ Args:
     site_ids: optional, one site id per example; adds per-site scores and their mean/median.
     min_site_obs: optional, fewest observed days a site needs to enter the per-site mean/median
         (default 10).
+    cumulative_targets: optional, targets scored by cumulative emission per example (default: N2O_FLUX
+        when it is among target_names; [] for none).
 Returns:
     {target: {"pooled": {r2, rmse, mae, nse, kge, bias, n}, "per_site": {"mean": {...}, "median": {...},
-    "n_sites": int} or None, "sites": {site: {...}}}}
+    "n_sites": int} or None, "sites": {site: {...}}}}; a cumulative target also has "cumulative":
+    {mae, rmse, bias, relative_bias, r2, n, n_excluded, obs, sim, sampling_days} (per-example totals in
+    the flux's unit times days; examples with fewer than 2 sampling days are excluded and counted).
 Examples:
     >>> metric = evaluate.load(agroflux_hf.METRIC_PATH)
     >>> out = metric.compute(predictions=[[1.0, 2.0, 3.0]], references=[[1.1, 1.9, 3.2]])
     >>> round(out["value"]["pooled"]["rmse"], 3)
     0.141
+    >>> nan = float("nan")
+    >>> out = metric.compute(
+    ...     predictions=[[1.0, 1.0, 1.0, 1.0]], references=[[2.0, nan, 4.0, nan]], target_names=["N2O_FLUX"]
+    ... )
+    >>> out["N2O_FLUX"]["cumulative"]["obs"], out["N2O_FLUX"]["cumulative"]["sim"]
+    ([6.0], [2.0])
 """
 
 
@@ -63,6 +77,19 @@ def _rows(sequences: list, n_targets: int, what: str) -> list[np.ndarray]:
             )
         rows.append(values.reshape(-1, n_targets))
     return rows
+
+
+def _cumulative_names(requested, target_names: list[str]) -> list[str]:
+    """Targets scored by cumulative emission: the default ones present, or exactly those requested.
+
+    Scored per example here, not on the concatenated days, so no sum runs across two examples.
+    """
+    if requested is None:
+        return [t for t in core.CUMULATIVE_TARGETS if t in target_names]
+    unknown = [t for t in requested if t not in target_names]
+    if unknown:
+        raise ValueError(f"cumulative_targets {unknown} are not among target_names {target_names}")
+    return list(requested)
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
@@ -81,7 +108,15 @@ class Agroflux(evaluate.Metric):
             reference_urls=["https://arxiv.org/abs/2602.01614"],
         )
 
-    def _compute(self, predictions, references, target_names=None, site_ids=None, min_site_obs=None):
+    def _compute(
+        self,
+        predictions,
+        references,
+        target_names=None,
+        site_ids=None,
+        min_site_obs=None,
+        cumulative_targets=None,
+    ):
         target_names = list(target_names) if target_names is not None else ["value"]
         sim_rows = _rows(predictions, len(target_names), "predictions")
         obs_rows = _rows(references, len(target_names), "references")
@@ -97,4 +132,10 @@ class Agroflux(evaluate.Metric):
         obs = np.concatenate(obs_rows) if obs_rows else np.empty((0, len(target_names)))
         sim = np.concatenate(sim_rows) if sim_rows else np.empty((0, len(target_names)))
         kwargs = {} if min_site_obs is None else {"min_site_obs": int(min_site_obs)}
-        return core.score_targets(obs, sim, target_names, site_ids=row_sites, **kwargs)
+        scores = core.score_targets(obs, sim, target_names, site_ids=row_sites, **kwargs)
+        for name in _cumulative_names(cumulative_targets, target_names):
+            k = target_names.index(name)
+            scores[name]["cumulative"] = core.cumulative_scores(
+                [o[:, k] for o in obs_rows], [s[:, k] for s in sim_rows]
+            )
+        return scores

