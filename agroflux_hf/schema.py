@@ -58,8 +58,6 @@ class Source(StrEnum):
     DAYCENT = "daycent"  # release t0_dc: DayCent, same grid
     CHAMBER = "chamber"  # release t1_n2o: mesocosm N2O chambers
     TOWER = "tower"  # release t1_co2 and AgroFlux-mini: eddy-covariance towers
-    DSSAT_CENTURY = "dssat_century"  # AgroFlux-mini: DSSAT-CSM with CENTURY SOM (mesom='P')
-    DSSAT_CERES = "dssat_ceres"  # AgroFlux-mini: DSSAT-CSM with CERES-Godwin SOM (mesom='G')
     # AgroFlux-mini simulators of maize-soybean rotations, both with CENTURY soil organic matter:
     DSSAT_CERES_MAIZE = "dssat_ceres_maize"  # A: CERES-Maize + CROPGRO-Soybean (daily canopy photosynthesis)
     DSSAT_IXIM_MAIZE = "dssat_ixim_maize"  # B: IXIM-Maize + CROPGRO-Soybean (hourly leaf photosynthesis)
@@ -68,8 +66,6 @@ class Source(StrEnum):
 SOURCE_DOMAIN: dict[Source, Domain] = {
     Source.ECOSYS: Domain.SIMULATION,
     Source.DAYCENT: Domain.SIMULATION,
-    Source.DSSAT_CENTURY: Domain.SIMULATION,
-    Source.DSSAT_CERES: Domain.SIMULATION,
     Source.DSSAT_CERES_MAIZE: Domain.SIMULATION,
     Source.DSSAT_IXIM_MAIZE: Domain.SIMULATION,
     Source.CHAMBER: Domain.OBSERVATION,
@@ -289,13 +285,6 @@ TARGETS: tuple[Variable, ...] = (
     _v("NO3_3", "g N m-2", Role.TARGET, "soil nitrate, layer 3", _N, 18, (4.87884, 8.47990)),
     _v("NO3_5", "g N m-2", Role.TARGET, "soil nitrate, layer 5", _N, 19, (2.81424, 3.20629)),
     # Not in the release; carried by AgroFlux-mini sources.
-    _v(
-        "RSOIL",
-        "g C m-2 d-1",
-        Role.TARGET,
-        "soil (heterotrophic + root) CO2 emission (>= 0, release)",
-        _C,
-    ),
     _v("LAI", "m2 m-2", Role.TARGET, "leaf area index", _C),
     # Daily MEAN soil temperature, for sources that report no daily max/min (DSSAT-CSM SoilTemp.OUT:
     # layer 1 = 0-5 cm, layer 3 = 15-30 cm, layer 5 = 45-60 cm).

@@ -256,12 +256,13 @@ class FakeInfo:
     stats: dict = field(default_factory=dict)
 
 
-def fake_infos(obs_folds: int = 4, sim_folds: int = 5) -> dict[str, FakeInfo]:
+def fake_infos(obs_folds: int = 4, sim_folds: int = 5, n2o_folds: int = 3) -> dict[str, FakeInfo]:
     infos = {}
     for dataset, domain, folds in (
         ("dssat_ceres_maize", "simulation", sim_folds),
         ("dssat_ixim_maize", "simulation", sim_folds),
         ("co2", "observation", obs_folds),
+        ("n2o", "observation", n2o_folds),
     ):
         infos[f"temporal_{dataset}"] = FakeInfo(f"temporal_{dataset}", domain, "temporal", 0)
         for k in range(folds):
@@ -275,14 +276,21 @@ def test_quick_plan_covers_every_model_task_and_tower_fold():
     ids = [s.run_id for s in specs]
     assert len(ids) == len(set(ids))
     networks, baselines = 6, 2
-    t0_configs, t1_configs = 2, 5  # T0: temporal + spatial fold 0; T1: temporal + 4 tower folds
+    # T0: temporal + spatial fold 0; T1: temporal + 4 tower folds, temporal + 3 chamber folds
+    t0_configs, t1_configs = 2, 5 + 4
     expected = (networks + baselines) * (t0_configs + t1_configs) + 2 * networks * t1_configs
     assert len(specs) == expected
+    assert {s.dataset for s in specs if s.task == "t2-finetune"} == {"co2", "n2o"}
     assert {s.config for s in specs if s.task == "t0"} == {
         "temporal_dssat_ceres_maize",
         "spatial_dssat_ceres_maize",
     }
-    assert {s.fold for s in specs if s.task == "t1" and s.split == "spatial"} == {0, 1, 2, 3}
+    assert {s.fold for s in specs if s.task == "t1" and s.split == "spatial" and s.dataset == "co2"} == {
+        0,
+        1,
+        2,
+        3,
+    }
     assert not [s for s in specs if s.kind == "baseline" and s.task.startswith("t2")]
     position = {s.run_id: i for i, s in enumerate(specs)}
     for spec in specs:

