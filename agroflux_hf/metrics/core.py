@@ -155,7 +155,7 @@ def _kge_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     if _constant(obs) or _constant(sim):
         return math.nan
     obs_std, sim_std, obs_mean = float(obs.std()), float(sim.std()), float(obs.mean())
-    if obs_mean == 0.0:
+    if obs_mean == 0.0 or obs_std == 0.0 or sim_std == 0.0:  # a spread below float resolution is none
         return math.nan
     r = float(np.mean((obs - obs_mean) * (sim - sim.mean())) / (obs_std * sim_std))
     alpha = sim_std / obs_std

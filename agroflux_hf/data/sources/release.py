@@ -684,6 +684,17 @@ def source_spec(layout: SimulationLayout | ObservationLayout) -> SourceSpec:
         description=_description(layout),
         license=LICENSE,
         citation=CITATION,
+        terms=(
+            {
+                "key": "agroflux_release",
+                "title": "the official AgroFlux release (qic69/AgroFlux)",
+                "licence": LICENSE,
+                "citation": "arXiv:2602.01614",
+                "redistributable": "yes",
+                "columns": [],
+            },
+        ),
+        redistributable="yes",
         n_folds=N_FOLDS,
         dates_known=isinstance(layout, SimulationLayout) or layout.first_year is not None,
         years=years,

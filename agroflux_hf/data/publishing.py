@@ -1,0 +1,156 @@
+"""Publish an exported dataset folder to the Hub: ``agroflux data publish FOLDER --repo-id ORG/NAME``.
+
+What may leave the machine is decided by the terms each source states, recorded at export in the
+folder's ``agroflux_configs.json`` (``sources.<name>.redistributable`` and ``terms``, taken from the
+tables' own metadata; see ``agroflux_hf.data.sources.terms``):
+
+* a source flagged ``no`` (its terms forbid redistribution, e.g. KBS LTER tables: "use in a publication
+  requires written permission") is never uploaded: the command refuses the folder and names the source;
+  export the dataset without it (or with its values withheld) and publish that;
+* a source flagged ``unstated`` (no licence given, e.g. the ICOS field-operation table, the UW AWON
+  station) is uploaded only with ``--allow-unstated``, and the command names what it is unsure of;
+* ``yes`` sources go as they are. The dataset card lists every source with its own terms either way.
+
+The upload goes through an ``HfApi``-like object (``create_repo`` + ``upload_folder``, repo type
+``dataset``) so tests can pass a fake one; ``--dry-run OUT`` copies exactly the folder that would be sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE
+from agroflux_hf.publish import PublishError, _check_repo_id, _token_from_env
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATASET_COMMIT_MESSAGE = "Upload AgroFlux dataset (agroflux_hf)"
+
+
+def redistribution_flags(folder: Path) -> dict[str, str]:
+    """Source name -> ``yes`` / ``no`` / ``unstated`` from the folder's ``agroflux_configs.json``.
+
+    A folder exported before the flag existed has none: its sources count as ``unstated``.
+    """
+    configs = folder / CONFIGS_FILE
+    if not (configs.is_file() and (folder / CARD_FILE).is_file()):
+        raise PublishError(
+            f"{folder}: not an exported AgroFlux dataset folder ({CONFIGS_FILE} and {CARD_FILE} are needed; "
+            "make one with `agroflux data export` or `agroflux data build-default --out DIR`)"
+        )
+    document = json.loads(configs.read_text(encoding="utf-8"))
+    return {name: str(s.get("redistributable", "unstated")) for name, s in document["sources"].items()}
+
+
+def check_redistribution(folder: Path, allow_unstated: bool = False) -> dict[str, str]:
+    """Raise :class:`PublishError` naming every source that may not be uploaded; return the flags."""
+    flags = redistribution_flags(folder)
+    forbidden = sorted(n for n, f in flags.items() if f == "no")
+    if forbidden:
+        raise PublishError(
+            f"{folder}: source(s) {forbidden} come from data whose terms forbid redistribution; "
+            "export the dataset without them (see the dataset card's Sources) and publish that folder"
+        )
+    unstated = sorted(n for n, f in flags.items() if f == "unstated")
+    if unstated and not allow_unstated:
+        raise PublishError(
+            f"{folder}: source(s) {unstated} include data whose terms are not stated (see the dataset "
+            "card's Sources); publish only if you may, with --allow-unstated"
+        )
+    for name in unstated:
+        logger.warning("publishing source %s although some of its terms are not stated", name)
+    return flags
+
+
+def publish_dataset(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    api: Any = None,
+    token: str | None = None,
+    private: bool | None = None,
+    allow_unstated: bool = False,
+    dry_run_dir: str | os.PathLike | None = None,
+    commit_message: str = DEFAULT_DATASET_COMMIT_MESSAGE,
+) -> str:
+    """Upload an exported dataset folder to the Hub dataset repo ``repo_id``; return the commit URL.
+
+    ``private=None`` leaves visibility to the organisation's default. With ``dry_run_dir`` nothing is
+    sent: the folder is copied there (it must not exist) and its path returned. Raises
+    :class:`PublishError` for a folder that is not an export, a bad repo id, or a source whose terms
+    do not allow the upload (see the module docstring).
+    """
+    folder = Path(folder)
+    _check_repo_id(repo_id)
+    check_redistribution(folder, allow_unstated)
+    if dry_run_dir is not None:
+        out = Path(dry_run_dir)
+        if out.exists():
+            raise PublishError(f"{out}: already exists; the dry run writes a new folder")
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        try:
+            shutil.copytree(folder, staging, dirs_exist_ok=True)
+            staging.chmod(0o755)
+            os.rename(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return str(out)
+    if api is None:
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+    auth = {"token": token} if token is not None else {}
+    visibility = {"private": private} if private is not None else {}
+    api.create_repo(repo_id, repo_type="dataset", exist_ok=True, **visibility, **auth)
+    commit = api.upload_folder(
+        folder_path=str(folder), repo_id=repo_id, repo_type="dataset", commit_message=commit_message, **auth
+    )
+    url = getattr(commit, "commit_url", None) or str(commit)
+    logger.info("published %s: %s", repo_id, url)
+    return url
+
+
+def register_commands(subparsers: Any) -> None:
+    """``agroflux data publish FOLDER --repo-id ORG/NAME [--private] [--allow-unstated] [--dry-run OUT]``."""
+    p = subparsers.add_parser(
+        "publish", help="upload an exported dataset folder to the Hub (respects each source's terms)"
+    )
+    p.add_argument(
+        "folder", type=Path, help="a folder written by `agroflux data export` or build-default --out"
+    )
+    p.add_argument("--repo-id", required=True, help="ORG/NAME of the Hub dataset repository")
+    p.add_argument("--private", action="store_true", default=None, help="create the repository as private")
+    p.add_argument("--allow-unstated", action="store_true", help="upload sources whose terms are not stated")
+    p.add_argument("--dry-run", type=Path, default=None, metavar="OUT", help="copy the upload to OUT")
+    p.add_argument("--token-env", default="HF_TOKEN", metavar="NAME", help="variable holding the token")
+    p.add_argument("--commit-message", default=DEFAULT_DATASET_COMMIT_MESSAGE)
+    p.set_defaults(func=_publish_command)
+
+
+def _publish_command(args: argparse.Namespace) -> int:
+    try:
+        token = None if args.dry_run is not None else _token_from_env(args.token_env)
+        result = publish_dataset(
+            args.folder,
+            args.repo_id,
+            token=token,
+            private=args.private,
+            allow_unstated=args.allow_unstated,
+            dry_run_dir=args.dry_run,
+            commit_message=args.commit_message,
+        )
+    except PublishError as err:  # the user's to fix: one line, no traceback
+        print(f"agroflux data publish: {err}", file=sys.stderr)
+        return 1
+    key = "dry_run_dir" if args.dry_run is not None else "commit_url"
+    print(json.dumps({"repo_id": args.repo_id, key: result}))
+    return 0
