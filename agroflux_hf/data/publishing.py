@@ -21,14 +21,12 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE
-from agroflux_hf.publish import PublishError, _check_repo_id, _token_from_env
+from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run, _token_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -92,18 +90,8 @@ def publish_dataset(
     _check_repo_id(repo_id)
     check_redistribution(folder, allow_unstated)
     if dry_run_dir is not None:
-        out = Path(dry_run_dir)
-        if out.exists():
-            raise PublishError(f"{out}: already exists; the dry run writes a new folder")
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        try:
-            shutil.copytree(folder, staging, dirs_exist_ok=True)
-            staging.chmod(0o755)
-            os.rename(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return str(out)
+        names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        return str(_dry_run(folder, names, Path(dry_run_dir)))
     if api is None:
         from huggingface_hub import HfApi
 
