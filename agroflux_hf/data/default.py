@@ -183,6 +183,12 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
     if not targets:
         raise DataFileError(path, "no target column with an observed value")
     section = _sources_md_section(table_dir, table.file)
+    years = None
+    if schema.SOURCE_DOMAIN[table.source] == schema.Domain.SIMULATION:
+        # every calendar year of the simulation, so that the temporal split is one calendar for all
+        # sites even where a station keeps other years (the US-Ne1 tower: 2002-2011)
+        dates = pd.read_parquet(path, columns=[schema.DATE_COLUMN])[schema.DATE_COLUMN]
+        years = tuple(int(y) for y in sorted(pd.to_datetime(dates).dt.year.unique()))
     return SourceSpec(
         name=table.name,
         source=table.source,
@@ -196,6 +202,7 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         n_folds=5,
         site_group=table.site_group,
         required_inputs=tuple(n for n in table.required_inputs if n in columns),
+        years=years,
     )
 
 
