@@ -51,6 +51,8 @@ def site_years(table: pd.DataFrame) -> pd.DataFrame:
         YIELD=("YIELD", "first"),
         DELTA_SOC=("DELTA_SOC", "first"),
         N2O=("N2O_FLUX", "sum"),
+        ET=("ET", "sum"),
+        IRRIGATION=("IRRIGATION", "sum"),
     )
     weekly = table.assign(year=year).groupby(["site_id", "experiment", "year"])["GPP"]
     out["peak_gpp"] = weekly.transform(lambda s: s.rolling(7, center=True).mean()).groupby(keys).max()
@@ -102,6 +104,24 @@ def n2o_table(years_by_source: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
+TOWER_SITES = ("US-Ne1",)  # simulated on the tower's own weather (derive_simulations.TOWER_YEARS)
+
+
+def tower_observed(towers: pd.DataFrame, site_id: str, min_days: int = 300) -> str:
+    """Markdown row: the tower's observed annual NEE, GPP, RECO and ET (mean daily x 365 over the years
+    with at least ``min_days`` QC-passed days, so gaps do not shrink the sums)."""
+    rows = towers[towers["site_id"] == site_id]
+    year = rows["date"].dt.year
+    counts = rows.groupby(year)["NEE"].count()
+    full = counts[counts >= min_days].index
+    annual = rows[year.isin(full)].groupby(year[year.isin(full)])[["NEE", "GPP", "RECO", "ET"]].mean() * 365
+    cells = " | ".join(_span(annual[v]) for v in ("NEE", "GPP", "RECO"))
+    return (
+        f"| observed {site_id} ({len(full)} years {full.min()}-{full.max()}, continuous maize) | maize "
+        f"| {cells} | - | - | - |\n\nObserved ET at {site_id}: {_span(annual['ET'])} mm yr-1."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=Path, default=DEFAULT_TABLES)
@@ -123,6 +143,30 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("\nCentral Iowa only (3 soils), maize at 120-240 kg N ha-1, soybean after it:\n")
     print(carbon_table(fertilized))
+    towers_path = args.tables / "towers.parquet"
+    for site in TOWER_SITES:
+        at_tower = {
+            s: y[(y["station"] == site) & ((y["crop"] == "soybean") | (y["n_rate"] >= 120))]
+            for s, y in years_by_source.items()
+        }
+        if not any(len(y) for y in at_tower.values()):
+            continue
+        print(f"\n{site} tower site (its own weather, irrigated, 3 soils), maize at 120-240 kg N ha-1:\n")
+        print(carbon_table(at_tower).rsplit("\n| published", 2)[0])
+        if towers_path.is_file():
+            print(tower_observed(pd.read_parquet(towers_path), site))
+        for source, y in at_tower.items():
+            print(
+                f"\n{source} ET at {site}: "
+                + ", ".join(
+                    f"{crop} {_span(y.loc[y['crop'] == crop, 'ET'])} mm yr-1" for crop in ("maize", "soybean")
+                )
+                + "; irrigation: "
+                + ", ".join(
+                    f"{crop} {_span(y.loc[y['crop'] == crop, 'IRRIGATION'])} mm yr-1"
+                    for crop in ("maize", "soybean")
+                )
+            )
     print("\nAnnual N2O (kg N ha-1 yr-1) by the maize N rate of the rotation (soybean years get no N):\n")
     print(n2o_table(years_by_source))
     return 0

@@ -217,6 +217,13 @@ def test_committed_tables_export(tmp_path):
     assert {s for split in info.sites.values() for s in split} == towers
     assert {"TA", "PRECIP", "SW_IN", "N_FERT", "PLANTING", "HARVEST", "CROP"} <= set(info.input_names)
     assert {"LATITUDE", "IRRIGATED"} <= set(info.static_names)
+    # the DSSAT tables: one calendar for every site's temporal split, though US-Ne1 keeps 2002-2011
+    sim = config_info("temporal_dssat_ceres_maize", out)
+    assert sim.years == {"train": tuple(range(2002, 2014)), "validation": (2014,), "test": (2015, 2016)}
+    ne1 = {s for split in sim.site_years.values() for s in split if s.startswith("US-Ne1-")}
+    assert len(ne1) == 3 and all(s in sim.site_years["train"] for s in ne1)
+    assert not any(s.startswith("US-Ne1-") for s in sim.sites["test"])
+    assert set(sim.site_years["train"]["US-Ne1-IB00000004"]) == set(range(2002, 2012)) - {2007}
 
 
 def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):

@@ -88,7 +88,12 @@ def test_committed_tables_have_the_documented_grid(committed):
     assert sorted(table["experiment"].unique()) == sorted(int(k) for k in meta["experiments"])
     assert len(meta["n_rates_kg_n_ha"]) >= 5 and max(meta["n_rates_kg_n_ha"]) >= 240
     years = table["date"].dt.year
-    assert [years.min(), years.max()] == meta["years"] and years.nunique() >= 10
+    station = table["site_id"].str.rsplit("-", n=1).str[0]
+    for name, kept in years.groupby(station):
+        own = meta["station_years"].get(name, {"kept": meta["years"], "skipped": []})
+        expected = sorted(set(range(own["kept"][0], own["kept"][1] + 1)) - set(own["skipped"]))
+        assert sorted(kept.unique()) == expected, name  # recycled years are simulated, never kept
+        assert len(expected) >= 9, name
     sizes = table.groupby(["site_id", "experiment", years]).size()
     assert (sizes == schema.SEQUENCE_LENGTH).all()
     # maize years get the experiment's N rate once (kg ha-1 / 10 = g m-2), soybean years none
@@ -137,6 +142,50 @@ def test_committed_tables_respond_to_nitrogen(committed):
     by_rate = maize.groupby(maize["experiment"] % 1000)[["N2O_FLUX", "YIELD"]].mean()
     assert by_rate["N2O_FLUX"].is_monotonic_increasing
     assert by_rate["YIELD"].iloc[-1] > 1.5 * by_rate["YIELD"].iloc[0]
+
+
+def test_committed_tables_simulate_the_us_ne1_tower_irrigated_on_its_own_weather(committed):
+    _, table = committed
+    meta = json.loads((DEFAULT_DATA / "dssat_simulation_grid.json").read_text())
+    assert meta["irrigated"] == {"US-Ne1": True}
+    years = meta["station_years"]["US-Ne1"]
+    assert years["kept"] == [2002, 2011] and years["skipped"] == [2007]
+    station = next(s for s in meta["stations"] if s["station_id"] == "US-Ne1")
+    assert {int(y) for y in station["recycled_years"]} >= set(range(1992, 2002)) | {2007, 2012}
+    ne1 = table[table["site_id"].str.startswith("US-Ne1-")]
+    assert ne1["site_id"].nunique() == 3 and ne1["experiment"].nunique() == 10
+    assert (ne1["IRRIGATED"] == 1).all() and (
+        table.loc[table.index.difference(ne1.index), "IRRIGATED"] == 0
+    ).all()
+    np.testing.assert_allclose(
+        ne1[["LATITUDE", "LONGITUDE"]].drop_duplicates(), [[41.165, -96.477]], atol=1e-3
+    )
+    assert (ne1["NEE"] == ne1["RECO"] - ne1["GPP"]).all()
+    # the published drivers are the tower's measured weather; days filled for the simulator stay missing
+    towers = pd.read_parquet(
+        DEFAULT_DATA / "towers.parquet", columns=["site_id", "date", *dssat.SIMULATOR_DRIVERS]
+    )
+    tower = towers[towers["site_id"] == "US-Ne1"].set_index("date")
+    one = ne1[(ne1["site_id"] == "US-Ne1-IB00000004") & (ne1["experiment"] == 0)].set_index("date")
+    for name in dssat.SIMULATOR_DRIVERS:
+        measured = tower[name].reindex(one.index)
+        np.testing.assert_allclose(one[name].dropna(), measured[one[name].notna()], rtol=1e-5, atol=1e-4)
+        assert one[name].isna().sum() <= 20, name
+    # automatic irrigation: in most maize seasons, more in the driest May-August, mostly while a crop grows
+    assert (table.loc[~table["site_id"].str.startswith("US-Ne1-"), "IRRIGATION"] == 0).all()
+    keys = [ne1["site_id"], ne1["experiment"], ne1["date"].dt.year]
+    season = (ne1.groupby(keys)["PLANTING"].cumsum() > 0) & (
+        (ne1.groupby(keys)["HARVEST"].cumsum() == 0) | (ne1["HARVEST"] == 1)
+    )
+    # DSSAT's automatic irrigation also waters the fallow soil of a sequence now and then (see SOURCES.md)
+    assert ne1.loc[season, "IRRIGATION"].sum() > 0.8 * ne1["IRRIGATION"].sum()
+    maize = ne1[ne1["CROP"] == 1]
+    water = maize.groupby([maize["site_id"], maize["experiment"], maize["date"].dt.year])["IRRIGATION"].sum()
+    assert (water > 0).mean() > 0.7
+    summer = one[one.index.month.isin([5, 6, 7, 8])]
+    driest = int(summer.groupby(summer.index.year)["PRECIP"].sum().idxmin())
+    by_year = water.groupby(level=2).mean()
+    assert by_year[driest] > by_year.mean() and by_year[driest] > 20  # mm
 
 
 # --- input files ---
@@ -257,6 +306,70 @@ def test_simulation_weather_fills_short_gaps_and_drops_years_with_long_ones():
     with pytest.raises(ValueError, match="SW_IN"):
         dssat.simulation_weather(
             daily.drop(columns="SW_IN"), "S1", latitude=0, longitude=0, elevation=None, source_file="t"
+        )
+
+
+def test_short_records_are_recycled_for_spinup_and_gaps_and_never_kept():
+    daily = _daily("2003-01-01", "2009-06-30")
+    daily.loc[daily["date"].between("2006-03-01", "2006-03-20"), "TMAX"] = np.nan  # a long gap
+    daily.loc[daily["date"] == "2005-05-05", "SW_IN"] = np.nan  # a short one
+    measured = dssat.simulation_weather(
+        daily, "S1", latitude=41, longitude=-96, elevation=361, source_file="t"
+    )
+    assert measured.complete_years() == [2003, 2004, 2005, 2007, 2008]
+    weather = dssat.recycle_weather(measured, 1998, 2009)
+    assert weather.complete_years() == list(range(1998, 2010))
+    # the nearest measured year 4k away (same place in the leap cycle), else the nearest of the same length
+    assert weather.recycled_years == {
+        1998: 2003,
+        1999: 2003,
+        2000: 2004,
+        2001: 2005,
+        2002: 2003,
+        2006: 2007,
+        2009: 2005,
+    }
+    frame = weather.frame.set_index("date")
+    adjusted = [f"adjusted_{name}" for name in dssat.SIMULATOR_DRIVERS]
+    recycled = frame.index.year.isin(list(weather.recycled_years))
+    assert frame.loc[recycled, adjusted].all().all() and frame.loc[~recycled, adjusted].any(axis=1).sum() == 1
+    np.testing.assert_array_equal(frame.loc["2006", "TMAX"].to_numpy(), frame.loc["2007", "TMAX"].to_numpy())
+    assert len(frame.loc["2000"]) == 366 and not frame.index.duplicated().any()
+    assert "recycled" in weather.notes[-1] and weather.metadata()["recycled_years"]["2006"] == 2007
+    grid = dssat.SimulationGrid(
+        weather=[weather],
+        soils={"S1": ("IB00000004",)},
+        first_year=2010,
+        last_year=2011,
+        spinup_years=5,
+        n_rates=(0.0,),
+        phases=(0,),
+        simulators=("ceres",),
+        station_years={"S1": (2003, 2008)},
+    )
+    (run,) = grid.runs()
+    assert (run.first_year, run.last_year, run.skipped_years) == (2003, 2008, (2006,))
+    assert run.weather["date"].dt.year.unique().tolist() == list(range(1998, 2010))
+    assert run.describe()["skipped_years"] == [2006]
+    assert grid.metadata()["station_years"] == {
+        "S1": {"kept": [2003, 2008], "skipped": [2006], "simulated": [1998, 2009]}
+    }
+    with pytest.raises(ValueError, match="1997"):
+        dssat.SimulationGrid(
+            weather=[weather], soils={"S1": ("IB00000004",)}, first_year=2003, last_year=2008, spinup_years=6
+        )
+    with pytest.raises(ValueError, match="no complete year"):
+        dssat.recycle_weather(
+            dssat.simulation_weather(
+                _daily("2004-01-01", "2004-12-31"),
+                "S1",
+                latitude=41,
+                longitude=-96,
+                elevation=None,
+                source_file="t",
+            ),
+            2003,
+            2004,
         )
 
 

@@ -228,6 +228,12 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
     if not records:  # a table written without its terms: the ones declared here
         records = list(table.terms)
         flag = overall_flag(records) if records else "unstated"
+    years = None
+    if schema.SOURCE_DOMAIN[table.source] == schema.Domain.SIMULATION:
+        # every calendar year of the simulation, so that the temporal split is one calendar for all
+        # sites even where a station keeps other years (the US-Ne1 tower: 2002-2011)
+        dates = pd.read_parquet(path, columns=[schema.DATE_COLUMN])[schema.DATE_COLUMN]
+        years = tuple(int(y) for y in sorted(pd.to_datetime(dates).dt.year.unique()))
     return SourceSpec(
         name=table.name,
         source=table.source,
@@ -243,6 +249,7 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         required_inputs=tuple(n for n in table.required_inputs if n in columns),
         terms=tuple(records),
         redistributable=flag,
+        years=years,
     )
 
 

