@@ -104,10 +104,14 @@ def n2o_table(years_by_source: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
-TOWER_SITES = ("US-Ne1",)  # simulated on the tower's own weather (derive_simulations.TOWER_YEARS)
+# simulated on the tower's own weather (derive_simulations.TOWER_YEARS) -> what the tower's field is
+TOWER_SITES = {
+    "US-Ne1": ("irrigated", "continuous maize"),
+    "CH-Oe2": ("rainfed", "arable rotation, maize some years"),
+}
 
 
-def tower_observed(towers: pd.DataFrame, site_id: str, min_days: int = 300) -> str:
+def tower_observed(towers: pd.DataFrame, site_id: str, field: str, min_days: int = 300) -> str:
     """Markdown row: the tower's observed annual NEE, GPP, RECO and ET (mean daily x 365 over the years
     with at least ``min_days`` QC-passed days, so gaps do not shrink the sums)."""
     rows = towers[towers["site_id"] == site_id]
@@ -115,10 +119,17 @@ def tower_observed(towers: pd.DataFrame, site_id: str, min_days: int = 300) -> s
     counts = rows.groupby(year)["NEE"].count()
     full = counts[counts >= min_days].index
     annual = rows[year.isin(full)].groupby(year[year.isin(full)])[["NEE", "GPP", "RECO", "ET"]].mean() * 365
-    cells = " | ".join(_span(annual[v]) for v in ("NEE", "GPP", "RECO"))
+    cells = " | ".join(
+        _span(annual[v].dropna()) if annual[v].notna().any() else "-" for v in ("NEE", "GPP", "RECO")
+    )
     return (
-        f"| observed {site_id} ({len(full)} years {full.min()}-{full.max()}, continuous maize) | maize "
-        f"| {cells} | - | - | - |\n\nObserved ET at {site_id}: {_span(annual['ET'])} mm yr-1."
+        f"| observed {site_id} ({len(full)} years {full.min()}-{full.max()}, {field}) | all crops "
+        f"| {cells} | - | - | - |"
+        + (
+            f"\n\nObserved ET at {site_id}: {_span(annual['ET'].dropna())} mm yr-1."
+            if annual["ET"].notna().any()
+            else ""
+        )
     )
 
 
@@ -144,17 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     print("\nCentral Iowa only (3 soils), maize at 120-240 kg N ha-1, soybean after it:\n")
     print(carbon_table(fertilized))
     towers_path = args.tables / "towers.parquet"
-    for site in TOWER_SITES:
+    for site, (water, field) in TOWER_SITES.items():
         at_tower = {
             s: y[(y["station"] == site) & ((y["crop"] == "soybean") | (y["n_rate"] >= 120))]
             for s, y in years_by_source.items()
         }
         if not any(len(y) for y in at_tower.values()):
             continue
-        print(f"\n{site} tower site (its own weather, irrigated, 3 soils), maize at 120-240 kg N ha-1:\n")
+        print(f"\n{site} tower site (its own weather, {water}, 3 soils), maize at 120-240 kg N ha-1:\n")
         print(carbon_table(at_tower).rsplit("\n| published", 2)[0])
         if towers_path.is_file():
-            print(tower_observed(pd.read_parquet(towers_path), site))
+            print(tower_observed(pd.read_parquet(towers_path), site, field))
         for source, y in at_tower.items():
             print(
                 f"\n{source} ET at {site}: "

@@ -119,9 +119,16 @@ def test_committed_carbon_balance(committed):
     assert (table.groupby(["site_id", "experiment", year])["PLANTING"].sum() == 1).all()
     assert (table.groupby(["site_id", "experiment", year])["HARVEST"].sum() == 1).all()
     assert (table.groupby(["site_id", "experiment", year])["DELTA_SOC"].nunique() <= 1).all()
-    annual = table.groupby(["CROP", "site_id", "experiment", year])["NEE"].sum().groupby("CROP").mean()
-    assert -900 < annual[1.0] < -250  # maize: a strong sink
-    assert -250 < annual[0.0] < 200  # soybean: near neutral
+    annual = table.groupby(["CROP", "site_id", "experiment", year])["NEE"].sum()
+    station = annual.index.get_level_values("site_id").str.rsplit("-", n=1).str[0]
+    towers = station.isin(["US-Ne1", "CH-Oe2"])
+    stations = annual[~towers].groupby("CROP").mean()  # the three rainfed Corn Belt weather stations
+    assert -900 < stations[1.0] < -250  # maize: a strong sink
+    assert -250 < stations[0.0] < 200  # soybean: near neutral
+    # the tower sites (irrigated US-Ne1, CH-Oe2): stronger soybean sinks, a documented departure
+    for name, crops in annual[towers].groupby(station[towers]):
+        means = crops.groupby("CROP").mean()
+        assert -900 < means[1.0] < -250 and -450 < means[0.0] < 0 and means[1.0] < means[0.0], name
 
 
 def test_committed_tables_values_in_plausible_ranges(committed):
@@ -186,6 +193,30 @@ def test_committed_tables_simulate_the_us_ne1_tower_irrigated_on_its_own_weather
     driest = int(summer.groupby(summer.index.year)["PRECIP"].sum().idxmin())
     by_year = water.groupby(level=2).mean()
     assert by_year[driest] > by_year.mean() and by_year[driest] > 20  # mm
+
+
+def test_committed_tables_simulate_ch_oe2_rainfed_on_its_own_weather(committed):
+    _, table = committed
+    meta = json.loads((DEFAULT_DATA / "dssat_simulation_grid.json").read_text())
+    # the stations' calendar 2007-2016 (one temporal split for all sites); record 2004-2023
+    assert meta["station_years"]["CH-Oe2"] == {"kept": [2007, 2016], "skipped": [], "simulated": [1997, 2017]}
+    station = next(s for s in meta["stations"] if s["station_id"] == "CH-Oe2")
+    recycled = {int(y): source for y, source in station["recycled_years"].items()}
+    assert sorted(recycled) == list(range(1997, 2004))  # spin-up before the record only
+    assert all(2004 <= source <= 2007 and (source - y) % 4 == 0 for y, source in recycled.items())
+    oe2 = table[table["site_id"].str.startswith("CH-Oe2-")]
+    assert oe2["site_id"].nunique() == 3 and sorted(oe2["date"].dt.year.unique()) == list(range(2007, 2017))
+    assert (oe2["IRRIGATED"] == 0).all() and (oe2["IRRIGATION"] == 0).all()
+    assert (oe2["NEE"] == oe2["RECO"] - oe2["GPP"]).all()
+    towers = pd.read_parquet(
+        DEFAULT_DATA / "towers.parquet", columns=["site_id", "date", *dssat.SIMULATOR_DRIVERS]
+    )
+    tower = towers[towers["site_id"] == "CH-Oe2"].set_index("date")
+    one = oe2[(oe2["site_id"] == "CH-Oe2-IB00000001") & (oe2["experiment"] == 180)].set_index("date")
+    for name in dssat.SIMULATOR_DRIVERS:  # complete record: nothing filled, every day the tower's own
+        np.testing.assert_allclose(one[name], tower[name].reindex(one.index), rtol=1e-5, atol=1e-4)
+    maize = oe2[oe2["CROP"] == 1]
+    assert maize.groupby(maize["date"].dt.year)["YIELD"].mean().gt(0).all()
 
 
 # --- input files ---

@@ -17,12 +17,14 @@ POWER daily data at KBS (1989-2021, free to use with acknowledgement), read from
 checked by sha256). Arlington is not simulated: its station weather (UW AWON, no licence stated) and
 the NOAA GHCN record both end in 2016, and GHCN alone has month-long gaps.
 
-The US-Ne1 tower (Mead, Nebraska) is simulated on its own weather from the committed canonical
-``towers.parquet``, irrigated as its field is, over its own years: kept 2002-2011 without 2007 (a long
-gap), simulated 1992-2012 with the spin-up, 2007 and 2012 on its measured years recycled.
+Two towers are simulated on their own weather from the committed canonical ``towers.parquet``:
+US-Ne1 (Mead, Nebraska), irrigated as its field is, over its own years: kept 2002-2011 without 2007 (a
+long gap), simulated 1992-2012 with the spin-up, 2007 and 2012 on its measured years recycled; CH-Oe2
+(Oensingen, Switzerland), rainfed, kept 2007-2016 with the spin-up years before its record (1997-2003)
+recycled.
 
-The ``mini`` preset (the committed tables): 3 stations + the US-Ne1 tower, x 3 real soil profiles (12
-sites) x 5 maize N rates x 2 rotation phases x 2 simulators = 240 continuous rotation runs of 21 years
+The ``mini`` preset (the committed tables): 3 stations + 2 towers, x 3 real soil profiles (15 sites) x
+5 maize N rates x 2 rotation phases x 2 simulators = 300 continuous rotation runs of 21 years
 (1997-2017, keeping 2007-2016: 10 spin-up years before, one season after; US-Ne1 as above). ``tiny``: 1 site x 2 N rates x 1 phase
 x 2 simulators over 2008-2013, keeping 2011-2012.
 """
@@ -80,8 +82,15 @@ KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in o
 # Filmore), of which no surveyed profile is in dssat_soils.sol: the IBSNAT generic deep silty loam, medium
 # silty loam and deep silty clay bracket them.
 TOWERS_TABLE = HERE / "towers.parquet"
-TOWER_YEARS: dict[str, tuple[int, int]] = {"US-Ne1": (2002, 2011)}
-TOWER_SOILS: dict[str, tuple[str, ...]] = {"US-Ne1": ("IB00000004", "IB00000005", "IB00000001")}
+# CH-Oe2 (Oensingen, Switzerland): rainfed arable rotation on a clayey Eutri-Stagnic Cambisol (about 40 %
+# clay): the IBSNAT generic deep silty clay first, with the deep and medium silty loams. Its record is
+# complete 2004-2023; it keeps the stations' years 2007-2016 (one calendar for the temporal split), its
+# spin-up 1997-2006 recycles 1997-2003, the closing season 2017 is measured.
+TOWER_YEARS: dict[str, tuple[int, int]] = {"US-Ne1": (2002, 2011), "CH-Oe2": (2007, 2016)}
+TOWER_SOILS: dict[str, tuple[str, ...]] = {
+    "US-Ne1": ("IB00000004", "IB00000005", "IB00000001"),
+    "CH-Oe2": ("IB00000001", "IB00000004", "IB00000005"),
+}
 TOWER_IRRIGATED: dict[str, bool] = {"US-Ne1": True}
 
 
