@@ -30,6 +30,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from agroflux_hf import schema
+from agroflux_hf.data.sources.chambers import FIELDS as CHAMBER_FIELDS
 from agroflux_hf.data.sources.tower_sites import SITES
 from agroflux_hf.errors import AgroFluxError, MissingCheckpointError, SchemaError
 
@@ -170,7 +171,8 @@ MINI_CHAMBER_CITATION = (
     "doi:10.5061/dryad.bnzs7h493 (CC0); weather NASA POWER (acknowledge the NASA LaRC POWER Project), UW "
     "AWON (no licence stated) and NOAA GHCN-Daily (public domain)"
 )
-MINI_CHAMBER_SITE_PREFIXES = ("KBS-", "ARL-")
+MINI_CHAMBER_SITE_PREFIXES = tuple(f"{field.prefix}-" for field in CHAMBER_FIELDS.values())
+"""Plot ids of AgroFlux-mini's chamber fields start with their field's prefix (``KBS-BCSE-R1``)."""
 _SOURCE_CITATIONS: dict[str, str] = {
     schema.Source.ECOSYS: "Ecosys simulations of the official AgroFlux release (CC BY 4.0)",
     schema.Source.DAYCENT: "DayCent simulations of the official AgroFlux release (CC BY 4.0)",

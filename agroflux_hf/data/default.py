@@ -111,6 +111,11 @@ class DefaultTable:
     terms: tuple[dict, ...] = ()
 
 
+def station_of_site(site_id: str) -> str:
+    """DSSAT site ids are ``<station>-<soil profile>``: every soil of a station shares its weather."""
+    return site_id.rsplit("-", 1)[0]
+
+
 DEFAULT_TABLES: tuple[DefaultTable, ...] = (
     DefaultTable(
         "towers.parquet",
@@ -144,7 +149,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "carbon balance (GPP, RECO, NEE), yield, soil carbon change, soil temperature, water and mineral N.",
         SIMULATION_LICENSE,
         terms=SIMULATION_TERMS,
-        site_group=lambda site_id: station_of_site(site_id),
+        site_group=station_of_site,
     ),
     DefaultTable(
         "dssat_ixim_maize.parquet",
@@ -154,14 +159,9 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "photosynthesis) + CROPGRO-Soybean with CENTURY soil carbon.",
         SIMULATION_LICENSE,
         terms=SIMULATION_TERMS,
-        site_group=lambda site_id: station_of_site(site_id),
+        site_group=station_of_site,
     ),
 )
-
-
-def station_of_site(site_id: str) -> str:
-    """DSSAT site ids are ``<station>-<soil profile>``: every soil of a station shares its weather."""
-    return site_id.rsplit("-", 1)[0]
 
 
 def _sources_md_section(table_dir: Path, file: str) -> str:

@@ -117,10 +117,6 @@ def read_mead_site_table(path: str | Path, site_id: str = "US-Ne1") -> pd.DataFr
     return _unknown_in_years_without_event(frame, ("PLANTING", "HARVEST"))
 
 
-def _icos_coordinate(text: str) -> float:
-    return float(str(text).strip())
-
-
 def read_icos_field_operations(path: str | Path, site_id: str) -> pd.DataFrame:
     """Daily management of one site of the ICOS cropland field-operation table.
 

@@ -40,7 +40,6 @@ from agroflux_hf.data.sources.flux_towers import (
     COVERAGE_FRACTION,
     DAILY_RANGES,
     LE_TO_ET_MM_PER_DAY,
-    STATIC_VARIABLES,
     TOWER_VARIABLES,
     W_M2_TO_MJ_PER_DAY,
     _canonical_frame,
@@ -103,7 +102,6 @@ def read_rsofun_daily(
         daily[name] = values.mask(out_of_range)
     series = {n: daily.get(n, pd.Series(np.nan, index=raw.index)) for n in TOWER_VARIABLES}
     frame = _canonical_frame(site_id, series, latitude, longitude, igbp, elevation, irrigated)
-    assert set(STATIC_VARIABLES) <= set(frame.columns)
     return frame, counts
 
 
