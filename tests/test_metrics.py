@@ -412,3 +412,30 @@ def test_evaluate_module_sums_each_example_on_its_own(agroflux_metric):
             predictions=sim, references=obs, target_names=["N2O_FLUX"], cumulative_targets=[]
         )["N2O_FLUX"]
     )
+
+
+def test_evaluate_module_accepts_the_flat_form_of_the_built_in_regression_metrics(agroflux_metric):
+    obs = [1.0, 2.0, float("nan"), 5.0, 4.0]
+    sim = [1.5, 2.0, 7.0, 4.0, 4.5]
+    got = agroflux_metric.compute(predictions=sim, references=obs)
+    expected = core.all_metrics(np.array(obs), np.array(sim))
+    assert got["value"]["pooled"] == pytest.approx(expected, nan_ok=True)
+    agroflux_metric.add_batch(predictions=sim[:2], references=obs[:2])
+    agroflux_metric.add_batch(predictions=sim[2:], references=obs[2:])
+    assert agroflux_metric.compute()["value"]["pooled"] == pytest.approx(expected, nan_ok=True)
+
+
+def test_flat_form_with_per_row_sites_and_two_targets(agroflux_metric):
+    # rows: (NEE, GPP) per day; three days at site A, two at site B
+    obs = [1.0, 5.0, 2.0, 6.0, 3.0, 7.0, 0.0, 1.0, 1.0, 3.0]
+    sim = [1.5, 5.0, 2.0, 6.5, 2.5, 7.0, 0.5, 1.0, 1.0, 2.0]
+    got = agroflux_metric.compute(
+        predictions=sim, references=obs, target_names=["NEE", "GPP"], site_ids=list("AAABB"), min_site_obs=1
+    )
+    nee_a = core.all_metrics(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.5]))
+    assert got["NEE"]["sites"]["A"] == pytest.approx(nee_a)
+    assert got["GPP"]["pooled"]["n"] == 5
+    with pytest.raises(ValueError, match="site_ids has 2 ids for 5 rows"):
+        agroflux_metric.compute(
+            predictions=sim, references=obs, target_names=["NEE", "GPP"], site_ids=["A", "B"]
+        )

@@ -39,10 +39,13 @@ compared across examples: MAE, RMSE, bias, relative bias and R2.
 _KWARGS_DESCRIPTION = """
 Args:
     predictions: one sequence of floats per example: the model's days x targets values, flattened row
-        by row (day 0 targets, day 1 targets, ...), physical units.
-    references: the observations, same layout; NaN = not observed.
+        by row (day 0 targets, day 1 targets, ...), physical units. Or, as evaluate's built-in
+        regression metrics take them, one float per element: all elements are then one series
+        (rows of len(target_names) values).
+    references: the observations, same layout as predictions; NaN = not observed.
     target_names: list of target names, one per column (default ["value"]: one target).
-    site_ids: optional, one site id per example; adds per-site scores and their mean/median.
+    site_ids: optional, one site id per example (per row in the flat form); adds per-site scores and
+        their mean/median.
     min_site_obs: optional, fewest observed days a site needs to enter the per-site mean/median
         (default 10).
     cumulative_targets: optional, targets scored by cumulative emission per example (default: N2O_FLUX
@@ -56,6 +59,9 @@ Examples:
     >>> metric = evaluate.load(agroflux_hf.METRIC_PATH)
     >>> out = metric.compute(predictions=[[1.0, 2.0, 3.0]], references=[[1.1, 1.9, 3.2]])
     >>> round(out["value"]["pooled"]["rmse"], 3)
+    0.141
+    >>> flat = metric.compute(predictions=[1.0, 2.0, 3.0], references=[1.1, 1.9, 3.2])
+    >>> round(flat["value"]["pooled"]["rmse"], 3)
     0.141
     >>> nan = float("nan")
     >>> out = metric.compute(
@@ -79,6 +85,28 @@ def _rows(sequences: list, n_targets: int, what: str) -> list[np.ndarray]:
     return rows
 
 
+def _is_flat(values) -> bool:
+    """True for evaluate's flat form: one number per element (not one sequence per example)."""
+    return len(values) > 0 and np.ndim(values[0]) == 0
+
+
+def _as_one_series(predictions, references, site_ids, n_targets: int):
+    """The flat form as one example; per-row site ids become runs of consecutive rows, one per site.
+
+    Each run is scored as an example of its own, so a cumulative emission never sums across sites.
+    """
+    if site_ids is None:
+        return [list(predictions)], [list(references)], None
+    n_rows = len(predictions) // n_targets if n_targets else 0
+    if len(site_ids) != n_rows:
+        raise ValueError(f"site_ids has {len(site_ids)} ids for {n_rows} rows of the flat predictions")
+    starts = [0] + [i for i in range(1, n_rows) if site_ids[i] != site_ids[i - 1]] + [n_rows]
+    runs = list(zip(starts[:-1], starts[1:], strict=True))
+    pred = [list(predictions[a * n_targets : b * n_targets]) for a, b in runs]
+    ref = [list(references[a * n_targets : b * n_targets]) for a, b in runs]
+    return pred, ref, [site_ids[a] for a, _ in runs]
+
+
 def _cumulative_names(requested, target_names: list[str]) -> list[str]:
     """Targets scored by cumulative emission: the default ones present, or exactly those requested.
 
@@ -99,12 +127,18 @@ class Agroflux(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Sequence(datasets.Value("float32")),
-                    "references": datasets.Sequence(datasets.Value("float32")),
-                }
-            ),
+            # Two accepted forms; evaluate picks the one the inputs match.
+            features=[
+                datasets.Features(
+                    {
+                        "predictions": datasets.Sequence(datasets.Value("float32")),
+                        "references": datasets.Sequence(datasets.Value("float32")),
+                    }
+                ),
+                datasets.Features(
+                    {"predictions": datasets.Value("float32"), "references": datasets.Value("float32")}
+                ),
+            ],
             reference_urls=["https://arxiv.org/abs/2602.01614"],
         )
 
@@ -118,6 +152,10 @@ class Agroflux(evaluate.Metric):
         cumulative_targets=None,
     ):
         target_names = list(target_names) if target_names is not None else ["value"]
+        if _is_flat(predictions) and _is_flat(references):
+            predictions, references, site_ids = _as_one_series(
+                predictions, references, site_ids, len(target_names)
+            )
         sim_rows = _rows(predictions, len(target_names), "predictions")
         obs_rows = _rows(references, len(target_names), "references")
         for i, (o, s) in enumerate(zip(obs_rows, sim_rows, strict=True)):
