@@ -57,16 +57,15 @@ def _check_repo_id(repo_id: str) -> None:
 
 
 def _check_model_config(model_dir: Path) -> None:
-    """The folder must load as a transformers config (AgroFlux architectures registered first)."""
-    from transformers import AutoConfig
+    """The folder must be an AgroFlux checkpoint: the one folder check of ``models.read_checkpoint_config``."""
+    from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
+    from agroflux_hf.models import read_checkpoint_config
 
-    import agroflux_hf.models  # noqa: F401  (registers agroflux_* model types with AutoConfig)
-
-    if not (model_dir / "config.json").is_file():
-        raise PublishError(f"{model_dir}: no config.json; is this a save_pretrained model folder?")
     try:
-        AutoConfig.from_pretrained(str(model_dir))
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        read_checkpoint_config(model_dir)
+    except MissingCheckpointError as err:
+        raise PublishError(str(err)) from None
+    except IncompatibleCheckpointError as err:
         raise PublishError(f"{model_dir / 'config.json'}: does not load as a model config: {err}") from None
 
 

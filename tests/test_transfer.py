@@ -176,7 +176,7 @@ def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
     args = quick_args(adversarial_weight=weight, adversarial_schedule="constant")
     batches = loop.StepBatchSampler(target, 8, seed=0, process_index=0)
     step = loop.adversarial_step(
-        model, discriminator, batches, torch.ones(2), None, args, torch.device("cpu")
+        model, discriminator, batches, args, torch.device("cpu"), model.loss_of_predictions
     )
     optimizer = torch.optim.Adam([*model.parameters(), *discriminator.parameters()], lr=1e-2)
     trace = []

@@ -293,6 +293,7 @@ def run_network(
     scores the baselines); the test predictions are recomputed only for the runs the figures draw.
     The resumable ``checkpoints/`` are removed after success: the benchmark keeps ``best_model/``.
     """
+    from agroflux_hf.models import load_model
     from agroflux_hf.training import train
     from agroflux_hf.training.predict import predict_dataset
 
@@ -312,7 +313,7 @@ def run_network(
     test_scored = isinstance(scores.get("test"), dict) and "error" not in scores["test"]
     if test_scored and not needs_predictions(spec, ctx.preset):
         return None, scores
-    model = load_trained_model(Path(result.best_model_dir))
+    model = load_model(result.best_model_dir)
     predictions = predict_dataset(
         model,
         ctx.dataset(spec.config)["test"],
@@ -327,15 +328,6 @@ def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:
     if spec.task not in ("t0", "t1") or spec.fold != 0:
         return False
     return spec.split == "temporal" or "temporal" not in preset.split_schemes
-
-
-def load_trained_model(model_dir: Path):
-    """A saved architecture back from ``save_pretrained`` (importing the models registers them)."""
-    from transformers import AutoModel
-
-    import agroflux_hf.models  # noqa: F401  (registers the configs with AutoConfig/AutoModel)
-
-    return AutoModel.from_pretrained(model_dir)
 
 
 def score_predictions(predictions) -> dict:

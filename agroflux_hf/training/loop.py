@@ -8,8 +8,9 @@ One loop from one CPU process to DDP: the same code runs under ``python`` and un
 * Shuffling is a permutation seeded by (seed, epoch), independent of any global RNG, so a resumed
   run sees the same batches; the position inside an epoch is restored with ``skip_first_batches``.
 * Early stopping and the kept ``best_model/`` both follow the validation loss (defect 7 of the
-  published code kept the last epoch). The validation loss is the masked mean squared error in
-  standardised units (each target divided by its training std), averaged over targets, computed
+  published code kept the last epoch). Training and validation use the model's one loss
+  (``agroflux_hf.models.loss``: per-target mean squared error over observed days in standardised
+  units, then the mean over targets weighted by ``config.target_weights``); validation computes it
   on predictions gathered with ``gather_for_metrics`` so no sequence is dropped or counted twice.
 * ``metrics.json`` holds the scores of the best model, not of the last epoch.
 """
@@ -95,6 +96,13 @@ def build_model_for(model_name: str, **kwargs: Any) -> Any:
     return build_model(model_name, **kwargs)
 
 
+def load_model(path: str | Path, model_name: str | None = None) -> Any:
+    """``agroflux_hf.models.load_model``, the one checkpoint loader (imported when first needed)."""
+    from agroflux_hf.models import load_model as load
+
+    return load(path, model_name=model_name)
+
+
 def resolve_targets(available: Sequence[str], targets: str | Sequence[str] | None) -> tuple[str, ...]:
     """All ``available`` targets, or a module's (``"Carbon"``), or a list of names, in data order."""
     available = tuple(available)
@@ -152,39 +160,6 @@ def usable_stat(group: str, name: str, entry: dict) -> dict:
 
 def _as_float(value: object) -> float:
     return math.nan if value is None else float(value)
-
-
-def target_scale(stats: dict | None, target_names: Sequence[str]) -> torch.Tensor:
-    """Per-target std used to standardise losses (1 where the statistics do not say)."""
-    table = (stats or {}).get("targets", {})
-    values = []
-    for name in target_names:
-        std = float(table.get(name, {}).get("std", 1.0) or 1.0)
-        values.append(std if math.isfinite(std) and std > 0 else 1.0)
-    return torch.tensor(values, dtype=torch.float32)
-
-
-def masked_mse(
-    predictions: torch.Tensor,
-    targets: torch.Tensor,
-    scale: torch.Tensor,
-    weights: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Mean squared error in standardised units over observed (non-NaN) entries, mean over targets.
-
-    Targets with no observation in the batch are left out of the mean; a batch with none at all
-    gives a zero that still carries the graph (so every process calls backward).
-    """
-    observed = ~torch.isnan(targets)
-    error = ((predictions.float() - torch.nan_to_num(targets)) / scale.to(predictions.device)) ** 2
-    error = torch.where(observed, error, torch.zeros_like(error))
-    count = observed.flatten(0, -2).sum(0)
-    per_target = error.flatten(0, -2).sum(0) / count.clamp(min=1)
-    weight = torch.ones_like(per_target) if weights is None else weights.to(per_target.device)
-    weight = weight * (count > 0)
-    if weight.sum() == 0:
-        return predictions.sum() * 0.0
-    return (per_target * weight).sum() / weight.sum()
 
 
 # ---------------------------------------------------------------- sampling
@@ -309,7 +284,6 @@ class LoopSetup:
     sampler: EpochPermutationSampler
     step_fn: StepFn
     validation: SplitTensors
-    scale: torch.Tensor
     extra_modules: tuple[Any, ...] = ()  # e.g. the domain discriminator
 
 
@@ -401,7 +375,7 @@ def _end_epoch(
     """Validate, keep the best model, update early stopping, append to the logs."""
     acc = setup.accelerator
     unwrapped = acc.unwrap_model(setup.model)
-    val_loss = validation_loss(unwrapped, setup.validation, setup.scale, args.eval_batch_size, acc)
+    val_loss = validation_loss(unwrapped, setup.validation, args.eval_batch_size, acc)
     improved = state.best_val_loss is None or val_loss < state.best_val_loss - args.min_delta
     if improved:
         state.best_val_loss, state.best_epoch, state.bad_epochs = val_loss, state.epoch + 1, 0
@@ -442,14 +416,14 @@ def _process_mean(acc: Any, value: float) -> float:
     return float(acc.reduce(tensor, reduction="mean").item())
 
 
-def validation_loss(model: Any, data: SplitTensors, scale: torch.Tensor, batch_size: int, acc: Any) -> float:
-    """Standardised masked MSE of the whole split (see the module docstring)."""
+def validation_loss(model: Any, data: SplitTensors, batch_size: int, acc: Any) -> float:
+    """The model's own loss (``model.loss_of_predictions``) over the whole split, as training computes it."""
     predictions = predict_dataset(model, data, batch_size=_divisible(batch_size, acc), accelerator=acc)
-    model_targets = list(model.config.target_names)
-    index = [model_targets.index(n) for n in predictions.target_names]
-    loss = masked_mse(torch.from_numpy(predictions.sim), torch.from_numpy(predictions.obs), scale[index])
     if not bool((~np.isnan(predictions.obs)).any()):
         raise AllNaNError("the validation split has no observed target value: cannot select a best model")
+    loss = model.loss_of_predictions(
+        torch.from_numpy(predictions.sim), torch.from_numpy(predictions.obs), predictions.target_names
+    )
     return float(loss)
 
 
@@ -503,15 +477,11 @@ def _restore(acc: Any, output_dir: Path) -> TrainerState:
 
 
 # ---------------------------------------------------------------- step functions
-def supervised_step(model: Any, scale: torch.Tensor, weights: torch.Tensor | None) -> StepFn:
-    """The task loss on one batch: the model's own masked loss, or a target-weighted one."""
+def supervised_step(model: Any) -> StepFn:
+    """The task loss on one batch: the model's own loss (``outputs.loss``)."""
 
     def step(batch: dict[str, torch.Tensor], _step: int, _progress: float) -> tuple[torch.Tensor, dict]:
-        if weights is None:
-            outputs = model(**model_inputs(batch, with_targets=True))
-            return outputs.loss, {}
-        outputs = model(**model_inputs(batch, with_targets=False))
-        return masked_mse(outputs.predictions, batch["target_values"], scale, weights), {}
+        return model(**model_inputs(batch, with_targets=True)).loss, {}
 
     return step
 
@@ -520,14 +490,14 @@ def adversarial_step(
     model: Any,
     discriminator: Any,
     target_batches: StepBatchSampler,
-    scale: torch.Tensor,
-    weights: torch.Tensor | None,
     args: TrainingArguments,
     device: torch.device,
+    loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> StepFn:
     """DANN: task loss on a source (simulation) and a target (observation) batch, plus the domain loss
     through the gradient reversal layer. Both batches go through ONE forward pass (DDP allows one
-    forward per backward), then are split again."""
+    forward per backward), then are split again. ``loss_of`` is the unwrapped model's
+    ``loss_of_predictions``: the same loss as ``outputs.loss``, on each half."""
 
     def step(batch: dict[str, torch.Tensor], global_step: int, progress: float) -> tuple[torch.Tensor, dict]:
         target = target_batches(global_step, device)
@@ -539,8 +509,8 @@ def adversarial_step(
             raise SchemaError(
                 "adversarial training needs outputs.hidden_states of shape (batch, days, hidden)"
             )
-        source_loss = masked_mse(predictions[:n_source], batch["target_values"], scale, weights)
-        target_loss = masked_mse(predictions[n_source:], target["target_values"], scale, weights)
+        source_loss = loss_of(predictions[:n_source], batch["target_values"])
+        target_loss = loss_of(predictions[n_source:], target["target_values"])
         if args.adversarial_schedule == "ganin":
             lambd = args.adversarial_weight * transfer.ganin_lambda(progress, args.adversarial_gamma)
         else:
@@ -604,7 +574,7 @@ def plan_finetune(
     if pretrained is None:
         raise MissingCheckpointError("task t2-finetune needs a pretrained checkpoint (--pretrained DIR)")
     info = data.info
-    base = transfer.load_pretrained(pretrained, model_name)
+    base = load_model(pretrained, model_name)
     chosen = resolve_targets(info.target_names, targets)
     shared = _shared(base, chosen)  # before select_targets re-points base in place
     model, stats = finetune_model(base, chosen, info.stats)
@@ -623,28 +593,17 @@ def _shared(base: Any, targets: Sequence[str]) -> list[str]:
 def finetune_model(base: Any, targets: Sequence[str], new_stats: dict) -> tuple[Any, dict]:
     """``base`` re-pointed at ``targets`` (shared head rows kept) with merged statistics.
 
-    Uses the model's own ``select_targets`` when it has one, passing statistics only for the new
-    targets, so shared targets keep their pretrained scale (see ``transfer``'s docstring).
+    Through the model's own ``select_targets``, passing statistics only for the new targets, so
+    shared targets keep their pretrained scale (see ``transfer``'s docstring).
     """
-    if hasattr(base, "select_targets"):
-        known = set(base.config.target_names)
-        fresh_stats = {
-            n: usable_stat("targets", n, new_stats["targets"][n])
-            for n in targets
-            if n not in known and n in new_stats.get("targets", {})
-        }
-        model = base.select_targets(list(targets), fresh_stats)
-        return model, model.config.stats
-    stats = transfer.merged_stats(getattr(base.config, "stats", None), new_stats, targets)
-    config = base.config.__class__.from_dict(base.config.to_dict())
-    config.target_names = list(targets)
-    if hasattr(config, "stats"):
-        config.stats = stats
-    fresh = base.__class__(config)
-    model = transfer.remap_targets(base, targets, fresh)
-    if hasattr(model.config, "stats"):
-        model.config.stats = stats
-    return model, stats
+    known = set(base.config.target_names)
+    fresh_stats = {
+        n: usable_stat("targets", n, new_stats["targets"][n])
+        for n in targets
+        if n not in known and n in new_stats.get("targets", {})
+    }
+    model = base.select_targets(list(targets), fresh_stats)
+    return model, model.config.stats
 
 
 def plan_adversarial(
@@ -669,7 +628,7 @@ def plan_adversarial(
     union = schema.target_names_of(list(source_targets) + list(target_targets))
     union = union + tuple(n for n in (*source_targets, *target_targets) if n not in union)
     if pretrained is not None:
-        model, stats = finetune_model(transfer.load_pretrained(pretrained, model_name), union, tgt.stats)
+        model, stats = finetune_model(load_model(pretrained, model_name), union, tgt.stats)
     else:
         stats = transfer.merged_stats(
             stats_for(src.stats, src.input_names, src.static_names, source_targets),
@@ -771,6 +730,7 @@ def train(
         plan = plan_finetune(model_name, data, targets, pretrained, args)
     else:
         plan = plan_adversarial(model_name, data, source, targets, overrides, pretrained, args)
+    use_target_weights(plan.model, args.target_weights)
     run_config.update(
         {
             "target_names": list(plan.model.config.target_names),
@@ -826,14 +786,6 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
             f"{acc.num_processes} processes"
         )
     model = plan.model
-    target_names = list(model.config.target_names)
-    scale = target_scale(plan.stats, target_names)
-    weights = None
-    if args.target_weights:
-        unknown = sorted(set(args.target_weights) - set(target_names))
-        if unknown:
-            raise ValueError(f"target_weights names {unknown} are not targets of the model {target_names}")
-        weights = torch.tensor([args.target_weights.get(n, 1.0) for n in target_names], dtype=torch.float32)
     if "validation" not in plan.evaluation.splits:
         raise SchemaError(
             f"config {plan.evaluation.info.name} has no validation split: early stopping and the best "
@@ -851,14 +803,30 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
     parameters = [p for m in (model, *extra) for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=plan.learning_rate, weight_decay=args.weight_decay)
     model, optimizer, loader, *extra = acc.prepare(model, optimizer, loader, *extra)
-    scale = scale.to(acc.device)
     if plan.source_train is not None:
         per_process = max(1, (args.target_batch_size or plan.batch_size) // acc.num_processes)
         batches = StepBatchSampler(plan.train, per_process, args.seed, acc.process_index)
-        step_fn = adversarial_step(model, extra[0], batches, scale, weights, args, acc.device)
+        loss_of = acc.unwrap_model(model).loss_of_predictions
+        step_fn = adversarial_step(model, extra[0], batches, args, acc.device, loss_of)
     else:
-        step_fn = supervised_step(model, scale, weights)
-    return LoopSetup(acc, model, optimizer, loader, sampler, step_fn, validation, scale, tuple(extra))
+        step_fn = supervised_step(model)
+    return LoopSetup(acc, model, optimizer, loader, sampler, step_fn, validation, tuple(extra))
+
+
+def use_target_weights(model: Any, weights: dict[str, float]) -> None:
+    """Write ``TrainingArguments.target_weights`` into the model config, where the one loss reads them.
+
+    Given weights replace the config's (a checkpoint's or a ``--model-override``'s); none given
+    keeps them. Saved with the model, so a reloaded model reports the loss it was trained on.
+    """
+    if not weights:
+        return
+    target_names = list(model.config.target_names)
+    unknown = sorted(set(weights) - set(target_names))
+    if unknown:
+        raise ValueError(f"target_weights names {unknown} are not targets of the model {target_names}")
+    model.config.target_weights = model.config._cleaned_weights(dict(weights))
+    model.scaler.refill(model.config)
 
 
 @torch.no_grad()
@@ -876,8 +844,7 @@ def evaluate_best(acc: Any, model: Any, best_dir: Path, data: ConfigData, batch_
     """Validation and test scores of the best checkpoint (reloaded from disk, as users will load it)."""
     if not best_dir.is_dir():
         raise MissingCheckpointError(f"{best_dir}: the run saved no best model")
-    unwrapped = acc.unwrap_model(model)
-    best = unwrapped.__class__.from_pretrained(str(best_dir)).to(acc.device)
+    best = load_model(best_dir).to(acc.device)
     metrics = {}
     for split in ("validation", "test"):
         if split in data.splits:
@@ -903,7 +870,7 @@ def evaluate_model(
     batch_size: int = 256,
 ) -> dict:
     """Scores (``metrics.core.score_targets``, per site) of a saved model on one split of ``config``."""
-    model = transfer.load_pretrained(model_dir)
+    model = load_model(model_dir)
     data = load_config_data(config, data_dir)
     if split not in data.splits:
         raise ValueError(f"config {config} has no split {split!r}; it has {sorted(data.splits)}")
