@@ -5,6 +5,11 @@ on it comes from the measured metrics dict (``metrics.json`` of a training run, 
 :func:`agroflux_hf.metrics.core.score_targets`), never from the paper; the front matter is parsed back
 with ``huggingface_hub.ModelCard`` so a card the Hub would reject never gets written.
 
+Size: about 750 lines, of which some 200 are the card's facts and prose (architectures with their
+papers, BibTeX and the published code's defects, task texts, data citations, limitations) kept beside
+the code that places them on the card; the rest is one renderer. Splitting the facts out would send a
+reader of one card section through two files.
+
 Example (``agroflux card RUN_DIR`` does this for a training run folder)::
 
     info = config_info("temporal_co2")

@@ -29,6 +29,7 @@ from agroflux_hf.benchmark.baselines import (
     trailing_window_sum,
 )
 from agroflux_hf.benchmark.presets import QUICK, TASKS, TINY, BaselineSettings, expand_tasks, get_preset
+from agroflux_hf.files import json_safe
 from agroflux_hf.metrics.core import r2, score_targets
 
 T = schema.SEQUENCE_LENGTH
@@ -311,8 +312,8 @@ def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
         TINY.restricted(("lstn",), None)
     with pytest.raises(ValueError, match="no simulation dataset"):
         runner.plan_runs(QUICK, {k: v for k, v in fake_infos().items() if "dssat" not in k})
-    assert runner.parse_config_name("spatial_co2_fold3") == ("spatial", "co2", 3)
-    assert runner.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
+    assert schema.parse_config_name("spatial_co2_fold3") == ("spatial", "co2", 3)
+    assert schema.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
 
 
 @pytest.mark.parametrize("preset_name", ["quick", "full", "tiny"])
@@ -395,7 +396,7 @@ def n2o_outcome(model: str, fold: int, scale: float) -> runner.RunOutcome:
     scores = score_targets(obs, sim, ["NEE", "N2O_FLUX"], site_ids=list("AABBC"))
     spec = runner.RunSpec(model, "t1", f"temporal_n2o_fold{fold}", "n2o", "temporal", fold)
     # as the runner reads it back from metrics.json: NaN stored as null
-    return runner.RunOutcome(spec, "ok", scores={"test": json.loads(json.dumps(runner._json_safe(scores)))})
+    return runner.RunOutcome(spec, "ok", scores={"test": json.loads(json.dumps(json_safe(scores)))})
 
 
 def test_leaderboard_adds_cumulative_n2o_columns_and_table():
@@ -506,7 +507,7 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     result = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
     assert not result.failed
     assert not (out / "stale.txt").exists()
-    assert not list(tmp_path.glob("results.tmp-*")) and not list(tmp_path.glob("results.old-*"))
+    assert not list(tmp_path.glob(".results.*"))  # no building or old folder left behind
     frame = pd.read_csv(out / "leaderboard.csv")
     # 2 baselines x (2 simulation + 3 observation configs) x 2 targets
     assert len(frame) == 2 * 5 * 2
@@ -594,7 +595,7 @@ def run_tiny(tmp_path, preset) -> tuple[Path, pd.DataFrame]:
     out = tmp_path / "results"
     result = runner.run_benchmark(out, preset=preset, data_dir=data_dir, progress=False)
     assert [o.spec.run_id for o in result.failed] == []
-    assert not list(tmp_path.glob("results.tmp-*"))
+    assert not list(tmp_path.glob(".results.*"))
     return out, pd.read_csv(out / "leaderboard.csv")
 
 
@@ -649,7 +650,7 @@ def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
 def test_targets_without_training_values_are_left_out_of_the_leaderboard():
     from types import SimpleNamespace
 
-    from agroflux_hf.benchmark.runner import untrained_targets
+    from agroflux_hf.benchmark.reports import untrained_targets
 
     info = SimpleNamespace(
         stats={"targets": {"GPP": {"mean": None, "std": None}, "ET": {"mean": 1.2, "std": 0.9}}}

@@ -13,8 +13,8 @@ import torch
 
 from agroflux_hf.models import build_model
 from agroflux_hf.models.loss import masked_target_loss
-from agroflux_hf.training import TrainingArguments, loop
-from agroflux_hf.training.predict import SplitTensors
+from agroflux_hf.training import TrainingArguments, evaluation, loop, plans, tensors
+from agroflux_hf.training.tensors import SplitTensors
 
 INPUTS = ("TMAX", "PRECIP")
 TARGETS = ("GPP", "N2O_FLUX")
@@ -90,15 +90,15 @@ def test_training_and_validation_report_the_same_loss_on_the_same_batch(weights)
     model = build_model(
         "lstm", input_names=INPUTS, static_names=(), target_names=TARGETS, stats=STATS, hidden_size=8
     )
-    loop.use_target_weights(model, TrainingArguments(target_weights=weights).target_weights)
+    plans.use_target_weights(model, TrainingArguments(target_weights=weights).target_weights)
     model.eval()  # no dropout, so both paths see the same predictions
     data = _split()
     with torch.no_grad():
         train_loss, _ = loop.supervised_step(model)(data.batch(torch.arange(len(data))), 0, 0.0)
-    val_loss = loop.validation_loss(model, data, batch_size=4, acc=_Single())
+    val_loss = evaluation.validation_loss(model, data, batch_size=4, acc=_Single())
     assert val_loss == pytest.approx(float(train_loss), rel=1e-5)
     # and it is the per-target definition, not the pooled one
-    predicted = loop.predict_dataset(model, data)
+    predicted = tensors.predict_dataset(model, data)
     std = torch.tensor([4.0, 2.0])
     error = ((torch.from_numpy(predicted.sim) - data.targets) / std) ** 2
     per_target = torch.stack([torch.nanmean(error[..., k]) for k in range(2)])
@@ -108,10 +108,10 @@ def test_training_and_validation_report_the_same_loss_on_the_same_batch(weights)
 
 def test_target_weights_of_the_arguments_go_into_the_saved_config(tmp_path):
     model = build_model("lstm", input_names=INPUTS, static_names=(), target_names=TARGETS, stats=STATS)
-    loop.use_target_weights(model, {"GPP": 2.0})
+    plans.use_target_weights(model, {"GPP": 2.0})
     model.save_pretrained(tmp_path)
     from agroflux_hf.models import load_model
 
     assert load_model(tmp_path).config.target_weights == {"GPP": 2.0}
     with pytest.raises(ValueError, match="ET"):
-        loop.use_target_weights(model, {"ET": 1.0})
+        plans.use_target_weights(model, {"ET": 1.0})

@@ -10,8 +10,6 @@ cumulative table per section.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.files import atomic_write_text
 from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES
 
 METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
@@ -183,7 +182,7 @@ def format_mean_std(mean: float, std: float, digits: int = 3) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return _atomic_write_text(path, frame.to_csv(index=False))
+    return atomic_write_text(path, frame.to_csv(index=False))
 
 
 def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
@@ -245,7 +244,7 @@ def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
 
 
 def write_markdown(frame: pd.DataFrame, path: Path, *, notes: Sequence[str] = ()) -> Path:
-    return _atomic_write_text(path, render_markdown(frame, notes=notes))
+    return atomic_write_text(path, render_markdown(frame, notes=notes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,20 +379,4 @@ def _runs(keys: list[tuple]) -> list[tuple[tuple, int]]:
 def write_latex_tables(frame: pd.DataFrame, folder: Path, metrics: Sequence[str] = METRICS) -> list[Path]:
     """``folder/<metric>.tex`` for every metric."""
     folder.mkdir(parents=True, exist_ok=True)
-    return [_atomic_write_text(folder / f"{m}.tex", render_latex(frame, m)) for m in metrics]
-
-
-def _atomic_write_text(path: Path, text: str) -> Path:
-    """Write beside the destination, then rename, so a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
-
-
-def finite_or_none(value: float) -> float | None:
-    """JSON-safe number: NaN and infinities become ``None``."""
-    return float(value) if value is not None and math.isfinite(float(value)) else None
+    return [atomic_write_text(folder / f"{m}.tex", render_latex(frame, m)) for m in metrics]

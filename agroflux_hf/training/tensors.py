@@ -1,4 +1,4 @@
-"""In-memory tensors of a dataset split, and predictions of a model over them.
+"""The in-memory data layer: a split as tensors, batches, samplers, and a model's predictions over them.
 
 A split is read from Arrow once into contiguous float32 tensors; batches are then cut by fancy
 indexing in the collate function, so the Arrow-to-tensor path is paid once per run, not per step.
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from agroflux_hf import schema
 from agroflux_hf.errors import SchemaError
@@ -165,6 +165,54 @@ class TensorBatchCollator:
 
     def __call__(self, rows: list[int]) -> dict[str, torch.Tensor]:
         return self.data.batch(torch.as_tensor(rows, dtype=torch.long))
+
+
+class EpochPermutationSampler(Sampler[int]):
+    """A permutation of ``range(n)`` drawn from (seed, epoch) only: restartable, the same on every process.
+
+    Deliberately no ``set_epoch``/``generator`` attribute: Accelerate would otherwise drive or
+    re-seed it; the loop sets :attr:`epoch` itself.
+    """
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n = n
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        yield from torch.randperm(self.n, generator=generator).tolist()
+
+
+class StepBatchSampler:
+    """Random batches of a (small) split keyed by (seed, step, process): the observation side of
+    adversarial training, which cycles independently of the source epoch and needs no resume state."""
+
+    def __init__(self, data: SplitTensors, batch_size: int, seed: int, process_index: int) -> None:
+        self.data = data
+        self.batch_size = min(batch_size, len(data))
+        self.seed = seed
+        self.process_index = process_index
+
+    def __call__(self, step: int, device: torch.device) -> dict[str, torch.Tensor]:
+        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + step) * 97 + self.process_index)
+        index = torch.randperm(len(self.data), generator=generator)[: self.batch_size]
+        return {k: v.to(device) for k, v in self.data.batch(index).items()}
+
+
+def train_loader(data: SplitTensors, batch_size: int, seed: int, num_workers: int) -> DataLoader:
+    return DataLoader(
+        IndexDataset(len(data)),
+        batch_size=batch_size,
+        sampler=EpochPermutationSampler(len(data), seed),
+        collate_fn=TensorBatchCollator(data),
+        num_workers=num_workers,
+        # its own generator: creating an iterator must not consume the global RNG (resume exactness)
+        generator=torch.Generator().manual_seed(seed),
+    )
 
 
 def model_inputs(batch: dict[str, torch.Tensor], with_targets: bool) -> dict[str, torch.Tensor]:
