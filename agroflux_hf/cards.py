@@ -414,7 +414,7 @@ def _dataset_section(info: Mapping[str, Any]) -> dict[str, Any]:
         for name, stat in ((info.get("stats") or {}).get("targets") or {}).items()
         if name in schema.VARIABLES and isinstance(stat, Mapping)
     ]
-    scheme = info.get("split") or "unknown"
+    scheme = info.get("scheme") or info.get("split") or "unknown"
     fold = info.get("fold")
     split_text = {
         "temporal": "temporal (by year within each site: the earliest years train, later ones validate "

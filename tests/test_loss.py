@@ -100,7 +100,7 @@ def test_training_and_validation_report_the_same_loss_on_the_same_batch(weights)
     # and it is the per-target definition, not the pooled one
     predicted = tensors.predict_dataset(model, data)
     std = torch.tensor([4.0, 2.0])
-    error = ((torch.from_numpy(predicted.sim) - data.targets) / std) ** 2
+    error = ((torch.from_numpy(predicted.predicted) - data.targets) / std) ** 2
     per_target = torch.stack([torch.nanmean(error[..., k]) for k in range(2)])
     w = torch.tensor([1.0, weights.get("N2O_FLUX", 1.0)])
     assert val_loss == pytest.approx(float((per_target * w).sum() / w.sum()), rel=1e-4)

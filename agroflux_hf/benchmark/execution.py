@@ -170,7 +170,7 @@ def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:
     """Whether a figure draws this run's daily predictions (T0/T1 on the temporal config)."""
     if spec.task not in ("t0", "t1") or spec.fold != 0:
         return False
-    return spec.split == "temporal" or "temporal" not in preset.split_schemes
+    return spec.scheme == "temporal" or "temporal" not in preset.split_schemes
 
 
 def score_predictions(predictions) -> dict:
@@ -179,7 +179,7 @@ def score_predictions(predictions) -> dict:
 
     return score_targets(
         predictions.obs,
-        predictions.sim,
+        predictions.predicted,
         list(predictions.target_names),
         site_ids=[str(s) for s in predictions.site_ids],
     )

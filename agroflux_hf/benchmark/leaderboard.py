@@ -49,7 +49,7 @@ ID_COLUMNS: tuple[str, ...] = (
     "source_dataset",
     "config",
     "source_config",
-    "split",
+    "scheme",
     "fold",
     "target",
     "unit",
@@ -68,7 +68,7 @@ CUMULATIVE_LABELS: dict[str, str] = {
     "cum_relative_bias": "relative bias",
     "cum_r2": "R² of sums",
 }
-GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "split", "model", "kind", "target")
+GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "model", "kind", "target")
 
 HEADLINE_TARGET_PRIORITY: tuple[str, ...] = (
     "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "YIELD", "LAI", "SWC_1", "NO3_1",
@@ -205,10 +205,10 @@ def render_markdown(
     ]
     if summary.empty:
         return "\n".join([*parts, "No scores were produced.", ""])
-    for (task, dataset, source, split), section in summary.groupby(
-        ["task", "dataset", "source_dataset", "split"], sort=False
+    for (task, dataset, source, scheme), section in summary.groupby(
+        ["task", "dataset", "source_dataset", "scheme"], sort=False
     ):
-        parts += [f"## {dataset_label(task, dataset, source)}, {split} split", ""]
+        parts += [f"## {dataset_label(task, dataset, source)}, {scheme} scheme", ""]
         body = []
         for _, row in section.sort_values(["target", "r2_mean"], ascending=[True, False]).iterrows():
             cells = [f"{row['target']} ({schema.unit(row['target'])})", row["model"]]
@@ -303,7 +303,7 @@ def render_latex(frame: pd.DataFrame, metric: str, *, max_targets: int | None = 
         }
         summary = summary[[t in keep[d] for d, t in zip(summary["dataset"], summary["target"], strict=True)]]
     summary["column"] = [
-        (dataset_label(r.task, r.dataset, r.source_dataset), r.split, r.target)
+        (dataset_label(r.task, r.dataset, r.source_dataset), r.scheme, r.target)
         for r in summary.itertuples(index=False)
     ]
     columns = list(dict.fromkeys(summary["column"]))

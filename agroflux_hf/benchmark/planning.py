@@ -26,7 +26,7 @@ class RunSpec:
     task: str
     config: str
     dataset: str
-    split: str
+    scheme: str  # temporal or spatial
     fold: int
     source_config: str | None = None  # T2: the simulation config whose T0 weights are the start
     source_dataset: str | None = None
@@ -45,14 +45,14 @@ class RunSpec:
         """The T0 run whose best model T2 starts from."""
         if self.source_config is None:
             return None
-        return RunSpec(self.model, "t0", self.source_config, self.source_dataset or "", self.split, 0).run_id
+        return RunSpec(self.model, "t0", self.source_config, self.source_dataset or "", self.scheme, 0).run_id
 
 
 @dataclass(frozen=True)
 class ConfigRef:
     config: str
     dataset: str
-    split: str
+    scheme: str
     fold: int
     domain: str
 
@@ -61,18 +61,18 @@ def describe_configs(infos: Mapping[str, Any]) -> list[ConfigRef]:
     """Every config as (dataset, split scheme, fold, domain), in a stable order."""
     refs = []
     for config, info in infos.items():
-        split, dataset, fold = parse_config_name(config)
+        scheme, dataset, fold = parse_config_name(config)
         info_fold = getattr(info, "fold", None)  # None for temporal configs
         refs.append(
             ConfigRef(
                 config,
                 dataset,
-                str(getattr(info, "split", split)),
+                str(getattr(info, "scheme", None) or getattr(info, "split", scheme)),
                 fold if info_fold is None else int(info_fold),
                 str(info.domain),
             )
         )
-    return sorted(refs, key=lambda r: (r.dataset, SCHEMES.index(r.split), r.fold))
+    return sorted(refs, key=lambda r: (r.dataset, SCHEMES.index(r.scheme), r.fold))
 
 
 def _select(
@@ -82,7 +82,7 @@ def _select(
     schemes: tuple[str, ...],
     spatial_folds: int | None,
 ) -> list[ConfigRef]:
-    chosen = [r for r in refs if r.domain == domain and r.split in schemes]
+    chosen = [r for r in refs if r.domain == domain and r.scheme in schemes]
     if datasets is not None:
         available = sorted({r.dataset for r in refs if r.domain == domain})
         missing = [d for d in datasets if d not in available]
@@ -90,7 +90,7 @@ def _select(
             raise ValueError(f"the data has no {domain} dataset(s) {missing}; it has {available}")
         chosen = [r for r in chosen if r.dataset in datasets]
     if spatial_folds is not None:
-        chosen = [r for r in chosen if r.split != "spatial" or r.fold < spatial_folds]
+        chosen = [r for r in chosen if r.scheme != "spatial" or r.fold < spatial_folds]
     return chosen
 
 
@@ -114,7 +114,7 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
             task,
             ref.config,
             ref.dataset,
-            ref.split,
+            ref.scheme,
             ref.fold,
             source.config if source else None,
             source.dataset if source else None,
@@ -135,7 +135,7 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
     for task in transfer:
         for ref in observations:
             for dataset in sources:
-                source = by_name.get(f"{ref.split}_{dataset}")
+                source = by_name.get(f"{ref.scheme}_{dataset}")
                 if source is None:
                     continue
                 for model in preset.models:

@@ -53,7 +53,7 @@ def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) 
             "source_dataset": spec.source_dataset or "",
             "config": spec.config,
             "source_config": spec.source_config or "",
-            "split": spec.split,
+            "scheme": spec.scheme,
             "fold": spec.fold,
             "target": target,
             "run_id": spec.run_id,
@@ -80,7 +80,7 @@ def site_score_rows(outcome: RunOutcome) -> list[dict]:
             "task": spec.task,
             "dataset": spec.dataset,
             "config": spec.config,
-            "split": spec.split,
+            "scheme": spec.scheme,
             "fold": spec.fold,
             "source_dataset": spec.source_dataset or "",
             "target": target,
@@ -182,10 +182,10 @@ def _site_figure(
     if site_frame.empty:
         return []
     sites = site_frame[(site_frame["task"] == task) & (site_frame["dataset"] == dataset)]
-    split = "spatial" if (sites["split"] == "spatial").any() else "temporal"
-    sites = sites[sites["split"] == split]
+    scheme = "spatial" if (sites["scheme"] == "spatial").any() else "temporal"
+    sites = sites[sites["scheme"] == scheme]
     best = best_model(
-        frame[(frame["task"] == task) & (frame["dataset"] == dataset) & (frame["split"] == split)]
+        frame[(frame["task"] == task) & (frame["dataset"] == dataset) & (frame["scheme"] == scheme)]
     )
     sites = sites[sites["model"] == best]
     if sites.empty:
@@ -200,7 +200,7 @@ def _site_figure(
         plots.plot_site_scores(
             table,
             folder / f"sites_{task}_{dataset}.png",
-            title=f"{leaderboard.TASK_LABELS[task]} {dataset}, {split} split: per-site test R² of {best}",
+            title=f"{leaderboard.TASK_LABELS[task]} {dataset}, {scheme} scheme: per-site test R² of {best}",
         )
     ]
 

@@ -26,7 +26,7 @@ def validation_loss(model: Any, data: SplitTensors, batch_size: int, acc: Any) -
     if not bool((~np.isnan(predictions.obs)).any()):
         raise AllNaNError("the validation split has no observed target value: cannot select a best model")
     loss = model.loss_of_predictions(
-        torch.from_numpy(predictions.sim), torch.from_numpy(predictions.obs), predictions.target_names
+        torch.from_numpy(predictions.predicted), torch.from_numpy(predictions.obs), predictions.target_names
     )
     return float(loss)
 

@@ -231,7 +231,7 @@ class Predictions:
     """Observations and predictions of one split, physical units, shapes (sequences, days, targets)."""
 
     obs: np.ndarray
-    sim: np.ndarray
+    predicted: np.ndarray
     target_names: tuple[str, ...]
     site_ids: np.ndarray
     years: np.ndarray
@@ -243,7 +243,7 @@ class Predictions:
         from agroflux_hf.metrics.core import score_targets
 
         return score_targets(
-            self.obs, self.sim, list(self.target_names), site_ids=self.site_ids if per_site else None
+            self.obs, self.predicted, list(self.target_names), site_ids=self.site_ids if per_site else None
         )
 
 
@@ -308,21 +308,21 @@ def predict_dataset(
     indices, predictions = [], []
     for batch in loader:
         batch = {k: v.to(device) for k, v in batch.items()}
-        sim = model(**model_inputs(batch, with_targets=False)).predictions.float()
+        predicted = model(**model_inputs(batch, with_targets=False)).predictions.float()
         index = batch["index"]
         if accelerator is not None:
-            index, sim = accelerator.gather_for_metrics((index, sim))
+            index, predicted = accelerator.gather_for_metrics((index, predicted))
         indices.append(index.cpu())
-        predictions.append(sim.cpu())
+        predictions.append(predicted.cpu())
     model.train(was_training)
     order = torch.cat(indices).argsort()
-    sim = torch.cat(predictions)[order].numpy()
-    if sim.shape[0] != len(data):
-        raise RuntimeError(f"predicted {sim.shape[0]} sequences for a split of {len(data)}")
+    predicted = torch.cat(predictions)[order].numpy()
+    if predicted.shape[0] != len(data):
+        raise RuntimeError(f"predicted {predicted.shape[0]} sequences for a split of {len(data)}")
     obs = data.targets.numpy()
     return Predictions(
         obs=obs[..., scored],
-        sim=sim[..., scored],
+        predicted=predicted[..., scored],
         target_names=tuple(data.target_names[j] for j in scored),
         site_ids=data.site_ids,
         years=data.years,
