@@ -181,3 +181,27 @@ def test_no_module_is_long_without_a_reason(name):
         f"{path}: {lines} lines (above {MAX_LINES}); split it by concern or say why in its docstring "
         f"({SIZE_REASON!r} ...)"
     )
+
+
+def from_pretrained_calls(path: Path) -> list[int]:
+    """Line numbers of ``<anything>.from_pretrained(...)`` calls in one file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "from_pretrained"
+    ]
+
+
+def test_models_load_model_is_the_only_checkpoint_loader():
+    """Loading, evaluation, fine-tuning, the benchmark, cards and publishing all go through
+    ``models.load_model`` / ``models.read_checkpoint_config``: no other module calls from_pretrained."""
+    assert from_pretrained_calls(PACKAGE / "models" / "__init__.py")  # the finder does see calls
+    outside = {
+        name: lines
+        for name, path in package_modules().items()
+        if not name.startswith("agroflux_hf.models") and (lines := from_pretrained_calls(path))
+    }
+    assert outside == {}

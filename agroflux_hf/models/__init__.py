@@ -19,7 +19,7 @@ from typing import Any
 
 from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
-from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError, SchemaError
+from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError, MissingCheckpointError
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
 from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
 from agroflux_hf.models.itransformer import ITransformerConfig, ITransformerForFluxRegression
@@ -165,9 +165,9 @@ def load_model(
         return MODEL_CLASSES[found].from_pretrained(
             str(path), target_names=target_names, target_stats=target_stats
         )
-    except (IncompatibleCheckpointError, SchemaError):
+    except AgroFluxError:  # already named (missing, incompatible, schema): keep it
         raise
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
+    except Exception as err:  # corrupt weights, a config transformers rejects: name the folder
         raise IncompatibleCheckpointError(f"{path}: cannot load the checkpoint: {err}") from err
 
 

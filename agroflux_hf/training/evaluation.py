@@ -37,8 +37,9 @@ def divisible_batch(batch_size: int, acc: Any) -> int:
     return max(n, batch_size - batch_size % n)
 
 
-def evaluate_best(acc: Any, model: Any, best_dir: Path, data: ConfigData, batch_size: int) -> dict:
-    """Validation and test scores of the best checkpoint (reloaded from disk, as users will load it)."""
+def evaluate_best(acc: Any, best_dir: Path, data: ConfigData, batch_size: int) -> dict:
+    """Validation and test scores of the best checkpoint, reloaded through ``models.load_model`` as
+    users will load it (so a checkpoint that does not load back fails the run, not a later user)."""
     if not best_dir.is_dir():
         raise MissingCheckpointError(f"{best_dir}: the run saved no best model")
     best = load_model(best_dir).to(acc.device)

@@ -363,7 +363,7 @@ def train(
     best_dir = output_dir / "best_model"
     if interrupted:
         return RunResult(output_dir, best_dir, {}, state.history, interrupted=True)
-    metrics = evaluate_best(acc, setup.model, best_dir, plan.evaluation, args.eval_batch_size)
+    metrics = evaluate_best(acc, best_dir, plan.evaluation, args.eval_batch_size)
     if acc.is_main_process:
         write_json(output_dir / "metrics.json", metrics)
     for tracker in acc.trackers:  # not acc.end_training(): it would end the process group of a later run
