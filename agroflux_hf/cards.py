@@ -5,6 +5,11 @@ on it comes from the measured metrics dict (``metrics.json`` of a training run, 
 :func:`agroflux_hf.metrics.core.score_targets`), never from the paper; the front matter is parsed back
 with ``huggingface_hub.ModelCard`` so a card the Hub would reject never gets written.
 
+Size: about 750 lines, of which some 200 are the card's facts and prose (architectures with their
+papers, BibTeX and the published code's defects, task texts, data citations, limitations) kept beside
+the code that places them on the card; the rest is one renderer. Splitting the facts out would send a
+reader of one card section through two files.
+
 Example (``agroflux card RUN_DIR`` does this for a training run folder)::
 
     info = config_info("temporal_co2")
@@ -22,7 +27,6 @@ import inspect
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,7 @@ from agroflux_hf import schema
 from agroflux_hf.data.sources.chambers import FIELDS as CHAMBER_FIELDS
 from agroflux_hf.data.sources.tower_sites import SITES
 from agroflux_hf.errors import AgroFluxError, MissingCheckpointError, SchemaError
+from agroflux_hf.files import atomic_write_text
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "model_cards" / "model_card_template.md"
 CARD_FILE = "README.md"
@@ -270,14 +275,14 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, st
 
 def _read_model_folder(model_dir: Path) -> tuple[dict[str, Any], int]:
     """config.json as a dict and the parameter count from model.safetensors' header (no weights loaded)."""
-    config_file = model_dir / "config.json"
+    from agroflux_hf.models import read_checkpoint_config
+
+    config = read_checkpoint_config(model_dir)  # the one folder check
     weights_file = model_dir / "model.safetensors"
-    for needed in (config_file, weights_file):
-        if not needed.is_file():
-            raise MissingCheckpointError(
-                f"{needed}: missing; a model card describes a saved model (save_pretrained)"
-            )
-    config = json.loads(config_file.read_text(encoding="utf-8"))
+    if not weights_file.is_file():
+        raise MissingCheckpointError(
+            f"{weights_file}: missing; a model card counts the parameters of a safetensors checkpoint"
+        )
     from safetensors import safe_open
 
     n_parameters = 0
@@ -409,7 +414,7 @@ def _dataset_section(info: Mapping[str, Any]) -> dict[str, Any]:
         for name, stat in ((info.get("stats") or {}).get("targets") or {}).items()
         if name in schema.VARIABLES and isinstance(stat, Mapping)
     ]
-    scheme = info.get("split") or "unknown"
+    scheme = info.get("scheme") or info.get("split") or "unknown"
     fold = info.get("fold")
     split_text = {
         "temporal": "temporal (by year within each site: the earliest years train, later ones validate "
@@ -688,17 +693,7 @@ def write_model_card(model_dir: str | os.PathLike, **card_kwargs: Any) -> Path:
     """
     model_dir = Path(model_dir)
     text = model_card(model_dir, **card_kwargs)
-    target = model_dir / CARD_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".README.", suffix=".tmp", dir=model_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a card is a public document
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(model_dir / CARD_FILE, text)
 
 
 def write_model_card_from_run(

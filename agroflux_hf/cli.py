@@ -1,8 +1,8 @@
 """The ``agroflux`` command line: ``agroflux data ...``, ``train``, ``evaluate``, ``benchmark``, ``publish``.
 
-Each command lives in the module that does the work; that module exposes
-``register_commands(subparsers)``, which adds its parsers and sets ``func`` to a callable taking the
-parsed ``argparse.Namespace`` and returning an exit code. This file only wires them together.
+The entry point only: each command lives in its own module of :mod:`agroflux_hf.commands`
+(``register(subparsers)`` adds its parser and handler); this file wires them together, in the
+order of ``commands.COMMANDS``.
 """
 
 from __future__ import annotations
@@ -12,42 +12,26 @@ import importlib
 import logging
 import sys
 
-# group name (None = top level) -> modules that register commands in it
-COMMAND_MODULES: dict[str | None, tuple[str, ...]] = {
-    "data": (
-        "agroflux_hf.data.export",
-        "agroflux_hf.data.sources.flux_towers",
-        "agroflux_hf.data.sources.dssat",
-        "agroflux_hf.data.default",
-        "agroflux_hf.data.publishing",
-    ),
-    None: (
-        "agroflux_hf.training.commands",
-        "agroflux_hf.benchmark",
-        "agroflux_hf.publish",
-    ),
-}
+from agroflux_hf.commands import COMMANDS
+
+
+def _register_group(target: argparse._SubParsersAction, modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(f"agroflux_hf.commands.{name}").register(target)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole ``agroflux`` parser (imports only the light command modules, never torch)."""
     parser = argparse.ArgumentParser(prog="agroflux", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     top = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group, modules in COMMAND_MODULES.items():
+    for group, modules in COMMANDS.items():
         if group is None:
-            target = top
-        else:
-            group_parser = top.add_parser(group, help=f"{group} commands")
-            target = group_parser.add_subparsers(dest=f"{group}_command", metavar="COMMAND")
-            group_parser.set_defaults(func=lambda _args, p=group_parser: (p.print_help(), 2)[1])
-        for name in modules:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as err:
-                if err.name and (name == err.name or name.startswith(err.name + ".")):
-                    continue  # not installed or not written yet: the command is simply absent
-                raise
-            module.register_commands(target)
+            _register_group(top, modules)
+            continue
+        group_parser = top.add_parser(group, help=f"{group} commands")
+        group_parser.set_defaults(func=lambda _args, p=group_parser: (p.print_help(), 2)[1])
+        _register_group(group_parser.add_subparsers(dest=f"{group}_command", metavar="COMMAND"), modules)
     return parser
 
 

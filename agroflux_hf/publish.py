@@ -14,7 +14,6 @@ The access token is handed to the Hub client only; it is never printed, logged o
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -57,16 +56,15 @@ def _check_repo_id(repo_id: str) -> None:
 
 
 def _check_model_config(model_dir: Path) -> None:
-    """The folder must load as a transformers config (AgroFlux architectures registered first)."""
-    from transformers import AutoConfig
+    """The folder must be an AgroFlux checkpoint: the one folder check of ``models.read_checkpoint_config``."""
+    from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
+    from agroflux_hf.models import read_checkpoint_config
 
-    import agroflux_hf.models  # noqa: F401  (registers agroflux_* model types with AutoConfig)
-
-    if not (model_dir / "config.json").is_file():
-        raise PublishError(f"{model_dir}: no config.json; is this a save_pretrained model folder?")
     try:
-        AutoConfig.from_pretrained(str(model_dir))
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        read_checkpoint_config(model_dir)
+    except MissingCheckpointError as err:
+        raise PublishError(str(err)) from None
+    except IncompatibleCheckpointError as err:
         raise PublishError(f"{model_dir / 'config.json'}: does not load as a model config: {err}") from None
 
 
@@ -196,76 +194,9 @@ def _dry_run(model_dir: Path, names: Sequence[str], out: Path) -> Path:
     return out
 
 
-# ----------------------------------------------------------------------------- command line
-
-
-def register_commands(subparsers: Any) -> None:
-    """Add ``publish`` and ``card`` to the top-level ``agroflux`` command."""
-    publish = subparsers.add_parser(
-        "publish", help="upload a trained model folder (with its card) to the Hub"
-    )
-    publish.add_argument("model_dir", type=Path, help="a save_pretrained folder, e.g. runs/t1/best_model")
-    publish.add_argument("--repo-id", required=True, help="ORG/NAME of the Hub model repository")
-    publish.add_argument(
-        "--dry-run",
-        type=Path,
-        default=None,
-        metavar="OUT",
-        help="write the upload folder to OUT, send nothing",
-    )
-    publish.add_argument("--private", action="store_true", help="create the repository as private")
-    publish.add_argument(
-        "--token-env",
-        default="HF_TOKEN",
-        metavar="NAME",
-        help="environment variable holding the access token (default HF_TOKEN; unset = the saved login)",
-    )
-    publish.add_argument("--commit-message", default=DEFAULT_COMMIT_MESSAGE)
-    publish.add_argument(
-        "--extra-file", action="append", default=[], help="another file of MODEL_DIR to upload"
-    )
-    publish.set_defaults(func=run_publish)
-
-    card = subparsers.add_parser("card", help="write the model card RUN_DIR/best_model/README.md from a run")
-    card.add_argument("run_dir", type=Path, help="output folder of `agroflux train`")
-    card.add_argument("--repo-id", default=None, help="Hub id the model will be published under")
-    card.add_argument("--base-model", default=None, help="Hub id of the pretrained model (fine-tuned runs)")
-    card.add_argument("--dataset-id", default=None, help="Hub id of the dataset (default: agroflux)")
-    card.set_defaults(func=run_card)
-
-
 def _token_from_env(name: str) -> str | None:
     """The token in ``$name``; an error naming the variable (never its value) when a custom one is unset."""
     token = os.environ.get(name) or None
     if token is None and name != "HF_TOKEN":
         raise PublishError(f"environment variable {name} is not set (it should hold the Hub access token)")
     return token
-
-
-def run_publish(args: argparse.Namespace) -> int:
-    token = None if args.dry_run is not None else _token_from_env(args.token_env)
-    result = publish_model(
-        args.model_dir,
-        args.repo_id,
-        token=token,
-        private=args.private,
-        dry_run_dir=args.dry_run,
-        commit_message=args.commit_message,
-        extra_files=args.extra_file,
-    )
-    key = "dry_run_dir" if args.dry_run is not None else "commit_url"
-    print(json.dumps({"repo_id": args.repo_id, key: result}))
-    return 0
-
-
-def run_card(args: argparse.Namespace) -> int:
-    from agroflux_hf.cards import DEFAULT_DATASET_ID, write_model_card_from_run
-
-    path = write_model_card_from_run(
-        args.run_dir,
-        repo_id=args.repo_id,
-        base_model=args.base_model,
-        dataset_id=args.dataset_id or DEFAULT_DATASET_ID,
-    )
-    print(json.dumps({"model_card": str(path)}))
-    return 0

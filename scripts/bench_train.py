@@ -46,8 +46,8 @@ def synthetic_config(n_train: int, n_eval: int):
     import numpy as np
     import torch
 
-    from agroflux_hf.training import loop
-    from agroflux_hf.training.predict import SplitTensors
+    from agroflux_hf.training import plans
+    from agroflux_hf.training.tensors import SplitTensors
 
     rng = np.random.default_rng(0)
 
@@ -80,15 +80,15 @@ def synthetic_config(n_train: int, n_eval: int):
         stats=stats,
     )
     splits = {"train": split(n_train), "validation": split(n_eval), "test": split(n_eval)}
-    return loop.ConfigData(info=info, splits=splits)
+    return plans.ConfigData(info=info, splits=splits)
 
 
 def child_ours(ns: argparse.Namespace) -> None:
     """One epoch through train(); rank 0 writes sequences/s and the data-wait share."""
-    from agroflux_hf.training import TrainingArguments, loop, train
+    from agroflux_hf.training import TrainingArguments, plans, train
 
     data = synthetic_config(ns.sequences, ns.batch_size)
-    loop.load_config_data = lambda config, data_dir=None: data
+    plans.load_config_data = lambda config, data_dir=None: data
     args = TrainingArguments(
         epochs=1,
         batch_size=ns.batch_size,

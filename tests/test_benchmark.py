@@ -29,6 +29,7 @@ from agroflux_hf.benchmark.baselines import (
     trailing_window_sum,
 )
 from agroflux_hf.benchmark.presets import QUICK, TASKS, TINY, BaselineSettings, expand_tasks, get_preset
+from agroflux_hf.files import json_safe
 from agroflux_hf.metrics.core import r2, score_targets
 
 T = schema.SEQUENCE_LENGTH
@@ -109,7 +110,7 @@ def synthetic_dataset_dict(seed: int = 0) -> datasets.DatasetDict:
 
 
 def pooled_r2(predictions: ArrayPredictions, k: int) -> float:
-    return r2(predictions.obs[..., k], predictions.sim[..., k])
+    return r2(predictions.obs[..., k], predictions.predicted[..., k])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +148,7 @@ def test_gbt_beats_climatology_when_the_target_follows_the_drivers():
     gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, settings=settings).fit(train)
     clim = ClimatologyBaseline(TARGETS, window=15).fit(train)
     gbt_pred, clim_pred = gbt.predict(test), clim.predict(test)
-    assert gbt_pred.sim.shape == test.targets.shape == clim_pred.sim.shape
+    assert gbt_pred.predicted.shape == test.targets.shape == clim_pred.predicted.shape
     for k, _target in enumerate(TARGETS):
         assert pooled_r2(gbt_pred, k) > pooled_r2(clim_pred, k) + 0.1
         assert pooled_r2(gbt_pred, k) > 0.6
@@ -165,13 +166,13 @@ def test_gbt_ignores_features_never_observed_or_constant_on_its_rows():
     used = {gbt.feature_names[j] for j in gbt.columns["GPP"]}
     assert "CROPLAND" not in used and "PRECIP" not in used and "PRECIP_sum_prev7d" not in used
     assert "SW_IN" in used
-    assert np.isfinite(gbt.predict(arrays).sim).all()
+    assert np.isfinite(gbt.predict(arrays).predicted).all()
     # a target never observed in training gets no prediction rather than an invented one
     arrays.targets[:, :, 1] = np.nan
     unobserved = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=10)).fit(
         arrays
     )
-    assert np.isnan(unobserved.predict(arrays).sim[..., 1]).all()
+    assert np.isnan(unobserved.predict(arrays).predicted[..., 1]).all()
 
 
 def test_gbt_tells_a_missing_input_from_any_observed_value():
@@ -190,7 +191,7 @@ def test_gbt_tells_a_missing_input_from_any_observed_value():
     arrays.targets[:, :, 1] = np.where(no_sw_in, -3.0, 1.0)
     gbt = GradientBoostingBaseline(INPUTS, STATICS, TARGETS, BaselineSettings(gbt_max_iter=60)).fit(arrays)
     assert "SW_IN" in {gbt.feature_names[j] for j in gbt.columns["NEE"]}  # constant where observed
-    np.testing.assert_allclose(gbt.predict(arrays).sim, arrays.targets, atol=0.3)
+    np.testing.assert_allclose(gbt.predict(arrays).predicted, arrays.targets, atol=0.3)
     assert np.isnan(values[:, :, tmax]).sum() == no_tmax.sum()  # nothing was filled
 
 
@@ -236,7 +237,7 @@ def test_climatology_aligns_sequences_by_their_first_date():
     )
     clim = ClimatologyBaseline(("GPP",), window=1).fit(arrays)
     shifted = SplitArrays(**{**arrays.__dict__, "first_dates": np.array(["2001-07-01"])})
-    np.testing.assert_allclose(clim.predict(shifted).sim[0, 0, 0], 181.0)
+    np.testing.assert_allclose(clim.predict(shifted).predicted[0, 0, 0], 181.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +249,7 @@ def test_climatology_aligns_sequences_by_their_first_date():
 class FakeInfo:
     name: str
     domain: str
-    split: str
+    scheme: str
     fold: int
     input_names: tuple[str, ...] = INPUTS
     static_names: tuple[str, ...] = STATICS
@@ -285,7 +286,7 @@ def test_quick_plan_covers_every_model_task_and_tower_fold():
         "temporal_dssat_ceres_maize",
         "spatial_dssat_ceres_maize",
     }
-    assert {s.fold for s in specs if s.task == "t1" and s.split == "spatial" and s.dataset == "co2"} == {
+    assert {s.fold for s in specs if s.task == "t1" and s.scheme == "spatial" and s.dataset == "co2"} == {
         0,
         1,
         2,
@@ -296,7 +297,7 @@ def test_quick_plan_covers_every_model_task_and_tower_fold():
     for spec in specs:
         if spec.pretrain_run_id:  # T2 starts from a T0 run of the same model and split scheme, run before
             assert position[spec.pretrain_run_id] < position[spec.run_id]
-            assert spec.source_config == f"{spec.split}_dssat_ceres_maize"
+            assert spec.source_config == f"{spec.scheme}_dssat_ceres_maize"
 
 
 def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
@@ -311,8 +312,8 @@ def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
         TINY.restricted(("lstn",), None)
     with pytest.raises(ValueError, match="no simulation dataset"):
         runner.plan_runs(QUICK, {k: v for k, v in fake_infos().items() if "dssat" not in k})
-    assert runner.parse_config_name("spatial_co2_fold3") == ("spatial", "co2", 3)
-    assert runner.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
+    assert schema.parse_config_name("spatial_co2_fold3") == ("spatial", "co2", 3)
+    assert schema.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
 
 
 @pytest.mark.parametrize("preset_name", ["quick", "full", "tiny"])
@@ -342,7 +343,7 @@ def synthetic_rows() -> list[dict]:
                     {
                         "model": model, "kind": kind, "task": "t1", "dataset": "co2", "source_dataset": "",
                         "config": "spatial_co2" + (f"_fold{fold}" if fold else ""), "source_config": "",
-                        "split": "spatial", "fold": fold, "target": target, "r2": base + 0.01 * fold,
+                        "scheme": "spatial", "fold": fold, "target": target, "r2": base + 0.01 * fold,
                         "rmse": 1 - base, "mae": 0.5, "nse": base, "kge": base, "bias": 0.1 * (fold - 1),
                         "n": 100, "site_r2_mean": base - 0.1, "site_r2_median": base - 0.05, "n_sites": 1,
                         "run_id": f"t1__{model}__{fold}",
@@ -365,7 +366,7 @@ def test_leaderboard_files_aggregate_over_folds(tmp_path):
     assert lstm_gpp["folds"] == 3
 
     markdown = leaderboard.render_markdown(frame, notes=["a note"])
-    assert "## T1 co2, spatial split" in markdown and "0.810 ± 0.010" in markdown and "- a note" in markdown
+    assert "## T1 co2, spatial scheme" in markdown and "0.810 ± 0.010" in markdown and "- a note" in markdown
 
     paths = leaderboard.write_latex_tables(frame, tmp_path / "tables")
     assert sorted(p.name for p in paths) == sorted(f"{m}.tex" for m in leaderboard.METRICS)
@@ -395,7 +396,7 @@ def n2o_outcome(model: str, fold: int, scale: float) -> runner.RunOutcome:
     scores = score_targets(obs, sim, ["NEE", "N2O_FLUX"], site_ids=list("AABBC"))
     spec = runner.RunSpec(model, "t1", f"temporal_n2o_fold{fold}", "n2o", "temporal", fold)
     # as the runner reads it back from metrics.json: NaN stored as null
-    return runner.RunOutcome(spec, "ok", scores={"test": json.loads(json.dumps(runner._json_safe(scores)))})
+    return runner.RunOutcome(spec, "ok", scores={"test": json.loads(json.dumps(json_safe(scores)))})
 
 
 def test_leaderboard_adds_cumulative_n2o_columns_and_table():
@@ -467,8 +468,8 @@ def test_plots_write_non_empty_pngs(tmp_path):
 def synthetic_loading(monkeypatch):
     """The loading API over in-memory synthetic configs (one simulation, one observation dataset)."""
     infos = {
-        name: FakeInfo(name, domain, split, fold)
-        for name, domain, split, fold in (
+        name: FakeInfo(name, domain, scheme, fold)
+        for name, domain, scheme, fold in (
             ("temporal_sim", "simulation", "temporal", 0),
             ("spatial_sim", "simulation", "spatial", 0),
             ("temporal_obs", "observation", "temporal", 0),
@@ -506,11 +507,11 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     result = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
     assert not result.failed
     assert not (out / "stale.txt").exists()
-    assert not list(tmp_path.glob("results.tmp-*")) and not list(tmp_path.glob("results.old-*"))
+    assert not list(tmp_path.glob(".results.*"))  # no building or old folder left behind
     frame = pd.read_csv(out / "leaderboard.csv")
     # 2 baselines x (2 simulation + 3 observation configs) x 2 targets
     assert len(frame) == 2 * 5 * 2
-    assert {"model", "task", "config", "split", "fold", "target", "r2", "rmse", "mae", "nse", "kge", "bias",
+    assert {"model", "task", "config", "scheme", "fold", "target", "r2", "rmse", "mae", "nse", "kge", "bias",
             "n", "site_r2_mean", "site_r2_median"} <= set(frame.columns)  # fmt: skip
     gbt_r2 = frame[(frame["model"] == "gbt")]["r2"].mean()
     assert gbt_r2 > frame[(frame["model"] == "climatology")]["r2"].mean()
@@ -594,7 +595,7 @@ def run_tiny(tmp_path, preset) -> tuple[Path, pd.DataFrame]:
     out = tmp_path / "results"
     result = runner.run_benchmark(out, preset=preset, data_dir=data_dir, progress=False)
     assert [o.spec.run_id for o in result.failed] == []
-    assert not list(tmp_path.glob("results.tmp-*"))
+    assert not list(tmp_path.glob(".results.*"))
     return out, pd.read_csv(out / "leaderboard.csv")
 
 
@@ -602,7 +603,7 @@ def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> Non
     assert set(frame["model"]) == {"lstm", "tcn", "gbt", "climatology"}
     assert set(frame["task"]) == {"t0", "t1", "t2-finetune", "t2-adversarial"}
     assert set(frame.loc[frame["task"].str.startswith("t2"), "model"]) == {"lstm", "tcn"}  # no T2 baselines
-    assert set(frame["split"]) == schemes
+    assert set(frame["scheme"]) == schemes
     assert frame["r2"].notna().all() and (frame["n"] > 0).all()
     for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv"):
         assert (out / name).stat().st_size > 0, name
@@ -649,7 +650,7 @@ def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
 def test_targets_without_training_values_are_left_out_of_the_leaderboard():
     from types import SimpleNamespace
 
-    from agroflux_hf.benchmark.runner import untrained_targets
+    from agroflux_hf.benchmark.reports import untrained_targets
 
     info = SimpleNamespace(
         stats={"targets": {"GPP": {"mean": None, "std": None}, "ET": {"mean": 1.2, "std": 0.9}}}

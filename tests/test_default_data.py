@@ -15,7 +15,6 @@ from agroflux_hf.data.default import (
     DEFAULT_TABLE_DIR,
     default_data_dir,
     default_source_specs,
-    register_commands,
 )
 from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
 from agroflux_hf.errors import DataFileError
@@ -231,7 +230,9 @@ def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(default_module, "DEFAULT_TABLE_DIR", tables)
     parser = argparse.ArgumentParser()
-    register_commands(parser.add_subparsers())
+    from agroflux_hf.commands import data_default
+
+    data_default.register(parser.add_subparsers())
     args = parser.parse_args(["build-default", "--out", str(tmp_path / "mini")])
     assert args.func(args) == 0
     assert (tmp_path / "mini" / "README.md").is_file()

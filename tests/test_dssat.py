@@ -877,7 +877,9 @@ def test_simulate_command_is_registered():
     import argparse
 
     parser = argparse.ArgumentParser()
-    dssat.register_commands(parser.add_subparsers())
+    from agroflux_hf.commands import data_simulate
+
+    data_simulate.register(parser.add_subparsers())
     args = parser.parse_args(["simulate", "--out", "somewhere", "--preset", "tiny", "--workers", "2"])
     assert args.preset == "tiny" and args.workers == 2 and callable(args.func) and args.source is None
     args = parser.parse_args(["simulate", "--out", "x", "--source", "originals"])

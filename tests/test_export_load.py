@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from agroflux_hf import schema
-from agroflux_hf.data import export as export_module
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import CONFIGS_FILE, export_dataset
 from agroflux_hf.data.loading import config_info, list_configs, load_agroflux, resolve_data_dir
@@ -291,11 +290,13 @@ def test_export_cli_is_registered():
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
-    export_module.register_commands(sub)
+    from agroflux_hf.commands import data_export
+
+    data_export.register(sub)
     args = parser.parse_args(
         ["export", "--release", "R", "--out", "O", "--subsets", "co2,n2o", "--overwrite"]
     )
-    assert args.func is export_module._run_export and args.overwrite and args.subsets == "co2,n2o"
+    assert args.func is data_export.run and args.overwrite and args.subsets == "co2,n2o"
 
 
 def test_tiny_release_exports_and_every_config_loads(tmp_path):

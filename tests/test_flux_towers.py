@@ -516,7 +516,9 @@ def test_iter_site_frames_from_files_and_from_the_imported_table(tmp_path):
 def test_cli_import_flux(tmp_path, capsys):
     a = write_base(tmp_path / "AMF_US-Aaa_BASE_HH_1.csv", _records(48))
     parser = argparse.ArgumentParser()
-    ft.register_commands(parser.add_subparsers())
+    from agroflux_hf.commands import data_import_flux
+
+    data_import_flux.register(parser.add_subparsers())
     out = tmp_path / "cli.parquet"
     args = parser.parse_args(
         ["import-flux", str(a), "--out", str(out), "--site-id", "US-Zzz", "--igbp", "CRO"]

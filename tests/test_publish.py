@@ -100,10 +100,15 @@ def _card_kwargs(metrics: dict, **overrides) -> dict:
 
 
 def cli_main(argv: list[str]) -> int:
-    """``agroflux publish`` / ``agroflux card`` as registered by agroflux_hf.publish (independent of the
-    other command modules, so these tests do not fail on another part's import error)."""
+    """``agroflux publish`` / ``agroflux card`` as registered by their command modules (independent of
+    the other command modules, so these tests do not fail on another part's import error)."""
+    from agroflux_hf.commands import card
+    from agroflux_hf.commands import publish as publish_command
+
     parser = argparse.ArgumentParser(prog="agroflux")
-    publish.register_commands(parser.add_subparsers(dest="command"))
+    subparsers = parser.add_subparsers(dest="command")
+    publish_command.register(subparsers)
+    card.register(subparsers)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

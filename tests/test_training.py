@@ -22,8 +22,15 @@ import torch
 from safetensors.torch import load_file
 
 from agroflux_hf.errors import DataFileError, SchemaError
-from agroflux_hf.training import TrainingArguments, loop, predict_dataset, train
-from agroflux_hf.training.predict import SplitTensors
+from agroflux_hf.training import (
+    TrainingArguments,
+    checkpointing,
+    evaluation,
+    plans,
+    predict_dataset,
+    train,
+)
+from agroflux_hf.training.tensors import SplitTensors
 
 TINY = {"hidden_size": 8, "num_hidden_layers": 1, "dropout": 0.0}
 DAYS = 365
@@ -106,10 +113,10 @@ def make_config(
     targets: tuple[str, ...],
     sizes: tuple[int, int, int] = (16, 4, 4),
     **kwargs,
-) -> loop.ConfigData:
+) -> plans.ConfigData:
     splits = {
         split: make_split(100 * k + len(name), n, inputs, statics, targets, **kwargs)
-        for k, (split, n) in enumerate(zip(loop.SPLITS, sizes, strict=True))
+        for k, (split, n) in enumerate(zip(plans.SPLITS, sizes, strict=True))
     }
     info = SimpleNamespace(
         name=name,
@@ -119,10 +126,10 @@ def make_config(
         target_names=targets,
         stats=_stats(splits["train"]),
     )
-    return loop.ConfigData(info=info, splits=splits)
+    return plans.ConfigData(info=info, splits=splits)
 
 
-def synthetic_configs() -> dict[str, loop.ConfigData]:
+def synthetic_configs() -> dict[str, plans.ConfigData]:
     return {
         "sim": make_config("sim", "simulation", ("TMAX", "TMIN", "PRECIP"), ("SAND",), ("GPP", "NEE", "ET")),
         # towers: no PRECIP, an extra VPD, gappy targets, warmer (a domain shift)
@@ -142,9 +149,9 @@ def synthetic_configs() -> dict[str, loop.ConfigData]:
 
 
 def install_synthetic() -> None:
-    """Put the synthetic configs behind ``loop.load_config_data`` (also used by subprocess scripts)."""
+    """Put the synthetic configs behind ``plans.load_config_data`` (also used by subprocess scripts)."""
     configs = synthetic_configs()
-    loop.load_config_data = lambda config, data_dir=None: configs[config]
+    plans.load_config_data = lambda config, data_dir=None: configs[config]
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -153,7 +160,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture
 def synthetic(monkeypatch):
     configs = synthetic_configs()
-    monkeypatch.setattr(loop, "load_config_data", lambda config, data_dir=None: configs[config])
+    monkeypatch.setattr(plans, "load_config_data", lambda config, data_dir=None: configs[config])
     return configs
 
 
@@ -193,7 +200,7 @@ def test_t0_writes_every_output_and_scores_the_best_model(synthetic, tmp_path):
     # the best epoch is the one with the lowest validation loss
     history = result.history
     best_epoch = min(history, key=lambda e: e["val_loss"])["epoch"]
-    val = loop.validation_loss(best, synthetic["sim"].splits["validation"], _scale(best), 8, _Single())
+    val = evaluation.validation_loss(best, synthetic["sim"].splits["validation"], 8, _Single())
     assert val == pytest.approx(history[best_epoch - 1]["val_loss"], rel=1e-5)
     assert history[-1]["train_loss"] < history[0]["train_loss"]
 
@@ -209,10 +216,6 @@ class _Single:
 
     def gather_for_metrics(self, values):
         return values
-
-
-def _scale(model) -> torch.Tensor:
-    return loop.target_scale(model.config.stats, model.config.target_names)
 
 
 def test_t0_selects_a_module_or_named_targets(synthetic, tmp_path):
@@ -273,15 +276,17 @@ def test_resume_after_a_kill_gives_the_same_weights(synthetic, tmp_path):
         model_overrides=overrides,
     )
     assert killed.interrupted and not (tmp_path / "b" / "metrics.json").exists()
-    state = json.loads((loop.latest_checkpoint(tmp_path / "b") / loop.STATE_FILE).read_text())
+    state = json.loads(
+        (checkpointing.latest_checkpoint(tmp_path / "b") / checkpointing.STATE_FILE).read_text()
+    )
     assert (state["global_step"], state["epoch"], state["batches_in_epoch"]) == (6, 1, 2)  # mid-epoch
     resumed = train(
         "t0", "lstm", "sim", output_dir=tmp_path / "b", args=args, model_overrides=overrides, resume=True
     )
     a, b = weights_of(tmp_path / "a" / "best_model"), weights_of(tmp_path / "b" / "best_model")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    last_a = weights_of(loop.latest_checkpoint(tmp_path / "a"))
-    last_b = weights_of(loop.latest_checkpoint(tmp_path / "b"))
+    last_a = weights_of(checkpointing.latest_checkpoint(tmp_path / "a"))
+    last_b = weights_of(checkpointing.latest_checkpoint(tmp_path / "b"))
     assert all(torch.equal(last_a[k], last_b[k]) for k in last_a)
     assert [e["val_loss"] for e in straight.history] == [e["val_loss"] for e in resumed.history]
     assert straight.metrics == resumed.metrics
@@ -364,7 +369,7 @@ def one_dann_n(tmp_path: Path) -> int:
 
 def test_two_processes_match_one(tmp_path, monkeypatch):
     # the one-process reference runs the same script in this process (saves an interpreter start)
-    monkeypatch.setattr(loop, "load_config_data", loop.load_config_data)  # undone after the test
+    monkeypatch.setattr(plans, "load_config_data", plans.load_config_data)  # undone after the test
     exec(_SCRIPT.format(tests=str(Path(__file__).parent), out=str(tmp_path / "one")), {})
     one = json.loads((tmp_path / "one" / "metrics.json").read_text())
     two = _run_script(tmp_path, tmp_path / "two", 2)
@@ -437,7 +442,7 @@ def test_real_default_data_t1(tmp_path):
 
 def test_stats_without_training_values_become_identity_scaling():
     """The exporter writes null mean/std for a target no training site observes (a tower fold without GPP)."""
-    from agroflux_hf.training.loop import stats_for
+    from agroflux_hf.training.plans import stats_for
 
     stats = {
         "inputs": {"TMAX": {"mean": 10.0, "std": 0.0}},

@@ -11,7 +11,7 @@ from test_training import TINY, make_split, quick_args, weights_of
 
 from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError, SchemaError
 from agroflux_hf.models import MODEL_NAMES, build_model, load_model
-from agroflux_hf.training import loop, train, transfer
+from agroflux_hf.training import loop, plans, tensors, train, transfer
 
 # each architecture at its smallest (hidden 8, one layer, one head)
 SMALL = {
@@ -32,7 +32,7 @@ def synthetic(monkeypatch):
     from test_training import synthetic_configs
 
     configs = synthetic_configs()
-    monkeypatch.setattr(loop, "load_config_data", lambda config, data_dir=None: configs[config])
+    monkeypatch.setattr(plans, "load_config_data", lambda config, data_dir=None: configs[config])
     return configs
 
 
@@ -81,7 +81,7 @@ def pretrained(synthetic, tmp_path):
 def test_finetune_maps_targets_by_name_and_keeps_input_stats(synthetic, pretrained, tmp_path):
     base = load_model(pretrained)
     obs = synthetic["obs"]
-    model, stats = loop.finetune_model(load_model(pretrained), ("GPP", "NEE", "RECO"), obs.info.stats)
+    model, stats = plans.finetune_model(load_model(pretrained), ("GPP", "NEE", "RECO"), obs.info.stats)
     assert model.config.target_names == ["GPP", "NEE", "RECO"]
     assert stats["inputs"] == base.config.stats["inputs"]  # encoder's scaling kept
     assert stats["targets"]["GPP"] == base.config.stats["targets"]["GPP"]  # shared: pretrained scale
@@ -174,9 +174,9 @@ def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
     )
     discriminator = transfer.DomainDiscriminator(8, 16)
     args = quick_args(adversarial_weight=weight, adversarial_schedule="constant")
-    batches = loop.StepBatchSampler(target, 8, seed=0, process_index=0)
+    batches = tensors.StepBatchSampler(target, 8, seed=0, process_index=0)
     step = loop.adversarial_step(
-        model, discriminator, batches, torch.ones(2), None, args, torch.device("cpu")
+        model, discriminator, batches, args, torch.device("cpu"), model.loss_of_predictions
     )
     optimizer = torch.optim.Adam([*model.parameters(), *discriminator.parameters()], lr=1e-2)
     trace = []
@@ -246,7 +246,7 @@ def test_adversarial_input_mapping(synthetic, tmp_path):
     model = build_model(
         "lstm", input_names=["TMAX", "TMIN", "PRECIP"], static_names=["SAND"], target_names=["GPP"]
     )
-    aligned = loop.align_to_model(synthetic["obs"].splits["train"], model)
+    aligned = tensors.align_to_model(synthetic["obs"].splits["train"], model)
     assert aligned.input_names == ("TMAX", "TMIN", "PRECIP")
     assert (
         torch.isnan(aligned.past_values[..., 2]).all() and not torch.isnan(aligned.past_values[..., 0]).any()

@@ -1,26 +1,15 @@
-"""``agroflux benchmark``: train and evaluate the six architectures and two reference baselines.
+"""The benchmark: train and evaluate the six architectures and two reference baselines.
 
-The command plans every (model, task, config) run of a preset (:mod:`.presets`), runs them
+It plans every (model, task, config) run of a preset (:mod:`.presets`, :mod:`.planning`), runs them
 (:mod:`.runner`), and writes a leaderboard folder: CSV, Markdown, LaTeX (:mod:`.leaderboard`),
-figures (:mod:`.plots`) and a README. The heavy imports (torch, training) happen only when the command
-runs, so ``agroflux --help`` stays fast and works before every part is installed.
-
-    agroflux benchmark --quick --output-dir results
-    agroflux benchmark --preset full --data-dir ./agroflux_release --output-dir results_full
+figures (:mod:`.plots`) and a README. The command is ``agroflux benchmark``
+(:mod:`agroflux_hf.commands.benchmark`); the heavy imports (torch, training) happen only when a
+benchmark runs.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import signal
-import sys
-
-from agroflux_hf.benchmark.presets import BASELINES, NETWORK_MODELS, PRESETS, TASKS
-
-logger = logging.getLogger(__name__)
-
-__all__ = ["register_commands", "run_benchmark"]
+__all__ = ["run_benchmark"]
 
 
 def run_benchmark(*args, **kwargs):
@@ -28,54 +17,3 @@ def run_benchmark(*args, **kwargs):
     from agroflux_hf.benchmark.runner import run_benchmark as _run
 
     return _run(*args, **kwargs)
-
-
-def register_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add the top-level ``benchmark`` command."""
-    parser = subparsers.add_parser(
-        "benchmark",
-        help="train and evaluate all models on T0/T1/T2 and write a leaderboard with figures",
-        description=__doc__.splitlines()[0],
-    )
-    preset = parser.add_mutually_exclusive_group()
-    preset.add_argument("--quick", action="store_true", help="the quick preset (minutes on 2 CPU cores)")
-    preset.add_argument("--preset", choices=sorted(PRESETS), help="preset by name (default: quick)")
-    parser.add_argument(
-        "--data-dir", default=None, help="exported AgroFlux folder (default: embedded AgroFlux-mini)"
-    )
-    parser.add_argument("--output-dir", required=True, help="leaderboard folder; replaced whole on success")
-    parser.add_argument(
-        "--models",
-        nargs="+",
-        choices=NETWORK_MODELS + BASELINES,
-        default=None,
-        help="restrict to these architectures and/or baselines",
-    )
-    parser.add_argument(
-        "--tasks",
-        nargs="+",
-        choices=(*TASKS, "t2"),
-        default=None,
-        help="restrict to these tasks (t2 = both transfer tasks; T2 adds the T0 runs it needs)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(func=_command)
-
-
-def _command(args: argparse.Namespace) -> int:
-    preset = "quick" if args.quick or args.preset is None else args.preset
-    # A terminated benchmark raises SystemExit like Ctrl-C raises KeyboardInterrupt, so its half-built
-    # OUT.tmp-* folder is removed and the previous results stay as they were.
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    result = run_benchmark(
-        args.output_dir,
-        preset=preset,
-        data_dir=args.data_dir,
-        models=args.models,
-        tasks=args.tasks,
-        progress=not args.no_progress,
-    )
-    print(f"wrote {result.output_dir} ({len(result.outcomes)} runs, {result.seconds / 60:.1f} min)")
-    for outcome in result.failed:
-        print(f"  {outcome.status}: {outcome.spec.run_id}: {outcome.error}")
-    return 1 if result.failed else 0

@@ -44,11 +44,11 @@ DAYS_PER_YEAR = schema.SEQUENCE_LENGTH
 class ArrayPredictions:
     """Predictions of one model on one split; the fields of ``agroflux_hf.training.Predictions``.
 
-    ``obs`` and ``sim`` are (examples, days, targets) in physical units, NaN = not observed.
+    ``obs`` and ``predicted`` are (examples, days, targets) in physical units, NaN = not observed.
     """
 
     obs: np.ndarray
-    sim: np.ndarray
+    predicted: np.ndarray
     site_ids: np.ndarray
     years: np.ndarray
     experiments: np.ndarray
@@ -92,10 +92,10 @@ class SplitArrays:
             first_dates=np.asarray(batch.get("first_date", np.full(n, ""))).astype(str),
         )
 
-    def predictions(self, sim: np.ndarray, target_names: Sequence[str]) -> ArrayPredictions:
+    def predictions(self, predicted: np.ndarray, target_names: Sequence[str]) -> ArrayPredictions:
         return ArrayPredictions(
             obs=self.targets,
-            sim=sim.astype(np.float32),
+            predicted=predicted.astype(np.float32),
             site_ids=self.site_ids,
             years=self.years,
             experiments=self.experiments,
@@ -285,15 +285,15 @@ class GradientBoostingBaseline:
         features, _ = self._features(split)
         n, t, n_features = features.shape
         rows = features.reshape(-1, n_features)
-        sim = np.full((n, t, len(self.target_names)), np.nan, dtype=np.float32)
+        predicted = np.full((n, t, len(self.target_names)), np.nan, dtype=np.float32)
         for k, target in enumerate(self.target_names):
             regressor = self.regressors.get(target)
             if target in self.constants:
-                sim[:, :, k] = self.constants[target]
+                predicted[:, :, k] = self.constants[target]
             elif regressor is not None:
                 with threadpool_limits(limits=self.settings.gbt_threads, user_api="openmp"):
-                    sim[:, :, k] = regressor.predict(rows[:, self.columns[target]]).reshape(n, t)
-        return split.predictions(sim, self.target_names)
+                    predicted[:, :, k] = regressor.predict(rows[:, self.columns[target]]).reshape(n, t)
+        return split.predictions(predicted, self.target_names)
 
     def _features(self, arrays: SplitArrays) -> tuple[np.ndarray, list[str]]:
         return lagged_weather_features(arrays, self.input_names, self.static_names, self.settings.lag_windows)

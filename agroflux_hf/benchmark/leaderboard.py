@@ -10,8 +10,6 @@ cumulative table per section.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.files import atomic_write_text
 from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES
 
 METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
@@ -50,7 +49,7 @@ ID_COLUMNS: tuple[str, ...] = (
     "source_dataset",
     "config",
     "source_config",
-    "split",
+    "scheme",
     "fold",
     "target",
     "unit",
@@ -69,7 +68,7 @@ CUMULATIVE_LABELS: dict[str, str] = {
     "cum_relative_bias": "relative bias",
     "cum_r2": "R² of sums",
 }
-GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "split", "model", "kind", "target")
+GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "model", "kind", "target")
 
 HEADLINE_TARGET_PRIORITY: tuple[str, ...] = (
     "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "YIELD", "LAI", "SWC_1", "NO3_1",
@@ -183,7 +182,7 @@ def format_mean_std(mean: float, std: float, digits: int = 3) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return _atomic_write_text(path, frame.to_csv(index=False))
+    return atomic_write_text(path, frame.to_csv(index=False))
 
 
 def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
@@ -206,10 +205,10 @@ def render_markdown(
     ]
     if summary.empty:
         return "\n".join([*parts, "No scores were produced.", ""])
-    for (task, dataset, source, split), section in summary.groupby(
-        ["task", "dataset", "source_dataset", "split"], sort=False
+    for (task, dataset, source, scheme), section in summary.groupby(
+        ["task", "dataset", "source_dataset", "scheme"], sort=False
     ):
-        parts += [f"## {dataset_label(task, dataset, source)}, {split} split", ""]
+        parts += [f"## {dataset_label(task, dataset, source)}, {scheme} scheme", ""]
         body = []
         for _, row in section.sort_values(["target", "r2_mean"], ascending=[True, False]).iterrows():
             cells = [f"{row['target']} ({schema.unit(row['target'])})", row["model"]]
@@ -245,7 +244,7 @@ def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
 
 
 def write_markdown(frame: pd.DataFrame, path: Path, *, notes: Sequence[str] = ()) -> Path:
-    return _atomic_write_text(path, render_markdown(frame, notes=notes))
+    return atomic_write_text(path, render_markdown(frame, notes=notes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,7 +303,7 @@ def render_latex(frame: pd.DataFrame, metric: str, *, max_targets: int | None = 
         }
         summary = summary[[t in keep[d] for d, t in zip(summary["dataset"], summary["target"], strict=True)]]
     summary["column"] = [
-        (dataset_label(r.task, r.dataset, r.source_dataset), r.split, r.target)
+        (dataset_label(r.task, r.dataset, r.source_dataset), r.scheme, r.target)
         for r in summary.itertuples(index=False)
     ]
     columns = list(dict.fromkeys(summary["column"]))
@@ -380,20 +379,4 @@ def _runs(keys: list[tuple]) -> list[tuple[tuple, int]]:
 def write_latex_tables(frame: pd.DataFrame, folder: Path, metrics: Sequence[str] = METRICS) -> list[Path]:
     """``folder/<metric>.tex`` for every metric."""
     folder.mkdir(parents=True, exist_ok=True)
-    return [_atomic_write_text(folder / f"{m}.tex", render_latex(frame, m)) for m in metrics]
-
-
-def _atomic_write_text(path: Path, text: str) -> Path:
-    """Write beside the destination, then rename, so a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
-
-
-def finite_or_none(value: float) -> float | None:
-    """JSON-safe number: NaN and infinities become ``None``."""
-    return float(value) if value is not None and math.isfinite(float(value)) else None
+    return [atomic_write_text(folder / f"{m}.tex", render_latex(frame, m)) for m in metrics]

@@ -23,7 +23,7 @@ import pandas as pd
 from agroflux_hf import schema
 from agroflux_hf.benchmark.leaderboard import TASK_LABELS
 
-OBS_COLOUR, SIM_COLOUR = "black", "tab:orange"
+OBS_COLOUR, PREDICTED_COLOUR = "black", "tab:orange"
 
 
 def axis_label(target: str, prefix: str = "") -> str:
@@ -48,7 +48,7 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
 
 
 def _site_series(predictions, site: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dates (or day numbers), obs and sim of one site's test sequences in time order.
+    """Dates (or day numbers), obs and predicted of one site's test sequences in time order.
 
     Only the site's first experiment is drawn, so simulated treatments do not overlap in one line.
     """
@@ -73,7 +73,7 @@ def _site_series(predictions, site: str) -> tuple[np.ndarray, np.ndarray, np.nda
     return (
         x,
         predictions.obs[rows].reshape(-1, predictions.obs.shape[2]),
-        predictions.sim[rows].reshape(-1, predictions.sim.shape[2]),
+        predictions.predicted[rows].reshape(-1, predictions.predicted.shape[2]),
     )
 
 
@@ -93,11 +93,11 @@ def plot_series(
         len(sites), len(targets), figsize=(4.2 * len(targets), 2.6 * len(sites)), squeeze=False
     )
     for i, site in enumerate(sites):
-        x, obs, sim = _site_series(predictions, site)
+        x, obs, predicted = _site_series(predictions, site)
         for j, target in enumerate(targets):
             ax, k = axes[i, j], list(predictions.target_names).index(target)
             ax.plot(x, obs[:, k], ".", ms=2.5, color=OBS_COLOUR, label="observed")
-            ax.plot(x, sim[:, k], "-", lw=1.0, color=SIM_COLOUR, label="predicted")
+            ax.plot(x, predicted[:, k], "-", lw=1.0, color=PREDICTED_COLOUR, label="predicted")
             ax.set_title(f"{site}: {target}", fontsize=9)
             ax.set_ylabel(axis_label(target), fontsize=8)
             ax.tick_params(labelsize=7)
@@ -125,11 +125,11 @@ def plot_scatter(predictions_by_model: Mapping[str, object], target: str, path: 
     for ax, model in zip(axes.ravel(), models, strict=False):
         predictions = predictions_by_model[model]
         k = list(predictions.target_names).index(target)
-        obs, sim = predictions.obs[..., k].ravel(), predictions.sim[..., k].ravel()
-        keep = np.isfinite(obs) & np.isfinite(sim)
-        scores = all_metrics(obs, sim)
-        ax.scatter(obs[keep], sim[keep], s=3, alpha=0.3, color="tab:blue", edgecolors="none")
-        low, high = _limits(obs[keep], sim[keep])
+        obs, predicted = predictions.obs[..., k].ravel(), predictions.predicted[..., k].ravel()
+        keep = np.isfinite(obs) & np.isfinite(predicted)
+        scores = all_metrics(obs, predicted)
+        ax.scatter(obs[keep], predicted[keep], s=3, alpha=0.3, color="tab:blue", edgecolors="none")
+        low, high = _limits(obs[keep], predicted[keep])
         ax.plot([low, high], [low, high], "--", color="grey", lw=1, label="1:1")
         ax.set_xlim(low, high)
         ax.set_ylim(low, high)
@@ -259,26 +259,26 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
     """Grouped bars of R²(T2) - R²(T1) per model and target: one row per (T2 task, simulation source),
     one column per split scheme, all panels on one y scale.
 
-    ``gains`` has columns ``task``, ``source_dataset``, ``split``, ``model``, ``target``, ``gain``.
+    ``gains`` has columns ``task``, ``source_dataset``, ``scheme``, ``model``, ``target``, ``gain``.
     """
     rows = list(dict.fromkeys(gains[["task", "source_dataset"]].itertuples(index=False, name=None)))
-    splits = list(dict.fromkeys(gains["split"]))
+    schemes = list(dict.fromkeys(gains["scheme"]))
     targets = list(dict.fromkeys(gains["target"]))
     width = max(4.5, 0.9 * gains["model"].nunique() + 2)
     fig, axes = plt.subplots(
         len(rows),
-        len(splits),
-        figsize=(width * len(splits), 3.4 * len(rows)),
+        len(schemes),
+        figsize=(width * len(schemes), 3.4 * len(rows)),
         squeeze=False,
         sharey=True,
         layout="constrained",
     )
     bar = 0.8 / max(1, len(targets))
     for r, (task, source) in enumerate(rows):
-        for c, split in enumerate(splits):
+        for c, scheme in enumerate(schemes):
             ax = axes[r, c]
             part = gains[
-                (gains["task"] == task) & (gains["source_dataset"] == source) & (gains["split"] == split)
+                (gains["task"] == task) & (gains["source_dataset"] == source) & (gains["scheme"] == scheme)
             ]
             models = list(dict.fromkeys(part["model"]))
             for i, target in enumerate(targets):
@@ -288,7 +288,7 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
                 ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * bar, values, bar, label=target)
             ax.axhline(0, color="black", lw=0.8)
             ax.set_xticks(np.arange(len(models)), models, rotation=30, fontsize=8)
-            ax.set_title(f"{TASK_LABELS.get(task, task)} from {source}, {split} split", fontsize=9)
+            ax.set_title(f"{TASK_LABELS.get(task, task)} from {source}, {scheme} scheme", fontsize=9)
             ax.grid(axis="y", alpha=0.3)
             if c == 0:
                 ax.set_ylabel("test R² gain over T1 (T2 - T1)", fontsize=8)
@@ -304,7 +304,7 @@ def transfer_gains(
     t1 = frame[frame["task"] == "t1"][["model", "config", "target", "r2"]].rename(columns={"r2": "r2_t1"})
     t2 = frame[frame["task"].isin(transfer_tasks)]
     if t1.empty or t2.empty:
-        return pd.DataFrame(columns=["task", "split", "model", "target", "gain"])
+        return pd.DataFrame(columns=["task", "scheme", "model", "target", "gain"])
     merged = t2.merge(t1, on=["model", "config", "target"], how="inner")
     merged["gain"] = merged["r2"] - merged["r2_t1"]
-    return merged[["task", "split", "model", "target", "gain", "source_dataset"]]
+    return merged[["task", "scheme", "model", "target", "gain", "source_dataset"]]

@@ -11,13 +11,11 @@ temporary folder; the first rename wins and the loser uses the winner's folder.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
 import os
 import re
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,7 @@ from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
 from agroflux_hf.data.sources.chambers import field_of_site
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
-from agroflux_hf.errors import AgroFluxError, DataFileError
+from agroflux_hf.errors import DataFileError
 
 logger = logging.getLogger(__name__)
 
@@ -341,26 +339,3 @@ def default_data_dir(table_dir: Path | None = None, cache_dir: Path | None = Non
             return out
         raise
     return out
-
-
-def _run_build_default(args: argparse.Namespace) -> int:
-    try:
-        if args.out:
-            out = export_dataset(default_source_specs(), args.out, overwrite=args.overwrite)
-        else:
-            out = default_data_dir()
-    except (FileExistsError, AgroFluxError) as err:
-        print(f"agroflux data build-default: {err}", file=sys.stderr)
-        return 1
-    print(out)
-    return 0
-
-
-def register_commands(subparsers: argparse._SubParsersAction) -> None:
-    """``agroflux data build-default [--out OUT] [--overwrite]``."""
-    p = subparsers.add_parser(
-        "build-default", help="export the embedded AgroFlux-mini (default: into the cache, printed)"
-    )
-    p.add_argument("--out", default=None, help="write the dataset folder here instead of the cache")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    p.set_defaults(func=_run_build_default)

@@ -15,13 +15,11 @@ The folder is written to a temporary sibling and renamed into place; a failed ex
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import re
 import shutil
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +46,7 @@ from agroflux_hf.data.splits import (
     spatial_splits,
     temporal_split,
 )
-from agroflux_hf.errors import AgroFluxError, SchemaError
+from agroflux_hf.errors import SchemaError
 
 logger = logging.getLogger(__name__)
 
@@ -624,29 +622,3 @@ def export_dataset(
         raise
     logger.info("exported %s", out)
     return out
-
-
-# ----------------------------------------------------------------------------- CLI
-def _run_export(args: argparse.Namespace) -> int:
-    from agroflux_hf.data.sources.release import release_source_specs
-
-    subsets = [s.strip() for s in args.subsets.split(",") if s.strip()] if args.subsets else None
-    try:
-        specs = release_source_specs(Path(args.release), subsets=subsets)
-        out = export_dataset(specs, args.out, overwrite=args.overwrite, progress=not args.no_progress)
-    except (FileExistsError, AgroFluxError) as err:
-        print(f"agroflux data export: {err}", file=sys.stderr)
-        return 1
-    print(out)
-    return 0
-
-
-def register_commands(subparsers: argparse._SubParsersAction) -> None:
-    """``agroflux data export --release DIR --out OUT [--subsets ...] [--overwrite]``."""
-    p = subparsers.add_parser("export", help="export the official AgroFlux release to a dataset folder")
-    p.add_argument("--release", required=True, help="folder of the release (t0_mw/, t0_dc/, t1_n2o/, ...)")
-    p.add_argument("--out", required=True, help="dataset folder to write (refused if it exists)")
-    p.add_argument("--subsets", default=None, help="comma list of ecosys,daycent,co2,n2o (default: all)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_run_export)

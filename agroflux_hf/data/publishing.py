@@ -17,16 +17,14 @@ The upload goes through an ``HfApi``-like object (``create_repo`` + ``upload_fol
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE
-from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run, _token_from_env
+from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run
 
 logger = logging.getLogger(__name__)
 
@@ -105,40 +103,3 @@ def publish_dataset(
     url = getattr(commit, "commit_url", None) or str(commit)
     logger.info("published %s: %s", repo_id, url)
     return url
-
-
-def register_commands(subparsers: Any) -> None:
-    """``agroflux data publish FOLDER --repo-id ORG/NAME [--private] [--allow-unstated] [--dry-run OUT]``."""
-    p = subparsers.add_parser(
-        "publish", help="upload an exported dataset folder to the Hub (respects each source's terms)"
-    )
-    p.add_argument(
-        "folder", type=Path, help="a folder written by `agroflux data export` or build-default --out"
-    )
-    p.add_argument("--repo-id", required=True, help="ORG/NAME of the Hub dataset repository")
-    p.add_argument("--private", action="store_true", default=None, help="create the repository as private")
-    p.add_argument("--allow-unstated", action="store_true", help="upload sources whose terms are not stated")
-    p.add_argument("--dry-run", type=Path, default=None, metavar="OUT", help="copy the upload to OUT")
-    p.add_argument("--token-env", default="HF_TOKEN", metavar="NAME", help="variable holding the token")
-    p.add_argument("--commit-message", default=DEFAULT_DATASET_COMMIT_MESSAGE)
-    p.set_defaults(func=_publish_command)
-
-
-def _publish_command(args: argparse.Namespace) -> int:
-    try:
-        token = None if args.dry_run is not None else _token_from_env(args.token_env)
-        result = publish_dataset(
-            args.folder,
-            args.repo_id,
-            token=token,
-            private=args.private,
-            allow_unstated=args.allow_unstated,
-            dry_run_dir=args.dry_run,
-            commit_message=args.commit_message,
-        )
-    except PublishError as err:  # the user's to fix: one line, no traceback
-        print(f"agroflux data publish: {err}", file=sys.stderr)
-        return 1
-    key = "dry_run_dir" if args.dry_run is not None else "commit_url"
-    print(json.dumps({"repo_id": args.repo_id, key: result}))
-    return 0

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
-from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
+from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError, MissingCheckpointError
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
 from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
 from agroflux_hf.models.itransformer import ITransformerConfig, ITransformerForFluxRegression
@@ -100,32 +101,81 @@ def build_model(
     return MODEL_CLASSES[name](config)
 
 
-def load_model(
-    path: str | Path, *, target_names: list[str] | None = None, target_stats: dict | None = None
-) -> FluxPreTrainedModel:
-    """Load any AgroFlux checkpoint folder; optionally re-point its head at ``target_names`` by name.
+def read_checkpoint_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``config.json`` of an AgroFlux ``save_pretrained`` folder, after checking the folder.
 
-    Raises ``MissingCheckpointError`` when the folder or its config.json is missing (never a silent fresh
-    model) and ``IncompatibleCheckpointError`` when it is not an AgroFlux model or no target is shared.
+    The one folder check (loading, evaluation, fine-tuning, cards and publishing all call it), so a
+    bad folder fails with the same named error everywhere: ``MissingCheckpointError`` when the
+    folder, its config.json or its weights are missing (never a silent fresh model),
+    ``IncompatibleCheckpointError`` when it is a file, its config.json is not JSON or it is not an
+    AgroFlux model.
     """
-    config_file = Path(path) / "config.json"
+    folder = Path(path)
+    if not folder.exists():
+        raise MissingCheckpointError(f"{folder}: checkpoint folder does not exist")
+    if not folder.is_dir():
+        raise IncompatibleCheckpointError(f"{folder}: expected a save_pretrained folder, found a file")
+    config_file = folder / "config.json"
     if not config_file.is_file():
-        raise MissingCheckpointError(f"{config_file}: no checkpoint config here")
-    model_type = json.loads(config_file.read_text()).get("model_type")
-    by_type = {MODEL_TYPES[n]: MODEL_CLASSES[n] for n in MODEL_NAMES}
-    if model_type not in by_type:
-        raise IncompatibleCheckpointError(
-            f"{config_file}: model_type {model_type!r} is not an AgroFlux model ({sorted(by_type)})"
+        raise MissingCheckpointError(
+            f"{config_file}: no config.json; is this a save_pretrained model folder?"
         )
-    return by_type[model_type].from_pretrained(
-        str(path), target_names=target_names, target_stats=target_stats
-    )
+    if not any(folder.glob("*.safetensors")) and not any(folder.glob("*.bin")):
+        raise MissingCheckpointError(
+            f"{folder}: no weights file (model.safetensors); save the model with save_pretrained"
+        )
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise IncompatibleCheckpointError(f"{config_file}: not valid JSON ({err})") from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if model_type not in MODEL_NAME_OF_TYPE:
+        raise IncompatibleCheckpointError(
+            f"{config_file}: model_type {model_type!r} is not an AgroFlux model ({sorted(MODEL_NAME_OF_TYPE)})"
+        )
+    return config
+
+
+MODEL_NAME_OF_TYPE: dict[str, str] = {model_type: name for name, model_type in MODEL_TYPES.items()}
+"""transformers ``model_type`` (``agroflux_<name>``) -> model name."""
+
+
+def load_model(
+    path: str | os.PathLike,
+    *,
+    model_name: str | None = None,
+    target_names: list[str] | tuple[str, ...] | None = None,
+    target_stats: dict | None = None,
+) -> FluxPreTrainedModel:
+    """Load any AgroFlux checkpoint folder: the package's one checkpoint loader.
+
+    ``model_name`` (one of ``MODEL_NAMES``), when given, must be the checkpoint's architecture (a run
+    that asks for a TCN must not fine-tune an LSTM). ``target_names`` re-points the head by name
+    (``select_targets``; ``target_stats`` gives statistics of new targets). Errors: see
+    :func:`read_checkpoint_config`; a checkpoint whose weights do not load is
+    ``IncompatibleCheckpointError`` naming the folder.
+    """
+    config = read_checkpoint_config(path)
+    found = MODEL_NAME_OF_TYPE[config["model_type"]]
+    if model_name is not None and _model_name(model_name) != found:
+        raise IncompatibleCheckpointError(
+            f"{path}: checkpoint is a {config['model_type']!r} model, the run asks for {model_name!r}"
+        )
+    try:
+        return MODEL_CLASSES[found].from_pretrained(
+            str(path), target_names=target_names, target_stats=target_stats
+        )
+    except AgroFluxError:  # already named (missing, incompatible, schema): keep it
+        raise
+    except Exception as err:  # corrupt weights, a config transformers rejects: name the folder
+        raise IncompatibleCheckpointError(f"{path}: cannot load the checkpoint: {err}") from err
 
 
 __all__ = [
     "CONFIG_CLASSES",
     "MODEL_CLASSES",
     "MODEL_NAMES",
+    "MODEL_NAME_OF_TYPE",
     "MODEL_TYPES",
     "EALSTMConfig",
     "EALSTMForFluxRegression",
@@ -144,4 +194,5 @@ __all__ = [
     "TransformerForFluxRegression",
     "build_model",
     "load_model",
+    "read_checkpoint_config",
 ]

@@ -19,6 +19,7 @@ from transformers import initialization as init
 
 from agroflux_hf import schema
 from agroflux_hf.errors import IncompatibleCheckpointError, SchemaError
+from agroflux_hf.models.loss import masked_target_loss
 from agroflux_hf.models.outputs import FluxRegressionOutput
 
 STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
@@ -48,7 +49,10 @@ COMMON_CONFIG_DOC = """
         means identity (mean 0, std 1) for that group; a group that is present must hold every name of
         the model. Only the model's own names are kept.
     target_weights (`dict[str, float]`, *optional*, defaults to `None`):
-        Weight of each target in the loss, by name; targets not listed weigh 1.
+        Weight of each target in the loss, by name; targets not listed weigh 1. The loss is each
+        target's mean squared error over its observed days (standardised units), then the weighted
+        mean over targets (``agroflux_hf.models.loss``), so a target observed on few days weighs as
+        much as one observed every day.
     hidden_size (`int`, *optional*, defaults to 50):
         Width of the per-day representation ``hidden_states`` (the paper's baselines use 50).
     dropout (`float`, *optional*, defaults to 0.2):
@@ -174,6 +178,7 @@ class FluxConfig(PreTrainedConfig):
         return [self.stats[group][n]["mean"] for n in names], [self.stats[group][n]["std"] for n in names]
 
     def loss_weights(self) -> list[float]:
+        """Weight of each target in the loss, in the order of ``target_names`` (unlisted targets weigh 1)."""
         weights = self.target_weights or {}
         return [weights.get(n, 1.0) for n in self.target_names]
 
@@ -379,13 +384,31 @@ class FluxPreTrainedModel(PreTrainedModel):
         return target_values
 
     def _masked_loss(self, normalised: torch.Tensor, target_values: torch.Tensor) -> torch.Tensor:
-        """Weighted MSE in normalised space over observed targets; 0 with a graph when none is observed."""
-        observed = ~torch.isnan(target_values)
-        # Fill before subtracting: a NaN in an unused branch would still poison the gradient.
-        target = torch.where(observed, self.scaler.normalise(target_values, "targets"), 0.0)
-        weights = self.scaler.loss_weights.float() * observed  # (B, T, K)
-        squared = (normalised.float() - target) ** 2
-        return (squared * weights).sum() / weights.sum().clamp_min(1e-12)
+        """The one loss (:func:`~agroflux_hf.models.loss.masked_target_loss`) of the head's standardised output."""
+        target = self.scaler.normalise(target_values, "targets")
+        return masked_target_loss(normalised, target, self.scaler.loss_weights)
+
+    def loss_of_predictions(
+        self,
+        predictions: torch.Tensor,
+        target_values: torch.Tensor,
+        target_names: list[str] | tuple[str, ...] | None = None,
+    ) -> torch.Tensor:
+        """The model's loss of physical-unit ``predictions`` against ``target_values`` (NaN = not observed).
+
+        The same quantity ``forward`` returns as ``loss``, for predictions gathered outside a forward
+        pass (validation, the adversarial step). ``target_names`` names the last axis when it holds only
+        some of the model's targets, in any order; the config's statistics and weights follow them.
+        """
+        names = list(self.config.target_names)
+        index = list(range(len(names))) if target_names is None else [names.index(n) for n in target_names]
+        where = torch.tensor(index, dtype=torch.long, device=self.scaler.targets_mean.device)
+        mean = self.scaler.targets_mean.float()[where].to(predictions.device)
+        std = self.scaler.targets_std.float()[where].to(predictions.device)
+        weights = self.scaler.loss_weights.float()[where]
+        return masked_target_loss(
+            (predictions.float() - mean) / std, (target_values.float() - mean) / std, weights
+        )
 
     # ----- targets -----
     @torch.no_grad()

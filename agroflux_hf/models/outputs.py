@@ -15,8 +15,9 @@ class FluxRegressionOutput(ModelOutput):
 
     Args:
         loss (`torch.FloatTensor` of shape `()`, *optional*):
-            Masked mean squared error in normalised target space over the observed (non-NaN) entries of
-            ``target_values``, weighted per target by ``config.target_weights``. Only present when
+            The model's one loss (``agroflux_hf.models.loss``): each target's mean squared error in
+            standardised units over its observed (non-NaN) entries of ``target_values``, then the mean
+            over targets weighted by ``config.target_weights`` (equal by default). Only present when
             ``target_values`` is given; exactly 0 (still attached to the graph) when nothing is observed.
         predictions (`torch.FloatTensor` of shape `(batch, days, len(config.target_names))`):
             Daily predictions in physical units (schema units), always float32 whatever the model dtype.

@@ -8,8 +8,9 @@ One loop from one CPU process to DDP: the same code runs under ``python`` and un
 * Shuffling is a permutation seeded by (seed, epoch), independent of any global RNG, so a resumed
   run sees the same batches; the position inside an epoch is restored with ``skip_first_batches``.
 * Early stopping and the kept ``best_model/`` both follow the validation loss (defect 7 of the
-  published code kept the last epoch). The validation loss is the masked mean squared error in
-  standardised units (each target divided by its training std), averaged over targets, computed
+  published code kept the last epoch). Training and validation use the model's one loss
+  (``agroflux_hf.models.loss``: per-target mean squared error over observed days in standardised
+  units, then the mean over targets weighted by ``config.target_weights``); validation computes it
   on predictions gathered with ``gather_for_metrics`` so no sequence is dropped or counted twice.
 * ``metrics.json`` holds the scores of the best model, not of the last epoch.
 """
@@ -17,41 +18,45 @@ One loop from one CPU process to DDP: the same code runs under ``python`` and un
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
-import math
-import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Sampler
 
-from agroflux_hf import schema
-from agroflux_hf.errors import AllNaNError, IncompatibleCheckpointError, MissingCheckpointError, SchemaError
-from agroflux_hf.training import transfer
+from agroflux_hf.errors import SchemaError
+from agroflux_hf.files import write_json
+from agroflux_hf.training import plans, transfer
 from agroflux_hf.training.arguments import TrainingArguments
-from agroflux_hf.training.predict import (
-    IndexDataset,
-    Predictions,
+from agroflux_hf.training.checkpointing import (
+    TrainerState,
+    check_resumable,
+    restore_state,
+    save_model,
+    save_state,
+    write_history,
+)
+from agroflux_hf.training.evaluation import evaluate_best, validation_loss
+from agroflux_hf.training.plans import (
+    TASKS,
+    TaskPlan,
+    plan_adversarial,
+    plan_finetune,
+    plan_supervised,
+    use_target_weights,
+)
+from agroflux_hf.training.tensors import (
+    EpochPermutationSampler,
     SplitTensors,
-    TensorBatchCollator,
-    align_to_model,
+    StepBatchSampler,
     model_inputs,
-    predict_dataset,
-    split_tensors,
+    train_loader,
 )
 
 logger = logging.getLogger(__name__)
-
-TASKS = ("t0", "t1", "t2-finetune", "t2-adversarial")
-SPLITS = ("train", "validation", "test")
-STATE_FILE = "trainer_state.json"
 
 
 @dataclass
@@ -65,236 +70,6 @@ class RunResult:
     interrupted: bool = False  # True when ``stop_after_steps`` ended the run before it finished
 
 
-@dataclass
-class ConfigData:
-    """A config's description (``ConfigInfo``) and its splits as in-memory tensors."""
-
-    info: Any
-    splits: dict[str, SplitTensors]
-
-
-# ---------------------------------------------------------------- data and model (patchable seams)
-def load_config_data(config: str, data_dir: str | Path | None = None) -> ConfigData:
-    """Load every split of ``config`` into memory once (``load_agroflux`` + ``config_info``)."""
-    from agroflux_hf.data.loading import config_info, load_agroflux
-
-    info = config_info(config, data_dir=data_dir)
-    dataset = load_agroflux(config, data_dir=data_dir)
-    splits = {
-        name: split_tensors(dataset[name], info.input_names, info.static_names, info.target_names)
-        for name in SPLITS
-        if name in dataset
-    }
-    return ConfigData(info=info, splits=splits)
-
-
-def build_model_for(model_name: str, **kwargs: Any) -> Any:
-    """``agroflux_hf.models.build_model``; a seam so tests can put a stand-in model here."""
-    from agroflux_hf.models import build_model
-
-    return build_model(model_name, **kwargs)
-
-
-def resolve_targets(available: Sequence[str], targets: str | Sequence[str] | None) -> tuple[str, ...]:
-    """All ``available`` targets, or a module's (``"Carbon"``), or a list of names, in data order."""
-    available = tuple(available)
-    if targets is None or (not isinstance(targets, str) and len(targets) == 0):
-        return available
-    if isinstance(targets, str):
-        targets = [targets]
-    modules = {m.value.lower(): m for m in schema.Module}
-    chosen: list[str] = []
-    for item in targets:
-        if item.lower() in modules:
-            module = modules[item.lower()]
-            chosen += [n for n in available if n in schema.VARIABLES and schema.VARIABLES[n].module == module]
-        elif item in available:
-            chosen.append(item)
-        else:
-            raise SchemaError(
-                f"target {item!r} is neither a module {list(schema.Module)} nor in {list(available)}"
-            )
-    selected = tuple(n for n in available if n in set(chosen))
-    if not selected:
-        raise SchemaError(f"targets {list(targets)} select none of the config's targets {list(available)}")
-    return selected
-
-
-def stats_for(
-    stats: dict, input_names: Sequence[str], static_names: Sequence[str], targets: Sequence[str]
-) -> dict:
-    """The training-split statistics restricted to the variables a model uses, made usable.
-
-    A variable constant over the training split (std 0, e.g. a crop flag in a maize-only
-    simulation) or never observed there (NaN) cannot be z-scored: it gets std 1 (and mean 0 when
-    the mean is unknown), so it enters the model as a constant instead of failing the run.
-    """
-    return {
-        group: {n: usable_stat(group, n, stats[group][n]) for n in names if n in stats.get(group, {})}
-        for group, names in (("inputs", input_names), ("static", static_names), ("targets", targets))
-    }
-
-
-def usable_stat(group: str, name: str, entry: dict) -> dict:
-    """``entry`` ({"mean", "std"}) with a non-finite mean set to 0 and a zero/non-finite std to 1.
-
-    The exporter writes ``None`` for a variable with no training value (JSON has no NaN): same as NaN.
-    """
-    mean, std = (_as_float(entry.get(key)) for key in ("mean", "std"))
-    fixed = {
-        "mean": mean if math.isfinite(mean) else 0.0,
-        "std": std if math.isfinite(std) and std > 0 else 1.0,
-    }
-    if fixed["mean"] != mean or fixed["std"] != std:
-        logger.warning("stats[%r][%r] = %s cannot scale; using %s", group, name, entry, fixed)
-    return fixed
-
-
-def _as_float(value: object) -> float:
-    return math.nan if value is None else float(value)
-
-
-def target_scale(stats: dict | None, target_names: Sequence[str]) -> torch.Tensor:
-    """Per-target std used to standardise losses (1 where the statistics do not say)."""
-    table = (stats or {}).get("targets", {})
-    values = []
-    for name in target_names:
-        std = float(table.get(name, {}).get("std", 1.0) or 1.0)
-        values.append(std if math.isfinite(std) and std > 0 else 1.0)
-    return torch.tensor(values, dtype=torch.float32)
-
-
-def masked_mse(
-    predictions: torch.Tensor,
-    targets: torch.Tensor,
-    scale: torch.Tensor,
-    weights: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Mean squared error in standardised units over observed (non-NaN) entries, mean over targets.
-
-    Targets with no observation in the batch are left out of the mean; a batch with none at all
-    gives a zero that still carries the graph (so every process calls backward).
-    """
-    observed = ~torch.isnan(targets)
-    error = ((predictions.float() - torch.nan_to_num(targets)) / scale.to(predictions.device)) ** 2
-    error = torch.where(observed, error, torch.zeros_like(error))
-    count = observed.flatten(0, -2).sum(0)
-    per_target = error.flatten(0, -2).sum(0) / count.clamp(min=1)
-    weight = torch.ones_like(per_target) if weights is None else weights.to(per_target.device)
-    weight = weight * (count > 0)
-    if weight.sum() == 0:
-        return predictions.sum() * 0.0
-    return (per_target * weight).sum() / weight.sum()
-
-
-# ---------------------------------------------------------------- sampling
-class EpochPermutationSampler(Sampler[int]):
-    """A permutation of ``range(n)`` drawn from (seed, epoch) only: restartable, the same on every process.
-
-    Deliberately no ``set_epoch``/``generator`` attribute: Accelerate would otherwise drive or
-    re-seed it; the loop sets :attr:`epoch` itself.
-    """
-
-    def __init__(self, n: int, seed: int) -> None:
-        self.n = n
-        self.seed = seed
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __iter__(self):
-        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        yield from torch.randperm(self.n, generator=generator).tolist()
-
-
-class StepBatchSampler:
-    """Random batches of a (small) split keyed by (seed, step, process): the observation side of
-    adversarial training, which cycles independently of the source epoch and needs no resume state."""
-
-    def __init__(self, data: SplitTensors, batch_size: int, seed: int, process_index: int) -> None:
-        self.data = data
-        self.batch_size = min(batch_size, len(data))
-        self.seed = seed
-        self.process_index = process_index
-
-    def __call__(self, step: int, device: torch.device) -> dict[str, torch.Tensor]:
-        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + step) * 97 + self.process_index)
-        index = torch.randperm(len(self.data), generator=generator)[: self.batch_size]
-        return {k: v.to(device) for k, v in self.data.batch(index).items()}
-
-
-def train_loader(data: SplitTensors, batch_size: int, seed: int, num_workers: int) -> DataLoader:
-    return DataLoader(
-        IndexDataset(len(data)),
-        batch_size=batch_size,
-        sampler=EpochPermutationSampler(len(data), seed),
-        collate_fn=TensorBatchCollator(data),
-        num_workers=num_workers,
-        # its own generator: creating an iterator must not consume the global RNG (resume exactness)
-        generator=torch.Generator().manual_seed(seed),
-    )
-
-
-# ---------------------------------------------------------------- run state and files
-@dataclass
-class TrainerState:
-    """Everything besides weights/optimiser/RNG that a resumed run needs (saved as JSON)."""
-
-    epoch: int = 0  # epoch in progress (or next to start)
-    batches_in_epoch: int = 0
-    global_step: int = 0  # optimiser steps
-    best_val_loss: float | None = None
-    best_epoch: int | None = None
-    bad_epochs: int = 0
-    finished: bool = False
-    saves: int = 0
-    running: dict[str, float] = field(default_factory=dict)  # sums over the epoch in progress
-    history: list[dict] = field(default_factory=list)
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    """Write to a temporary file, then rename, so a killed run never leaves half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_jsonable(payload), indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _write_history(output_dir: Path, history: list[dict]) -> None:
-    """log.jsonl and log.csv rewritten whole from the history (so a resumed run has no stale lines)."""
-    lines = "".join(json.dumps(_jsonable(entry), allow_nan=False) + "\n" for entry in history)
-    tmp = output_dir / "log.jsonl.tmp"
-    tmp.write_text(lines)
-    os.replace(tmp, output_dir / "log.jsonl")
-    columns = list(dict.fromkeys(k for entry in history for k in entry))
-    rows = [",".join(columns)]
-    rows += [",".join("" if e.get(c) is None else str(e.get(c)) for c in columns) for e in history]
-    tmp = output_dir / "log.csv.tmp"
-    tmp.write_text("\n".join(rows) + "\n")
-    os.replace(tmp, output_dir / "log.csv")
-
-
-def latest_checkpoint(output_dir: Path) -> Path | None:
-    folder = output_dir / "checkpoints"
-    found = sorted(p for p in folder.glob("ckpt_*") if (p / STATE_FILE).is_file()) if folder.is_dir() else []
-    return found[-1] if found else None
-
-
-# ---------------------------------------------------------------- the loop
 StepFn = Callable[[dict[str, torch.Tensor], int, float], tuple[torch.Tensor, dict[str, float]]]
 
 
@@ -309,7 +84,6 @@ class LoopSetup:
     sampler: EpochPermutationSampler
     step_fn: StepFn
     validation: SplitTensors
-    scale: torch.Tensor
     extra_modules: tuple[Any, ...] = ()  # e.g. the domain discriminator
 
 
@@ -321,7 +95,7 @@ def fit(
     acc = setup.accelerator
     state = TrainerState()
     if resume:
-        state = _restore(acc, output_dir)
+        state = restore_state(acc, output_dir)
     trainable = [p for m in (setup.model, *setup.extra_modules) for p in m.parameters() if p.requires_grad]
     batches_per_epoch = len(setup.train_dataloader)
     total_batches = max(1, args.epochs * batches_per_epoch)
@@ -370,7 +144,7 @@ def fit(
             if acc.sync_gradients:
                 state.global_step += 1
                 if args.save_every_steps and state.global_step % args.save_every_steps == 0:
-                    _save(acc, output_dir, state, args.keep_checkpoints)
+                    save_state(acc, output_dir, state, args.keep_checkpoints)
                 if args.stop_after_steps is not None and state.global_step >= args.stop_after_steps:
                     bar.close()
                     return state, True
@@ -379,7 +153,7 @@ def fit(
         entry = _end_epoch(setup, args, output_dir, state, seconds, waited, rows)
         if acc.is_main_process:
             logger.info("epoch %d: %s", entry["epoch"], {k: entry[k] for k in ("train_loss", "val_loss")})
-        _save(acc, output_dir, state, args.keep_checkpoints)
+        save_state(acc, output_dir, state, args.keep_checkpoints)
     return state, False
 
 
@@ -401,7 +175,7 @@ def _end_epoch(
     """Validate, keep the best model, update early stopping, append to the logs."""
     acc = setup.accelerator
     unwrapped = acc.unwrap_model(setup.model)
-    val_loss = validation_loss(unwrapped, setup.validation, setup.scale, args.eval_batch_size, acc)
+    val_loss = validation_loss(unwrapped, setup.validation, args.eval_batch_size, acc)
     improved = state.best_val_loss is None or val_loss < state.best_val_loss - args.min_delta
     if improved:
         state.best_val_loss, state.best_epoch, state.bad_epochs = val_loss, state.epoch + 1, 0
@@ -430,7 +204,7 @@ def _end_epoch(
     if state.epoch >= args.epochs:
         state.finished = True
     if acc.is_main_process:
-        _write_history(output_dir, state.history)
+        write_history(output_dir, state.history)
     acc.log({k: v for k, v in entry.items() if isinstance(v, int | float)}, step=entry["epoch"])
     return entry
 
@@ -442,76 +216,11 @@ def _process_mean(acc: Any, value: float) -> float:
     return float(acc.reduce(tensor, reduction="mean").item())
 
 
-def validation_loss(model: Any, data: SplitTensors, scale: torch.Tensor, batch_size: int, acc: Any) -> float:
-    """Standardised masked MSE of the whole split (see the module docstring)."""
-    predictions = predict_dataset(model, data, batch_size=_divisible(batch_size, acc), accelerator=acc)
-    model_targets = list(model.config.target_names)
-    index = [model_targets.index(n) for n in predictions.target_names]
-    loss = masked_mse(torch.from_numpy(predictions.sim), torch.from_numpy(predictions.obs), scale[index])
-    if not bool((~np.isnan(predictions.obs)).any()):
-        raise AllNaNError("the validation split has no observed target value: cannot select a best model")
-    return float(loss)
-
-
-def _divisible(batch_size: int, acc: Any) -> int:
-    n = acc.num_processes
-    return max(n, batch_size - batch_size % n)
-
-
-def save_model(acc: Any, model: Any, folder: Path) -> None:
-    """``save_pretrained`` into a temporary folder, then swap it in (main process only)."""
-    acc.wait_for_everyone()
-    if acc.is_main_process:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        model.save_pretrained(tmp)
-        old = folder.with_name(folder.name + ".old")
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
-    acc.wait_for_everyone()
-
-
-def _save(acc: Any, output_dir: Path, state: TrainerState, keep: int) -> None:
-    """``accelerator.save_state`` (weights, optimiser, RNG of every process) plus the loop's JSON state."""
-    state.saves += 1
-    folder = output_dir / "checkpoints" / f"ckpt_{state.saves:06d}"
-    acc.wait_for_everyone()
-    acc.save_state(str(folder))
-    if acc.is_main_process:
-        _write_json(folder / STATE_FILE, asdict(state))
-        older = sorted((output_dir / "checkpoints").glob("ckpt_*"))[:-keep]
-        for stale in older:
-            shutil.rmtree(stale, ignore_errors=True)
-    acc.wait_for_everyone()
-
-
-def _restore(acc: Any, output_dir: Path) -> TrainerState:
-    folder = latest_checkpoint(output_dir)
-    if folder is None:
-        if acc.is_main_process:
-            logger.warning(
-                "%s: nothing to resume (no checkpoint yet); starting from the beginning", output_dir
-            )
-        return TrainerState()
-    acc.load_state(str(folder))
-    values = json.loads((folder / STATE_FILE).read_text())
-    if acc.is_main_process:
-        logger.info("resuming from %s (epoch %d, step %d)", folder, values["epoch"], values["global_step"])
-    return TrainerState(**values)
-
-
-# ---------------------------------------------------------------- step functions
-def supervised_step(model: Any, scale: torch.Tensor, weights: torch.Tensor | None) -> StepFn:
-    """The task loss on one batch: the model's own masked loss, or a target-weighted one."""
+def supervised_step(model: Any) -> StepFn:
+    """The task loss on one batch: the model's own loss (``outputs.loss``)."""
 
     def step(batch: dict[str, torch.Tensor], _step: int, _progress: float) -> tuple[torch.Tensor, dict]:
-        if weights is None:
-            outputs = model(**model_inputs(batch, with_targets=True))
-            return outputs.loss, {}
-        outputs = model(**model_inputs(batch, with_targets=False))
-        return masked_mse(outputs.predictions, batch["target_values"], scale, weights), {}
+        return model(**model_inputs(batch, with_targets=True)).loss, {}
 
     return step
 
@@ -520,14 +229,14 @@ def adversarial_step(
     model: Any,
     discriminator: Any,
     target_batches: StepBatchSampler,
-    scale: torch.Tensor,
-    weights: torch.Tensor | None,
     args: TrainingArguments,
     device: torch.device,
+    loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> StepFn:
     """DANN: task loss on a source (simulation) and a target (observation) batch, plus the domain loss
     through the gradient reversal layer. Both batches go through ONE forward pass (DDP allows one
-    forward per backward), then are split again."""
+    forward per backward), then are split again. ``loss_of`` is the unwrapped model's
+    ``loss_of_predictions``: the same loss as ``outputs.loss``, on each half."""
 
     def step(batch: dict[str, torch.Tensor], global_step: int, progress: float) -> tuple[torch.Tensor, dict]:
         target = target_batches(global_step, device)
@@ -539,8 +248,8 @@ def adversarial_step(
             raise SchemaError(
                 "adversarial training needs outputs.hidden_states of shape (batch, days, hidden)"
             )
-        source_loss = masked_mse(predictions[:n_source], batch["target_values"], scale, weights)
-        target_loss = masked_mse(predictions[n_source:], target["target_values"], scale, weights)
+        source_loss = loss_of(predictions[:n_source], batch["target_values"])
+        target_loss = loss_of(predictions[n_source:], target["target_values"])
         if args.adversarial_schedule == "ganin":
             lambd = args.adversarial_weight * transfer.ganin_lambda(progress, args.adversarial_gamma)
         else:
@@ -560,143 +269,6 @@ def adversarial_step(
     return step
 
 
-# ---------------------------------------------------------------- tasks
-@dataclass
-class TaskPlan:
-    """A task resolved into a model, its training data and its evaluation data."""
-
-    model: Any
-    train: SplitTensors
-    evaluation: ConfigData  # validation/test are scored on this config
-    learning_rate: float
-    batch_size: int
-    stats: dict
-    source_train: SplitTensors | None = None  # adversarial: the simulation side
-    notes: dict = field(default_factory=dict)
-
-
-def plan_supervised(
-    task: str, model_name: str, data: ConfigData, targets: Any, overrides: dict, args: TrainingArguments
-) -> TaskPlan:
-    """T0 / T1: a fresh model on one config."""
-    info = data.info
-    wanted = "simulation" if task == "t0" else "observation"
-    if str(info.domain) != wanted:
-        logger.warning("task %s expects a %s config; %s is %s", task, wanted, info.name, info.domain)
-    chosen = resolve_targets(info.target_names, targets)
-    stats = stats_for(info.stats, info.input_names, info.static_names, chosen)
-    model = build_model_for(
-        model_name,
-        input_names=list(info.input_names),
-        static_names=list(info.static_names),
-        target_names=list(chosen),
-        stats=stats,
-        **overrides,
-    )
-    train = data.splits["train"].select(target_names=chosen)
-    return TaskPlan(model, train, data, args.learning_rate, args.batch_size, stats)
-
-
-def plan_finetune(
-    model_name: str, data: ConfigData, targets: Any, pretrained: Any, args: TrainingArguments
-) -> TaskPlan:
-    """T2 pretrain -> fine-tune: targets mapped by name, pretrained input statistics kept."""
-    if pretrained is None:
-        raise MissingCheckpointError("task t2-finetune needs a pretrained checkpoint (--pretrained DIR)")
-    info = data.info
-    base = transfer.load_pretrained(pretrained, model_name)
-    chosen = resolve_targets(info.target_names, targets)
-    shared = _shared(base, chosen)  # before select_targets re-points base in place
-    model, stats = finetune_model(base, chosen, info.stats)
-    frozen = transfer.freeze_parameters(model, args.freeze)
-    train = align_to_model(data.splits["train"], model)
-    notes = {"pretrained": str(pretrained), "frozen": frozen, "shared_targets": shared}
-    return TaskPlan(
-        model, train, data, args.finetune_learning_rate, args.finetune_batch_size, stats, notes=notes
-    )
-
-
-def _shared(base: Any, targets: Sequence[str]) -> list[str]:
-    return [n for n in targets if n in base.config.target_names]
-
-
-def finetune_model(base: Any, targets: Sequence[str], new_stats: dict) -> tuple[Any, dict]:
-    """``base`` re-pointed at ``targets`` (shared head rows kept) with merged statistics.
-
-    Uses the model's own ``select_targets`` when it has one, passing statistics only for the new
-    targets, so shared targets keep their pretrained scale (see ``transfer``'s docstring).
-    """
-    if hasattr(base, "select_targets"):
-        known = set(base.config.target_names)
-        fresh_stats = {
-            n: usable_stat("targets", n, new_stats["targets"][n])
-            for n in targets
-            if n not in known and n in new_stats.get("targets", {})
-        }
-        model = base.select_targets(list(targets), fresh_stats)
-        return model, model.config.stats
-    stats = transfer.merged_stats(getattr(base.config, "stats", None), new_stats, targets)
-    config = base.config.__class__.from_dict(base.config.to_dict())
-    config.target_names = list(targets)
-    if hasattr(config, "stats"):
-        config.stats = stats
-    fresh = base.__class__(config)
-    model = transfer.remap_targets(base, targets, fresh)
-    if hasattr(model.config, "stats"):
-        model.config.stats = stats
-    return model, stats
-
-
-def plan_adversarial(
-    model_name: str,
-    target_data: ConfigData,
-    source_data: ConfigData,
-    targets: Any,
-    overrides: dict,
-    pretrained: Any,
-    args: TrainingArguments,
-) -> TaskPlan:
-    """T2 adversarial: one model over the source's inputs and the union of both configs' targets."""
-    src, tgt = source_data.info, target_data.info
-    shared_inputs = set(src.input_names) & set(tgt.input_names)
-    if not shared_inputs:
-        raise SchemaError(
-            f"source config {src.name} inputs {list(src.input_names)} and target config {tgt.name} inputs "
-            f"{list(tgt.input_names)} share no variable: nothing to adapt"
-        )
-    source_targets = resolve_targets(src.target_names, targets)
-    target_targets = resolve_targets(tgt.target_names, targets)
-    union = schema.target_names_of(list(source_targets) + list(target_targets))
-    union = union + tuple(n for n in (*source_targets, *target_targets) if n not in union)
-    if pretrained is not None:
-        model, stats = finetune_model(transfer.load_pretrained(pretrained, model_name), union, tgt.stats)
-    else:
-        stats = transfer.merged_stats(
-            stats_for(src.stats, src.input_names, src.static_names, source_targets),
-            stats_for(tgt.stats, (), (), target_targets),
-            union,
-        )
-        model = build_model_for(
-            model_name,
-            input_names=list(src.input_names),
-            static_names=list(src.static_names),
-            target_names=list(union),
-            stats=stats,
-            **overrides,
-        )
-    source_train = align_to_model(source_data.splits["train"], model)
-    target_train = align_to_model(target_data.splits["train"], model)
-    notes = {
-        "source_config": src.name,
-        "inputs_fed_as_nan": [n for n in src.input_names if n not in tgt.input_names],
-        "target_inputs_unused": [n for n in tgt.input_names if n not in src.input_names],
-    }
-    return TaskPlan(
-        model, target_train, target_data, args.learning_rate, args.batch_size, stats, source_train, notes
-    )
-
-
-# ---------------------------------------------------------------- public entry point
 def make_accelerator(args: TrainingArguments, output_dir: Path) -> Any:
     """The Accelerator, created before anything touches process state (seeds, data, models)."""
     from accelerate import Accelerator
@@ -759,10 +331,10 @@ def train(
         "mixed_precision": acc.mixed_precision,
     }
     if resume:
-        _check_resumable(output_dir, run_config)
+        check_resumable(output_dir, run_config)
     with acc.main_process_first():
-        data = load_config_data(config, data_dir)
-        source = load_config_data(source_config, data_dir) if task == "t2-adversarial" else None
+        data = plans.load_config_data(config, data_dir)
+        source = plans.load_config_data(source_config, data_dir) if task == "t2-adversarial" else None
     set_seed(args.seed)  # the same initial weights whatever data loading did to the RNG
     overrides = dict(model_overrides or {})
     if task in ("t0", "t1"):
@@ -771,6 +343,7 @@ def train(
         plan = plan_finetune(model_name, data, targets, pretrained, args)
     else:
         plan = plan_adversarial(model_name, data, source, targets, overrides, pretrained, args)
+    use_target_weights(plan.model, args.target_weights)
     run_config.update(
         {
             "target_names": list(plan.model.config.target_names),
@@ -782,7 +355,7 @@ def train(
         }
     )
     if acc.is_main_process:
-        _write_json(output_dir / "run_config.json", run_config)
+        write_json(output_dir / "run_config.json", run_config)
     setup = _prepare(acc, plan, args)
     if acc.trackers == [] and acc.log_with:
         acc.init_trackers("agroflux", config={"task": task, "model": model_name, "config": config})
@@ -790,32 +363,12 @@ def train(
     best_dir = output_dir / "best_model"
     if interrupted:
         return RunResult(output_dir, best_dir, {}, state.history, interrupted=True)
-    metrics = evaluate_best(acc, setup.model, best_dir, plan.evaluation, args.eval_batch_size)
+    metrics = evaluate_best(acc, best_dir, plan.evaluation, args.eval_batch_size)
     if acc.is_main_process:
-        _write_json(output_dir / "metrics.json", metrics)
+        write_json(output_dir / "metrics.json", metrics)
     for tracker in acc.trackers:  # not acc.end_training(): it would end the process group of a later run
         tracker.finish()
     return RunResult(output_dir, best_dir, metrics, state.history)
-
-
-def _check_resumable(output_dir: Path, run_config: dict) -> None:
-    """A resumed run must be the same run: same task, model, data and settings (bar the stop hook)."""
-    saved_file = output_dir / "run_config.json"
-    if not saved_file.is_file():
-        return
-    saved = json.loads(saved_file.read_text())
-    for key in ("task", "model_name", "config", "source_config", "pretrained", "targets", "model_overrides"):
-        if saved.get(key) != _jsonable(run_config[key]):
-            raise IncompatibleCheckpointError(
-                f"{saved_file}: cannot resume, {key} was {saved.get(key)!r}, now {run_config[key]!r}"
-            )
-    before = {k: v for k, v in saved.get("training_arguments", {}).items() if k != "stop_after_steps"}
-    now = {k: v for k, v in _jsonable(run_config["training_arguments"]).items() if k != "stop_after_steps"}
-    if before != now:
-        changed = sorted(k for k in now if before.get(k) != now[k])
-        raise IncompatibleCheckpointError(
-            f"{saved_file}: cannot resume, training arguments changed: {changed}"
-        )
 
 
 def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
@@ -826,14 +379,6 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
             f"{acc.num_processes} processes"
         )
     model = plan.model
-    target_names = list(model.config.target_names)
-    scale = target_scale(plan.stats, target_names)
-    weights = None
-    if args.target_weights:
-        unknown = sorted(set(args.target_weights) - set(target_names))
-        if unknown:
-            raise ValueError(f"target_weights names {unknown} are not targets of the model {target_names}")
-        weights = torch.tensor([args.target_weights.get(n, 1.0) for n in target_names], dtype=torch.float32)
     if "validation" not in plan.evaluation.splits:
         raise SchemaError(
             f"config {plan.evaluation.info.name} has no validation split: early stopping and the best "
@@ -851,14 +396,14 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
     parameters = [p for m in (model, *extra) for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=plan.learning_rate, weight_decay=args.weight_decay)
     model, optimizer, loader, *extra = acc.prepare(model, optimizer, loader, *extra)
-    scale = scale.to(acc.device)
     if plan.source_train is not None:
         per_process = max(1, (args.target_batch_size or plan.batch_size) // acc.num_processes)
         batches = StepBatchSampler(plan.train, per_process, args.seed, acc.process_index)
-        step_fn = adversarial_step(model, extra[0], batches, scale, weights, args, acc.device)
+        loss_of = acc.unwrap_model(model).loss_of_predictions
+        step_fn = adversarial_step(model, extra[0], batches, args, acc.device, loss_of)
     else:
-        step_fn = supervised_step(model, scale, weights)
-    return LoopSetup(acc, model, optimizer, loader, sampler, step_fn, validation, scale, tuple(extra))
+        step_fn = supervised_step(model)
+    return LoopSetup(acc, model, optimizer, loader, sampler, step_fn, validation, tuple(extra))
 
 
 @torch.no_grad()
@@ -870,41 +415,3 @@ def _hidden_size(model: Any, data: SplitTensors) -> int:
     if outputs.hidden_states is None:
         raise SchemaError("adversarial training needs the model to return hidden_states")
     return int(outputs.hidden_states.shape[-1])
-
-
-def evaluate_best(acc: Any, model: Any, best_dir: Path, data: ConfigData, batch_size: int) -> dict:
-    """Validation and test scores of the best checkpoint (reloaded from disk, as users will load it)."""
-    if not best_dir.is_dir():
-        raise MissingCheckpointError(f"{best_dir}: the run saved no best model")
-    unwrapped = acc.unwrap_model(model)
-    best = unwrapped.__class__.from_pretrained(str(best_dir)).to(acc.device)
-    metrics = {}
-    for split in ("validation", "test"):
-        if split in data.splits:
-            predictions = predict_dataset(best, data.splits[split], _divisible(batch_size, acc), acc)
-            metrics[split] = score_predictions(predictions)
-    return metrics
-
-
-def score_predictions(predictions: Predictions) -> dict:
-    """``score_targets`` with site ids; a split without any observation is reported, not fatal."""
-    try:
-        return predictions.scores(per_site=True)
-    except AllNaNError as err:
-        return {"error": str(err)}
-
-
-def evaluate_model(
-    model_dir: str | Path,
-    config: str,
-    *,
-    split: str = "test",
-    data_dir: str | Path | None = None,
-    batch_size: int = 256,
-) -> dict:
-    """Scores (``metrics.core.score_targets``, per site) of a saved model on one split of ``config``."""
-    model = transfer.load_pretrained(model_dir)
-    data = load_config_data(config, data_dir)
-    if split not in data.splits:
-        raise ValueError(f"config {config} has no split {split!r}; it has {sorted(data.splits)}")
-    return score_predictions(predict_dataset(model, data.splits[split], batch_size=batch_size))

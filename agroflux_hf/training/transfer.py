@@ -19,17 +19,13 @@ reversal is real and the discriminator is trained (its parameters are in the opt
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-
-from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
 
 logger = logging.getLogger(__name__)
 
@@ -112,43 +108,7 @@ def domain_loss_and_accuracy(
     return 0.5 * (losses[0] + losses[1]), 0.5 * (correct[0] + correct[1])
 
 
-# ---------------------------------------------------------------- pretrained checkpoints
-def read_checkpoint_config(path: str | Path) -> dict:
-    """The ``config.json`` of a ``save_pretrained`` folder; named errors instead of a silent fallback."""
-    folder = Path(path)
-    if not folder.exists():
-        raise MissingCheckpointError(f"{folder}: pretrained checkpoint does not exist")
-    if not folder.is_dir():
-        raise IncompatibleCheckpointError(f"{folder}: expected a save_pretrained folder, found a file")
-    config_file = folder / "config.json"
-    if not config_file.is_file():
-        raise MissingCheckpointError(f"{config_file}: pretrained checkpoint has no config.json")
-    if not any(folder.glob("*.safetensors")) and not any(folder.glob("*.bin")):
-        raise MissingCheckpointError(f"{folder}: pretrained checkpoint has no weights file")
-    try:
-        return json.loads(config_file.read_text())
-    except json.JSONDecodeError as err:
-        raise IncompatibleCheckpointError(f"{config_file}: not valid JSON ({err})") from err
-
-
-def load_pretrained(path: str | Path, model_name: str | None = None) -> Any:
-    """Load a model saved with ``save_pretrained``; checks it is the architecture ``model_name``."""
-    config = read_checkpoint_config(path)
-    model_type = config.get("model_type", "")
-    if model_name is not None and model_type not in (model_name, f"agroflux_{model_name}"):
-        raise IncompatibleCheckpointError(
-            f"{path}: checkpoint is a {model_type!r} model, the run asks for {model_name!r}"
-        )
-    from transformers import AutoModel
-
-    import agroflux_hf.models  # noqa: F401  (registers every config/model with the Auto classes)
-
-    try:
-        return AutoModel.from_pretrained(str(path))
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
-        raise IncompatibleCheckpointError(f"{path}: cannot load pretrained model: {err}") from err
-
-
+# ---------------------------------------------------------------- statistics and freezing
 def merged_stats(pretrained_stats: dict | None, new_stats: dict, new_targets: Sequence[str]) -> dict:
     """Pretrained input/static statistics kept; pretrained target statistics kept for shared targets;
     new targets get ``new_stats`` (the observation training split). See the module docstring."""
@@ -164,81 +124,6 @@ def merged_stats(pretrained_stats: dict | None, new_stats: dict, new_targets: Se
         "static": dict(old.get("static") or new_stats.get("static", {})),
         "targets": targets,
     }
-
-
-def remap_targets(pretrained: Any, target_names: Sequence[str], new_model: Any) -> Any:
-    """Copy ``pretrained``'s weights into ``new_model`` (same architecture, targets ``target_names``).
-
-    For models without ``select_targets`` (the AgroFlux models have it and the loop prefers it): every parameter or
-    buffer of identical shape is copied, except those whose leading axis indexes the targets
-    (the head, per-target scalers), of which only the rows of shared target names are copied.
-    """
-    target_names = list(target_names)
-    old_names = list(pretrained.config.target_names)
-    old_state, new_state = pretrained.state_dict(), new_model.state_dict()
-    if old_names == target_names:
-        new_model.load_state_dict(old_state)
-        return new_model
-    head_keys = _target_indexed_keys(pretrained, new_model)
-    loaded = {}
-    for key, value in new_state.items():
-        if key not in old_state:
-            continue
-        if key in head_keys:
-            value = value.clone()
-            for j, name in enumerate(target_names):
-                if name in old_names:
-                    value[j] = old_state[key][old_names.index(name)]
-            loaded[key] = value
-        elif old_state[key].shape == value.shape:
-            loaded[key] = old_state[key]
-        else:
-            raise IncompatibleCheckpointError(
-                f"parameter {key!r} has shape {tuple(old_state[key].shape)} in the checkpoint and "
-                f"{tuple(value.shape)} in the fine-tune model: the architectures differ"
-            )
-    new_model.load_state_dict(loaded, strict=False)
-    return new_model
-
-
-def _target_indexed_keys(pretrained: Any, new_model: Any) -> set[str]:
-    """Names of tensors whose first axis runs over targets, found by building the model with one
-    target more: the tensors whose leading size changes are the target-indexed ones."""
-    n_old = len(pretrained.config.target_names)
-    old_state = pretrained.state_dict()
-    try:
-        probe = _probe_state(pretrained, n_old + 1)
-    except Exception as err:  # a model that cannot be built on the meta device: compare shapes instead
-        logger.debug("probe build failed (%s); finding target-indexed tensors by shape", err)
-        new_state = new_model.state_dict()
-        return {
-            k
-            for k, v in new_state.items()
-            if k in old_state
-            and v.ndim >= 1
-            and old_state[k].shape[0] == n_old
-            and v.shape[0] == len(new_model.config.target_names)
-            and v.shape[1:] == old_state[k].shape[1:]
-            and v.shape != old_state[k].shape
-        }
-    return {
-        k
-        for k, v in probe.items()
-        if k in old_state and v.ndim >= 1 and v.shape[0] == n_old + 1 and old_state[k].shape[0] == n_old
-    }
-
-
-def _probe_state(model: Any, n_targets: int) -> dict[str, torch.Tensor]:
-    config = model.config.__class__.from_dict(model.config.to_dict())
-    config.target_names = [f"__probe_{j}" for j in range(n_targets)]
-    stats = getattr(config, "stats", None)
-    if isinstance(stats, dict) and "targets" in stats:
-        stats = dict(stats)
-        stats["targets"] = {name: {"mean": 0.0, "std": 1.0} for name in config.target_names}
-        config.stats = stats
-    with torch.device("meta"):
-        probe = model.__class__(config)
-    return {k: v for k, v in probe.state_dict().items()}
 
 
 def freeze_parameters(model: nn.Module, prefixes: Sequence[str]) -> list[str]:

@@ -66,7 +66,6 @@ crops. Runs are cached by a hash of their inputs; a failing run is recorded with
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import importlib.util
 import io
@@ -1267,66 +1266,3 @@ def write_grid_metadata(
     tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     os.replace(tmp, out_path)
     return out_path
-
-
-# --- command line ---
-
-
-def register_commands(subparsers) -> None:
-    """``agroflux data simulate --out DIR [--preset mini|tiny] [--workers N]``."""
-    p = subparsers.add_parser("simulate", help="run the DSSAT-CSM rotation grid (needs agroflux_hf[sim])")
-    p.add_argument(
-        "--out",
-        required=True,
-        type=Path,
-        help="folder for dssat_ceres_maize.parquet, dssat_ixim_maize.parquet",
-    )
-    p.add_argument(
-        "--preset", choices=("mini", "tiny"), default="mini", help="grid size (mini = the embedded default)"
-    )
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument(
-        "--cache-dir", type=Path, default=None, help="run cache (default $AGROFLUX_CACHE/dssat_runs)"
-    )
-    p.add_argument(
-        "--weather-dir", type=Path, default=None, help="folder holding the unpacked weather packages"
-    )
-    p.add_argument(
-        "--source", type=Path, default=None, help="folder of the original files (mini: the KBS weather)"
-    )
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_simulate_command)
-
-
-def _simulate_command(args: argparse.Namespace) -> int:
-    from agroflux_hf.default_data import derive_simulations
-
-    try:
-        import_dssattools()
-    except DSSATNotInstalledError as err:
-        logger.error("%s", err)
-        return 1
-    try:
-        grid = derive_simulations.build_preset(
-            args.preset, weather_dir=args.weather_dir, source_dir=args.source
-        )
-    except ValueError as err:
-        logger.error("%s", err)
-        return 2
-    started = time.perf_counter()
-    table, failures = simulate_grid(
-        grid, workers=args.workers, cache_dir=args.cache_dir, progress=not args.no_progress
-    )
-    seconds = time.perf_counter() - started
-    written = write_source_tables(table, args.out)
-    write_grid_metadata(
-        grid,
-        failures,
-        Path(args.out) / "dssat_simulation_grid.json",
-        preset=args.preset,
-        seconds=round(seconds, 1),
-    )
-    for source, path in written.items():
-        print(f"{source}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
-    print(f"{len(grid.runs())} runs, {len(failures)} failed, {seconds:.0f} s")
-    return 0 if not failures else 3

@@ -1,4 +1,4 @@
-"""In-memory tensors of a dataset split, and predictions of a model over them.
+"""The in-memory data layer: a split as tensors, batches, samplers, and a model's predictions over them.
 
 A split is read from Arrow once into contiguous float32 tensors; batches are then cut by fancy
 indexing in the collate function, so the Arrow-to-tensor path is paid once per run, not per step.
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from agroflux_hf import schema
 from agroflux_hf.errors import SchemaError
@@ -167,6 +167,54 @@ class TensorBatchCollator:
         return self.data.batch(torch.as_tensor(rows, dtype=torch.long))
 
 
+class EpochPermutationSampler(Sampler[int]):
+    """A permutation of ``range(n)`` drawn from (seed, epoch) only: restartable, the same on every process.
+
+    Deliberately no ``set_epoch``/``generator`` attribute: Accelerate would otherwise drive or
+    re-seed it; the loop sets :attr:`epoch` itself.
+    """
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n = n
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        yield from torch.randperm(self.n, generator=generator).tolist()
+
+
+class StepBatchSampler:
+    """Random batches of a (small) split keyed by (seed, step, process): the observation side of
+    adversarial training, which cycles independently of the source epoch and needs no resume state."""
+
+    def __init__(self, data: SplitTensors, batch_size: int, seed: int, process_index: int) -> None:
+        self.data = data
+        self.batch_size = min(batch_size, len(data))
+        self.seed = seed
+        self.process_index = process_index
+
+    def __call__(self, step: int, device: torch.device) -> dict[str, torch.Tensor]:
+        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + step) * 97 + self.process_index)
+        index = torch.randperm(len(self.data), generator=generator)[: self.batch_size]
+        return {k: v.to(device) for k, v in self.data.batch(index).items()}
+
+
+def train_loader(data: SplitTensors, batch_size: int, seed: int, num_workers: int) -> DataLoader:
+    return DataLoader(
+        IndexDataset(len(data)),
+        batch_size=batch_size,
+        sampler=EpochPermutationSampler(len(data), seed),
+        collate_fn=TensorBatchCollator(data),
+        num_workers=num_workers,
+        # its own generator: creating an iterator must not consume the global RNG (resume exactness)
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
 def model_inputs(batch: dict[str, torch.Tensor], with_targets: bool) -> dict[str, torch.Tensor]:
     """Keyword arguments of ``model(...)`` from a batch (static features only when there are any)."""
     kwargs = {"past_values": batch["past_values"]}
@@ -183,7 +231,7 @@ class Predictions:
     """Observations and predictions of one split, physical units, shapes (sequences, days, targets)."""
 
     obs: np.ndarray
-    sim: np.ndarray
+    predicted: np.ndarray
     target_names: tuple[str, ...]
     site_ids: np.ndarray
     years: np.ndarray
@@ -195,7 +243,7 @@ class Predictions:
         from agroflux_hf.metrics.core import score_targets
 
         return score_targets(
-            self.obs, self.sim, list(self.target_names), site_ids=self.site_ids if per_site else None
+            self.obs, self.predicted, list(self.target_names), site_ids=self.site_ids if per_site else None
         )
 
 
@@ -260,21 +308,21 @@ def predict_dataset(
     indices, predictions = [], []
     for batch in loader:
         batch = {k: v.to(device) for k, v in batch.items()}
-        sim = model(**model_inputs(batch, with_targets=False)).predictions.float()
+        predicted = model(**model_inputs(batch, with_targets=False)).predictions.float()
         index = batch["index"]
         if accelerator is not None:
-            index, sim = accelerator.gather_for_metrics((index, sim))
+            index, predicted = accelerator.gather_for_metrics((index, predicted))
         indices.append(index.cpu())
-        predictions.append(sim.cpu())
+        predictions.append(predicted.cpu())
     model.train(was_training)
     order = torch.cat(indices).argsort()
-    sim = torch.cat(predictions)[order].numpy()
-    if sim.shape[0] != len(data):
-        raise RuntimeError(f"predicted {sim.shape[0]} sequences for a split of {len(data)}")
+    predicted = torch.cat(predictions)[order].numpy()
+    if predicted.shape[0] != len(data):
+        raise RuntimeError(f"predicted {predicted.shape[0]} sequences for a split of {len(data)}")
     obs = data.targets.numpy()
     return Predictions(
         obs=obs[..., scored],
-        sim=sim[..., scored],
+        predicted=predicted[..., scored],
         target_names=tuple(data.target_names[j] for j in scored),
         site_ids=data.site_ids,
         years=data.years,

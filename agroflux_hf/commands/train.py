@@ -1,4 +1,4 @@
-"""``agroflux train`` and ``agroflux evaluate``.
+"""``agroflux train``: one training run (tasks t0, t1, t2-finetune, t2-adversarial).
 
 Examples::
 
@@ -6,7 +6,6 @@ Examples::
     agroflux train --task t2-finetune --model lstm --config temporal_co2 --pretrained runs/t0/best_model \\
         --output-dir runs/t2
     ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 -m agroflux_hf.cli train --task t1 ...
-    agroflux evaluate runs/t2/best_model --config temporal_co2 --split test --output scores.json
 
 Settings come from ``TrainingArguments`` defaults, then ``--args-file`` (YAML/JSON), then flags.
 """
@@ -17,12 +16,14 @@ import argparse
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+TASKS: tuple[str, ...] = ("t0", "t1", "t2-finetune", "t2-adversarial")
+"""Local copy of ``training.TASKS`` (importing training would import torch for ``--help``)."""
+
 # flag -> TrainingArguments field; a flag not given leaves the field as the file or default has it
-_ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
+ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
     "epochs": (int, "epochs"),
     "batch_size": (int, "global batch size (sequences per optimiser step over all processes)"),
     "eval_batch_size": (int, "batch size of evaluation"),
@@ -44,10 +45,10 @@ _ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
 }
 
 
-def register_commands(subparsers: Any) -> None:
-    """Add ``train`` and ``evaluate`` to the top-level ``agroflux`` command."""
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` to the top-level ``agroflux`` command."""
     train = subparsers.add_parser("train", help="train a model (tasks t0, t1, t2-finetune, t2-adversarial)")
-    train.add_argument("--task", required=True, choices=("t0", "t1", "t2-finetune", "t2-adversarial"))
+    train.add_argument("--task", required=True, choices=TASKS)
     train.add_argument(
         "--model", required=True, help="lstm, ealstm, tcn, transformer, itransformer, pyraformer"
     )
@@ -69,18 +70,9 @@ def register_commands(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="model config field (JSON value)",
     )
-    for name, (kind, text) in _ARGUMENT_FLAGS.items():
+    for name, (kind, text) in ARGUMENT_FLAGS.items():
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=text)
-    train.set_defaults(func=run_train)
-
-    evaluate = subparsers.add_parser("evaluate", help="score a saved model on a config split")
-    evaluate.add_argument("model_dir", type=Path)
-    evaluate.add_argument("--config", required=True)
-    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
-    evaluate.add_argument("--data-dir", default=None)
-    evaluate.add_argument("--batch-size", type=int, default=256)
-    evaluate.add_argument("--output", type=Path, default=None, help="JSON file (default: print)")
-    evaluate.set_defaults(func=run_evaluate)
+    train.set_defaults(func=run)
 
 
 def training_arguments(ns: argparse.Namespace) -> Any:
@@ -88,7 +80,7 @@ def training_arguments(ns: argparse.Namespace) -> Any:
     from agroflux_hf.training.arguments import TrainingArguments
 
     args = TrainingArguments.from_file(ns.args_file) if ns.args_file else TrainingArguments()
-    given = {name: getattr(ns, name) for name in _ARGUMENT_FLAGS if getattr(ns, name) is not None}
+    given = {name: getattr(ns, name) for name in ARGUMENT_FLAGS if getattr(ns, name) is not None}
     if ns.task == "t2-finetune":
         if "learning_rate" in given:
             given.setdefault("finetune_learning_rate", given["learning_rate"])
@@ -100,6 +92,7 @@ def training_arguments(ns: argparse.Namespace) -> Any:
 
 
 def parse_overrides(items: list[str]) -> dict:
+    """``KEY=VALUE`` items -> {key: JSON value, or the text when it is not JSON}."""
     overrides = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -112,7 +105,8 @@ def parse_overrides(items: list[str]) -> dict:
     return overrides
 
 
-def run_train(ns: argparse.Namespace) -> int:
+def run(ns: argparse.Namespace) -> int:
+    """Train, then print the output folders (once, from the main process under torchrun)."""
     from agroflux_hf.training.loop import train
 
     if not getattr(ns, "verbose", False):  # accelerate logs every checkpoint file at INFO
@@ -138,19 +132,4 @@ def run_train(ns: argparse.Namespace) -> int:
         print(f"stopped after {result.history[-1]['global_step'] if result.history else '?'} steps as asked")
         return 0
     print(json.dumps({"output_dir": str(result.output_dir), "best_model": str(result.best_model_dir)}))
-    return 0
-
-
-def run_evaluate(ns: argparse.Namespace) -> int:
-    from agroflux_hf.training.loop import _jsonable, _write_json, evaluate_model
-
-    scores = evaluate_model(
-        ns.model_dir, ns.config, split=ns.split, data_dir=ns.data_dir, batch_size=ns.batch_size
-    )
-    if ns.output:
-        ns.output.parent.mkdir(parents=True, exist_ok=True)
-        _write_json(ns.output, scores)
-    else:
-        json.dump(_jsonable(scores), sys.stdout, indent=2)
-        print()
     return 0

@@ -1,0 +1,313 @@
+"""Benchmark execution: run one planned spec (train a network or fit a baseline), or all of them.
+
+Each run works in ``runs/<run-id>/``; a failed run is recorded (``error.txt``) and does not stop the
+others; T2 runs whose T0 weights failed are skipped with that reason. With ``preset.workers > 1``
+runs are spread over spawned worker processes, a T2 run starting once its T0 run is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from agroflux_hf.benchmark.baselines import SplitArrays, build_baseline
+from agroflux_hf.benchmark.planning import RunSpec
+from agroflux_hf.benchmark.presets import BenchmarkPreset
+from agroflux_hf.files import write_json
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    spec: RunSpec
+    status: str  # "ok", "failed", "skipped"
+    seconds: float = 0.0
+    predictions: Any = None  # test-split Predictions / ArrayPredictions
+    scores: dict | None = None
+    error: str | None = None
+    run_dir: Path | None = None
+
+
+@dataclass
+class BenchmarkContext:
+    """What every run needs: the preset, the data location, the output folder, cached datasets."""
+
+    preset: BenchmarkPreset
+    data_dir: str | None
+    root: Path
+    infos: dict[str, Any]
+    _datasets: dict[str, Any] = field(default_factory=dict)
+
+    def dataset(self, config: str):
+        if config not in self._datasets:
+            from agroflux_hf.data.loading import load_agroflux
+
+            self._datasets[config] = load_agroflux(config, data_dir=self.data_dir)
+        return self._datasets[config]
+
+
+def run_baseline(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> tuple[Any, dict]:
+    """Fit a reference baseline on the train split; predictions and scores of validation and test."""
+    info = ctx.infos[spec.config]
+    data = ctx.dataset(spec.config)
+    baseline = build_baseline(
+        spec.model,
+        input_names=info.input_names,
+        static_names=info.static_names,
+        target_names=info.target_names,
+        settings=ctx.preset.baseline_settings,
+        seed=ctx.preset.seed,
+    )
+    baseline.fit(SplitArrays.from_dataset(data["train"]))
+    scores = {}
+    test_predictions = None
+    for split in ("validation", "test"):
+        if split not in data or len(data[split]) == 0:
+            continue
+        predictions = baseline.predict(SplitArrays.from_dataset(data[split]))
+        scores[split] = score_predictions(predictions)
+        if split == "test":
+            test_predictions = predictions
+    _save_baseline(baseline, run_dir)
+    write_json(run_dir / "metrics.json", scores)
+    write_json(
+        run_dir / "run_config.json",
+        {
+            "model": spec.model,
+            "task": spec.task,
+            "config": spec.config,
+            "data_dir": ctx.data_dir,
+            "settings": ctx.preset.baseline_settings,
+            "seed": ctx.preset.seed,
+            "input_names": list(info.input_names),
+            "static_names": list(info.static_names),
+            "target_names": list(info.target_names),
+            "feature_names": getattr(baseline, "feature_names", None),
+            "train_rows": getattr(baseline, "train_rows", None),
+        },
+    )
+    return test_predictions, scores
+
+
+def _save_baseline(baseline, run_dir: Path) -> None:
+    """The fitted baseline in ``run_dir/model/``: the climatology as CSV, the trees with joblib."""
+    model_dir = run_dir / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if baseline.name == "climatology":
+        baseline.to_frame().to_csv(model_dir / "climatology.csv", index=False)
+    else:
+        import joblib
+
+        joblib.dump(baseline, model_dir / "gbt.joblib")
+
+
+def training_arguments(preset: BenchmarkPreset, task: str):
+    """``TrainingArguments`` of one task of the preset (fine-tuning fields set from the same stage)."""
+    from agroflux_hf.training.arguments import TrainingArguments
+
+    stage = preset.stage(task)
+    overrides = stage.training_overrides()
+    overrides.update(
+        seed=preset.seed,
+        eval_batch_size=preset.prediction_batch_size,
+        finetune_learning_rate=stage.learning_rate,
+        finetune_batch_size=stage.batch_size,
+        log_tensorboard=False,
+    )
+    return TrainingArguments().replace(**overrides)
+
+
+def run_network(
+    spec: RunSpec, ctx: BenchmarkContext, run_dir: Path, pretrained: Path | None
+) -> tuple[Any, dict]:
+    """Train one architecture with ``agroflux_hf.training.train`` and take its test scores.
+
+    ``train`` already scores its best checkpoint with ``metrics.core.score_targets`` (the code that
+    scores the baselines); the test predictions are recomputed only for the runs the figures draw.
+    The resumable ``checkpoints/`` are removed after success: the benchmark keeps ``best_model/``.
+    """
+    from agroflux_hf.models import load_model
+    from agroflux_hf.training import train
+    from agroflux_hf.training.tensors import predict_dataset
+
+    result = train(
+        spec.task,
+        spec.model,
+        spec.config,
+        output_dir=run_dir,
+        data_dir=ctx.data_dir,
+        args=training_arguments(ctx.preset, spec.task),
+        pretrained=pretrained,
+        source_config=spec.source_config,
+        model_overrides=ctx.preset.overrides_for(spec.model) or None,
+    )
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    scores = dict(result.metrics)
+    test_scored = isinstance(scores.get("test"), dict) and "error" not in scores["test"]
+    if test_scored and not needs_predictions(spec, ctx.preset):
+        return None, scores
+    model = load_model(result.best_model_dir)
+    predictions = predict_dataset(
+        model,
+        ctx.dataset(spec.config)["test"],
+        batch_size=ctx.preset.prediction_batch_size,
+        info=ctx.infos[spec.config],
+    )
+    return predictions, {**scores, "test": score_predictions(predictions)}
+
+
+def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:
+    """Whether a figure draws this run's daily predictions (T0/T1 on the temporal config)."""
+    if spec.task not in ("t0", "t1") or spec.fold != 0:
+        return False
+    return spec.scheme == "temporal" or "temporal" not in preset.split_schemes
+
+
+def score_predictions(predictions) -> dict:
+    """``metrics.core.score_targets`` with per-site statistics, for any model's predictions."""
+    from agroflux_hf.metrics.core import score_targets
+
+    return score_targets(
+        predictions.obs,
+        predictions.predicted,
+        list(predictions.target_names),
+        site_ids=[str(s) for s in predictions.site_ids],
+    )
+
+
+def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, RunOutcome]) -> RunOutcome:
+    """Run one spec in ``runs/<run-id>/``; an exception becomes a failed outcome with its traceback."""
+    run_dir = ctx.root / "runs" / spec.run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    pretrained = None
+    if spec.pretrain_run_id is not None:
+        source = finished.get(spec.pretrain_run_id)
+        if source is None or source.status != "ok":
+            reason = f"pretraining run {spec.pretrain_run_id} did not succeed"
+            (run_dir / "error.txt").write_text(reason + "\n")
+            return RunOutcome(spec, "skipped", error=reason, run_dir=run_dir)
+        pretrained = source.run_dir / "best_model"
+    start = time.perf_counter()
+    try:
+        if spec.kind == "baseline":
+            predictions, scores = run_baseline(spec, ctx, run_dir)
+            predictions = predictions if needs_predictions(spec, ctx.preset) else None
+        else:
+            predictions, scores = run_network(spec, ctx, run_dir, pretrained)
+    except Exception as err:  # one broken run must not cost the other hundred
+        logger.error("run %s failed: %s", spec.run_id, err)
+        (run_dir / "error.txt").write_text(traceback.format_exc())
+        return RunOutcome(
+            spec, "failed", time.perf_counter() - start, error=f"{type(err).__name__}: {err}", run_dir=run_dir
+        )
+    seconds = time.perf_counter() - start
+    write_json(
+        run_dir / "benchmark_run.json",
+        {"spec": spec.__dict__, "run_id": spec.run_id, "seconds": seconds, "test": scores.get("test")},
+    )
+    return RunOutcome(spec, "ok", seconds, predictions, scores, run_dir=run_dir)
+
+
+def run_all(specs: Sequence[RunSpec], ctx: BenchmarkContext, progress: bool) -> list[RunOutcome]:
+    """Every run, in plan order; with ``preset.workers > 1`` in that many processes at once."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(specs), desc="benchmark runs", unit="run", disable=not progress)
+    if ctx.preset.workers > 1:
+        finished = _run_in_processes(specs, ctx, bar)
+    else:
+        finished = {}
+        with torch_threads(ctx.preset.torch_threads):
+            for spec in specs:
+                bar.set_postfix_str(spec.run_id, refresh=False)
+                finished[spec.run_id] = execute_run(spec, ctx, finished)
+                bar.update(1)
+    bar.close()
+    return [finished[spec.run_id] for spec in specs]
+
+
+def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> dict[str, RunOutcome]:
+    """Runs spread over worker processes (one per core): a T2 run starts once its T0 run is done.
+
+    Runs are independent apart from T2's pretrained weights, so on 2 cores two small networks train
+    at once instead of one network on two threads, which small models cannot use.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    planned = {spec.run_id for spec in specs}
+    pending, running, finished = list(specs), {}, {}
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
+    init = (ctx.preset, ctx.data_dir, str(ctx.root), ctx.infos)
+    with ProcessPoolExecutor(
+        ctx.preset.workers, mp_context=context, initializer=_init_worker, initargs=init
+    ) as pool:
+        while pending or running:
+            for spec in list(pending):
+                if len(running) >= ctx.preset.workers:
+                    break
+                dependency = spec.pretrain_run_id
+                if dependency in planned and dependency not in finished:
+                    continue  # its T0 weights are not there yet
+                source = finished.get(dependency)
+                source = None if source is None else replace(source, predictions=None)
+                pending.remove(spec)
+                running[pool.submit(_run_in_worker, spec, source)] = spec
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                spec = running.pop(future)
+                finished[spec.run_id] = future.result()
+                bar.set_postfix_str(spec.run_id, refresh=False)
+                bar.update(1)
+    return finished
+
+
+_WORKER_CONTEXT: BenchmarkContext | None = None
+
+
+def _init_worker(preset: BenchmarkPreset, data_dir: str | None, root: str, infos: dict) -> None:
+    """Per worker process: its context (with its own dataset cache) and threads. Its stderr (training's
+    per-epoch bars, warnings) goes to ``OUT/logs/worker-<pid>.log``: the terminal shows one bar."""
+    global _WORKER_CONTEXT
+    logs = Path(root) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = open(logs / f"worker-{os.getpid()}.log", "a", buffering=1)  # noqa: SIM115 (lives with the process)
+    os.dup2(log.fileno(), 2)
+    sys.stderr = log
+    if preset.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(preset.torch_threads)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _WORKER_CONTEXT = BenchmarkContext(preset, data_dir, Path(root), infos)
+
+
+def _run_in_worker(spec: RunSpec, source: RunOutcome | None) -> RunOutcome:
+    finished = {} if source is None else {source.spec.run_id: source}
+    return execute_run(spec, _WORKER_CONTEXT, finished)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None):
+    """Run the block with ``threads`` torch intra-op threads (None: unchanged), then restore."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

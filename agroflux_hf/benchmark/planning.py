@@ -1,0 +1,145 @@
+"""Benchmark planning: every (model, task, config) run of a preset, in an order T2 can rely on.
+
+Why a module: which runs exist (T0 on simulation configs, T1 on observation configs, T2 from a
+simulation's T0 weights to each observation config; temporal and spatial schemes, every fold the
+preset keeps) is pure bookkeeping, testable without training anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agroflux_hf.benchmark.presets import BASELINES, TASKS, TRANSFER_TASKS, BenchmarkPreset
+from agroflux_hf.schema import parse_config_name  # the one config-name rule
+
+SCHEMES: tuple[str, ...] = ("temporal", "spatial")
+"""Split schemes in report order (local until schema.py owns the vocabulary)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training (or baseline fit) and its test-split evaluation."""
+
+    model: str
+    task: str
+    config: str
+    dataset: str
+    scheme: str  # temporal or spatial
+    fold: int
+    source_config: str | None = None  # T2: the simulation config whose T0 weights are the start
+    source_dataset: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "baseline" if self.model in BASELINES else "network"
+
+    @property
+    def run_id(self) -> str:
+        run_id = f"{self.task}__{self.model}__{self.config}"
+        return f"{run_id}__from_{self.source_config}" if self.source_config else run_id
+
+    @property
+    def pretrain_run_id(self) -> str | None:
+        """The T0 run whose best model T2 starts from."""
+        if self.source_config is None:
+            return None
+        return RunSpec(self.model, "t0", self.source_config, self.source_dataset or "", self.scheme, 0).run_id
+
+
+@dataclass(frozen=True)
+class ConfigRef:
+    config: str
+    dataset: str
+    scheme: str
+    fold: int
+    domain: str
+
+
+def describe_configs(infos: Mapping[str, Any]) -> list[ConfigRef]:
+    """Every config as (dataset, split scheme, fold, domain), in a stable order."""
+    refs = []
+    for config, info in infos.items():
+        scheme, dataset, fold = parse_config_name(config)
+        info_fold = getattr(info, "fold", None)  # None for temporal configs
+        refs.append(
+            ConfigRef(
+                config,
+                dataset,
+                str(getattr(info, "scheme", None) or getattr(info, "split", scheme)),
+                fold if info_fold is None else int(info_fold),
+                str(info.domain),
+            )
+        )
+    return sorted(refs, key=lambda r: (r.dataset, SCHEMES.index(r.scheme), r.fold))
+
+
+def _select(
+    refs: Sequence[ConfigRef],
+    domain: str,
+    datasets: tuple[str, ...] | None,
+    schemes: tuple[str, ...],
+    spatial_folds: int | None,
+) -> list[ConfigRef]:
+    chosen = [r for r in refs if r.domain == domain and r.scheme in schemes]
+    if datasets is not None:
+        available = sorted({r.dataset for r in refs if r.domain == domain})
+        missing = [d for d in datasets if d not in available]
+        if missing:
+            raise ValueError(f"the data has no {domain} dataset(s) {missing}; it has {available}")
+        chosen = [r for r in chosen if r.dataset in datasets]
+    if spatial_folds is not None:
+        chosen = [r for r in chosen if r.scheme != "spatial" or r.fold < spatial_folds]
+    return chosen
+
+
+def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec]:
+    """Every run of ``preset`` on the configs described by ``infos`` (config name -> ConfigInfo), T0
+    first so that T2 finds its pretrained weights. T0 runs that T2 needs are added even when T0 itself
+    was not asked for."""
+    refs = describe_configs(infos)
+    simulations = _select(
+        refs, "simulation", preset.simulation_datasets, preset.split_schemes, preset.t0_spatial_folds
+    )
+    observations = _select(
+        refs, "observation", preset.observation_datasets, preset.split_schemes, preset.t1_spatial_folds
+    )
+    by_name = {r.config: r for r in refs}
+    runs: list[RunSpec] = []
+
+    def add(model: str, task: str, ref: ConfigRef, source: ConfigRef | None = None) -> None:
+        spec = RunSpec(
+            model,
+            task,
+            ref.config,
+            ref.dataset,
+            ref.scheme,
+            ref.fold,
+            source.config if source else None,
+            source.dataset if source else None,
+        )
+        if spec not in runs:
+            runs.append(spec)
+
+    t0_models = preset.models + preset.baselines if "t0" in preset.tasks else ()
+    for ref in simulations:
+        for model in t0_models:
+            add(model, "t0", ref)
+    if "t1" in preset.tasks:
+        for ref in observations:
+            for model in preset.models + preset.baselines:
+                add(model, "t1", ref)
+    transfer = [t for t in preset.tasks if t in TRANSFER_TASKS]
+    sources = sorted({r.dataset for r in simulations})
+    for task in transfer:
+        for ref in observations:
+            for dataset in sources:
+                source = by_name.get(f"{ref.scheme}_{dataset}")
+                if source is None:
+                    continue
+                for model in preset.models:
+                    add(model, "t0", source)  # no-op when T0 already planned it
+                    add(model, task, ref, source)
+    order = {task: i for i, task in enumerate(TASKS)}
+    return sorted(runs, key=lambda s: order[s.task])

@@ -1,0 +1,350 @@
+"""Benchmark reports: scores -> leaderboard rows, tables, figures, the output folder's README.
+
+Every test split is scored with ``agroflux_hf.metrics.core.score_targets`` (networks and baselines
+alike) during execution; this module turns the outcomes into ``leaderboard.csv``, ``leaderboard.md``,
+``tables/<metric>.tex``, ``figures/``, ``site_scores.csv``, ``run_config.json`` and ``README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from agroflux_hf import schema
+from agroflux_hf.benchmark import leaderboard, plots
+from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
+from agroflux_hf.benchmark.presets import BenchmarkPreset
+from agroflux_hf.files import atomic_write_text, write_json
+
+
+def untrained_targets(info: Any) -> set[str]:
+    """Targets the config's training split never observes (their training statistics are null).
+
+    A network still outputs them (its head exists), but a score for a target it never saw a value of
+    says nothing about the model: such rows are left out of the leaderboard.
+    """
+    stats = (getattr(info, "stats", None) or {}).get("targets", {})
+    return {name for name, entry in stats.items() if entry.get("mean") is None}
+
+
+def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) -> list[dict]:
+    """One row per target of a successful run: pooled test metrics, per-site mean/median R² and, for a
+    target scored by cumulative emission (N2O_FLUX), the ``cum_*`` columns."""
+    if outcome.status != "ok" or not outcome.scores or "test" not in outcome.scores:
+        return []
+    spec, rows = outcome.spec, []
+    for target, entry in outcome.scores["test"].items():
+        if target in skip_targets:
+            continue
+        pooled, per_site = entry["pooled"], entry.get("per_site") or {}
+        row = {
+            "model": spec.model,
+            "kind": spec.kind,
+            "task": spec.task,
+            "dataset": spec.dataset,
+            "source_dataset": spec.source_dataset or "",
+            "config": spec.config,
+            "source_config": spec.source_config or "",
+            "scheme": spec.scheme,
+            "fold": spec.fold,
+            "target": target,
+            "run_id": spec.run_id,
+            "n": int(pooled["n"]),
+        }
+        row.update({m: pooled[m] for m in leaderboard.METRICS})
+        row["site_r2_mean"] = per_site.get("mean", {}).get("r2", math.nan)
+        row["site_r2_median"] = per_site.get("median", {}).get("r2", math.nan)
+        row["n_sites"] = per_site.get("n_sites", 0)
+        if entry.get("cumulative"):  # N2O: the error of each test sequence's cumulative emission
+            row.update(leaderboard.cumulative_columns(entry["cumulative"]))
+        rows.append(row)
+    return rows
+
+
+def site_score_rows(outcome: RunOutcome) -> list[dict]:
+    """One row per (site, target) of a successful run's test split."""
+    if outcome.status != "ok" or not outcome.scores or "test" not in outcome.scores:
+        return []
+    spec = outcome.spec
+    return [
+        {
+            "model": spec.model,
+            "task": spec.task,
+            "dataset": spec.dataset,
+            "config": spec.config,
+            "scheme": spec.scheme,
+            "fold": spec.fold,
+            "source_dataset": spec.source_dataset or "",
+            "target": target,
+            "site_id": site,
+            **metrics,
+        }
+        for target, entry in outcome.scores["test"].items()
+        for site, metrics in entry.get("sites", {}).items()
+    ]
+
+
+def figure_targets(names: Sequence[str]) -> list[str]:
+    """The targets the figures draw: the headline targets of the tables."""
+    return leaderboard.headline_targets(names)
+
+
+def best_model(frame: pd.DataFrame) -> str | None:
+    """The model with the highest mean pooled R² over targets (and folds) in ``frame``."""
+    means = frame.groupby("model")["r2"].mean().dropna()
+    return None if means.empty else str(means.idxmax())
+
+
+def make_figures(
+    frame: pd.DataFrame,
+    outcomes: Sequence[RunOutcome],
+    site_frame: pd.DataFrame,
+    coordinates: Mapping[str, tuple[float, float]],
+    folder: Path,
+    *,
+    max_sites: int = 3,
+) -> list[Path]:
+    """Every figure of the benchmark README; returns the files written."""
+    written: list[Path] = []
+    ok = {o.spec.run_id: o for o in outcomes if o.status == "ok" and o.predictions is not None}
+    for task in ("t0", "t1"):
+        for dataset in dict.fromkeys(frame.loc[frame["task"] == task, "dataset"]):
+            config = schema.config_name("temporal", dataset)
+            part = frame[(frame["task"] == task) & (frame["config"] == config)]
+            if part.empty:  # no temporal scheme: fall back to the first config run
+                config = str(
+                    frame.loc[(frame["task"] == task) & (frame["dataset"] == dataset), "config"].iloc[0]
+                )
+                part = frame[(frame["task"] == task) & (frame["config"] == config)]
+            written += _config_figures(task, config, part, ok, folder, max_sites)
+            written += _site_figure(task, dataset, frame, site_frame, coordinates, folder)
+    gains = plots.transfer_gains(frame)
+    if not gains.dropna(subset=["gain"]).empty:
+        written.append(
+            plots.plot_transfer_gain(
+                gains,
+                folder / "transfer_gain.png",
+                title="Transfer gain: test R² of T2 minus T1 (same model, config and fold; mean over folds)",
+            )
+        )
+    return written
+
+
+def _config_figures(
+    task: str, config: str, part: pd.DataFrame, ok: Mapping[str, RunOutcome], folder: Path, max_sites: int
+) -> list[Path]:
+    written = []
+    by_model = {m: ok[r].predictions for m, r in zip(part["model"], part["run_id"], strict=True) if r in ok}
+    best = best_model(part)
+    label = leaderboard.TASK_LABELS[task]
+    targets = figure_targets(list(dict.fromkeys(part["target"])))
+    if best in by_model:
+        written.append(
+            plots.plot_series(
+                by_model[best],
+                folder / f"series_{task}_{config}.png",
+                max_sites=max_sites,
+                targets=[t for t in targets if t in by_model[best].target_names],
+                title=f"{label} {config}: observed and predicted daily test series, best model {best}",
+            )
+        )
+    for target in targets:
+        with_target = {m: p for m, p in by_model.items() if target in p.target_names}
+        if with_target:
+            written.append(
+                plots.plot_scatter(
+                    with_target,
+                    target,
+                    folder / f"scatter_{task}_{config}_{target}.png",
+                    title=f"{label} {config}, test split: predicted vs observed {target}",
+                )
+            )
+    return written
+
+
+def _site_figure(
+    task: str,
+    dataset: str,
+    frame: pd.DataFrame,
+    site_frame: pd.DataFrame,
+    coordinates: Mapping[str, tuple[float, float]],
+    folder: Path,
+) -> list[Path]:
+    """Per-site R² of the best model; the spatial scheme (each site held out once) when it ran."""
+    if site_frame.empty:
+        return []
+    sites = site_frame[(site_frame["task"] == task) & (site_frame["dataset"] == dataset)]
+    scheme = "spatial" if (sites["scheme"] == "spatial").any() else "temporal"
+    sites = sites[sites["scheme"] == scheme]
+    best = best_model(
+        frame[(frame["task"] == task) & (frame["dataset"] == dataset) & (frame["scheme"] == scheme)]
+    )
+    sites = sites[sites["model"] == best]
+    if sites.empty:
+        return []
+    sites = sites[sites["target"].isin(figure_targets(list(dict.fromkeys(sites["target"]))))]
+    table = sites.groupby(["site_id", "target"], sort=False)["r2"].mean().reset_index()
+    known = [coordinates.get(s) for s in table["site_id"]]
+    if all(k is not None for k in known):
+        table["latitude"] = [k[0] for k in known]
+        table["longitude"] = [k[1] for k in known]
+    return [
+        plots.plot_site_scores(
+            table,
+            folder / f"sites_{task}_{dataset}.png",
+            title=f"{leaderboard.TASK_LABELS[task]} {dataset}, {scheme} scheme: per-site test R² of {best}",
+        )
+    ]
+
+
+def site_coordinates(data_dir: str | None, infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """Latitude and longitude per site: from the configs' info when it has them, else the embedded
+    default's daily tables (their ``latitude``/``longitude`` columns); empty when neither has them."""
+    coordinates: dict[str, tuple[float, float]] = {}
+    for info in infos.values():
+        for site, latlon in (getattr(info, "site_coordinates", None) or {}).items():
+            coordinates[str(site)] = (float(latlon[0]), float(latlon[1]))
+    if coordinates or data_dir is not None:
+        return coordinates
+    import pyarrow.parquet as pq
+
+    folder = Path(__file__).resolve().parent.parent / "default_data"
+    for table in sorted(folder.glob("*.parquet")):
+        names = set(pq.read_schema(table).names)
+        if not {"site_id", "latitude", "longitude"} <= names:
+            continue
+        sites = pd.read_parquet(table, columns=["site_id", "latitude", "longitude"]).drop_duplicates(
+            "site_id"
+        )
+        for row in sites.dropna().itertuples(index=False):
+            coordinates[str(row.site_id)] = (float(row.latitude), float(row.longitude))
+    return coordinates
+
+
+def write_reports(
+    ctx: BenchmarkContext, outcomes: list[RunOutcome], infos: Mapping[str, Any], started: float
+) -> tuple[pd.DataFrame, list[Path]]:
+    root, preset = ctx.root, ctx.preset
+    frame = leaderboard.leaderboard_frame(
+        [row for o in outcomes for row in leaderboard_rows(o, untrained_targets(infos.get(o.spec.config)))]
+    )
+    site_frame = pd.DataFrame([row for o in outcomes for row in site_score_rows(o)])
+    leaderboard.write_csv(frame, root / "leaderboard.csv")
+    leaderboard.write_csv(site_frame, root / "site_scores.csv")
+    notes = [f"Preset `{preset.name}`: {preset.description}", *preset.notes]
+    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes)
+    leaderboard.write_latex_tables(frame, root / "tables")
+    coordinates = site_coordinates(ctx.data_dir, infos)
+    figures = make_figures(
+        frame, outcomes, site_frame, coordinates, root / "figures", max_sites=preset.sites_per_series_plot
+    )
+    seconds = time.perf_counter() - started
+    write_json(
+        root / "run_config.json",
+        {
+            "preset": preset.to_dict(),
+            "data_dir": ctx.data_dir,
+            "configs": sorted(infos),
+            "runs": [
+                {"run_id": o.spec.run_id, "status": o.status, "seconds": o.seconds, "error": o.error}
+                for o in outcomes
+            ],
+            "versions": versions(),
+            "wall_seconds": seconds,
+        },
+    )
+    atomic_write_text(
+        root / "README.md", render_readme(preset, ctx.data_dir, outcomes, figures, root, seconds)
+    )
+    return frame, figures
+
+
+def versions() -> dict[str, str]:
+    """Versions of the software that produced the numbers."""
+    import importlib.metadata as md
+
+    import agroflux_hf
+
+    found = {
+        "python": platform.python_version(),
+        "agroflux_hf": agroflux_hf.__version__,
+        "platform": platform.platform(),
+        "cpus": str(os.cpu_count()),
+    }
+    for package in ("torch", "transformers", "datasets", "accelerate", "scikit-learn", "numpy", "pandas"):
+        try:
+            found[package] = md.version(package)
+        except md.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def render_readme(
+    preset: BenchmarkPreset,
+    data_dir: str | None,
+    outcomes: Sequence[RunOutcome],
+    figures: Sequence[Path],
+    root: Path,
+    seconds: float,
+) -> str:
+    """The output folder's README: what ran, on what, with which software, how long, and the figures."""
+    ok = [o for o in outcomes if o.status == "ok"]
+    bad = [o for o in outcomes if o.status != "ok"]
+    configs = sorted({o.spec.config for o in outcomes})
+    lines = [
+        f"# AgroFlux benchmark: preset `{preset.name}`",
+        "",
+        preset.description,
+        "",
+        *[f"- {note}" for note in preset.notes],
+        f"- Data: {data_dir or 'embedded default AgroFlux-mini (agroflux_hf/default_data)'}; "
+        f"configs: {', '.join(configs)}.",
+        f"- Models: {', '.join(preset.models)}; baselines: {', '.join(preset.baselines)}; "
+        f"tasks: {', '.join(preset.tasks)}.",
+        f"- Model settings: `{json.dumps({m: preset.overrides_for(m) for m in preset.models})}`; training per task: "
+        + "; ".join(
+            f"{t} `{json.dumps(s.training_overrides())}`"
+            for t, s in preset.stages.items()
+            if t in preset.tasks or t == "t0"
+        ),
+        f"- Runs: {len(ok)} succeeded, {len(bad)} failed or skipped, of {len(outcomes)}; "
+        f"wall time {seconds / 60:.1f} min ({seconds:.0f} s).",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".",
+        "",
+        "## Files",
+        "",
+        "- `leaderboard.csv`: one row per model, task, config, split scheme, fold and target (test split).",
+        "- `leaderboard.md`: the same aggregated over folds (mean ± std).",
+        "- `cum_*` columns (N2O_FLUX): error of each test sequence's cumulative emission over its "
+        "sampling days (`agroflux_hf.metrics.core.cumulative_scores`); `cum_excluded` = sequences with "
+        "fewer than 2 sampling days.",
+        "- `tables/<metric>.tex`: LaTeX tables laid out like the paper's (models x dataset x split x target).",
+        "- `site_scores.csv`: every site's test scores per run.",
+        "- `runs/<run-id>/`: per run `metrics.json`, `run_config.json` and the model (`best_model/` or `model/`).",
+        "- `run_config.json`: the resolved preset, data, run list with timings, versions.",
+        "- `logs/`: the worker processes' output (training progress, warnings) when runs ran in parallel.",
+        "- A target never observed in a config's training split (e.g. RECO in a tower fold whose training "
+        "towers all lack it) is left out of the leaderboard for that config: no model saw a value of it, "
+        "so its score would say nothing; `site_scores.csv` and the run folders keep everything.",
+        "",
+    ]
+    if bad:
+        lines += ["## Failed or skipped runs", ""]
+        lines += [
+            f"- `{o.spec.run_id}`: {o.status}: {o.error} (see `runs/{o.spec.run_id}/error.txt`)" for o in bad
+        ]
+        lines.append("")
+    if figures:
+        lines += ["## Figures", ""]
+        for figure in figures:
+            relative = figure.relative_to(root).as_posix()
+            lines += [f"### {figure.stem}", "", f"![{figure.stem}]({relative})", ""]
+    return "\n".join(lines)

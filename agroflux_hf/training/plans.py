@@ -1,0 +1,265 @@
+"""Task plans: a task (T0, T1, T2 fine-tune, T2 adversarial) resolved into a model and its data.
+
+Why a module: what a task means (which config trains, which statistics scale, which checkpoint
+starts, which targets are shared) is separate from how the loop trains. Also holds the data and
+model seams (``load_config_data``, ``build_model_for``, ``load_model``) tests replace, and the
+statistics repair (``usable_stat``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agroflux_hf import schema
+from agroflux_hf.errors import MissingCheckpointError, SchemaError
+from agroflux_hf.training import transfer
+from agroflux_hf.training.arguments import TrainingArguments
+from agroflux_hf.training.tensors import SplitTensors, align_to_model, split_tensors
+
+logger = logging.getLogger(__name__)
+
+TASKS: tuple[str, ...] = ("t0", "t1", "t2-finetune", "t2-adversarial")
+
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+"""Dataset splits (train/validation/test; ``scheme`` is temporal/spatial)."""
+
+
+@dataclass
+class ConfigData:
+    """A config's description (``ConfigInfo``) and its splits as in-memory tensors."""
+
+    info: Any
+    splits: dict[str, SplitTensors]
+
+
+def load_config_data(config: str, data_dir: str | Path | None = None) -> ConfigData:
+    """Load every split of ``config`` into memory once (``load_agroflux`` + ``config_info``)."""
+    from agroflux_hf.data.loading import config_info, load_agroflux
+
+    info = config_info(config, data_dir=data_dir)
+    dataset = load_agroflux(config, data_dir=data_dir)
+    splits = {
+        name: split_tensors(dataset[name], info.input_names, info.static_names, info.target_names)
+        for name in SPLITS
+        if name in dataset
+    }
+    return ConfigData(info=info, splits=splits)
+
+
+def build_model_for(model_name: str, **kwargs: Any) -> Any:
+    """``agroflux_hf.models.build_model``; a seam so tests can put a stand-in model here."""
+    from agroflux_hf.models import build_model
+
+    return build_model(model_name, **kwargs)
+
+
+def load_model(path: str | Path, model_name: str | None = None) -> Any:
+    """``agroflux_hf.models.load_model``, the one checkpoint loader (imported when first needed)."""
+    from agroflux_hf.models import load_model as load
+
+    return load(path, model_name=model_name)
+
+
+def resolve_targets(available: Sequence[str], targets: str | Sequence[str] | None) -> tuple[str, ...]:
+    """All ``available`` targets, or a module's (``"Carbon"``), or a list of names, in data order."""
+    available = tuple(available)
+    if targets is None or (not isinstance(targets, str) and len(targets) == 0):
+        return available
+    if isinstance(targets, str):
+        targets = [targets]
+    modules = {m.value.lower(): m for m in schema.Module}
+    chosen: list[str] = []
+    for item in targets:
+        if item.lower() in modules:
+            module = modules[item.lower()]
+            chosen += [n for n in available if n in schema.VARIABLES and schema.VARIABLES[n].module == module]
+        elif item in available:
+            chosen.append(item)
+        else:
+            raise SchemaError(
+                f"target {item!r} is neither a module {list(schema.Module)} nor in {list(available)}"
+            )
+    selected = tuple(n for n in available if n in set(chosen))
+    if not selected:
+        raise SchemaError(f"targets {list(targets)} select none of the config's targets {list(available)}")
+    return selected
+
+
+def stats_for(
+    stats: dict, input_names: Sequence[str], static_names: Sequence[str], targets: Sequence[str]
+) -> dict:
+    """The training-split statistics restricted to the variables a model uses, made usable.
+
+    A variable constant over the training split (std 0, e.g. a crop flag in a maize-only
+    simulation) or never observed there (NaN) cannot be z-scored: it gets std 1 (and mean 0 when
+    the mean is unknown), so it enters the model as a constant instead of failing the run.
+    """
+    return {
+        group: {n: usable_stat(group, n, stats[group][n]) for n in names if n in stats.get(group, {})}
+        for group, names in (("inputs", input_names), ("static", static_names), ("targets", targets))
+    }
+
+
+def usable_stat(group: str, name: str, entry: dict) -> dict:
+    """``entry`` ({"mean", "std"}) with a non-finite mean set to 0 and a zero/non-finite std to 1.
+
+    The exporter writes ``None`` for a variable with no training value (JSON has no NaN): same as NaN.
+    """
+    mean, std = (_as_float(entry.get(key)) for key in ("mean", "std"))
+    fixed = {
+        "mean": mean if math.isfinite(mean) else 0.0,
+        "std": std if math.isfinite(std) and std > 0 else 1.0,
+    }
+    if fixed["mean"] != mean or fixed["std"] != std:
+        logger.warning("stats[%r][%r] = %s cannot scale; using %s", group, name, entry, fixed)
+    return fixed
+
+
+def _as_float(value: object) -> float:
+    return math.nan if value is None else float(value)
+
+
+@dataclass
+class TaskPlan:
+    """A task resolved into a model, its training data and its evaluation data."""
+
+    model: Any
+    train: SplitTensors
+    evaluation: ConfigData  # validation/test are scored on this config
+    learning_rate: float
+    batch_size: int
+    stats: dict
+    source_train: SplitTensors | None = None  # adversarial: the simulation side
+    notes: dict = field(default_factory=dict)
+
+
+def plan_supervised(
+    task: str, model_name: str, data: ConfigData, targets: Any, overrides: dict, args: TrainingArguments
+) -> TaskPlan:
+    """T0 / T1: a fresh model on one config."""
+    info = data.info
+    wanted = "simulation" if task == "t0" else "observation"
+    if str(info.domain) != wanted:
+        logger.warning("task %s expects a %s config; %s is %s", task, wanted, info.name, info.domain)
+    chosen = resolve_targets(info.target_names, targets)
+    stats = stats_for(info.stats, info.input_names, info.static_names, chosen)
+    model = build_model_for(
+        model_name,
+        input_names=list(info.input_names),
+        static_names=list(info.static_names),
+        target_names=list(chosen),
+        stats=stats,
+        **overrides,
+    )
+    train = data.splits["train"].select(target_names=chosen)
+    return TaskPlan(model, train, data, args.learning_rate, args.batch_size, stats)
+
+
+def plan_finetune(
+    model_name: str, data: ConfigData, targets: Any, pretrained: Any, args: TrainingArguments
+) -> TaskPlan:
+    """T2 pretrain -> fine-tune: targets mapped by name, pretrained input statistics kept."""
+    if pretrained is None:
+        raise MissingCheckpointError("task t2-finetune needs a pretrained checkpoint (--pretrained DIR)")
+    info = data.info
+    base = load_model(pretrained, model_name)
+    chosen = resolve_targets(info.target_names, targets)
+    shared = _shared(base, chosen)  # before select_targets re-points base in place
+    model, stats = finetune_model(base, chosen, info.stats)
+    frozen = transfer.freeze_parameters(model, args.freeze)
+    train = align_to_model(data.splits["train"], model)
+    notes = {"pretrained": str(pretrained), "frozen": frozen, "shared_targets": shared}
+    return TaskPlan(
+        model, train, data, args.finetune_learning_rate, args.finetune_batch_size, stats, notes=notes
+    )
+
+
+def _shared(base: Any, targets: Sequence[str]) -> list[str]:
+    return [n for n in targets if n in base.config.target_names]
+
+
+def finetune_model(base: Any, targets: Sequence[str], new_stats: dict) -> tuple[Any, dict]:
+    """``base`` re-pointed at ``targets`` (shared head rows kept) with merged statistics.
+
+    Through the model's own ``select_targets``, passing statistics only for the new targets, so
+    shared targets keep their pretrained scale (see ``transfer``'s docstring).
+    """
+    known = set(base.config.target_names)
+    fresh_stats = {
+        n: usable_stat("targets", n, new_stats["targets"][n])
+        for n in targets
+        if n not in known and n in new_stats.get("targets", {})
+    }
+    model = base.select_targets(list(targets), fresh_stats)
+    return model, model.config.stats
+
+
+def plan_adversarial(
+    model_name: str,
+    target_data: ConfigData,
+    source_data: ConfigData,
+    targets: Any,
+    overrides: dict,
+    pretrained: Any,
+    args: TrainingArguments,
+) -> TaskPlan:
+    """T2 adversarial: one model over the source's inputs and the union of both configs' targets."""
+    src, tgt = source_data.info, target_data.info
+    shared_inputs = set(src.input_names) & set(tgt.input_names)
+    if not shared_inputs:
+        raise SchemaError(
+            f"source config {src.name} inputs {list(src.input_names)} and target config {tgt.name} inputs "
+            f"{list(tgt.input_names)} share no variable: nothing to adapt"
+        )
+    source_targets = resolve_targets(src.target_names, targets)
+    target_targets = resolve_targets(tgt.target_names, targets)
+    union = schema.target_names_of(list(source_targets) + list(target_targets))
+    union = union + tuple(n for n in (*source_targets, *target_targets) if n not in union)
+    if pretrained is not None:
+        model, stats = finetune_model(load_model(pretrained, model_name), union, tgt.stats)
+    else:
+        stats = transfer.merged_stats(
+            stats_for(src.stats, src.input_names, src.static_names, source_targets),
+            stats_for(tgt.stats, (), (), target_targets),
+            union,
+        )
+        model = build_model_for(
+            model_name,
+            input_names=list(src.input_names),
+            static_names=list(src.static_names),
+            target_names=list(union),
+            stats=stats,
+            **overrides,
+        )
+    source_train = align_to_model(source_data.splits["train"], model)
+    target_train = align_to_model(target_data.splits["train"], model)
+    notes = {
+        "source_config": src.name,
+        "inputs_fed_as_nan": [n for n in src.input_names if n not in tgt.input_names],
+        "target_inputs_unused": [n for n in tgt.input_names if n not in src.input_names],
+    }
+    return TaskPlan(
+        model, target_train, target_data, args.learning_rate, args.batch_size, stats, source_train, notes
+    )
+
+
+def use_target_weights(model: Any, weights: dict[str, float]) -> None:
+    """Write ``TrainingArguments.target_weights`` into the model config, where the one loss reads them.
+
+    Given weights replace the config's (a checkpoint's or a ``--model-override``'s); none given
+    keeps them. Saved with the model, so a reloaded model reports the loss it was trained on.
+    """
+    if not weights:
+        return
+    target_names = list(model.config.target_names)
+    unknown = sorted(set(weights) - set(target_names))
+    if unknown:
+        raise ValueError(f"target_weights names {unknown} are not targets of the model {target_names}")
+    model.config.target_weights = model.config._cleaned_weights(dict(weights))
+    model.scaler.refill(model.config)

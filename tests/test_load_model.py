@@ -1,0 +1,71 @@
+"""``models.load_model``, the one checkpoint loader: a good folder loads, every bad one fails by name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
+from agroflux_hf.models import build_model, load_model, read_checkpoint_config
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lstm")
+    torch.manual_seed(0)
+    build_model(
+        "lstm", input_names=["TMAX"], static_names=[], target_names=["GPP", "NEE"], hidden_size=4
+    ).save_pretrained(folder)
+    return folder
+
+
+def _copy(saved: Path, to: Path) -> Path:
+    to.mkdir()
+    for file in saved.iterdir():
+        (to / file.name).write_bytes(file.read_bytes())
+    return to
+
+
+def test_a_saved_model_loads_and_can_be_re_pointed_by_name(saved):
+    model = load_model(saved, model_name="lstm")
+    assert type(model).__name__ == "LSTMForFluxRegression"
+    assert load_model(saved, target_names=["NEE"]).config.target_names == ["NEE"]
+    assert read_checkpoint_config(saved)["model_type"] == "agroflux_lstm"
+
+
+def test_another_architecture_is_refused(saved):
+    with pytest.raises(IncompatibleCheckpointError, match=r"'agroflux_lstm' model, the run asks for 'tcn'"):
+        load_model(saved, model_name="tcn")
+
+
+def test_missing_folder_config_or_weights_is_a_missing_checkpoint(saved, tmp_path):
+    with pytest.raises(MissingCheckpointError, match="does not exist"):
+        load_model(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MissingCheckpointError, match=r"no config\.json"):
+        load_model(tmp_path / "empty")
+    no_weights = _copy(saved, tmp_path / "no_weights")
+    (no_weights / "model.safetensors").unlink()
+    with pytest.raises(MissingCheckpointError, match=r"model\.safetensors"):
+        load_model(no_weights)
+
+
+def test_a_file_bad_json_foreign_model_or_corrupt_weights_is_incompatible(saved, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IncompatibleCheckpointError, match="found a file"):
+        load_model(tmp_path / "file")
+    bad_json = _copy(saved, tmp_path / "bad_json")
+    (bad_json / "config.json").write_text("{")
+    with pytest.raises(IncompatibleCheckpointError, match="not valid JSON"):
+        load_model(bad_json)
+    foreign = _copy(saved, tmp_path / "foreign")
+    (foreign / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    with pytest.raises(IncompatibleCheckpointError, match="'bert' is not an AgroFlux model"):
+        load_model(foreign)
+    corrupt = _copy(saved, tmp_path / "corrupt")
+    (corrupt / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(IncompatibleCheckpointError, match=f"{corrupt}: cannot load the checkpoint"):
+        load_model(corrupt)
