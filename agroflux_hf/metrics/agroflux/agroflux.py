@@ -5,6 +5,8 @@ A thin wrapper: the numbers come from :func:`agroflux_hf.metrics.core.score_targ
 ``evaluate.load(agroflux_hf.METRIC_PATH).compute(...)`` and the training loop report the same values.
 """
 
+import itertools
+
 import datasets
 import evaluate
 import numpy as np
@@ -101,7 +103,7 @@ def _as_one_series(predictions, references, site_ids, n_targets: int):
     if len(site_ids) != n_rows:
         raise ValueError(f"site_ids has {len(site_ids)} ids for {n_rows} rows of the flat predictions")
     starts = [0] + [i for i in range(1, n_rows) if site_ids[i] != site_ids[i - 1]] + [n_rows]
-    runs = list(zip(starts[:-1], starts[1:], strict=True))
+    runs = list(itertools.pairwise(starts))
     pred = [list(predictions[a * n_targets : b * n_targets]) for a, b in runs]
     ref = [list(references[a * n_targets : b * n_targets]) for a, b in runs]
     return pred, ref, [site_ids[a] for a, _ in runs]
