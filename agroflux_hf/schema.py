@@ -356,7 +356,12 @@ MIN_DRIVER_COVERAGE = 0.95
 (``SourceSpec.required_inputs``) is observed on at least this fraction of its 365 days."""
 
 # --- dataset config names: temporal_<source>, spatial_<source> (fold 0), spatial_<source>_fold<k> ---
-SPLIT_SCHEMES: tuple[str, ...] = ("temporal", "spatial")
+TEMPORAL = "temporal"  # split scheme: by year
+SPATIAL = "spatial"  # split scheme: by site (K folds)
+SPLIT_SCHEMES: tuple[str, ...] = (TEMPORAL, SPATIAL)
+TRAIN, VALIDATION, TEST = "train", "validation", "test"
+SPLITS: tuple[str, ...] = (TRAIN, VALIDATION, TEST)
+"""The splits of every config, in this order (``scheme`` is temporal/spatial, ``split`` one of these)."""
 _CONFIG_NAME = re.compile(r"^(?P<scheme>temporal|spatial)_(?P<source>.+?)(?:_fold(?P<fold>\d+))?$")
 
 

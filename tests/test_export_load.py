@@ -15,7 +15,8 @@ import yaml
 from agroflux_hf import schema
 from agroflux_hf.data import export as export_module
 from agroflux_hf.data.builder import SourceSpec
-from agroflux_hf.data.export import CONFIGS_FILE, export_dataset
+from agroflux_hf.data.export import export_dataset
+from agroflux_hf.data.folder_format import CONFIGS_FILE
 from agroflux_hf.data.loading import config_info, list_configs, load_agroflux, resolve_data_dir
 from agroflux_hf.errors import DataFileError, SchemaError
 
@@ -417,3 +418,36 @@ def test_cli_exports_a_tiny_release(tmp_path, capsys):
     assert main(argv) == 1  # refuses to overwrite, says why
     assert "--overwrite" in capsys.readouterr().err
     assert main([*argv, "--overwrite"]) == 0
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports (``import x`` and ``from x import y``), read with ast."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_reader_does_not_import_the_writer():
+    """loading.py takes the folder format from folder_format.py, never from the exporter."""
+    from agroflux_hf.data import folder_format, loading
+
+    assert "agroflux_hf.data.export" not in _imported_modules(Path(loading.__file__))
+    assert "agroflux_hf.data.folder_format" in _imported_modules(Path(loading.__file__))
+    assert "agroflux_hf.data.export" not in _imported_modules(Path(folder_format.__file__))
+
+
+def test_configs_document_with_another_format_version_is_refused(tmp_path):
+    from agroflux_hf.data.folder_format import read_configs_document, write_configs_document
+
+    write_configs_document(tmp_path, {"format_version": 999, "configs": {}})
+    with pytest.raises(DataFileError, match="format_version 999"):
+        read_configs_document(tmp_path)
+    (tmp_path / CONFIGS_FILE).write_text("{not json")
+    with pytest.raises(DataFileError, match="not valid JSON"):
+        read_configs_document(tmp_path)

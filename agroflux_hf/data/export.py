@@ -16,7 +16,6 @@ The folder is written to a temporary sibling and renamed into place; a failed ex
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import re
@@ -39,6 +38,14 @@ from agroflux_hf.data.builder import (
     example_features,
     iter_site_examples,
 )
+from agroflux_hf.data.folder_format import (  # the names re-exported for the old import path
+    CARD_FILE,
+    FORMAT_VERSION,
+    data_file_relpath,
+    write_configs_document,
+)
+from agroflux_hf.data.folder_format import CONFIGS_FILE as CONFIGS_FILE
+from agroflux_hf.data.folder_format import PERIOD_DIRS as PERIOD_DIRS
 from agroflux_hf.data.splits import (
     MIN_SITES_FOR_SPATIAL,
     SPLITS,
@@ -52,10 +59,6 @@ from agroflux_hf.errors import AgroFluxError, SchemaError
 
 logger = logging.getLogger(__name__)
 
-CONFIGS_FILE = "agroflux_configs.json"
-CARD_FILE = "README.md"
-FORMAT_VERSION = 1
-PERIOD_DIRS: dict[str, str] = {split: f"{split}_years" for split in SPLITS}
 STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
 PAPER_ARXIV = "2602.01614"
 PAPER_CITATION = """@article{agroflux2026,
@@ -240,7 +243,7 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
             part = site.select(periods == split)
             if len(part) == 0:
                 continue
-            relpath = f"data/{spec.name}/{PERIOD_DIRS[split]}/{stem}.parquet"
+            relpath = data_file_relpath(spec.name, split, stem)
             path = root / relpath
             path.parent.mkdir(parents=True, exist_ok=True)
             write_parquet(part.to_arrow(features), path)
@@ -585,7 +588,7 @@ def write_dataset_folder(
         },
         "configs": {e.name: e.as_json() for e in entries},
     }
-    (root / CONFIGS_FILE).write_text(json.dumps(document, indent=1, allow_nan=False) + "\n")
+    write_configs_document(root, document)
     (root / CARD_FILE).write_text(render_card(card_template, specs, exports, entries, default))
     return entries
 

@@ -8,15 +8,13 @@ to the Hub or to a stale cache.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
 
-from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION
-from agroflux_hf.errors import DataFileError
+from agroflux_hf.data.folder_format import check_dataset_folder, read_configs_document
 
 DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
 
@@ -56,26 +54,11 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
         from agroflux_hf.data.default import default_data_dir
 
         return default_data_dir()
-    path = Path(data_dir).expanduser().resolve()
-    for name in (CONFIGS_FILE, CARD_FILE):
-        if not (path / name).is_file():
-            raise DataFileError(
-                path / name, "missing: not an AgroFlux dataset folder (write one with `agroflux data export`)"
-            )
-    return path
+    return check_dataset_folder(Path(data_dir).expanduser().resolve())
 
 
 def _read_configs(path: Path) -> dict:
-    file = path / CONFIGS_FILE
-    try:
-        document = json.loads(file.read_text())
-    except json.JSONDecodeError as err:
-        raise DataFileError(file, f"not valid JSON ({err})") from None
-    if document.get("format_version") != FORMAT_VERSION:
-        raise DataFileError(
-            file, f"format_version {document.get('format_version')!r}, this code reads {FORMAT_VERSION}"
-        )
-    return document
+    return read_configs_document(path)
 
 
 def list_configs(data_dir: str | os.PathLike | None = None) -> list[str]:
