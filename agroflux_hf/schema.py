@@ -384,6 +384,20 @@ def parse_config_name(config: str) -> tuple[str, str, int]:
     return match["scheme"], match["source"], int(match["fold"] or 0)
 
 
+# --- site attributes: what a site is, written per config into agroflux_configs.json ---
+SITE_COORDINATES: tuple[str, ...] = ("latitude", "longitude", "elevation")
+"""Always present in a site's attributes (None in JSON, NaN when read, where a source does not know)."""
+SITE_ATTRIBUTE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "latitude": ("latitude", "LATITUDE"),  # degree_north, WGS84
+    "longitude": ("longitude", "LONGITUDE"),  # degree_east, WGS84
+    "elevation": ("elevation", "ELEVATION"),  # m above sea level
+    "igbp": ("igbp",),  # IGBP land cover class of a tower (CRO = cropland)
+    "field": ("field",),  # chamber plots: the field whose replicate plots are held out together
+    "replicate": ("replicate",),  # chamber plots: the replicate plot of the field
+}
+"""Attribute name -> the frame columns it is read from, first found first (the float64 metadata
+columns before the float32 static variables). Other attributes appear only where a frame has them."""
+
 # --- one example = one (site, experiment, year) sequence; the feature names of the datasets ---
 EXAMPLE_ID_FIELDS: tuple[str, ...] = ("source", "domain", "site_id", "experiment", "year", "first_date")
 PAST_VALUES = "past_values"  # float32 [SEQUENCE_LENGTH, n_dynamic_inputs], NaN = missing

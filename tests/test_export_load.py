@@ -17,7 +17,13 @@ from agroflux_hf.data import export as export_module
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import export_dataset
 from agroflux_hf.data.folder_format import CONFIGS_FILE
-from agroflux_hf.data.loading import config_info, list_configs, load_agroflux, resolve_data_dir
+from agroflux_hf.data.loading import (
+    config_info,
+    list_configs,
+    load_agroflux,
+    resolve_data_dir,
+    site_attributes,
+)
 from agroflux_hf.errors import DataFileError, SchemaError
 
 TOWER_INPUTS = ("TMAX", "TMIN", "PRECIP")
@@ -34,6 +40,13 @@ TOWER_YEARS = {
     "US-G": range(2001, 2004),
 }
 NAN_DAY = ("US-A", "2002-07-04")  # NEE removed here: must stay NaN
+NO_COORDINATES = "US-E"  # a tower whose source does not state where it is
+
+
+def tower_coordinates(site: str) -> tuple[float, float]:
+    """A distinct made-up (latitude, longitude) per synthetic tower."""
+    k = sorted(TOWER_YEARS).index(site)
+    return 30.0 + 1.5 * k, -100.0 + 2.25 * k
 
 
 def tower_frame(site: str, years) -> pd.DataFrame:
@@ -53,6 +66,9 @@ def tower_frame(site: str, years) -> pd.DataFrame:
     if site == NAN_DAY[0]:
         df.loc[df.date == NAN_DAY[1], "NEE"] = np.nan
     df = df[~((df.date.dt.month == 2) & (df.date.dt.day == 29))]
+    if site != NO_COORDINATES:
+        df["latitude"], df["longitude"] = tower_coordinates(site)
+        df["igbp"] = "CRO"
     return df.reset_index(drop=True)
 
 
@@ -451,3 +467,39 @@ def test_configs_document_with_another_format_version_is_refused(tmp_path):
     (tmp_path / CONFIGS_FILE).write_text("{not json")
     with pytest.raises(DataFileError, match="not valid JSON"):
         read_configs_document(tmp_path)
+
+
+def test_site_attributes_travel_in_the_configs_file(exported):
+    info = config_info("spatial_co2_fold1", exported)
+    config_sites = {s for sites in info.sites.values() for s in sites}
+    assert set(info.site_attributes) == config_sites
+    site = next(s for s in sorted(config_sites) if s != NO_COORDINATES)
+    assert info.site_attributes[site] == {
+        "latitude": tower_coordinates(site)[0],
+        "longitude": tower_coordinates(site)[1],
+        "elevation": pytest.approx(float("nan"), nan_ok=True),  # no column: unknown, NaN
+        "igbp": "CRO",
+    }
+    assert site_attributes("temporal_co2", exported)[site]["latitude"] == tower_coordinates(site)[0]
+    unknown = site_attributes("temporal_co2", exported)[NO_COORDINATES]
+    assert np.isnan(unknown["latitude"]) and np.isnan(unknown["longitude"]) and "igbp" not in unknown
+    coordinates = config_info("temporal_co2", exported).site_coordinates
+    assert set(coordinates) == set(TOWER_YEARS) - {NO_COORDINATES}
+    # a simulation without coordinates: every coordinate NaN, none to map
+    assert config_info("temporal_ecosys", exported).site_coordinates == {}
+    document = json.loads((exported / CONFIGS_FILE).read_text())
+    assert document["configs"]["temporal_co2"]["site_attributes"][NO_COORDINATES]["latitude"] is None
+
+
+def test_a_folder_without_site_attributes_still_loads(exported, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(exported, old)
+    document = json.loads((old / CONFIGS_FILE).read_text())
+    for entry in document["configs"].values():
+        del entry["site_attributes"]
+    (old / CONFIGS_FILE).write_text(json.dumps(document))
+    assert site_attributes("temporal_co2", old) == {}
+    assert config_info("temporal_co2", old).site_coordinates == {}
+    assert len(load_agroflux("temporal_co2", old)["train"]) > 0

@@ -139,6 +139,8 @@ class SiteExamples:
     static_real_features: np.ndarray  # float32 [E, n_static]
     target_values: np.ndarray  # float32 [E, 365, n_targets]
     calendar_years: tuple[int, ...]  # every year the frame touches, including skipped ones
+    # what the site is (coordinates, land cover, ...): see site_attributes_of; None = not known
+    attributes: dict[str, float | str | None] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.years)
@@ -157,6 +159,7 @@ class SiteExamples:
             static_real_features=self.static_real_features[idx],
             target_values=self.target_values[idx],
             calendar_years=self.calendar_years,
+            attributes=self.attributes,
         )
 
     def columns(self) -> dict[str, object]:
@@ -275,6 +278,45 @@ def _column_block(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
         if name in frame.columns:
             block[:, j] = pd.to_numeric(frame[name], errors="raise").to_numpy(np.float32, na_value=np.nan)
     return block
+
+
+def _attribute_value(values: pd.Series) -> float | str:
+    """A JSON value. A coordinate that went through float32 reads 47.2864, not 47.28639984130859:
+    a float32 keeps its shortest decimal, any other number is rounded to 6 decimals (0.1 m)."""
+    value = values.iloc[0]
+    if isinstance(value, np.float32):
+        return float(str(value))
+    if isinstance(value, np.number | int | float) and not isinstance(value, bool | np.bool_):
+        return round(float(value), 6)
+    return str(value)
+
+
+def site_attributes_of(frame: pd.DataFrame, site_id: str) -> dict[str, float | str | None]:
+    """Coordinates and other per-site attributes of one site's frame (schema.SITE_ATTRIBUTE_COLUMNS).
+
+    Why here: the builder is the last place that sees the readers' whole frames, and the benchmark's
+    maps need the coordinates of an exported folder, not of the package's own tables. The coordinates
+    are always present (None where unknown); another attribute only when the frame has its column.
+    An attribute with two values within the site is a reader error.
+    """
+    attributes: dict[str, float | str | None] = {}
+    for name, columns in schema.SITE_ATTRIBUTE_COLUMNS.items():
+        present = [c for c in columns if c in frame.columns]
+        if not present and name not in schema.SITE_COORDINATES:
+            continue
+        attributes[name] = None
+        for column in present:
+            values = frame[column].dropna()
+            if len(values) == 0:
+                continue
+            if values.nunique() > 1:
+                raise SchemaError(
+                    f"site {site_id!r}: site attribute column {column!r} has {values.nunique()} values "
+                    f"({sorted(map(str, values.unique()))[:3]}...); a site has one"
+                )
+            attributes[name] = _attribute_value(values)
+            break
+    return attributes
 
 
 def _check_frame(frame: pd.DataFrame, spec: SourceSpec) -> None:
@@ -401,6 +443,7 @@ def build_site_examples(
         static_real_features=static[observed].reshape(len(kept), len(spec.static_names)),
         target_values=target[observed],
         calendar_years=tuple(int(y) for y in np.unique(year)),
+        attributes=site_attributes_of(frame, site_id),
     )
     if report is not None:
         report.add(examples)

@@ -304,7 +304,8 @@ def _pipeline_files() -> list[Path]:
     """Source files whose change changes the exported default folder."""
     package = Path(__file__).resolve().parents[1]
     files = [package / "schema.py"] + [
-        package / "data" / f for f in ("builder.py", "splits.py", "export.py", "default.py")
+        package / "data" / f
+        for f in ("builder.py", "splits.py", "folder_format.py", "export.py", "default.py")
     ]
     card = package.parent / "dataset_cards" / "agroflux.md"
     return [f for f in [*files, card] if f.is_file()]

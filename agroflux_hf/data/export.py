@@ -176,6 +176,7 @@ class SourceExport:
     spec: SourceSpec
     files: list[FileRecord] = field(default_factory=list)
     site_years: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    site_attributes: dict[str, dict[str, float | str | None]] = field(default_factory=dict)
     shared_years: tuple[int, ...] | None = None
     report: BuildReport | None = None
 
@@ -239,6 +240,7 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
         periods = _periods_of_site(site, spec, shared)
         stem = _safe_file_stem(site.site_id, used_stems)
         result.site_years[site.site_id] = tuple(sorted({int(y) for y in site.years}))
+        result.site_attributes[site.site_id] = site.attributes
         for split in SPLITS:
             part = site.select(periods == split)
             if len(part) == 0:
@@ -271,6 +273,7 @@ class ConfigEntry:
     data_files: dict[str, list[str]]  # split -> relative paths (empty splits omitted)
     n_examples: dict[str, int]
     stats: dict[str, dict[str, dict[str, float | None]]]
+    site_attributes: dict[str, dict[str, float | str | None]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         spec = self.spec
@@ -298,6 +301,7 @@ class ConfigEntry:
                 for split in SPLITS
             },
             "stats": self.stats,
+            "site_attributes": self.site_attributes,
         }
 
 
@@ -337,7 +341,18 @@ def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment
         data_files={s: [f.relpath for f in fs] for s, fs in files_of.items() if fs},
         n_examples={s: sum(f.n_examples for f in fs) for s, fs in files_of.items()},
         stats=_train_stats(exported.spec, files_of["train"]),
+        site_attributes=_config_site_attributes(exported, assignment),
     )
+
+
+def _config_site_attributes(
+    exported: SourceExport, assignment: SplitAssignment
+) -> dict[str, dict[str, float | str | None]]:
+    """Attributes of every site of the config (any split), sorted by site id."""
+    sites = {site for split in SPLITS for site in assignment.sites(split)}
+    return {
+        site: exported.site_attributes[site] for site in sorted(sites) if site in exported.site_attributes
+    }
 
 
 def config_entries(exported: SourceExport) -> list[ConfigEntry]:

@@ -8,6 +8,7 @@ to the Hub or to a stale cache.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,12 @@ class ConfigInfo:
     units: dict[str, str] = field(default_factory=dict)
     n_examples: dict[str, int] = field(default_factory=dict)
     data_dir: Path | None = None
+    site_attributes: dict[str, dict[str, float | str]] = field(default_factory=dict)
+
+    @property
+    def site_coordinates(self) -> dict[str, tuple[float, float]]:
+        """(latitude, longitude) of every site whose coordinates are known (for maps)."""
+        return _coordinates_of(self.site_attributes)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -94,7 +101,40 @@ def config_info(config: str, data_dir: str | os.PathLike | None = None) -> Confi
         units=dict(entry["units"]),
         n_examples={s: v["n_examples"] for s, v in splits.items()},
         data_dir=path,
+        site_attributes=_read_site_attributes(entry),
     )
+
+
+def _read_site_attributes(entry: dict) -> dict[str, dict[str, float | str]]:
+    """The config's ``site_attributes``; unknown coordinates (JSON null) become NaN. A folder exported
+    before the field existed has none: an empty dict, not an error."""
+    attributes: dict[str, dict[str, float | str]] = {}
+    for site, values in (entry.get("site_attributes") or {}).items():
+        attributes[site] = {
+            name: (float("nan") if value is None else value) for name, value in values.items()
+        }
+    return attributes
+
+
+def _coordinates_of(attributes: dict[str, dict[str, float | str]]) -> dict[str, tuple[float, float]]:
+    coordinates: dict[str, tuple[float, float]] = {}
+    for site, values in attributes.items():
+        latitude, longitude = values.get("latitude", math.nan), values.get("longitude", math.nan)
+        known = isinstance(latitude, float) and isinstance(longitude, float)
+        if known and math.isfinite(latitude) and math.isfinite(longitude):
+            coordinates[site] = (latitude, longitude)
+    return coordinates
+
+
+def site_attributes(
+    config: str, data_dir: str | os.PathLike | None = None
+) -> dict[str, dict[str, float | str]]:
+    """{site_id: {"latitude", "longitude", "elevation", ...}} of every site of ``config``.
+
+    The coordinates are NaN where a source does not know them; other attributes (``igbp``, ``field``,
+    ...) appear where the source has them. Empty for a folder exported before attributes travelled.
+    """
+    return config_info(config, data_dir).site_attributes
 
 
 def load_agroflux(
