@@ -11,10 +11,10 @@ from agroflux_hf.data.builder import (
     BuildReport,
     SourceSpec,
     build_site_examples,
-    example_features,
     iter_site_examples,
     noleap_day_index,
 )
+from agroflux_hf.data.encoding import example_features, examples_table
 from agroflux_hf.errors import SchemaError
 
 INPUTS = ("TMAX", "PRECIP")
@@ -179,7 +179,7 @@ def test_arrow_table_round_trips_through_datasets(statics):
     frame = site_frame("A", "2001-01-01", "2002-12-31")
     spec = spec_of([frame], statics=statics)
     ex = build_site_examples(frame, spec)
-    ds = datasets.Dataset(ex.to_arrow(example_features(spec))).with_format("numpy")
+    ds = datasets.Dataset(examples_table(ex, example_features(spec))).with_format("numpy")
     assert ds.features[schema.PAST_VALUES] == datasets.Array2D((365, 2), "float32")
     np.testing.assert_array_equal(ds[:][schema.PAST_VALUES], ex.past_values)
     np.testing.assert_array_equal(ds[:][schema.TARGET_VALUES], ex.target_values)

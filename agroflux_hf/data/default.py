@@ -27,10 +27,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from agroflux_hf import schema
-from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import export_dataset
 from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION
 from agroflux_hf.data.sources.chambers import field_of_site
+from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import AgroFluxError, DataFileError
 

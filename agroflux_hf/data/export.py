@@ -26,18 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import yaml
 from tqdm.auto import tqdm
 
 from agroflux_hf import schema
-from agroflux_hf.data.builder import (
-    BuildReport,
-    SiteExamples,
-    SourceSpec,
-    example_features,
-    iter_site_examples,
-)
+from agroflux_hf.data.builder import BuildReport, SiteExamples, iter_site_examples
+from agroflux_hf.data.encoding import example_features, examples_table, write_parquet
 from agroflux_hf.data.folder_format import (  # the names re-exported for the old import path
     CARD_FILE,
     FORMAT_VERSION,
@@ -46,6 +40,7 @@ from agroflux_hf.data.folder_format import (  # the names re-exported for the ol
 )
 from agroflux_hf.data.folder_format import CONFIGS_FILE as CONFIGS_FILE
 from agroflux_hf.data.folder_format import PERIOD_DIRS as PERIOD_DIRS
+from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.splits import (
     MIN_SITES_FOR_SPATIAL,
     SPLITS,
@@ -190,19 +185,6 @@ def _safe_file_stem(site_id: str, used: set[str]) -> str:
     return stem
 
 
-def write_parquet(table, path: Path) -> None:
-    """zstd parquet; dictionary encoding and statistics only on the id columns (floats gain nothing
-    from them and dictionary attempts on them triple the write time)."""
-    ids = ["source", "domain", "site_id", "experiment", "year", "first_date"]
-    pq.write_table(
-        table,
-        path,
-        compression="zstd",
-        use_dictionary=["source", "domain", "site_id", "first_date"],
-        write_statistics=ids,
-    )
-
-
 def _periods_of_site(site: SiteExamples, spec: SourceSpec, shared: dict[int, str] | None) -> np.ndarray:
     """Temporal split name of every example of ``site``."""
     if shared is None:
@@ -248,7 +230,7 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
             relpath = data_file_relpath(spec.name, split, stem)
             path = root / relpath
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(part.to_arrow(features), path)
+            write_parquet(examples_table(part, features), path)
             result.files.append(
                 FileRecord(
                     site.site_id,

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
-from agroflux_hf.data.builder import SourceSpec
+from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.errors import DataFileError
 
 logger = logging.getLogger(__name__)
