@@ -17,6 +17,7 @@ Calendar: sequences are 365-day years. February 29 is dropped from observed data
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -72,8 +73,14 @@ SOURCE_DOMAIN: dict[Source, Domain] = {
     Source.TOWER: Domain.OBSERVATION,
 }
 
-# Identifier columns of every canonical daily table and every sequence example.
-ID_COLUMNS: tuple[str, ...] = ("source", "domain", "site_id", "experiment")
+# Identifier fields of every canonical daily table and every sequence example.
+SOURCE_FIELD = "source"  # a schema.Source value
+DOMAIN_FIELD = "domain"  # a schema.Domain value
+SITE_ID = "site_id"  # tower, chamber plot, county or simulated station-soil
+EXPERIMENT = "experiment"  # fertilizer regime or N rate; NO_EXPERIMENT where none
+YEAR = "year"  # calendar year of an example
+FIRST_DATE = "first_date"  # ISO date of an example's first day; "" where the source's dates are a convention
+ID_COLUMNS: tuple[str, ...] = (SOURCE_FIELD, DOMAIN_FIELD, SITE_ID, EXPERIMENT)
 DATE_COLUMN = "date"
 
 
@@ -331,10 +338,6 @@ def unit(name: str) -> str:
     return variable(name).unit
 
 
-def names_with_role(*roles: Role) -> tuple[str, ...]:
-    return tuple(v.name for v in INPUTS + TARGETS if v.role in roles)
-
-
 def dynamic_input_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The daily inputs (drivers, then management) among ``names``, in schema order."""
     return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role in (Role.DRIVER, Role.MANAGEMENT))
@@ -399,7 +402,88 @@ SITE_ATTRIBUTE_COLUMNS: dict[str, tuple[str, ...]] = {
 columns before the float32 static variables). Other attributes appear only where a frame has them."""
 
 # --- one example = one (site, experiment, year) sequence; the feature names of the datasets ---
-EXAMPLE_ID_FIELDS: tuple[str, ...] = ("source", "domain", "site_id", "experiment", "year", "first_date")
+EXAMPLE_ID_FIELDS: tuple[str, ...] = (*ID_COLUMNS, YEAR, FIRST_DATE)
+"""The identifier columns of an exported example, in column order (then the three arrays below)."""
 PAST_VALUES = "past_values"  # float32 [SEQUENCE_LENGTH, n_dynamic_inputs], NaN = missing
 STATIC_FEATURES = "static_real_features"  # float32 [n_static], NaN = unknown
 TARGET_VALUES = "target_values"  # float32 [SEQUENCE_LENGTH, n_targets], NaN = not observed
+
+# --- tasks of the benchmark ---
+T0, T1, T2_FINETUNE, T2_ADVERSARIAL = "t0", "t1", "t2-finetune", "t2-adversarial"
+TASKS: tuple[str, ...] = (T0, T1, T2_FINETUNE, T2_ADVERSARIAL)
+"""T0 simulated targets, T1 observed targets, T2 simulation-to-observation transfer (two ways)."""
+
+# --- normalisation statistics: agroflux_configs.json "stats" and every model config's ``stats`` ---
+STAT_INPUTS, STAT_STATIC, STAT_TARGETS = "inputs", "static", "targets"
+STAT_GROUPS: tuple[str, ...] = (STAT_INPUTS, STAT_STATIC, STAT_TARGETS)
+"""Groups of a statistics dict: {group: {variable: {"mean": float | None, "std": float | None}}}."""
+
+
+@dataclass(frozen=True)
+class VariableStats:
+    """Training-split mean and population std of one variable, as the exporter writes them.
+
+    ``None`` (JSON has no NaN) or NaN means the variable was never observed in the training split; a
+    zero std means it was constant there. Neither can z-score: :meth:`usable` is the one place that
+    says what to do instead, so every layer reads the convention the same way.
+    """
+
+    mean: float | None
+    std: float | None
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> VariableStats:
+        """From a ``{"mean", "std"}`` dict of a statistics group."""
+        return cls(entry.get("mean"), entry.get("std"))
+
+    @property
+    def observed(self) -> bool:
+        """False for a variable with no training value (mean None or NaN)."""
+        return self.mean is not None and math.isfinite(self.mean)
+
+    def usable(self) -> tuple[float, float]:
+        """(mean, std) to z-score with: an unknown mean becomes 0, a zero, unknown or non-finite std 1,
+        so the variable enters a model as a constant instead of failing the run."""
+        mean = float(self.mean) if self.observed else 0.0
+        std = math.nan if self.std is None else float(self.std)
+        return mean, (std if math.isfinite(std) and std > 0 else 1.0)
+
+
+# --- physical plausibility of daily values (schema units) ---
+PLAUSIBLE_DAILY_RANGES: dict[str, tuple[float, float]] = {
+    "NEE": (-25.0, 20.0),  # g C m-2 d-1; the most productive crops reach about -20 at peak
+    "GPP": (-1.0, 40.0),  # partitioning noise gives small negative daily GPP; kept, not clipped
+    "RECO": (-1.0, 30.0),
+    "ET": (-1.0, 15.0),  # mm d-1; night dew makes small negative daily means possible
+    "TS_1": (-40.0, 60.0),  # degC
+    "SWC_1": (0.0, 1.0),  # m3 m-3
+    "TA": (-60.0, 50.0),  # degC
+    "TMAX": (-50.0, 60.0),  # degC
+    "TMIN": (-60.0, 50.0),
+    "PRECIP": (0.0, 500.0),  # mm d-1
+    "SW_IN": (0.0, 45.0),  # MJ m-2 d-1; the solar constant over 24 h is 118, clear skies give <= 36
+    "VPD": (0.0, 80.0),  # hPa
+}
+"""Quality control of observations: a daily value outside its range is rejected (set missing)."""
+STATION_FAULT_LIMITS: dict[str, tuple[float, float]] = {
+    "TMAX": (-60.0, 60.0),
+    "TMIN": (-70.0, 50.0),
+    "PRECIP": (0.0, 500.0),
+    "SW_IN": (0.0, 45.0),
+    "VPD": (0.0, 120.0),
+}
+"""Weather files that drive simulations: beyond these a value is a file fault (an error), not weather.
+Wider than :data:`PLAUSIBLE_DAILY_RANGES`, which reject single doubtful days of measured series."""
+
+# --- the order in which targets are shown in tables and figures ---
+HEADLINE_TARGET_ORDER: tuple[str, ...] = (
+    "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "YIELD", "LAI", "SWC_1", "NO3_1",
+)  # fmt: skip
+"""The fluxes the paper reports first, then water and crop states."""
+
+
+def headline_order(names: list[str] | tuple[str, ...]) -> list[str]:
+    """``names`` with the headline targets first (in :data:`HEADLINE_TARGET_ORDER`), then the rest."""
+    return [t for t in HEADLINE_TARGET_ORDER if t in names] + [
+        t for t in names if t not in HEADLINE_TARGET_ORDER
+    ]

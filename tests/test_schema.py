@@ -33,3 +33,27 @@ def test_role_helpers_split_inputs():
     assert schema.dynamic_input_names(names) == ("TMAX", "N_FERT")
     assert schema.static_input_names(names) == ("PH",)
     assert schema.target_names_of(names) == ("GPP",)
+
+
+def test_variable_stats_convention_in_one_place():
+    """None (JSON) or NaN = never observed, std 0 = constant: both z-score as identity, not a crash."""
+    assert schema.VariableStats(2.0, 0.5).usable() == (2.0, 0.5)
+    assert schema.VariableStats(2.0, 0.0).usable() == (2.0, 1.0)
+    assert schema.VariableStats(None, None).usable() == (0.0, 1.0)
+    assert schema.VariableStats(float("nan"), float("nan")).usable() == (0.0, 1.0)
+    assert not schema.VariableStats.from_entry({"mean": None, "std": None}).observed
+    assert schema.VariableStats.from_entry({"mean": 1.5, "std": 2.0}).observed
+
+
+def test_headline_order_puts_the_reported_fluxes_first():
+    assert schema.headline_order(["LAI", "ZZ", "GPP", "NEE"]) == ["NEE", "GPP", "LAI", "ZZ"]
+
+
+def test_vocabulary_spells_each_id_and_split_once():
+    assert schema.EXAMPLE_ID_FIELDS[:4] == schema.ID_COLUMNS
+    assert schema.SITE_ID in schema.ID_COLUMNS and schema.YEAR in schema.EXAMPLE_ID_FIELDS
+    assert schema.SPLITS == ("train", "validation", "test")
+    assert schema.SPLIT_SCHEMES == (schema.TEMPORAL, schema.SPATIAL)
+    assert schema.config_name(schema.SPATIAL, "co2", 2) == "spatial_co2_fold2"
+    assert set(schema.PLAUSIBLE_DAILY_RANGES) <= set(schema.VARIABLES)
+    assert set(schema.STATION_FAULT_LIMITS) <= set(schema.VARIABLES)

@@ -211,7 +211,7 @@ def build_site_examples(
     duplicate days, or statics that vary within a site-year.
     """
     check_frame(frame, spec)
-    site_ids = frame["site_id"].astype(str).unique()
+    site_ids = frame[schema.SITE_ID].astype(str).unique()
     if len(site_ids) != 1:
         raise SchemaError(f"source {spec.name!r}: a frame must hold one site, got {list(site_ids[:5])}")
     site_id = str(site_ids[0])
@@ -221,7 +221,7 @@ def build_site_examples(
         report.dropped_feb29_rows += int((~keep).sum())
     frame = frame.loc[keep]
     year, doy = year[keep], doy[keep]
-    experiment = frame["experiment"].to_numpy(np.int64)
+    experiment = frame[schema.EXPERIMENT].to_numpy(np.int64)
 
     # One int64 key per (experiment, year), sorted like the pair: a 1-D unique is much faster than axis=0.
     key = (experiment - experiment.min()) * 100_000 + (year - year.min()) if len(year) else year

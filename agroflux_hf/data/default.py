@@ -202,10 +202,10 @@ def _table_frames(path: Path, source: schema.Source):
 
     def frames():
         table = pd.read_parquet(path)
-        bad = set(table["source"].astype(str)) - {str(source)}
+        bad = set(table[schema.SOURCE_FIELD].astype(str)) - {str(source)}
         if bad:
             raise DataFileError(path, f"rows of source {sorted(bad)}; expected only {source}")
-        for _, site in table.groupby("site_id", sort=True):
+        for _, site in table.groupby(schema.SITE_ID, sort=True):
             yield site.reset_index(drop=True)
 
     return frames
@@ -217,7 +217,11 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         columns = pq.read_schema(path).names
     except Exception as err:  # pyarrow raises several types for a damaged file
         raise DataFileError(path, f"not a readable parquet table ({err})") from None
-    missing = [c for c in ("source", "site_id", "experiment", schema.DATE_COLUMN) if c not in columns]
+    missing = [
+        c
+        for c in (schema.SOURCE_FIELD, schema.SITE_ID, schema.EXPERIMENT, schema.DATE_COLUMN)
+        if c not in columns
+    ]
     if missing:
         raise DataFileError(path, f"lacks the canonical column(s) {missing}")
     present = [n for n in schema.VARIABLES if n in columns]

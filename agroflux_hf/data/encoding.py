@@ -17,6 +17,16 @@ import pyarrow.parquet as pq
 
 from agroflux_hf import schema
 
+ID_FIELD_TYPES: dict[str, str] = {
+    schema.SOURCE_FIELD: "string",
+    schema.DOMAIN_FIELD: "string",
+    schema.SITE_ID: "string",
+    schema.EXPERIMENT: "int32",
+    schema.YEAR: "int32",
+    schema.FIRST_DATE: "string",
+}
+"""Arrow type of each example id field (schema.EXAMPLE_ID_FIELDS)."""
+
 if TYPE_CHECKING:
     from agroflux_hf.data.builder import SiteExamples
     from agroflux_hf.data.sources.contract import SourceSpec
@@ -33,12 +43,7 @@ def example_features(spec: SourceSpec) -> datasets.Features:
     )
     return datasets.Features(
         {
-            "source": datasets.Value("string"),
-            "domain": datasets.Value("string"),
-            "site_id": datasets.Value("string"),
-            "experiment": datasets.Value("int32"),
-            "year": datasets.Value("int32"),
-            "first_date": datasets.Value("string"),
+            **{name: datasets.Value(ID_FIELD_TYPES[name]) for name in schema.EXAMPLE_ID_FIELDS},
             schema.PAST_VALUES: datasets.Array2D((schema.SEQUENCE_LENGTH, len(spec.input_names)), "float32"),
             schema.STATIC_FEATURES: static,
             schema.TARGET_VALUES: datasets.Array2D(
@@ -52,12 +57,12 @@ def example_columns(site: SiteExamples) -> dict[str, object]:
     """Column dict of a site's examples, in the order of :func:`example_features`."""
     n = len(site)
     return {
-        "source": [site.source] * n,
-        "domain": [site.domain] * n,
-        "site_id": [site.site_id] * n,
-        "experiment": site.experiments,
-        "year": site.years,
-        "first_date": list(site.first_dates),
+        schema.SOURCE_FIELD: [site.source] * n,
+        schema.DOMAIN_FIELD: [site.domain] * n,
+        schema.SITE_ID: [site.site_id] * n,
+        schema.EXPERIMENT: site.experiments,
+        schema.YEAR: site.years,
+        schema.FIRST_DATE: list(site.first_dates),
         schema.PAST_VALUES: site.past_values,
         schema.STATIC_FEATURES: site.static_real_features,
         schema.TARGET_VALUES: site.target_values,
@@ -106,6 +111,6 @@ def write_parquet(table, path: Path) -> None:
         table,
         path,
         compression="zstd",
-        use_dictionary=["source", "domain", "site_id", "first_date"],
+        use_dictionary=[name for name in ids if ID_FIELD_TYPES[name] == "string"],
         write_statistics=ids,
     )

@@ -43,8 +43,6 @@ from agroflux_hf.data.folder_format import PERIOD_DIRS as PERIOD_DIRS
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.splits import (
     MIN_SITES_FOR_SPATIAL,
-    SPLITS,
-    TEMPORAL,
     SplitAssignment,
     period_of_years,
     spatial_splits,
@@ -54,7 +52,6 @@ from agroflux_hf.errors import AgroFluxError, SchemaError
 
 logger = logging.getLogger(__name__)
 
-STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
 PAPER_ARXIV = "2602.01614"
 PAPER_CITATION = """@article{agroflux2026,
   title   = {AgroFlux: A Spatial-Temporal Benchmark for Carbon and Nitrogen Flux Prediction in Agricultural Ecosystems},
@@ -147,9 +144,9 @@ REDISTRIBUTABLE_WORDS: dict[str, str] = {
 def example_stats(site: SiteExamples) -> dict[str, PartialStats]:
     """Per-group partial statistics of a set of examples (statics counted once per example)."""
     return {
-        "inputs": PartialStats.of(site.past_values.reshape(-1, site.past_values.shape[-1])),
-        "static": PartialStats.of(site.static_real_features),
-        "targets": PartialStats.of(site.target_values.reshape(-1, site.target_values.shape[-1])),
+        schema.STAT_INPUTS: PartialStats.of(site.past_values.reshape(-1, site.past_values.shape[-1])),
+        schema.STAT_STATIC: PartialStats.of(site.static_real_features),
+        schema.STAT_TARGETS: PartialStats.of(site.target_values.reshape(-1, site.target_values.shape[-1])),
     }
 
 
@@ -223,7 +220,7 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
         stem = _safe_file_stem(site.site_id, used_stems)
         result.site_years[site.site_id] = tuple(sorted({int(y) for y in site.years}))
         result.site_attributes[site.site_id] = site.attributes
-        for split in SPLITS:
+        for split in schema.SPLITS:
             part = site.select(periods == split)
             if len(part) == 0:
                 continue
@@ -280,7 +277,7 @@ class ConfigEntry:
                     "n_examples": self.n_examples[split],
                     "data_files": self.data_files.get(split, []),
                 }
-                for split in SPLITS
+                for split in schema.SPLITS
             },
             "stats": self.stats,
             "site_attributes": self.site_attributes,
@@ -288,23 +285,22 @@ class ConfigEntry:
 
 
 def _train_stats(spec: SourceSpec, files: list[FileRecord]) -> dict[str, dict[str, dict[str, float | None]]]:
-    sizes = {
-        "inputs": len(spec.input_names),
-        "static": len(spec.static_names),
-        "targets": len(spec.target_names),
+    names = {
+        schema.STAT_INPUTS: spec.input_names,
+        schema.STAT_STATIC: spec.static_names,
+        schema.STAT_TARGETS: spec.target_names,
     }
-    names = {"inputs": spec.input_names, "static": spec.static_names, "targets": spec.target_names}
-    merged = {g: PartialStats.empty(sizes[g]) for g in STAT_GROUPS}
+    merged = {g: PartialStats.empty(len(names[g])) for g in schema.STAT_GROUPS}
     for record in files:
-        for g in STAT_GROUPS:
+        for g in schema.STAT_GROUPS:
             merged[g] = merged[g].merge(record.stats[g])
-    return {g: merged[g].as_dict(names[g]) for g in STAT_GROUPS}
+    return {g: merged[g].as_dict(names[g]) for g in schema.STAT_GROUPS}
 
 
 def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment) -> ConfigEntry:
     files_of: dict[str, list[FileRecord]] = {}
-    for split in SPLITS:
-        if assignment.scheme == TEMPORAL:
+    for split in schema.SPLITS:
+        if assignment.scheme == schema.TEMPORAL:
             chosen = [f for f in exported.files if f.period == split]
         else:
             sites = set(assignment.sites(split))
@@ -312,8 +308,8 @@ def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment
         for f in chosen:  # the files must hold exactly the (site, year) pairs of the split
             if not set(f.years) <= set(assignment.site_years[split].get(f.site_id, ())):
                 raise AssertionError(f"{name}: {f.relpath} holds years outside the {split} split")
-        files_of[split] = sorted(chosen, key=lambda f: (f.site_id, SPLITS.index(f.period)))
-    for split in SPLITS:
+        files_of[split] = sorted(chosen, key=lambda f: (f.site_id, schema.SPLITS.index(f.period)))
+    for split in schema.SPLITS:
         if not files_of[split]:
             logger.warning("config %s: split %s is empty and is left out of the dataset", name, split)
     return ConfigEntry(
@@ -331,7 +327,7 @@ def _config_site_attributes(
     exported: SourceExport, assignment: SplitAssignment
 ) -> dict[str, dict[str, float | str | None]]:
     """Attributes of every site of the config (any split), sorted by site id."""
-    sites = {site for split in SPLITS for site in assignment.sites(split)}
+    sites = {site for split in schema.SPLITS for site in assignment.sites(split)}
     return {
         site: exported.site_attributes[site] for site in sorted(sites) if site in exported.site_attributes
     }
@@ -342,7 +338,7 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
     spec = exported.spec
     entries = [
         _config_entry(
-            schema.config_name("temporal", spec.name),
+            schema.config_name(schema.TEMPORAL, spec.name),
             exported,
             temporal_split(exported.site_years, exported.shared_years),
         )
@@ -362,7 +358,7 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
     for assignment in spatial_splits(
         exported.site_years, spec.n_folds, seed=spec.split_seed, site_groups=groups
     ):
-        name = schema.config_name("spatial", spec.name, assignment.fold)
+        name = schema.config_name(schema.SPATIAL, spec.name, assignment.fold)
         entries.append(_config_entry(name, exported, assignment))
     return entries
 
@@ -454,7 +450,7 @@ def _configs_table(entries: list[ConfigEntry]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for e in entries:
-        cells = [f"{len(e.assignment.sites(s))} / {e.n_examples[s]}" for s in SPLITS]
+        cells = [f"{len(e.assignment.sites(s))} / {e.n_examples[s]}" for s in schema.SPLITS]
         scheme = e.assignment.scheme if e.assignment.fold is None else f"spatial fold {e.assignment.fold}"
         rows.append(f"| `{e.name}` | {e.spec.source} | {scheme} | {' | '.join(cells)} |")
     return "\n".join(rows)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import datasets
 
+from agroflux_hf import schema
 from agroflux_hf.data.folder_format import check_dataset_folder, read_configs_document
 
 DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
@@ -33,7 +34,7 @@ class ConfigInfo:
     name: str
     source: str
     domain: str
-    split: str  # "temporal" or "spatial"
+    split: str  # the split scheme: schema.TEMPORAL or schema.SPATIAL (see ``scheme``)
     fold: int | None
     input_names: tuple[str, ...]
     static_names: tuple[str, ...]
@@ -46,6 +47,15 @@ class ConfigInfo:
     n_examples: dict[str, int] = field(default_factory=dict)
     data_dir: Path | None = None
     site_attributes: dict[str, dict[str, float | str]] = field(default_factory=dict)
+
+    @property
+    def scheme(self) -> str:
+        """The split scheme, ``temporal`` or ``spatial`` (``split`` is its older name)."""
+        return self.split
+
+    def variable_stats(self, group: str, name: str) -> schema.VariableStats:
+        """Typed training statistics of one variable (group one of ``schema.STAT_GROUPS``)."""
+        return schema.VariableStats.from_entry(self.stats[group][name])
 
     @property
     def site_coordinates(self) -> dict[str, tuple[float, float]]:

@@ -24,7 +24,7 @@ import pandas as pd
 from agroflux_hf import schema
 from agroflux_hf.errors import SchemaError
 
-FRAME_KEY_COLUMNS: tuple[str, ...] = ("site_id", "experiment", schema.DATE_COLUMN)
+FRAME_KEY_COLUMNS: tuple[str, ...] = (schema.SITE_ID, schema.EXPERIMENT, schema.DATE_COLUMN)
 """Columns every canonical frame has (``source`` and ``domain`` are optional and checked if present)."""
 DATES_KNOWN_ATTR = "dates_known"
 """``frame.attrs`` key a reader sets to False when the frame's dates are a placeholder calendar."""
@@ -106,8 +106,8 @@ def check_frame(frame: pd.DataFrame, spec: SourceSpec) -> None:
     missing = [c for c in FRAME_KEY_COLUMNS if c not in frame.columns]
     if missing:
         raise SchemaError(f"source {spec.name!r}: a frame lacks the column(s) {missing}")
-    if "source" in frame.columns:
-        bad = set(frame["source"].astype(str).unique()) - {str(spec.source)}
+    if schema.SOURCE_FIELD in frame.columns:
+        bad = set(frame[schema.SOURCE_FIELD].astype(str).unique()) - {str(spec.source)}
         if bad:
             raise SchemaError(
                 f"source {spec.name!r}: frame rows have source {sorted(bad)}, expected {spec.source}"

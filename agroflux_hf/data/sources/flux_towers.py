@@ -103,20 +103,7 @@ STATIC_VARIABLES = ("CROPLAND", "LATITUDE", "LONGITUDE", "ELEVATION", "IRRIGATED
 """Site attributes, from the metadata given to the reader (NaN when not given)."""
 METADATA_COLUMNS = ("latitude", "longitude", "igbp")
 
-DAILY_RANGES: dict[str, tuple[float, float]] = {
-    "NEE": (-25.0, 20.0),  # g C m-2 d-1; the most productive crops reach about -20 at peak
-    "GPP": (-1.0, 40.0),  # partitioning noise gives small negative daily GPP; kept, not clipped
-    "RECO": (-1.0, 30.0),
-    "ET": (-1.0, 15.0),  # mm d-1; night dew makes small negative daily means possible
-    "TS_1": (-40.0, 60.0),  # degC
-    "SWC_1": (0.0, 1.0),  # m3 m-3
-    "TA": (-60.0, 50.0),  # degC
-    "TMAX": (-50.0, 60.0),  # degC
-    "TMIN": (-60.0, 50.0),
-    "PRECIP": (0.0, 500.0),  # mm d-1
-    "SW_IN": (0.0, 45.0),  # MJ m-2 d-1; the solar constant over 24 h is 118, clear skies give <= 36
-    "VPD": (0.0, 80.0),  # hPa
-}
+DAILY_RANGES: dict[str, tuple[float, float]] = schema.PLAUSIBLE_DAILY_RANGES
 """Physical plausibility of daily values in schema units (rule ``range``)."""
 
 QC_RULES: dict[str, str] = {
@@ -961,10 +948,10 @@ def _canonical_frame(
     values = values.reindex(dates)
     frame = pd.DataFrame(
         {
-            "source": schema.Source.TOWER.value,
-            "domain": schema.SOURCE_DOMAIN[schema.Source.TOWER].value,
-            "site_id": site_id,
-            "experiment": np.int64(schema.NO_EXPERIMENT),
+            schema.SOURCE_FIELD: schema.Source.TOWER.value,
+            schema.DOMAIN_FIELD: schema.SOURCE_DOMAIN[schema.Source.TOWER].value,
+            schema.SITE_ID: site_id,
+            schema.EXPERIMENT: np.int64(schema.NO_EXPERIMENT),
             "date": dates.astype("datetime64[ns]"),
         },
         index=range(len(dates)),
@@ -984,7 +971,7 @@ def _canonical_frame(
     frame["latitude"] = np.float64(latitude if latitude is not None else np.nan)
     frame["longitude"] = np.float64(longitude if longitude is not None else np.nan)
     frame["igbp"] = (igbp or "").upper()
-    frame["experiment"] = frame["experiment"].astype("int64")
+    frame[schema.EXPERIMENT] = frame[schema.EXPERIMENT].astype("int64")
     return frame
 
 
@@ -1011,14 +998,14 @@ def import_flux_files(
     if not frames:
         raise ValueError("import_flux_files: no files given")
     table = pd.concat(frames, ignore_index=True)
-    dup = table.duplicated(["site_id", "date"])
+    dup = table.duplicated([schema.SITE_ID, "date"])
     if dup.any():
         row = table[dup].iloc[0]
-        files = [s.file for s in sites if s.site_id == row["site_id"]]
+        files = [s.file for s in sites if s.site_id == row[schema.SITE_ID]]
         raise DataFileError(
             files[-1], f"site {row['site_id']} has day {row['date'].date()} in more than one file: {files}"
         )
-    table = table.sort_values(["site_id", "date"], ignore_index=True)
+    table = table.sort_values([schema.SITE_ID, "date"], ignore_index=True)
     out = Path(out_parquet)
     write_parquet(table, out)
     report = _new_report(sites)
@@ -1049,7 +1036,7 @@ def iter_site_frames(
     if not frames:
         return
     table = pd.concat(frames, ignore_index=True)
-    for site_id, site in table.groupby("site_id", sort=True):
+    for site_id, site in table.groupby(schema.SITE_ID, sort=True):
         if site["date"].duplicated().any():
             day = site.loc[site["date"].duplicated(), "date"].iloc[0].date()
             raise DataFileError(
@@ -1064,10 +1051,10 @@ def _read_with_metadata(
     """Read one file with its metadata: entries keyed by file name override those keyed by site id."""
     header_site = _detect_header(path).site_id
     file_meta = dict(site_metadata.get(path.name, {}))
-    sid = file_meta.get("site_id") or read_options.get("site_id") or header_site
+    sid = file_meta.get(schema.SITE_ID) or read_options.get(schema.SITE_ID) or header_site
     meta = {**dict(site_metadata.get(str(sid), {})), **file_meta}
     options = dict(read_options)
-    keys = ("site_id", "latitude", "longitude", "igbp", "year", "elevation", "irrigated")
+    keys = (schema.SITE_ID, "latitude", "longitude", "igbp", "year", "elevation", "irrigated")
     options.update({k: meta[k] for k in keys if k in meta})
     return read_flux_file_with_qc(path, **options)
 
@@ -1137,7 +1124,7 @@ def _import_flux_command(args: argparse.Namespace) -> int:
     meta: dict[str, dict] = {}
     if args.site_metadata:
         meta.update(json.loads(Path(args.site_metadata).read_text()))
-    for option in ("site_id", "latitude", "longitude", "igbp"):
+    for option in (schema.SITE_ID, "latitude", "longitude", "igbp"):
         given = getattr(args, option)
         if given is not None and len(given) != len(args.files):
             raise SystemExit(

@@ -567,10 +567,10 @@ def _frame(
 ) -> pd.DataFrame:
     """One canonical daily table; ``inputs`` are physical in release column order, (rows, 11)."""
     columns: dict[str, object] = {
-        "source": source.value,
-        "domain": schema.SOURCE_DOMAIN[source].value,
-        "site_id": site_id,
-        "experiment": experiments.astype(np.int64),
+        schema.SOURCE_FIELD: source.value,
+        schema.DOMAIN_FIELD: schema.SOURCE_DOMAIN[source].value,
+        schema.SITE_ID: site_id,
+        schema.EXPERIMENT: experiments.astype(np.int64),
         schema.DATE_COLUMN: dates,
     }
     for name in INPUT_NAMES + STATIC_NAMES:
