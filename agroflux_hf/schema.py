@@ -9,7 +9,7 @@ Sign convention: the atmospheric one used by flux networks (FLUXNET, AmeriFlux).
 positive when carbon or nitrogen goes *to the atmosphere*: ``NEE > 0`` is a net release,
 ``RECO >= 0`` and ``GPP >= 0`` are magnitudes, ``NEE = RECO - GPP``. The official release's
 Ecosys arrays store ``CO2_FLUX`` and ``Reco`` negative for release; the release reader flips
-them with :attr:`Variable.release_sign`.
+them (its file layout, column positions, scalers and signs, is in ``data/sources/release_layout.py``).
 
 Calendar: sequences are 365-day years. February 29 is dropped from observed data (the
 "noleap" calendar the release uses), so day ``d`` of every sequence is the same day of year.
@@ -86,22 +86,13 @@ DATE_COLUMN = "date"
 
 @dataclass(frozen=True)
 class Variable:
-    """One physical variable.
-
-    ``release_index`` is the column in the release's input array (inputs) or the index in the
-    concatenated "All" targets (Carbon, Thermal, Water, Nitrogen in that order); ``None`` when the
-    release does not carry it. ``release_scaler`` is the release's (mean, std) for that column.
-    ``release_sign`` multiplies the unscaled release value to reach our sign convention.
-    """
+    """One physical variable: name, unit, role, meaning and (for targets) its module."""
 
     name: str
     unit: str
     role: Role
     description: str
     module: Module | None = None
-    release_index: int | None = None
-    release_scaler: tuple[float, float] | None = None
-    release_sign: float = 1.0
 
 
 def _v(*args, **kwargs) -> Variable:
@@ -110,52 +101,20 @@ def _v(*args, **kwargs) -> Variable:
 
 # --- inputs: the release's 11 input columns (names are the best reading; see the shared doc) ---
 INPUTS: tuple[Variable, ...] = (
-    _v("TMAX", "degC", Role.DRIVER, "daily maximum air temperature", None, 0, (16.7299, 12.1570)),
-    _v("TMIN", "degC", Role.DRIVER, "daily minimum air temperature", None, 1, (5.9115, 10.8093)),
-    _v("PRECIP", "mm d-1", Role.DRIVER, "precipitation", None, 2, (2.7769, 7.2833)),
-    _v(
-        "N_FERT",
-        "g N m-2 d-1",
-        Role.MANAGEMENT,
-        "nitrogen fertilizer applied that day",
-        None,
-        3,
-        (0.027187, 0.730844),
-    ),
-    _v(
-        "PLANTING",
-        "1",
-        Role.MANAGEMENT,
-        "planting-day flag (1 on the planting day, else 0)",
-        None,
-        4,
-        (0.0027397, 0.052271),
-    ),
-    _v(
-        "CROP",
-        "1",
-        Role.MANAGEMENT,
-        "crop type flag (1 = corn/maize, 0 = soybean or other)",
-        None,
-        5,
-        (0.5641026, 0.495874),
-    ),
-    _v("BULK_DENSITY", "g cm-3", Role.STATIC, "soil bulk density", None, 6, (1.35602, 0.15481)),
-    _v("SAND", "g kg-1", Role.STATIC, "soil sand content", None, 7, (188.33, 157.75)),
-    _v("SILT", "g kg-1", Role.STATIC, "soil silt content", None, 8, (532.83, 132.95)),
-    _v("PH", "1", Role.STATIC, "soil pH", None, 9, (6.3266, 0.8085)),
+    _v("TMAX", "degC", Role.DRIVER, "daily maximum air temperature"),
+    _v("TMIN", "degC", Role.DRIVER, "daily minimum air temperature"),
+    _v("PRECIP", "mm d-1", Role.DRIVER, "precipitation"),
+    _v("N_FERT", "g N m-2 d-1", Role.MANAGEMENT, "nitrogen fertilizer applied that day"),
+    _v("PLANTING", "1", Role.MANAGEMENT, "planting-day flag (1 on the planting day, else 0)"),
+    _v("CROP", "1", Role.MANAGEMENT, "crop type flag (1 = corn/maize, 0 = soybean or other)"),
+    _v("BULK_DENSITY", "g cm-3", Role.STATIC, "soil bulk density"),
+    _v("SAND", "g kg-1", Role.STATIC, "soil sand content"),
+    _v("SILT", "g kg-1", Role.STATIC, "soil silt content"),
+    _v("PH", "1", Role.STATIC, "soil pH"),
     # Release column 10: mean 14.46, std 7.75. Its within-year variation and magnitude fit daily
     # shortwave radiation in MJ m-2 d-1 in the US Midwest; the release reader checks that it
     # varies within a sequence and warns otherwise.
-    _v(
-        "SW_IN",
-        "MJ m-2 d-1",
-        Role.DRIVER,
-        "incoming shortwave radiation, daily total",
-        None,
-        10,
-        (14.4635, 7.7455),
-    ),
+    _v("SW_IN", "MJ m-2 d-1", Role.DRIVER, "incoming shortwave radiation, daily total"),
     # Not in the release; carried by AgroFlux-mini sources.
     _v("VPD", "hPa", Role.DRIVER, "daily mean vapour pressure deficit"),
     # FLUXNET daily files carry the daily mean (TA_F), not the extremes: towers, chambers and
@@ -209,88 +168,44 @@ INPUTS: tuple[Variable, ...] = (
 # --- targets: the release's 20 "All" targets, then those only other sources carry ---
 _C, _T, _W, _N = Module.CARBON, Module.THERMAL, Module.WATER, Module.NITROGEN
 TARGETS: tuple[Variable, ...] = (
-    _v(
-        "RECO",
-        "g C m-2 d-1",
-        Role.TARGET,
-        "ecosystem respiration (>= 0, release to the atmosphere)",
-        _C,
-        0,
-        (-2.03994, 2.48349),
-        -1.0,
-    ),
-    _v(
-        "GPP",
-        "g C m-2 d-1",
-        Role.TARGET,
-        "gross primary production (>= 0, uptake)",
-        _C,
-        1,
-        (2.79923, 4.87238),
-    ),
+    _v("RECO", "g C m-2 d-1", Role.TARGET, "ecosystem respiration (>= 0, release to the atmosphere)", _C),
+    _v("GPP", "g C m-2 d-1", Role.TARGET, "gross primary production (>= 0, uptake)", _C),
     _v(
         "NEE",
         "g C m-2 d-1",
         Role.TARGET,
         "net ecosystem exchange of CO2 (> 0 = net release to the atmosphere); the release's CO2_FLUX",
         _C,
-        2,
-        (-0.349259, 2.68429),
-        -1.0,
     ),
-    _v(
-        "YIELD",
-        "g C m-2",
-        Role.TARGET,
-        "grain yield (annual value repeated daily)",
-        _C,
-        3,
-        (273.347, 117.103),
-    ),
+    _v("YIELD", "g C m-2", Role.TARGET, "grain yield (annual value repeated daily)", _C),
     _v(
         "DELTA_SOC",
         "g C m-2",
         Role.TARGET,
         "annual change in soil organic carbon (annual value repeated daily)",
         _C,
-        4,
-        (2.93737, 75.1250),
     ),
-    _v("TS_MAX_1", "degC", Role.TARGET, "daily max soil temperature, layer 1", _T, 5, (15.9583, 12.1542)),
-    _v("TS_MIN_1", "degC", Role.TARGET, "daily min soil temperature, layer 1", _T, 6, (8.37414, 9.05588)),
-    _v("TS_MAX_3", "degC", Role.TARGET, "daily max soil temperature, layer 3", _T, 7, (13.1905, 8.39363)),
-    _v("TS_MIN_3", "degC", Role.TARGET, "daily min soil temperature, layer 3", _T, 8, (10.8672, 7.20586)),
-    _v("TS_MAX_5", "degC", Role.TARGET, "daily max soil temperature, layer 5", _T, 9, (11.9953, 6.04398)),
-    _v("TS_MIN_5", "degC", Role.TARGET, "daily min soil temperature, layer 5", _T, 10, (11.6795, 5.97349)),
+    _v("TS_MAX_1", "degC", Role.TARGET, "daily max soil temperature, layer 1", _T),
+    _v("TS_MIN_1", "degC", Role.TARGET, "daily min soil temperature, layer 1", _T),
+    _v("TS_MAX_3", "degC", Role.TARGET, "daily max soil temperature, layer 3", _T),
+    _v("TS_MIN_3", "degC", Role.TARGET, "daily min soil temperature, layer 3", _T),
+    _v("TS_MAX_5", "degC", Role.TARGET, "daily max soil temperature, layer 5", _T),
+    _v("TS_MIN_5", "degC", Role.TARGET, "daily min soil temperature, layer 5", _T),
     _v(
         "SWC_1",
         "m3 m-3",
         Role.TARGET,
         "volumetric soil water content, layer 1 (towers: the shallowest sensor, FLUXNET SWC_F_MDS_1 / 100)",
         _W,
-        11,
-        (0.272661, 0.103751),
     ),
-    _v(
-        "SWC_3", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 3", _W, 12, (0.289261, 0.082146)
-    ),
-    _v(
-        "SWC_5", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 5", _W, 13, (0.302144, 0.073256)
-    ),
-    _v("ET", "mm d-1", Role.TARGET, "evapotranspiration", _W, 14, (1.52866, 1.51673)),
-    _v(
-        "N2O_FLUX",
-        "g N m-2 d-1",
-        Role.TARGET,
-        "nitrous oxide flux (> 0 = emission to the atmosphere)",
-        _N,
-        15,
-        (-5.41378e-4, 1.80778e-3),
-    ),
-    _v("NH4_1", "g N m-2", Role.TARGET, "soil ammonium, layer 1", _N, 16, (28.3954, 31.6099)),
-    _v("NO3_1", "g N m-2", Role.TARGET, "soil nitrate, layer 1", _N, 17, (4.78124, 17.3625)),
-    _v("NO3_3", "g N m-2", Role.TARGET, "soil nitrate, layer 3", _N, 18, (4.87884, 8.47990)),
-    _v("NO3_5", "g N m-2", Role.TARGET, "soil nitrate, layer 5", _N, 19, (2.81424, 3.20629)),
+    _v("SWC_3", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 3", _W),
+    _v("SWC_5", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 5", _W),
+    _v("ET", "mm d-1", Role.TARGET, "evapotranspiration", _W),
+    _v("N2O_FLUX", "g N m-2 d-1", Role.TARGET, "nitrous oxide flux (> 0 = emission to the atmosphere)", _N),
+    _v("NH4_1", "g N m-2", Role.TARGET, "soil ammonium, layer 1", _N),
+    _v("NO3_1", "g N m-2", Role.TARGET, "soil nitrate, layer 1", _N),
+    _v("NO3_3", "g N m-2", Role.TARGET, "soil nitrate, layer 3", _N),
+    _v("NO3_5", "g N m-2", Role.TARGET, "soil nitrate, layer 5", _N),
     # Not in the release; carried by AgroFlux-mini sources.
     _v("LAI", "m2 m-2", Role.TARGET, "leaf area index", _C),
     # Daily MEAN soil temperature, for sources that report no daily max/min (DSSAT-CSM SoilTemp.OUT:
@@ -307,23 +222,6 @@ TARGETS: tuple[Variable, ...] = (
 )
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in INPUTS + TARGETS}
-
-RELEASE_INPUT_NAMES: tuple[str, ...] = tuple(
-    v.name for v in sorted((v for v in INPUTS if v.release_index is not None), key=lambda v: v.release_index)
-)
-RELEASE_TARGET_NAMES: tuple[str, ...] = tuple(
-    v.name for v in sorted((v for v in TARGETS if v.release_index is not None), key=lambda v: v.release_index)
-)
-RELEASE_MODULE_TARGETS: dict[Module, tuple[str, ...]] = {
-    m: tuple(n for n in RELEASE_TARGET_NAMES if VARIABLES[n].module == m) for m in Module
-}
-
-# Observation files of the release name their target channels by position.
-RELEASE_CO2_TARGET_CHANNELS: dict[int, str] = {0: "GPP", 1: "NEE"}
-RELEASE_N2O_TARGET_CHANNELS: dict[int, str] = {0: "N2O_FLUX"}
-
-# Years of the release's simulations (the release does not write them; most likely values).
-RELEASE_FIRST_YEAR: dict[Source, int] = {Source.ECOSYS: 2001, Source.DAYCENT: 2000, Source.CHAMBER: 2016}
 
 
 def variable(name: str) -> Variable:

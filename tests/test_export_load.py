@@ -24,6 +24,7 @@ from agroflux_hf.data.loading import (
     resolve_data_dir,
     site_attributes,
 )
+from agroflux_hf.data.sources import release_layout as layout
 from agroflux_hf.errors import DataFileError, SchemaError
 
 TOWER_INPUTS = ("TMAX", "TMIN", "PRECIP")
@@ -347,7 +348,7 @@ def test_tiny_release_exports_and_every_config_loads(tmp_path):
     expected = tiny.expected["ecosys"][0]
     site, days = 1 * 20 + 7, slice(365, 730)
     info = config_info("temporal_ecosys", out)
-    cols = [schema.VARIABLES[n].release_index for n in info.input_names]
+    cols = [layout.release_column(n).index for n in info.input_names]
     np.testing.assert_allclose(
         rows[0]["past_values"], expected.inputs[days, site][:, cols], rtol=1e-5, atol=1e-4
     )
@@ -365,11 +366,12 @@ _FULL_SIZE_CHILD = """
 import sys, resource, numpy as np, pandas as pd
 sys.path.insert(0, {repo!r})
 from agroflux_hf import schema
+from agroflux_hf.data.sources import release_layout as layout
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import export_dataset
 
-INPUTS = schema.dynamic_input_names(schema.RELEASE_INPUT_NAMES)
-STATICS = schema.static_input_names(schema.RELEASE_INPUT_NAMES)
+INPUTS = schema.dynamic_input_names(layout.RELEASE_INPUT_NAMES)
+STATICS = schema.static_input_names(layout.RELEASE_INPUT_NAMES)
 dates = pd.date_range("2001-01-01", "2018-12-31", freq="D")
 dates = dates[~((dates.month == 2) & (dates.day == 29))]
 
@@ -379,13 +381,13 @@ def frames():
         n = 20 * len(dates)
         data = {{"site_id": f"county_{{county:03d}}", "experiment": np.repeat(np.arange(20), len(dates)),
                 "date": np.tile(dates.values, 20)}}
-        for name in INPUTS + schema.RELEASE_TARGET_NAMES:
+        for name in INPUTS + layout.RELEASE_TARGET_NAMES:
             data[name] = rng.standard_normal(n, dtype=np.float32)
         for name in STATICS:
             data[name] = np.float32(rng.random())
         yield pd.DataFrame(data)
 
-spec = SourceSpec("ecosys", schema.Source.ECOSYS, frames, INPUTS, STATICS, schema.RELEASE_TARGET_NAMES, n_sites=99)
+spec = SourceSpec("ecosys", schema.Source.ECOSYS, frames, INPUTS, STATICS, layout.RELEASE_TARGET_NAMES, n_sites=99)
 export_dataset([spec], {out!r}, progress=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

@@ -1,12 +1,13 @@
 from agroflux_hf import schema
+from agroflux_hf.data.sources import release_layout as layout
 
 
 def test_release_columns_are_complete_and_ordered():
-    assert len(schema.RELEASE_INPUT_NAMES) == 11
-    assert len(schema.RELEASE_TARGET_NAMES) == 20
-    for i, name in enumerate(schema.RELEASE_TARGET_NAMES):
-        assert schema.variable(name).release_index == i
-    sizes = {m: len(v) for m, v in schema.RELEASE_MODULE_TARGETS.items()}
+    assert len(layout.RELEASE_INPUT_NAMES) == 11
+    assert len(layout.RELEASE_TARGET_NAMES) == 20
+    for i, name in enumerate(layout.RELEASE_TARGET_NAMES):
+        assert layout.release_column(name).index == i
+    sizes = {m: len(v) for m, v in layout.RELEASE_MODULE_TARGETS.items()}
     assert sizes == {
         schema.Module.CARBON: 5,
         schema.Module.THERMAL: 6,
@@ -16,9 +17,9 @@ def test_release_columns_are_complete_and_ordered():
 
 
 def test_release_respiration_and_co2_flux_are_flipped_to_atmospheric_sign():
-    assert schema.variable("NEE").release_sign == -1.0
-    assert schema.variable("RECO").release_sign == -1.0
-    assert schema.variable("GPP").release_sign == 1.0
+    assert layout.release_column("NEE").sign == -1.0
+    assert layout.release_column("RECO").sign == -1.0
+    assert layout.release_column("GPP").sign == 1.0
 
 
 def test_unknown_variable_names_the_known_ones():

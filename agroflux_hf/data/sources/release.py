@@ -21,11 +21,11 @@ modules, peaking near 10 GB of RAM; models then see standardised values whose sc
 all years. Here every file is checked up front (presence, shape, dtype, truncation, scalers, all-NaN
 channels) so a bad download fails before anything streams, then each county (all 20 fertilizer
 regimes) is read from a memory map in small day blocks, unscaled to physical units (``x * std +
-mean``, then :attr:`schema.Variable.release_sign`) and yielded as one canonical daily table.
+mean``, then the sign of ``release_layout``) and yielded as one canonical daily table.
 Normalisation is left to the exporter, which fits it on the training split only.
 
 Calendar: day ``d`` of a release year is day ``d`` of a no-leap year. Ecosys years start at 2001,
-DayCent at 2000, chambers at 2016 (:data:`schema.RELEASE_FIRST_YEAR`, the most likely reading). The
+DayCent at 2000, chambers at 2016 (:data:`release_layout.RELEASE_FIRST_YEAR`, the most likely reading). The
 tower files carry no year at all: their dates are placeholders on a no-leap calendar starting at
 :data:`TOWER_PLACEHOLDER_FIRST_YEAR` (1901), so ``date.year - 1900`` is the tower year 1..N, and
 every tower frame has ``frame.attrs["dates_known"] = False`` so the exporter writes ``first_date``
@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.data.sources import release_layout
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.errors import DataFileError
 
@@ -61,7 +62,7 @@ CITATION = """@article{agroflux2026,
 }"""
 N_FOLDS = 5
 
-N_INPUTS = len(schema.RELEASE_INPUT_NAMES)  # 11
+N_INPUTS = len(release_layout.RELEASE_INPUT_NAMES)  # 11
 EXPERIMENTS_PER_COUNTY = 20  # nitrogen-fertilizer regimes per county in the simulations
 DAYS = schema.SEQUENCE_LENGTH
 DOCUMENTED_COUNTIES = 99
@@ -69,7 +70,7 @@ DOCUMENTED_YEARS = {schema.Source.ECOSYS: 18, schema.Source.DAYCENT: 21, schema.
 DOCUMENTED_SITES = {schema.Source.CHAMBER: 6, schema.Source.TOWER: 11}
 TOWER_PLACEHOLDER_FIRST_YEAR = 1901
 """First year of the placeholder calendar of the towers, whose files do not say which years they hold."""
-SW_IN_COLUMN = schema.VARIABLES["SW_IN"].release_index
+SW_IN_COLUMN = release_layout.release_column("SW_IN").index
 _DAYS_PER_READ = 73  # one fifth of a year per memory-map read: bounds the mapped pages held at once
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -90,10 +91,13 @@ _OBSERVATION_FILES = {
         "Y_real_scaled_ECfluxnet_Combined_{}.npy",
     ),
 }
-_CHANNELS = {"n2o": schema.RELEASE_N2O_TARGET_CHANNELS, "co2": schema.RELEASE_CO2_TARGET_CHANNELS}
+_CHANNELS = {
+    "n2o": release_layout.RELEASE_N2O_TARGET_CHANNELS,
+    "co2": release_layout.RELEASE_CO2_TARGET_CHANNELS,
+}
 
-INPUT_NAMES = schema.dynamic_input_names(schema.RELEASE_INPUT_NAMES)
-STATIC_NAMES = schema.static_input_names(schema.RELEASE_INPUT_NAMES)
+INPUT_NAMES = schema.dynamic_input_names(release_layout.RELEASE_INPUT_NAMES)
+STATIC_NAMES = schema.static_input_names(release_layout.RELEASE_INPUT_NAMES)
 
 _DESCRIPTIONS = {
     "ecosys": (
@@ -254,7 +258,7 @@ def _load_scaler(path: Path, names: tuple[str, ...]) -> np.ndarray:
         _require(
             np.isfinite(std) and std > 0, path, f"row {row} ({name}): std {std!r} is not a positive number"
         )
-        documented = schema.VARIABLES[name].release_scaler
+        documented = release_layout.release_column(name).scaler
         if documented is not None and not np.allclose((mean, std), documented, rtol=1e-3):
             logger.info(
                 "%s row %d (%s): (%g, %g) differs from the documented %s",
@@ -269,14 +273,14 @@ def _load_scaler(path: Path, names: tuple[str, ...]) -> np.ndarray:
 
 
 def _input_unscale(scalers: Path) -> Unscale:
-    scaler = _load_scaler(scalers / "X_scaler.npy", schema.RELEASE_INPUT_NAMES)
+    scaler = _load_scaler(scalers / "X_scaler.npy", release_layout.RELEASE_INPUT_NAMES)
     return Unscale(tuple(scaler[:, 0]), tuple(scaler[:, 1]), (1.0,) * N_INPUTS)
 
 
 def _module_unscale(scalers: Path, module: schema.Module) -> Unscale:
-    names = schema.RELEASE_MODULE_TARGETS[module]
+    names = release_layout.RELEASE_MODULE_TARGETS[module]
     scaler = _load_scaler(scalers / f"Y_scaler_{module.value}.npy", names)
-    signs = tuple(schema.VARIABLES[n].release_sign for n in names)
+    signs = tuple(release_layout.release_column(n).sign for n in names)
     return Unscale(tuple(scaler[:, 0]), tuple(scaler[:, 1]), signs)
 
 
@@ -286,7 +290,7 @@ def _observation_unscale(scalers: Path, names: tuple[str, ...]) -> Unscale:
     for name in names:
         module = schema.VARIABLES[name].module
         unscale = _module_unscale(scalers, module)
-        i = schema.RELEASE_MODULE_TARGETS[module].index(name)
+        i = release_layout.RELEASE_MODULE_TARGETS[module].index(name)
         rows.append((unscale.mean[i], unscale.std[i], unscale.sign[i]))
     mean, std, sign = zip(*rows, strict=True)
     return Unscale(mean, std, sign)
@@ -361,7 +365,7 @@ def _validate_simulation(release_dir: Path, subset: str) -> SimulationLayout:
     )
     ys = []
     for module in schema.Module:
-        n = len(schema.RELEASE_MODULE_TARGETS[module])
+        n = len(release_layout.RELEASE_MODULE_TARGETS[module])
         y = _checked(
             folder / f"Y_{code}_scaled_{module.value}.npy", 3, f"(days, sites, {n} {module.value} targets)"
         )
@@ -382,7 +386,7 @@ def _validate_simulation(release_dir: Path, subset: str) -> SimulationLayout:
         )
     targets = tuple(_module_unscale(scalers, m) for m in schema.Module)
     for module, y in zip(schema.Module, ys, strict=True):
-        names = schema.RELEASE_MODULE_TARGETS[module]
+        names = release_layout.RELEASE_MODULE_TARGETS[module]
         _check_channels_not_all_nan(y, tuple(range(len(names))), names)
     _check_sw_in_varies(x, (slice(0, DAYS), 0))
     return SimulationLayout(
@@ -392,7 +396,7 @@ def _validate_simulation(release_dir: Path, subset: str) -> SimulationLayout:
         tuple(ys),
         n_counties,
         n_years,
-        schema.RELEASE_FIRST_YEAR[source],
+        release_layout.RELEASE_FIRST_YEAR[source],
         _input_unscale(scalers),
         targets,
     )
@@ -477,7 +481,7 @@ def _validate_observation(release_dir: Path, subset: str) -> ObservationLayout:
         tuple(sites),
         channels,
         names,
-        schema.RELEASE_FIRST_YEAR.get(source),
+        release_layout.RELEASE_FIRST_YEAR.get(source),
         n2o,
         _input_unscale(scalers),
         _observation_unscale(scalers, names),
@@ -574,7 +578,7 @@ def _frame(
         schema.DATE_COLUMN: dates,
     }
     for name in INPUT_NAMES + STATIC_NAMES:
-        columns[name] = inputs[:, schema.VARIABLES[name].release_index]
+        columns[name] = inputs[:, release_layout.release_column(name).index]
     for k, name in enumerate(target_names):
         columns[name] = targets[:, k]
     return pd.DataFrame(columns)
@@ -605,7 +609,7 @@ def iter_simulation_frames(layout: SimulationLayout) -> Iterator[pd.DataFrame]:
             experiments,
             np.tile(dates, EXPERIMENTS_PER_COUNTY),
             inputs,
-            schema.RELEASE_TARGET_NAMES,
+            release_layout.RELEASE_TARGET_NAMES,
             targets,
         )
 
@@ -667,7 +671,7 @@ def _description(layout: SimulationLayout | ObservationLayout) -> str:
 def source_spec(layout: SimulationLayout | ObservationLayout) -> SourceSpec:
     """The :class:`SourceSpec` of one validated subset (frames stream lazily, site by site)."""
     if isinstance(layout, SimulationLayout):
-        target_names, n_sites = schema.RELEASE_TARGET_NAMES, layout.n_counties
+        target_names, n_sites = release_layout.RELEASE_TARGET_NAMES, layout.n_counties
         years = tuple(range(layout.first_year, layout.first_year + layout.n_years))
     else:
         target_names, n_sites = layout.target_names, len(layout.sites)
