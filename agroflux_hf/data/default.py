@@ -33,6 +33,7 @@ from agroflux_hf.data.sources.chambers import field_of_site
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import AgroFluxError, DataFileError
+from agroflux_hf.templates import DATASET_CARD_TEMPLATE
 
 logger = logging.getLogger(__name__)
 
@@ -311,8 +312,7 @@ def _pipeline_files() -> list[Path]:
         package / "data" / f
         for f in ("builder.py", "splits.py", "folder_format.py", "export.py", "default.py")
     ]
-    card = package.parent / "dataset_cards" / "agroflux.md"
-    return [f for f in [*files, card] if f.is_file()]
+    return [f for f in [*files, DATASET_CARD_TEMPLATE] if f.is_file()]
 
 
 def cache_root() -> Path:

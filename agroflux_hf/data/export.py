@@ -49,6 +49,7 @@ from agroflux_hf.data.splits import (
     temporal_split,
 )
 from agroflux_hf.errors import AgroFluxError, SchemaError
+from agroflux_hf.templates import DATASET_CARD, DATASET_CARD_TEMPLATE, template_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,33 +60,7 @@ PAPER_CITATION = """@article{agroflux2026,
   year    = {2026},
   url     = {https://arxiv.org/abs/2602.01614}
 }"""
-DEFAULT_CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "dataset_cards" / "agroflux.md"
-_FALLBACK_TEMPLATE = """# {{title}}
-
-{{summary}}
-
-## Configurations
-
-{{configs_table}}
-
-## Variables
-
-{{variables_table}}
-
-## Splits
-
-{{splits_section}}
-
-## Sources
-
-{{sources_section}}
-
-## Citation
-
-```bibtex
-{{citation}}
-```
-"""
+DEFAULT_CARD_TEMPLATE = DATASET_CARD_TEMPLATE  # the old name of the packaged template path
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -596,19 +571,18 @@ def export_dataset(
 ) -> Path:
     """Export ``specs`` to the dataset folder ``out_dir`` (atomically); returns its absolute path.
 
-    ``card_template`` is a markdown file with ``{{placeholder}}`` fields (default:
-    ``dataset_cards/agroflux.md``). Refuses an existing ``out_dir`` unless ``overwrite``.
+    ``card_template`` is a markdown file with ``{{placeholder}}`` fields (default: the packaged
+    ``agroflux_hf/templates/dataset_card.md``). Refuses an existing ``out_dir`` unless ``overwrite``.
     """
     if not specs:
         raise ValueError("export_dataset needs at least one SourceSpec")
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-    template_path = Path(card_template) if card_template is not None else DEFAULT_CARD_TEMPLATE
-    if card_template is None and not template_path.is_file():
-        template = _FALLBACK_TEMPLATE  # installed without the repository's dataset_cards/
+    if card_template is None:
+        template = template_text(DATASET_CARD)
     else:
-        template = template_path.read_text()
+        template = Path(card_template).read_text(encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
