@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
-import os
 import re
 import shutil
 import sys
@@ -28,17 +27,18 @@ import pyarrow.parquet as pq
 
 from agroflux_hf import schema
 from agroflux_hf.data.export import export_dataset
-from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION
+from agroflux_hf.data.folder_format import FORMAT_VERSION, is_dataset_folder
 from agroflux_hf.data.sources.chambers import field_of_site
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import AgroFluxError, DataFileError
+from agroflux_hf.files import CACHE_ENV as CACHE_ENV  # re-exported: the old import path
+from agroflux_hf.files import cache_root
 from agroflux_hf.templates import DATASET_CARD_TEMPLATE
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TABLE_DIR = Path(__file__).resolve().parents[1] / "default_data"
-CACHE_ENV = "AGROFLUX_CACHE"
 BUILD_VERSION = 1  # bump when the default specs change in a way the tables' bytes do not show
 TOWER_LICENSE = (
     "CC BY 4.0 (FLUXNET2015, AmeriFlux and the ICOS archive of CH-Oe2: cite Pastorello et al. 2020 and "
@@ -315,14 +315,8 @@ def _pipeline_files() -> list[Path]:
     return [f for f in [*files, DATASET_CARD_TEMPLATE] if f.is_file()]
 
 
-def cache_root() -> Path:
-    """$AGROFLUX_CACHE, else ~/.cache/agroflux."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "agroflux"
-
-
 def _is_complete(folder: Path) -> bool:
-    return (folder / CONFIGS_FILE).is_file() and (folder / CARD_FILE).is_file()
+    return is_dataset_folder(folder)
 
 
 def default_data_dir(table_dir: Path | None = None, cache_dir: Path | None = None) -> Path:
