@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.data.calendar import noleap_day_index as noleap_day_index  # re-exported: old path
 from agroflux_hf.data.sources.contract import SourceSpec as SourceSpec  # re-exported: the old path
 from agroflux_hf.data.sources.contract import check_frame, frame_dates_known
 from agroflux_hf.errors import SchemaError
@@ -109,19 +110,6 @@ class BuildReport:
             len(self.driver_gap_site_years),
             self.dropped_feb29_rows,
         )
-
-
-def noleap_day_index(dates: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, day index 0..364, keep mask) on the no-leap calendar; February 29 is not kept."""
-    dates = pd.to_datetime(dates)
-    year = dates.dt.year.to_numpy(np.int64)
-    month = dates.dt.month.to_numpy()
-    day = dates.dt.day.to_numpy()
-    doy = dates.dt.day_of_year.to_numpy(np.int64) - 1
-    leap = dates.dt.is_leap_year.to_numpy()
-    feb29 = (month == 2) & (day == 29)
-    doy = doy - (leap & (month > 2)).astype(np.int64)
-    return year, doy, ~feb29
 
 
 def _column_block(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:

@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.data.sources.weather import extraterrestrial_radiation
 from agroflux_hf.errors import DataFileError
 
 log = logging.getLogger(__name__)
@@ -331,10 +332,13 @@ class _Quantity:
     all_gap_filled: bool = False  # the column holds only gap-filled / modelled values
     filled: str | None = None  # gap-filled version of ``value``: fills its gaps (they count as not measured)
     flag: str | None = None  # SSITC test column (0, 1 = keep, 2 = reject)
-    # The site team's gap-filled series (e.g. FC_PI_F): a record counts as measured only where the
-    # measured column equals it (the team kept the value), and a day's value is the mean of this series
-    # over the whole day, accepted by its share of measured records.
-    kept_in: str | None = None
+    # The site team's gap-filled series of this quantity (e.g. FC_PI_F for NEE): a day's value is the
+    # mean of this series over the whole day (the measured column where the series has a gap).
+    whole_day_series: str | None = None
+    # The gap-filled series a record is checked against: it counts as measured only where the measured
+    # column equals it (the team kept the value). NEE and LE: their own whole-day series; GPP and RECO:
+    # NEE's (their partitioning of the whole day is accepted by the day's share of measured NEE).
+    kept_check: str | None = None
 
 
 _QUALIFIER_RE = r"(?:_(\d+)_(\d+)_(\d+)|_(\d+))?"
@@ -385,7 +389,13 @@ def _base_quantities(columns: list[str], use_flags: bool) -> dict[str, _Quantity
     for name in ("NEE", "LE"):  # measured = kept by the site team in its own gap-filled series
         q = out.get(name)
         if q is not None and q.measured_from is not None and q.filled is not None:
-            out[name] = _Quantity(q.value, measured_from=q.measured_from, flag=q.flag, kept_in=q.filled)
+            out[name] = _Quantity(
+                q.value,
+                measured_from=q.measured_from,
+                flag=q.flag,
+                whole_day_series=q.filled,
+                kept_check=q.filled,
+            )
     for name, bases in {
         "TS": ["TS", "TS_PI", "TS_PI_F", "TS_F"],
         "SWC": ["SWC", "SWC_PI", "SWC_PI_F", "SWC_F"],
@@ -404,7 +414,7 @@ def _base_quantities(columns: list[str], use_flags: bool) -> dict[str, _Quantity
             out[name] = _Quantity(col)
     nee_measured = out["NEE"].measured_from if "NEE" in out else None
     nee_flag = out["NEE"].flag if "NEE" in out else None
-    nee_kept_in = out["NEE"].kept_in if "NEE" in out else None
+    nee_kept_check = out["NEE"].kept_check if "NEE" in out else None
     for name, bases in {
         "GPP": ["GPP_PI_F", "GPP_F", "GPP_PI", "GPP"],
         "RECO": ["RECO_PI_F", "RECO_F", "RECO_PI", "RECO"],
@@ -417,7 +427,7 @@ def _base_quantities(columns: list[str], use_flags: bool) -> dict[str, _Quantity
                 measured_from=nee_measured,
                 all_gap_filled=nee_measured is None,
                 flag=nee_flag,
-                kept_in=nee_kept_in,
+                kept_check=nee_kept_check,
             )
     return out
 
@@ -641,24 +651,11 @@ def _aggregate(
 
 
 def _extraterrestrial_mj(latitude: float | None, doy: np.ndarray) -> np.ndarray:
-    """FAO-56 eq. 21: daily extraterrestrial radiation (MJ m-2 d-1); max over latitudes when unknown."""
+    """FAO-56 eq. 21 (``weather.extraterrestrial_radiation``), >= 0; max over latitudes when unknown."""
     if latitude is None or not np.isfinite(latitude):
         lats = np.linspace(-90, 90, 181)
         return np.max([_extraterrestrial_mj(float(lat), doy) for lat in lats], axis=0)
-    phi = np.deg2rad(latitude)
-    dr = 1 + 0.033 * np.cos(2 * np.pi * doy / 365)
-    delta = 0.409 * np.sin(2 * np.pi * doy / 365 - 1.39)
-    ws = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
-    gsc = 0.0820  # MJ m-2 min-1
-    ra = (
-        24
-        * 60
-        / np.pi
-        * gsc
-        * dr
-        * (ws * np.sin(phi) * np.sin(delta) + np.cos(phi) * np.cos(delta) * np.sin(ws))
-    )
-    return np.maximum(ra, 0.0)
+    return np.maximum(extraterrestrial_radiation(float(latitude), doy), 0.0)
 
 
 _SCHEMA_OF = {
@@ -703,9 +700,11 @@ def _daily_variable(
         return empty, {}, ""
     q = quantities[quantity]
     values = records[q.value]
-    if q.kept_in is not None:  # the site team's gap-filled series over the whole day
-        values = records[q.kept_in].fillna(values) if quantity in ("NEE", "LE") else values
-    elif q.filled is not None:  # measured where measured, the gap-filled series in the gaps
+    if q.whole_day_series is not None:  # the site team's gap-filled series over the whole day
+        values = records[q.whole_day_series].fillna(values)
+    elif (
+        q.filled is not None and q.kept_check is None
+    ):  # measured where measured, the gap-filled series in the gaps
         values = values.fillna(records[q.filled])
     is_target = name in TARGETS
     daily_file = step == pd.Timedelta(days=1)
@@ -716,15 +715,15 @@ def _daily_variable(
         measured = qc >= COVERAGE_FRACTION if daily_file else qc == 0
     elif q.measured_from is not None:
         measured = records[q.measured_from].notna()
-        if q.kept_in is not None:  # replaced by the team in its own gap-filled series: not measured
-            measured &= np.isclose(records[q.measured_from], records[q.kept_in], rtol=1e-4, atol=1e-3)
+        if q.kept_check is not None:  # replaced by the team in its own gap-filled series: not measured
+            measured &= np.isclose(records[q.measured_from], records[q.kept_check], rtol=1e-4, atol=1e-3)
     else:
         measured = pd.Series(not q.all_gap_filled, index=records.index)
     flag_ok = records[q.flag] < 2 if q.flag is not None else pd.Series(True, index=records.index)
     use_measured = measured_only and is_target
     required = 1 if daily_file else _required_records(step)
     per_day = 1 if daily_file else _records_per_day(step)
-    whole_day = q.kept_in is not None and use_measured
+    whole_day = q.kept_check is not None and use_measured
     c = _aggregate(values, measured, flag_ok, day, how, required, per_day, use_measured, whole_day)
     factor = _DAILY_FILE_FACTOR.get(name, factor) if daily_file else factor
     value = c.value.reindex(days_index) * factor
@@ -846,7 +845,7 @@ def read_flux_file_with_qc(
     value_cols = {
         v
         for q in quantities.values()
-        for v in (q.value, q.measured_from, q.measured_qc, q.flag, q.filled, q.kept_in)
+        for v in (q.value, q.measured_from, q.measured_qc, q.flag, q.filled, q.whole_day_series, q.kept_check)
         if v
     }
     data = _read_records(path, header, time_cols | value_cols)

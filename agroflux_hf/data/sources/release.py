@@ -39,13 +39,14 @@ import mmap
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
+from agroflux_hf.data.calendar import noleap_dates as noleap_dates  # re-exported: the old path
 from agroflux_hf.data.sources import release_layout
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.errors import DataFileError
@@ -531,18 +532,6 @@ def validate_release(
 # ----------------------------------------------------------------------------------------------
 # streaming
 # ----------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=64)
-def noleap_dates(first_year: int, n_years: int) -> np.ndarray:
-    """datetime64[ns] of ``n_years`` consecutive 365-day years (February 29 never present)."""
-    years = []
-    for year in range(first_year, first_year + n_years):
-        days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
-        years.append(days[~((days.month == 2) & (days.day == 29))].values)
-    dates = np.concatenate(years).astype("datetime64[ns]")
-    dates.setflags(write=False)
-    return dates
 
 
 def read_sites(path: Path, start: int, stop: int) -> np.ndarray:
