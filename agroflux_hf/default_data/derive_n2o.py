@@ -34,8 +34,8 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.data.sources import chambers, station_weather, terms
-from agroflux_hf.data.sources.flux_towers import _atomic_write_text
 from agroflux_hf.default_data.originals import original_file
+from agroflux_hf.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def derive(
         "sources": records,
     }
     terms.write_table_with_sources(table, out_dir / OUT_NAME, records)
-    _atomic_write_text(out_dir / QC_NAME, json.dumps(qc, indent=2, default=str) + "\n")
+    atomic_write_text(out_dir / QC_NAME, json.dumps(qc, indent=2, default=str) + "\n")
     return qc
 
 

@@ -48,6 +48,7 @@ from agroflux_hf.data.sources.rsofun_daily import read_rsofun_daily, weekly_agre
 from agroflux_hf.data.sources.terms import write_table_with_sources
 from agroflux_hf.data.sources.tower_sites import SITES, TowerSite
 from agroflux_hf.default_data.originals import manifest, original_file, sha256_of
+from agroflux_hf.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +341,7 @@ def derive(source: Path, download_dir: Path, out_dir: Path = HERE) -> dict:
     }
     report["site_attributes"] = {s.site_id: asdict(s) for s in sites}
     report.update(extra)
-    ft._atomic_write_text(ft.qc_json_path(out_dir / OUT_NAME), json.dumps(report, indent=2) + "\n")
+    atomic_write_text(ft.qc_json_path(out_dir / OUT_NAME), json.dumps(report, indent=2) + "\n")
     return report
 
 
