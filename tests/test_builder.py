@@ -202,3 +202,12 @@ def test_a_site_attribute_with_two_values_is_an_error():
     frame["latitude"] = np.where(frame.date > "2001-06-01", 41.0, 42.0)
     with pytest.raises(SchemaError, match=r"US-Bad.*latitude"):
         build_site_examples(frame, spec_of([frame]))
+
+
+def test_the_source_contract_is_still_importable_from_the_builder():
+    from agroflux_hf.data.sources import contract
+
+    assert SourceSpec is contract.SourceSpec
+    frame = site_frame("A", "2001-01-01", "2001-01-31").drop(columns="experiment")
+    with pytest.raises(SchemaError, match="experiment"):
+        contract.check_frame(frame, spec_of([frame]))

@@ -241,3 +241,12 @@ def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):
     assert args.func(args) == 0
     assert (tmp_path / "mini" / "README.md").is_file()
     assert capsys.readouterr().out.strip() == str((tmp_path / "mini").resolve())
+
+
+def test_every_module_that_shapes_the_default_folder_is_hashed():
+    """A change to any of them must give a new cache folder, never a stale one."""
+    from agroflux_hf.data import default
+
+    hashed = {p.name for p in default._pipeline_files()}
+    shaping = {"builder.py", "calendar.py", "statistics.py", "encoding.py", "folder_format.py"}
+    assert shaping | {"dataset_card.py", "export.py", "contract.py", "schema.py", "dataset_card.md"} <= hashed

@@ -310,7 +310,18 @@ def _pipeline_files() -> list[Path]:
     package = Path(__file__).resolve().parents[1]
     files = [package / "schema.py"] + [
         package / "data" / f
-        for f in ("builder.py", "splits.py", "folder_format.py", "export.py", "default.py")
+        for f in (
+            "builder.py",
+            "calendar.py",
+            "splits.py",
+            "statistics.py",
+            "encoding.py",
+            "folder_format.py",
+            "dataset_card.py",
+            "export.py",
+            "default.py",
+            "sources/contract.py",
+        )
     ]
     return [f for f in [*files, DATASET_CARD_TEMPLATE] if f.is_file()]
 
