@@ -385,3 +385,32 @@ def headline_order(names: list[str] | tuple[str, ...]) -> list[str]:
     return [t for t in HEADLINE_TARGET_ORDER if t in names] + [
         t for t in names if t not in HEADLINE_TARGET_ORDER
     ]
+
+
+_MOVED_TO_RELEASE_LAYOUT = frozenset(
+    {
+        "RELEASE_INPUT_NAMES",
+        "RELEASE_TARGET_NAMES",
+        "RELEASE_MODULE_TARGETS",
+        "RELEASE_CO2_TARGET_CHANNELS",
+        "RELEASE_N2O_TARGET_CHANNELS",
+        "RELEASE_FIRST_YEAR",
+    }
+)
+
+
+def __getattr__(name: str):
+    """The release's layout moved to ``data/sources/release_layout.py``; the old names still resolve
+    (with a DeprecationWarning) until every caller imports them from there."""
+    if name in _MOVED_TO_RELEASE_LAYOUT:
+        import warnings
+
+        from agroflux_hf.data.sources import release_layout
+
+        warnings.warn(
+            f"schema.{name} moved to agroflux_hf.data.sources.release_layout.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(release_layout, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -58,3 +58,12 @@ def test_vocabulary_spells_each_id_and_split_once():
     assert schema.config_name(schema.SPATIAL, "co2", 2) == "spatial_co2_fold2"
     assert set(schema.PLAUSIBLE_DAILY_RANGES) <= set(schema.VARIABLES)
     assert set(schema.STATION_FAULT_LIMITS) <= set(schema.VARIABLES)
+
+
+def test_moved_release_names_still_resolve_with_a_warning():
+    import pytest
+
+    with pytest.warns(DeprecationWarning, match="release_layout"):
+        assert schema.RELEASE_TARGET_NAMES == layout.RELEASE_TARGET_NAMES
+    with pytest.raises(AttributeError):
+        schema.NOT_A_NAME  # noqa: B018
