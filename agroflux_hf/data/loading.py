@@ -28,7 +28,9 @@ class ConfigInfo:
     ``stats`` has the format ``{"inputs": {name: {"mean", "std"}}, "static": {...}, "targets": {...}}``
     (train split only; None for a variable never observed in training). ``sites[split]`` and
     ``years[split]`` list the sites and the calendar years of each split; ``site_years[split][site]``
-    the years of that site in that split.
+    the years of that site in that split. ``site_attributes[site]`` holds the site's ``latitude``,
+    ``longitude`` and ``elevation`` (NaN where unknown) and any other attribute its source states
+    (``igbp``, ``field``, ...); empty for a folder exported before attributes travelled.
     """
 
     name: str
