@@ -1,4 +1,4 @@
-"""Model cards from measured results: ``model_card(...)`` renders ``model_cards/model_card_template.md``.
+"""Model cards from measured results: ``model_card(...)`` renders ``agroflux_hf/templates/model_card.md``.
 
 Why a module of its own: a card on the Hub is the only documentation most users read, so every number
 on it comes from the measured metrics dict (``metrics.json`` of a training run, scores of
@@ -38,8 +38,8 @@ from agroflux_hf.data.sources.chambers import FIELDS as CHAMBER_FIELDS
 from agroflux_hf.data.sources.tower_sites import SITES
 from agroflux_hf.errors import AgroFluxError, MissingCheckpointError, SchemaError
 from agroflux_hf.files import atomic_write_text
+from agroflux_hf.templates import MODEL_CARD_TEMPLATE as TEMPLATE_PATH
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "model_cards" / "model_card_template.md"
 CARD_FILE = "README.md"
 DEFAULT_DATASET_ID = "agroflux"
 DEFAULT_LICENSE = "cc-by-4.0"  # the licence of the AgroFlux data the weights are fitted to

@@ -9,7 +9,7 @@ Sign convention: the atmospheric one used by flux networks (FLUXNET, AmeriFlux).
 positive when carbon or nitrogen goes *to the atmosphere*: ``NEE > 0`` is a net release,
 ``RECO >= 0`` and ``GPP >= 0`` are magnitudes, ``NEE = RECO - GPP``. The official release's
 Ecosys arrays store ``CO2_FLUX`` and ``Reco`` negative for release; the release reader flips
-them with :attr:`Variable.release_sign`.
+them (its file layout, column positions, scalers and signs, is in ``data/sources/release_layout.py``).
 
 Calendar: sequences are 365-day years. February 29 is dropped from observed data (the
 "noleap" calendar the release uses), so day ``d`` of every sequence is the same day of year.
@@ -17,6 +17,7 @@ Calendar: sequences are 365-day years. February 29 is dropped from observed data
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -72,29 +73,26 @@ SOURCE_DOMAIN: dict[Source, Domain] = {
     Source.TOWER: Domain.OBSERVATION,
 }
 
-# Identifier columns of every canonical daily table and every sequence example.
-ID_COLUMNS: tuple[str, ...] = ("source", "domain", "site_id", "experiment")
+# Identifier fields of every canonical daily table and every sequence example.
+SOURCE_FIELD = "source"  # a schema.Source value
+DOMAIN_FIELD = "domain"  # a schema.Domain value
+SITE_ID = "site_id"  # tower, chamber plot, county or simulated station-soil
+EXPERIMENT = "experiment"  # fertilizer regime or N rate; NO_EXPERIMENT where none
+YEAR = "year"  # calendar year of an example
+FIRST_DATE = "first_date"  # ISO date of an example's first day; "" where the source's dates are a convention
+ID_COLUMNS: tuple[str, ...] = (SOURCE_FIELD, DOMAIN_FIELD, SITE_ID, EXPERIMENT)
 DATE_COLUMN = "date"
 
 
 @dataclass(frozen=True)
 class Variable:
-    """One physical variable.
-
-    ``release_index`` is the column in the release's input array (inputs) or the index in the
-    concatenated "All" targets (Carbon, Thermal, Water, Nitrogen in that order); ``None`` when the
-    release does not carry it. ``release_scaler`` is the release's (mean, std) for that column.
-    ``release_sign`` multiplies the unscaled release value to reach our sign convention.
-    """
+    """One physical variable: name, unit, role, meaning and (for targets) its module."""
 
     name: str
     unit: str
     role: Role
     description: str
     module: Module | None = None
-    release_index: int | None = None
-    release_scaler: tuple[float, float] | None = None
-    release_sign: float = 1.0
 
 
 def _v(*args, **kwargs) -> Variable:
@@ -103,52 +101,20 @@ def _v(*args, **kwargs) -> Variable:
 
 # --- inputs: the release's 11 input columns (names are the best reading; see the shared doc) ---
 INPUTS: tuple[Variable, ...] = (
-    _v("TMAX", "degC", Role.DRIVER, "daily maximum air temperature", None, 0, (16.7299, 12.1570)),
-    _v("TMIN", "degC", Role.DRIVER, "daily minimum air temperature", None, 1, (5.9115, 10.8093)),
-    _v("PRECIP", "mm d-1", Role.DRIVER, "precipitation", None, 2, (2.7769, 7.2833)),
-    _v(
-        "N_FERT",
-        "g N m-2 d-1",
-        Role.MANAGEMENT,
-        "nitrogen fertilizer applied that day",
-        None,
-        3,
-        (0.027187, 0.730844),
-    ),
-    _v(
-        "PLANTING",
-        "1",
-        Role.MANAGEMENT,
-        "planting-day flag (1 on the planting day, else 0)",
-        None,
-        4,
-        (0.0027397, 0.052271),
-    ),
-    _v(
-        "CROP",
-        "1",
-        Role.MANAGEMENT,
-        "crop type flag (1 = corn/maize, 0 = soybean or other)",
-        None,
-        5,
-        (0.5641026, 0.495874),
-    ),
-    _v("BULK_DENSITY", "g cm-3", Role.STATIC, "soil bulk density", None, 6, (1.35602, 0.15481)),
-    _v("SAND", "g kg-1", Role.STATIC, "soil sand content", None, 7, (188.33, 157.75)),
-    _v("SILT", "g kg-1", Role.STATIC, "soil silt content", None, 8, (532.83, 132.95)),
-    _v("PH", "1", Role.STATIC, "soil pH", None, 9, (6.3266, 0.8085)),
+    _v("TMAX", "degC", Role.DRIVER, "daily maximum air temperature"),
+    _v("TMIN", "degC", Role.DRIVER, "daily minimum air temperature"),
+    _v("PRECIP", "mm d-1", Role.DRIVER, "precipitation"),
+    _v("N_FERT", "g N m-2 d-1", Role.MANAGEMENT, "nitrogen fertilizer applied that day"),
+    _v("PLANTING", "1", Role.MANAGEMENT, "planting-day flag (1 on the planting day, else 0)"),
+    _v("CROP", "1", Role.MANAGEMENT, "crop type flag (1 = corn/maize, 0 = soybean or other)"),
+    _v("BULK_DENSITY", "g cm-3", Role.STATIC, "soil bulk density"),
+    _v("SAND", "g kg-1", Role.STATIC, "soil sand content"),
+    _v("SILT", "g kg-1", Role.STATIC, "soil silt content"),
+    _v("PH", "1", Role.STATIC, "soil pH"),
     # Release column 10: mean 14.46, std 7.75. Its within-year variation and magnitude fit daily
     # shortwave radiation in MJ m-2 d-1 in the US Midwest; the release reader checks that it
     # varies within a sequence and warns otherwise.
-    _v(
-        "SW_IN",
-        "MJ m-2 d-1",
-        Role.DRIVER,
-        "incoming shortwave radiation, daily total",
-        None,
-        10,
-        (14.4635, 7.7455),
-    ),
+    _v("SW_IN", "MJ m-2 d-1", Role.DRIVER, "incoming shortwave radiation, daily total"),
     # Not in the release; carried by AgroFlux-mini sources.
     _v("VPD", "hPa", Role.DRIVER, "daily mean vapour pressure deficit"),
     # FLUXNET daily files carry the daily mean (TA_F), not the extremes: towers, chambers and
@@ -202,88 +168,44 @@ INPUTS: tuple[Variable, ...] = (
 # --- targets: the release's 20 "All" targets, then those only other sources carry ---
 _C, _T, _W, _N = Module.CARBON, Module.THERMAL, Module.WATER, Module.NITROGEN
 TARGETS: tuple[Variable, ...] = (
-    _v(
-        "RECO",
-        "g C m-2 d-1",
-        Role.TARGET,
-        "ecosystem respiration (>= 0, release to the atmosphere)",
-        _C,
-        0,
-        (-2.03994, 2.48349),
-        -1.0,
-    ),
-    _v(
-        "GPP",
-        "g C m-2 d-1",
-        Role.TARGET,
-        "gross primary production (>= 0, uptake)",
-        _C,
-        1,
-        (2.79923, 4.87238),
-    ),
+    _v("RECO", "g C m-2 d-1", Role.TARGET, "ecosystem respiration (>= 0, release to the atmosphere)", _C),
+    _v("GPP", "g C m-2 d-1", Role.TARGET, "gross primary production (>= 0, uptake)", _C),
     _v(
         "NEE",
         "g C m-2 d-1",
         Role.TARGET,
         "net ecosystem exchange of CO2 (> 0 = net release to the atmosphere); the release's CO2_FLUX",
         _C,
-        2,
-        (-0.349259, 2.68429),
-        -1.0,
     ),
-    _v(
-        "YIELD",
-        "g C m-2",
-        Role.TARGET,
-        "grain yield (annual value repeated daily)",
-        _C,
-        3,
-        (273.347, 117.103),
-    ),
+    _v("YIELD", "g C m-2", Role.TARGET, "grain yield (annual value repeated daily)", _C),
     _v(
         "DELTA_SOC",
         "g C m-2",
         Role.TARGET,
         "annual change in soil organic carbon (annual value repeated daily)",
         _C,
-        4,
-        (2.93737, 75.1250),
     ),
-    _v("TS_MAX_1", "degC", Role.TARGET, "daily max soil temperature, layer 1", _T, 5, (15.9583, 12.1542)),
-    _v("TS_MIN_1", "degC", Role.TARGET, "daily min soil temperature, layer 1", _T, 6, (8.37414, 9.05588)),
-    _v("TS_MAX_3", "degC", Role.TARGET, "daily max soil temperature, layer 3", _T, 7, (13.1905, 8.39363)),
-    _v("TS_MIN_3", "degC", Role.TARGET, "daily min soil temperature, layer 3", _T, 8, (10.8672, 7.20586)),
-    _v("TS_MAX_5", "degC", Role.TARGET, "daily max soil temperature, layer 5", _T, 9, (11.9953, 6.04398)),
-    _v("TS_MIN_5", "degC", Role.TARGET, "daily min soil temperature, layer 5", _T, 10, (11.6795, 5.97349)),
+    _v("TS_MAX_1", "degC", Role.TARGET, "daily max soil temperature, layer 1", _T),
+    _v("TS_MIN_1", "degC", Role.TARGET, "daily min soil temperature, layer 1", _T),
+    _v("TS_MAX_3", "degC", Role.TARGET, "daily max soil temperature, layer 3", _T),
+    _v("TS_MIN_3", "degC", Role.TARGET, "daily min soil temperature, layer 3", _T),
+    _v("TS_MAX_5", "degC", Role.TARGET, "daily max soil temperature, layer 5", _T),
+    _v("TS_MIN_5", "degC", Role.TARGET, "daily min soil temperature, layer 5", _T),
     _v(
         "SWC_1",
         "m3 m-3",
         Role.TARGET,
         "volumetric soil water content, layer 1 (towers: the shallowest sensor, FLUXNET SWC_F_MDS_1 / 100)",
         _W,
-        11,
-        (0.272661, 0.103751),
     ),
-    _v(
-        "SWC_3", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 3", _W, 12, (0.289261, 0.082146)
-    ),
-    _v(
-        "SWC_5", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 5", _W, 13, (0.302144, 0.073256)
-    ),
-    _v("ET", "mm d-1", Role.TARGET, "evapotranspiration", _W, 14, (1.52866, 1.51673)),
-    _v(
-        "N2O_FLUX",
-        "g N m-2 d-1",
-        Role.TARGET,
-        "nitrous oxide flux (> 0 = emission to the atmosphere)",
-        _N,
-        15,
-        (-5.41378e-4, 1.80778e-3),
-    ),
-    _v("NH4_1", "g N m-2", Role.TARGET, "soil ammonium, layer 1", _N, 16, (28.3954, 31.6099)),
-    _v("NO3_1", "g N m-2", Role.TARGET, "soil nitrate, layer 1", _N, 17, (4.78124, 17.3625)),
-    _v("NO3_3", "g N m-2", Role.TARGET, "soil nitrate, layer 3", _N, 18, (4.87884, 8.47990)),
-    _v("NO3_5", "g N m-2", Role.TARGET, "soil nitrate, layer 5", _N, 19, (2.81424, 3.20629)),
+    _v("SWC_3", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 3", _W),
+    _v("SWC_5", "m3 m-3", Role.TARGET, "volumetric soil water content, layer 5", _W),
+    _v("ET", "mm d-1", Role.TARGET, "evapotranspiration", _W),
+    _v("N2O_FLUX", "g N m-2 d-1", Role.TARGET, "nitrous oxide flux (> 0 = emission to the atmosphere)", _N),
+    _v("NH4_1", "g N m-2", Role.TARGET, "soil ammonium, layer 1", _N),
+    _v("NO3_1", "g N m-2", Role.TARGET, "soil nitrate, layer 1", _N),
+    _v("NO3_3", "g N m-2", Role.TARGET, "soil nitrate, layer 3", _N),
+    _v("NO3_5", "g N m-2", Role.TARGET, "soil nitrate, layer 5", _N),
     # Not in the release; carried by AgroFlux-mini sources.
     _v("LAI", "m2 m-2", Role.TARGET, "leaf area index", _C),
     # Daily MEAN soil temperature, for sources that report no daily max/min (DSSAT-CSM SoilTemp.OUT:
@@ -301,23 +223,6 @@ TARGETS: tuple[Variable, ...] = (
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in INPUTS + TARGETS}
 
-RELEASE_INPUT_NAMES: tuple[str, ...] = tuple(
-    v.name for v in sorted((v for v in INPUTS if v.release_index is not None), key=lambda v: v.release_index)
-)
-RELEASE_TARGET_NAMES: tuple[str, ...] = tuple(
-    v.name for v in sorted((v for v in TARGETS if v.release_index is not None), key=lambda v: v.release_index)
-)
-RELEASE_MODULE_TARGETS: dict[Module, tuple[str, ...]] = {
-    m: tuple(n for n in RELEASE_TARGET_NAMES if VARIABLES[n].module == m) for m in Module
-}
-
-# Observation files of the release name their target channels by position.
-RELEASE_CO2_TARGET_CHANNELS: dict[int, str] = {0: "GPP", 1: "NEE"}
-RELEASE_N2O_TARGET_CHANNELS: dict[int, str] = {0: "N2O_FLUX"}
-
-# Years of the release's simulations (the release does not write them; most likely values).
-RELEASE_FIRST_YEAR: dict[Source, int] = {Source.ECOSYS: 2001, Source.DAYCENT: 2000, Source.CHAMBER: 2016}
-
 
 def variable(name: str) -> Variable:
     """The variable called ``name``; a clear error for a name the schema does not know."""
@@ -329,10 +234,6 @@ def variable(name: str) -> Variable:
 
 def unit(name: str) -> str:
     return variable(name).unit
-
-
-def names_with_role(*roles: Role) -> tuple[str, ...]:
-    return tuple(v.name for v in INPUTS + TARGETS if v.role in roles)
 
 
 def dynamic_input_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -356,7 +257,12 @@ MIN_DRIVER_COVERAGE = 0.95
 (``SourceSpec.required_inputs``) is observed on at least this fraction of its 365 days."""
 
 # --- dataset config names: temporal_<source>, spatial_<source> (fold 0), spatial_<source>_fold<k> ---
-SPLIT_SCHEMES: tuple[str, ...] = ("temporal", "spatial")
+TEMPORAL = "temporal"  # split scheme: by year
+SPATIAL = "spatial"  # split scheme: by site (K folds)
+SPLIT_SCHEMES: tuple[str, ...] = (TEMPORAL, SPATIAL)
+TRAIN, VALIDATION, TEST = "train", "validation", "test"
+SPLITS: tuple[str, ...] = (TRAIN, VALIDATION, TEST)
+"""The splits of every config, in this order (``scheme`` is temporal/spatial, ``split`` one of these)."""
 _CONFIG_NAME = re.compile(r"^(?P<scheme>temporal|spatial)_(?P<source>.+?)(?:_fold(?P<fold>\d+))?$")
 
 
@@ -379,8 +285,103 @@ def parse_config_name(config: str) -> tuple[str, str, int]:
     return match["scheme"], match["source"], int(match["fold"] or 0)
 
 
+# --- site attributes: what a site is, written per config into agroflux_configs.json ---
+SITE_COORDINATES: tuple[str, ...] = ("latitude", "longitude", "elevation")
+"""Always present in a site's attributes (None in JSON, NaN when read, where a source does not know)."""
+SITE_ATTRIBUTE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "latitude": ("latitude", "LATITUDE"),  # degree_north, WGS84
+    "longitude": ("longitude", "LONGITUDE"),  # degree_east, WGS84
+    "elevation": ("elevation", "ELEVATION"),  # m above sea level
+    "igbp": ("igbp",),  # IGBP land cover class of a tower (CRO = cropland)
+    "field": ("field",),  # chamber plots: the field whose replicate plots are held out together
+    "replicate": ("replicate",),  # chamber plots: the replicate plot of the field
+}
+"""Attribute name -> the frame columns it is read from, first found first (the float64 metadata
+columns before the float32 static variables). Other attributes appear only where a frame has them."""
+
 # --- one example = one (site, experiment, year) sequence; the feature names of the datasets ---
-EXAMPLE_ID_FIELDS: tuple[str, ...] = ("source", "domain", "site_id", "experiment", "year", "first_date")
+EXAMPLE_ID_FIELDS: tuple[str, ...] = (*ID_COLUMNS, YEAR, FIRST_DATE)
+"""The identifier columns of an exported example, in column order (then the three arrays below)."""
 PAST_VALUES = "past_values"  # float32 [SEQUENCE_LENGTH, n_dynamic_inputs], NaN = missing
 STATIC_FEATURES = "static_real_features"  # float32 [n_static], NaN = unknown
 TARGET_VALUES = "target_values"  # float32 [SEQUENCE_LENGTH, n_targets], NaN = not observed
+
+# --- tasks of the benchmark ---
+T0, T1, T2_FINETUNE, T2_ADVERSARIAL = "t0", "t1", "t2-finetune", "t2-adversarial"
+TASKS: tuple[str, ...] = (T0, T1, T2_FINETUNE, T2_ADVERSARIAL)
+"""T0 simulated targets, T1 observed targets, T2 simulation-to-observation transfer (two ways)."""
+
+# --- normalisation statistics: agroflux_configs.json "stats" and every model config's ``stats`` ---
+STAT_INPUTS, STAT_STATIC, STAT_TARGETS = "inputs", "static", "targets"
+STAT_GROUPS: tuple[str, ...] = (STAT_INPUTS, STAT_STATIC, STAT_TARGETS)
+"""Groups of a statistics dict: {group: {variable: {"mean": float | None, "std": float | None}}}."""
+
+
+@dataclass(frozen=True)
+class VariableStats:
+    """Training-split mean and population std of one variable, as the exporter writes them.
+
+    ``None`` (JSON has no NaN) or NaN means the variable was never observed in the training split; a
+    zero std means it was constant there. Neither can z-score: :meth:`usable` is the one place that
+    says what to do instead, so every layer reads the convention the same way.
+    """
+
+    mean: float | None
+    std: float | None
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> VariableStats:
+        """From a ``{"mean", "std"}`` dict of a statistics group."""
+        return cls(entry.get("mean"), entry.get("std"))
+
+    @property
+    def observed(self) -> bool:
+        """False for a variable with no training value (mean None or NaN)."""
+        return self.mean is not None and math.isfinite(self.mean)
+
+    def usable(self) -> tuple[float, float]:
+        """(mean, std) to z-score with: an unknown mean becomes 0, a zero, unknown or non-finite std 1,
+        so the variable enters a model as a constant instead of failing the run."""
+        mean = float(self.mean) if self.observed else 0.0
+        std = math.nan if self.std is None else float(self.std)
+        return mean, (std if math.isfinite(std) and std > 0 else 1.0)
+
+
+# --- physical plausibility of daily values (schema units) ---
+PLAUSIBLE_DAILY_RANGES: dict[str, tuple[float, float]] = {
+    "NEE": (-25.0, 20.0),  # g C m-2 d-1; the most productive crops reach about -20 at peak
+    "GPP": (-1.0, 40.0),  # partitioning noise gives small negative daily GPP; kept, not clipped
+    "RECO": (-1.0, 30.0),
+    "ET": (-1.0, 15.0),  # mm d-1; night dew makes small negative daily means possible
+    "TS_1": (-40.0, 60.0),  # degC
+    "SWC_1": (0.0, 1.0),  # m3 m-3
+    "TA": (-60.0, 50.0),  # degC
+    "TMAX": (-50.0, 60.0),  # degC
+    "TMIN": (-60.0, 50.0),
+    "PRECIP": (0.0, 500.0),  # mm d-1
+    "SW_IN": (0.0, 45.0),  # MJ m-2 d-1; the solar constant over 24 h is 118, clear skies give <= 36
+    "VPD": (0.0, 80.0),  # hPa
+}
+"""Quality control of observations: a daily value outside its range is rejected (set missing)."""
+STATION_FAULT_LIMITS: dict[str, tuple[float, float]] = {
+    "TMAX": (-60.0, 60.0),
+    "TMIN": (-70.0, 50.0),
+    "PRECIP": (0.0, 500.0),
+    "SW_IN": (0.0, 45.0),
+    "VPD": (0.0, 120.0),
+}
+"""Weather files that drive simulations: beyond these a value is a file fault (an error), not weather.
+Wider than :data:`PLAUSIBLE_DAILY_RANGES`, which reject single doubtful days of measured series."""
+
+# --- the order in which targets are shown in tables and figures ---
+HEADLINE_TARGET_ORDER: tuple[str, ...] = (
+    "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "YIELD", "LAI", "SWC_1", "NO3_1",
+)  # fmt: skip
+"""The fluxes the paper reports first, then water and crop states."""
+
+
+def headline_order(names: list[str] | tuple[str, ...]) -> list[str]:
+    """``names`` with the headline targets first (in :data:`HEADLINE_TARGET_ORDER`), then the rest."""
+    return [t for t in HEADLINE_TARGET_ORDER if t in names] + [
+        t for t in names if t not in HEADLINE_TARGET_ORDER
+    ]

@@ -41,11 +41,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from agroflux_hf import schema  # noqa: E402
+from agroflux_hf.data.sources import release_layout as layout  # noqa: E402
 
 DAYS = schema.SEQUENCE_LENGTH
 EXPERIMENTS = 20
 STATIC_COLUMNS = [
-    schema.VARIABLES[n].release_index for n in schema.static_input_names(schema.RELEASE_INPUT_NAMES)
+    layout.release_column(n).index for n in schema.static_input_names(layout.RELEASE_INPUT_NAMES)
 ]
 MODULES = tuple(schema.Module)
 
@@ -58,10 +59,10 @@ MODULES = tuple(schema.Module)
 def _write_scalers(root: Path) -> None:
     folder = root / "t0_scalers"
     folder.mkdir(parents=True, exist_ok=True)
-    x = [schema.VARIABLES[n].release_scaler for n in schema.RELEASE_INPUT_NAMES]
+    x = [layout.release_column(n).scaler for n in layout.RELEASE_INPUT_NAMES]
     np.save(folder / "X_scaler.npy", np.asarray(x, dtype=np.float64))
     for module in MODULES:
-        rows = [schema.VARIABLES[n].release_scaler for n in schema.RELEASE_MODULE_TARGETS[module]]
+        rows = [layout.release_column(n).scaler for n in layout.RELEASE_MODULE_TARGETS[module]]
         np.save(folder / f"Y_scaler_{module.value}.npy", np.asarray(rows, dtype=np.float64))
 
 
@@ -75,7 +76,7 @@ def _write_simulation(root: Path, code: str, counties: int, years: int, dtype: n
         dtype
     )
     shapes = {f"X_{code}_scaled.npy": 11}
-    shapes |= {f"Y_{code}_scaled_{m.value}.npy": len(schema.RELEASE_MODULE_TARGETS[m]) for m in MODULES}
+    shapes |= {f"Y_{code}_scaled_{m.value}.npy": len(layout.RELEASE_MODULE_TARGETS[m]) for m in MODULES}
     total = 0
     for name, channels in shapes.items():
         tmp = folder / f".{name}.tmp"

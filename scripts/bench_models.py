@@ -24,12 +24,13 @@ import torch
 from torch import nn
 
 from agroflux_hf import schema
+from agroflux_hf.data.sources.release_layout import RELEASE_INPUT_NAMES, RELEASE_TARGET_NAMES
 from agroflux_hf.models import MODEL_NAMES, build_model
 from agroflux_hf.models.base import repeat_static_daily
 
-STATIC_NAMES = schema.static_input_names(schema.RELEASE_INPUT_NAMES)
-DYNAMIC_NAMES = schema.dynamic_input_names(schema.RELEASE_INPUT_NAMES)
-TARGET_NAMES = schema.RELEASE_TARGET_NAMES
+STATIC_NAMES = schema.static_input_names(RELEASE_INPUT_NAMES)
+DYNAMIC_NAMES = schema.dynamic_input_names(RELEASE_INPUT_NAMES)
+TARGET_NAMES = RELEASE_TARGET_NAMES
 PAPER_SIZES = {"hidden_size": 50, "dropout": 0.2}
 
 

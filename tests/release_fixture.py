@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from agroflux_hf import schema
+from agroflux_hf.data.sources import release_layout as layout
 
 EXPERIMENTS_PER_COUNTY = 20
 N_INPUTS = 11
@@ -51,18 +52,18 @@ class TinyRelease:
 
 def input_scaler() -> np.ndarray:
     """(11, 2) documented (mean, std) of the release inputs, in release column order."""
-    rows = [schema.VARIABLES[n].release_scaler for n in schema.RELEASE_INPUT_NAMES]
+    rows = [layout.release_column(n).scaler for n in layout.RELEASE_INPUT_NAMES]
     return np.asarray(rows, dtype=np.float64)
 
 
 def target_scaler(module: str) -> np.ndarray:
     """(n, 2) documented (mean, std) of one Ecosys target module, in release order."""
-    names = schema.RELEASE_MODULE_TARGETS[schema.Module(module)]
-    return np.asarray([schema.VARIABLES[n].release_scaler for n in names], dtype=np.float64)
+    names = layout.RELEASE_MODULE_TARGETS[schema.Module(module)]
+    return np.asarray([layout.release_column(n).scaler for n in names], dtype=np.float64)
 
 
 def release_signs(names: tuple[str, ...] | list[str]) -> np.ndarray:
-    return np.asarray([schema.VARIABLES[n].release_sign for n in names], dtype=np.float64)
+    return np.asarray([layout.release_column(n).sign for n in names], dtype=np.float64)
 
 
 def save_npy(path: Path, array: np.ndarray) -> None:
@@ -114,7 +115,7 @@ def _physical_targets(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     doy = np.arange(days) % schema.SEQUENCE_LENGTH
     n_years = days // schema.SEQUENCE_LENGTH
     growing = np.clip(np.sin(np.pi * (doy - 120) / 150), 0, None) * ((doy >= 120) & (doy < 270))
-    y = np.zeros((days, len(schema.RELEASE_TARGET_NAMES)))
+    y = np.zeros((days, len(layout.RELEASE_TARGET_NAMES)))
     gpp = 14 * growing * rng.uniform(0.8, 1.2) + np.abs(rng.normal(0, 0.2, days))
     reco = 0.6 + 0.45 * gpp + 0.05 * np.clip(x[:, 0], 0, None) + np.abs(rng.normal(0, 0.2, days))
     y[:, 0], y[:, 1], y[:, 2] = reco, gpp, reco - gpp
@@ -156,7 +157,7 @@ def _write_t0(root: Path, subset: str, n_counties: int, n_years: int, rng, dtype
     folder, code = _T0_FOLDER[subset]
     days, sites = n_years * schema.SEQUENCE_LENGTH, n_counties * EXPERIMENTS_PER_COUNTY
     x = np.zeros((days, sites, N_INPUTS))
-    y = np.zeros((days, sites, len(schema.RELEASE_TARGET_NAMES)))
+    y = np.zeros((days, sites, len(layout.RELEASE_TARGET_NAMES)))
     for county in range(n_counties):
         statics = _site_statics(rng)
         weather_seed = int(rng.integers(2**31))
@@ -173,7 +174,7 @@ def _write_t0(root: Path, subset: str, n_counties: int, n_years: int, rng, dtype
     expected_y = []
     start = 0
     for module in MODULES:
-        names = schema.RELEASE_MODULE_TARGETS[schema.Module(module)]
+        names = layout.RELEASE_MODULE_TARGETS[schema.Module(module)]
         part = y[:, :, start : start + len(names)]
         stored = _scale(part, target_scaler(module), release_signs(names), dtype)
         save_npy(root / folder / f"Y_{code}_scaled_{module}.npy", stored)
@@ -182,7 +183,7 @@ def _write_t0(root: Path, subset: str, n_counties: int, n_years: int, rng, dtype
     return ExpectedArrays(
         _unscale(x_stored, input_scaler(), None),
         np.concatenate(expected_y, axis=2),
-        schema.RELEASE_TARGET_NAMES,
+        layout.RELEASE_TARGET_NAMES,
     )
 
 
@@ -191,8 +192,8 @@ def _observation_scaler(channels: dict[int, str], n_channels: int) -> tuple[np.n
     scaler = np.tile([0.0, 1.0], (n_channels, 1))
     signs = np.ones(n_channels)
     for channel, name in channels.items():
-        scaler[channel] = schema.VARIABLES[name].release_scaler
-        signs[channel] = schema.VARIABLES[name].release_sign
+        scaler[channel] = layout.release_column(name).scaler
+        signs[channel] = layout.release_column(name).sign
     return scaler, signs
 
 
@@ -209,7 +210,7 @@ def _with_gaps(values: np.ndarray, observed_fraction: float, rng) -> np.ndarray:
 
 def _write_n2o(root: Path, n_chambers: int, n_channels: int, rng, dtype) -> list[ExpectedArrays]:
     """Chambers: (365, 3, 11) inputs and (365, 3, k) targets, axes day of year, year, variable."""
-    named = schema.RELEASE_N2O_TARGET_CHANNELS
+    named = layout.RELEASE_N2O_TARGET_CHANNELS
     scaler, signs = _observation_scaler(named, n_channels)
     out = []
     for c in range(n_chambers):
@@ -217,7 +218,7 @@ def _write_n2o(root: Path, n_chambers: int, n_channels: int, rng, dtype) -> list
         site_x = _physical_inputs(3, statics, 15.0, rng, c)  # (3*365, 11), years consecutive
         site_y = _physical_targets(site_x, rng)
         y = np.zeros((site_x.shape[0], n_channels))
-        y[:, 0] = site_y[:, schema.VARIABLES["N2O_FLUX"].release_index]
+        y[:, 0] = site_y[:, layout.release_column("N2O_FLUX").index]
         y[:, 1:] = rng.normal(0, 1, (site_x.shape[0], n_channels - 1)) if n_channels > 1 else 0
         # (years*365, v) -> (365, years, v): the chamber files put the year on the second axis.
         to_layout = lambda a: a.reshape(3, schema.SEQUENCE_LENGTH, a.shape[-1]).transpose(1, 0, 2)  # noqa: E731
@@ -238,7 +239,7 @@ def _write_n2o(root: Path, n_chambers: int, n_channels: int, rng, dtype) -> list
 
 def _write_co2(root: Path, tower_years: tuple[int, ...], n_channels: int, rng, dtype) -> list[ExpectedArrays]:
     """Towers: (years_s*365, 1, 11) inputs and (years_s*365, 1, k) targets."""
-    named = schema.RELEASE_CO2_TARGET_CHANNELS
+    named = layout.RELEASE_CO2_TARGET_CHANNELS
     scaler, signs = _observation_scaler(named, n_channels)
     out = []
     for s, n_years in enumerate(tower_years):
@@ -246,7 +247,7 @@ def _write_co2(root: Path, tower_years: tuple[int, ...], n_channels: int, rng, d
         site_y = _physical_targets(site_x, rng)
         y = rng.normal(0, 1, (site_x.shape[0], n_channels))
         for channel, name in named.items():
-            y[:, channel] = site_y[:, schema.VARIABLES[name].release_index]
+            y[:, channel] = site_y[:, layout.release_column(name).index]
         x_stored = _scale(site_x[:, None, :], input_scaler(), None, dtype)
         y_stored = _with_gaps(_scale(y[:, None, :], scaler, signs, dtype), 0.7, rng)
         save_npy(root / "t1_co2" / f"X_real_scaled_ECfluxnet_{s}.npy", x_stored)

@@ -11,10 +11,10 @@ from agroflux_hf.data.builder import (
     BuildReport,
     SourceSpec,
     build_site_examples,
-    example_features,
     iter_site_examples,
     noleap_day_index,
 )
+from agroflux_hf.data.encoding import example_features, examples_table
 from agroflux_hf.errors import SchemaError
 
 INPUTS = ("TMAX", "PRECIP")
@@ -179,9 +179,35 @@ def test_arrow_table_round_trips_through_datasets(statics):
     frame = site_frame("A", "2001-01-01", "2002-12-31")
     spec = spec_of([frame], statics=statics)
     ex = build_site_examples(frame, spec)
-    ds = datasets.Dataset(ex.to_arrow(example_features(spec))).with_format("numpy")
+    ds = datasets.Dataset(examples_table(ex, example_features(spec))).with_format("numpy")
     assert ds.features[schema.PAST_VALUES] == datasets.Array2D((365, 2), "float32")
     np.testing.assert_array_equal(ds[:][schema.PAST_VALUES], ex.past_values)
     np.testing.assert_array_equal(ds[:][schema.TARGET_VALUES], ex.target_values)
     assert ds[:][schema.STATIC_FEATURES].shape == (2, len(statics))
     assert ds[:]["year"].tolist() == [2001, 2002] and ds[:]["site_id"].tolist() == ["A", "A"]
+
+
+def test_site_attributes_come_from_the_metadata_columns_then_the_statics():
+    frame = site_frame("A", "2001-01-01", "2001-12-31")
+    frame["LATITUDE"] = np.float32(43.3)  # float32 static only: read as its shortest decimal
+    frame["longitude"] = -89.35
+    frame["LONGITUDE"] = np.float32(-1.0)  # the float64 metadata column wins
+    frame["field"] = "ARL"
+    attributes = build_site_examples(frame, spec_of([frame])).attributes
+    assert attributes == {"latitude": 43.3, "longitude": -89.35, "elevation": None, "field": "ARL"}
+
+
+def test_a_site_attribute_with_two_values_is_an_error():
+    frame = site_frame("US-Bad", "2001-01-01", "2001-12-31")
+    frame["latitude"] = np.where(frame.date > "2001-06-01", 41.0, 42.0)
+    with pytest.raises(SchemaError, match=r"US-Bad.*latitude"):
+        build_site_examples(frame, spec_of([frame]))
+
+
+def test_the_source_contract_is_still_importable_from_the_builder():
+    from agroflux_hf.data.sources import contract
+
+    assert SourceSpec is contract.SourceSpec
+    frame = site_frame("A", "2001-01-01", "2001-01-31").drop(columns="experiment")
+    with pytest.raises(SchemaError, match="experiment"):
+        contract.check_frame(frame, spec_of([frame]))

@@ -16,7 +16,7 @@ from agroflux_hf.data.default import (
     default_data_dir,
     default_source_specs,
 )
-from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
+from agroflux_hf.data.loading import config_info, list_configs, load_agroflux, site_attributes
 from agroflux_hf.errors import DataFileError
 
 TOWERS = {"US-Tw3": (2014, 2017), "US-ARM": (2005, 2008), "FR-Hes": (2016, 2016), "DE-Tha": (1998, 1999)}
@@ -223,6 +223,11 @@ def test_committed_tables_export(tmp_path):
     assert len(ne1) == 3 and all(s in sim.site_years["train"] for s in ne1)
     assert not any(s.startswith("US-Ne1-") for s in sim.sites["test"])
     assert set(sim.site_years["train"]["US-Ne1-IB00000004"]) == set(range(2002, 2012)) - {2007}
+    # the site attributes travel in the folder: the towers' coordinates as the tables state them
+    ne1_tower = info.site_attributes["US-Ne1"]
+    assert (ne1_tower["latitude"], ne1_tower["longitude"], ne1_tower["igbp"]) == (41.1651, -96.4766, "CRO")
+    assert set(info.site_coordinates) == towers
+    assert site_attributes("temporal_n2o", out)["ARL-R1"]["field"] == "ARL"
 
 
 def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):
@@ -237,3 +242,12 @@ def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):
     assert args.func(args) == 0
     assert (tmp_path / "mini" / "README.md").is_file()
     assert capsys.readouterr().out.strip() == str((tmp_path / "mini").resolve())
+
+
+def test_every_module_that_shapes_the_default_folder_is_hashed():
+    """A change to any of them must give a new cache folder, never a stale one."""
+    from agroflux_hf.data import default
+
+    hashed = {p.name for p in default._pipeline_files()}
+    shaping = {"builder.py", "calendar.py", "statistics.py", "encoding.py", "folder_format.py"}
+    assert shaping | {"dataset_card.py", "export.py", "contract.py", "schema.py", "dataset_card.md"} <= hashed

@@ -14,8 +14,16 @@ import yaml
 
 from agroflux_hf import schema
 from agroflux_hf.data.builder import SourceSpec
-from agroflux_hf.data.export import CONFIGS_FILE, export_dataset
-from agroflux_hf.data.loading import config_info, list_configs, load_agroflux, resolve_data_dir
+from agroflux_hf.data.export import export_dataset
+from agroflux_hf.data.folder_format import CONFIGS_FILE
+from agroflux_hf.data.loading import (
+    config_info,
+    list_configs,
+    load_agroflux,
+    resolve_data_dir,
+    site_attributes,
+)
+from agroflux_hf.data.sources import release_layout as layout
 from agroflux_hf.errors import DataFileError, SchemaError
 
 TOWER_INPUTS = ("TMAX", "TMIN", "PRECIP")
@@ -32,6 +40,13 @@ TOWER_YEARS = {
     "US-G": range(2001, 2004),
 }
 NAN_DAY = ("US-A", "2002-07-04")  # NEE removed here: must stay NaN
+NO_COORDINATES = "US-E"  # a tower whose source does not state where it is
+
+
+def tower_coordinates(site: str) -> tuple[float, float]:
+    """A distinct made-up (latitude, longitude) per synthetic tower."""
+    k = sorted(TOWER_YEARS).index(site)
+    return 30.0 + 1.5 * k, -100.0 + 2.25 * k
 
 
 def tower_frame(site: str, years) -> pd.DataFrame:
@@ -51,6 +66,9 @@ def tower_frame(site: str, years) -> pd.DataFrame:
     if site == NAN_DAY[0]:
         df.loc[df.date == NAN_DAY[1], "NEE"] = np.nan
     df = df[~((df.date.dt.month == 2) & (df.date.dt.day == 29))]
+    if site != NO_COORDINATES:
+        df["latitude"], df["longitude"] = tower_coordinates(site)
+        df["igbp"] = "CRO"
     return df.reset_index(drop=True)
 
 
@@ -331,7 +349,7 @@ def test_tiny_release_exports_and_every_config_loads(tmp_path):
     expected = tiny.expected["ecosys"][0]
     site, days = 1 * 20 + 7, slice(365, 730)
     info = config_info("temporal_ecosys", out)
-    cols = [schema.VARIABLES[n].release_index for n in info.input_names]
+    cols = [layout.release_column(n).index for n in info.input_names]
     np.testing.assert_allclose(
         rows[0]["past_values"], expected.inputs[days, site][:, cols], rtol=1e-5, atol=1e-4
     )
@@ -349,11 +367,12 @@ _FULL_SIZE_CHILD = """
 import sys, resource, numpy as np, pandas as pd
 sys.path.insert(0, {repo!r})
 from agroflux_hf import schema
+from agroflux_hf.data.sources import release_layout as layout
 from agroflux_hf.data.builder import SourceSpec
 from agroflux_hf.data.export import export_dataset
 
-INPUTS = schema.dynamic_input_names(schema.RELEASE_INPUT_NAMES)
-STATICS = schema.static_input_names(schema.RELEASE_INPUT_NAMES)
+INPUTS = schema.dynamic_input_names(layout.RELEASE_INPUT_NAMES)
+STATICS = schema.static_input_names(layout.RELEASE_INPUT_NAMES)
 dates = pd.date_range("2001-01-01", "2018-12-31", freq="D")
 dates = dates[~((dates.month == 2) & (dates.day == 29))]
 
@@ -363,13 +382,13 @@ def frames():
         n = 20 * len(dates)
         data = {{"site_id": f"county_{{county:03d}}", "experiment": np.repeat(np.arange(20), len(dates)),
                 "date": np.tile(dates.values, 20)}}
-        for name in INPUTS + schema.RELEASE_TARGET_NAMES:
+        for name in INPUTS + layout.RELEASE_TARGET_NAMES:
             data[name] = rng.standard_normal(n, dtype=np.float32)
         for name in STATICS:
             data[name] = np.float32(rng.random())
         yield pd.DataFrame(data)
 
-spec = SourceSpec("ecosys", schema.Source.ECOSYS, frames, INPUTS, STATICS, schema.RELEASE_TARGET_NAMES, n_sites=99)
+spec = SourceSpec("ecosys", schema.Source.ECOSYS, frames, INPUTS, STATICS, layout.RELEASE_TARGET_NAMES, n_sites=99)
 export_dataset([spec], {out!r}, progress=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -418,3 +437,72 @@ def test_cli_exports_a_tiny_release(tmp_path, capsys):
     assert main(argv) == 1  # refuses to overwrite, says why
     assert "--overwrite" in capsys.readouterr().err
     assert main([*argv, "--overwrite"]) == 0
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports (``import x`` and ``from x import y``), read with ast."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_reader_does_not_import_the_writer():
+    """loading.py takes the folder format from folder_format.py, never from the exporter."""
+    from agroflux_hf.data import folder_format, loading
+
+    assert "agroflux_hf.data.export" not in _imported_modules(Path(loading.__file__))
+    assert "agroflux_hf.data.folder_format" in _imported_modules(Path(loading.__file__))
+    assert "agroflux_hf.data.export" not in _imported_modules(Path(folder_format.__file__))
+
+
+def test_configs_document_with_another_format_version_is_refused(tmp_path):
+    from agroflux_hf.data.folder_format import read_configs_document, write_configs_document
+
+    write_configs_document(tmp_path, {"format_version": 999, "configs": {}})
+    with pytest.raises(DataFileError, match="format_version 999"):
+        read_configs_document(tmp_path)
+    (tmp_path / CONFIGS_FILE).write_text("{not json")
+    with pytest.raises(DataFileError, match="not valid JSON"):
+        read_configs_document(tmp_path)
+
+
+def test_site_attributes_travel_in_the_configs_file(exported):
+    info = config_info("spatial_co2_fold1", exported)
+    config_sites = {s for sites in info.sites.values() for s in sites}
+    assert set(info.site_attributes) == config_sites
+    site = next(s for s in sorted(config_sites) if s != NO_COORDINATES)
+    assert info.site_attributes[site] == {
+        "latitude": tower_coordinates(site)[0],
+        "longitude": tower_coordinates(site)[1],
+        "elevation": pytest.approx(float("nan"), nan_ok=True),  # no column: unknown, NaN
+        "igbp": "CRO",
+    }
+    assert site_attributes("temporal_co2", exported)[site]["latitude"] == tower_coordinates(site)[0]
+    unknown = site_attributes("temporal_co2", exported)[NO_COORDINATES]
+    assert np.isnan(unknown["latitude"]) and np.isnan(unknown["longitude"]) and "igbp" not in unknown
+    coordinates = config_info("temporal_co2", exported).site_coordinates
+    assert set(coordinates) == set(TOWER_YEARS) - {NO_COORDINATES}
+    # a simulation without coordinates: every coordinate NaN, none to map
+    assert config_info("temporal_ecosys", exported).site_coordinates == {}
+    document = json.loads((exported / CONFIGS_FILE).read_text())
+    assert document["configs"]["temporal_co2"]["site_attributes"][NO_COORDINATES]["latitude"] is None
+
+
+def test_a_folder_without_site_attributes_still_loads(exported, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(exported, old)
+    document = json.loads((old / CONFIGS_FILE).read_text())
+    for entry in document["configs"].values():
+        del entry["site_attributes"]
+    (old / CONFIGS_FILE).write_text(json.dumps(document))
+    assert site_attributes("temporal_co2", old) == {}
+    assert config_info("temporal_co2", old).site_coordinates == {}
+    assert len(load_agroflux("temporal_co2", old)["train"]) > 0

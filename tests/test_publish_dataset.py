@@ -10,7 +10,8 @@ import pytest
 
 from agroflux_hf.cli import build_parser
 from agroflux_hf.data.default import default_source_specs
-from agroflux_hf.data.export import CONFIGS_FILE, export_dataset
+from agroflux_hf.data.export import export_dataset
+from agroflux_hf.data.folder_format import CONFIGS_FILE
 from agroflux_hf.data.publishing import check_redistribution, publish_dataset, redistribution_flags
 from agroflux_hf.publish import PublishError
 from tests.test_export_load import tower_spec

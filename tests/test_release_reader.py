@@ -19,6 +19,7 @@ from release_fixture import (
 
 from agroflux_hf import schema
 from agroflux_hf.data.sources import release as reader
+from agroflux_hf.data.sources import release_layout as layout
 from agroflux_hf.data.sources.release import release_source_specs
 from agroflux_hf.errors import DataFileError
 
@@ -61,7 +62,7 @@ def test_specs_describe_the_four_subsets(tiny):
         assert "2602.01614" in spec.citation
         assert spec.n_folds == 5
         assert spec.description
-    assert specs["ecosys"].target_names == schema.RELEASE_TARGET_NAMES
+    assert specs["ecosys"].target_names == layout.RELEASE_TARGET_NAMES
     assert specs["co2"].target_names == ("GPP", "NEE")
     assert specs["n2o"].target_names == ("N2O_FLUX",)
     assert specs["ecosys"].years == (2001, 2002, 2003)
@@ -125,10 +126,10 @@ def test_simulation_values_are_the_unscaled_release(frames, tiny, subset):
     for county, frame in enumerate(frames[subset]):
         inputs = _site_block(expected.inputs, county)
         for name in reader.INPUT_NAMES + reader.STATIC_NAMES:
-            column = schema.VARIABLES[name].release_index
+            column = layout.release_column(name).index
             np.testing.assert_allclose(frame[name], inputs[:, column], rtol=1e-5, atol=1e-5, err_msg=name)
         targets = _site_block(expected.targets, county)
-        for k, name in enumerate(schema.RELEASE_TARGET_NAMES):
+        for k, name in enumerate(layout.RELEASE_TARGET_NAMES):
             np.testing.assert_allclose(frame[name], targets[:, k], rtol=1e-5, atol=1e-8, err_msg=name)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
@@ -205,27 +206,14 @@ def _site_figure(
     ]
 
 
-def site_coordinates(data_dir: str | None, infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
-    """Latitude and longitude per site: from the configs' info when it has them, else the embedded
-    default's daily tables (their ``latitude``/``longitude`` columns); empty when neither has them."""
+def site_coordinates(infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """Latitude and longitude per site, from the ``site_attributes`` each exported config carries
+    (``ConfigInfo.site_coordinates``); sites without known coordinates are left out."""
     coordinates: dict[str, tuple[float, float]] = {}
     for info in infos.values():
         for site, latlon in (getattr(info, "site_coordinates", None) or {}).items():
-            coordinates[str(site)] = (float(latlon[0]), float(latlon[1]))
-    if coordinates or data_dir is not None:
-        return coordinates
-    import pyarrow.parquet as pq
-
-    folder = Path(__file__).resolve().parent.parent / "default_data"
-    for table in sorted(folder.glob("*.parquet")):
-        names = set(pq.read_schema(table).names)
-        if not {"site_id", "latitude", "longitude"} <= names:
-            continue
-        sites = pd.read_parquet(table, columns=["site_id", "latitude", "longitude"]).drop_duplicates(
-            "site_id"
-        )
-        for row in sites.dropna().itertuples(index=False):
-            coordinates[str(row.site_id)] = (float(row.latitude), float(row.longitude))
+            if all(np.isfinite(float(v)) for v in latlon):
+                coordinates[str(site)] = (float(latlon[0]), float(latlon[1]))
     return coordinates
 
 
@@ -242,7 +230,7 @@ def write_reports(
     notes = [f"Preset `{preset.name}`: {preset.description}", *preset.notes]
     leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes)
     leaderboard.write_latex_tables(frame, root / "tables")
-    coordinates = site_coordinates(ctx.data_dir, infos)
+    coordinates = site_coordinates(infos)
     figures = make_figures(
         frame, outcomes, site_frame, coordinates, root / "figures", max_sites=preset.sites_per_series_plot
     )

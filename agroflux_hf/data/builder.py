@@ -1,9 +1,11 @@
 """Canonical daily tables -> (site, experiment, year) sequences of 365 days.
 
-``SourceSpec`` is the contract every source reader fills in. :func:`build_site_examples` turns the
-canonical daily frame of one site (all its experiments) into fixed-shape float32 arrays, one example
-per (site, experiment, year) on the no-leap calendar, and :class:`BuildReport` keeps the source-wide
-counts the exporter needs (skipped site-years, observed days per target) without holding the source.
+Readers fill the source contract (``SourceSpec`` and canonical frames, ``data/sources/contract.py``;
+``SourceSpec`` is still importable from here). :func:`build_site_examples` turns the canonical daily
+frame of one site (all its experiments) into fixed-shape float32 arrays, one example per (site,
+experiment, year) on the no-leap calendar, plus the site's attributes; the exporter encodes the arrays
+as Arrow (``data/encoding.py``). :class:`BuildReport` keeps the source-wide counts the exporter needs
+(skipped site-years, observed days per target) without holding the source.
 
 Missing stays missing: a variable the frame lacks, a day the frame lacks and a NaN in the frame are all
 NaN in the example. Nothing is filled.
@@ -12,117 +14,20 @@ NaN in the example. Nothing is filled.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import datasets
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from agroflux_hf import schema
+from agroflux_hf.data.calendar import noleap_day_index as noleap_day_index  # re-exported: old path
+from agroflux_hf.data.sources.contract import SourceSpec as SourceSpec  # re-exported: the old path
+from agroflux_hf.data.sources.contract import check_frame, frame_dates_known
 from agroflux_hf.errors import SchemaError
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One source of sequences and everything the exporter needs to know about it.
-
-    ``frames`` returns a fresh iterator of canonical daily tables, one per site (all its experiments),
-    so that a source as large as the Ecosys release streams through the exporter site by site.
-    """
-
-    name: str  # config suffix: temporal_<name>, spatial_<name>, spatial_<name>_fold<k>
-    source: schema.Source
-    frames: Callable[[], Iterable[pd.DataFrame]]
-    input_names: tuple[str, ...]  # dynamic inputs (drivers, management), in this order in past_values
-    static_names: tuple[str, ...]  # site attributes, in this order in static_real_features
-    target_names: tuple[str, ...]  # in this order in target_values
-    description: str = ""
-    license: str = ""
-    citation: str = ""
-    n_folds: int = 5
-    # --- optional, added by the sequence pipeline ---
-    # False when the dates of the frames are a convention (the release does not write its years):
-    # examples then carry first_date "" instead of a date nobody measured. A reader can also say so
-    # per frame with frame.attrs["dates_known"] = False.
-    dates_known: bool = True
-    # Simulation years of the temporal split (same for all sites). None: the years of the first site.
-    years: tuple[int, ...] | None = None
-    split_seed: int = 0  # seed of the spatial fold assignment
-    n_sites: int | None = None  # only for the progress bar total
-    # site_id -> the unit a spatial fold holds out whole (e.g. the weather station of a simulated
-    # site run on several soils), so shared weather never sits in train and test. None: the site.
-    site_group: Callable[[str], str] | None = None
-    # Core drivers an observation site-year must have: a site-year is kept only when each of these
-    # inputs is observed on at least schema.MIN_DRIVER_COVERAGE of its 365 days (counted in the report).
-    required_inputs: tuple[str, ...] = ()
-    # Terms of the data behind the source: records {key, title, licence, citation, redistributable,
-    # columns} (see data/sources/terms.py) and the overall flag "yes" / "no" / "unstated" that a publish
-    # step enforces (a "no" source never leaves the machine; "unstated" only on explicit request).
-    terms: tuple[dict, ...] = ()
-    redistributable: str = "unstated"
-
-    @property
-    def domain(self) -> schema.Domain:
-        return schema.SOURCE_DOMAIN[self.source]
-
-    def check_names(self) -> None:
-        """Every name must be a schema variable of the right role, so units and order are the schema's."""
-        for group, names, allowed in (
-            ("input_names", self.input_names, (schema.Role.DRIVER, schema.Role.MANAGEMENT)),
-            ("static_names", self.static_names, (schema.Role.STATIC,)),
-            ("target_names", self.target_names, (schema.Role.TARGET,)),
-        ):
-            if len(set(names)) != len(names):
-                raise SchemaError(f"source {self.name!r}: duplicate names in {group}: {list(names)}")
-            for name in names:
-                if name not in schema.VARIABLES:
-                    raise SchemaError(
-                        f"source {self.name!r}: {group} has {name!r}, which schema.VARIABLES does not know"
-                    )
-                if schema.VARIABLES[name].role not in allowed:
-                    raise SchemaError(
-                        f"source {self.name!r}: {name!r} in {group} has role "
-                        f"{schema.VARIABLES[name].role}, expected one of {[str(r) for r in allowed]}"
-                    )
-        if not self.target_names:
-            raise SchemaError(f"source {self.name!r}: no target_names")
-        stray = [n for n in self.required_inputs if n not in self.input_names]
-        if stray:
-            raise SchemaError(f"source {self.name!r}: required_inputs {stray} are not among input_names")
-        if not re.fullmatch(r"[a-z0-9_]+", self.name):
-            raise SchemaError(f"source name {self.name!r}: use lower-case letters, digits and '_' only")
-
-
-def example_features(spec: SourceSpec) -> datasets.Features:
-    """The Hugging Face features of one example of ``spec`` (fixed shapes, float32, NaN = missing)."""
-    n_static = len(spec.static_names)
-    # A fixed-size list of length 0 is not allowed by Arrow: a source without statics gets empty lists.
-    static = (
-        datasets.List(datasets.Value("float32"), length=n_static)
-        if n_static
-        else datasets.List(datasets.Value("float32"))
-    )
-    return datasets.Features(
-        {
-            "source": datasets.Value("string"),
-            "domain": datasets.Value("string"),
-            "site_id": datasets.Value("string"),
-            "experiment": datasets.Value("int32"),
-            "year": datasets.Value("int32"),
-            "first_date": datasets.Value("string"),
-            schema.PAST_VALUES: datasets.Array2D((schema.SEQUENCE_LENGTH, len(spec.input_names)), "float32"),
-            schema.STATIC_FEATURES: static,
-            schema.TARGET_VALUES: datasets.Array2D(
-                (schema.SEQUENCE_LENGTH, len(spec.target_names)), "float32"
-            ),
-        }
-    )
 
 
 @dataclass
@@ -139,6 +44,8 @@ class SiteExamples:
     static_real_features: np.ndarray  # float32 [E, n_static]
     target_values: np.ndarray  # float32 [E, 365, n_targets]
     calendar_years: tuple[int, ...]  # every year the frame touches, including skipped ones
+    # what the site is (coordinates, land cover, ...): see site_attributes_of; None = not known
+    attributes: dict[str, float | str | None] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.years)
@@ -157,58 +64,8 @@ class SiteExamples:
             static_real_features=self.static_real_features[idx],
             target_values=self.target_values[idx],
             calendar_years=self.calendar_years,
+            attributes=self.attributes,
         )
-
-    def columns(self) -> dict[str, object]:
-        """Column dict in the order of :func:`example_features`."""
-        n = len(self)
-        return {
-            "source": [self.source] * n,
-            "domain": [self.domain] * n,
-            "site_id": [self.site_id] * n,
-            "experiment": self.experiments,
-            "year": self.years,
-            "first_date": list(self.first_dates),
-            schema.PAST_VALUES: self.past_values,
-            schema.STATIC_FEATURES: self.static_real_features,
-            schema.TARGET_VALUES: self.target_values,
-        }
-
-    def to_dataset(self, features: datasets.Features) -> datasets.Dataset:
-        return datasets.Dataset(self.to_arrow(features))
-
-    def to_arrow(self, features: datasets.Features) -> pa.Table:
-        """An Arrow table with the exact schema of ``features`` (Array2D extension types and the
-        ``huggingface`` metadata), built straight from the arrays: no per-value Python conversion."""
-        arrow_schema = features.arrow_schema
-        arrays = []
-        for name, values in self.columns().items():
-            field_type = arrow_schema.field(name).type
-            if name in (schema.PAST_VALUES, schema.TARGET_VALUES):
-                arrays.append(_array2d(values, field_type))
-            elif name == schema.STATIC_FEATURES:
-                arrays.append(_static_array(values, field_type))
-            else:
-                arrays.append(pa.array(values, type=field_type))
-        return pa.Table.from_arrays(arrays, schema=arrow_schema)
-
-
-def _array2d(values: np.ndarray, extension_type: pa.ExtensionType) -> pa.ExtensionArray:
-    """[E, D, K] float32 -> the Array2D extension array (storage: list of lists) without copies per value."""
-    e, d, k = values.shape
-    flat = pa.array(np.ascontiguousarray(values, dtype=np.float32).reshape(-1), type=pa.float32())
-    inner = pa.ListArray.from_arrays(np.arange(0, e * d * k + 1, k, dtype=np.int32), flat)
-    outer = pa.ListArray.from_arrays(np.arange(0, e * d + 1, d, dtype=np.int32), inner)
-    return pa.ExtensionArray.from_storage(extension_type, outer.cast(extension_type.storage_type))
-
-
-def _static_array(values: np.ndarray, field_type: pa.DataType) -> pa.Array:
-    e, n = values.shape
-    flat = pa.array(np.ascontiguousarray(values, dtype=np.float32).reshape(-1), type=pa.float32())
-    if pa.types.is_fixed_size_list(field_type):
-        return pa.FixedSizeListArray.from_arrays(flat, type=field_type)
-    offsets = np.arange(e + 1, dtype=np.int32) * n  # all zeros when there is no static attribute
-    return pa.ListArray.from_arrays(offsets, flat).cast(field_type)
 
 
 @dataclass
@@ -255,19 +112,6 @@ class BuildReport:
         )
 
 
-def noleap_day_index(dates: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, day index 0..364, keep mask) on the no-leap calendar; February 29 is not kept."""
-    dates = pd.to_datetime(dates)
-    year = dates.dt.year.to_numpy(np.int64)
-    month = dates.dt.month.to_numpy()
-    day = dates.dt.day.to_numpy()
-    doy = dates.dt.day_of_year.to_numpy(np.int64) - 1
-    leap = dates.dt.is_leap_year.to_numpy()
-    feb29 = (month == 2) & (day == 29)
-    doy = doy - (leap & (month > 2)).astype(np.int64)
-    return year, doy, ~feb29
-
-
 def _column_block(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     """float32 [rows, len(names)]; a column the frame lacks is all NaN (missing stays missing)."""
     block = np.full((len(frame), len(names)), np.nan, dtype=np.float32)
@@ -277,17 +121,43 @@ def _column_block(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     return block
 
 
-def _check_frame(frame: pd.DataFrame, spec: SourceSpec) -> None:
-    required = ("site_id", "experiment", schema.DATE_COLUMN)
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise SchemaError(f"source {spec.name!r}: a frame lacks the column(s) {missing}")
-    if "source" in frame.columns:
-        bad = set(frame["source"].astype(str).unique()) - {str(spec.source)}
-        if bad:
-            raise SchemaError(
-                f"source {spec.name!r}: frame rows have source {sorted(bad)}, expected {spec.source}"
-            )
+def _attribute_value(values: pd.Series) -> float | str:
+    """A JSON value. A coordinate that went through float32 reads 47.2864, not 47.28639984130859:
+    a float32 keeps its shortest decimal, any other number is rounded to 6 decimals (0.1 m)."""
+    value = values.iloc[0]
+    if isinstance(value, np.float32):
+        return float(str(value))
+    if isinstance(value, np.number | int | float) and not isinstance(value, bool | np.bool_):
+        return round(float(value), 6)
+    return str(value)
+
+
+def site_attributes_of(frame: pd.DataFrame, site_id: str) -> dict[str, float | str | None]:
+    """Coordinates and other per-site attributes of one site's frame (schema.SITE_ATTRIBUTE_COLUMNS).
+
+    Why here: the builder is the last place that sees the readers' whole frames, and the benchmark's
+    maps need the coordinates of an exported folder, not of the package's own tables. The coordinates
+    are always present (None where unknown); another attribute only when the frame has its column.
+    An attribute with two values within the site is a reader error.
+    """
+    attributes: dict[str, float | str | None] = {}
+    for name, columns in schema.SITE_ATTRIBUTE_COLUMNS.items():
+        present = [c for c in columns if c in frame.columns]
+        if not present and name not in schema.SITE_COORDINATES:
+            continue
+        attributes[name] = None
+        for column in present:
+            values = frame[column].dropna()
+            if len(values) == 0:
+                continue
+            if values.nunique() > 1:
+                raise SchemaError(
+                    f"site {site_id!r}: site attribute column {column!r} has {values.nunique()} values "
+                    f"({sorted(map(str, values.unique()))[:3]}...); a site has one"
+                )
+            attributes[name] = _attribute_value(values)
+            break
+    return attributes
 
 
 def _static_per_example(
@@ -328,9 +198,8 @@ def build_site_examples(
     any target is skipped (counted in ``report``). Raises SchemaError for a frame with several sites,
     duplicate days, or statics that vary within a site-year.
     """
-    _check_frame(frame, spec)
-    frame_dates_known = bool(frame.attrs.get("dates_known", True))
-    site_ids = frame["site_id"].astype(str).unique()
+    check_frame(frame, spec)
+    site_ids = frame[schema.SITE_ID].astype(str).unique()
     if len(site_ids) != 1:
         raise SchemaError(f"source {spec.name!r}: a frame must hold one site, got {list(site_ids[:5])}")
     site_id = str(site_ids[0])
@@ -340,7 +209,7 @@ def build_site_examples(
         report.dropped_feb29_rows += int((~keep).sum())
     frame = frame.loc[keep]
     year, doy = year[keep], doy[keep]
-    experiment = frame["experiment"].to_numpy(np.int64)
+    experiment = frame[schema.EXPERIMENT].to_numpy(np.int64)
 
     # One int64 key per (experiment, year), sorted like the pair: a 1-D unique is much faster than axis=0.
     key = (experiment - experiment.min()) * 100_000 + (year - year.min()) if len(year) else year
@@ -387,7 +256,7 @@ def build_site_examples(
 
     kept = unique_keys[observed]
     # Readers whose dates are a placeholder (release towers) say so with frame.attrs["dates_known"].
-    dates_known = spec.dates_known and frame_dates_known
+    dates_known = spec.dates_known and frame_dates_known(frame)
     if report is not None and not dates_known:
         report.undated_sites += 1
     examples = SiteExamples(
@@ -401,6 +270,7 @@ def build_site_examples(
         static_real_features=static[observed].reshape(len(kept), len(spec.static_names)),
         target_values=target[observed],
         calendar_years=tuple(int(y) for y in np.unique(year)),
+        attributes=site_attributes_of(frame, site_id),
     )
     if report is not None:
         report.add(examples)
@@ -422,11 +292,3 @@ def iter_site_examples(spec: SourceSpec, report: BuildReport | None = None) -> I
         yield examples
     report.check_targets_observed()
     report.log_summary()
-
-
-def iter_examples(spec: SourceSpec) -> Iterator[dict[str, object]]:
-    """One dict per example (for ``datasets.Dataset.from_generator(..., features=example_features(spec))``)."""
-    for site in iter_site_examples(spec):
-        cols = site.columns()
-        for i in range(len(site)):
-            yield {k: v[i] for k, v in cols.items()}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -25,16 +24,19 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from agroflux_hf import schema
-from agroflux_hf.data.builder import SourceSpec
-from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION, export_dataset
+from agroflux_hf.data.export import export_dataset
+from agroflux_hf.data.folder_format import FORMAT_VERSION, is_dataset_folder
 from agroflux_hf.data.sources.chambers import field_of_site
+from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import DataFileError
+from agroflux_hf.files import CACHE_ENV as CACHE_ENV  # re-exported: the old import path
+from agroflux_hf.files import cache_root
+from agroflux_hf.templates import DATASET_CARD_TEMPLATE
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TABLE_DIR = Path(__file__).resolve().parents[1] / "default_data"
-CACHE_ENV = "AGROFLUX_CACHE"
 BUILD_VERSION = 1  # bump when the default specs change in a way the tables' bytes do not show
 TOWER_LICENSE = (
     "CC BY 4.0 (FLUXNET2015, AmeriFlux and the ICOS archive of CH-Oe2: cite Pastorello et al. 2020 and "
@@ -199,10 +201,10 @@ def _table_frames(path: Path, source: schema.Source):
 
     def frames():
         table = pd.read_parquet(path)
-        bad = set(table["source"].astype(str)) - {str(source)}
+        bad = set(table[schema.SOURCE_FIELD].astype(str)) - {str(source)}
         if bad:
             raise DataFileError(path, f"rows of source {sorted(bad)}; expected only {source}")
-        for _, site in table.groupby("site_id", sort=True):
+        for _, site in table.groupby(schema.SITE_ID, sort=True):
             yield site.reset_index(drop=True)
 
     return frames
@@ -214,7 +216,11 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         columns = pq.read_schema(path).names
     except Exception as err:  # pyarrow raises several types for a damaged file
         raise DataFileError(path, f"not a readable parquet table ({err})") from None
-    missing = [c for c in ("source", "site_id", "experiment", schema.DATE_COLUMN) if c not in columns]
+    missing = [
+        c
+        for c in (schema.SOURCE_FIELD, schema.SITE_ID, schema.EXPERIMENT, schema.DATE_COLUMN)
+        if c not in columns
+    ]
     if missing:
         raise DataFileError(path, f"lacks the canonical column(s) {missing}")
     present = [n for n in schema.VARIABLES if n in columns]
@@ -301,20 +307,25 @@ def _pipeline_files() -> list[Path]:
     """Source files whose change changes the exported default folder."""
     package = Path(__file__).resolve().parents[1]
     files = [package / "schema.py"] + [
-        package / "data" / f for f in ("builder.py", "splits.py", "export.py", "default.py")
+        package / "data" / f
+        for f in (
+            "builder.py",
+            "calendar.py",
+            "splits.py",
+            "statistics.py",
+            "encoding.py",
+            "folder_format.py",
+            "dataset_card.py",
+            "export.py",
+            "default.py",
+            "sources/contract.py",
+        )
     ]
-    card = package.parent / "dataset_cards" / "agroflux.md"
-    return [f for f in [*files, card] if f.is_file()]
-
-
-def cache_root() -> Path:
-    """$AGROFLUX_CACHE, else ~/.cache/agroflux."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "agroflux"
+    return [f for f in [*files, DATASET_CARD_TEMPLATE] if f.is_file()]
 
 
 def _is_complete(folder: Path) -> bool:
-    return (folder / CONFIGS_FILE).is_file() and (folder / CARD_FILE).is_file()
+    return is_dataset_folder(folder)
 
 
 def default_data_dir(table_dir: Path | None = None, cache_dir: Path | None = None) -> Path:

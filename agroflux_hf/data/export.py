@@ -11,11 +11,12 @@ memory at a time, and the normalisation statistics are merged from per-file part
 config's statistics come from its TRAIN files only.
 
 The folder is written to a temporary sibling and renamed into place; a failed export leaves nothing.
+The statistics are merged in ``data/statistics.py``, the card is rendered in ``data/dataset_card.py``,
+examples are encoded in ``data/encoding.py`` and the folder's format is ``data/folder_format.py``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -25,132 +26,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
-import yaml
 from tqdm.auto import tqdm
 
 from agroflux_hf import schema
-from agroflux_hf.data.builder import (
-    BuildReport,
-    SiteExamples,
-    SourceSpec,
-    example_features,
-    iter_site_examples,
+from agroflux_hf.data.builder import BuildReport, SiteExamples, iter_site_examples
+from agroflux_hf.data.dataset_card import (  # the card's names, also importable from here as before
+    PAPER_ARXIV,
+    render_card,
 )
+from agroflux_hf.data.dataset_card import PAPER_CITATION as PAPER_CITATION
+from agroflux_hf.data.dataset_card import REDISTRIBUTABLE_WORDS as REDISTRIBUTABLE_WORDS
+from agroflux_hf.data.dataset_card import SPLITS_SECTION as SPLITS_SECTION
+from agroflux_hf.data.encoding import example_features, examples_table, write_parquet
+from agroflux_hf.data.folder_format import (  # the names re-exported for the old import path
+    CARD_FILE,
+    FORMAT_VERSION,
+    data_file_relpath,
+    write_configs_document,
+)
+from agroflux_hf.data.folder_format import CONFIGS_FILE as CONFIGS_FILE
+from agroflux_hf.data.folder_format import PERIOD_DIRS as PERIOD_DIRS
+from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.splits import (
     MIN_SITES_FOR_SPATIAL,
-    SPLITS,
-    TEMPORAL,
     SplitAssignment,
     period_of_years,
     spatial_splits,
     temporal_split,
 )
+from agroflux_hf.data.statistics import PartialStats, example_stats, train_stats
 from agroflux_hf.errors import SchemaError
+from agroflux_hf.files import building_directory
+from agroflux_hf.templates import DATASET_CARD, DATASET_CARD_TEMPLATE, template_text
 
 logger = logging.getLogger(__name__)
 
-CONFIGS_FILE = "agroflux_configs.json"
-CARD_FILE = "README.md"
-FORMAT_VERSION = 1
-PERIOD_DIRS: dict[str, str] = {split: f"{split}_years" for split in SPLITS}
-STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
-PAPER_ARXIV = "2602.01614"
-PAPER_CITATION = """@article{agroflux2026,
-  title   = {AgroFlux: A Spatial-Temporal Benchmark for Carbon and Nitrogen Flux Prediction in Agricultural Ecosystems},
-  journal = {arXiv preprint arXiv:2602.01614},
-  year    = {2026},
-  url     = {https://arxiv.org/abs/2602.01614}
-}"""
-DEFAULT_CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "dataset_cards" / "agroflux.md"
-_FALLBACK_TEMPLATE = """# {{title}}
-
-{{summary}}
-
-## Configurations
-
-{{configs_table}}
-
-## Variables
-
-{{variables_table}}
-
-## Splits
-
-{{splits_section}}
-
-## Sources
-
-{{sources_section}}
-
-## Citation
-
-```bibtex
-{{citation}}
-```
-"""
-
-
-# ----------------------------------------------------------------------------- statistics
-@dataclass
-class PartialStats:
-    """NaN-ignoring count, mean and sum of squared deviations per variable; merged exactly (Chan et al.)."""
-
-    count: np.ndarray
-    mean: np.ndarray
-    m2: np.ndarray
-
-    @classmethod
-    def empty(cls, n: int) -> PartialStats:
-        return cls(np.zeros(n), np.zeros(n), np.zeros(n))
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> PartialStats:
-        """Statistics of ``values`` [rows, n]; NaN entries do not count."""
-        values = values.astype(np.float64)
-        finite = np.isfinite(values)
-        count = finite.sum(axis=0).astype(np.float64)
-        total = np.where(finite, values, 0.0).sum(axis=0)
-        mean = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
-        m2 = (np.where(finite, values - mean, 0.0) ** 2).sum(axis=0)
-        return cls(count, mean, m2)
-
-    def merge(self, other: PartialStats) -> PartialStats:
-        count = self.count + other.count
-        delta = other.mean - self.mean
-        safe = np.where(count > 0, count, 1.0)
-        mean = self.mean + delta * other.count / safe
-        m2 = self.m2 + other.m2 + delta**2 * self.count * other.count / safe
-        return PartialStats(count, mean, m2)
-
-    def as_dict(self, names: tuple[str, ...]) -> dict[str, dict[str, float | None]]:
-        """{name: {"mean", "std"}} (population std); None for a variable never observed in training."""
-        out: dict[str, dict[str, float | None]] = {}
-        for j, name in enumerate(names):
-            if self.count[j] == 0:
-                out[name] = {"mean": None, "std": None}
-            else:
-                out[name] = {
-                    "mean": float(self.mean[j]),
-                    "std": float(np.sqrt(self.m2[j] / self.count[j])),
-                }
-        return out
-
-
-REDISTRIBUTABLE_WORDS: dict[str, str] = {
-    "yes": "yes (every source's terms allow it)",
-    "no": "no (a source's terms forbid it: `agroflux data publish` refuses this folder)",
-    "unstated": "not stated by every source (`agroflux data publish` needs --allow-unstated)",
-}
-
-
-def example_stats(site: SiteExamples) -> dict[str, PartialStats]:
-    """Per-group partial statistics of a set of examples (statics counted once per example)."""
-    return {
-        "inputs": PartialStats.of(site.past_values.reshape(-1, site.past_values.shape[-1])),
-        "static": PartialStats.of(site.static_real_features),
-        "targets": PartialStats.of(site.target_values.reshape(-1, site.target_values.shape[-1])),
-    }
+DEFAULT_CARD_TEMPLATE = DATASET_CARD_TEMPLATE  # the old name of the packaged template path
 
 
 # ----------------------------------------------------------------------------- one source
@@ -171,6 +82,7 @@ class SourceExport:
     spec: SourceSpec
     files: list[FileRecord] = field(default_factory=list)
     site_years: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    site_attributes: dict[str, dict[str, float | str | None]] = field(default_factory=dict)
     shared_years: tuple[int, ...] | None = None
     report: BuildReport | None = None
 
@@ -182,19 +94,6 @@ def _safe_file_stem(site_id: str, used: set[str]) -> str:
         stem = f"{stem}-{uuid.uuid5(uuid.NAMESPACE_URL, site_id).hex[:8]}"
     used.add(stem)
     return stem
-
-
-def write_parquet(table, path: Path) -> None:
-    """zstd parquet; dictionary encoding and statistics only on the id columns (floats gain nothing
-    from them and dictionary attempts on them triple the write time)."""
-    ids = ["source", "domain", "site_id", "experiment", "year", "first_date"]
-    pq.write_table(
-        table,
-        path,
-        compression="zstd",
-        use_dictionary=["source", "domain", "site_id", "first_date"],
-        write_statistics=ids,
-    )
 
 
 def _periods_of_site(site: SiteExamples, spec: SourceSpec, shared: dict[int, str] | None) -> np.ndarray:
@@ -234,14 +133,15 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
         periods = _periods_of_site(site, spec, shared)
         stem = _safe_file_stem(site.site_id, used_stems)
         result.site_years[site.site_id] = tuple(sorted({int(y) for y in site.years}))
-        for split in SPLITS:
+        result.site_attributes[site.site_id] = site.attributes
+        for split in schema.SPLITS:
             part = site.select(periods == split)
             if len(part) == 0:
                 continue
-            relpath = f"data/{spec.name}/{PERIOD_DIRS[split]}/{stem}.parquet"
+            relpath = data_file_relpath(spec.name, split, stem)
             path = root / relpath
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(part.to_arrow(features), path)
+            write_parquet(examples_table(part, features), path)
             result.files.append(
                 FileRecord(
                     site.site_id,
@@ -266,6 +166,7 @@ class ConfigEntry:
     data_files: dict[str, list[str]]  # split -> relative paths (empty splits omitted)
     n_examples: dict[str, int]
     stats: dict[str, dict[str, dict[str, float | None]]]
+    site_attributes: dict[str, dict[str, float | str | None]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         spec = self.spec
@@ -290,30 +191,17 @@ class ConfigEntry:
                     "n_examples": self.n_examples[split],
                     "data_files": self.data_files.get(split, []),
                 }
-                for split in SPLITS
+                for split in schema.SPLITS
             },
             "stats": self.stats,
+            "site_attributes": self.site_attributes,
         }
-
-
-def _train_stats(spec: SourceSpec, files: list[FileRecord]) -> dict[str, dict[str, dict[str, float | None]]]:
-    sizes = {
-        "inputs": len(spec.input_names),
-        "static": len(spec.static_names),
-        "targets": len(spec.target_names),
-    }
-    names = {"inputs": spec.input_names, "static": spec.static_names, "targets": spec.target_names}
-    merged = {g: PartialStats.empty(sizes[g]) for g in STAT_GROUPS}
-    for record in files:
-        for g in STAT_GROUPS:
-            merged[g] = merged[g].merge(record.stats[g])
-    return {g: merged[g].as_dict(names[g]) for g in STAT_GROUPS}
 
 
 def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment) -> ConfigEntry:
     files_of: dict[str, list[FileRecord]] = {}
-    for split in SPLITS:
-        if assignment.scheme == TEMPORAL:
+    for split in schema.SPLITS:
+        if assignment.scheme == schema.TEMPORAL:
             chosen = [f for f in exported.files if f.period == split]
         else:
             sites = set(assignment.sites(split))
@@ -321,8 +209,8 @@ def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment
         for f in chosen:  # the files must hold exactly the (site, year) pairs of the split
             if not set(f.years) <= set(assignment.site_years[split].get(f.site_id, ())):
                 raise AssertionError(f"{name}: {f.relpath} holds years outside the {split} split")
-        files_of[split] = sorted(chosen, key=lambda f: (f.site_id, SPLITS.index(f.period)))
-    for split in SPLITS:
+        files_of[split] = sorted(chosen, key=lambda f: (f.site_id, schema.SPLITS.index(f.period)))
+    for split in schema.SPLITS:
         if not files_of[split]:
             logger.warning("config %s: split %s is empty and is left out of the dataset", name, split)
     return ConfigEntry(
@@ -331,8 +219,19 @@ def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment
         assignment=assignment,
         data_files={s: [f.relpath for f in fs] for s, fs in files_of.items() if fs},
         n_examples={s: sum(f.n_examples for f in fs) for s, fs in files_of.items()},
-        stats=_train_stats(exported.spec, files_of["train"]),
+        stats=train_stats(exported.spec, [f.stats for f in files_of[schema.TRAIN]]),
+        site_attributes=_config_site_attributes(exported, assignment),
     )
+
+
+def _config_site_attributes(
+    exported: SourceExport, assignment: SplitAssignment
+) -> dict[str, dict[str, float | str | None]]:
+    """Attributes of every site of the config (any split), sorted by site id."""
+    sites = {site for split in schema.SPLITS for site in assignment.sites(split)}
+    return {
+        site: exported.site_attributes[site] for site in sorted(sites) if site in exported.site_attributes
+    }
 
 
 def config_entries(exported: SourceExport) -> list[ConfigEntry]:
@@ -340,7 +239,7 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
     spec = exported.spec
     entries = [
         _config_entry(
-            schema.config_name("temporal", spec.name),
+            schema.config_name(schema.TEMPORAL, spec.name),
             exported,
             temporal_split(exported.site_years, exported.shared_years),
         )
@@ -360,192 +259,12 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
     for assignment in spatial_splits(
         exported.site_years, spec.n_folds, seed=spec.split_seed, site_groups=groups
     ):
-        name = schema.config_name("spatial", spec.name, assignment.fold)
+        name = schema.config_name(schema.SPATIAL, spec.name, assignment.fold)
         entries.append(_config_entry(name, exported, assignment))
     return entries
 
 
-# ----------------------------------------------------------------------------- card
-def _hub_license(specs: list[SourceSpec]) -> str:
-    """One Hub licence id for the folder: cc-by-4.0 unless a source says otherwise."""
-
-    def normal(text: str) -> str:
-        text = text.strip().lower()
-        if not text or re.fullmatch(r"cc[- ]by[- ]4\.0.*", text):
-            return "cc-by-4.0"
-        return re.sub(r"\s+", "-", text.split("(")[0].strip())
-
-    licences = {normal(s.license) for s in specs}
-    return licences.pop() if len(licences) == 1 else "other"
-
-
-SPLITS_SECTION = """\
-Every config has the splits `train`, `validation` and `test`; no (site, year) is in two splits of one
-config, and the normalisation statistics in `agroflux_configs.json` come from the `train` split only.
-
-- **Temporal** (`temporal_<source>`): by year, as in the paper: of a site's N years the first
-  `int(0.8 N)` train, the next `int(0.1 N)` validate, the rest test. Towers and chambers are split on
-  each site's own years; all sites of a simulation are split on one calendar, all the simulation's
-  years (a site that keeps only early years, like the DSSAT US-Ne1 tower 2002-2011, only trains).
-  Differences from the paper:
-  for N >= 3 at least one validation and one test year are taken from the end of the training years
-  (the paper's rule leaves validation empty for N < 10 and its N2O code validates on a training year);
-  N = 2 gives one training and one test year; a one-year site cannot be split in time and only trains.
-  A split that no site fills is left out of the config (Hugging Face datasets cannot hold an empty
-  split).
-- **Spatial** (`spatial_<source>` = fold 0, `spatial_<source>_fold<k>`): K = min(5, number of sites)
-  folds (more when a fold would leave fewer than two other sites) over sites: all experiments and
-  years of a site stay together, and sites that share weather (one station simulated on two soils)
-  are held out together. Sites are assigned by a seeded permutation so that every site is tested in
-  exactly one fold (the published folds never test some counties and towers, and its transfer runs
-  use one fold only). In fold k the test sites are the sites of fold k, about 10 % (at least one) of
-  the other sites validate, the rest train. Sources with fewer than three sites have no spatial
-  configs.
-- **Normalisation**: the published code computes scalers on all years before splitting (test years
-  leak into the normalisation) and reuses the Ecosys scalers for DayCent. Here the values are stored
-  in physical units (schema units and the atmospheric sign convention: positive = release to the
-  atmosphere) and each config carries mean and std per variable computed on its own training split,
-  ignoring missing values.
-- **Missing values** stay NaN: a day without a measurement, a gap-filled value rejected by quality
-  control, a variable a source lacks. February 29 is dropped (365-day years); site-years in which every
-  target is missing are not written.
-"""
-
-
-def _front_matter(specs: list[SourceSpec], entries: list[ConfigEntry], default: str) -> str:
-    configs = []
-    for entry in entries:
-        item: dict[str, object] = {
-            "config_name": entry.name,
-            "data_files": [{"split": s, "path": paths} for s, paths in entry.data_files.items()],
-        }
-        if entry.name == default:
-            item["default"] = True
-        configs.append(item)
-    meta = {
-        "license": _hub_license(specs),
-        "pretty_name": "AgroFlux",
-        "task_categories": ["time-series-forecasting"],
-        "tags": ["agriculture", "carbon-flux", "nitrogen", "eddy-covariance", "process-model", "climate"],
-        "configs": configs,
-    }
-    return "---\n" + yaml.safe_dump(meta, sort_keys=False, width=1000) + "---\n"
-
-
-def _variables_table(specs: list[SourceSpec]) -> str:
-    used: dict[str, set[str]] = {}
-    for spec in specs:
-        for n in spec.input_names + spec.static_names + spec.target_names:
-            used.setdefault(n, set()).add(spec.name)
-    rows = ["| variable | unit | role | description | sources |", "|---|---|---|---|---|"]
-    for name, var in schema.VARIABLES.items():
-        if name in used:
-            rows.append(
-                f"| `{name}` | {var.unit} | {var.role} | {var.description} | {', '.join(sorted(used[name]))} |"
-            )
-    return "\n".join(rows)
-
-
-def _configs_table(entries: list[ConfigEntry]) -> str:
-    rows = [
-        "| config | source | split | train (sites / examples) | validation | test |",
-        "|---|---|---|---|---|---|",
-    ]
-    for e in entries:
-        cells = [f"{len(e.assignment.sites(s))} / {e.n_examples[s]}" for s in SPLITS]
-        scheme = e.assignment.scheme if e.assignment.fold is None else f"spatial fold {e.assignment.fold}"
-        rows.append(f"| `{e.name}` | {e.spec.source} | {scheme} | {' | '.join(cells)} |")
-    return "\n".join(rows)
-
-
-def _sources_section(exports: list[SourceExport]) -> str:
-    parts = []
-    for ex in exports:
-        spec, report = ex.spec, ex.report
-        years = sorted({y for ys in ex.site_years.values() for y in ys})
-        lines = [
-            f"### `{spec.name}` ({spec.source}, {spec.domain})",
-            "",
-            spec.description or "(no description given)",
-            "",
-            f"- sites: {len(ex.site_years)}; examples: {report.n_examples}; years {years[0]}-{years[-1]}",
-            f"- site-years skipped because every target is missing: {len(report.skipped_site_years)}",
-            f"- dynamic inputs: {', '.join(f'`{n}`' for n in spec.input_names) or 'none'}",
-            f"- static attributes: {', '.join(f'`{n}`' for n in spec.static_names) or 'none'}",
-            f"- targets: {', '.join(f'`{n}`' for n in spec.target_names)}",
-            f"- licence: {spec.license or 'not stated by the source'}",
-            f"- may be redistributed: {REDISTRIBUTABLE_WORDS.get(spec.redistributable, spec.redistributable)}",
-        ]
-        lines += [
-            f"  - {t.get('title') or t.get('key')}: {t.get('licence', 'not stated')} "
-            f"(redistributable: {t.get('redistributable', 'unstated')})"
-            for t in spec.terms
-        ]
-        if not spec.dates_known or report.undated_sites:
-            lines.append(
-                "- `first_date` is empty and `year` is a placeholder (1901 = first year of the record): "
-                "the source does not state its calendar years"
-            )
-        if spec.citation:
-            lines += [
-                "",
-                "```bibtex" if spec.citation.lstrip().startswith("@") else "```",
-                spec.citation.strip(),
-                "```",
-            ]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
-def render_card(
-    template: str,
-    specs: list[SourceSpec],
-    exports: list[SourceExport],
-    entries: list[ConfigEntry],
-    default: str,
-) -> str:
-    """README.md: ``configs:`` front matter and the body of ``template`` with its placeholders filled."""
-    names = ", ".join(f"`{s.name}`" for s in specs)
-    fills = {
-        "title": "AgroFlux",
-        "summary": (
-            f"Daily carbon and nitrogen flux sequences from the sources {names}: one example per "
-            f"(site, experiment, year), {schema.SEQUENCE_LENGTH} days on a no-leap calendar. "
-            f"Default config: `{default}`."
-        ),
-        "configs_table": _configs_table(entries),
-        "variables_table": _variables_table(specs),
-        "splits_section": SPLITS_SECTION,
-        "sources_section": _sources_section(exports),
-        "citation": PAPER_CITATION,
-        "paper_arxiv": PAPER_ARXIV,
-    }
-    body = template
-    for key, value in fills.items():
-        body = body.replace("{{" + key + "}}", value)
-    leftover = re.findall(r"\{\{\s*\w+\s*\}\}", body)
-    if leftover:
-        raise SchemaError(f"card template has unknown placeholders {sorted(set(leftover))}")
-    return _front_matter(specs, entries, default) + "\n" + body
-
-
 # ----------------------------------------------------------------------------- the folder
-def _replace_atomically(tmp: Path, out: Path, overwrite: bool) -> None:
-    if out.exists():
-        if not overwrite:
-            raise FileExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        os.rename(out, old)
-        try:
-            os.rename(tmp, out)
-        except BaseException:
-            os.rename(old, out)  # put the previous folder back
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
-
-
 def write_dataset_folder(
     specs: list[SourceSpec], root: Path, *, card_template: str, progress: bool = True
 ) -> list[ConfigEntry]:
@@ -583,9 +302,22 @@ def write_dataset_folder(
         },
         "configs": {e.name: e.as_json() for e in entries},
     }
-    (root / CONFIGS_FILE).write_text(json.dumps(document, indent=1, allow_nan=False) + "\n")
+    write_configs_document(root, document)
     (root / CARD_FILE).write_text(render_card(card_template, specs, exports, entries, default))
     return entries
+
+
+def _build_then_claim(out: Path, write) -> None:
+    """Build in a temporary sibling, then rename it to ``out``; the rename fails (OSError) if ``out``
+    appeared meanwhile, so a concurrent builder that finished first keeps its folder untouched."""
+    built = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+    built.mkdir()
+    try:
+        write(built)
+        os.rename(built, out)
+    finally:
+        if built.exists():
+            shutil.rmtree(built, ignore_errors=True)
 
 
 def export_dataset(
@@ -598,27 +330,25 @@ def export_dataset(
 ) -> Path:
     """Export ``specs`` to the dataset folder ``out_dir`` (atomically); returns its absolute path.
 
-    ``card_template`` is a markdown file with ``{{placeholder}}`` fields (default:
-    ``dataset_cards/agroflux.md``). Refuses an existing ``out_dir`` unless ``overwrite``.
+    ``card_template`` is a markdown file with ``{{placeholder}}`` fields (default: the packaged
+    ``agroflux_hf/templates/dataset_card.md``). Refuses an existing ``out_dir`` unless ``overwrite``.
     """
     if not specs:
         raise ValueError("export_dataset needs at least one SourceSpec")
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-    template_path = Path(card_template) if card_template is not None else DEFAULT_CARD_TEMPLATE
-    if card_template is None and not template_path.is_file():
-        template = _FALLBACK_TEMPLATE  # installed without the repository's dataset_cards/
+    if card_template is None:
+        template = template_text(DATASET_CARD)
     else:
-        template = template_path.read_text()
+        template = Path(card_template).read_text(encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
-    try:
-        write_dataset_folder(specs, tmp, card_template=template, progress=progress)
-        _replace_atomically(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    if overwrite:
+        with building_directory(out) as built:  # a failed export keeps the old folder
+            write_dataset_folder(specs, built, card_template=template, progress=progress)
+    else:
+        _build_then_claim(
+            out, lambda built: write_dataset_folder(specs, built, card_template=template, progress=progress)
+        )
     logger.info("exported %s", out)
     return out

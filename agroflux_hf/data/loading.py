@@ -8,15 +8,15 @@ to the Hub or to a stale cache.
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
 
-from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE, FORMAT_VERSION
-from agroflux_hf.errors import DataFileError
+from agroflux_hf import schema
+from agroflux_hf.data.folder_format import check_dataset_folder, read_configs_document
 
 DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
 
@@ -28,13 +28,15 @@ class ConfigInfo:
     ``stats`` has the format ``{"inputs": {name: {"mean", "std"}}, "static": {...}, "targets": {...}}``
     (train split only; None for a variable never observed in training). ``sites[split]`` and
     ``years[split]`` list the sites and the calendar years of each split; ``site_years[split][site]``
-    the years of that site in that split.
+    the years of that site in that split. ``site_attributes[site]`` holds the site's ``latitude``,
+    ``longitude`` and ``elevation`` (NaN where unknown) and any other attribute its source states
+    (``igbp``, ``field``, ...); empty for a folder exported before attributes travelled.
     """
 
     name: str
     source: str
     domain: str
-    split: str  # "temporal" or "spatial"
+    split: str  # the split scheme: schema.TEMPORAL or schema.SPATIAL (see ``scheme``)
     fold: int | None
     input_names: tuple[str, ...]
     static_names: tuple[str, ...]
@@ -46,6 +48,21 @@ class ConfigInfo:
     units: dict[str, str] = field(default_factory=dict)
     n_examples: dict[str, int] = field(default_factory=dict)
     data_dir: Path | None = None
+    site_attributes: dict[str, dict[str, float | str]] = field(default_factory=dict)
+
+    @property
+    def scheme(self) -> str:
+        """The split scheme, ``temporal`` or ``spatial`` (``split`` is its older name)."""
+        return self.split
+
+    def variable_stats(self, group: str, name: str) -> schema.VariableStats:
+        """Typed training statistics of one variable (group one of ``schema.STAT_GROUPS``)."""
+        return schema.VariableStats.from_entry(self.stats[group][name])
+
+    @property
+    def site_coordinates(self) -> dict[str, tuple[float, float]]:
+        """(latitude, longitude) of every site whose coordinates are known (for maps)."""
+        return _coordinates_of(self.site_attributes)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -56,26 +73,11 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
         from agroflux_hf.data.default import default_data_dir
 
         return default_data_dir()
-    path = Path(data_dir).expanduser().resolve()
-    for name in (CONFIGS_FILE, CARD_FILE):
-        if not (path / name).is_file():
-            raise DataFileError(
-                path / name, "missing: not an AgroFlux dataset folder (write one with `agroflux data export`)"
-            )
-    return path
+    return check_dataset_folder(Path(data_dir).expanduser().resolve())
 
 
 def _read_configs(path: Path) -> dict:
-    file = path / CONFIGS_FILE
-    try:
-        document = json.loads(file.read_text())
-    except json.JSONDecodeError as err:
-        raise DataFileError(file, f"not valid JSON ({err})") from None
-    if document.get("format_version") != FORMAT_VERSION:
-        raise DataFileError(
-            file, f"format_version {document.get('format_version')!r}, this code reads {FORMAT_VERSION}"
-        )
-    return document
+    return read_configs_document(path)
 
 
 def list_configs(data_dir: str | os.PathLike | None = None) -> list[str]:
@@ -111,7 +113,40 @@ def config_info(config: str, data_dir: str | os.PathLike | None = None) -> Confi
         units=dict(entry["units"]),
         n_examples={s: v["n_examples"] for s, v in splits.items()},
         data_dir=path,
+        site_attributes=_read_site_attributes(entry),
     )
+
+
+def _read_site_attributes(entry: dict) -> dict[str, dict[str, float | str]]:
+    """The config's ``site_attributes``; unknown coordinates (JSON null) become NaN. A folder exported
+    before the field existed has none: an empty dict, not an error."""
+    attributes: dict[str, dict[str, float | str]] = {}
+    for site, values in (entry.get("site_attributes") or {}).items():
+        attributes[site] = {
+            name: (float("nan") if value is None else value) for name, value in values.items()
+        }
+    return attributes
+
+
+def _coordinates_of(attributes: dict[str, dict[str, float | str]]) -> dict[str, tuple[float, float]]:
+    coordinates: dict[str, tuple[float, float]] = {}
+    for site, values in attributes.items():
+        latitude, longitude = values.get("latitude", math.nan), values.get("longitude", math.nan)
+        known = isinstance(latitude, float) and isinstance(longitude, float)
+        if known and math.isfinite(latitude) and math.isfinite(longitude):
+            coordinates[site] = (latitude, longitude)
+    return coordinates
+
+
+def site_attributes(
+    config: str, data_dir: str | os.PathLike | None = None
+) -> dict[str, dict[str, float | str]]:
+    """{site_id: {"latitude", "longitude", "elevation", ...}} of every site of ``config``.
+
+    The coordinates are NaN where a source does not know them; other attributes (``igbp``, ``field``,
+    ...) appear where the source has them. Empty for a folder exported before attributes travelled.
+    """
+    return config_info(config, data_dir).site_attributes
 
 
 def load_agroflux(

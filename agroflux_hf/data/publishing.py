@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agroflux_hf.data.export import CARD_FILE, CONFIGS_FILE
+from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE
 from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
-TEMPORAL = "temporal"
-SPATIAL = "spatial"
+from agroflux_hf.schema import SPATIAL, SPLITS, TEMPORAL
+
 MIN_SITES_FOR_SPATIAL = 3  # one test, one validation and one training site at least
 
 

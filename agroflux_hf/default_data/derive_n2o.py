@@ -34,8 +34,8 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.data.sources import chambers, station_weather, terms
-from agroflux_hf.data.sources.flux_towers import _atomic_write_text
 from agroflux_hf.default_data.originals import original_file
+from agroflux_hf.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -153,20 +153,20 @@ def finish_table(table: pd.DataFrame, drivers: list[str]) -> pd.DataFrame:
     for name in table.columns:
         if name in schema.VARIABLES:
             table[name] = table[name].astype(np.float32)
-    table["experiment"] = table["experiment"].astype(np.int64)
-    return table.sort_values(["site_id", "date"]).reset_index(drop=True)
+    table[schema.EXPERIMENT] = table[schema.EXPERIMENT].astype(np.int64)
+    return table.sort_values([schema.SITE_ID, "date"]).reset_index(drop=True)
 
 
 def qc_summary(table: pd.DataFrame, obs: pd.DataFrame, kbs_weather: str, worst: dict[str, float]) -> dict:
     """Sizes, coverage and origin counts a reader of the table (and the card) needs."""
-    seq = table.groupby(["site_id", "experiment", table["date"].dt.year])
+    seq = table.groupby([schema.SITE_ID, schema.EXPERIMENT, table["date"].dt.year])
     coverage = seq[[n for n in station_weather.DRIVERS if n in table]].agg(lambda s: float(s.notna().mean()))
     sampled = table[table["N2O_FLUX"].notna()]
     return {
         "kbs_weather": kbs_weather,
         "plot_days": len(obs),
         "sequences": int(seq.ngroups),
-        "plots": sorted(table["site_id"].unique().tolist()),
+        "plots": sorted(table[schema.SITE_ID].unique().tolist()),
         "fields": sorted(table["field"].unique().tolist()),
         "sampling_days_per_sequence": {
             f: {
@@ -174,7 +174,9 @@ def qc_summary(table: pd.DataFrame, obs: pd.DataFrame, kbs_weather: str, worst: 
                 "median": float(g.median()),
                 "max": int(g.max()),
             }
-            for f, g in sampled.groupby(["field", "site_id", sampled["date"].dt.year]).size().groupby(level=0)
+            for f, g in sampled.groupby(["field", schema.SITE_ID, sampled["date"].dt.year])
+            .size()
+            .groupby(level=0)
         },
         "years_by_field": {f: sorted(g["date"].dt.year.unique().tolist()) for f, g in table.groupby("field")},
         "worst_site_share_of_days_by_driver": worst,
@@ -220,7 +222,7 @@ def derive(
         "sources": records,
     }
     terms.write_table_with_sources(table, out_dir / OUT_NAME, records)
-    _atomic_write_text(out_dir / QC_NAME, json.dumps(qc, indent=2, default=str) + "\n")
+    atomic_write_text(out_dir / QC_NAME, json.dumps(qc, indent=2, default=str) + "\n")
     return qc
 
 

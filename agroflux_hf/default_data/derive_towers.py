@@ -48,6 +48,7 @@ from agroflux_hf.data.sources.rsofun_daily import read_rsofun_daily, weekly_agre
 from agroflux_hf.data.sources.terms import write_table_with_sources
 from agroflux_hf.data.sources.tower_sites import SITES, TowerSite
 from agroflux_hf.default_data.originals import manifest, original_file, sha256_of
+from agroflux_hf.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def hourly_files(site_id: str) -> list[str]:
 
 def site_options(site: TowerSite) -> dict[str, object]:
     return {
-        "site_id": site.site_id,
+        schema.SITE_ID: site.site_id,
         "latitude": site.latitude,
         "longitude": site.longitude,
         "igbp": "CRO",
@@ -221,7 +222,7 @@ def management_of(source: Path, site: TowerSite, dates: pd.Series) -> pd.DataFra
             if kind == "mead"
             else read_icos_field_operations(path, site.site_id)
         )
-        out = out[["date"]].merge(table.drop(columns="site_id"), on="date", how="left")
+        out = out[["date"]].merge(table.drop(columns=schema.SITE_ID), on="date", how="left")
     if site.irrigated is False:  # a rainfed field: no irrigation on any day is a stated fact
         out["IRRIGATION"] = 0.0
     return out
@@ -265,7 +266,7 @@ def read_ch_oe2(source: Path) -> tuple[pd.DataFrame, ft.SiteQC, dict]:
     if bad:
         raise ValueError(f"{daily_path}: weekly means differ from {CH_OE2_WEEKLY}: {bad}")
     site = SITES["CH-Oe2"]
-    options = {k: v for k, v in site_options(site).items() if k != "site_id"}
+    options = {k: v for k, v in site_options(site).items() if k != schema.SITE_ID}
     frame, counts = read_rsofun_daily(daily_path, site_id=site.site_id, **options)
     qc = ft.SiteQC(
         site_id=site.site_id,
@@ -318,13 +319,13 @@ def read_sites(source: Path, download_dir: Path) -> tuple[list[pd.DataFrame], li
 def derive(source: Path, download_dir: Path, out_dir: Path = HERE) -> dict:
     """Read every site, add management, write ``towers.parquet`` and ``towers_qc.json`` atomically."""
     frames, qcs, extra = read_sites(Path(source), download_dir)
-    sites = [SITES[f["site_id"].iloc[0]] for f in frames]
+    sites = [SITES[f[schema.SITE_ID].iloc[0]] for f in frames]
     frames = [
         with_management(f, management_of(Path(source), s, f["date"]))
         for f, s in zip(frames, sites, strict=True)
     ]
-    table = pd.concat(frames, ignore_index=True).sort_values(["site_id", "date"], ignore_index=True)
-    if table.duplicated(["site_id", "date"]).any():
+    table = pd.concat(frames, ignore_index=True).sort_values([schema.SITE_ID, "date"], ignore_index=True)
+    if table.duplicated([schema.SITE_ID, "date"]).any():
         raise ValueError("two files give the same (site, day)")
     write_table_with_sources(table, out_dir / OUT_NAME, list(TOWER_TERMS))
     report = ft._new_report(qcs).to_dict()
@@ -332,7 +333,7 @@ def derive(source: Path, download_dir: Path, out_dir: Path = HERE) -> dict:
         s.site_id: {
             "table": MANAGEMENT_TABLES.get(s.site_id, ("none", ""))[1],
             **{
-                n: int(table.loc[table["site_id"] == s.site_id, n].notna().sum())
+                n: int(table.loc[table[schema.SITE_ID] == s.site_id, n].notna().sum())
                 for n in MANAGEMENT_VARIABLES
             },
         }
@@ -340,7 +341,7 @@ def derive(source: Path, download_dir: Path, out_dir: Path = HERE) -> dict:
     }
     report["site_attributes"] = {s.site_id: asdict(s) for s in sites}
     report.update(extra)
-    ft._atomic_write_text(ft.qc_json_path(out_dir / OUT_NAME), json.dumps(report, indent=2) + "\n")
+    atomic_write_text(ft.qc_json_path(out_dir / OUT_NAME), json.dumps(report, indent=2) + "\n")
     return report
 
 
@@ -348,7 +349,7 @@ def site_year_table(table: pd.DataFrame, core: tuple[str, ...] = ("TA", "PRECIP"
     """Per site and year: days, observed days of NEE/GPP/RECO/ET, and whether the core drivers pass the
     sequence builder's rule (>= schema.MIN_DRIVER_COVERAGE of 365 days)."""
     t = table[~((table["date"].dt.month == 2) & (table["date"].dt.day == 29))]
-    grouped = t.groupby(["site_id", t["date"].dt.year.rename("year")])
+    grouped = t.groupby([schema.SITE_ID, t["date"].dt.year.rename("year")])
     out = grouped[["NEE", "GPP", "RECO", "ET"]].count()
     coverage = grouped[list(core)].count().min(axis=1) / schema.SEQUENCE_LENGTH
     out["kept"] = coverage >= schema.MIN_DRIVER_COVERAGE
@@ -364,7 +365,7 @@ def site_table_markdown(table: pd.DataFrame) -> str:
         "| management | data licence and citation |",
         "|---|---|---|---|---:|---|---|---|",
     ]
-    for site_id, site in table.groupby("site_id", sort=True):
+    for site_id, site in table.groupby(schema.SITE_ID, sort=True):
         info = SITES[site_id]
         counts = " / ".join(str(int(site[n].notna().sum())) for n in targets)
         span = f"{site['date'].min().year}-{site['date'].max().year}"

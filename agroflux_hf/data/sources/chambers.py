@@ -150,7 +150,9 @@ def read_saha(path: str | Path) -> pd.DataFrame:
         {
             "field": raw["Experiment"],
             "replicate": raw["Replication"],
-            "site_id": [site_id_of(e, r) for e, r in zip(raw["Experiment"], raw["Replication"], strict=True)],
+            schema.SITE_ID: [
+                site_id_of(e, r) for e, r in zip(raw["Experiment"], raw["Replication"], strict=True)
+            ],
             "date": date,
             "year": date.dt.year,
             "n_rate": raw["N_rate"].astype(int),
@@ -164,11 +166,11 @@ def read_saha(path: str | Path) -> pd.DataFrame:
             "som_percent": raw["SOM"].astype(float),
         }
     )
-    dup = obs.duplicated(["site_id", "date"])
+    dup = obs.duplicated([schema.SITE_ID, "date"])
     if dup.any():
         row = obs[dup].iloc[0]
         raise DataFileError(path, f"plot {row['site_id']} has two rows on {row['date'].date()}")
-    return obs.sort_values(["site_id", "date"]).reset_index(drop=True)
+    return obs.sort_values([schema.SITE_ID, "date"]).reset_index(drop=True)
 
 
 # --- plot-years and management ---
@@ -181,8 +183,10 @@ def plot_years(obs: pd.DataFrame) -> pd.DataFrame:
     ground, and in 2002 MCSE-T2 rows before the new crop's side-dress still carry the previous crop's
     170 kg N ha-1 (the 2002 maize got 162). The crop must be one per plot-year.
     """
-    last = obs.sort_values("date").groupby(["site_id", "year"]).tail(1).set_index(["site_id", "year"])
-    crops = obs.groupby(["site_id", "year"])["crop"].nunique()
+    last = (
+        obs.sort_values("date").groupby([schema.SITE_ID, "year"]).tail(1).set_index([schema.SITE_ID, "year"])
+    )
+    crops = obs.groupby([schema.SITE_ID, "year"])["crop"].nunique()
     if (crops > 1).any():
         site, year = crops[crops > 1].index[0]
         raise DataFileError(SAHA_FILE, f"plot {site} has two crops in {year}")
@@ -198,7 +202,8 @@ def fertilizer_dates(obs: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
     out = {}
     for field_name, rows in obs.groupby("field"):
         per_plot = {
-            site: tuple(sorted(set(g["fert_td"]) | set(g["fert_sd"]))) for site, g in rows.groupby("site_id")
+            site: tuple(sorted(set(g["fert_td"]) | set(g["fert_sd"])))
+            for site, g in rows.groupby(schema.SITE_ID)
         }
         if len(set(per_plot.values())) != 1:
             raise DataFileError(SAHA_FILE, f"{field_name}: replicate plots have different application dates")
@@ -246,12 +251,12 @@ def management_days(
 
 def plot_statics(obs: pd.DataFrame) -> pd.DataFrame:
     """site_id -> the schema's static attributes (soil from Saha, constant per plot: checked)."""
-    soil = obs.groupby("site_id")[["clay", "sand", "som_percent"]]
+    soil = obs.groupby(schema.SITE_ID)[["clay", "sand", "som_percent"]]
     varying = soil.nunique().gt(1).any(axis=1)
     if varying.any():
         raise DataFileError(SAHA_FILE, f"plot {varying.idxmax()} has more than one soil texture or SOM value")
     first = soil.first()
-    fields = obs.groupby("site_id")["field"].first()
+    fields = obs.groupby(schema.SITE_ID)["field"].first()
     loc = [FIELDS[f].location for f in fields]
     return pd.DataFrame(
         {
@@ -368,8 +373,10 @@ def chamber_table(
     years = plot_years(obs)
     dates = fertilizer_dates(obs)
     statics = plot_statics(obs)
-    rates = {site: dict(zip(g["year"], g["n_rate"], strict=True)) for site, g in years.groupby("site_id")}
-    n2o = obs.set_index(["site_id", "date"])["N2O_FLUX"]
+    rates = {
+        site: dict(zip(g["year"], g["n_rate"], strict=True)) for site, g in years.groupby(schema.SITE_ID)
+    }
+    n2o = obs.set_index([schema.SITE_ID, "date"])["N2O_FLUX"]
     parts = []
     for py in years.itertuples(index=False):
         field = FIELDS[py.field]
@@ -391,10 +398,10 @@ def chamber_table(
         observed = n2o.loc[py.site_id]
         frame["N2O_FLUX"] = observed.reindex(days).to_numpy()
         frame.insert(0, "date", days)
-        frame.insert(0, "experiment", np.int64(py.n_rate))
-        frame.insert(0, "site_id", py.site_id)
-        frame.insert(0, "domain", str(schema.Domain.OBSERVATION))
-        frame.insert(0, "source", str(schema.Source.CHAMBER))
+        frame.insert(0, schema.EXPERIMENT, np.int64(py.n_rate))
+        frame.insert(0, schema.SITE_ID, py.site_id)
+        frame.insert(0, schema.DOMAIN_FIELD, str(schema.Domain.OBSERVATION))
+        frame.insert(0, schema.SOURCE_FIELD, str(schema.Source.CHAMBER))
         frame["field"] = field.prefix
         frame["replicate"] = py.replicate
         parts.append(frame.reset_index(drop=True))

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agroflux_hf import schema
 from agroflux_hf.errors import DataFileError
 
 MANAGEMENT_VARIABLES: tuple[str, ...] = ("N_FERT", "PLANTING", "HARVEST", "CROP", "IRRIGATION")
@@ -44,7 +45,7 @@ ICOS_ORGANIC_N = "amount of organic N applied (kgN/ha)"
 def _empty_daily(site_id: str, years: list[int]) -> pd.DataFrame:
     """Every calendar day of ``years``: 0 for event variables, NaN for CROP (set from sowings)."""
     if not years:
-        return pd.DataFrame(columns=["site_id", "date", *MANAGEMENT_VARIABLES])
+        return pd.DataFrame(columns=[schema.SITE_ID, "date", *MANAGEMENT_VARIABLES])
     dates = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-12-31", freq="D")
     dates = dates[dates.year.isin(years)]
     frame = pd.DataFrame({"site_id": site_id, "date": dates})

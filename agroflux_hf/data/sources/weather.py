@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agroflux_hf import schema
 from agroflux_hf.errors import DataFileError
 
 DRIVER_COLUMNS: tuple[str, ...] = ("TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
@@ -31,13 +32,7 @@ SW_IN_MEASURED = "from_file"  # the file's own radiation (station or gridded pro
 SW_IN_HARGREAVES = "hargreaves_samani_fao56"
 
 # Plausibility limits of daily station values; beyond them the value is a fault, not weather.
-_LIMITS: dict[str, tuple[float, float]] = {
-    "TMAX": (-60.0, 60.0),
-    "TMIN": (-70.0, 50.0),
-    "PRECIP": (0.0, 500.0),
-    "SW_IN": (0.0, 45.0),
-    "VPD": (0.0, 120.0),
-}
+_LIMITS: dict[str, tuple[float, float]] = schema.STATION_FAULT_LIMITS
 
 
 @dataclass
