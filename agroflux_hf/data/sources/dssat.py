@@ -60,7 +60,8 @@ PRECIP, SW_IN, VPD (where the weather has humidity); daily management N_FERT, PL
 IRRIGATION; static soil attributes of the top layer and the site's position.
 
 ``experiment`` codes the treatment: the maize N rate in kg N ha-1 for the phase with maize in even
-years, 1000 + the rate for the phase with maize in odd years. Both phases make every year hold both
+years, 1000 + the rate for the phase with maize in odd years, 2000 + the rate for a field in maize every
+year (``SimulationGrid.continuous_maize``: US-Ne1). Both rotation phases make every year hold both
 crops. Runs are cached by a hash of their inputs; a failing run is recorded with its inputs.
 
 Code layout (each module under ~500 lines; every public name is re-exported here, so
@@ -90,6 +91,7 @@ from agroflux_hf.data.sources.dssat_carbon import (  # noqa: F401  (re-exported)
     plant_carbon,
 )
 from agroflux_hf.data.sources.dssat_grid import (  # noqa: F401  (re-exported)
+    CONTINUOUS_MAIZE,
     DRIVER_NAMES,
     DSSATTOOLS_VERSION,
     INSTALL_HINT,
@@ -135,11 +137,13 @@ from agroflux_hf.data.sources.dssat_run import (  # noqa: F401  (re-exported)
 from agroflux_hf.data.sources.dssat_weather import (  # noqa: F401  (re-exported)
     ADJUSTED_PREFIX,
     MAX_FILLED_GAP_DAYS,
+    RADIATION_ESTIMATED,
     SIMULATOR_DRIVERS,
     SimulationWeather,
     recycle_weather,
     simulation_weather,
     weather_from_station,
+    weather_with_estimated_radiation,
 )
 
 logger = logging.getLogger(__name__)

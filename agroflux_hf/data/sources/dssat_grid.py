@@ -33,7 +33,9 @@ SIMULATORS: dict[str, tuple[schema.Source, str]] = {
     "ixim": (schema.Source.DSSAT_IXIM_MAIZE, "MZIXM048"),
 }
 SOYBEAN_MODEL = "CRGRO048"
-PHASES: dict[int, int] = {0: 0, 1: 1000}  # maize in (year % 2 == phase) -> experiment offset
+CONTINUOUS_MAIZE = 2  # the phase of a field in maize every year (US-Ne1's irrigated field)
+# phase -> experiment offset: maize in years with year % 2 == phase (0, 1), or every year (2)
+PHASES: dict[int, int] = {0: 0, 1: 1000, CONTINUOUS_MAIZE: 2000}
 
 DRIVER_NAMES: tuple[str, ...] = ("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD")
 MANAGEMENT_NAMES: tuple[str, ...] = ("N_FERT", "PLANTING", "HARVEST", "CROP", "IRRIGATION")
@@ -137,6 +139,14 @@ class SimulationGrid:
     management: Management = field(default_factory=Management)
     # station_id -> its own (first, last) kept year, for stations whose record does not span the default
     station_years: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # stations whose field grows maize every year (one run per N rate instead of the rotation phases)
+    continuous_maize: Sequence[str] = ()
+
+    def phases_of(self, station_id: str) -> tuple[int, ...]:
+        """Rotation phases of a station: both rotation phases, or continuous maize alone."""
+        if station_id in self.continuous_maize:
+            return (CONTINUOUS_MAIZE,)
+        return tuple(int(p) for p in self.phases)
 
     def years_of(self, station_id: str) -> tuple[int, int]:
         """First and last kept year of a station."""
@@ -144,6 +154,9 @@ class SimulationGrid:
         return int(first), int(last)
 
     def __post_init__(self) -> None:
+        bad_phases = [p for p in self.phases if p not in (0, 1)]
+        if bad_phases:
+            raise ValueError(f"rotation phases must be 0 or 1, got {bad_phases}; use continuous_maize")
         bad = [s for s in self.simulators if s not in SIMULATORS]
         if bad:
             raise ValueError(f"unknown simulators {bad}; use {sorted(SIMULATORS)}")
@@ -174,7 +187,7 @@ class SimulationGrid:
             skipped = tuple(sorted(y for y in station.recycled_years if first <= y <= last))
             for profile_id in self.soils[station.station_id]:
                 for simulator in self.simulators:
-                    for phase in self.phases:
+                    for phase in self.phases_of(station.station_id):
                         for rate in self.n_rates:
                             out.append(
                                 RunInputs(
@@ -219,11 +232,12 @@ class SimulationGrid:
             "experiments": {
                 str(PHASES[p] + int(r)): {
                     "maize_n_rate_kg_n_ha": float(r),
-                    "maize_in_years": "even" if p == 0 else "odd",
+                    "maize_in_years": {0: "even", 1: "odd", CONTINUOUS_MAIZE: "every"}[p],
                 }
-                for p in self.phases
+                for p in sorted({p for w in self.weather for p in self.phases_of(w.station_id)})
                 for r in self.n_rates
             },
+            "continuous_maize": sorted(self.continuous_maize),
             "simulators": {
                 s: {
                     "source": str(SIMULATORS[s][0]),
@@ -247,7 +261,7 @@ class RunInputs:
     weather: pd.DataFrame  # spin-up + output years, contiguous, with Feb 29
     soil: SoilProfile
     simulator: str
-    phase: int  # maize in years with year % 2 == phase
+    phase: int  # maize in years with year % 2 == phase; CONTINUOUS_MAIZE: every year
     n_rate: float  # kg N ha-1 on maize
     first_year: int
     last_year: int
@@ -307,14 +321,16 @@ class RunInputs:
         return h.hexdigest()[:32]
 
     def maize_year(self, year: int) -> bool:
-        return year % 2 == self.phase
+        return self.phase == CONTINUOUS_MAIZE or year % 2 == self.phase
 
     def seasons(self) -> list[Season]:
-        """The two rotation components, in the first two years; DSSAT repeats them."""
+        """The rotation components, one per year from the start (two for the rotation, one for
+        continuous maize); DSSAT repeats them until the last year."""
         m = self.management
         maize_model = SIMULATORS[self.simulator][1]
         out = []
-        for year in (self.start_year, self.start_year + 1):
+        components = 1 if self.phase == CONTINUOUS_MAIZE else 2
+        for year in range(self.start_year, self.start_year + components):
             if self.maize_year(year):
                 planting = date(year, *m.maize_planting)
                 fert = planting - timedelta(days=m.fertilizer_days_before_planting)

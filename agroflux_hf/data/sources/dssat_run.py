@@ -287,20 +287,24 @@ def _progress_bar(total: int, enabled: bool):
 
 
 def write_source_tables(
-    table: pd.DataFrame, out_dir: str | Path, records: list[dict] | None = None
+    table: pd.DataFrame,
+    out_dir: str | Path,
+    records: Callable[[pd.DataFrame], list[dict]] | None = None,
 ) -> dict[str, Path]:
     """One zstd parquet per source (``dssat_ceres_maize.parquet``, ``dssat_ixim_maize.parquet``), written
-    atomically. ``records``: the terms of the sources behind the table (``terms.py``), kept in each
-    file's metadata with the overall redistributable flag, so that the publish step reads them there."""
+    atomically. ``records(part)``: the terms of the sources behind one source's table (``terms.py``),
+    kept in its file's metadata with the overall redistributable flag, so that the publish step reads
+    them there."""
     out_dir = Path(out_dir)
     written = {}
     for source, part in table.groupby("source", sort=True):
         path = out_dir / f"{source}.parquet"
         arrow = pa.Table.from_pandas(part.reset_index(drop=True), preserve_index=False)
         if records is not None:
+            sources = records(part)
             metadata = dict(arrow.schema.metadata or {})
-            metadata[terms.SOURCES_KEY] = json.dumps(records).encode()
-            metadata[terms.REDISTRIBUTABLE_KEY] = terms.overall_flag(records).encode()
+            metadata[terms.SOURCES_KEY] = json.dumps(sources).encode()
+            metadata[terms.REDISTRIBUTABLE_KEY] = terms.overall_flag(sources).encode()
             arrow = arrow.replace_schema_metadata(metadata)
         with files.atomic_path(path) as tmp:
             pq.write_table(arrow, tmp, compression="zstd", compression_level=19)
