@@ -77,6 +77,8 @@ def carbon_table(years_by_source: dict[str, pd.DataFrame]) -> str:
     for source, years in years_by_source.items():
         for crop in ("maize", "soybean"):
             rows = years[years["crop"] == crop]
+            if rows.empty:  # a continuous-maize site has no soybean year
+                continue
             grain = rows["YIELD"] / GRAIN_CARBON[crop] / 100.0  # g C m-2 -> t DM ha-1
             lines.append(
                 f"| {source} | {crop} | {_span(rows['NEE'])} | {_span(rows['GPP'])} | {_span(rows['RECO'])} "
@@ -106,8 +108,9 @@ def n2o_table(years_by_source: dict[str, pd.DataFrame]) -> str:
 
 # simulated on the tower's own weather (derive_simulations.TOWER_YEARS) -> what the tower's field is
 TOWER_SITES = {
-    "US-Ne1": ("irrigated", "continuous maize"),
-    "CH-Oe2": ("rainfed", "arable rotation, maize some years"),
+    "US-Ne1": ("irrigated continuous maize", "continuous maize"),
+    "CH-Oe2": ("rainfed rotation", "arable rotation, maize some years"),
+    "US-ARM": ("rainfed rotation", "winter wheat and other crops"),
 }
 
 
@@ -170,14 +173,24 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"\n{source} ET at {site}: "
                 + ", ".join(
-                    f"{crop} {_span(y.loc[y['crop'] == crop, 'ET'])} mm yr-1" for crop in ("maize", "soybean")
+                    f"{crop} {_span(y.loc[y['crop'] == crop, 'ET'])} mm yr-1"
+                    for crop in ("maize", "soybean")
+                    if (y["crop"] == crop).any()
                 )
                 + "; irrigation: "
                 + ", ".join(
                     f"{crop} {_span(y.loc[y['crop'] == crop, 'IRRIGATION'])} mm yr-1"
                     for crop in ("maize", "soybean")
+                    if (y["crop"] == crop).any()
                 )
             )
+    arlington = {
+        s: y[(y["station"] == "ARL") & ((y["crop"] == "soybean") | (y["n_rate"] >= 120))]
+        for s, y in years_by_source.items()
+    }
+    if any(len(y) for y in arlington.values()):
+        print("\nArlington, Wisconsin (the N2O trial's AWON weather, 3 soils), maize at 120-240 kg N ha-1:\n")
+        print(carbon_table(arlington).rsplit("\n| published", 2)[0])
     print("\nAnnual N2O (kg N ha-1 yr-1) by the maize N rate of the rotation (soybean years get no N):\n")
     print(n2o_table(years_by_source))
     return 0

@@ -114,6 +114,21 @@ def test_arlington_fills_awon_sentinel_days_from_ghcn_and_records_it(tmp_path):
     assert weather.redistributable is None  # AWON states no terms
 
 
+def test_awon_placeholder_zeros_on_sentinel_days_are_missing(tmp_path):
+    """The original's 1998-02-26 row: sentinels 6999 beside TMAX, TMIN and precipitation of exactly 0."""
+    path = tmp_path / "ArlingtonWI_Metdata.csv"
+    path.write_text(
+        "date,DToPcpn,DAvSol,DAvTAir,DMxTAir,DMnTAir,DAvRHum,DAvWind\n"
+        "1998-02-25,2.0,100.0,1.0,4.0,-2.0,80.0,2.0\n"
+        "1998-02-26,0.0,6999.0,6999.0,0.0,0.0,6999.0,0.0\n"
+        "1998-02-27,0.0,90.0,-0.5,0.0,-1.0,85.0,2.0\n"  # a real day with TMAX 0 stays
+    )
+    frame = sw.read_awon(path, sw.ARLINGTON.latitude).set_index("date")
+    assert frame.loc["1998-02-26", ["TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD"]].isna().all()
+    assert frame.loc["1998-02-27", "TMAX"] == 0.0 and frame.loc["1998-02-27", "PRECIP"] == 0.0
+    assert frame.loc["1998-02-25", "PRECIP"] == 2.0
+
+
 def test_fill_takes_max_and_min_from_one_source_and_keeps_unfilled_days_missing():
     days = pd.to_datetime(["2013-07-01", "2013-07-02", "2013-07-03"])
     primary = pd.DataFrame({"date": days, "TMAX": [25.0, 26.0, np.nan], "TMIN": [10.0, np.nan, np.nan]})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -52,26 +51,19 @@ def run(args: argparse.Namespace) -> int:
         logger.error("%s", err)
         return 1
     try:
-        grid = derive_simulations.build_preset(
-            args.preset, weather_dir=args.weather_dir, source_dir=args.source
+        result = derive_simulations.simulate_preset(
+            args.preset,
+            args.out,
+            workers=args.workers,
+            weather_dir=args.weather_dir,
+            source_dir=args.source,
+            cache_dir=args.cache_dir,
+            progress=not args.no_progress,
         )
     except ValueError as err:
         logger.error("%s", err)
         return 2
-    started = time.perf_counter()
-    table, failures = dssat.simulate_grid(
-        grid, workers=args.workers, cache_dir=args.cache_dir, progress=not args.no_progress
-    )
-    seconds = time.perf_counter() - started
-    written = dssat.write_source_tables(table, args.out)
-    dssat.write_grid_metadata(
-        grid,
-        failures,
-        Path(args.out) / "dssat_simulation_grid.json",
-        preset=args.preset,
-        seconds=round(seconds, 1),
-    )
-    for source, path in written.items():
+    for source, path in result.written.items():
         print(f"{source}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
-    print(f"{len(grid.runs())} runs, {len(failures)} failed, {seconds:.0f} s")
-    return 0 if not failures else 3
+    print(f"{result.runs} runs, {len(result.failures)} failed, {result.seconds:.0f} s")
+    return 0 if not result.failures else 3

