@@ -221,6 +221,34 @@ def test_climatology_equals_the_day_of_year_mean():
     assert counts[100] == 30
 
 
+def test_climatology_is_per_site_for_seen_sites_and_pooled_for_new_ones():
+    doy = np.arange(T)
+    base = 3 + 2 * np.sin(2 * np.pi * doy / T)
+    targets = np.stack([base - 1, base + 1])[:, :, None].astype(np.float32)  # site a low, site b high
+    targets[0, 100:140, 0] = np.nan  # site a unobserved for 40 days: the pooled cycle answers there
+
+    def arrays(sites: list[str], values: np.ndarray) -> SplitArrays:
+        n = len(sites)
+        return SplitArrays(
+            past_values=np.zeros((n, T, 1), np.float32),
+            static=np.zeros((n, 0), np.float32),
+            targets=values,
+            site_ids=np.array(sites),
+            years=np.full(n, 2001),
+            experiments=np.full(n, -1),
+            first_dates=np.full(n, ""),
+        )
+
+    clim = ClimatologyBaseline(("GPP",), window=1).fit(arrays(["a", "b"], targets))
+    test = arrays(["a", "b", "new"], np.full((3, T, 1), np.nan, np.float32))
+    predicted = clim.predict(test).predicted[:, :, 0]
+    np.testing.assert_allclose(predicted[0, :100], base[:100] - 1, rtol=1e-6)  # a's own cycle
+    np.testing.assert_allclose(predicted[0, 100:140], base[100:140] + 1, rtol=1e-6)  # only b seen then
+    np.testing.assert_allclose(predicted[1], base + 1, rtol=1e-6)  # b's own cycle
+    pooled = np.nanmean(targets[:, :, 0], axis=0)
+    np.testing.assert_allclose(predicted[2], pooled, rtol=1e-6)  # a site never seen: pooled
+
+
 def test_climatology_aligns_sequences_by_their_first_date():
     # a sequence that starts on July 1 sees July on its day 0
     assert day_of_year_index(np.array(["2003-07-01"]))[0, 0] == 181

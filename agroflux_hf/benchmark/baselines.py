@@ -6,7 +6,8 @@
   the day of year as sine/cosine, and the static site attributes. It sees the same 365-day sequence
   the networks see and nothing else (no lagged targets, no history before the sequence's first day).
 - :class:`ClimatologyBaseline`: per target, the training-split mean of each day of year, smoothed with
-  a centred window; it answers "is the model better than the seasonal cycle?".
+  a centred window, per site for sites seen in training (pooled over sites for the others); it
+  answers "is the model better than the site's seasonal cycle?".
 
 Both produce :class:`ArrayPredictions`, the same (N, T, k) arrays in physical units that
 ``agroflux_hf.training.predict_dataset`` returns for the networks, so every model is scored by the
@@ -327,39 +328,58 @@ def smoothed_day_of_year_mean(
 
 @dataclass
 class ClimatologyBaseline:
-    """Per target: the smoothed training-split mean of each day of year.
+    """Per target and site: the smoothed training-split mean of each day of year.
 
-    A day of year with no training observation within the window falls back to the target's
-    overall training mean (a prediction, never an observation, is filled).
+    A site seen in training is predicted by its own seasonal cycle (its own training years), the fair
+    reference in a temporal split: a pooled cycle would mix the Swiss and the Nebraskan summer. A day
+    whose site has no training observation within the window, and every day of a site never seen in
+    training (spatial folds), falls back to the cycle pooled over all training sites; a day of year
+    with no observation at all falls back to the target's overall training mean. Only predictions are
+    filled, never an observation.
     """
 
     target_names: tuple[str, ...]
     window: int = 15
-    table: np.ndarray | None = None  # (365, targets)
+    table: np.ndarray | None = None  # (365, targets), pooled over sites
     counts: np.ndarray | None = None
+    site_tables: dict[str, np.ndarray] = field(default_factory=dict)  # site -> (365, targets), NaN = none
 
     name = "climatology"
 
     def fit(self, train: SplitArrays) -> ClimatologyBaseline:
         doy = day_of_year_index(train.first_dates, train.targets.shape[1])
-        self.table = np.full((DAYS_PER_YEAR, len(self.target_names)), np.nan)
-        self.counts = np.zeros_like(self.table)
-        for k in range(len(self.target_names)):
-            values = train.targets[:, :, k].astype(np.float64)
-            means, counts = smoothed_day_of_year_mean(values, doy, self.window)
-            if np.isfinite(values).any():
-                means = np.where(np.isfinite(means), means, np.nanmean(values))
-            self.table[:, k], self.counts[:, k] = means, counts
+        self.table, self.counts = self._cycle(train.targets, doy, fill=True)
+        self.site_tables = {}
+        for site in np.unique(train.site_ids):
+            rows = train.site_ids == site
+            self.site_tables[str(site)], _ = self._cycle(train.targets[rows], doy[rows], fill=False)
         return self
+
+    def _cycle(self, targets: np.ndarray, doy: np.ndarray, fill: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(365, targets) smoothed means and counts; ``fill`` puts the overall mean on empty days."""
+        table = np.full((DAYS_PER_YEAR, len(self.target_names)), np.nan)
+        counts = np.zeros_like(table)
+        for k in range(len(self.target_names)):
+            values = targets[:, :, k].astype(np.float64)
+            means, n = smoothed_day_of_year_mean(values, doy, self.window)
+            if fill and np.isfinite(values).any():
+                means = np.where(np.isfinite(means), means, np.nanmean(values))
+            table[:, k], counts[:, k] = means, n
+        return table, counts
 
     def predict(self, split: SplitArrays) -> ArrayPredictions:
         if self.table is None:
             raise RuntimeError("ClimatologyBaseline.predict called before fit")
         doy = day_of_year_index(split.first_dates, split.targets.shape[1])
-        return split.predictions(self.table[doy], self.target_names)
+        predicted = self.table[doy]  # (examples, days, targets), pooled
+        for i, site in enumerate(split.site_ids):
+            own = self.site_tables.get(str(site))
+            if own is not None:
+                predicted[i] = np.where(np.isfinite(own[doy[i]]), own[doy[i]], predicted[i])
+        return split.predictions(predicted, self.target_names)
 
     def to_frame(self) -> pd.DataFrame:
-        """The climatology as a table: one row per day of year (1-based), one column per target."""
+        """The pooled climatology as a table: one row per day of year (1-based), one column per target."""
         frame = pd.DataFrame(self.table, columns=list(self.target_names))
         frame.insert(0, "day_of_year", np.arange(1, DAYS_PER_YEAR + 1))
         return frame
