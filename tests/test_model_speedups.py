@@ -126,6 +126,37 @@ def old_pyraformer_hidden(model: nn.Module, daily: torch.Tensor, static: torch.T
     return backbone.decoder(nodes[:, ancestors].reshape(batch, days, -1))
 
 
+def old_torch_encoder(backbone: nn.Module, config, activation: str) -> nn.TransformerEncoder:
+    """torch's ``nn.TransformerEncoder`` (what the attention models ran before issue 13), same weights."""
+    layer = nn.TransformerEncoderLayer(
+        config.hidden_size,
+        config.num_attention_heads,
+        config.intermediate_size,
+        config.dropout,
+        activation,
+        batch_first=True,
+    )
+    encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+    encoder.load_state_dict(backbone.encoder.state_dict())
+    return encoder.train(backbone.training)
+
+
+def old_transformer_hidden(model: nn.Module, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+    backbone, config = model.backbone, model.config
+    x = backbone.embedding(repeat_static_daily(daily, static)) * backbone.embedding_scale
+    days = x.shape[1]
+    x = backbone.dropout(x + sinusoidal_positions(days, x.shape[-1], x.device, x.dtype))
+    mask = torch.ones(days, days, dtype=torch.bool).triu(1) if config.causal else None
+    return old_torch_encoder(backbone, config, config.activation)(x, mask=mask, is_causal=config.causal)
+
+
+def old_itransformer_hidden(model: nn.Module, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+    backbone, config = model.backbone, model.config
+    tokens = backbone.dropout(backbone.embedding(repeat_static_daily(daily, static).transpose(1, 2)))
+    tokens = backbone.norm(old_torch_encoder(backbone, config, config.activation)(tokens))
+    return backbone.variable_mix(backbone.projection(tokens).transpose(1, 2))
+
+
 def old_ealstm_layer(layer: EALSTMLayer, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
     """An EA-LSTM layer as it was before issue 13: autograd over a Python loop of days."""
     input_gate = torch.sigmoid(static @ layer.weight_static + layer.bias_static)
@@ -148,7 +179,40 @@ def old_ealstm_hidden(model: nn.Module, daily: torch.Tensor, static: torch.Tenso
     return hidden
 
 
-OLD_HIDDEN = {"pyraformer": old_pyraformer_hidden, "ealstm": old_ealstm_hidden}
+OLD_HIDDEN = {
+    "pyraformer": old_pyraformer_hidden,
+    "ealstm": old_ealstm_hidden,
+    "transformer": old_transformer_hidden,
+    "itransformer": old_itransformer_hidden,
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"), [("transformer", {}), ("transformer", {"causal": True}), ("itransformer", {})]
+)
+def test_fused_attention_models_equal_torch_encoder_on_the_same_weights(name, overrides):
+    """Training mode with dropout 0 (the slow path of ``nn.TransformerEncoder``) and eval mode (its fast path)."""
+    torch.manual_seed(0)
+    sizes = dict(
+        hidden_size=20, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16, dropout=0.0
+    )
+    if name == "itransformer":
+        sizes["sequence_length"] = 30
+    model = build_model(
+        name,
+        input_names=["TMAX", "PRECIP"],
+        static_names=["SAND"],
+        target_names=["NEE"],
+        **sizes,
+        **overrides,
+    )
+    daily, static = torch.randn(3, 30, 2), torch.randn(3, 1)
+    for training in (True, False):
+        model.train(training)
+        normalised = model._normalised_inputs(daily, static, None)
+        torch.testing.assert_close(
+            model.backbone(*normalised), OLD_HIDDEN[name](model, *normalised), rtol=1e-5, atol=1e-5
+        )
 
 
 def physical_inputs(config, batch: int, days: int = 365) -> tuple[torch.Tensor, torch.Tensor]:

@@ -88,7 +88,7 @@ class ITransformerBackbone(nn.Module):
         self.sequence_length = config.sequence_length
         self.embedding = nn.Linear(config.sequence_length, config.hidden_size)  # a whole series -> one token
         self.dropout = Dropout(config.dropout)
-        self.encoder = attention.encoder(config, config.activation)  # post-norm, batch first
+        self.encoder = attention.Encoder(config, config.activation)  # post-norm, across variables
         self.norm = nn.LayerNorm(config.hidden_size)
         self.projection = nn.Linear(config.hidden_size, config.sequence_length)  # token -> one value per day
         self.variable_mix = nn.Linear(n_tokens, config.hidden_size)  # per day: variables -> hidden
