@@ -300,3 +300,22 @@ def test_fast_dropout_is_not_correlated_between_neighbours():
     kept = (dropout(torch.ones(1000, 400), 0.5, True) != 0).float()
     neighbours = torch.corrcoef(torch.stack([kept[:, :-1].flatten(), kept[:, 1:].flatten()]))[0, 1]
     assert abs(neighbours.item()) < 0.01
+
+
+@pytest.mark.parametrize("name", ["lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer"])
+def test_every_model_trains_under_bf16_autocast(name):
+    """The GPU bench runs under bf16 autocast; the custom EA-LSTM node and the sparse attention must too."""
+    sizes = dict(hidden_size=16, dropout=0.1)
+    if name in ("tcn", "itransformer"):
+        sizes["sequence_length"] = 40
+    if name in ("transformer", "itransformer", "pyraformer"):
+        sizes["num_attention_heads"] = 2
+    torch.manual_seed(0)
+    model = build_model(
+        name, input_names=["TMAX"], static_names=["SAND"], target_names=["NEE"], **sizes
+    ).train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(torch.randn(2, 40, 1), torch.randn(2, 1), target_values=torch.randn(2, 40, 1))
+    out.loss.backward()
+    assert torch.isfinite(out.loss)
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())

@@ -119,7 +119,10 @@ class EALSTMRecurrence(torch.autograd.Function):
     def forward(
         ctx, projected: torch.Tensor, input_gate: torch.Tensor, weight_hidden: torch.Tensor
     ) -> torch.Tensor:
-        saved = _recurrence_forward(projected.contiguous(), input_gate, weight_hidden)
+        # Under autocast the day projection may be bf16: run the loop in its dtype, autocast off.
+        input_gate, weight_hidden = input_gate.to(projected.dtype), weight_hidden.to(projected.dtype)
+        with torch.autocast(projected.device.type, enabled=False):
+            saved = _recurrence_forward(projected.contiguous(), input_gate, weight_hidden)
         ctx.save_for_backward(*saved, input_gate, weight_hidden)
         return saved[0]
 

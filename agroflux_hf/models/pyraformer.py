@@ -36,8 +36,8 @@ class PyraformerConfig(FluxConfig):
         num_attention_heads (`int`, *optional*, defaults to 5):
             Attention heads; must divide ``hidden_size``.
         attention_dropout (`float`, *optional*, defaults to 0.0):
-            Dropout on the attention weights (``dropout`` still applies to the embeddings, residual branches
-            and feed-forward). 0 lets torch use its fused attention kernel, about 5x faster on CPU.
+            Dropout on the attention weights of each node's pyramidal neighbours (``dropout`` still applies
+            to the embeddings, residual branches and feed-forward).
         intermediate_size (`int`, *optional*, defaults to 200):
             Width of the feed-forward layer (4 x hidden_size).
         pyramid_strides (`list[int]`, *optional*, defaults to `[4, 4, 4]`):
