@@ -17,7 +17,7 @@ peak resident set; CUDA: ``max_memory_allocated``). The share of the matmul limi
 convolution FLOPs (``torch.utils.flop_counter``; elementwise work such as the sparse attention is not
 counted) per second of ours, divided by the rate of a float32 square matmul measured in the same run.
 
-    python scripts/bench_models.py --threads 1                    # all models, batch 256, 365 days
+    python scripts/bench_models.py --threads 1 --steps 2          # all models, batch 256, 365 days
     python scripts/bench_models.py --models pyraformer --days 365 730 1460 --batch-size 64
     python scripts/bench_models.py --device cuda --bf16 --compile  # on a GPU
 """
@@ -230,13 +230,17 @@ class Workload:
 
 
 def interleaved(steps: dict[str, Callable[[], None]], repeats: int, device: torch.device) -> dict[str, float]:
-    """Seconds per step of each callable, timed in turn ``repeats`` times after one warm-up each."""
+    """Seconds per step of each callable, timed in turn ``repeats`` times after one warm-up each.
+
+    Every other round runs in reverse order (A B C, C B A, ...): whichever step runs first in a round was
+    measured up to 20 % slower, and an even ``repeats`` cancels that.
+    """
     for step in steps.values():
         step()
     total = dict.fromkeys(steps, 0.0)
-    for _ in range(repeats):
-        for key, step in steps.items():
-            total[key] += timed(step, device)
+    for repeat in range(repeats):
+        for key in list(steps)[:: -1 if repeat % 2 else 1]:
+            total[key] += timed(steps[key], device)
     return {key: seconds / repeats for key, seconds in total.items()}
 
 

@@ -15,7 +15,7 @@ from agroflux_hf.checkpoints import available_checkpoints, checkpoint_path
 from agroflux_hf.models import build_model, load_model
 from agroflux_hf.models.base import repeat_static_daily, sinusoidal_positions
 from agroflux_hf.models.dropout import dropout, keep_mask, torch_dropout
-from agroflux_hf.models.ealstm import EALSTMLayer, EALSTMRecurrence
+from agroflux_hf.models.ealstm import EALSTMLayer
 from agroflux_hf.models.pyraformer import (
     dense_pyramidal_attention,
     pyramid_layout,
@@ -255,7 +255,7 @@ def test_every_shipped_checkpoint_predicts_the_same_with_torch_dropout():
 
 
 # ----- EA-LSTM -----
-def test_ealstm_recurrence_equals_the_autograd_loop_forward_and_backward():
+def test_ealstm_layer_equals_the_autograd_loop_forward_and_backward():
     torch.manual_seed(0)
     layer = EALSTMLayer(5, 3, 6)
     for parameter in layer.parameters():
@@ -271,12 +271,17 @@ def test_ealstm_recurrence_equals_the_autograd_loop_forward_and_backward():
         torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-5)
 
 
-def test_ealstm_recurrence_gradcheck():
-    generator = torch.Generator().manual_seed(0)
-    projected = torch.randn(5, 2, 9, dtype=torch.float64, generator=generator, requires_grad=True)
-    input_gate = torch.rand(2, 3, dtype=torch.float64, generator=generator, requires_grad=True)
-    weight = (0.5 * torch.randn(3, 9, dtype=torch.float64, generator=generator)).requires_grad_()
-    assert torch.autograd.gradcheck(EALSTMRecurrence.apply, (projected, input_gate, weight))
+def test_ealstm_layer_gradcheck_and_no_gradient_to_the_zero_blocks():
+    torch.manual_seed(0)
+    layer = EALSTMLayer(3, 2, 4).double()
+    for parameter in layer.parameters():
+        nn.init.normal_(parameter, std=0.5)
+    dynamic = torch.randn(2, 6, 3, dtype=torch.float64, requires_grad=True)
+    static = torch.randn(2, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(layer, (dynamic, static))
+    weight_ih, weight_hh, _, _ = layer.lstm_weights()
+    assert torch.all(weight_ih[:4, :3] == 0) and torch.all(weight_ih[4:, 3:] == 0)  # i: static only
+    assert torch.all(weight_hh[:4] == 0)  # the input gate does not read the hidden state
 
 
 # ----- dropout -----

@@ -7,7 +7,12 @@ from huggingface_hub.dataclasses import strict
 from torch import nn
 from transformers import initialization as init
 
-from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel, with_common_config_doc
+from agroflux_hf.models.base import (
+    FluxConfig,
+    FluxPreTrainedModel,
+    repeat_static_daily,
+    with_common_config_doc,
+)
 from agroflux_hf.models.dropout import Dropout
 
 
@@ -53,100 +58,19 @@ class EALSTMConfig(FluxConfig):
             raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
 
 
-def _recurrence_forward(
-    projected: torch.Tensor, input_gate: torch.Tensor, weight_hidden: torch.Tensor
-) -> tuple[torch.Tensor, ...]:
-    """The day loop with no autograd, every result written in place into day-major buffers.
-
-    projected (T, B, 3H) -> hidden h_t (T, B, H), and for the backward: cells c_t, tanh(c_t) (T, B, H),
-    sigmoid of the forget and output gates (T, B, 2H) and tanh of the cell candidate (T, B, H).
-    """
-    days, batch, width = projected.shape[0], projected.shape[1], input_gate.shape[1]
-    hidden, cells, tanh_cells, candidates = (projected.new_empty(days, batch, width) for _ in range(4))
-    forget_output = projected.new_empty(days, batch, 2 * width)
-    h = projected.new_zeros(batch, width)
-    c = projected.new_zeros(batch, width)
-    for day in range(days):
-        gates = torch.addmm(projected[day], h, weight_hidden)  # (B, 3H): f, o, g
-        fo = torch.sigmoid(gates[:, : 2 * width], out=forget_output[day])
-        g = torch.tanh(gates[:, 2 * width :], out=candidates[day])
-        c = torch.addcmul(fo[:, :width] * c, input_gate, g, out=cells[day])
-        h = torch.mul(fo[:, width:], torch.tanh(c, out=tanh_cells[day]), out=hidden[day])
-    return hidden, cells, tanh_cells, forget_output, candidates
-
-
-def _recurrence_backward(
-    grad_hidden: torch.Tensor,
-    saved: tuple[torch.Tensor, ...],
-    input_gate: torch.Tensor,
-    weight_hidden: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Backpropagation through the days: gradients of the gate pre-activations (T, B, 3H) and of the
-    input gate (B, H). The weight gradient is one matmul over all days afterwards."""
-    _, cells, tanh_cells, forget_output, candidates = saved
-    days, batch, width = grad_hidden.shape
-    grad_gates = grad_hidden.new_empty(days, batch, 3 * width)
-    grad_h = grad_hidden.new_zeros(batch, width)
-    grad_c = grad_hidden.new_zeros(batch, width)
-    grad_input_gate = grad_hidden.new_zeros(batch, width)
-    zeros = grad_hidden.new_zeros(batch, width)
-    weight_t = weight_hidden.t()
-    for day in range(days - 1, -1, -1):
-        fo, g, tanh_c = forget_output[day], candidates[day], tanh_cells[day]
-        dh = grad_hidden[day] + grad_h
-        dc = torch.addcmul(grad_c, dh * fo[:, width:], 1 - tanh_c * tanh_c)
-        grad_input_gate.addcmul_(dc, g)
-        grad_c = dc * fo[:, :width]
-        out = grad_gates[day]
-        torch.mul(dc, cells[day - 1] if day > 0 else zeros, out=out[:, :width])  # d c_t / d f_t
-        torch.mul(dh, tanh_c, out=out[:, width : 2 * width])  # d h_t / d o_t
-        out[:, : 2 * width].mul_(fo - fo * fo)  # through the sigmoids
-        torch.mul(dc * input_gate, 1 - g * g, out=out[:, 2 * width :])  # through the tanh
-        grad_h = out @ weight_t
-    return grad_gates, grad_input_gate
-
-
-class EALSTMRecurrence(torch.autograd.Function):
-    """The EA-LSTM day loop as one autograd node with a hand-written backward.
-
-    Autograd over a Python loop records about ten nodes per day and replays them one by one; here the
-    forward stores the gate activations and cells, and the backward is one reverse loop plus one matmul
-    for the recurrent weights, so per day only the arithmetic remains. Exact (to float rounding) to the
-    autograd loop (tests compare both and run ``gradcheck``); not twice differentiable.
-    """
-
-    @staticmethod
-    def forward(
-        ctx, projected: torch.Tensor, input_gate: torch.Tensor, weight_hidden: torch.Tensor
-    ) -> torch.Tensor:
-        # Under autocast the day projection may be bf16: run the loop in its dtype, autocast off.
-        input_gate, weight_hidden = input_gate.to(projected.dtype), weight_hidden.to(projected.dtype)
-        with torch.autocast(projected.device.type, enabled=False):
-            saved = _recurrence_forward(projected.contiguous(), input_gate, weight_hidden)
-        ctx.save_for_backward(*saved, input_gate, weight_hidden)
-        return saved[0]
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        *saved, input_gate, weight_hidden = ctx.saved_tensors
-        grad_gates, grad_input_gate = _recurrence_backward(
-            grad_hidden.contiguous(), saved, input_gate, weight_hidden
-        )
-        hidden = saved[0]
-        previous_hidden = torch.cat([hidden.new_zeros(1, *hidden.shape[1:]), hidden[:-1]])  # h_{t-1}
-        grad_weight = previous_hidden.flatten(0, 1).t() @ grad_gates.flatten(
-            0, 1
-        )  # (H, 3H), all days at once
-        return grad_gates, grad_input_gate, grad_weight
-
-
 class EALSTMLayer(nn.Module):
     """One entity-aware LSTM layer: input gate from the static attributes, other gates from the day.
 
     i = sigmoid(W_s s + b_s)                        (once per sequence)
-    f_t, o_t, g_t = W_d x_t + U h_{t-1} + b          (every day; W_d x_t + b for all days in one matmul)
+    f_t, o_t, g_t = W_d x_t + U h_{t-1} + b          (every day)
     c_t = sigmoid(f_t) * c_{t-1} + i * tanh(g_t);  h_t = sigmoid(o_t) * tanh(c_t)
+
+    This is an LSTM layer over ``[x_t, s]`` whose input gate has zero weights on the day and on the hidden
+    state, and whose other gates have zero weights on the static attributes. The forward assembles those
+    weights (:meth:`lstm_weights`) and runs torch's fused LSTM kernel (oneDNN on CPU, cuDNN on GPU), so the
+    day loop is compiled code instead of about ten autograd nodes per day in Python; gradients flow through
+    the assembly to the five parameters (the zero blocks get none). Same result, to float rounding, as the
+    loop over days (tested against it).
     """
 
     def __init__(self, dynamic_size: int, static_size: int, hidden_size: int) -> None:
@@ -158,13 +82,41 @@ class EALSTMLayer(nn.Module):
         self.weight_static = nn.Parameter(torch.empty(static_size, hidden_size))
         self.bias_static = nn.Parameter(torch.empty(hidden_size))
 
+    def lstm_weights(self) -> list[torch.Tensor]:
+        """``[weight_ih, weight_hh, bias_ih, bias_hh]`` of one ``nn.LSTM`` layer (gate order i, f, g, o) over
+        the inputs ``[dynamic, static]`` computing this layer."""
+        n_dynamic, n_static = self.weight_dynamic.shape[0], self.weight_static.shape[0]
+        forget, output, cell = self.weight_dynamic.t().chunk(3)  # each (H, n_dynamic)
+        zero_static = forget.new_zeros(self.hidden_size, n_static)
+        weight_ih = torch.cat(
+            [
+                torch.cat([forget.new_zeros(self.hidden_size, n_dynamic), self.weight_static.t()], dim=1),
+                torch.cat([forget, zero_static], dim=1),
+                torch.cat([cell, zero_static], dim=1),
+                torch.cat([output, zero_static], dim=1),
+            ]
+        )  # (4H, n_dynamic + n_static)
+        recurrent_forget, recurrent_output, recurrent_cell = self.weight_hidden.t().chunk(3)  # each (H, H)
+        weight_hh = torch.cat(
+            [
+                recurrent_forget.new_zeros(self.hidden_size, self.hidden_size),
+                recurrent_forget,
+                recurrent_cell,
+                recurrent_output,
+            ]
+        )
+        bias_forget, bias_output, bias_cell = self.bias.chunk(3)
+        bias_ih = torch.cat([self.bias_static, bias_forget, bias_cell, bias_output])
+        return [weight_ih, weight_hh, bias_ih, torch.zeros_like(bias_ih)]
+
     def forward(self, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-        input_gate = torch.sigmoid(static @ self.weight_static + self.bias_static)  # (B, hidden)
-        # all days at once, day-major so every day of the loop is one contiguous (B, 3H) block
-        projected = torch.addmm(self.bias, dynamic.transpose(0, 1).flatten(0, 1), self.weight_dynamic)
-        projected = projected.view(dynamic.shape[1], dynamic.shape[0], -1)  # (T, B, 3H)
-        hidden = EALSTMRecurrence.apply(projected, input_gate, self.weight_hidden)  # (T, B, H)
-        return hidden.transpose(0, 1)  # (B, T, hidden)
+        inputs = repeat_static_daily(dynamic, static)  # (B, T, n_dynamic + n_static)
+        initial = dynamic.new_zeros(1, dynamic.shape[0], self.hidden_size)
+        weights = [w.to(inputs.dtype) for w in self.lstm_weights()]
+        hidden, _, _ = torch.lstm(
+            inputs, (initial, initial), weights, True, 1, 0.0, self.training, False, True
+        )
+        return hidden  # (B, T, hidden)
 
 
 class EALSTMBackbone(nn.Module):
@@ -237,5 +189,4 @@ __all__ = [
     "EALSTMForFluxRegression",
     "EALSTMLayer",
     "EALSTMPreTrainedModel",
-    "EALSTMRecurrence",
 ]
