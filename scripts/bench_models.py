@@ -6,7 +6,8 @@ machine load hits all alike:
 
 * ours: ``<Arch>ForFluxRegression`` (normalisation, NaN masking, masked loss, physical units);
 * before: the same model and weights on the code path issue 13 replaced (torch's dropout; the Pyraformer's
-  dense-mask attention; the EA-LSTM's autograd loop over days), so ``ours / before`` is the speed-up;
+  dense-mask attention; attention at the unpadded head size; the EA-LSTM's autograd loop over days), so
+  ``ours / before`` is the speed-up;
 * bare: the same core layers with a linear head and a plain MSE, fed normalised tensors, no wrapper
   (for the LSTM ``nn.LSTM`` + ``nn.Linear`` as the published code; ``ealstm-vs-lstm`` compares the EA-LSTM
   with ``nn.LSTM`` of the same width and layers, oneDNN's fused kernel).
@@ -121,11 +122,13 @@ def autograd_ealstm_layer(layer: EALSTMLayer, dynamic: torch.Tensor, static: tor
 @contextlib.contextmanager
 def code_before_issue_13(model: nn.Module) -> Iterator[None]:
     """Run ``model`` on the replaced code paths (same weights): torch's dropout, dense pyramidal attention,
-    the EA-LSTM's autograd loop."""
+    unpadded attention heads, the EA-LSTM's autograd loop."""
     encoder = getattr(model.backbone, "encoder", None)
-    dense = getattr(encoder, "dense", None)
+    dense, pad_heads = getattr(encoder, "dense", None), getattr(encoder, "pad_heads", None)
     if dense is not None:
         encoder.dense = True
+    if pad_heads is not None:
+        encoder.pad_heads = False
     layers = [m for m in model.modules() if isinstance(m, EALSTMLayer)]
     for layer in layers:
         layer.forward = autograd_ealstm_layer.__get__(layer)
@@ -135,6 +138,8 @@ def code_before_issue_13(model: nn.Module) -> Iterator[None]:
     finally:
         if dense is not None:
             encoder.dense = dense
+        if pad_heads is not None:
+            encoder.pad_heads = pad_heads
         for layer in layers:
             del layer.forward
 

@@ -13,6 +13,7 @@ from torch import nn
 
 from agroflux_hf.checkpoints import available_checkpoints, checkpoint_path
 from agroflux_hf.models import build_model, load_model
+from agroflux_hf.models.attention import fused_attention
 from agroflux_hf.models.base import repeat_static_daily, sinusoidal_positions
 from agroflux_hf.models.dropout import dropout, keep_mask, torch_dropout
 from agroflux_hf.models.ealstm import EALSTMLayer
@@ -324,3 +325,12 @@ def test_every_model_trains_under_bf16_autocast(name):
     out.loss.backward()
     assert torch.isfinite(out.loss)
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_padded_heads_give_the_unpadded_attention():
+    generator = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 30, 5, 10, generator=generator) for _ in range(3))
+    for causal in (False, True):
+        padded = fused_attention(q, k, v, causal=causal)
+        reference = fused_attention(q, k, v, causal=causal, pad_heads=False)
+        torch.testing.assert_close(padded, reference)

@@ -61,7 +61,12 @@ class EncoderLayer(nn.TransformerEncoderLayer):
 
 
 def fused_attention(
-    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, causal: bool = False, dropout: float = 0.0
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    causal: bool = False,
+    dropout: float = 0.0,
+    pad_heads: bool = True,
 ) -> torch.Tensor:
     """torch's fused ``scaled_dot_product_attention`` with the head size padded to a multiple of 8.
 
@@ -80,16 +85,20 @@ def fused_attention(
 
 class Encoder(nn.Module):
     """``config.num_hidden_layers`` :class:`EncoderLayer` (``layers.<i>``, the parameter names of torch's
-    ``nn.TransformerEncoder``) running :func:`fused_attention`, optionally causal; no final norm."""
+    ``nn.TransformerEncoder``) running :func:`fused_attention`, optionally causal; no final norm.
+    ``pad_heads = False`` turns the head-size padding off (for measuring what it gains)."""
 
     def __init__(self, config: FluxConfig, activation: str, causal: bool = False) -> None:
         super().__init__()
         self.layers = nn.ModuleList(EncoderLayer(config, activation) for _ in range(config.num_hidden_layers))
         self.causal, self.attention_dropout = causal, config.attention_dropout
+        self.pad_heads = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         dropout = self.attention_dropout if self.training else 0.0
-        attention = functools.partial(fused_attention, causal=self.causal, dropout=dropout)
+        attention = functools.partial(
+            fused_attention, causal=self.causal, dropout=dropout, pad_heads=self.pad_heads
+        )
         for layer in self.layers:
             x = layer(x, attention)
         return x
