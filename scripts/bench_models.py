@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import json
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -287,15 +286,27 @@ def memory_probe(args: argparse.Namespace) -> int:
         step()
         print(torch.cuda.max_memory_allocated() / 2**20)
         return 0
-    before = current_rss_mb()
+    before = resident_mb("VmRSS")
+    reset_peak_rss()
     step()
-    print(max(0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before))
+    print(max(0.0, resident_mb("VmHWM") - before))
     return 0
 
 
-def current_rss_mb() -> float:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize() / 2**20
+def resident_mb(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process in MB, from /proc/self/status.
+
+    Not ``ru_maxrss``: Linux carries the parent's peak over into a child, so it cannot show the child's own.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"/proc/self/status has no {field}: peak memory needs Linux")
+
+
+def reset_peak_rss() -> None:
+    """Set the peak resident set to the current one (Linux: ``5`` into /proc/self/clear_refs)."""
+    Path("/proc/self/clear_refs").write_text("5")
 
 
 def bench_one(name: str, days: int, limit: float, args: argparse.Namespace) -> dict:

@@ -33,23 +33,30 @@ def torch_dropout() -> Iterator[None]:
         _FAST = previous
 
 
-def keep_mask(shape: torch.Size, p: float, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """0 with probability p (rounded to 1/65536), else 1 / (1 - p); from 16-bit uniforms, four per draw."""
+def keep_mask(shape: torch.Size, p: float, device: torch.device) -> torch.Tensor:
+    """Boolean mask, False with probability p (rounded to 1/65536); from 16-bit uniforms, four per draw."""
     count = 1
     for size in shape:
         count *= size
     draws = torch.randint(-(2**63), 2**63 - 1, ((count + 3) // 4,), dtype=torch.int64, device=device)
     uniforms = draws.view(torch.int16)[:count].view(shape)  # uniform on [-32768, 32767]
-    threshold = round(p * _UNIFORM_LEVELS) - _UNIFORM_LEVELS // 2
-    kept = 1 - round(p * _UNIFORM_LEVELS) / _UNIFORM_LEVELS
-    return (uniforms >= threshold).to(dtype).mul_(1 / kept)
+    return uniforms >= dropped_levels(p) - _UNIFORM_LEVELS // 2
+
+
+def dropped_levels(p: float) -> int:
+    """How many of the 65536 uniform levels drop an element: p rounded to 1/65536."""
+    return round(p * _UNIFORM_LEVELS)
 
 
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """``F.dropout(x, p, training)`` with :func:`keep_mask` on CPU while training."""
+    """``F.dropout(x, p, training)`` with :func:`keep_mask` on CPU while training.
+
+    ``where`` keeps only the boolean mask for the backward (one byte per element, as torch's dropout).
+    """
     if not training or p == 0 or x.device.type != "cpu" or not _FAST:
         return F.dropout(x, p, training)
-    return x * keep_mask(x.shape, p, x.device, x.dtype)
+    kept = 1 - dropped_levels(p) / _UNIFORM_LEVELS
+    return torch.where(keep_mask(x.shape, p, x.device), x * (1 / kept), 0.0)
 
 
 class Dropout(nn.Dropout):
