@@ -263,6 +263,9 @@ def train_flops(work: Workload) -> int:
         work.ours_train()
     batch, days = work.daily.shape[:2]
     fused = sum(lstm_flops(m, batch, days) for m in work.model.modules() if isinstance(m, nn.LSTM))
+    for layer in (m for m in work.model.modules() if isinstance(m, EALSTMLayer)):  # torch.lstm inside
+        inputs = layer.weight_dynamic.shape[0] + layer.weight_static.shape[0]
+        fused += lstm_flops(nn.LSTM(inputs, layer.hidden_size), batch, days)
     return counter.get_total_flops() + fused
 
 
