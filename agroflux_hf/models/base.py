@@ -19,6 +19,7 @@ from transformers import initialization as init
 
 from agroflux_hf import schema
 from agroflux_hf.errors import IncompatibleCheckpointError, SchemaError
+from agroflux_hf.models.dropout import Dropout
 from agroflux_hf.models.loss import masked_target_loss
 from agroflux_hf.models.outputs import FluxRegressionOutput
 
@@ -295,7 +296,7 @@ class FluxPreTrainedModel(PreTrainedModel):
         if not config.target_names:
             raise SchemaError(f"{type(self).__name__}: the config lists no target_names")
         self.scaler = FluxScaler(config)
-        self.head_dropout = nn.Dropout(config.dropout)
+        self.head_dropout = Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, len(config.target_names))
 
     # ----- initialisation -----

@@ -8,12 +8,14 @@ from torch import nn
 
 from agroflux_hf import schema
 from agroflux_hf.errors import SchemaError
+from agroflux_hf.models import attention
 from agroflux_hf.models.base import (
     FluxConfig,
     FluxPreTrainedModel,
     repeat_static_daily,
     with_common_config_doc,
 )
+from agroflux_hf.models.dropout import Dropout
 
 
 @with_common_config_doc
@@ -85,17 +87,8 @@ class ITransformerBackbone(nn.Module):
         n_tokens = config.num_daily_features + len(config.static_names)
         self.sequence_length = config.sequence_length
         self.embedding = nn.Linear(config.sequence_length, config.hidden_size)  # a whole series -> one token
-        self.dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(
-            d_model=config.hidden_size,
-            nhead=config.num_attention_heads,
-            dim_feedforward=config.intermediate_size,
-            dropout=config.dropout,
-            activation=config.activation,
-            batch_first=True,
-        )
-        layer.self_attn.dropout = config.attention_dropout  # attention weights only; see the config
-        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+        self.dropout = Dropout(config.dropout)
+        self.encoder = attention.Encoder(config, config.activation)  # post-norm, across variables
         self.norm = nn.LayerNorm(config.hidden_size)
         self.projection = nn.Linear(config.hidden_size, config.sequence_length)  # token -> one value per day
         self.variable_mix = nn.Linear(n_tokens, config.hidden_size)  # per day: variables -> hidden

@@ -19,6 +19,7 @@ from agroflux_hf.models.base import (
     repeat_static_daily,
     with_common_config_doc,
 )
+from agroflux_hf.models.dropout import Dropout
 
 
 def levels_for_receptive_field(sequence_length: int, kernel_size: int) -> int:
@@ -108,7 +109,7 @@ class TemporalBlock(nn.Module):
         wrap = weight_norm if config.use_weight_norm else (lambda conv: conv)
         self.conv1 = wrap(nn.Conv1d(in_channels, out_channels, config.kernel_size, dilation=dilation))
         self.conv2 = wrap(nn.Conv1d(out_channels, out_channels, config.kernel_size, dilation=dilation))
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
         self.residual = nn.Conv1d(in_channels, out_channels, 1) if in_channels != out_channels else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, channels, T)

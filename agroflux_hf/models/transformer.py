@@ -8,6 +8,7 @@ import torch
 from huggingface_hub.dataclasses import strict
 from torch import nn
 
+from agroflux_hf.models import attention
 from agroflux_hf.models.base import (
     FluxConfig,
     FluxPreTrainedModel,
@@ -15,6 +16,7 @@ from agroflux_hf.models.base import (
     sinusoidal_positions,
     with_common_config_doc,
 )
+from agroflux_hf.models.dropout import Dropout
 
 
 @with_common_config_doc
@@ -73,37 +75,21 @@ class TransformerConfig(FluxConfig):
             raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
 
 
-def causal_mask(days: int, device: torch.device) -> torch.Tensor:
-    """(days, days) boolean mask, True where attention is forbidden (day j > day i)."""
-    return torch.ones(days, days, dtype=torch.bool, device=device).triu(1)
-
-
 class TransformerBackbone(nn.Module):
     """Linear embedding of each day's inputs + sinusoidal day positions -> post-norm encoder over days."""
 
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
-        self.causal = config.causal
         self.embedding = nn.Linear(config.num_daily_features + len(config.static_names), config.hidden_size)
         self.embedding_scale = math.sqrt(config.hidden_size)
-        self.dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(
-            d_model=config.hidden_size,
-            nhead=config.num_attention_heads,
-            dim_feedforward=config.intermediate_size,
-            dropout=config.dropout,
-            activation=config.activation,
-            batch_first=True,  # attention across days within a sample, never across the batch
-        )
-        layer.self_attn.dropout = config.attention_dropout  # attention weights only; see the config
-        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+        self.dropout = Dropout(config.dropout)
+        self.encoder = attention.Encoder(config, config.activation, causal=config.causal)  # post-norm
 
     def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
         x = self.embedding(repeat_static_daily(daily, static)) * self.embedding_scale  # (B, T, hidden)
         days = x.shape[1]
         x = self.dropout(x + sinusoidal_positions(days, x.shape[-1], x.device, x.dtype))
-        mask = causal_mask(days, x.device) if self.causal else None
-        return self.encoder(x, mask=mask, is_causal=self.causal)  # (B, T, hidden)
+        return self.encoder(x)  # (B, T, hidden), attention within each sample
 
 
 class TransformerPreTrainedModel(FluxPreTrainedModel):
