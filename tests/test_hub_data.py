@@ -1,0 +1,217 @@
+"""Datasets on the Hub: publish a folder to a fake Hub, load it back by repo id (API and CLI), offline."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import huggingface_hub
+import numpy as np
+import pytest
+
+from agroflux_hf.cli import build_parser
+from agroflux_hf.data import hub as data_hub
+from agroflux_hf.data.export import export_dataset
+from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE
+from agroflux_hf.data.hub import HUB_PREFIX, HubDataError, locate_data
+from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
+from agroflux_hf.data.publishing import publish_dataset
+from agroflux_hf.errors import DataFileError
+from tests.hub_fake import FakeHub, fake_hub  # noqa: F401  (the fixture)
+from tests.test_export_load import sim_spec, tower_spec
+
+REAL_DOWNLOAD = data_hub.download_snapshot
+REPO = "org/agroflux-test"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A small two-source export whose terms allow publishing."""
+    specs = [dataclasses.replace(s, redistributable="yes") for s in (tower_spec(), sim_spec())]
+    return export_dataset(specs, tmp_path_factory.mktemp("hubdata") / "agroflux", progress=False)
+
+
+@pytest.fixture
+def published(fake_hub: FakeHub, folder: Path) -> FakeHub:  # noqa: F811
+    publish_dataset(folder, REPO)
+    return fake_hub
+
+
+def test_publish_creates_a_dataset_repo_with_message_and_description(fake_hub, folder):  # noqa: F811
+    url = publish_dataset(folder, REPO, commit_message="AgroFlux v1")
+    repo = fake_hub.repos[REPO]
+    assert repo.repo_type == "dataset" and repo.private is None  # left to the organisation's default
+    head = repo.commits[repo.branches["main"]]
+    assert url.endswith(head.oid) and head.message == "AgroFlux v1"
+    assert "temporal_co2" in head.description and "redistributable: yes" in head.description
+    local = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert sorted(set(fake_hub.files(REPO)) - {".gitattributes"}) == local
+    assert fake_hub.files(REPO)[CARD_FILE] == (folder / CARD_FILE).read_bytes()
+
+
+def test_load_by_repo_id_equals_the_local_folder(published, folder):
+    assert list_configs(REPO) == list_configs(folder)
+    info = config_info("spatial_co2", REPO)
+    local = config_info("spatial_co2", folder)
+    assert (info.repo_id, info.revision) == (REPO, None)
+    assert info.input_names == local.input_names and info.stats == local.stats and info.sites == local.sites
+    assert info.data_dir != folder and (info.data_dir / CONFIGS_FILE).is_file()
+    hub_ds, local_ds = load_agroflux("spatial_co2", REPO), load_agroflux("spatial_co2", folder)
+    assert set(hub_ds) == set(local_ds)
+    for split in local_ds:
+        a = np.asarray(hub_ds[split].with_format("numpy")["target_values"])
+        b = np.asarray(local_ds[split].with_format("numpy")["target_values"])
+        np.testing.assert_array_equal(a, b)  # NaN where missing on both sides
+        assert hub_ds[split]["site_id"] == local_ds[split]["site_id"]
+
+
+def test_only_the_files_of_the_asked_config_are_downloaded(published, folder):
+    document = json.loads((folder / CONFIGS_FILE).read_text())
+    load_agroflux("temporal_ecosys", REPO)
+    fetched = {f.split(":", 1)[1] for f in published.downloaded}
+    wanted = {
+        f
+        for c in ("temporal_ecosys", "temporal_co2")
+        for s in document["configs"][c]["splits"].values()
+        for f in s["data_files"]
+    }  # the card's first config: datasets resolves its files
+    assert fetched == wanted | {CONFIGS_FILE, CARD_FILE}
+    every_parquet = {p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")}
+    assert fetched & every_parquet == wanted  # all files here are in those two configs, in this fixture
+    assert ".gitattributes" not in fetched
+
+
+def test_a_revision_is_a_branch_or_the_at_suffix(fake_hub, folder, tmp_path):  # noqa: F811
+    publish_dataset(folder, REPO)
+    changed = tmp_path / "v2"
+    import shutil
+
+    shutil.copytree(folder, changed)
+    document = json.loads((changed / CONFIGS_FILE).read_text())
+    document["configs"]["temporal_co2"]["stats"]["targets"]["NEE"]["mean"] = 123.0
+    (changed / CONFIGS_FILE).write_text(json.dumps(document))
+    publish_dataset(changed, REPO, revision="v2")
+    assert config_info("temporal_co2", REPO).stats["targets"]["NEE"]["mean"] != 123.0
+    assert config_info("temporal_co2", REPO, revision="v2").stats["targets"]["NEE"]["mean"] == 123.0
+    assert config_info("temporal_co2", f"{REPO}@v2").stats["targets"]["NEE"]["mean"] == 123.0
+    assert config_info("temporal_co2", f"{HUB_PREFIX}{REPO}@v2").revision == "v2"
+    with pytest.raises(HubDataError, match="two revisions"):
+        config_info("temporal_co2", f"{REPO}@v2", revision="main")
+
+
+def test_create_pr_leaves_the_branch_alone(fake_hub, folder):  # noqa: F811
+    publish_dataset(folder, REPO)
+    before = fake_hub.repos[REPO].branches["main"]
+    url = publish_dataset(folder, REPO, create_pr=True, private=True)
+    assert url.endswith("/discussions/1") and fake_hub.repos[REPO].branches["main"] == before
+    assert len(fake_hub.repos[REPO].pulls) == 1
+
+
+def test_offline_uses_the_cached_snapshot_and_says_what_is_missing(published, folder, monkeypatch):
+    load_agroflux("temporal_co2", REPO)  # online once: caches the index and this config's files
+    monkeypatch.setattr(data_hub, "download_snapshot", REAL_DOWNLOAD)
+    assert huggingface_hub.constants.HF_HUB_OFFLINE  # conftest: the tests never reach the network
+    ds = load_agroflux("temporal_co2", REPO)  # the real client, offline, from the cache
+    assert len(ds["train"]) == config_info("temporal_co2", REPO).n_examples["train"]
+    with pytest.raises(
+        HubDataError, match=r"config spatial_ecosys_fold1 not in the cached snapshot.*HF_HUB_OFFLINE is set"
+    ):
+        load_agroflux("spatial_ecosys_fold1", REPO)
+    with pytest.raises(
+        HubDataError, match=r"org/never-downloaded: not in the local Hub cache.*online"
+    ) as err:
+        list_configs("org/never-downloaded")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "repo_id", "revision"),
+    [
+        ("org/name", "org/name", None),
+        ("org/name@v1.0", "org/name", "v1.0"),
+        ("org/name@refs/pr/3", "org/name", "refs/pr/3"),
+        (f"{HUB_PREFIX}org/name", "org/name", None),
+    ],
+)
+def test_repo_ids_are_recognised(text, repo_id, revision, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    location = locate_data(text)
+    assert (location.repo_id, location.revision, location.folder) == (repo_id, revision, None)
+
+
+def test_folders_and_bare_words(folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(folder.parent)
+    assert locate_data("agroflux").folder == folder  # an existing folder, written as a path or not
+    assert locate_data("./agroflux").folder == folder
+    assert locate_data(folder).folder == folder
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(HubDataError, match=r"'agroflux' is neither.*\./agroflux.*ORG/agroflux"):
+        locate_data("agroflux")
+    with pytest.raises(DataFileError, match="no such folder"):
+        locate_data("./agroflux")
+    (tmp_path / "org" / "name").mkdir(parents=True)  # a folder shadowing a repo id, not an export
+    with pytest.raises(DataFileError, match=rf"not an AgroFlux dataset folder.*{HUB_PREFIX}org/name"):
+        locate_data("org/name")
+    assert locate_data(f"{HUB_PREFIX}org/name").repo_id == "org/name"
+    with pytest.raises(HubDataError, match="Hub repo ids only"):
+        locate_data(folder, revision="v1")
+
+
+def test_env_variable_may_name_a_repo(published, monkeypatch):
+    monkeypatch.setenv("AGROFLUX_DATA_DIR", REPO)
+    assert config_info("temporal_co2").repo_id == REPO
+
+
+def test_cli_publish_options_reach_the_hub(fake_hub, folder, capsys):  # noqa: F811
+    parser = build_parser()
+    args = parser.parse_args(
+        [
+            "data",
+            "publish",
+            str(folder),
+            "--repo-id",
+            REPO,
+            "--revision",
+            "staging",
+            "--private",
+            "--commit-message",
+            "first",
+            "--commit-description",
+            "why",
+        ]
+    )
+    assert args.func(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    repo = fake_hub.repos[REPO]
+    head = repo.commits[repo.branches["staging"]]
+    assert (head.message, head.description, repo.private) == ("first", "why", True)
+    assert printed["revision"] == "staging" and printed["commit_url"].endswith(head.oid)
+    assert repo.branches["main"] != head.oid
+    args = parser.parse_args(["data", "publish", str(folder), "--repo-id", REPO, "--create-pr"])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["pr_url"].endswith("/discussions/1")
+
+
+def test_cli_train_and_evaluate_on_a_hub_dataset(published, tmp_path, capsys):
+    from agroflux_hf.cli import main
+
+    (tmp_path / "args.json").write_text(json.dumps({"epochs": 1, "batch_size": 8, "eval_batch_size": 8}))
+    out = tmp_path / "run"
+    code = main(
+        [
+            *("train", "--task", "t1", "--model", "lstm", "--config", "temporal_co2", "--data-dir", REPO),
+            *("--output-dir", str(out), "--args-file", str(tmp_path / "args.json")),
+            *("--model-override", "hidden_size=8", "--model-override", "num_hidden_layers=1"),
+        ]
+    )
+    assert code == 0
+    assert json.loads((out / "run_config.json").read_text())["data_dir"] == REPO
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["test"]) <= {"GPP", "NEE"} and metrics["test"]
+    capsys.readouterr()
+    score_file = tmp_path / "scores.json"
+    argv = ["evaluate", str(out / "best_model"), "--config", "temporal_co2", "--data-dir", REPO]
+    assert main([*argv, "--output", str(score_file)]) == 0
+    scores = json.loads(score_file.read_text())
+    assert scores["NEE"]["pooled"]["n"] == metrics["test"]["NEE"]["pooled"]["n"]
