@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import huggingface_hub
 import numpy as np
 import pytest
+import yaml
 
 from agroflux_hf.cli import build_parser
 from agroflux_hf.data import hub as data_hub
@@ -85,8 +87,6 @@ def test_only_the_files_of_the_asked_config_are_downloaded(published, folder):
 def test_a_revision_is_a_branch_or_the_at_suffix(fake_hub, folder, tmp_path):  # noqa: F811
     publish_dataset(folder, REPO)
     changed = tmp_path / "v2"
-    import shutil
-
     shutil.copytree(folder, changed)
     document = json.loads((changed / CONFIGS_FILE).read_text())
     document["configs"]["temporal_co2"]["stats"]["targets"]["NEE"]["mean"] = 123.0
@@ -215,3 +215,91 @@ def test_cli_train_and_evaluate_on_a_hub_dataset(published, tmp_path, capsys):
     assert main([*argv, "--output", str(score_file)]) == 0
     scores = json.loads(score_file.read_text())
     assert scores["NEE"]["pooled"]["n"] == metrics["test"]["NEE"]["pooled"]["n"]
+
+
+# ---------------------------------------------------------------- the dataset card's Hub metadata
+def front_matter(folder: Path) -> dict:
+    return yaml.safe_load((folder / CARD_FILE).read_text().split("---\n")[1])
+
+
+def test_card_dataset_info_matches_the_folder(folder):
+    front = front_matter(folder)
+    infos = {item["config_name"]: item for item in front["dataset_info"]}
+    assert list(infos) == list_configs(folder)
+    assert front["size_categories"] == ["n<1K"]  # 28 tower + 48 simulated examples
+    assert front["license"] == "cc-by-4.0" and "license_name" not in front
+    for config, item in infos.items():
+        info = config_info(config, folder)
+        assert {s["name"]: s["num_examples"] for s in item["splits"]} == {
+            s: n for s, n in info.n_examples.items() if n
+        }
+        assert all(s["num_bytes"] > 0 for s in item["splits"])
+        features = {f["name"]: f for f in item["features"]}
+        assert features["past_values"]["dtype"]["array2_d"]["shape"] == [365, len(info.input_names)]
+        assert features["target_values"]["dtype"]["array2_d"]["shape"] == [365, len(info.target_names)]
+        assert features["static_real_features"]["length"] == len(info.static_names)
+        files = {
+            f
+            for s in json.loads((folder / CONFIGS_FILE).read_text())["configs"][config]["splits"].values()
+            for f in s["data_files"]
+        }
+        assert item["download_size"] == sum((folder / f).stat().st_size for f in files)
+
+
+def test_datasets_reads_the_card_split_sizes(folder, tmp_path):
+    """datasets checks the card's num_examples when it loads: a wrong count is caught, not ignored."""
+    import datasets
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    card = (copy / CARD_FILE).read_text()
+    front = front_matter(copy)
+    front["dataset_info"][0]["splits"][0]["num_examples"] += 1
+    body = card.split("---\n", 2)[2]
+    (copy / CARD_FILE).write_text("---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + body)
+    with pytest.raises(datasets.exceptions.NonMatchingSplitsSizesError):
+        load_agroflux(front["dataset_info"][0]["config_name"], copy)
+
+
+def test_card_names_every_array_column_with_its_unit(folder):
+    from agroflux_hf import schema
+
+    card = (folder / CARD_FILE).read_text()
+    for config in ("temporal_co2", "spatial_ecosys_fold2"):
+        info = config_info(config, folder)
+        for i, name in enumerate(info.input_names):
+            assert f"| `past_values[..., {i}]` | `{name}` | {schema.unit(name) or '-'} |" in card
+        for i, name in enumerate(info.static_names):
+            assert f"| `static_real_features[{i}]` | `{name}` | {schema.unit(name) or '-'} |" in card
+        for i, name in enumerate(info.target_names):
+            assert f"| `target_values[..., {i}]` | `{name}` | {schema.unit(name) or '-'} |" in card
+    assert "### `temporal_ecosys`, `spatial_ecosys`, `spatial_ecosys_fold<k>` (k = 1-2)" in card
+
+
+def test_other_licence_gets_a_name_and_a_link(tmp_path):
+    specs = [
+        dataclasses.replace(tower_spec(), license="CC0 (public domain dedication)"),
+        dataclasses.replace(sim_spec(), license="CC BY 4.0"),
+    ]
+    front = front_matter(export_dataset(specs, tmp_path / "mixed", progress=False))
+    assert front["license"] == "other"
+    assert front["license_name"] == "agroflux-source-terms" and front["license_link"] == "README.md#sources"
+
+
+@pytest.mark.parametrize(
+    ("n", "bucket"), [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (123_456, "100K<n<1M")]
+)
+def test_size_categories(n, bucket):
+    from agroflux_hf.data.dataset_card import size_category
+
+    assert size_category(n) == bucket
+
+
+def test_default_export_cache_lives_under_hf_home(monkeypatch, tmp_path):
+    from agroflux_hf.data.default import default_cache_root
+
+    monkeypatch.delenv("AGROFLUX_CACHE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    assert default_cache_root() == tmp_path / "hf" / "agroflux"
+    monkeypatch.setenv("AGROFLUX_CACHE", str(tmp_path / "mine"))
+    assert default_cache_root() == tmp_path / "mine"
