@@ -303,3 +303,25 @@ def test_default_export_cache_lives_under_hf_home(monkeypatch, tmp_path):
     assert default_cache_root() == tmp_path / "hf" / "agroflux"
     monkeypatch.setenv("AGROFLUX_CACHE", str(tmp_path / "mine"))
     assert default_cache_root() == tmp_path / "mine"
+
+
+def test_cli_adversarial_run_takes_both_configs_from_the_hub(published, tmp_path):
+    """t2-adversarial reads its --source-config (simulation) from the same --data-dir repo."""
+    from agroflux_hf.cli import main
+
+    (tmp_path / "args.json").write_text(json.dumps({"epochs": 1, "batch_size": 8, "eval_batch_size": 8}))
+    out = tmp_path / "dann"
+    code = main(
+        [
+            *("train", "--task", "t2-adversarial", "--model", "lstm", "--config", "temporal_co2"),
+            *("--source-config", "temporal_ecosys", "--data-dir", REPO, "--output-dir", str(out)),
+            *("--args-file", str(tmp_path / "args.json"), "--model-override", "hidden_size=8"),
+        ]
+    )
+    assert code == 0
+    run = json.loads((out / "run_config.json").read_text())
+    assert (run["data_dir"], run["source_config"]) == (REPO, "temporal_ecosys")
+    fetched = {f.split(":", 1)[1] for f in published.downloaded}
+    assert any(f.startswith("data/ecosys/") for f in fetched) and any(
+        f.startswith("data/co2/") for f in fetched
+    )
