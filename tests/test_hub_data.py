@@ -325,3 +325,20 @@ def test_cli_adversarial_run_takes_both_configs_from_the_hub(published, tmp_path
     assert any(f.startswith("data/ecosys/") for f in fetched) and any(
         f.startswith("data/co2/") for f in fetched
     )
+
+
+def test_cli_data_dir_errors_are_one_line(fake_hub, tmp_path, monkeypatch, capsys):  # noqa: F811
+    """A bare word, and a repo never cached while offline: exit 1 and one line naming the problem."""
+    from agroflux_hf.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(data_hub, "download_snapshot", REAL_DOWNLOAD)  # the real client, offline
+    base = ["train", "--task", "t1", "--model", "lstm", "--config", "temporal_co2", "--output-dir", "run"]
+    base.append("--data-dir")
+    for data_dir, expected in (
+        ("agroflux", "neither an existing folder"),
+        ("org/nowhere", "org/nowhere: not in"),
+    ):
+        assert main([*base, data_dir]) == 1
+        err = capsys.readouterr().err.strip()
+        assert expected in err and len(err.splitlines()) == 1 and "Traceback" not in err

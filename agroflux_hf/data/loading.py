@@ -21,6 +21,7 @@ import datasets
 from agroflux_hf import schema
 from agroflux_hf.data.folder_format import read_configs_document
 from agroflux_hf.data.hub import INDEX_FILES, DataLocation, config_files, locate_data, snapshot
+from agroflux_hf.errors import UnknownNameError
 
 DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
 
@@ -106,7 +107,7 @@ def list_configs(data_dir: str | os.PathLike | None = None, revision: str | None
 def _config_entry(path: Path, config: str) -> dict:
     configs = _read_configs(path)["configs"]
     if config not in configs:
-        raise KeyError(f"unknown config {config!r} in {path}; available: {', '.join(configs)}")
+        raise UnknownNameError(f"unknown config {config!r} in {path}; available: {', '.join(configs)}")
     return configs[config]
 
 

@@ -19,7 +19,12 @@ from typing import Any
 
 from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
-from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError, MissingCheckpointError
+from agroflux_hf.errors import (
+    AgroFluxError,
+    IncompatibleCheckpointError,
+    MissingCheckpointError,
+    UnknownNameError,
+)
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
 from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
 from agroflux_hf.models.itransformer import ITransformerConfig, ITransformerForFluxRegression
@@ -64,7 +69,7 @@ _register_with_auto()
 
 def _model_name(name: str) -> str:
     if name not in MODEL_CLASSES:
-        raise ValueError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
+        raise UnknownNameError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
     return name
 
 
