@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     preset.add_argument("--quick", action="store_true", help="the quick preset (minutes on 2 CPU cores)")
     preset.add_argument("--preset", choices=sorted(PRESETS), help="preset by name (default: quick)")
     parser.add_argument(
-        "--data-dir", default=None, help="exported AgroFlux folder (default: embedded AgroFlux-mini)"
+        "--data-dir",
+        default=None,
+        help="dataset folder or Hub dataset repo ORG/NAME[@REVISION] (default: the embedded AgroFlux-mini)",
     )
     parser.add_argument("--output-dir", required=True, help="leaderboard folder; replaced whole on success")
     parser.add_argument(

@@ -1,4 +1,5 @@
-"""``agroflux data publish FOLDER --repo-id ORG/NAME [--private] [--allow-unstated] [--dry-run OUT]``."""
+"""``agroflux data publish FOLDER --repo-id ORG/NAME [--private] [--revision BRANCH] [--create-pr]
+[--commit-message TEXT] [--commit-description TEXT] [--allow-unstated] [--dry-run OUT]``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "folder", type=Path, help="a folder written by `agroflux data export` or build-default --out"
     )
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the Hub dataset repository")
-    p.add_argument("--private", action="store_true", default=None, help="create the repository as private")
+    p.add_argument(
+        "--private",
+        action="store_true",
+        default=None,
+        help="create the repository as private (default: the organisation's default visibility)",
+    )
+    p.add_argument(
+        "--revision", default=None, help="branch to commit to (created when missing; default: main)"
+    )
+    p.add_argument("--create-pr", action="store_true", help="open a pull request instead of committing")
     p.add_argument("--allow-unstated", action="store_true", help="upload sources whose terms are not stated")
     p.add_argument("--dry-run", type=Path, default=None, metavar="OUT", help="copy the upload to OUT")
     p.add_argument("--token-env", default="HF_TOKEN", metavar="NAME", help="variable holding the token")
@@ -25,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--commit-message",
         default=None,
         help="commit message (default: agroflux_hf's dataset upload message)",
+    )
+    p.add_argument(
+        "--commit-description",
+        default=None,
+        help="commit description (default: the configs and each source's licence)",
     )
     p.set_defaults(func=run)
 
@@ -44,10 +59,13 @@ def run(args: argparse.Namespace) -> int:
             allow_unstated=args.allow_unstated,
             dry_run_dir=args.dry_run,
             commit_message=args.commit_message or DEFAULT_DATASET_COMMIT_MESSAGE,
+            description=args.commit_description,
+            revision=args.revision,
+            create_pr=args.create_pr,
         )
     except PublishError as err:
         print(f"agroflux data publish: {err}", file=sys.stderr)
         return 1
-    key = "dry_run_dir" if args.dry_run is not None else "commit_url"
-    print(json.dumps({"repo_id": args.repo_id, key: result}))
+    key = "dry_run_dir" if args.dry_run is not None else ("pr_url" if args.create_pr else "commit_url")
+    print(json.dumps({"repo_id": args.repo_id, "revision": args.revision, key: result}))
     return 0

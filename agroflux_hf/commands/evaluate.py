@@ -16,7 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("model_dir", type=Path)
     evaluate.add_argument("--config", required=True)
     evaluate.add_argument("--split", default="test", choices=SPLITS)
-    evaluate.add_argument("--data-dir", default=None)
+    evaluate.add_argument(
+        "--data-dir",
+        default=None,
+        help="dataset folder or Hub dataset repo ORG/NAME[@REVISION] (default: the embedded AgroFlux-mini)",
+    )
     evaluate.add_argument("--batch-size", type=int, default=256)
     evaluate.add_argument("--output", type=Path, default=None, help="JSON file (default: print)")
     evaluate.set_defaults(func=run)

@@ -54,7 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--model", required=True, choices=NETWORK_MODELS, help="architecture")
     train.add_argument("--config", required=True, help="dataset config (observation config for T2)")
     train.add_argument(
-        "--data-dir", default=None, help="dataset folder (default: the embedded AgroFlux-mini)"
+        "--data-dir",
+        default=None,
+        help="dataset folder or Hub dataset repo ORG/NAME[@REVISION] (default: the embedded AgroFlux-mini); also the --source-config data",
     )
     train.add_argument("--output-dir", required=True, type=Path)
     train.add_argument("--pretrained", default=None, help="t2-finetune: a T0 best_model/ folder")

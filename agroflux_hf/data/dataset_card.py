@@ -1,14 +1,22 @@
-"""The dataset card (README.md) of an exported folder: ``configs:`` front matter and the filled template.
+"""The dataset card (README.md) of an exported folder: Hub front matter and the filled template.
 
 Why apart from the exporter: the card is text about the export (configs, variables, split rules,
 sources and their terms) and changes for other reasons than the parquet writing does. The template is
 ``agroflux_hf/templates/dataset_card.md``; each ``{{placeholder}}`` is filled here, and a placeholder
 left unfilled is an error.
+
+The front matter is what the Hub and ``datasets`` read: ``configs`` (data files per split),
+``dataset_info`` (per config the features with their array shapes, the examples per split, which
+``datasets`` checks when it loads, and the bytes to download), ``size_categories``, the licence (with
+``license_name`` / ``license_link`` when it is ``other``), task and tags. The body says, per config,
+which variable (and unit) each column of ``past_values``, ``static_real_features`` and
+``target_values`` holds, so a user of ``datasets`` alone can read the arrays.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
@@ -81,7 +89,67 @@ config, and the normalisation statistics in `agroflux_configs.json` come from th
 """
 
 
-def _front_matter(specs: list[SourceSpec], entries: list[ConfigEntry], default: str) -> str:
+OTHER_LICENSE_NAME = "agroflux-source-terms"
+OTHER_LICENSE_LINK = "README.md#sources"
+"""Where an ``other`` licence is spelt out: the card's Sources section, one licence per source."""
+
+SIZE_CATEGORIES: tuple[tuple[int, str], ...] = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+)
+
+
+def size_category(n_examples: int) -> str:
+    """The Hub's ``size_categories`` bucket of ``n_examples`` distinct examples."""
+    for bound, name in SIZE_CATEGORIES:
+        if n_examples < bound:
+            return name
+    return "n>1T" if n_examples > 10**12 else "1B<n<10B"
+
+
+def _dataset_info(entry: ConfigEntry, root: Path | None) -> dict[str, object]:
+    """One ``dataset_info`` item in ``datasets``' own YAML form: features, split sizes, download size.
+
+    Empty splits are left out, as ``datasets`` expects (they are absent from the loaded DatasetDict).
+    ``num_bytes`` is the Arrow size of the split's examples as written (``datasets`` ignores a split
+    list without it); ``download_size`` the parquet bytes of the config's files.
+    """
+    import datasets
+
+    from agroflux_hf.data.encoding import example_features
+
+    splits = datasets.SplitDict(
+        {
+            split: datasets.SplitInfo(
+                split, num_bytes=entry.num_bytes.get(split, 0), num_examples=entry.n_examples[split]
+            )
+            for split in schema.SPLITS
+            if entry.data_files.get(split)
+        }
+    )
+    files = sorted({f for paths in entry.data_files.values() for f in paths})
+    size = sum((root / f).stat().st_size for f in files) if root is not None else None
+    info = datasets.DatasetInfo(
+        features=example_features(entry.spec),
+        splits=splits,
+        download_size=size,
+        dataset_size=sum(split.num_bytes for split in splits.values()),
+    )
+    return {"config_name": entry.name, **info._to_yaml_dict()}
+
+
+def _front_matter(
+    specs: list[SourceSpec],
+    entries: list[ConfigEntry],
+    default: str,
+    exports: list[SourceExport] | None = None,
+    root: Path | None = None,
+) -> str:
     configs = []
     for entry in entries:
         item: dict[str, object] = {
@@ -91,12 +159,19 @@ def _front_matter(specs: list[SourceSpec], entries: list[ConfigEntry], default: 
         if entry.name == default:
             item["default"] = True
         configs.append(item)
-    meta = {
-        "license": _hub_license(specs),
-        "pretty_name": "AgroFlux",
+    license_id = _hub_license(specs)
+    meta: dict[str, object] = {"license": license_id}
+    if license_id == "other":
+        meta["license_name"] = OTHER_LICENSE_NAME
+        meta["license_link"] = OTHER_LICENSE_LINK
+    meta["pretty_name"] = "AgroFlux"
+    if exports:
+        meta["size_categories"] = [size_category(sum(ex.report.n_examples for ex in exports))]
+    meta |= {
         "task_categories": ["time-series-forecasting"],
         "tags": ["agriculture", "carbon-flux", "nitrogen", "eddy-covariance", "process-model", "climate"],
         "configs": configs,
+        "dataset_info": [_dataset_info(entry, root) for entry in entries],
     }
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, width=1000) + "---\n"
 
@@ -125,6 +200,36 @@ def _configs_table(entries: list[ConfigEntry]) -> str:
         scheme = e.assignment.scheme if e.assignment.fold is None else f"spatial fold {e.assignment.fold}"
         rows.append(f"| `{e.name}` | {e.spec.source} | {scheme} | {' | '.join(cells)} |")
     return "\n".join(rows)
+
+
+def _config_names_of(spec: SourceSpec, entries: list[ConfigEntry]) -> str:
+    names = [e.name for e in entries if e.spec is spec]
+    folds = [n for n in names if re.fullmatch(rf"spatial_{re.escape(spec.name)}_fold\d+", n)]
+    shown = [f"`{n}`" for n in names if n not in folds]
+    if folds:
+        shown.append(f"`spatial_{spec.name}_fold<k>` (k = 1-{len(folds)})")
+    return ", ".join(shown)
+
+
+def _array_rows(array: str, names: tuple[str, ...]) -> list[str]:
+    return [
+        f"| `{array}[..., {i}]` | `{name}` | {schema.unit(name) or '-'} | {schema.VARIABLES[name].description} |"
+        if array != schema.STATIC_FEATURES
+        else f"| `{array}[{i}]` | `{name}` | {schema.unit(name) or '-'} | {schema.VARIABLES[name].description} |"
+        for i, name in enumerate(names)
+    ]
+
+
+def _columns_section(specs: list[SourceSpec], entries: list[ConfigEntry]) -> str:
+    """Per source (all its configs share the layout): what each column of the three arrays is."""
+    parts = []
+    for spec in specs:
+        rows = ["| column | variable | unit | description |", "|---|---|---|---|"]
+        rows += _array_rows(schema.PAST_VALUES, spec.input_names)
+        rows += _array_rows(schema.STATIC_FEATURES, spec.static_names)
+        rows += _array_rows(schema.TARGET_VALUES, spec.target_names)
+        parts.append(f"### {_config_names_of(spec, entries)}\n\n" + "\n".join(rows))
+    return "\n\n".join(parts)
 
 
 def _sources_section(exports: list[SourceExport]) -> str:
@@ -172,8 +277,12 @@ def render_card(
     exports: list[SourceExport],
     entries: list[ConfigEntry],
     default: str,
+    root: Path | None = None,
 ) -> str:
-    """README.md: ``configs:`` front matter and the body of ``template`` with its placeholders filled."""
+    """README.md: front matter and the body of ``template`` with its placeholders filled.
+
+    ``root`` is the folder holding the written parquet files (for the download sizes; without it the
+    sizes are left out)."""
     names = ", ".join(f"`{s.name}`" for s in specs)
     fills = {
         "title": "AgroFlux",
@@ -184,6 +293,7 @@ def render_card(
         ),
         "configs_table": _configs_table(entries),
         "variables_table": _variables_table(specs),
+        "columns_section": _columns_section(specs, entries),
         "splits_section": SPLITS_SECTION,
         "sources_section": _sources_section(exports),
         "citation": PAPER_CITATION,
@@ -195,4 +305,4 @@ def render_card(
     leftover = re.findall(r"\{\{\s*\w+\s*\}\}", body)
     if leftover:
         raise SchemaError(f"card template has unknown placeholders {sorted(set(leftover))}")
-    return _front_matter(specs, entries, default) + "\n" + body
+    return _front_matter(specs, entries, default, exports, root) + "\n" + body

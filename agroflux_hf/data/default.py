@@ -3,9 +3,11 @@
 ``agroflux_hf/default_data/`` holds canonical daily tables (``towers.parquet``, ``n2o.parquet``,
 ``dssat_ceres_maize.parquet``, ``dssat_ixim_maize.parquet``). :func:`default_source_specs` turns the ones
 present into ``SourceSpec``s and
-:func:`default_data_dir` exports them once into ``$AGROFLUX_CACHE/default-<hash>`` (else
-``~/.cache/agroflux/default-<hash>``), the hash covering the tables' bytes and the export format, so a
-changed table gives a new folder instead of a stale one. Two processes building it at once both write a
+:func:`default_data_dir` exports them once into ``$HF_HOME/agroflux/default-<hash>`` (beside the other
+Hugging Face caches; ``$AGROFLUX_CACHE/default-<hash>`` when that is set), the hash covering the tables'
+bytes, the export format and the exporting code, so a changed table gives a new folder instead of a
+stale one. The folder's name is unique to its contents, so ``datasets`` never confuses its cache with
+that of a full release folder (called e.g. ``agroflux``) or of a Hub snapshot. Two processes building it at once both write a
 temporary folder; the first rename wins and the loser uses the winner's folder.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -31,7 +34,6 @@ from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import DataFileError
 from agroflux_hf.files import CACHE_ENV as CACHE_ENV  # re-exported: the old import path
-from agroflux_hf.files import cache_root
 from agroflux_hf.templates import DATASET_CARD_TEMPLATE
 
 logger = logging.getLogger(__name__)
@@ -327,6 +329,21 @@ def _pipeline_files() -> list[Path]:
     return [f for f in [*files, DATASET_CARD_TEMPLATE] if f.is_file()]
 
 
+def hf_home() -> Path:
+    """``$HF_HOME``, else ``$XDG_CACHE_HOME/huggingface``, else ``~/.cache/huggingface`` (the Hub's rule),
+    read at call time so a test or a user changing it later is followed."""
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "huggingface"
+
+
+def default_cache_root() -> Path:
+    """Where the exported default lives: ``$AGROFLUX_CACHE`` when set, else ``$HF_HOME/agroflux``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else hf_home() / "agroflux"
+
+
 def _is_complete(folder: Path) -> bool:
     return is_dataset_folder(folder)
 
@@ -335,7 +352,7 @@ def default_data_dir(table_dir: Path | None = None, cache_dir: Path | None = Non
     """The exported AgroFlux-mini folder, built on first use (atomically, safe against concurrent builds)."""
     table_dir = Path(table_dir) if table_dir is not None else DEFAULT_TABLE_DIR
     paths = [p for p, _ in default_table_paths(table_dir, warn=False)]
-    root = Path(cache_dir) if cache_dir is not None else cache_root()
+    root = Path(cache_dir) if cache_dir is not None else default_cache_root()
     out = (root / f"default-{tables_hash(paths)}").resolve()
     if _is_complete(out):
         return out

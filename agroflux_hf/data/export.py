@@ -75,6 +75,7 @@ class FileRecord:
     n_examples: int
     years: tuple[int, ...]
     stats: dict[str, PartialStats]
+    num_bytes: int = 0  # Arrow bytes of its examples (what ``datasets`` counts as a split's num_bytes)
 
 
 @dataclass
@@ -141,7 +142,8 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
             relpath = data_file_relpath(spec.name, split, stem)
             path = root / relpath
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(examples_table(part, features), path)
+            table = examples_table(part, features)
+            write_parquet(table, path)
             result.files.append(
                 FileRecord(
                     site.site_id,
@@ -150,6 +152,7 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
                     len(part),
                     tuple(sorted({int(y) for y in part.years})),
                     example_stats(part),
+                    table.nbytes,
                 )
             )
     if not result.site_years:
@@ -167,6 +170,7 @@ class ConfigEntry:
     n_examples: dict[str, int]
     stats: dict[str, dict[str, dict[str, float | None]]]
     site_attributes: dict[str, dict[str, float | str | None]] = field(default_factory=dict)
+    num_bytes: dict[str, int] = field(default_factory=dict)  # split -> Arrow bytes (for the card only)
 
     def as_json(self) -> dict[str, object]:
         spec = self.spec
@@ -221,6 +225,7 @@ def _config_entry(name: str, exported: SourceExport, assignment: SplitAssignment
         n_examples={s: sum(f.n_examples for f in fs) for s, fs in files_of.items()},
         stats=train_stats(exported.spec, [f.stats for f in files_of[schema.TRAIN]]),
         site_attributes=_config_site_attributes(exported, assignment),
+        num_bytes={s: sum(f.num_bytes for f in fs) for s, fs in files_of.items()},
     )
 
 
@@ -303,7 +308,7 @@ def write_dataset_folder(
         "configs": {e.name: e.as_json() for e in entries},
     }
     write_configs_document(root, document)
-    (root / CARD_FILE).write_text(render_card(card_template, specs, exports, entries, default))
+    (root / CARD_FILE).write_text(render_card(card_template, specs, exports, entries, default, root))
     return entries
 
 

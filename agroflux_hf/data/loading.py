@@ -1,9 +1,12 @@
-"""Load an exported AgroFlux folder: ``load_agroflux``, ``list_configs``, ``config_info``.
+"""Load an exported AgroFlux dataset: ``load_agroflux``, ``list_configs``, ``config_info``.
 
-The folder is found in this order: the ``data_dir`` argument, the environment variable
+The data are found in this order: the ``data_dir`` argument, the environment variable
 ``AGROFLUX_DATA_DIR``, then the embedded AgroFlux-mini (built on first use, see ``data/default.py``).
-It is always handed to ``datasets.load_dataset`` as an absolute path, so a bare name never resolves
-to the Hub or to a stale cache.
+``data_dir`` is a local folder or a Hub dataset repo id ``ORG/NAME`` (with ``revision``, or written
+``ORG/NAME@REVISION``); the rule that tells them apart is in ``data/hub.py``. A Hub repo is downloaded
+through ``huggingface_hub`` into its cache (only the index files, then the asked config's parquet
+files). Either way ``datasets.load_dataset`` gets an absolute local path, so a bare name never
+resolves to the current folder, the Hub or a stale cache by accident.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pathlib import Path
 import datasets
 
 from agroflux_hf import schema
-from agroflux_hf.data.folder_format import check_dataset_folder, read_configs_document
+from agroflux_hf.data.folder_format import read_configs_document
+from agroflux_hf.data.hub import INDEX_FILES, DataLocation, config_files, locate_data, snapshot
 from agroflux_hf.errors import UnknownNameError
 
 DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
@@ -50,6 +54,8 @@ class ConfigInfo:
     n_examples: dict[str, int] = field(default_factory=dict)
     data_dir: Path | None = None
     site_attributes: dict[str, dict[str, float | str]] = field(default_factory=dict)
+    repo_id: str | None = None  # the Hub dataset repo it came from (data_dir is then its snapshot)
+    revision: str | None = None  # the revision asked for (None: the repo's default branch)
 
     @property
     def scheme(self) -> str:
@@ -66,24 +72,36 @@ class ConfigInfo:
         return _coordinates_of(self.site_attributes)
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The absolute dataset folder: argument, then $AGROFLUX_DATA_DIR, then the embedded default."""
+def locate(data_dir: str | os.PathLike | None = None, revision: str | None = None) -> DataLocation:
+    """Where the data are: argument, then $AGROFLUX_DATA_DIR, then the embedded default (a folder)."""
     if data_dir is None:
         data_dir = os.environ.get(DATA_DIR_ENV) or None
     if data_dir is None:
+        if revision is not None:
+            raise ValueError(f"revision={revision!r} needs a Hub repo id as data_dir")
         from agroflux_hf.data.default import default_data_dir
 
-        return default_data_dir()
-    return check_dataset_folder(Path(data_dir).expanduser().resolve())
+        return DataLocation(folder=default_data_dir())
+    return locate_data(data_dir, revision)
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None, revision: str | None = None) -> Path:
+    """The absolute local dataset folder (for a Hub repo: the snapshot with its index files)."""
+    return _index_folder(locate(data_dir, revision))
+
+
+def _index_folder(location: DataLocation) -> Path:
+    """The local folder holding ``agroflux_configs.json`` and ``README.md`` of ``location``."""
+    return snapshot(location) if location.is_hub else location.folder
 
 
 def _read_configs(path: Path) -> dict:
     return read_configs_document(path)
 
 
-def list_configs(data_dir: str | os.PathLike | None = None) -> list[str]:
-    """Config names of the dataset folder, in export order (temporal then spatial folds, per source)."""
-    return list(_read_configs(resolve_data_dir(data_dir))["configs"])
+def list_configs(data_dir: str | os.PathLike | None = None, revision: str | None = None) -> list[str]:
+    """Config names of the dataset (folder or Hub repo), in export order (temporal then spatial folds)."""
+    return list(_read_configs(resolve_data_dir(data_dir, revision))["configs"])
 
 
 def _config_entry(path: Path, config: str) -> dict:
@@ -93,9 +111,12 @@ def _config_entry(path: Path, config: str) -> dict:
     return configs[config]
 
 
-def config_info(config: str, data_dir: str | os.PathLike | None = None) -> ConfigInfo:
-    """Names, units, split membership and train-split statistics of ``config``."""
-    path = resolve_data_dir(data_dir)
+def config_info(
+    config: str, data_dir: str | os.PathLike | None = None, revision: str | None = None
+) -> ConfigInfo:
+    """Names, units, split membership and train-split statistics of ``config`` (folder or Hub repo)."""
+    location = locate(data_dir, revision)
+    path = _index_folder(location)
     entry = _config_entry(path, config)
     splits = entry["splits"]
     return ConfigInfo(
@@ -115,6 +136,8 @@ def config_info(config: str, data_dir: str | os.PathLike | None = None) -> Confi
         n_examples={s: v["n_examples"] for s, v in splits.items()},
         data_dir=path,
         site_attributes=_read_site_attributes(entry),
+        repo_id=location.repo_id,
+        revision=location.revision,
     )
 
 
@@ -140,23 +163,30 @@ def _coordinates_of(attributes: dict[str, dict[str, float | str]]) -> dict[str, 
 
 
 def site_attributes(
-    config: str, data_dir: str | os.PathLike | None = None
+    config: str, data_dir: str | os.PathLike | None = None, revision: str | None = None
 ) -> dict[str, dict[str, float | str]]:
     """{site_id: {"latitude", "longitude", "elevation", ...}} of every site of ``config``.
 
     The coordinates are NaN where a source does not know them; other attributes (``igbp``, ``field``,
     ...) appear where the source has them. Empty for a folder exported before attributes travelled.
     """
-    return config_info(config, data_dir).site_attributes
+    return config_info(config, data_dir, revision).site_attributes
 
 
 def load_agroflux(
-    config: str, data_dir: str | os.PathLike | None = None, **load_kwargs
+    config: str, data_dir: str | os.PathLike | None = None, revision: str | None = None, **load_kwargs
 ) -> datasets.DatasetDict:
     """``datasets.load_dataset(<absolute folder>, config)``: the splits of one AgroFlux config.
 
-    A split with no example (e.g. no validation year anywhere) is absent from the DatasetDict.
+    ``data_dir`` is a folder or a Hub dataset repo id (``revision`` a branch, tag or commit of it); for a
+    repo only this config's parquet files are downloaded. A split with no example (e.g. no validation
+    year anywhere) is absent from the DatasetDict.
     """
-    path = resolve_data_dir(data_dir)
+    location = locate(data_dir, revision)
+    path = _index_folder(location)
     _config_entry(path, config)  # a clear error listing the configs before datasets' own
+    if location.is_hub:
+        path = snapshot(
+            location, [*INDEX_FILES, *config_files(_read_configs(path), config)], f"config {config}"
+        )
     return datasets.load_dataset(str(path), config, **load_kwargs)

@@ -11,8 +11,13 @@ tables' own metadata; see ``agroflux_hf.data.sources.terms``):
   station) is uploaded only with ``--allow-unstated``, and the command names what it is unsure of;
 * ``yes`` sources go as they are. The dataset card lists every source with its own terms either way.
 
-The upload goes through an ``HfApi``-like object (``create_repo`` + ``upload_folder``, repo type
-``dataset``) so tests can pass a fake one; ``--dry-run OUT`` copies exactly the folder that would be sent.
+The upload goes through an ``HfApi``-like object (``create_repo``, ``create_branch`` for a new
+``--revision`` branch, ``upload_folder``; repo type ``dataset``) so tests can pass a fake one; the
+commit carries a message and a description listing the configs and each source's terms;
+``--create-pr`` opens a pull request instead of committing to the branch; ``--dry-run OUT`` copies
+exactly the folder that would be sent. ``private`` is left to the Hub's (the organisation's) default
+unless ``--private`` is given. Once published, ``load_agroflux(config, data_dir="ORG/NAME")``,
+``--data-dir ORG/NAME`` and ``datasets.load_dataset("ORG/NAME", config)`` read it.
 """
 
 from __future__ import annotations
@@ -66,6 +71,29 @@ def check_redistribution(folder: Path, allow_unstated: bool = False) -> dict[str
     return flags
 
 
+def hub_api() -> Any:
+    """A ``huggingface_hub.HfApi``, behind one name that tests replace with a fake Hub."""
+    from huggingface_hub import HfApi
+
+    return HfApi()
+
+
+def commit_description(folder: Path) -> str:
+    """What the commit holds, for its description: configs, and each source with its licence and flag."""
+    document = json.loads((folder / CONFIGS_FILE).read_text(encoding="utf-8"))
+    configs = list(document["configs"])
+    lines = [
+        f"AgroFlux dataset folder exported by agroflux_hf: {len(configs)} configs ({', '.join(configs)})."
+    ]
+    lines.append("")
+    for name, source in document["sources"].items():
+        lines.append(
+            f"- {name} ({source.get('domain', '?')}): {source.get('n_examples', '?')} examples; licence: "
+            f"{source.get('license') or 'not stated'}; redistributable: {source.get('redistributable', 'unstated')}"
+        )
+    return "\n".join(lines)
+
+
 def publish_dataset(
     folder: str | os.PathLike,
     repo_id: str,
@@ -76,11 +104,16 @@ def publish_dataset(
     allow_unstated: bool = False,
     dry_run_dir: str | os.PathLike | None = None,
     commit_message: str = DEFAULT_DATASET_COMMIT_MESSAGE,
+    description: str | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
 ) -> str:
-    """Upload an exported dataset folder to the Hub dataset repo ``repo_id``; return the commit URL.
+    """Upload an exported dataset folder to the Hub dataset repo ``repo_id``; return the commit (or PR) URL.
 
-    ``private=None`` leaves visibility to the organisation's default. With ``dry_run_dir`` nothing is
-    sent: the folder is copied there (it must not exist) and its path returned. Raises
+    ``private=None`` leaves visibility to the organisation's default. ``revision`` is the branch to
+    commit to (created from the default branch when missing); ``create_pr`` opens a pull request
+    against it instead. ``description`` defaults to :func:`commit_description`. With ``dry_run_dir``
+    nothing is sent: the folder is copied there (it must not exist) and its path returned. Raises
     :class:`PublishError` for a folder that is not an export, a bad repo id, or a source whose terms
     do not allow the upload (see the module docstring).
     """
@@ -91,15 +124,23 @@ def publish_dataset(
         names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
         return str(_dry_run(folder, names, Path(dry_run_dir)))
     if api is None:
-        from huggingface_hub import HfApi
-
-        api = HfApi()
+        api = hub_api()
     auth = {"token": token} if token is not None else {}
     visibility = {"private": private} if private is not None else {}
     api.create_repo(repo_id, repo_type="dataset", exist_ok=True, **visibility, **auth)
+    if revision is not None and revision != "main":
+        api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True, **auth)
     commit = api.upload_folder(
-        folder_path=str(folder), repo_id=repo_id, repo_type="dataset", commit_message=commit_message, **auth
+        folder_path=str(folder),
+        repo_id=repo_id,
+        repo_type="dataset",
+        commit_message=commit_message,
+        commit_description=description if description is not None else commit_description(folder),
+        revision=revision,
+        create_pr=create_pr,
+        **auth,
     )
-    url = getattr(commit, "commit_url", None) or str(commit)
+    url = (getattr(commit, "pr_url", None) if create_pr else None) or getattr(commit, "commit_url", None)
+    url = url or str(commit)
     logger.info("published %s: %s", repo_id, url)
     return url
