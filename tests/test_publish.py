@@ -333,7 +333,12 @@ def test_publish_uploads_exactly_model_config_and_card(saved_model, tmp_path):
     }
     assert hub.calls[1][1]["commit_message"] == "first"
     uploaded = hub.root / "my-org/agroflux-lstm-co2"
-    assert sorted(_tree(uploaded)) == ["README.md", "config.json", "model.safetensors"]
+    assert sorted(_tree(uploaded)) == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "modeling_agroflux.py",
+    ]
     assert _tree(uploaded)["README.md"] == (model_dir / "README.md").read_bytes()
     _same_predictions(uploaded, saved_model[1])
 
@@ -357,7 +362,13 @@ def test_extra_files_are_uploaded_only_when_listed(saved_model, tmp_path):
     (model_dir / "metrics.json").write_text("{}")
     out = tmp_path / "out"
     publish.publish_model(model_dir, "my-org/m", dry_run_dir=out, extra_files=["metrics.json"])
-    assert sorted(_tree(out)) == ["README.md", "config.json", "metrics.json", "model.safetensors"]
+    assert sorted(_tree(out)) == [
+        "README.md",
+        "config.json",
+        "metrics.json",
+        "model.safetensors",
+        "modeling_agroflux.py",
+    ]
     with pytest.raises(publish.PublishError, match="inside"):
         publish.publish_model(model_dir, "my-org/m", dry_run_dir=tmp_path / "o2", extra_files=["../x"])
 
