@@ -30,3 +30,13 @@ class IncompatibleCheckpointError(AgroFluxError, ValueError):
 
 class AllNaNError(AgroFluxError, ValueError):
     """A metric was asked for on data with no observed value."""
+
+
+class UnknownNameError(AgroFluxError, KeyError, ValueError):
+    """A name that is not among the choices (model, config, target); the message lists the choices.
+
+    A ``KeyError`` and a ``ValueError`` too, for callers that caught those before it existed.
+    """
+
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ""

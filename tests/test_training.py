@@ -323,6 +323,15 @@ def test_gradient_accumulation_clipping_and_bf16_run(synthetic, tmp_path, fresh_
     assert np.isfinite(result.history[-1]["val_loss"])
 
 
+def test_the_launchers_mixed_precision_wins_when_no_flag_is_given(
+    synthetic, tmp_path, fresh_accelerate_state, monkeypatch
+):
+    # what `accelerate launch --mixed_precision bf16` hands the process
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "bf16")
+    train("t0", "lstm", "sim", output_dir=tmp_path / "a", args=quick_args(epochs=1), model_overrides=TINY)
+    assert json.loads((tmp_path / "a" / "run_config.json").read_text())["mixed_precision"] == "bf16"
+
+
 # ---------------------------------------------------------------- two processes
 _SCRIPT = """
 import json, sys

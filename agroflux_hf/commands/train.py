@@ -21,6 +21,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from agroflux_hf.benchmark.presets import NETWORK_MODELS
+
 TASKS: tuple[str, ...] = ("t0", "t1", "t2-finetune", "t2-adversarial")
 """Local copy of ``training.TASKS`` (importing training would import torch for ``--help``)."""
 
@@ -35,7 +37,7 @@ ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
     "seed": (int, "random seed"),
     "grad_accumulation": (int, "gradient accumulation steps"),
     "max_grad_norm": (float, "gradient clipping norm"),
-    "mixed_precision": (str, "no, bf16 or fp16"),
+    "mixed_precision": (str, "no, bf16 or fp16 (default: what accelerate launch or accelerate config say)"),
     "save_every_steps": (int, "accelerator.save_state every N optimiser steps (0 = epoch ends only)"),
     "num_workers": (int, "DataLoader workers"),
     "finetune_learning_rate": (float, "t2-finetune learning rate (paper 1e-4)"),
@@ -51,9 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` to the top-level ``agroflux`` command."""
     train = subparsers.add_parser("train", help="train a model (tasks t0, t1, t2-finetune, t2-adversarial)")
     train.add_argument("--task", required=True, choices=TASKS)
-    train.add_argument(
-        "--model", required=True, help="lstm, ealstm, tcn, transformer, itransformer, pyraformer"
-    )
+    train.add_argument("--model", required=True, choices=NETWORK_MODELS, help="architecture")
     train.add_argument("--config", required=True, help="dataset config (observation config for T2)")
     train.add_argument(
         "--data-dir", default=None, help="dataset folder (default: the embedded AgroFlux-mini)"

@@ -17,6 +17,7 @@ import datasets
 
 from agroflux_hf import schema
 from agroflux_hf.data.folder_format import check_dataset_folder, read_configs_document
+from agroflux_hf.errors import UnknownNameError
 
 DATA_DIR_ENV = "AGROFLUX_DATA_DIR"
 
@@ -88,7 +89,7 @@ def list_configs(data_dir: str | os.PathLike | None = None) -> list[str]:
 def _config_entry(path: Path, config: str) -> dict:
     configs = _read_configs(path)["configs"]
     if config not in configs:
-        raise KeyError(f"unknown config {config!r} in {path}; available: {', '.join(configs)}")
+        raise UnknownNameError(f"unknown config {config!r} in {path}; available: {', '.join(configs)}")
     return configs[config]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
-from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError
+from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError, UnknownNameError
 from agroflux_hf.hub import read_checkpoint_config
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
 from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
@@ -80,7 +80,7 @@ FluxPreTrainedModel.push_to_hub = _push_to_hub_with_card
 
 def _model_name(name: str) -> str:
     if name not in MODEL_CLASSES:
-        raise ValueError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
+        raise UnknownNameError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
     return name
 
 

@@ -33,7 +33,9 @@ class TrainingArguments:
     seed: int = 42
     grad_accumulation: int = 1
     max_grad_norm: float | None = 1.0  # None = no clipping
-    mixed_precision: str = "no"  # "no", "bf16" or "fp16" (fp16 needs a GPU)
+    # "no", "bf16" or "fp16" (fp16 needs a GPU); None = what `accelerate launch --mixed_precision`,
+    # `accelerate config` or ACCELERATE_MIXED_PRECISION say, else "no" (a default never overrides them)
+    mixed_precision: str | None = None
     save_every_steps: int = 0  # accelerator.save_state every N optimiser steps; 0 = only at epoch ends
     keep_checkpoints: int = 2  # newest resumable states kept in OUT/checkpoints
     num_workers: int = 0  # DataLoader workers; 0 is fastest for in-memory tensors
@@ -60,7 +62,7 @@ class TrainingArguments:
         for name in ("patience", "save_every_steps", "num_workers", "target_batch_size"):
             if getattr(self, name) < 0:
                 raise ValueError(f"TrainingArguments.{name} must be >= 0, got {getattr(self, name)!r}")
-        if self.mixed_precision not in MIXED_PRECISION_CHOICES:
+        if self.mixed_precision is not None and self.mixed_precision not in MIXED_PRECISION_CHOICES:
             raise ValueError(
                 f"TrainingArguments.mixed_precision must be one of {MIXED_PRECISION_CHOICES}, "
                 f"got {self.mixed_precision!r}"

@@ -1,0 +1,93 @@
+"""The command line's shared behaviour: --version, -q, defaults in --help, user errors in one line."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import agroflux_hf
+from agroflux_hf import cli
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"agroflux {agroflux_hf.__version__}"
+
+
+def test_help_shows_defaults_and_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "{lstm,ealstm,tcn,transformer,itransformer,pyraformer}" in text
+    assert "(default: None)" in text  # every option says its default
+    with pytest.raises(SystemExit):
+        cli.main(["data", "publish", "--help"])
+    assert "default:" in capsys.readouterr().out
+
+
+def test_missing_checkpoint_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    code = cli.main(["evaluate", str(tmp_path / "nowhere"), "--config", "temporal_co2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("agroflux evaluate: error:") and "nowhere" in err
+
+
+def test_unknown_config_names_the_choices(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    code = cli.main(
+        [
+            "train",
+            "--task",
+            "t1",
+            "--model",
+            "lstm",
+            "--config",
+            "no_such",
+            "--output-dir",
+            str(tmp_path / "r"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "unknown config 'no_such'" in err and "temporal_co2" in err
+
+
+def test_verbose_shows_the_traceback(tmp_path) -> None:
+    from agroflux_hf.errors import MissingCheckpointError
+
+    with pytest.raises(MissingCheckpointError):
+        cli.main(["-v", "evaluate", str(tmp_path / "nowhere"), "--config", "temporal_co2"])
+
+
+def test_quiet_silences_every_progress_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in cli.QUIET_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    seen = {}
+
+    def fake_run(args):
+        seen["no_progress"] = args.no_progress
+        return 0
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["-q", "benchmark", "--output-dir", "x"])
+    args.func = fake_run
+    monkeypatch.setattr(cli, "build_parser", lambda: _Fixed(parser, args))
+    assert cli.main(["-q", "benchmark", "--output-dir", "x"]) == 0
+    assert seen["no_progress"] is True
+    assert all(os.environ[k] == v for k, v in cli.QUIET_ENVIRONMENT.items())
+
+
+class _Fixed:
+    """A parser stand-in returning prepared arguments (the real handler would train)."""
+
+    def __init__(self, parser, args) -> None:
+        self._parser, self._args = parser, args
+
+    def parse_args(self, argv):
+        return self._args
+
+    def print_help(self) -> None:
+        self._parser.print_help()
