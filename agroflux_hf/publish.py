@@ -213,13 +213,16 @@ def upload_to_hub(
     revision: str | None = None,
     create_pr: bool = False,
     commit_message: str,
+    commit_description: str | None = None,
 ) -> str:
     """Create the repo if needed, then upload ``folder`` as one commit (or PR); return its URL.
 
-    The one upload path of models and datasets. Only the options that are set are passed on, so
-    visibility (``private=None``) stays the account's default and a fake client in tests needs only
-    the arguments it is asked for. A ``revision`` branch that does not exist yet is created from main
-    (``upload_folder`` would refuse it). The token goes to the client calls only, never to a log.
+    The one upload path of models and datasets (``data.publishing`` sends a dataset folder with
+    ``repo_type="dataset"``). Only the options that are set are passed on, so visibility
+    (``private=None``) stays the account's default and a fake client in tests needs only the
+    arguments it is asked for. A ``revision`` branch other than main that does not exist yet is
+    created from main (``upload_folder``, and a pull request against it, would refuse it). The token
+    goes to the client calls only, never to a log.
     """
     if api is None:
         from huggingface_hub import HfApi
@@ -231,10 +234,12 @@ def upload_to_hub(
     target: dict[str, Any] = {}
     if revision is not None:
         target["revision"] = revision
-        if not create_pr:
+        if revision != "main":
             api.create_branch(repo_id, repo_type=repo_type, branch=revision, exist_ok=True, **auth)
     if create_pr:
         target["create_pr"] = True
+    if commit_description is not None:
+        target["commit_description"] = commit_description
     commit = api.upload_folder(
         folder_path=str(folder),
         repo_id=repo_id,

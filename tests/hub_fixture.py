@@ -49,6 +49,7 @@ class CachedHub:
         commit_message=None,
         revision=None,
         create_pr=False,
+        commit_description=None,
         token=None,
     ):
         self.calls.append(
@@ -60,6 +61,7 @@ class CachedHub:
                     "commit_message": commit_message,
                     "revision": revision,
                     "create_pr": create_pr,
+                    "commit_description": commit_description,
                 },
             )
         )

@@ -93,6 +93,33 @@ def test_create_pr_and_private_reach_the_client(tmp_path):
     assert hub.calls[-1][1]["create_pr"] is True
 
 
+def test_one_upload_path_for_models_and_datasets_opens_a_pr_against_a_new_branch(tmp_path):
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nlicense: cc-by-4.0\n---\n")
+    hub, repo_id = CachedHub(), _repo()
+    url = publish.upload_to_hub(
+        folder,
+        repo_id,
+        repo_type="dataset",
+        api=hub,
+        revision="v2",
+        create_pr=True,
+        commit_message="m",
+        commit_description="what is in it",
+    )
+    assert url.startswith(f"https://hub.example/{repo_id}/discussions/")
+    assert [name for name, _ in hub.calls] == ["create_repo", "create_branch", "upload_folder"]
+    assert all(call["repo_type"] == "dataset" for _, call in hub.calls)
+    assert "private" not in hub.calls[0][1] or hub.calls[0][1]["private"] is None
+    upload = hub.calls[-1][1]
+    assert (upload["revision"], upload["create_pr"], upload["commit_description"]) == (
+        "v2",
+        True,
+        "what is in it",
+    )
+
+
 def test_a_bare_name_or_an_uncached_repo_is_an_error_naming_both_possibilities(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(
@@ -196,3 +223,24 @@ def test_checkpoint_path_names_follow_the_hub_scheme_with_the_shipped_fallback(t
     assert checkpoints.checkpoint_path("lstm", hub=True) == hub.snapshot(repo_id)
     with pytest.raises(MissingCheckpointError, match="no shipped checkpoint"):
         checkpoints.checkpoint_path("lstm", "temporal_nowhere", hub=True)
+
+
+def test_publish_command_options_reach_the_hub_and_the_model_loads_by_id(tmp_path, monkeypatch, capsys):
+    from agroflux_hf.commands import publish as publish_command
+
+    folder, model = _folder(tmp_path, 0)
+    hub, repo_id = CachedHub(), _repo()
+    monkeypatch.setattr("huggingface_hub.HfApi", lambda: hub)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    parser = argparse.ArgumentParser()
+    publish_command.register(parser.add_subparsers())
+    argv = ["publish", str(folder), "--repo-id", repo_id, "--revision", "v1", "--commit-message", "baseline"]
+    ns = parser.parse_args(argv)
+    assert ns.func(ns) == 0
+    assert json.loads(capsys.readouterr().out)["commit_url"].startswith(f"https://hub.example/{repo_id}/")
+    assert hub.calls[0][1]["private"] is None  # visibility left to the account unless --private
+    assert hub.calls[-1][1]["revision"] == "v1" and hub.calls[-1][1]["commit_message"] == "baseline"
+    torch.testing.assert_close(_predict(load_model(f"{repo_id}@v1")), _predict(model))
+    ns = parser.parse_args(["publish", str(folder), "--repo-id", repo_id, "--private", "--create-pr"])
+    assert ns.func(ns) == 0
+    assert hub.calls[-2][1]["private"] is True and hub.calls[-1][1]["create_pr"] is True
