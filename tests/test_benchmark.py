@@ -685,3 +685,20 @@ def test_targets_without_training_values_are_left_out_of_the_leaderboard():
     )
     assert untrained_targets(info) == {"GPP"}
     assert untrained_targets(None) == set()
+
+
+def test_a_fold_with_failed_predictions_fails_the_mean_over_folds():
+    from agroflux_hf.benchmark import leaderboard as lb
+
+    def row(fold: int, r2: float, n_failed: int) -> dict:
+        return {
+            "model": "lstm", "kind": "network", "task": "t1", "dataset": "co2", "source_dataset": "",
+            "config": f"spatial_co2_fold{fold}", "source_config": "", "scheme": "spatial", "fold": fold,
+            "target": "NEE", "unit": "g C m-2 d-1", "r2": r2, "rmse": 1.0, "mae": 1.0, "nse": r2,
+            "kge": 0.0, "bias": 0.0, "n": 10, "n_failed": n_failed, "run_id": f"r{fold}",
+        }  # fmt: skip
+
+    ok = lb.aggregate_over_folds(lb.leaderboard_frame([row(0, 0.5, 0), row(1, 0.7, 0)]))
+    assert ok["r2_mean"].iloc[0] == pytest.approx(0.6)
+    failed = lb.aggregate_over_folds(lb.leaderboard_frame([row(0, 0.5, 0), row(1, float("nan"), 3)]))
+    assert np.isnan(failed["r2_mean"].iloc[0]) and failed["n_failed"].iloc[0] == 3

@@ -274,12 +274,33 @@ def test_spread_below_float_resolution_is_no_variance():
 @given(gappy_pairs())
 def test_all_metrics_equals_the_single_functions(pair):
     obs, sim = pair
+    sim = np.where(np.isnan(sim) & ~np.isnan(obs), 0.5, sim)  # no failed prediction: see the next test
     scores = core.all_metrics(obs, sim)
-    assert list(scores) == [*core.METRIC_NAMES, "n"]
+    assert list(scores) == [*core.METRIC_NAMES, "n", "n_failed"]
     assert scores["n"] == int(np.sum(~np.isnan(obs) & ~np.isnan(sim)))
+    assert scores["n_failed"] == 0
     for name in core.METRIC_NAMES:
         single = getattr(core, name)(obs, sim)
         assert (math.isnan(single) and math.isnan(scores[name])) or scores[name] == single
+
+
+def test_kge_of_near_zero_observations_does_not_overflow():
+    # found by hypothesis: alpha = std(sim) / std(obs) ~ 1e160, whose square overflows a float
+    assert core.kge(np.array([0.0, 4.85e-161]), np.array([0.0, 1.0])) < -1e150
+
+
+def test_a_nan_prediction_on_an_observed_day_is_a_failure_not_a_gap():
+    obs = np.array([1.0, 2.0, np.nan, 4.0, 5.0])
+    good = np.array([1.1, 2.1, np.nan, 3.9, 5.2])  # NaN only where nothing was observed: fine
+    assert core.all_metrics(obs, good)["n_failed"] == 0
+    assert np.isfinite(core.all_metrics(obs, good)["r2"])
+    bad = np.array([1.1, np.nan, 3.0, 3.9, 5.2])  # no number on an observed day
+    scores = core.all_metrics(obs, bad)
+    assert scores["n_failed"] == 1 and scores["n"] == 3
+    assert all(math.isnan(scores[m]) for m in core.METRIC_NAMES)
+    per_target = core.score_targets(obs[None, :, None], bad[None, :, None], ["NEE"], site_ids=["a"])
+    assert per_target["NEE"]["pooled"]["n_failed"] == 1
+    assert math.isnan(per_target["NEE"]["sites"]["a"]["r2"])
 
 
 def test_score_targets_per_site_equals_scoring_each_site_alone():

@@ -55,7 +55,7 @@ ID_COLUMNS: tuple[str, ...] = (
     "unit",
 )
 SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
-LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", *SITE_COLUMNS, "run_id")
+LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, "run_id")
 
 CUMULATIVE_METRICS: tuple[str, ...] = tuple(f"cum_{m}" for m in CUMULATIVE_METRIC_NAMES)
 """Cumulative-emission metrics (``cumulative_scores`` keys with ``cum_``), in the unit of the flux x days."""
@@ -148,6 +148,10 @@ def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
     stats["folds"] = grouped["fold"].nunique()
     stats["n"] = grouped["n"].sum()
+    if "n_failed" in frame.columns:  # a fold whose model predicted NaN fails the model: no mean hides it
+        stats["n_failed"] = grouped["n_failed"].sum(min_count=1)
+        failed = stats["n_failed"].fillna(0) > 0
+        stats.loc[failed, [c for c in stats.columns if c.endswith(("_mean", "_std"))]] = np.nan
     if "cum_n" in frame.columns:
         cumulative = grouped[list(CUMULATIVE_METRICS)].agg(["mean", "std"])
         cumulative.columns = [f"{metric}_{stat}" for metric, stat in cumulative.columns]

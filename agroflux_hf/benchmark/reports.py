@@ -59,6 +59,7 @@ def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) 
             "target": target,
             "run_id": spec.run_id,
             "n": int(pooled["n"]),
+            "n_failed": int(pooled.get("n_failed", 0)),  # observed days predicted NaN: scores are NaN
         }
         row.update({m: pooled[m] for m in leaderboard.METRICS})
         row["site_r2_mean"] = per_site.get("mean", {}).get("r2", math.nan)

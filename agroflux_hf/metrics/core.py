@@ -3,7 +3,9 @@
 Every metric takes ``(obs, sim)`` in physical units (never standardised values: a metric on z-scores
 hides the scale of the error and is not comparable between configs), checks that both have the same
 shape, drops every pair where either side is NaN (NaN = not observed, never filled) and raises
-:class:`~agroflux_hf.errors.AllNaNError` when no pair is left.
+:class:`~agroflux_hf.errors.AllNaNError` when no pair is left. :func:`all_metrics` and
+:func:`score_targets`, which score models, are stricter: a NaN *prediction* on an observed day is a
+failure of the model, counted in ``n_failed``, and leaves that score NaN.
 
 Metrics that divide by the spread of the observations (``r2``, ``nse``, ``kge``) are undefined when the
 observations do not vary (e.g. a single observed day, or a flux that is exactly zero all season); they
@@ -160,7 +162,8 @@ def _kge_of_pairs(obs: np.ndarray, sim: np.ndarray) -> float:
     r = float(np.mean((obs - obs_mean) * (sim - sim.mean())) / (obs_std * sim_std))
     alpha = sim_std / obs_std
     beta = float(sim.mean()) / obs_mean
-    return 1.0 - math.sqrt((r - 1.0) ** 2 + (alpha - 1.0) ** 2 + (beta - 1.0) ** 2)
+    # hypot, not sqrt of squares: alpha or beta can be ~1e160 on near-zero observations (no overflow)
+    return 1.0 - math.hypot(r - 1.0, alpha - 1.0, beta - 1.0)
 
 
 # The formulas on pairs already cleaned of NaN: the public functions and all_metrics share them.
@@ -174,21 +177,37 @@ _PAIR_METRICS = {
 
 
 def all_metrics(obs: np.ndarray, sim: np.ndarray) -> dict[str, float]:
-    """Every metric of :data:`METRIC_NAMES` plus ``n`` (pairs used); all NaN and ``n = 0`` when no pair.
+    """Every metric of :data:`METRIC_NAMES` plus ``n`` (pairs used) and ``n_failed`` (observed days
+    with a NaN prediction, :func:`failed_predictions`); all metrics NaN when no pair or any failure.
 
     Unlike the single metrics this does not raise on no observed pair, so that one unobserved target
     (e.g. N2O at a tower) does not stop the scoring of the others; its entry says ``n = 0``.
     """
     obs = np.asarray(obs, dtype=np.float64)
     sim = np.asarray(sim, dtype=np.float64)
+    failed = failed_predictions(obs, sim)
     try:
         pairs = _observed_pairs(obs, sim)
     except AllNaNError:
-        return {**dict.fromkeys(METRIC_NAMES, math.nan), "n": 0}
+        return {**dict.fromkeys(METRIC_NAMES, math.nan), "n": 0, "n_failed": failed}
+    if failed:  # a model that gives no number on an observed day has failed there: no score
+        return {**dict.fromkeys(METRIC_NAMES, math.nan), "n": len(pairs[0]), "n_failed": failed}
     scores = {name: fn(*pairs) for name, fn in _PAIR_METRICS.items()}
     scores["nse"] = scores["r2"]  # the same formula (see nse)
     scores = {name: scores[name] for name in METRIC_NAMES}
-    return {**scores, "n": len(pairs[0])}
+    return {**scores, "n": len(pairs[0]), "n_failed": 0}
+
+
+def failed_predictions(obs: np.ndarray, sim: np.ndarray) -> int:
+    """Observed days on which the prediction is NaN (or infinite): failures, not missing data.
+
+    Only an observation can be missing; a prediction that is not a finite number is a model that
+    failed (diverged, or could not be evaluated there), and dropping those days would score it on the
+    days it happened to get right.
+    """
+    obs = np.asarray(obs, dtype=np.float64)
+    sim = np.asarray(sim, dtype=np.float64)
+    return int(np.count_nonzero(np.isfinite(obs) & ~np.isfinite(sim)))
 
 
 def _trapezoid(days: np.ndarray, values: np.ndarray) -> float:
