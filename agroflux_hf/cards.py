@@ -27,6 +27,7 @@ import inspect
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from agroflux_hf import schema
+from agroflux_hf.checkpoints import DEFAULT_HUB_ORG
 from agroflux_hf.data.sources.chambers import FIELDS as CHAMBER_FIELDS
 from agroflux_hf.data.sources.tower_sites import SITES
 from agroflux_hf.errors import AgroFluxError, MissingCheckpointError, SchemaError
@@ -41,9 +43,12 @@ from agroflux_hf.files import atomic_write_text
 from agroflux_hf.templates import MODEL_CARD_TEMPLATE as TEMPLATE_PATH
 
 CARD_FILE = "README.md"
-DEFAULT_DATASET_ID = "agroflux"
-DEFAULT_LICENSE = "cc-by-4.0"  # the licence of the AgroFlux data the weights are fitted to
-TASK_TYPE = "tabular-regression"  # the Hub's closest task id for sequence-to-sequence flux regression
+DEFAULT_DATASET_ID = f"{DEFAULT_HUB_ORG}/agroflux"
+"""Hub dataset repo of AgroFlux in the front matter's ``datasets`` (a repo id, as the Hub links it)."""
+DEFAULT_LICENSE = "cc-by-4.0"  # the official release's licence: for data whose folder states none
+TASK_TYPE = "time-series-forecasting"
+"""The task of the model-index and the ``pipeline_tag``: the dataset card's ``task_categories`` entry."""
+INSTALL_LINE = "pip install agroflux_hf"
 TASK_NAME = "Time-series regression of daily fluxes"
 CARD_METRICS: tuple[tuple[str, str], ...] = (("r2", "R2"), ("rmse", "RMSE"), ("mae", "MAE"))
 """(key in the metrics dict, label): the scores put into the ``model-index`` of the front matter."""
@@ -368,6 +373,8 @@ def _card_data(
     task: str,
     dataset_id: str,
     license: str,
+    license_name: str | None,
+    license_link: str | None,
     base_model: str | None,
     eval_results: list[EvalResult],
     target_names: Sequence[str],
@@ -377,9 +384,12 @@ def _card_data(
         schema.VARIABLES[t].module == schema.Module.NITROGEN for t in target_names if t in schema.VARIABLES
     ):
         tags.append("nitrogen-flux")
+    other = {"license_name": license_name, "license_link": license_link} if license == "other" else {}
     return ModelCardData(
         license=license,
+        **other,
         library_name="transformers",
+        pipeline_tag=TASK_TYPE,
         tags=tags,
         datasets=[dataset_id],
         metrics=[key for key, _ in CARD_METRICS],
@@ -557,6 +567,51 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
     return items
 
 
+def _hub_license_id(text: str) -> str:
+    """A source's licence text -> the Hub's licence id, "other" for anything but one plain licence."""
+    text = " ".join(text.lower().split())
+    if re.fullmatch(r"cc[- ]by[- ]4\.0( \(.*\))?", text):
+        return "cc-by-4.0"
+    if re.fullmatch(r"cc0( 1\.0)?( \(.*\))?", text):
+        return "cc0-1.0"
+    return "other"
+
+
+def data_license(info: Mapping[str, Any]) -> tuple[str, str]:
+    """(Hub licence id, licence text) of the data the model was trained on.
+
+    From the dataset folder's ``agroflux_configs.json`` (each source's ``license``, as the dataset card
+    lists it) when the folder is known; else the official release's CC BY 4.0. Several licences, or
+    one with conditions (``"simulations: CC BY 4.0; weather ..."``), give ``other`` with the full text.
+    """
+    data_dir = info.get("data_dir")
+    configs_file = Path(data_dir) / "agroflux_configs.json" if data_dir else None
+    texts = []
+    if configs_file is not None and configs_file.is_file():
+        document = json.loads(configs_file.read_text(encoding="utf-8"))
+        texts = [
+            " ".join(str(record.get("license") or "not stated").split())
+            for record in (document.get("sources") or {}).values()
+            if record.get("source") == info.get("source")
+        ]
+    if not texts:
+        return DEFAULT_LICENSE, "CC BY 4.0 (the official AgroFlux release)"
+    ids = {_hub_license_id(t) for t in texts}
+    return (ids.pop() if len(ids) == 1 else "other"), "; ".join(dict.fromkeys(texts))
+
+
+def _hub_repo_id(value: str | None, what: str) -> str | None:
+    """``value`` without an ``@revision``, checked to be a Hub repo id ``ORG/NAME``."""
+    if value is None:
+        return None
+    from agroflux_hf.hub import is_repo_id, split_revision
+
+    repo_id = split_revision(value)[0]
+    if not is_repo_id(repo_id):
+        raise CardError(f"{what} must be a Hub repo id ORG/NAME (the Hub links it), got {value!r}")
+    return repo_id
+
+
 # ----------------------------------------------------------------------------- public API
 
 
@@ -572,7 +627,7 @@ def model_card(
     base_model: str | None = None,
     repo_id: str | None = None,
     dataset_id: str = DEFAULT_DATASET_ID,
-    license: str = DEFAULT_LICENSE,
+    license: str | None = None,
 ) -> str:
     """The model card (README.md text) of the saved model in ``model_dir``.
 
@@ -585,10 +640,12 @@ def model_card(
             years, example counts and training statistics shown on the card.
         hyperparameters: training settings to list (e.g. the run's ``training_arguments``).
         metrics: ``{split: score_targets(...)}`` as in the run's ``metrics.json`` (NaN or null = undefined).
-        base_model: Hub id of the pretrained model a fine-tuned one started from (front matter).
+        base_model: Hub repo id of the pretrained model a fine-tuned one started from (front matter;
+            an ``@revision`` is dropped there and kept in the text).
         repo_id: Hub id this card will live under: the ``model-index`` name and the loading snippet.
-        dataset_id: Hub id of the dataset for the front matter's ``datasets`` and ``model-index``.
-        license: licence id of the weights (default that of the AgroFlux data, CC BY 4.0).
+        dataset_id: Hub repo id of the dataset for the front matter's ``datasets`` and ``model-index``.
+        license: Hub licence id of the weights; default that of the data they were trained on
+            (:func:`data_license`), ``other`` with the sources' terms when they differ.
 
     Raises ``MissingCheckpointError`` for a folder without config.json / model.safetensors and
     ``CardError`` for inconsistent inputs or a front matter ``huggingface_hub`` does not parse back.
@@ -605,6 +662,9 @@ def model_card(
             f"{model_dir / 'config.json'}: model_type is {model_type!r}, not agroflux_{model_name}"
         )
     info = _info(dataset_info)
+    dataset_id = _hub_repo_id(dataset_id, "dataset_id")
+    base_model_id = _hub_repo_id(base_model, "base_model")
+    license_id, license_text = data_license(info)
     split_scores = _split_scores(metrics)
     target_names = list(config.get("target_names") or [])
     eval_results = _eval_results(split_scores, dataset_id, config_name)
@@ -614,8 +674,10 @@ def model_card(
         model_name=model_name,
         task=task,
         dataset_id=dataset_id,
-        license=license,
-        base_model=base_model,
+        license=license or license_id,
+        license_name="agroflux-data-terms",
+        license_link=f"https://huggingface.co/datasets/{dataset_id}",
+        base_model=base_model_id,
         eval_results=eval_results,
         target_names=target_names,
     )
@@ -662,6 +724,9 @@ def model_card(
         results=_result_blocks(split_scores),
         limitations=_limitations(info, task, target_names),
         load_id=repo_id or "path/to/this/model",
+        install_line=INSTALL_LINE,
+        arch_name=model_name,
+        license_text=license_text,
         citations=[AGROFLUX_CITATION, architecture.bibtex],
         data_citations=_data_citations(info),
     )
@@ -677,8 +742,10 @@ def _check_hub_parses(text: str, expected: list[EvalResult]) -> None:
     except ValueError as err:
         raise CardError(f"the rendered card's front matter does not parse: {err}") from err
     data = parsed.data
-    if data.library_name != "transformers":
-        raise CardError(f"library_name came back as {data.library_name!r}")
+    if data.library_name != "transformers" or data.pipeline_tag != TASK_TYPE:
+        raise CardError(
+            f"library_name / pipeline_tag came back as {data.library_name!r} / {data.pipeline_tag!r}"
+        )
     got = [(r.dataset_split, r.metric_name, r.metric_value) for r in (data.eval_results or [])]
     want = [(r.dataset_split, r.metric_name, r.metric_value) for r in expected]
     if sorted(got, key=str) != sorted(want, key=str):
@@ -696,6 +763,15 @@ def write_model_card(model_dir: str | os.PathLike, **card_kwargs: Any) -> Path:
     return atomic_write_text(model_dir / CARD_FILE, text)
 
 
+def _base_model_of_run(pretrained: str | None) -> str | None:
+    """The run's ``--pretrained`` when it named a Hub repo (``ORG/NAME[@REV]``), not a local folder."""
+    if not pretrained or Path(pretrained).exists():
+        return None
+    from agroflux_hf.hub import is_repo_id, split_revision
+
+    return pretrained if is_repo_id(split_revision(pretrained)[0]) else None
+
+
 def write_model_card_from_run(
     run_dir: str | os.PathLike,
     *,
@@ -706,7 +782,8 @@ def write_model_card_from_run(
 ) -> Path:
     """Write ``RUN/best_model/README.md`` from a training run folder (run_config.json + metrics.json).
 
-    ``dataset_info`` defaults to ``config_info(run_config["config"], run_config["data_dir"])``.
+    ``dataset_info`` defaults to ``config_info(run_config["config"], run_config["data_dir"])``;
+    ``base_model`` to the run's ``pretrained`` checkpoint when that was a Hub repo id.
     """
     run_dir = Path(run_dir)
     run_file, metrics_file = run_dir / "run_config.json", run_dir / "metrics.json"
@@ -717,6 +794,8 @@ def write_model_card_from_run(
             )
     run = json.loads(run_file.read_text(encoding="utf-8"))
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    if base_model is None:
+        base_model = _base_model_of_run(run.get("pretrained"))
     if dataset_info is None:
         from agroflux_hf.data.loading import config_info
 

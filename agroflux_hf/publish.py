@@ -28,9 +28,11 @@ from agroflux_hf.errors import AgroFluxError
 logger = logging.getLogger(__name__)
 
 REQUIRED_FILES: tuple[str, ...] = ("config.json", "model.safetensors", "README.md")
-"""What every published AgroFlux model holds: transformers config, weights, model card."""
+"""What every published AgroFlux model holds: transformers config, weights, model card (and the generated
+remote code, ``modeling_agroflux.py``, added while staging)."""
 
 DEFAULT_COMMIT_MESSAGE = "Upload AgroFlux model (agroflux_hf)"
+CARD_FILE_NAME = "README.md"
 CARD_HELP = (
     "write one with `agroflux card RUN_DIR --repo-id ORG/NAME` (RUN_DIR = the `agroflux train` output "
     "folder) or agroflux_hf.cards.write_model_card(MODEL_DIR, ...)"
@@ -56,9 +58,9 @@ def _check_repo_id(repo_id: str) -> None:
 
 
 def _check_model_config(model_dir: Path) -> None:
-    """The folder must be an AgroFlux checkpoint: the one folder check of ``models.read_checkpoint_config``."""
+    """The folder must be an AgroFlux checkpoint: the one folder check, ``hub.read_checkpoint_config``."""
     from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
-    from agroflux_hf.models import read_checkpoint_config
+    from agroflux_hf.hub import read_checkpoint_config
 
     try:
         read_checkpoint_config(model_dir)
@@ -113,11 +115,37 @@ def files_to_upload(model_dir: str | os.PathLike, extra_files: Sequence[str] = (
     return names
 
 
-def _stage(model_dir: Path, names: Sequence[str], staging: Path) -> None:
+def _copy_files(source: Path, names: Sequence[str], staging: Path) -> None:
     for name in names:
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(model_dir / name, target)
+        shutil.copy2(source / name, target)
+
+
+def _stage_model(model_dir: Path, names: Sequence[str], staging: Path) -> None:
+    """Copy the files, then add the remote code and point config.json's ``auto_map`` at it."""
+    _copy_files(model_dir, names, staging)
+    add_remote_code(staging)
+
+
+def add_remote_code(folder: Path) -> None:
+    """Write ``modeling_agroflux.py`` into ``folder`` and add ``auto_map`` to its config.json.
+
+    transformers reads ``auto_map`` only under ``trust_remote_code=True``; with agroflux_hf imported,
+    the registered classes load the folder and the file is ignored.
+    """
+    from agroflux_hf.errors import AgroFluxError as _Error
+    from agroflux_hf.remote_code import MODELING_FILE, auto_map_for, current_modeling_source
+
+    config_file = folder / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    try:
+        source = current_modeling_source()
+        config["auto_map"] = auto_map_for(source, config["model_type"])
+    except _Error as err:
+        raise PublishError(str(err)) from None
+    config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / MODELING_FILE).write_text(source, encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -129,54 +157,106 @@ def publish_model(
     *,
     api: Any = None,
     token: str | None = None,
-    private: bool = False,
+    private: bool | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
     dry_run_dir: str | os.PathLike | None = None,
     commit_message: str = DEFAULT_COMMIT_MESSAGE,
     extra_files: Sequence[str] = (),
 ) -> str:
-    """Upload the model in ``model_dir`` to the Hub model repo ``repo_id``; return the commit URL.
+    """Upload the model in ``model_dir`` to the Hub model repo ``repo_id``; return the commit (or PR) URL.
 
-    Sends ``config.json``, the safetensors weights, ``README.md`` (the model card, required) and
-    ``extra_files`` (paths relative to ``model_dir``), staged in a temporary folder, through ``api``
-    (an ``HfApi`` or any object with its ``create_repo`` and ``upload_folder``; default
-    ``HfApi()``): ``create_repo(repo_id, repo_type="model", private=..., exist_ok=True)`` then
-    ``upload_folder(folder_path=..., repo_id=..., repo_type="model", commit_message=...)``. ``token``
-    is passed to those calls only when given (else the client's own login is used).
+    Sends ``config.json`` (with ``auto_map`` added), the safetensors weights, ``README.md`` (the model
+    card, required), the generated ``modeling_agroflux.py`` (so the checkpoint loads with
+    ``trust_remote_code=True`` where agroflux_hf is not installed; see ``agroflux_hf.remote_code``) and
+    ``extra_files`` (paths relative to ``model_dir``), staged in a temporary folder, through
+    :func:`upload_to_hub` (``api`` is an ``HfApi`` or any object with its ``create_repo``,
+    ``create_branch`` and ``upload_folder``; default ``HfApi()``). ``private=None`` leaves visibility to
+    the account's default; ``revision`` is the branch to commit to (created when missing);
+    ``create_pr`` opens a pull request instead of committing.
 
     With ``dry_run_dir`` nothing is sent: the staged folder is renamed to ``dry_run_dir`` (which must not
     exist yet) and its path returned.
 
     Raises :class:`PublishError` when the folder does not load as a model config, has no weights or no
-    card, or the repo id is invalid.
+    card, the repo id is invalid, or the committed remote code is stale.
     """
     model_dir = Path(model_dir)
     _check_repo_id(repo_id)
     names = files_to_upload(model_dir, extra_files)
     if dry_run_dir is not None:
-        return str(_dry_run(model_dir, names, Path(dry_run_dir)))
+        return str(_dry_run(model_dir, names, Path(dry_run_dir), stage=_stage_model))
+    with tempfile.TemporaryDirectory(prefix="agroflux-publish-") as staging:
+        _stage_model(model_dir, names, Path(staging))
+        logger.info("publishing %d files of %s to %s", len(names), model_dir, repo_id)
+        return upload_to_hub(
+            staging,
+            repo_id,
+            repo_type="model",
+            api=api,
+            token=token,
+            private=private,
+            revision=revision,
+            create_pr=create_pr,
+            commit_message=commit_message,
+        )
+
+
+def upload_to_hub(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    repo_type: str,
+    api: Any = None,
+    token: str | None = None,
+    private: bool | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
+    commit_message: str,
+    commit_description: str | None = None,
+) -> str:
+    """Create the repo if needed, then upload ``folder`` as one commit (or PR); return its URL.
+
+    The one upload path of models and datasets (``data.publishing`` sends a dataset folder with
+    ``repo_type="dataset"``). Only the options that are set are passed on, so visibility
+    (``private=None``) stays the account's default and a fake client in tests needs only the
+    arguments it is asked for. A ``revision`` branch other than main that does not exist yet is
+    created from main (``upload_folder``, and a pull request against it, would refuse it). The token
+    goes to the client calls only, never to a log.
+    """
     if api is None:
         from huggingface_hub import HfApi
 
         api = HfApi()
     auth = {"token": token} if token is not None else {}
-    with tempfile.TemporaryDirectory(prefix="agroflux-publish-") as staging:
-        _stage(model_dir, names, Path(staging))
-        logger.info("publishing %d files of %s to %s (private=%s)", len(names), model_dir, repo_id, private)
-        api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True, **auth)
-        commit = api.upload_folder(
-            folder_path=staging,
-            repo_id=repo_id,
-            repo_type="model",
-            commit_message=commit_message,
-            **auth,
-        )
-    url = getattr(commit, "commit_url", None) or str(commit)
-    logger.info("published %s: %s", repo_id, url)
+    visibility = {"private": private} if private is not None else {}
+    api.create_repo(repo_id, repo_type=repo_type, exist_ok=True, **visibility, **auth)
+    target: dict[str, Any] = {}
+    if revision is not None:
+        target["revision"] = revision
+        if revision != "main":
+            api.create_branch(repo_id, repo_type=repo_type, branch=revision, exist_ok=True, **auth)
+    if create_pr:
+        target["create_pr"] = True
+    if commit_description is not None:
+        target["commit_description"] = commit_description
+    commit = api.upload_folder(
+        folder_path=str(folder),
+        repo_id=repo_id,
+        repo_type=repo_type,
+        commit_message=commit_message,
+        **target,
+        **auth,
+    )
+    url = getattr(commit, "pr_url", None) or getattr(commit, "commit_url", None) or str(commit)
+    logger.info("published %s (%s): %s", repo_id, repo_type, url)
     return url
 
 
-def _dry_run(model_dir: Path, names: Sequence[str], out: Path) -> Path:
-    """Stage next to ``out``, then rename: OUT is either absent or the complete upload folder."""
+def _dry_run(model_dir: Path, names: Sequence[str], out: Path, stage: Any = None) -> Path:
+    """Stage next to ``out``, then rename: OUT is either absent or the complete upload folder.
+
+    ``stage(source, names, folder)`` fills the folder (default: copy the named files)."""
     if out.exists():
         raise PublishError(
             f"{out}: already exists; the dry run writes a new folder (remove it or pick another)"
@@ -184,7 +264,7 @@ def _dry_run(model_dir: Path, names: Sequence[str], out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        _stage(model_dir, names, staging)
+        (stage or _copy_files)(model_dir, names, staging)
         staging.chmod(0o755)  # mkdtemp makes it private; OUT should look like any other output folder
         os.rename(staging, out)
     except BaseException:
@@ -200,3 +280,58 @@ def _token_from_env(name: str) -> str | None:
     if token is None and name != "HF_TOKEN":
         raise PublishError(f"environment variable {name} is not set (it should hold the Hub access token)")
     return token
+
+
+def model_card_text(model: Any, card: str | os.PathLike | None = None) -> str:
+    """The card to push with ``model``: ``card`` (text, or a README.md path), else the README.md of the
+    folder the model was loaded from (``model.name_or_path``); a :class:`PublishError` when neither."""
+    if card is not None:
+        as_path = Path(card)
+        if isinstance(card, os.PathLike) or (len(str(card)) < 4096 and "\n" not in str(card)):
+            if not as_path.is_file():
+                raise PublishError(f"{as_path}: model card file does not exist")
+            return as_path.read_text(encoding="utf-8")
+        return str(card)
+    loaded_from = str(getattr(model, "name_or_path", "") or "")  # "" for a model built in code
+    if loaded_from and (Path(loaded_from) / CARD_FILE_NAME).is_file():
+        return (Path(loaded_from) / CARD_FILE_NAME).read_text(encoding="utf-8")
+    raise PublishError(
+        f"this model has no model card (it was not loaded from a folder with {CARD_FILE_NAME}); pass "
+        f"card=TEXT_OR_PATH, or save it and {CARD_HELP}"
+    )
+
+
+def push_model_to_hub(
+    model: Any,
+    repo_id: str,
+    *,
+    card: str | os.PathLike | None = None,
+    api: Any = None,
+    token: str | None = None,
+    private: bool | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
+    commit_message: str | None = None,
+    max_shard_size: int | str = "50GB",
+) -> str:
+    """``model.push_to_hub`` for AgroFlux models: save, add the measured card and the remote code, publish.
+
+    transformers' own ``push_to_hub`` writes the Hub's existing card or its blank template over
+    README.md; this one sends the card the model was loaded with (see :func:`model_card_text`), so a
+    model that goes Hub -> fine-tune code -> Hub never loses its measured numbers, and the same files
+    as ``agroflux publish`` (checked the same way).
+    """
+    text = model_card_text(model, card)
+    with tempfile.TemporaryDirectory(prefix="agroflux-push-") as folder:
+        model.save_pretrained(folder, max_shard_size=max_shard_size)
+        (Path(folder) / CARD_FILE_NAME).write_text(text, encoding="utf-8")
+        return publish_model(
+            folder,
+            repo_id,
+            api=api,
+            token=token,
+            private=private,
+            revision=revision,
+            create_pr=create_pr,
+            commit_message=commit_message or DEFAULT_COMMIT_MESSAGE,
+        )

@@ -130,7 +130,8 @@ def test_card_front_matter_parses_and_model_index_holds_the_measured_scores(save
     folder, _, metrics = saved_model
     text = cards.model_card(folder, **_card_kwargs(metrics, base_model="my-org/agroflux-lstm-t0"))
     data = ModelCard(text).data
-    assert data.library_name == "transformers"
+    assert data.library_name == "transformers"  # plain transformers loads it, with the remote code
+    assert data.pipeline_tag == cards.TASK_TYPE
     assert data.license == cards.DEFAULT_LICENSE
     assert data.datasets == [cards.DEFAULT_DATASET_ID]
     assert data.base_model == "my-org/agroflux-lstm-t0"
@@ -164,7 +165,9 @@ def test_card_body_reports_measured_numbers_data_and_citations(saved_model):
     assert "training split only" in text
     assert "arXiv:2602.01614" in text and "hochreiter1997lstm" in text
     assert "doi:10.17190/AMF/1246149" in text  # US-Tw3 data citation
-    assert 'AutoModel.from_pretrained("my-org/agroflux-lstm-co2")' in text
+    assert 'agroflux_hf.load_model("my-org/agroflux-lstm-co2")' in text
+    assert 'AutoModel.from_pretrained("my-org/agroflux-lstm-co2", trust_remote_code=True)' in text
+    assert cards.INSTALL_LINE in text and "pip install torch transformers" in text
     limitations = text.split("## Limitations")[1].split("## How to use")[0]
     assert "N2O" not in limitations  # a CO2 model: no N2O caveat
     n_parameters = sum(p.numel() for p in saved_model[1].parameters())
@@ -178,6 +181,50 @@ def test_card_cites_the_sources_recorded_in_the_dataset_folder(saved_model, tmp_
     info = {**DATASET_INFO, "data_dir": tmp_path}
     text = cards.model_card(folder, **_card_kwargs(metrics, dataset_info=info))
     assert "- Dataset source `co2` (licence CC BY 4.0): Towers of the test network" in text
+
+
+def test_card_task_type_is_the_one_the_dataset_card_uses():
+    from agroflux_hf.data import dataset_card
+
+    front = dataset_card._front_matter([], [], "")
+    assert f"- {cards.TASK_TYPE}" in front.split("task_categories:")[1].split(":")[0]
+
+
+@pytest.mark.parametrize(
+    ("licences", "hub_id"),
+    [
+        (["CC BY 4.0 (FLUXNET2015: cite Pastorello et al. 2020)"], "cc-by-4.0"),
+        (["CC0 (Saha et al. 2021)"], "cc0-1.0"),
+        (["simulations: CC BY 4.0; weather drivers: not stated"], "other"),
+        (["CC BY 4.0", "CC0"], "other"),
+    ],
+)
+def test_card_licence_is_that_of_the_training_data(saved_model, tmp_path, licences, hub_id):
+    folder, _, metrics = saved_model
+    sources = {f"s{i}": {"source": "tower", "license": text} for i, text in enumerate(licences)}
+    sources["other"] = {"source": "chamber", "license": "proprietary"}  # another source: not counted
+    (tmp_path / "agroflux_configs.json").write_text(json.dumps({"sources": sources}))
+    info = {**DATASET_INFO, "data_dir": tmp_path}
+    text = cards.model_card(folder, **_card_kwargs(metrics, dataset_info=info, dataset_id="my-org/agroflux"))
+    data = ModelCard(text).data
+    assert data.license == hub_id
+    assert "proprietary" not in text
+    for licence in licences:
+        assert licence in text
+    if hub_id == "other":
+        assert data.license_name == "agroflux-data-terms"
+        assert data.license_link == "https://huggingface.co/datasets/my-org/agroflux"
+
+
+def test_card_ids_must_be_hub_repo_ids(saved_model):
+    folder, _, metrics = saved_model
+    with pytest.raises(cards.CardError, match="dataset_id must be a Hub repo id"):
+        cards.model_card(folder, **_card_kwargs(metrics, dataset_id="agroflux"))
+    with pytest.raises(cards.CardError, match="base_model must be a Hub repo id"):
+        cards.model_card(folder, **_card_kwargs(metrics, base_model="runs/t0/best_model"))
+    text = cards.model_card(folder, **_card_kwargs(metrics, base_model="my-org/t0@v1"))
+    assert ModelCard(text).data.base_model == "my-org/t0"
+    assert "`my-org/t0@v1`" in text
 
 
 def test_card_names_the_published_code_defect_of_the_architecture(tmp_path):
@@ -265,6 +312,14 @@ def test_write_model_card_from_run_folder(saved_model, tmp_path):
     assert path == run / "best_model" / "README.md"
     assert "| training.patience | 5 |" in text
     assert ModelCard(text).data.model_name == "x"
+    assert ModelCard(text).data.base_model is None
+    # a run fine-tuned from a Hub checkpoint names it as base_model; a local folder is not a Hub id
+    for pretrained, base in (("my-org/agroflux-lstm-t0@v2", "my-org/agroflux-lstm-t0"), (str(run), None)):
+        (run / "run_config.json").write_text(
+            json.dumps({**run_config, "task": "t2-finetune", "pretrained": pretrained})
+        )
+        text = cards.write_model_card_from_run(run, repo_id="my-org/x", dataset_info=DATASET_INFO).read_text()
+        assert ModelCard(text).data.base_model == base
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -333,7 +388,12 @@ def test_publish_uploads_exactly_model_config_and_card(saved_model, tmp_path):
     }
     assert hub.calls[1][1]["commit_message"] == "first"
     uploaded = hub.root / "my-org/agroflux-lstm-co2"
-    assert sorted(_tree(uploaded)) == ["README.md", "config.json", "model.safetensors"]
+    assert sorted(_tree(uploaded)) == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "modeling_agroflux.py",
+    ]
     assert _tree(uploaded)["README.md"] == (model_dir / "README.md").read_bytes()
     _same_predictions(uploaded, saved_model[1])
 
@@ -357,7 +417,13 @@ def test_extra_files_are_uploaded_only_when_listed(saved_model, tmp_path):
     (model_dir / "metrics.json").write_text("{}")
     out = tmp_path / "out"
     publish.publish_model(model_dir, "my-org/m", dry_run_dir=out, extra_files=["metrics.json"])
-    assert sorted(_tree(out)) == ["README.md", "config.json", "metrics.json", "model.safetensors"]
+    assert sorted(_tree(out)) == [
+        "README.md",
+        "config.json",
+        "metrics.json",
+        "model.safetensors",
+        "modeling_agroflux.py",
+    ]
     with pytest.raises(publish.PublishError, match="inside"):
         publish.publish_model(model_dir, "my-org/m", dry_run_dir=tmp_path / "o2", extra_files=["../x"])
 

@@ -12,8 +12,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     card = subparsers.add_parser("card", help="write the model card RUN_DIR/best_model/README.md from a run")
     card.add_argument("run_dir", type=Path, help="output folder of `agroflux train`")
     card.add_argument("--repo-id", default=None, help="Hub id the model will be published under")
-    card.add_argument("--base-model", default=None, help="Hub id of the pretrained model (fine-tuned runs)")
-    card.add_argument("--dataset-id", default=None, help="Hub id of the dataset (default: agroflux)")
+    card.add_argument(
+        "--base-model",
+        default=None,
+        help="Hub repo id of the pretrained model (default: the run's --pretrained when it was one)",
+    )
+    card.add_argument(
+        "--dataset-id", default=None, help="Hub repo id of the dataset (default: cards.DEFAULT_DATASET_ID)"
+    )
     card.set_defaults(func=run)
 
 

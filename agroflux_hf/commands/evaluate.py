@@ -1,4 +1,8 @@
-"""``agroflux evaluate MODEL_DIR --config C [--split test] [--output scores.json]``: score a saved model."""
+"""``agroflux evaluate MODEL --config C [--split test] [--output scores.json]``: score a saved model.
+
+MODEL is a ``save_pretrained`` folder or a Hub model repo id ``ORG/NAME`` (``--revision`` or
+``ORG/NAME@REVISION``), loaded through ``models.load_model``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,10 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``evaluate`` to the top-level ``agroflux`` command."""
     evaluate = subparsers.add_parser("evaluate", help="score a saved model on a config split")
-    evaluate.add_argument("model_dir", type=Path)
+    evaluate.add_argument(
+        "model_dir", help="a save_pretrained folder or a Hub model repo id ORG/NAME[@REVISION]"
+    )
+    evaluate.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit) of ORG/NAME")
     evaluate.add_argument("--config", required=True)
     evaluate.add_argument("--split", default="test", choices=SPLITS)
     evaluate.add_argument(
@@ -31,9 +38,8 @@ def run(ns: argparse.Namespace) -> int:
     from agroflux_hf.files import dumps_json, write_json
     from agroflux_hf.training import evaluate_model
 
-    scores = evaluate_model(
-        ns.model_dir, ns.config, split=ns.split, data_dir=ns.data_dir, batch_size=ns.batch_size
-    )
+    model = f"{ns.model_dir}@{ns.revision}" if ns.revision else ns.model_dir
+    scores = evaluate_model(model, ns.config, split=ns.split, data_dir=ns.data_dir, batch_size=ns.batch_size)
     if ns.output:
         write_json(ns.output, scores)
     else:

@@ -1,4 +1,7 @@
-"""``agroflux publish MODEL_DIR --repo-id ORG/NAME [--dry-run OUT]``: upload a trained model with its card."""
+"""``agroflux publish MODEL_DIR --repo-id ORG/NAME [--private] [--revision B] [--create-pr] [--dry-run OUT]``.
+
+Uploads a trained model with its card and the generated remote code (``agroflux_hf.publish``).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="OUT",
         help="write the upload folder to OUT, send nothing",
     )
-    publish.add_argument("--private", action="store_true", help="create the repository as private")
+    publish.add_argument(
+        "--private",
+        action="store_true",
+        default=None,
+        help="create the repository as private (default: the account's default visibility)",
+    )
+    publish.add_argument("--revision", default=None, help="branch to commit to (created when missing)")
+    publish.add_argument("--create-pr", action="store_true", help="open a pull request instead of committing")
     publish.add_argument(
         "--token-env",
         default="HF_TOKEN",
@@ -47,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         args.repo_id,
         token=token,
         private=args.private,
+        revision=args.revision,
+        create_pr=args.create_pr,
         dry_run_dir=args.dry_run,
         commit_message=args.commit_message or DEFAULT_COMMIT_MESSAGE,
         extra_files=args.extra_file,

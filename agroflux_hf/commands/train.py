@@ -5,6 +5,8 @@ Examples::
     agroflux train --task t0 --model lstm --config temporal_dssat_ceres_maize --output-dir runs/t0 --epochs 10
     agroflux train --task t2-finetune --model lstm --config temporal_co2 --pretrained runs/t0/best_model \\
         --output-dir runs/t2
+    agroflux train --task t2-finetune --model lstm --config temporal_co2 \\
+        --pretrained ORG/agroflux-lstm-temporal_dssat_ceres_maize --output-dir runs/t2
     ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 -m agroflux_hf.cli train --task t1 ...
 
 Settings come from ``TrainingArguments`` defaults, then ``--args-file`` (YAML/JSON), then flags.
@@ -59,7 +61,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="dataset folder or Hub dataset repo ORG/NAME[@REVISION] (default: the embedded AgroFlux-mini); also the --source-config data",
     )
     train.add_argument("--output-dir", required=True, type=Path)
-    train.add_argument("--pretrained", default=None, help="t2-finetune: a T0 best_model/ folder")
+    train.add_argument(
+        "--pretrained",
+        default=None,
+        help="t2-finetune: a T0 checkpoint, a best_model/ folder or a Hub model repo id ORG/NAME[@REVISION]",
+    )
+    train.add_argument(
+        "--pretrained-revision", default=None, help="Hub revision of --pretrained (branch, tag or commit)"
+    )
     train.add_argument("--source-config", default=None, help="t2-adversarial: the simulation config")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints")
     train.add_argument("--targets", nargs="+", default=None, help="target names or one module (e.g. Carbon)")
@@ -107,6 +116,15 @@ def parse_overrides(items: list[str]) -> dict:
     return overrides
 
 
+def pretrained_reference(ns: argparse.Namespace) -> str | None:
+    """``--pretrained`` with ``--pretrained-revision`` folded in as ``ORG/NAME@REVISION`` (what run_config.json records)."""
+    if ns.pretrained_revision and not ns.pretrained:
+        raise SystemExit("--pretrained-revision needs --pretrained ORG/NAME")
+    if ns.pretrained_revision:
+        return f"{ns.pretrained}@{ns.pretrained_revision}"
+    return ns.pretrained
+
+
 def run(ns: argparse.Namespace) -> int:
     """Train, then print the output folders (once, from the main process under torchrun)."""
     from agroflux_hf.training.loop import train
@@ -122,7 +140,7 @@ def run(ns: argparse.Namespace) -> int:
         output_dir=ns.output_dir,
         data_dir=ns.data_dir,
         args=training_arguments(ns),
-        pretrained=ns.pretrained,
+        pretrained=pretrained_reference(ns),
         source_config=ns.source_config,
         resume=ns.resume,
         model_overrides=parse_overrides(ns.model_override),

@@ -12,19 +12,14 @@ imported) or :func:`load_model` returns the same model.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
-from agroflux_hf.errors import (
-    AgroFluxError,
-    IncompatibleCheckpointError,
-    MissingCheckpointError,
-    UnknownNameError,
-)
+from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError, UnknownNameError
+from agroflux_hf.hub import read_checkpoint_config
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
 from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
 from agroflux_hf.models.itransformer import ITransformerConfig, ITransformerForFluxRegression
@@ -67,6 +62,22 @@ def _register_with_auto() -> None:
 _register_with_auto()
 
 
+def _push_to_hub_with_card(self: FluxPreTrainedModel, repo_id: str, **kwargs: Any) -> str:
+    """Push this model with its measured card and the remote code (``agroflux_hf.publish.push_model_to_hub``).
+
+    Keyword arguments: ``card`` (text or README.md path; default the card of the folder the model was
+    loaded from), ``private``, ``revision``, ``create_pr``, ``commit_message``, ``token``, ``api``.
+    """
+    from agroflux_hf.publish import push_model_to_hub
+
+    return push_model_to_hub(self, repo_id, **kwargs)
+
+
+# Set here, not in models/base.py: base.py is also concatenated into the Hub's remote code
+# (agroflux_hf.remote_code), which must not import the rest of the package.
+FluxPreTrainedModel.push_to_hub = _push_to_hub_with_card
+
+
 def _model_name(name: str) -> str:
     if name not in MODEL_CLASSES:
         raise UnknownNameError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
@@ -106,41 +117,6 @@ def build_model(
     return MODEL_CLASSES[name](config)
 
 
-def read_checkpoint_config(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``config.json`` of an AgroFlux ``save_pretrained`` folder, after checking the folder.
-
-    The one folder check (loading, evaluation, fine-tuning, cards and publishing all call it), so a
-    bad folder fails with the same named error everywhere: ``MissingCheckpointError`` when the
-    folder, its config.json or its weights are missing (never a silent fresh model),
-    ``IncompatibleCheckpointError`` when it is a file, its config.json is not JSON or it is not an
-    AgroFlux model.
-    """
-    folder = Path(path)
-    if not folder.exists():
-        raise MissingCheckpointError(f"{folder}: checkpoint folder does not exist")
-    if not folder.is_dir():
-        raise IncompatibleCheckpointError(f"{folder}: expected a save_pretrained folder, found a file")
-    config_file = folder / "config.json"
-    if not config_file.is_file():
-        raise MissingCheckpointError(
-            f"{config_file}: no config.json; is this a save_pretrained model folder?"
-        )
-    if not any(folder.glob("*.safetensors")) and not any(folder.glob("*.bin")):
-        raise MissingCheckpointError(
-            f"{folder}: no weights file (model.safetensors); save the model with save_pretrained"
-        )
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise IncompatibleCheckpointError(f"{config_file}: not valid JSON ({err})") from None
-    model_type = config.get("model_type") if isinstance(config, dict) else None
-    if model_type not in MODEL_NAME_OF_TYPE:
-        raise IncompatibleCheckpointError(
-            f"{config_file}: model_type {model_type!r} is not an AgroFlux model ({sorted(MODEL_NAME_OF_TYPE)})"
-        )
-    return config
-
-
 MODEL_NAME_OF_TYPE: dict[str, str] = {model_type: name for name, model_type in MODEL_TYPES.items()}
 """transformers ``model_type`` (``agroflux_<name>``) -> model name."""
 
@@ -151,29 +127,38 @@ def load_model(
     model_name: str | None = None,
     target_names: list[str] | tuple[str, ...] | None = None,
     target_stats: dict | None = None,
+    revision: str | None = None,
 ) -> FluxPreTrainedModel:
-    """Load any AgroFlux checkpoint folder: the package's one checkpoint loader.
+    """Load any AgroFlux checkpoint: the package's one checkpoint loader.
 
+    ``path`` is a ``save_pretrained`` folder or a Hub model repo id ``ORG/NAME`` (``ORG/NAME@REVISION``,
+    or ``revision=``), fetched through ``huggingface_hub``'s cache, so it loads offline once cached
+    (``agroflux_hf.hub.resolve_checkpoint`` has the rules; a bare name that is neither is an error).
     ``model_name`` (one of ``MODEL_NAMES``), when given, must be the checkpoint's architecture (a run
     that asks for a TCN must not fine-tune an LSTM). ``target_names`` re-points the head by name
     (``select_targets``; ``target_stats`` gives statistics of new targets). Errors: see
     :func:`read_checkpoint_config`; a checkpoint whose weights do not load is
-    ``IncompatibleCheckpointError`` naming the folder.
+    ``IncompatibleCheckpointError`` naming it. The model's ``name_or_path`` is the local folder, whose
+    README.md (the measured card) ``push_to_hub`` sends along.
     """
-    config = read_checkpoint_config(path)
+    from agroflux_hf.hub import describe, resolve_checkpoint
+
+    folder = resolve_checkpoint(path, revision)
+    where = describe(path, revision) if folder != Path(path) else str(path)
+    config = read_checkpoint_config(folder)
     found = MODEL_NAME_OF_TYPE[config["model_type"]]
     if model_name is not None and _model_name(model_name) != found:
         raise IncompatibleCheckpointError(
-            f"{path}: checkpoint is a {config['model_type']!r} model, the run asks for {model_name!r}"
+            f"{where}: checkpoint is a {config['model_type']!r} model, the run asks for {model_name!r}"
         )
     try:
         return MODEL_CLASSES[found].from_pretrained(
-            str(path), target_names=target_names, target_stats=target_stats
+            str(folder), target_names=target_names, target_stats=target_stats
         )
     except AgroFluxError:  # already named (missing, incompatible, schema): keep it
         raise
-    except Exception as err:  # corrupt weights, a config transformers rejects: name the folder
-        raise IncompatibleCheckpointError(f"{path}: cannot load the checkpoint: {err}") from err
+    except Exception as err:  # corrupt weights, a config transformers rejects: name the checkpoint
+        raise IncompatibleCheckpointError(f"{where}: cannot load the checkpoint: {err}") from err
 
 
 __all__ = [
