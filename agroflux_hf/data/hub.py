@@ -25,16 +25,15 @@ call fails with one :class:`HubDataError` line saying what to download.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE, check_dataset_folder
 from agroflux_hf.errors import AgroFluxError, DataFileError
+from agroflux_hf.hub import is_repo_id
 
 HUB_PREFIX = "hf://datasets/"
 """Prefix that forces a Hub repo id even where a folder of that name exists."""
-_REPO_ID = re.compile(r"(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?:@(?P<revision>[^@\s]+))?")
 """``ORG/NAME`` with an optional ``@REVISION`` (branch, tag or commit; a branch may hold ``/``)."""
 
 
@@ -63,11 +62,14 @@ class DataLocation:
 
 
 def split_repo_id(text: str) -> tuple[str, str | None] | None:
-    """``("ORG/NAME", revision or None)`` when ``text`` has the shape of a Hub repo id, else None."""
-    match = _REPO_ID.fullmatch(text)
-    if match is None or ".." in match["repo"] or match["repo"].endswith((".", "-")):
+    """``("ORG/NAME", revision or None)`` when ``text`` has the shape of a Hub repo id, else None.
+
+    The same spelling rule as checkpoints (:func:`agroflux_hf.hub.is_repo_id`, the Hub's own validator).
+    """
+    name, at, revision = text.partition("@")
+    if (at and not revision) or "@" in revision or not is_repo_id(name):
         return None
-    return match["repo"], match["revision"]
+    return name, revision or None
 
 
 def _merge_revision(repo_id: str, in_text: str | None, given: str | None) -> DataLocation:

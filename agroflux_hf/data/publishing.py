@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE
-from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run
+from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run, upload_to_hub
 
 logger = logging.getLogger(__name__)
 
@@ -123,24 +123,17 @@ def publish_dataset(
     if dry_run_dir is not None:
         names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
         return str(_dry_run(folder, names, Path(dry_run_dir)))
-    if api is None:
-        api = hub_api()
-    auth = {"token": token} if token is not None else {}
-    visibility = {"private": private} if private is not None else {}
-    api.create_repo(repo_id, repo_type="dataset", exist_ok=True, **visibility, **auth)
-    if revision is not None and revision != "main":
-        api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True, **auth)
-    commit = api.upload_folder(
-        folder_path=str(folder),
-        repo_id=repo_id,
+    url = upload_to_hub(
+        folder,
+        repo_id,
         repo_type="dataset",
-        commit_message=commit_message,
-        commit_description=description if description is not None else commit_description(folder),
+        api=api if api is not None else hub_api(),
+        token=token,
+        private=private,
         revision=revision,
         create_pr=create_pr,
-        **auth,
+        commit_message=commit_message,
+        commit_description=description if description is not None else commit_description(folder),
     )
-    url = (getattr(commit, "pr_url", None) if create_pr else None) or getattr(commit, "commit_url", None)
-    url = url or str(commit)
     logger.info("published %s: %s", repo_id, url)
     return url

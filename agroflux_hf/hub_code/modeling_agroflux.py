@@ -11,6 +11,7 @@ Install the package for the data, training and metric: ``pip install agroflux_hf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from huggingface_hub.dataclasses import strict
@@ -222,6 +223,50 @@ class SchemaError(AgroFluxError, ValueError):
 
 class IncompatibleCheckpointError(AgroFluxError, ValueError):
     """A checkpoint exists but is of the wrong architecture or has targets that cannot be mapped."""
+
+
+# ------------------------------ from agroflux_hf/models/dropout.py
+
+_FAST = True
+
+
+_UNIFORM_LEVELS = 2**16
+
+
+def keep_mask(shape: torch.Size, p: float, device: torch.device) -> torch.Tensor:
+    """Boolean mask, False with probability p (rounded to 1/65536); from 16-bit uniforms, four per draw."""
+    count = 1
+    for size in shape:
+        count *= size
+    draws = torch.randint(-(2**63), 2**63 - 1, ((count + 3) // 4,), dtype=torch.int64, device=device)
+    uniforms = draws.view(torch.int16)[:count].view(shape)  # uniform on [-32768, 32767]
+    return uniforms >= dropped_levels(p) - _UNIFORM_LEVELS // 2
+
+
+def dropped_levels(p: float) -> int:
+    """How many of the 65536 uniform levels drop an element: p rounded to 1/65536."""
+    return round(p * _UNIFORM_LEVELS)
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """``F.dropout(x, p, training)`` with :func:`keep_mask` on CPU while training.
+
+    Multiplying by the boolean mask keeps one byte per element for the backward, as torch's dropout does
+    (a float mask was 1.8x faster but held four; ``torch.where`` was 3x slower).
+    """
+    if not training or p == 0 or x.device.type != "cpu" or not _FAST:
+        return F.dropout(x, p, training)
+    kept = 1 - dropped_levels(p) / _UNIFORM_LEVELS
+    return (x * (1 / kept)) * keep_mask(x.shape, p, x.device)
+
+
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` with :func:`dropout`: same arguments, no parameters, so checkpoints are unaffected."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.inplace:
+            return super().forward(x)
+        return dropout(x, self.p, self.training)
 
 
 # ------------------------------ from agroflux_hf/models/loss.py
@@ -555,7 +600,7 @@ class FluxPreTrainedModel(PreTrainedModel):
         if not config.target_names:
             raise SchemaError(f"{type(self).__name__}: the config lists no target_names")
         self.scaler = FluxScaler(config)
-        self.head_dropout = nn.Dropout(config.dropout)
+        self.head_dropout = Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, len(config.target_names))
 
     # ----- initialisation -----
@@ -888,6 +933,13 @@ class EALSTMLayer(nn.Module):
     i = sigmoid(W_s s + b_s)                        (once per sequence)
     f_t, o_t, g_t = W_d x_t + U h_{t-1} + b          (every day)
     c_t = sigmoid(f_t) * c_{t-1} + i * tanh(g_t);  h_t = sigmoid(o_t) * tanh(c_t)
+
+    This is an LSTM layer over ``[x_t, s]`` whose input gate has zero weights on the day and on the hidden
+    state, and whose other gates have zero weights on the static attributes. The forward assembles those
+    weights (:meth:`lstm_weights`) and runs torch's fused LSTM kernel (oneDNN on CPU, cuDNN on GPU), so the
+    day loop is compiled code instead of about ten autograd nodes per day in Python; gradients flow through
+    the assembly to the five parameters (the zero blocks get none). Same result, to float rounding, as the
+    loop over days (tested against it).
     """
 
     def __init__(self, dynamic_size: int, static_size: int, hidden_size: int) -> None:
@@ -899,21 +951,41 @@ class EALSTMLayer(nn.Module):
         self.weight_static = nn.Parameter(torch.empty(static_size, hidden_size))
         self.bias_static = nn.Parameter(torch.empty(hidden_size))
 
+    def lstm_weights(self) -> list[torch.Tensor]:
+        """``[weight_ih, weight_hh, bias_ih, bias_hh]`` of one ``nn.LSTM`` layer (gate order i, f, g, o) over
+        the inputs ``[dynamic, static]`` computing this layer."""
+        n_dynamic, n_static = self.weight_dynamic.shape[0], self.weight_static.shape[0]
+        forget, output, cell = self.weight_dynamic.t().chunk(3)  # each (H, n_dynamic)
+        zero_static = forget.new_zeros(self.hidden_size, n_static)
+        weight_ih = torch.cat(
+            [
+                torch.cat([forget.new_zeros(self.hidden_size, n_dynamic), self.weight_static.t()], dim=1),
+                torch.cat([forget, zero_static], dim=1),
+                torch.cat([cell, zero_static], dim=1),
+                torch.cat([output, zero_static], dim=1),
+            ]
+        )  # (4H, n_dynamic + n_static)
+        recurrent_forget, recurrent_output, recurrent_cell = self.weight_hidden.t().chunk(3)  # each (H, H)
+        weight_hh = torch.cat(
+            [
+                recurrent_forget.new_zeros(self.hidden_size, self.hidden_size),
+                recurrent_forget,
+                recurrent_cell,
+                recurrent_output,
+            ]
+        )
+        bias_forget, bias_output, bias_cell = self.bias.chunk(3)
+        bias_ih = torch.cat([self.bias_static, bias_forget, bias_cell, bias_output])
+        return [weight_ih, weight_hh, bias_ih, torch.zeros_like(bias_ih)]
+
     def forward(self, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-        batch = dynamic.shape[0]
-        input_gate = torch.sigmoid(static @ self.weight_static + self.bias_static)  # (B, hidden)
-        projected = dynamic @ self.weight_dynamic + self.bias  # (B, T, 3*hidden), all days at once
-        h = dynamic.new_zeros(batch, self.hidden_size)
-        c = dynamic.new_zeros(batch, self.hidden_size)
-        outputs = []
-        # unbind once: indexing projected[:, day] would make backward fill a full (B, T, 3H) zero tensor per day
-        for day_projection in projected.unbind(dim=1):
-            gates = day_projection + h @ self.weight_hidden
-            forget, output, cell = gates.chunk(3, dim=-1)
-            c = torch.sigmoid(forget) * c + input_gate * torch.tanh(cell)
-            h = torch.sigmoid(output) * torch.tanh(c)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1)  # (B, T, hidden)
+        inputs = repeat_static_daily(dynamic, static)  # (B, T, n_dynamic + n_static)
+        initial = dynamic.new_zeros(1, dynamic.shape[0], self.hidden_size)
+        weights = [w.to(inputs.dtype) for w in self.lstm_weights()]
+        hidden, _, _ = torch.lstm(
+            inputs, (initial, initial), weights, True, 1, 0.0, self.training, False, True
+        )
+        return hidden  # (B, T, hidden)
 
 
 class EALSTMBackbone(nn.Module):
@@ -924,7 +996,7 @@ class EALSTMBackbone(nn.Module):
             EALSTMLayer(n_dynamic if i == 0 else hidden, n_static, hidden)
             for i in range(config.num_hidden_layers)
         )
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
 
     def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
         hidden = daily
@@ -1069,7 +1141,7 @@ class TemporalBlock(nn.Module):
         wrap = weight_norm if config.use_weight_norm else (lambda conv: conv)
         self.conv1 = wrap(nn.Conv1d(in_channels, out_channels, config.kernel_size, dilation=dilation))
         self.conv2 = wrap(nn.Conv1d(out_channels, out_channels, config.kernel_size, dilation=dilation))
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
         self.residual = nn.Conv1d(in_channels, out_channels, 1) if in_channels != out_channels else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, channels, T)
@@ -1136,6 +1208,95 @@ class TCNForFluxRegression(TCNPreTrainedModel):
         self.post_init()
 
 
+# ------------------------------ from agroflux_hf/models/attention.py
+
+AttentionFunction = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class EncoderLayer(nn.TransformerEncoderLayer):
+    """Post-norm ``nn.TransformerEncoderLayer`` whose attention is any :data:`AttentionFunction`.
+
+    Same parameters, same initialisation and the same arithmetic as torch's layer (``norm_first=False``):
+    ``x = norm1(x + dropout1(attention(x)))``, ``x = norm2(x + dropout2(linear2(dropout(act(linear1(x))))))``.
+    The projections are torch's packed ``in_proj_weight`` (queries, keys, values) and ``out_proj``.
+    """
+
+    def __init__(self, config: FluxConfig, activation: str) -> None:
+        super().__init__(
+            d_model=config.hidden_size,
+            nhead=config.num_attention_heads,
+            dim_feedforward=config.intermediate_size,
+            dropout=config.dropout,
+            activation=activation,
+            batch_first=True,
+        )
+        use_fast_dropout(self, config.dropout)
+        self.self_attn.dropout = config.attention_dropout  # attention weights only
+        self.heads = config.num_attention_heads
+
+    def attend(self, x: torch.Tensor, attention: AttentionFunction) -> torch.Tensor:
+        """Multi-head self-attention of x (batch, tokens, hidden) with ``attention`` doing the weighting."""
+        batch, tokens, width = x.shape
+        qkv = F.linear(x, self.self_attn.in_proj_weight, self.self_attn.in_proj_bias)
+        query, key, value = qkv.view(batch, tokens, 3, self.heads, width // self.heads).unbind(2)
+        mixed = attention(query, key, value)  # (B, tokens, heads, head_size)
+        return self.self_attn.out_proj(mixed.reshape(batch, tokens, width))
+
+    def forward(self, x: torch.Tensor, attention: AttentionFunction) -> torch.Tensor:  # type: ignore[override]
+        x = self.norm1(x + self.dropout1(self.attend(x, attention)))
+        return self.norm2(x + self._ff_block(x))
+
+
+def fused_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    causal: bool = False,
+    dropout: float = 0.0,
+    pad_heads: bool = True,
+) -> torch.Tensor:
+    """torch's fused ``scaled_dot_product_attention`` with the head size padded to a multiple of 8.
+
+    (B, tokens, heads, d) in and out. Zero columns add nothing to a query-key product and give zero output
+    columns, which are cut off, so the result is the unpadded attention (scale 1/sqrt(d) of the real head
+    size); the CPU kernel runs about twice as fast with 16 columns as with the paper's 10 (issue 13).
+    """
+    size = query.shape[-1]
+    padding = -size % 8
+    q, k, v = (
+        F.pad(x.transpose(1, 2), (0, padding)) for x in (query, key, value)
+    )  # (B, heads, tokens, d+pad)
+    mixed = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=causal, scale=size**-0.5)
+    return mixed[..., :size].transpose(1, 2)
+
+
+class Encoder(nn.Module):
+    """``config.num_hidden_layers`` :class:`EncoderLayer` (``layers.<i>``, the parameter names of torch's
+    ``nn.TransformerEncoder``) running :func:`fused_attention`, optionally causal; no final norm.
+    ``pad_heads = False`` turns the head-size padding off (for measuring what it gains)."""
+
+    def __init__(self, config: FluxConfig, activation: str, causal: bool = False) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(EncoderLayer(config, activation) for _ in range(config.num_hidden_layers))
+        self.causal, self.attention_dropout = causal, config.attention_dropout
+        self.pad_heads = True
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dropout = self.attention_dropout if self.training else 0.0
+        attention = functools.partial(
+            fused_attention, causal=self.causal, dropout=dropout, pad_heads=self.pad_heads
+        )
+        for layer in self.layers:
+            x = layer(x, attention)
+        return x
+
+
+def use_fast_dropout(layer: nn.TransformerEncoderLayer, p: float) -> None:
+    """Swap the layer's three ``nn.Dropout`` (feed-forward, after attention, after feed-forward) for
+    :class:`~agroflux_hf.models.dropout.Dropout`: same probability, cheaper mask on CPU."""
+    layer.dropout, layer.dropout1, layer.dropout2 = Dropout(p), Dropout(p), Dropout(p)
+
+
 # ------------------------------ from agroflux_hf/models/transformer.py
 
 @with_common_config_doc
@@ -1194,37 +1355,21 @@ class TransformerConfig(FluxConfig):
             raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
 
 
-def causal_mask(days: int, device: torch.device) -> torch.Tensor:
-    """(days, days) boolean mask, True where attention is forbidden (day j > day i)."""
-    return torch.ones(days, days, dtype=torch.bool, device=device).triu(1)
-
-
 class TransformerBackbone(nn.Module):
     """Linear embedding of each day's inputs + sinusoidal day positions -> post-norm encoder over days."""
 
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
-        self.causal = config.causal
         self.embedding = nn.Linear(config.num_daily_features + len(config.static_names), config.hidden_size)
         self.embedding_scale = math.sqrt(config.hidden_size)
-        self.dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(
-            d_model=config.hidden_size,
-            nhead=config.num_attention_heads,
-            dim_feedforward=config.intermediate_size,
-            dropout=config.dropout,
-            activation=config.activation,
-            batch_first=True,  # attention across days within a sample, never across the batch
-        )
-        layer.self_attn.dropout = config.attention_dropout  # attention weights only; see the config
-        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+        self.dropout = Dropout(config.dropout)
+        self.encoder = Encoder(config, config.activation, causal=config.causal)  # post-norm
 
     def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
         x = self.embedding(repeat_static_daily(daily, static)) * self.embedding_scale  # (B, T, hidden)
         days = x.shape[1]
         x = self.dropout(x + sinusoidal_positions(days, x.shape[-1], x.device, x.dtype))
-        mask = causal_mask(days, x.device) if self.causal else None
-        return self.encoder(x, mask=mask, is_causal=self.causal)  # (B, T, hidden)
+        return self.encoder(x)  # (B, T, hidden), attention within each sample
 
 
 class TransformerPreTrainedModel(FluxPreTrainedModel):
@@ -1322,17 +1467,8 @@ class ITransformerBackbone(nn.Module):
         n_tokens = config.num_daily_features + len(config.static_names)
         self.sequence_length = config.sequence_length
         self.embedding = nn.Linear(config.sequence_length, config.hidden_size)  # a whole series -> one token
-        self.dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(
-            d_model=config.hidden_size,
-            nhead=config.num_attention_heads,
-            dim_feedforward=config.intermediate_size,
-            dropout=config.dropout,
-            activation=config.activation,
-            batch_first=True,
-        )
-        layer.self_attn.dropout = config.attention_dropout  # attention weights only; see the config
-        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+        self.dropout = Dropout(config.dropout)
+        self.encoder = Encoder(config, config.activation)  # post-norm, across variables
         self.norm = nn.LayerNorm(config.hidden_size)
         self.projection = nn.Linear(config.hidden_size, config.sequence_length)  # token -> one value per day
         self.variable_mix = nn.Linear(n_tokens, config.hidden_size)  # per day: variables -> hidden
@@ -1382,6 +1518,7 @@ class ITransformerForFluxRegression(ITransformerPreTrainedModel):
 
 # ------------------------------ from agroflux_hf/models/pyraformer.py
 
+fast_dropout = dropout
 @with_common_config_doc
 @strict
 class PyraformerConfig(FluxConfig):
@@ -1394,8 +1531,8 @@ class PyraformerConfig(FluxConfig):
         num_attention_heads (`int`, *optional*, defaults to 5):
             Attention heads; must divide ``hidden_size``.
         attention_dropout (`float`, *optional*, defaults to 0.0):
-            Dropout on the attention weights (``dropout`` still applies to the embeddings, residual branches
-            and feed-forward). 0 lets torch use its fused attention kernel, about 5x faster on CPU.
+            Dropout on the attention weights of each node's pyramidal neighbours (``dropout`` still applies
+            to the embeddings, residual branches and feed-forward).
         intermediate_size (`int`, *optional*, defaults to 200):
             Width of the feed-forward layer (4 x hidden_size).
         pyramid_strides (`list[int]`, *optional*, defaults to `[4, 4, 4]`):
@@ -1466,12 +1603,23 @@ def pyramid_sizes(days: int, strides: list[int] | tuple[int, ...]) -> list[int]:
 
 
 @functools.lru_cache(maxsize=16)
+def pyramid_ancestors(days: int, strides: tuple[int, ...]) -> torch.Tensor:
+    """(days, scales) long: the node of each day at every scale (the day, its parent, grandparent...)."""
+    offsets = [0, *itertools.accumulate(pyramid_sizes(days, strides))][:-1]
+    day = torch.arange(days)
+    columns, span = [day], 1
+    for scale, stride in enumerate(strides, start=1):
+        span *= stride
+        columns.append(day // span + offsets[scale])
+    return torch.stack(columns, dim=1)
+
+
 def pyramid_layout(days: int, strides: tuple[int, ...], inner_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The pyramidal attention mask and each day's ancestors, for ``days`` days (cached per length).
+    """The dense pyramidal attention mask and each day's ancestors: the reference the sparse attention
+    (:func:`pyramidal_attention`) is tested against. O(nodes²) memory; the model never builds it.
 
     Returns ``(forbidden, ancestors)``: ``forbidden`` (nodes, nodes) bool, True where attention is not
-    allowed (all scales concatenated, finest first); ``ancestors`` (days, scales) long, the node of each day
-    at every scale (the day itself, its parent, grandparent...).
+    allowed (all scales concatenated, finest first); ``ancestors`` as :func:`pyramid_ancestors`.
     """
     sizes = pyramid_sizes(days, strides)
     offsets = [0, *itertools.accumulate(sizes)][:-1]
@@ -1486,12 +1634,7 @@ def pyramid_layout(days: int, strides: tuple[int, ...], inner_size: int) -> tupl
         parent = torch.arange(sizes[scale]) // stride + offsets[scale + 1]
         allowed[child, parent] = True
         allowed[parent, child] = True
-    day = torch.arange(days)
-    columns, span = [day], 1
-    for scale, stride in enumerate(strides, start=1):
-        span *= stride
-        columns.append(day // span + offsets[scale])
-    return ~allowed, torch.stack(columns, dim=1)
+    return ~allowed, pyramid_ancestors(days, tuple(strides))
 
 
 class CoarserScaleConstruction(nn.Module):
@@ -1522,33 +1665,210 @@ class CoarserScaleConstruction(nn.Module):
         return self.norm(torch.cat([fine, coarse_nodes], dim=1))  # (B, all nodes, hidden)
 
 
+@dataclass(frozen=True)
+class ScaleNeighbours:
+    """Whom the nodes of one scale attend to, as slices of the node sequence (no index tensors).
+
+    Keys of a node at position i of scale s, in this order: the ``inner_size`` nodes of its own scale centred
+    on it (``band``), its parent (``has_parent``: every scale but the coarsest) and its ``children`` (every
+    scale but the finest). ``bias`` (nodes, keys, 1) is 0 for a real neighbour and -inf for a slot past a
+    scale's edge or a missing child of the partial last group.
+    """
+
+    start: int
+    size: int
+    band: int
+    parent_stride: int  # children per parent of this scale's parent (0: coarsest scale, no parent)
+    parent_start: int
+    parent_size: int
+    children: int  # children per node (0: finest scale)
+    child_start: int
+    child_size: int
+    bias: torch.Tensor
+
+
+@functools.lru_cache(maxsize=16)
+def pyramid_neighbours(days: int, strides: tuple[int, ...], inner_size: int) -> tuple[ScaleNeighbours, ...]:
+    """The pyramidal neighbourhood of ``pyramid_layout``, scale by scale, in O(nodes) memory (cached)."""
+    sizes = pyramid_sizes(days, strides)
+    offsets = [0, *itertools.accumulate(sizes)][:-1]
+    half = inner_size // 2
+    band = 2 * half + 1
+    scales = []
+    for scale, (size, start) in enumerate(zip(sizes, offsets, strict=True)):
+        node = torch.arange(size)
+        parent_stride = strides[scale] if scale < len(strides) else 0
+        children = strides[scale - 1] if scale > 0 else 0
+        band_ok = (node[:, None] + torch.arange(-half, half + 1)[None, :] >= 0) & (
+            node[:, None] + torch.arange(-half, half + 1)[None, :] < size
+        )
+        parent_ok = torch.ones(size, 1 if parent_stride else 0, dtype=torch.bool)
+        child_ok = node[:, None] * children + torch.arange(children)[None, :] < (
+            sizes[scale - 1] if scale else 0
+        )
+        allowed = torch.cat([band_ok, parent_ok, child_ok], dim=1)
+        bias = torch.zeros(allowed.shape).masked_fill(~allowed, float("-inf"))
+        scales.append(
+            ScaleNeighbours(
+                start=start,
+                size=size,
+                band=band,
+                parent_stride=parent_stride,
+                parent_start=offsets[scale + 1] if parent_stride else 0,
+                parent_size=sizes[scale + 1] if parent_stride else 0,
+                children=children,
+                child_start=offsets[scale - 1] if children else 0,
+                child_size=sizes[scale - 1] if children else 0,
+                bias=bias.unsqueeze(-1),  # (nodes, keys, 1 for heads)
+            )
+        )
+    return tuple(scales)
+
+
+def _grouped(x: torch.Tensor, groups: int, stride: int) -> torch.Tensor:
+    """(B, n, ...) -> (B, groups, stride, ...), zero nodes appended to fill the last group."""
+    padding = [0, 0] * (x.dim() - 2) + [0, groups * stride - x.shape[1]]
+    return F.pad(x, padding).unflatten(1, (groups, stride))
+
+
+def _band_shifts(half: int) -> range:
+    """Offsets of a node's same-scale neighbours, -half..half, in the order of the score slots."""
+    return range(-half, half + 1)
+
+
+def _scale_attention(
+    q: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None],
+    k: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None],
+    v: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None],
+    scale: ScaleNeighbours,
+    dropout: float,
+) -> torch.Tensor:
+    """Attention of one scale's nodes over their pyramidal neighbours; (B, scale nodes, heads, head_size).
+
+    ``q``, ``k``, ``v`` are (this scale, its parent scale or None, its child scale or None), each
+    (B, nodes, heads, head_size). Neighbours are read as shifted copies of the scale (the band: rolled, the
+    wrapped-around slots are masked) and as groups of ``stride`` consecutive nodes (parents, children),
+    so no (nodes x nodes) matrix and no index gather (whose backward is slow) is ever built.
+    """
+    query, key, value = q[0], k[0], v[0]
+    size = query.shape[1]
+    half = scale.band // 2
+    scores = [(query * torch.roll(key, -shift, dims=1)).sum(-1) for shift in _band_shifts(half)]  # (B, n, H)
+    if scale.parent_stride:
+        siblings = _grouped(query, scale.parent_size, scale.parent_stride)  # (B, parents, stride, H, d)
+        parent_scores = (siblings * k[1].unsqueeze(2)).sum(-1).flatten(1, 2)  # (B, parents * stride, H)
+        scores.append(parent_scores[:, :size])
+    scores = torch.stack(scores, dim=2)  # (B, n, band [+ parent], H)
+    if scale.children:
+        child_keys = _grouped(k[2], size, scale.children)  # (B, n, children, H, d)
+        scores = torch.cat([scores, (query.unsqueeze(2) * child_keys).sum(-1)], dim=2)
+    weights = torch.softmax(scores + scale.bias.to(query.device, query.dtype), dim=2)  # (B, n, keys, H)
+    if dropout:
+        weights = fast_dropout(weights, dropout, True)
+    weights = weights.unsqueeze(-1)  # (B, n, keys, H, 1)
+    mixed = sum(
+        weights[:, :, slot] * torch.roll(value, -shift, dims=1)
+        for slot, shift in enumerate(_band_shifts(half))
+    )  # (B, n, H, d)
+    if scale.parent_stride:
+        parent_weights = _grouped(weights[:, :, scale.band], scale.parent_size, scale.parent_stride)
+        mixed = mixed + (parent_weights * v[1].unsqueeze(2)).flatten(1, 2)[:, :size]
+    if scale.children:
+        child_weights = weights[:, :, scale.band + (1 if scale.parent_stride else 0) :]  # (B, n, c, H, 1)
+        mixed = mixed + (child_weights * _grouped(v[2], size, scale.children)).sum(2)
+    return mixed
+
+
+def pyramidal_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    neighbours: tuple[ScaleNeighbours, ...],
+    dropout: float = 0.0,
+) -> torch.Tensor:
+    """Scaled dot-product attention restricted to the pyramidal neighbours: O(nodes), not O(nodes²).
+
+    query, key, value: (batch, nodes, heads, head_size), all scales concatenated finest first. Equal (to
+    float rounding) to ``scaled_dot_product_attention`` with the dense mask of :func:`pyramid_layout`:
+    the same scores over the same keys, softmax over the same set.
+    """
+    sizes = [scale.size for scale in neighbours]
+    if sum(sizes) != query.shape[1]:
+        raise ValueError(f"the pyramid has {sum(sizes)} nodes, the attention got {query.shape[1]}")
+    query = query * query.shape[-1] ** -0.5
+    per_scale = [x.split(sizes, dim=1) for x in (query, key, value)]  # one backward cat, not a zero fill each
+
+    def around(scales: tuple[torch.Tensor, ...], index: int) -> tuple:
+        parent = scales[index + 1] if index + 1 < len(scales) else None
+        return scales[index], parent, scales[index - 1] if index > 0 else None
+
+    mixed = [
+        _scale_attention(*(around(scales, index) for scales in per_scale), scale, dropout)
+        for index, scale in enumerate(neighbours)
+    ]
+    return torch.cat(mixed, dim=1)
+
+
+def dense_pyramidal_attention(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, forbidden: torch.Tensor, dropout: float = 0.0
+) -> torch.Tensor:
+    """The reference: fused dense attention over all (nodes x nodes) pairs with the mask of
+    :func:`pyramid_layout` (what the model computed before :func:`pyramidal_attention`). Same shapes."""
+    mixed = F.scaled_dot_product_attention(
+        query.transpose(1, 2),
+        key.transpose(1, 2),
+        value.transpose(1, 2),
+        attn_mask=~forbidden,
+        dropout_p=dropout,
+    )
+    return mixed.transpose(1, 2)  # (B, nodes, H, d)
+
+
+class PyraformerEncoder(nn.Module):
+    """Post-norm encoder layers (``layers.<i>``, torch's parameters) with sparse pyramidal attention.
+
+    ``dense = True`` switches to :func:`dense_pyramidal_attention` on the same weights (the reference for
+    tests and ``scripts/bench_models.py``; O(nodes²)).
+    """
+
+    def __init__(self, config: PyraformerConfig) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(EncoderLayer(config, "gelu") for _ in range(config.num_hidden_layers))
+        self.attention_dropout = config.attention_dropout
+        self.strides, self.inner_size = tuple(config.pyramid_strides), config.inner_size
+        self.dense = False
+
+    def forward(self, nodes: torch.Tensor, days: int) -> torch.Tensor:
+        dropout = self.attention_dropout if self.training else 0.0
+        if self.dense:
+            forbidden = pyramid_layout(days, self.strides, self.inner_size)[0].to(nodes.device)
+            attention = functools.partial(dense_pyramidal_attention, forbidden=forbidden, dropout=dropout)
+        else:
+            neighbours = pyramid_neighbours(days, self.strides, self.inner_size)
+            attention = functools.partial(pyramidal_attention, neighbours=neighbours, dropout=dropout)
+        for layer in self.layers:
+            nodes = layer(nodes, attention)
+        return nodes
+
+
 class PyraformerBackbone(nn.Module):
     def __init__(self, config: PyraformerConfig) -> None:
         super().__init__()
         self.strides = tuple(config.pyramid_strides)
         self.inner_size = config.inner_size
         self.embedding = nn.Linear(config.num_daily_features + len(config.static_names), config.hidden_size)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
         self.construction = CoarserScaleConstruction(config)
-        layer = nn.TransformerEncoderLayer(
-            d_model=config.hidden_size,
-            nhead=config.num_attention_heads,
-            dim_feedforward=config.intermediate_size,
-            dropout=config.dropout,
-            activation="gelu",
-            batch_first=True,
-        )
-        layer.self_attn.dropout = config.attention_dropout  # attention weights only; see the config
-        self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
+        self.encoder = PyraformerEncoder(config)
         self.decoder = nn.Linear((len(self.strides) + 1) * config.hidden_size, config.hidden_size)
 
     def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
         x = self.embedding(repeat_static_daily(daily, static))  # (B, T, hidden)
         batch, days, width = x.shape
         x = self.dropout(x + sinusoidal_positions(days, width, x.device, x.dtype))
-        forbidden, ancestors = pyramid_layout(days, self.strides, self.inner_size)
-        nodes = self.encoder(self.construction(x), mask=forbidden.to(x.device))  # (B, all nodes, hidden)
-        gathered = nodes[:, ancestors.to(x.device)]  # (B, T, scales, hidden): each day and its ancestors
+        nodes = self.encoder(self.construction(x), days)  # (B, all nodes, hidden)
+        ancestors = pyramid_ancestors(days, self.strides).to(x.device)
+        gathered = nodes[:, ancestors]  # (B, T, scales, hidden): each day and its ancestors
         return self.decoder(gathered.reshape(batch, days, -1))  # (B, T, hidden)
 
 
@@ -1562,8 +1882,11 @@ class PyraformerForFluxRegression(PyraformerPreTrainedModel):
 
     Days are embedded (linear + sinusoidal positions); the coarser-scale construction module builds
     coarser scales with strided convolutions (e.g. 365 days -> 92 -> 23 -> 6 nodes); the encoder attends
-    with the pyramidal mask (``inner_size`` neighbours within a scale, parent and children across scales),
-    through torch's scaled-dot-product attention with a (nodes x nodes) boolean mask. Each day is decoded
+    over the pyramidal neighbours only (``inner_size`` neighbours within a scale, parent and children across
+    scales): each node's scores are computed for its few neighbours through views of the node sequence,
+    so time and memory grow linearly with the days (:func:`pyramidal_attention`; equal to dense attention
+    with the (nodes x nodes) mask of :func:`pyramid_layout`, which the shipped checkpoints were trained with).
+    Each day is decoded
     from its own node and all its ancestors (concatenated, then a linear layer), as the paper does for
     single-step prediction; unlike the published AgroFlux code, the year is not decoded from the last day's
     vector. Differences from the paper: LayerNorm instead of BatchNorm in the construction module, a
