@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from agroflux_hf.cards import write_model_card_from_run
-from agroflux_hf.checkpoints import CHECKPOINT_DIR, DEFAULT_CONFIG
+from agroflux_hf.checkpoints import CHECKPOINT_DIR, DEFAULT_CONFIG, hub_repo_id
 from agroflux_hf.models import MODEL_NAMES
 from agroflux_hf.training import TrainingArguments, train
 
@@ -30,7 +30,7 @@ def train_one(model_name: str, config: str, work_dir: Path, seed: int, epochs: i
     run_dir = work_dir / f"{model_name}-{config}"
     args = TrainingArguments(epochs=epochs, batch_size=10, learning_rate=1e-3, patience=patience, seed=seed)
     train("t1", model_name, config, output_dir=run_dir, args=args)
-    write_model_card_from_run(run_dir)
+    write_model_card_from_run(run_dir, repo_id=hub_repo_id(model_name, config))
     return run_dir
 
 
