@@ -239,7 +239,7 @@ def test_climatology_is_per_site_for_seen_sites_and_pooled_for_new_ones():
             first_dates=np.full(n, ""),
         )
 
-    clim = ClimatologyBaseline(("GPP",), window=1).fit(arrays(["a", "b"], targets))
+    clim = ClimatologyBaseline(("GPP",), window=1, min_site_obs=1).fit(arrays(["a", "b"], targets))
     test = arrays(["a", "b", "new"], np.full((3, T, 1), np.nan, np.float32))
     predicted = clim.predict(test).predicted[:, :, 0]
     np.testing.assert_allclose(predicted[0, :100], base[:100] - 1, rtol=1e-6)  # a's own cycle
@@ -247,6 +247,12 @@ def test_climatology_is_per_site_for_seen_sites_and_pooled_for_new_ones():
     np.testing.assert_allclose(predicted[1], base + 1, rtol=1e-6)  # b's own cycle
     pooled = np.nanmean(targets[:, :, 0], axis=0)
     np.testing.assert_allclose(predicted[2], pooled, rtol=1e-6)  # a site never seen: pooled
+    # a sparsely sampled site (one value per window) keeps the pooled cycle: one value is no cycle
+    sparse = ClimatologyBaseline(("GPP",), window=3, min_site_obs=3).fit(arrays(["a", "b"], targets))
+    rows = sparse.predict(test).predicted[:, :, 0]
+    pooled3 = sparse.table[:, 0]
+    np.testing.assert_allclose(rows[0, 10:90], base[10:90] - 1, rtol=1e-3)  # 3 values per window: own
+    np.testing.assert_allclose(rows[0, 100:140], pooled3[100:140], rtol=1e-6)  # a's gap: pooled
 
 
 def test_climatology_aligns_sequences_by_their_first_date():

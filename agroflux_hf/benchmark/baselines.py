@@ -332,14 +332,16 @@ class ClimatologyBaseline:
 
     A site seen in training is predicted by its own seasonal cycle (its own training years), the fair
     reference in a temporal split: a pooled cycle would mix the Swiss and the Nebraskan summer. A day
-    whose site has no training observation within the window, and every day of a site never seen in
-    training (spatial folds), falls back to the cycle pooled over all training sites; a day of year
-    with no observation at all falls back to the target's overall training mean. Only predictions are
-    filled, never an observation.
+    whose site has fewer than ``min_site_obs`` training observations within the window (a chamber
+    sampled once a fortnight: a mean of one or two episodic values is noise, not a cycle), and every
+    day of a site never seen in training (spatial folds), falls back to the cycle pooled over all
+    training sites; a day of year with no observation at all falls back to the target's overall
+    training mean. Only predictions are filled, never an observation.
     """
 
     target_names: tuple[str, ...]
     window: int = 15
+    min_site_obs: int = 5
     table: np.ndarray | None = None  # (365, targets), pooled over sites
     counts: np.ndarray | None = None
     site_tables: dict[str, np.ndarray] = field(default_factory=dict)  # site -> (365, targets), NaN = none
@@ -352,7 +354,8 @@ class ClimatologyBaseline:
         self.site_tables = {}
         for site in np.unique(train.site_ids):
             rows = train.site_ids == site
-            self.site_tables[str(site)], _ = self._cycle(train.targets[rows], doy[rows], fill=False)
+            own, counts = self._cycle(train.targets[rows], doy[rows], fill=False)
+            self.site_tables[str(site)] = np.where(counts >= self.min_site_obs, own, np.nan)
         return self
 
     def _cycle(self, targets: np.ndarray, doy: np.ndarray, fill: bool) -> tuple[np.ndarray, np.ndarray]:
