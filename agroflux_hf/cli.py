@@ -20,6 +20,7 @@ import sys
 from agroflux_hf import __version__
 from agroflux_hf.commands import COMMANDS
 from agroflux_hf.errors import AgroFluxError
+from agroflux_hf.progress import QUIET_ENV
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     AgroFluxError,
@@ -32,7 +33,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 """Errors that describe the user's input, not a bug: one line and exit 1 instead of a traceback."""
 
 QUIET_ENVIRONMENT: dict[str, str] = {
-    "TQDM_DISABLE": "1",  # every tqdm bar, ours included
+    QUIET_ENV: "1",  # every tqdm bar, ours included (agroflux_hf.progress honours it)
     "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",

@@ -91,3 +91,12 @@ class _Fixed:
 
     def print_help(self) -> None:
         self._parser.print_help()
+
+
+def test_quiet_environment_silences_a_bar_asked_for_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agroflux_hf.progress import progress_bar
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    assert not progress_bar(range(3), enabled=True).disable
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert progress_bar(range(3), enabled=True).disable

@@ -220,9 +220,9 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
 
 def run_all(specs: Sequence[RunSpec], ctx: BenchmarkContext, progress: bool) -> list[RunOutcome]:
     """Every run, in plan order; with ``preset.workers > 1`` in that many processes at once."""
-    from tqdm.auto import tqdm
+    from agroflux_hf.progress import progress_bar
 
-    bar = tqdm(total=len(specs), desc="benchmark runs", unit="run", disable=not progress)
+    bar = progress_bar(total=len(specs), desc="benchmark runs", unit="run", enabled=progress)
     if ctx.preset.workers > 1:
         finished = _run_in_processes(specs, ctx, bar)
     else:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from agroflux_hf import schema
 from agroflux_hf.data.builder import BuildReport, SiteExamples, iter_site_examples
@@ -57,6 +56,7 @@ from agroflux_hf.data.splits import (
 from agroflux_hf.data.statistics import PartialStats, example_stats, train_stats
 from agroflux_hf.errors import SchemaError
 from agroflux_hf.files import building_directory
+from agroflux_hf.progress import progress_bar
 from agroflux_hf.templates import DATASET_CARD, DATASET_CARD_TEMPLATE, template_text
 
 logger = logging.getLogger(__name__)
@@ -120,8 +120,8 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
     shared: dict[int, str] | None = None
     used_stems: set[str] = set()
     sites = iter_site_examples(spec, result.report)
-    for site in tqdm(
-        sites, total=spec.n_sites, desc=f"export {spec.name}", unit="site", disable=not progress
+    for site in progress_bar(
+        sites, total=spec.n_sites, desc=f"export {spec.name}", unit="site", enabled=progress
     ):
         if simulation and shared is None:
             result.shared_years = tuple(spec.years) if spec.years is not None else site.calendar_years

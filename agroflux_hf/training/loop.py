@@ -99,7 +99,7 @@ def fit(
     trainable = [p for m in (setup.model, *setup.extra_modules) for p in m.parameters() if p.requires_grad]
     batches_per_epoch = len(setup.train_dataloader)
     total_batches = max(1, args.epochs * batches_per_epoch)
-    from tqdm.auto import tqdm
+    from agroflux_hf.progress import progress_bar
 
     while not state.finished and state.epoch < args.epochs:
         setup.sampler.epoch = state.epoch
@@ -109,11 +109,11 @@ def fit(
         acc.step = state.batches_in_epoch  # keeps gradient accumulation aligned after a resume
         for module in (setup.model, *setup.extra_modules):
             module.train()
-        bar = tqdm(
+        bar = progress_bar(
             total=batches_per_epoch,
             initial=state.batches_in_epoch,
             desc=f"epoch {state.epoch + 1}/{args.epochs}",
-            disable=not acc.is_local_main_process,
+            enabled=acc.is_local_main_process,
             leave=False,
         )
         started = time.perf_counter()

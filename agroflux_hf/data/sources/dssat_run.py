@@ -278,9 +278,9 @@ def _collect(frame, failure, hit, frames, failures, bar) -> int:
 
 
 def _progress_bar(total: int, enabled: bool):
-    from tqdm.auto import tqdm
+    from agroflux_hf.progress import progress_bar
 
-    return tqdm(total=total, desc="DSSAT runs", unit="run", disable=not enabled)
+    return progress_bar(total=total, desc="DSSAT runs", unit="run", enabled=enabled)
 
 
 # --- writing ---
