@@ -1,10 +1,13 @@
 """Print the README's benchmark table from a leaderboard CSV, so every number there comes from a command.
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
+    python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
 One row per (task, dataset, split scheme, target): the test R² pooled over all test days (mean over
 folds) of the climatology, the tree baseline and the best network, and the best network's per-site
-median R² (mean over folds). Targets default to each dataset's headline targets.
+median R² (mean over folds). Targets default to each dataset's headline targets. With
+``--checkpoints``: the shipped checkpoints' test R² pooled over the held-out years, read from the
+``model-index`` of their cards.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from agroflux_hf.benchmark.leaderboard import dataset_label, headline_targets
+from agroflux_hf.benchmark.presets import NETWORK_MODELS
 
 BASELINE_COLUMNS = {"climatology": "climatology", "gbt": "gbt"}
 
@@ -55,12 +60,45 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
     return rows
 
 
+CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET")
+
+
+def card_test_r2(card: Path) -> dict[str, float]:
+    """Pooled test R² per target from a model card's ``model-index`` front matter."""
+    meta = yaml.safe_load(card.read_text(encoding="utf-8").split("---")[1])
+    scores = {}
+    for result in meta["model-index"][0]["results"]:
+        if result["dataset"].get("split") != "test":
+            continue
+        for metric in result["metrics"]:
+            if metric["type"] == "r2" and "(pooled)" in metric.get("name", ""):
+                scores[metric["name"].split()[0]] = float(metric["value"])
+    return scores
+
+
+def checkpoint_rows(folder: Path) -> list[str]:
+    rows = []
+    order = {name: i for i, name in enumerate(NETWORK_MODELS)}
+    cards = sorted(folder.glob("*/README.md"), key=lambda p: order.get(p.parent.name.split("-")[0], 99))
+    for card in cards:
+        scores = card_test_r2(card)
+        cells = " | ".join(_cell(scores.get(t, float("nan"))) for t in CHECKPOINT_TARGETS)
+        rows.append(f"| {card.parent.name.split('-')[0]} | {cells} |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("csv", type=Path, help="leaderboard.csv written by `agroflux benchmark`")
+    parser.add_argument("csv", type=Path, nargs="?", help="leaderboard.csv written by `agroflux benchmark`")
+    parser.add_argument("--checkpoints", type=Path, help="folder of shipped checkpoints (cards)")
     parser.add_argument("--targets", nargs="+", default=None, help="targets to show (default: headline)")
     args = parser.parse_args(argv)
-    if not args.csv.is_file():
+    if args.checkpoints is not None:
+        print("| model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
+        print("|---|" + "---:|" * len(CHECKPOINT_TARGETS))
+        print("\n".join(checkpoint_rows(args.checkpoints)))
+        return 0
+    if args.csv is None or not args.csv.is_file():
         print(f"error: {args.csv} does not exist (run `agroflux benchmark` first)", file=sys.stderr)
         return 1
     frame = pd.read_csv(args.csv)
