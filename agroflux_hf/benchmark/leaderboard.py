@@ -18,9 +18,9 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.files import atomic_write_text
-from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES
+from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES, METRIC_NAMES
 
-METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
+METRICS: tuple[str, ...] = METRIC_NAMES
 """Pooled test-split metrics of ``agroflux_hf.metrics.core``, in leaderboard column order."""
 
 HIGHER_IS_BETTER: dict[str, bool] = {

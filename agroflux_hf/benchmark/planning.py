@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agroflux_hf import schema
 from agroflux_hf.benchmark.presets import BASELINES, TASKS, TRANSFER_TASKS, BenchmarkPreset
 from agroflux_hf.schema import parse_config_name  # the one config-name rule
 
-SCHEMES: tuple[str, ...] = ("temporal", "spatial")
-"""Split schemes in report order (local until schema.py owns the vocabulary)."""
+SCHEMES: tuple[str, ...] = schema.SPLIT_SCHEMES
+"""Split schemes in report order."""
 
 
 @dataclass(frozen=True)

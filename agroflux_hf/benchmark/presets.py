@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-TASKS: tuple[str, ...] = ("t0", "t1", "t2-finetune", "t2-adversarial")
+from agroflux_hf import schema
+
+TASKS: tuple[str, ...] = schema.TASKS
 """Benchmark tasks, in the order they run (T2 needs the T0 weights)."""
 
-TRANSFER_TASKS: tuple[str, ...] = ("t2-finetune", "t2-adversarial")
+TRANSFER_TASKS: tuple[str, ...] = (schema.T2_FINETUNE, schema.T2_ADVERSARIAL)
 
 NETWORK_MODELS: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer")
 """The six architectures (``agroflux_hf.models.MODEL_NAMES``), spelled here so presets need no torch."""
@@ -30,7 +32,7 @@ NETWORK_MODELS: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itra
 BASELINES: tuple[str, ...] = ("gbt", "climatology")
 """Reference baselines: gradient-boosted trees on lagged weather, and a day-of-year climatology."""
 
-SPLIT_SCHEMES: tuple[str, ...] = ("temporal", "spatial")
+SPLIT_SCHEMES: tuple[str, ...] = schema.SPLIT_SCHEMES
 
 
 @dataclass(frozen=True)

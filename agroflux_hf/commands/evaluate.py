@@ -10,8 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
-"""Local copy of the split names (importing training would import torch for ``--help``)."""
+from agroflux_hf.schema import SPLITS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

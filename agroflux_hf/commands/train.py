@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
-
-TASKS: tuple[str, ...] = ("t0", "t1", "t2-finetune", "t2-adversarial")
-"""Local copy of ``training.TASKS`` (importing training would import torch for ``--help``)."""
+from agroflux_hf.schema import TASKS
 
 # flag -> TrainingArguments field; a flag not given leaves the field as the file or default has it
 ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {

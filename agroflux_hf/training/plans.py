@@ -23,10 +23,10 @@ from agroflux_hf.training.tensors import SplitTensors, align_to_model, split_ten
 
 logger = logging.getLogger(__name__)
 
-TASKS: tuple[str, ...] = ("t0", "t1", "t2-finetune", "t2-adversarial")
+TASKS: tuple[str, ...] = schema.TASKS
 
 
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
+SPLITS: tuple[str, ...] = schema.SPLITS
 """Dataset splits (train/validation/test; ``scheme`` is temporal/spatial)."""
 
 
