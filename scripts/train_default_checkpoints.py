@@ -37,6 +37,7 @@ def train_one(model_name: str, config: str, work_dir: Path, seed: int, epochs: i
 def install_checkpoint(run_dir: Path, destination: Path) -> None:
     """Copy the shipped files of run_dir/best_model to destination, atomically."""
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
+    staging.chmod(0o755)  # mkdtemp makes 0700; an installed package folder must be readable by all
     try:
         for name in SHIPPED_FILES:
             shutil.copy2(run_dir / "best_model" / name, staging / name)
