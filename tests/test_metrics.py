@@ -460,3 +460,8 @@ def test_flat_form_with_per_row_sites_and_two_targets(agroflux_metric):
         agroflux_metric.compute(
             predictions=sim, references=obs, target_names=["NEE", "GPP"], site_ids=["A", "B"]
         )
+
+
+def test_every_metric_says_which_value_is_best():
+    assert set(core.BEST_VALUE) == set(core.METRIC_NAMES)
+    assert core.BEST_VALUE["bias"] == "zero" and core.BEST_VALUE["r2"] == "max"

@@ -18,19 +18,10 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.files import atomic_write_text
-from agroflux_hf.metrics.core import CUMULATIVE_METRIC_NAMES, METRIC_NAMES
+from agroflux_hf.metrics.core import BEST_VALUE, CUMULATIVE_METRIC_NAMES, METRIC_NAMES
 
 METRICS: tuple[str, ...] = METRIC_NAMES
 """Pooled test-split metrics of ``agroflux_hf.metrics.core``, in leaderboard column order."""
-
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "r2": True,
-    "nse": True,
-    "kge": True,
-    "rmse": False,
-    "mae": False,
-    "bias": False,
-}
 
 METRIC_LABELS: dict[str, str] = {
     "r2": "R²",
@@ -281,12 +272,12 @@ def _best_per_column(table: pd.DataFrame, metric: str) -> dict:
     best: dict = {}
     for column in table.columns:
         values = table[column].dropna()
-        if metric == "bias":
+        if BEST_VALUE[metric] == "zero":
             values = values.abs()
         if values.empty:
             best[column] = None
         else:
-            best[column] = values.idxmax() if HIGHER_IS_BETTER[metric] else values.idxmin()
+            best[column] = values.idxmax() if BEST_VALUE[metric] == "max" else values.idxmin()
     return best
 
 

@@ -29,6 +29,16 @@ from agroflux_hf.errors import AllNaNError, SchemaError
 METRIC_NAMES: tuple[str, ...] = ("r2", "rmse", "mae", "nse", "kge", "bias")
 """Keys of every metrics dict that :func:`score_targets` returns (plus ``n``, the pairs used)."""
 
+BEST_VALUE: dict[str, str] = {
+    "r2": "max",
+    "nse": "max",
+    "kge": "max",
+    "rmse": "min",
+    "mae": "min",
+    "bias": "zero",
+}
+"""Which value of each metric is best: the largest, the smallest, or the closest to zero (bias)."""
+
 DEFAULT_MIN_SITE_OBS = 10
 """Fewest observed days a site needs to enter the per-site mean/median (see :func:`score_targets`)."""
 
