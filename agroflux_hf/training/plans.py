@@ -9,7 +9,6 @@ statistics repair (``usable_stat``).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,27 +101,18 @@ def stats_for(
     """
     return {
         group: {n: usable_stat(group, n, stats[group][n]) for n in names if n in stats.get(group, {})}
-        for group, names in (("inputs", input_names), ("static", static_names), ("targets", targets))
+        for group, names in zip(schema.STAT_GROUPS, (input_names, static_names, targets), strict=True)
     }
 
 
 def usable_stat(group: str, name: str, entry: dict) -> dict:
-    """``entry`` ({"mean", "std"}) with a non-finite mean set to 0 and a zero/non-finite std to 1.
-
-    The exporter writes ``None`` for a variable with no training value (JSON has no NaN): same as NaN.
-    """
-    mean, std = (_as_float(entry.get(key)) for key in ("mean", "std"))
-    fixed = {
-        "mean": mean if math.isfinite(mean) else 0.0,
-        "std": std if math.isfinite(std) and std > 0 else 1.0,
-    }
-    if fixed["mean"] != mean or fixed["std"] != std:
+    """``entry`` ({"mean", "std"}) made usable by the one convention (:meth:`schema.VariableStats.usable`),
+    with a warning when it had to change: a variable that cannot be z-scored enters as a constant."""
+    mean, std = schema.VariableStats.from_entry(entry).usable()
+    fixed = {"mean": mean, "std": std}
+    if entry.get("mean") != mean or entry.get("std") != std:
         logger.warning("stats[%r][%r] = %s cannot scale; using %s", group, name, entry, fixed)
     return fixed
-
-
-def _as_float(value: object) -> float:
-    return math.nan if value is None else float(value)
 
 
 @dataclass
