@@ -20,10 +20,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from agroflux_hf import schema
 from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError
 
-ARCHITECTURE_NAMES: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer")
-"""Local copy of ``models.MODEL_NAMES`` (importing models imports torch; a test keeps them equal)."""
+ARCHITECTURE_NAMES: tuple[str, ...] = schema.ARCHITECTURES
 AGROFLUX_MODEL_TYPES: tuple[str, ...] = tuple(f"agroflux_{name}" for name in ARCHITECTURE_NAMES)
 
 CHECKPOINT_FILES: tuple[str, ...] = ("config.json", "*.safetensors", "*.safetensors.index.json", "README.md")

@@ -309,6 +309,8 @@ TARGET_VALUES = "target_values"  # float32 [SEQUENCE_LENGTH, n_targets], NaN = n
 # --- tasks of the benchmark ---
 T0, T1, T2_FINETUNE, T2_ADVERSARIAL = "t0", "t1", "t2-finetune", "t2-adversarial"
 TASKS: tuple[str, ...] = (T0, T1, T2_FINETUNE, T2_ADVERSARIAL)
+ARCHITECTURES: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer")
+"""The six model architectures, by the name every layer uses (``agroflux_hf.models.MODEL_NAMES``)."""
 """T0 simulated targets, T1 observed targets, T2 simulation-to-observation transfer (two ways)."""
 
 # --- normalisation statistics: agroflux_configs.json "stats" and every model config's ``stats`` ---

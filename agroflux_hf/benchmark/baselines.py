@@ -403,5 +403,9 @@ def build_baseline(
             tuple(input_names), tuple(static_names), tuple(target_names), settings=settings, seed=seed
         )
     if name == "climatology":
-        return ClimatologyBaseline(tuple(target_names), window=settings.climatology_window)
+        return ClimatologyBaseline(
+            tuple(target_names),
+            window=settings.climatology_window,
+            min_site_obs=settings.climatology_min_site_obs,
+        )
     raise ValueError(f"unknown baseline {name!r}; choose 'gbt' or 'climatology'")

@@ -15,9 +15,6 @@ from agroflux_hf import schema
 from agroflux_hf.benchmark.presets import BASELINES, TASKS, TRANSFER_TASKS, BenchmarkPreset
 from agroflux_hf.schema import parse_config_name  # the one config-name rule
 
-SCHEMES: tuple[str, ...] = schema.SPLIT_SCHEMES
-"""Split schemes in report order."""
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -73,7 +70,7 @@ def describe_configs(infos: Mapping[str, Any]) -> list[ConfigRef]:
                 str(info.domain),
             )
         )
-    return sorted(refs, key=lambda r: (r.dataset, SCHEMES.index(r.scheme), r.fold))
+    return sorted(refs, key=lambda r: (r.dataset, schema.SPLIT_SCHEMES.index(r.scheme), r.fold))
 
 
 def _select(

@@ -26,8 +26,8 @@ TASKS: tuple[str, ...] = schema.TASKS
 
 TRANSFER_TASKS: tuple[str, ...] = (schema.T2_FINETUNE, schema.T2_ADVERSARIAL)
 
-NETWORK_MODELS: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer")
-"""The six architectures (``agroflux_hf.models.MODEL_NAMES``), spelled here so presets need no torch."""
+NETWORK_MODELS: tuple[str, ...] = schema.ARCHITECTURES
+"""The six architectures (``schema.ARCHITECTURES``)."""
 
 BASELINES: tuple[str, ...] = ("gbt", "climatology")
 """Reference baselines: gradient-boosted trees on lagged weather, and a day-of-year climatology."""
@@ -54,7 +54,8 @@ class BaselineSettings:
 
     ``gbt_max_train_rows`` caps the site-days one tree ensemble sees (a random subset, fixed seed), so
     that a large simulation does not dominate the wall time; ``None`` uses every observed site-day.
-    ``climatology_window`` is the width in days of the centred smoothing window. ``gbt_threads`` caps
+    ``climatology_window`` is the width in days of the centred smoothing window;
+    ``climatology_min_site_obs`` the fewest training values a site needs in that window for its own cycle. ``gbt_threads`` caps
     the OpenMP threads of the trees: on a busy 2-core machine OpenMP's spinning threads made one fit
     30 times slower than a single thread (measured), so the default is 1.
     """
@@ -67,6 +68,7 @@ class BaselineSettings:
     gbt_threads: int = 1
     lag_windows: tuple[int, ...] = (3, 7, 30)
     climatology_window: int = 15
+    climatology_min_site_obs: int = 5
 
 
 @dataclass(frozen=True)

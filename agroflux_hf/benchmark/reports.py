@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
@@ -212,9 +211,7 @@ def site_coordinates(infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]
     (``ConfigInfo.site_coordinates``); sites without known coordinates are left out."""
     coordinates: dict[str, tuple[float, float]] = {}
     for info in infos.values():
-        for site, latlon in (getattr(info, "site_coordinates", None) or {}).items():
-            if all(np.isfinite(float(v)) for v in latlon):
-                coordinates[str(site)] = (float(latlon[0]), float(latlon[1]))
+        coordinates.update(getattr(info, "site_coordinates", None) or {})
     return coordinates
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from transformers import AutoConfig, AutoModel, PreTrainedConfig
 
+from agroflux_hf import schema
 from agroflux_hf.errors import AgroFluxError, IncompatibleCheckpointError, UnknownNameError
 from agroflux_hf.hub import read_checkpoint_config
 from agroflux_hf.models.base import FluxConfig, FluxPreTrainedModel
@@ -29,7 +30,7 @@ from agroflux_hf.models.pyraformer import PyraformerConfig, PyraformerForFluxReg
 from agroflux_hf.models.tcn import TCNConfig, TCNForFluxRegression
 from agroflux_hf.models.transformer import TransformerConfig, TransformerForFluxRegression
 
-MODEL_NAMES: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer")
+MODEL_NAMES: tuple[str, ...] = schema.ARCHITECTURES
 
 CONFIG_CLASSES: dict[str, type[FluxConfig]] = {
     "lstm": LSTMConfig,
