@@ -1,0 +1,186 @@
+"""What ``agroflux evaluate CKPT --towers FILE...`` shows and writes (see :mod:`.towers`).
+
+The per-site table on the terminal, ``scores.csv`` (one row per site and target, then the pooled rows),
+``scores.json`` (the full ``score_targets`` dict with the input report), ``predictions.csv`` (daily
+observed and predicted values), and ``<site>.png``: the predicted and observed daily series of every
+observed target of a site. Every file is written beside its destination and renamed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agroflux_hf import schema
+from agroflux_hf.benchmark.towers import TowerEvaluation
+from agroflux_hf.data.calendar import noleap_dates
+from agroflux_hf.files import atomic_path, write_json
+from agroflux_hf.metrics.core import METRIC_NAMES
+
+ALL_SITES = "(all sites)"
+"""Site column of the pooled rows of ``scores.csv``: every site's observed days scored together."""
+TABLE_METRICS: tuple[str, ...] = ("r2", "rmse", "mae", "bias")
+"""Metrics in the printed table (``scores.csv`` has all of METRIC_NAMES)."""
+
+
+def score_rows(evaluation: TowerEvaluation) -> list[dict[str, Any]]:
+    """One row per (site, target) with observed days, sites sorted, then one pooled row per target."""
+    rows = []
+    for site in sorted(evaluation.sites):
+        for target, entry in evaluation.scores.items():
+            metrics = entry["sites"].get(site)
+            if metrics is not None and metrics["n"] > 0:
+                rows.append(_row(site, target, metrics))
+    if len(evaluation.sites) > 1:
+        rows += [_row(ALL_SITES, target, entry["pooled"]) for target, entry in evaluation.scores.items()]
+    return rows
+
+
+def _row(site: str, target: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"site_id": site, "target": target, "unit": schema.unit(target)}
+    row["n"] = int(metrics["n"])
+    row.update({name: metrics[name] for name in METRIC_NAMES})
+    row["n_failed"] = int(metrics.get("n_failed", 0))
+    return row
+
+
+def _fmt(value: float) -> str:
+    return "nan" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The per-site scores as an aligned text table (days = observed days scored)."""
+    header = ["site", "target", "days", *(m.upper() if m != "r2" else "R2" for m in TABLE_METRICS), "unit"]
+    body = [
+        [r["site_id"], r["target"], str(r["n"]), *(_fmt(r[m]) for m in TABLE_METRICS), r["unit"]]
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    numeric = set(range(2, 2 + 1 + len(TABLE_METRICS)))
+    lines = []
+    for line in [header, *body]:
+        cells = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def input_notes(evaluation: TowerEvaluation) -> list[str]:
+    """One line per site saying which years were scored and which inputs the model did not get."""
+    masked = "NaN, masked" if evaluation.observed_mask_inputs else "NaN, set to the training mean, unflagged"
+    notes = []
+    for site, info in sorted(evaluation.sites.items()):
+        parts = [f"{site}: {len(info.years)} site-year(s) scored {info.years}"]
+        if info.skipped_years:
+            parts.append(f"skipped {info.skipped_years}")
+        if info.missing_inputs:
+            parts.append(f"inputs missing ({masked}): {', '.join(info.missing_inputs)}")
+        if info.partial_inputs:
+            partial = ", ".join(f"{n} {f:.0%}" for n, f in info.partial_inputs.items())
+            parts.append(f"inputs observed on part of the days only: {partial}")
+        if info.missing_statics:
+            parts.append(
+                f"site attributes unknown (set to the training mean): {', '.join(info.missing_statics)}"
+            )
+        notes.append("; ".join(parts))
+    if evaluation.unscored_targets:
+        notes.append(
+            f"targets of the checkpoint that no file observes: {', '.join(evaluation.unscored_targets)}"
+        )
+    return notes
+
+
+def row_dates(first_date: str, year: int) -> np.ndarray:
+    """The 365 days of one sequence (February 29 is not in the sequences)."""
+    start = pd.Timestamp(first_date).year if first_date else int(year)
+    return noleap_dates(int(start), 1)
+
+
+def daily_table(evaluation: TowerEvaluation) -> pd.DataFrame:
+    """site_id, date, then ``<target>_observed`` and ``<target>_predicted`` for each scored target."""
+    p = evaluation.predictions
+    frames = []
+    for i in range(p.obs.shape[0]):
+        frame = pd.DataFrame(
+            {"site_id": str(p.site_ids[i]), "date": row_dates(str(p.first_dates[i]), p.years[i])}
+        )
+        for j, target in enumerate(p.target_names):
+            frame[f"{target}_observed"] = p.obs[i, :, j]
+            frame[f"{target}_predicted"] = p.predicted[i, :, j]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).sort_values(["site_id", "date"], ignore_index=True)
+
+
+def plot_site(daily: pd.DataFrame, evaluation: TowerEvaluation, site: str, path: Path) -> Path:
+    """Observed (dots) and predicted (line) daily series of a site, one panel per observed target."""
+    import matplotlib.pyplot as plt
+
+    from agroflux_hf.benchmark.plots import OBS_COLOUR, PREDICTED_COLOUR, axis_label, save_figure
+
+    part = daily[daily["site_id"] == site]
+    targets = [t for t in evaluation.predictions.target_names if part[f"{t}_observed"].notna().any()]
+    fig, axes = plt.subplots(
+        len(targets),
+        1,
+        figsize=(10, 2.2 * len(targets) + 0.6),
+        squeeze=False,
+        sharex=True,
+        layout="constrained",
+    )
+    for ax, target in zip(axes[:, 0], targets, strict=True):
+        metrics = evaluation.scores[target]["sites"][site]
+        ax.plot(part["date"], part[f"{target}_observed"], ".", ms=2.5, color=OBS_COLOUR, label="observed")
+        ax.plot(
+            part["date"], part[f"{target}_predicted"], "-", lw=1.0, color=PREDICTED_COLOUR, label="predicted"
+        )
+        ax.set_ylabel(axis_label(target), fontsize=8)
+        ax.set_title(
+            f"{target}: R² {_fmt(metrics['r2'])}, RMSE {_fmt(metrics['rmse'])}, {metrics['n']} observed days",
+            fontsize=9,
+        )
+        ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7, loc="best")
+    axes[-1, 0].tick_params(axis="x", labelrotation=30)
+    fig.suptitle(f"{site}: {Path(evaluation.checkpoint).name} ({evaluation.model_type})", fontsize=11)
+    return save_figure(fig, path)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+    return path
+
+
+def site_file_name(site: str) -> str:
+    """A site id as a file name (a user's site id may hold characters a path cannot)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in site) or "site"
+
+
+def write_outputs(evaluation: TowerEvaluation, output_dir: Path, rows: list[dict[str, Any]]) -> list[Path]:
+    """scores.csv, scores.json, predictions.csv and one PNG per site in ``output_dir``."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = [write_csv(pd.DataFrame(rows), output_dir / "scores.csv")]
+    payload = {
+        "checkpoint": evaluation.checkpoint,
+        "model_type": evaluation.model_type,
+        "files": evaluation.files,
+        "observed_mask_inputs": evaluation.observed_mask_inputs,
+        "sites": evaluation.sites,
+        "unscored_targets": evaluation.unscored_targets,
+        "dropped_feb29_rows": evaluation.dropped_feb29_rows,
+        "scores": evaluation.scores,
+    }
+    written.append(write_json(output_dir / "scores.json", payload))
+    daily = daily_table(evaluation)
+    written.append(write_csv(daily, output_dir / "predictions.csv"))
+    for site, info in sorted(evaluation.sites.items()):
+        if info.years:
+            written.append(plot_site(daily, evaluation, site, output_dir / f"{site_file_name(site)}.png"))
+    return written

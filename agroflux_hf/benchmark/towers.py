@@ -1,0 +1,189 @@
+"""Score a checkpoint on a user's own tower files: how does it do at a site it never saw?
+
+``agroflux evaluate CKPT --towers FILE...`` (:mod:`agroflux_hf.commands.evaluate`) runs
+:func:`evaluate_towers`: the files are read by the tower importer (any format it reads, or a parquet
+table written by ``agroflux data import-flux``), each site's daily table becomes 365-day site-year
+sequences by the same builder as AgroFlux-mini, laid out in the checkpoint's own input, static and
+target names (its config carries them, and its normalisation statistics), the model predicts, and
+:func:`agroflux_hf.metrics.core.score_targets` scores each target pooled and per site.
+
+Nothing is filled or derived. An input the files do not carry (management, TMAX/TMIN in a daily
+FLUXNET file, ...) is NaN on every day: the model sets it to its training mean and, with
+``observed_mask_inputs``, is told by a 0 flag that it was not observed. Static site attributes the
+files and the metadata given do not state (latitude, elevation, ...) are NaN, which the models replace
+by the training mean without a flag. :class:`SiteInputs` records which inputs were missing, so that
+the report can say it; a target is never used as an input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from agroflux_hf import schema
+from agroflux_hf.data.builder import BuildReport, SiteExamples, build_site_examples
+from agroflux_hf.data.default import TOWER_CORE_DRIVERS
+from agroflux_hf.data.sources.contract import SourceSpec
+from agroflux_hf.data.sources.flux_towers import iter_site_frames
+from agroflux_hf.errors import AllNaNError, DataFileError
+from agroflux_hf.training.tensors import Predictions, SplitTensors, model_names, predict_dataset
+
+
+@dataclass
+class SiteInputs:
+    """What one site gave the model: the site-years scored and skipped, and the inputs it lacked."""
+
+    site_id: str
+    years: list[int] = field(default_factory=list)  # site-years scored
+    skipped_years: dict[int, str] = field(default_factory=dict)  # year -> why it was not scored
+    missing_inputs: list[str] = field(default_factory=list)  # never observed on a scored day
+    partial_inputs: dict[str, float] = field(default_factory=dict)  # observed fraction, below coverage
+    missing_statics: list[str] = field(default_factory=list)  # unknown site attributes
+    observed_targets: list[str] = field(default_factory=list)  # model targets with an observed day
+
+
+@dataclass
+class TowerEvaluation:
+    """The predictions, scores and input report of one checkpoint on the given tower files."""
+
+    checkpoint: str
+    model_type: str
+    observed_mask_inputs: bool
+    files: list[str]
+    predictions: Predictions
+    scores: dict[str, dict[str, Any]]
+    sites: dict[str, SiteInputs]
+    unscored_targets: list[str]  # model targets no file observes
+    dropped_feb29_rows: int = 0
+
+
+def read_tower_frames(
+    files: Sequence[str | Path],
+    site_metadata: Mapping[str, Mapping[str, object]] | None = None,
+    **read_options: object,
+) -> list[pd.DataFrame]:
+    """One canonical daily frame per site; a file the importer cannot read raises DataFileError naming it."""
+    for path in map(Path, files):
+        if not path.is_file():
+            raise DataFileError(path, "file does not exist")
+    return list(iter_site_frames(list(files), site_metadata, **read_options))
+
+
+def model_source_spec(model: Any, require_core_drivers: bool = False) -> SourceSpec:
+    """The builder's spec in the checkpoint's own names, so every array column is the model's.
+
+    ``require_core_drivers`` keeps only site-years whose core tower drivers (``TOWER_CORE_DRIVERS`` among
+    the model's inputs) are observed on >= ``schema.MIN_DRIVER_COVERAGE`` of the days, as AgroFlux-mini
+    does; by default every site-year with an observed target is scored and its gaps are reported.
+    """
+    inputs, statics, targets = model_names(model)
+    required = tuple(n for n in TOWER_CORE_DRIVERS if n in inputs) if require_core_drivers else ()
+    spec = SourceSpec(
+        name="user_towers",
+        source=schema.Source.TOWER,
+        frames=lambda: iter(()),
+        input_names=inputs,
+        static_names=statics,
+        target_names=targets,
+        required_inputs=required,
+    )
+    spec.check_names()
+    return spec
+
+
+def site_inputs(examples: SiteExamples, spec: SourceSpec, report: BuildReport) -> SiteInputs:
+    """Which inputs and attributes a site lacked on its scored site-years, and which years were skipped."""
+    info = SiteInputs(site_id=examples.site_id, years=[int(y) for y in examples.years])
+    for site, _experiment, year in report.skipped_site_years:
+        if site == examples.site_id:
+            info.skipped_years[int(year)] = "no observed value of any target of the model"
+    for site, _experiment, year in report.driver_gap_site_years:
+        if site == examples.site_id:
+            info.skipped_years[int(year)] = (
+                f"a core driver {list(spec.required_inputs)} observed on fewer than "
+                f"{schema.MIN_DRIVER_COVERAGE:.0%} of the days"
+            )
+    if len(examples):
+        coverage = np.isfinite(examples.past_values).mean(axis=(0, 1))
+        for name, fraction in zip(spec.input_names, coverage, strict=True):
+            if fraction == 0:
+                info.missing_inputs.append(name)
+            elif fraction < schema.MIN_DRIVER_COVERAGE:
+                info.partial_inputs[name] = round(float(fraction), 3)
+        known = np.isfinite(examples.static_real_features).any(axis=0)
+        info.missing_statics = [n for n, k in zip(spec.static_names, known, strict=True) if not k]
+        observed = np.isfinite(examples.target_values).any(axis=(0, 1))
+        info.observed_targets = [n for n, o in zip(spec.target_names, observed, strict=True) if o]
+    return info
+
+
+def stack_examples(parts: list[SiteExamples], spec: SourceSpec, target_names: Sequence[str]) -> SplitTensors:
+    """All sites' sequences as one in-memory split, targets restricted to ``target_names``."""
+    columns = [spec.target_names.index(n) for n in target_names]
+    return SplitTensors(
+        past_values=torch.from_numpy(np.concatenate([p.past_values for p in parts])),
+        static=torch.from_numpy(np.concatenate([p.static_real_features for p in parts])),
+        targets=torch.from_numpy(
+            np.ascontiguousarray(np.concatenate([p.target_values for p in parts])[..., columns])
+        ),
+        input_names=spec.input_names,
+        static_names=spec.static_names,
+        target_names=tuple(target_names),
+        site_ids=np.concatenate([np.full(len(p), p.site_id, dtype=object) for p in parts]),
+        years=np.concatenate([p.years for p in parts]).astype(np.int32),
+        experiments=np.concatenate([p.experiments for p in parts]).astype(np.int32),
+        first_dates=np.concatenate([np.asarray(p.first_dates, dtype=object) for p in parts]),
+    )
+
+
+def evaluate_towers(
+    checkpoint: str | Path,
+    files: Sequence[str | Path],
+    *,
+    site_metadata: Mapping[str, Mapping[str, object]] | None = None,
+    require_core_drivers: bool = False,
+    batch_size: int = 64,
+    **read_options: object,
+) -> TowerEvaluation:
+    """Import ``files``, build site-year sequences in the checkpoint's names, predict and score per site.
+
+    ``site_metadata`` and ``read_options`` are those of ``flux_towers.iter_site_frames`` (site id,
+    latitude, longitude, IGBP class, ...). Raises ``DataFileError`` for a file the importer cannot read
+    and ``AllNaNError`` when no site-year observes any target of the model.
+    """
+    from agroflux_hf.training.plans import load_model
+
+    frames = read_tower_frames(files, site_metadata, **read_options)
+    model = load_model(checkpoint)
+    spec = model_source_spec(model, require_core_drivers)
+    report = BuildReport(spec.name, spec.target_names)
+    parts, sites = [], {}
+    for frame in frames:
+        examples = build_site_examples(frame, spec, report)
+        sites[examples.site_id] = site_inputs(examples, spec, report)
+        if len(examples):
+            parts.append(examples)
+    observed = [n for n in spec.target_names if any(n in s.observed_targets for s in sites.values())]
+    if not parts or not observed:
+        raise AllNaNError(
+            f"{[str(f) for f in files]}: no site-year observes any of the checkpoint's targets "
+            f"{list(spec.target_names)}; skipped: { {s: i.skipped_years for s, i in sites.items()} }"
+        )
+    predictions = predict_dataset(model, stack_examples(parts, spec, observed), batch_size=batch_size)
+    return TowerEvaluation(
+        checkpoint=str(checkpoint),
+        model_type=str(model.config.model_type),
+        observed_mask_inputs=bool(getattr(model.config, "observed_mask_inputs", False)),
+        files=[str(f) for f in files],
+        predictions=predictions,
+        scores=predictions.scores(per_site=True),
+        sites=sites,
+        unscored_targets=[n for n in spec.target_names if n not in observed],
+        dropped_feb29_rows=report.dropped_feb29_rows,
+    )
