@@ -54,6 +54,7 @@ def test_scores_file_has_the_site_and_its_observed_targets(daily_run: tuple[Path
     assert scores["unscored_targets"] == ["SWC_1"]
     site = scores["sites"]["US-Ne1"]
     assert site["years"] == [2004]
+    assert 2004 in site["agroflux_mini_years"]["train"]
     # a daily FLUXNET file has no TMAX/TMIN and no management; nothing states the site's attributes
     assert {"TMAX", "TMIN", "N_FERT", "CROP"} <= set(site["missing_inputs"])
     assert not {"TA", "PRECIP", "SW_IN", "VPD"} & set(site["missing_inputs"])
@@ -66,6 +67,8 @@ def test_table_names_the_missing_inputs_and_a_png_is_drawn(daily_run: tuple[Path
     out, printed = daily_run
     assert printed.splitlines()[0].split()[:4] == ["site", "target", "days", "R2"]
     assert "inputs missing (NaN, masked): TMAX, TMIN" in printed
+    # the fixture is cut from an AgroFlux-mini tower: the user is told the shipped checkpoint saw 2004
+    assert "US-Ne1 is an AgroFlux-mini tower" in printed and "2004 were seen in training" in printed
     png = out / "US-Ne1.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 
@@ -137,4 +140,35 @@ def test_a_file_without_site_id_needs_site_id(tmp_path: Path, capsys: pytest.Cap
     assert "cannot tell the site id" in capsys.readouterr().err
     assert cli.main([*args, "--site-id", "MY-Farm"]) == 0
     assert set(pd.read_csv(tmp_path / "out" / "scores.csv")["site_id"]) == {"MY-Farm"}
+    assert "AgroFlux-mini tower" not in capsys.readouterr().out
+    assert (
+        json.loads((tmp_path / "out" / "scores.json").read_text())["sites"]["MY-Farm"]["agroflux_mini_years"]
+        is None
+    )
     assert (tmp_path / "out" / "MY-Farm.png").is_file()
+
+
+def test_imported_parquet_with_added_management(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's route for management: import-flux's parquet, with schema-named columns added."""
+    from agroflux_hf.data.sources.flux_towers import import_flux_files
+
+    table_path = tmp_path / "us-ne1.parquet"
+    import_flux_files([DAILY_CUT], table_path)
+    table = pd.read_parquet(table_path)
+    table["CROP"] = np.float32(1.0)  # a stated crop code on every day
+    table["PLANTING"] = (table["date"] == "2004-05-03").astype(np.float32)
+    table.to_parquet(table_path)
+    out = tmp_path / "out"
+    assert (
+        cli.main(["-q", "evaluate", str(CHECKPOINT), "--towers", str(table_path), "--output-dir", str(out)])
+        == 0
+    )
+    missing = json.loads((out / "scores.json").read_text())["sites"]["US-Ne1"]["missing_inputs"]
+    assert "CROP" not in missing and "PLANTING" not in missing and "HARVEST" in missing
+    with_management = pd.read_csv(out / "predictions.csv")["NEE_predicted"]
+    plain = tmp_path / "plain"
+    assert (
+        cli.main(["-q", "evaluate", str(CHECKPOINT), "--towers", str(DAILY_CUT), "--output-dir", str(plain)])
+        == 0
+    )
+    assert not np.allclose(pd.read_csv(plain / "predictions.csv")["NEE_predicted"], with_management)

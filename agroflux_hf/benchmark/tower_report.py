@@ -90,11 +90,32 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
                 f"site attributes unknown (set to the training mean): {', '.join(info.missing_statics)}"
             )
         notes.append("; ".join(parts))
+        if info.agroflux_mini_years is not None:
+            notes.append(seen_note(site, info.years, info.agroflux_mini_years))
     if evaluation.unscored_targets:
         notes.append(
             f"targets of the checkpoint that no file observes: {', '.join(evaluation.unscored_targets)}"
         )
     return notes
+
+
+def seen_note(site: str, scored: list[int], splits: dict[str, list[int]]) -> str:
+    """Warn that a site is an AgroFlux-mini tower, and which scored years a temporal_co2 model trained on."""
+    spans = ", ".join(f"{split} {_years_text(ys)}" for split, ys in splits.items() if ys)
+    seen = [y for y in scored if y in splits.get("train", []) + splits.get("validation", [])]
+    head = f"note: {site} is an AgroFlux-mini tower (temporal_co2, the config of the shipped checkpoints: {spans})"
+    if seen:
+        return f"{head}; scored year(s) {_years_text(seen)} were seen in training: not the scores of an unseen site"
+    return (
+        f"{head}; no scored year was seen in training there (a spatial-split checkpoint may have seen others)"
+    )
+
+
+def _years_text(years: list[int]) -> str:
+    years = sorted(years)
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(map(str, years))
 
 
 def row_dates(first_date: str, year: int) -> np.ndarray:

@@ -46,6 +46,8 @@ class SiteInputs:
     partial_inputs: dict[str, float] = field(default_factory=dict)  # observed fraction, below coverage
     missing_statics: list[str] = field(default_factory=list)  # unknown site attributes
     observed_targets: list[str] = field(default_factory=list)  # model targets with an observed day
+    # an AgroFlux-mini tower: its years per split of temporal_co2, the config of the shipped checkpoints
+    agroflux_mini_years: dict[str, list[int]] | None = None
 
 
 @dataclass
@@ -123,6 +125,35 @@ def site_inputs(examples: SiteExamples, spec: SourceSpec, report: BuildReport) -
     return info
 
 
+def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int]]]:
+    """{site: {split: years}} of the temporal_co2 split for the given sites that are AgroFlux-mini towers.
+
+    Why: a user testing a checkpoint on one of these towers (the test files are cut from them) must know
+    that a checkpoint trained on AgroFlux-mini has seen some of its years; those scores are not those
+    of an unseen site.
+    """
+    from agroflux_hf.data.default import DEFAULT_TABLE_DIR
+    from agroflux_hf.data.splits import temporal_year_split
+    from agroflux_hf.default_data.derive_towers import site_year_table
+
+    path = DEFAULT_TABLE_DIR / "towers.parquet"
+    if not path.is_file():
+        return {}
+    columns = [schema.SITE_ID, schema.DATE_COLUMN, *TOWER_CORE_DRIVERS, "NEE", "GPP", "RECO", "ET"]
+    table = pd.read_parquet(path, columns=columns, filters=[(schema.SITE_ID, "in", list(site_ids))])
+    if table.empty:
+        return {}
+    years = site_year_table(table)
+    out = {}
+    for site in sorted(set(table[schema.SITE_ID])):
+        part = years.loc[site]
+        kept = [
+            int(y) for y in part.index[part["kept"] & (part[["NEE", "GPP", "RECO", "ET"]].sum(axis=1) > 0)]
+        ]
+        out[str(site)] = {split: list(ys) for split, ys in temporal_year_split(kept).items()}
+    return out
+
+
 def stack_examples(parts: list[SiteExamples], spec: SourceSpec, target_names: Sequence[str]) -> SplitTensors:
     """All sites' sequences as one in-memory split, targets restricted to ``target_names``."""
     columns = [spec.target_names.index(n) for n in target_names]
@@ -169,6 +200,8 @@ def evaluate_towers(
         sites[examples.site_id] = site_inputs(examples, spec, report)
         if len(examples):
             parts.append(examples)
+    for site, years in agroflux_mini_years(list(sites)).items():
+        sites[site].agroflux_mini_years = years
     observed = [n for n in spec.target_names if any(n in s.observed_targets for s in sites.values())]
     if not parts or not observed:
         raise AllNaNError(
