@@ -1,13 +1,26 @@
-"""Train the baseline checkpoints that ship in agroflux_hf/checkpoints/ (T1 on the embedded AgroFlux-mini).
+"""Train the baseline checkpoints that ship in agroflux_hf/checkpoints/ (on the embedded AgroFlux-mini).
 
-    python scripts/train_default_checkpoints.py [--models lstm tcn ...] [--config temporal_co2]
+    python scripts/train_default_checkpoints.py [--models lstm tcn ...] [--stages t1-co2 t0-ceres ...]
+                                                 [--only-missing]
 
-Each architecture is trained with the paper's T1 set-up (Adam 1e-3, batch 10) but longer (up to 150
-epochs, early stopping with patience 25 on validation loss; best checkpoint by validation), since
-AgroFlux-mini has far fewer tower-years than the release, at the paper's sizes
-(width 50, 3 layers, 5 heads, dropout 0.2). The best model, its model card (measured validation and test
-scores) and nothing else are copied into agroflux_hf/checkpoints/<arch>-<config>/, replacing an older
-folder only once the new one is complete.
+Stages (each for every chosen architecture, at the paper's sizes: width 50, 3 layers, 5 heads, dropout
+0.2; best checkpoint by validation loss, early stopping on it):
+
+- ``t1-co2``: T1 on the towers (``temporal_co2``), the paper's T1 set-up (Adam 1e-3, batch 10) but up to
+  150 epochs with patience 25, since AgroFlux-mini has far fewer tower-years than the release.
+- ``t1-n2o``: T1 on the N2O chambers (``temporal_n2o``), the same set-up.
+- ``t0-ceres`` / ``t0-ixim``: T0 on a DSSAT simulator (``temporal_dssat_<simulator>_maize``), Adam 1e-3,
+  batch 64 (the paper's 256 gives only 5 steps per epoch on AgroFlux-mini's 1,335 training years),
+  up to 20 epochs with patience 5.
+- ``t2-co2`` / ``t2-n2o``: T2 fine-tuning of the ``t0-ceres`` checkpoint on the towers / chambers, the
+  paper's Adam 1e-4 at batch 2, up to 40 epochs with patience 10 (needs the T0 checkpoint: run
+  ``t0-ceres`` first or in the same call).
+
+Checkpoint folders are ``<arch>-<config>`` (T0, T1) and ``<arch>-t2-<config>`` (T2), published as
+``<ORG>/agroflux-<folder>`` (``agroflux_hf.checkpoints.hub_repo_id``). The best model, its model card
+(measured validation and test scores) and nothing else are copied into the folder, replacing an older
+folder only once the new one is complete; ``--only-missing`` skips folders that exist, so an interrupted
+call continues where it stopped.
 """
 
 from __future__ import annotations
@@ -15,22 +28,92 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from agroflux_hf.cards import write_model_card_from_run
-from agroflux_hf.checkpoints import CHECKPOINT_DIR, DEFAULT_CONFIG, hub_repo_id
+from agroflux_hf.checkpoints import CHECKPOINT_DIR, hub_repo_id
 from agroflux_hf.models import MODEL_NAMES
 from agroflux_hf.training import TrainingArguments, train
 
 SHIPPED_FILES = ("config.json", "model.safetensors", "README.md")
 
 
-def train_one(model_name: str, config: str, work_dir: Path, seed: int, epochs: int, patience: int) -> Path:
-    """Train one architecture; return its run folder (best_model/ has the card)."""
-    run_dir = work_dir / f"{model_name}-{config}"
-    args = TrainingArguments(epochs=epochs, batch_size=10, learning_rate=1e-3, patience=patience, seed=seed)
-    train("t1", model_name, config, output_dir=run_dir, args=args)
-    write_model_card_from_run(run_dir, repo_id=hub_repo_id(model_name, config))
+@dataclass(frozen=True)
+class Stage:
+    """One kind of shipped checkpoint: task, dataset config and the training budget."""
+
+    task: str
+    config: str
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    patience: int
+    pretrained_stage: str | None = None  # stage whose checkpoint T2 fine-tunes
+
+    def folder_name(self, model_name: str) -> str:
+        prefix = "t2-" if self.task.startswith("t2") else ""
+        return f"{model_name}-{prefix}{self.config}"
+
+
+STAGES: dict[str, Stage] = {
+    "t1-co2": Stage("t1", "temporal_co2", epochs=150, batch_size=10, learning_rate=1e-3, patience=25),
+    "t1-n2o": Stage("t1", "temporal_n2o", epochs=150, batch_size=10, learning_rate=1e-3, patience=25),
+    "t0-ceres": Stage(
+        "t0", "temporal_dssat_ceres_maize", epochs=20, batch_size=64, learning_rate=1e-3, patience=5
+    ),
+    "t0-ixim": Stage(
+        "t0", "temporal_dssat_ixim_maize", epochs=20, batch_size=64, learning_rate=1e-3, patience=5
+    ),
+    "t2-co2": Stage(
+        "t2-finetune",
+        "temporal_co2",
+        epochs=40,
+        batch_size=2,
+        learning_rate=1e-4,
+        patience=10,
+        pretrained_stage="t0-ceres",
+    ),
+    "t2-n2o": Stage(
+        "t2-finetune",
+        "temporal_n2o",
+        epochs=40,
+        batch_size=2,
+        learning_rate=1e-4,
+        patience=10,
+        pretrained_stage="t0-ceres",
+    ),
+}
+DEFAULT_STAGES = ("t1-co2", "t1-n2o", "t0-ceres", "t2-co2", "t2-n2o")
+
+
+def train_one(model_name: str, stage: Stage, work_dir: Path, seed: int) -> Path:
+    """Train one architecture for one stage; return its run folder (best_model/ has the card)."""
+    name = stage.folder_name(model_name)
+    run_dir = work_dir / name
+    pretrained, base_model = None, None
+    if stage.pretrained_stage is not None:
+        source = STAGES[stage.pretrained_stage]
+        pretrained = CHECKPOINT_DIR / source.folder_name(model_name)
+        if not (pretrained / "config.json").is_file():
+            raise SystemExit(
+                f"{name}: needs the {stage.pretrained_stage} checkpoint {pretrained} (train it first)"
+            )
+        base_model = hub_repo_id(model_name, source.config)
+    args = TrainingArguments(
+        epochs=stage.epochs,
+        batch_size=stage.batch_size,
+        learning_rate=stage.learning_rate,
+        finetune_batch_size=stage.batch_size,
+        finetune_learning_rate=stage.learning_rate,
+        patience=stage.patience,
+        seed=seed,
+    )
+    train(stage.task, model_name, stage.config, output_dir=run_dir, args=args, pretrained=pretrained)
+    write_model_card_from_run(
+        run_dir, repo_id=hub_repo_id(model_name, name.split("-", 1)[1]), base_model=base_model
+    )
     return run_dir
 
 
@@ -54,18 +137,22 @@ def install_checkpoint(run_dir: Path, destination: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
-    parser.add_argument("--config", default=DEFAULT_CONFIG)
+    parser.add_argument("--stages", nargs="+", default=list(DEFAULT_STAGES), choices=sorted(STAGES))
     parser.add_argument("--seed", type=int, default=42)
-    # The paper's T1 protocol (20 epochs, patience 5) gives only 40 optimiser steps on AgroFlux-mini's
-    # 13 training sequences; the shipped checkpoints train longer, still keeping the best by validation.
-    parser.add_argument("--epochs", type=int, default=150)
-    parser.add_argument("--patience", type=int, default=25)
+    parser.add_argument("--only-missing", action="store_true", help="skip checkpoint folders that exist")
     ns = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="agroflux-checkpoints-") as tmp:
-        for model_name in ns.models:
-            run_dir = train_one(model_name, ns.config, Path(tmp), ns.seed, ns.epochs, ns.patience)
-            install_checkpoint(run_dir, CHECKPOINT_DIR / f"{model_name}-{ns.config}")
-            print(f"{model_name}: installed {CHECKPOINT_DIR / f'{model_name}-{ns.config}'}")
+        for stage_name in ns.stages:
+            stage = STAGES[stage_name]
+            for model_name in ns.models:
+                destination = CHECKPOINT_DIR / stage.folder_name(model_name)
+                if ns.only_missing and (destination / "config.json").is_file():
+                    print(f"{destination.name}: exists, skipped")
+                    continue
+                start = time.perf_counter()
+                run_dir = train_one(model_name, stage, Path(tmp), ns.seed)
+                install_checkpoint(run_dir, destination)
+                print(f"{destination.name}: installed in {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

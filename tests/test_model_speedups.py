@@ -245,7 +245,7 @@ def test_shipped_checkpoints_predict_as_with_the_old_code(name):
 
 def test_every_shipped_checkpoint_predicts_the_same_with_torch_dropout():
     for entry in available_checkpoints():
-        model = load_model(checkpoint_path(entry.split("-")[0])).eval()
+        model = load_model(checkpoint_path(*entry.split("-", 1))).eval()
         daily, static = physical_inputs(model.config, batch=1)
         with torch.no_grad():
             fast = model(daily, static).predictions
