@@ -60,7 +60,7 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
     return rows
 
 
-CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET")
+CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET", "N2O_FLUX")
 
 
 def card_test_r2(card: Path) -> dict[str, float]:
@@ -78,12 +78,18 @@ def card_test_r2(card: Path) -> dict[str, float]:
 
 def checkpoint_rows(folder: Path) -> list[str]:
     rows = []
+    """One row per shipped checkpoint folder, grouped by what it was trained on, architectures in order."""
     order = {name: i for i, name in enumerate(NETWORK_MODELS)}
-    cards = sorted(folder.glob("*/README.md"), key=lambda p: order.get(p.parent.name.split("-")[0], 99))
-    for card in cards:
+
+    def sort_key(card: Path) -> tuple[str, int]:
+        model, trained_on = card.parent.name.split("-", 1)
+        return trained_on, order.get(model, 99)
+
+    for card in sorted(folder.glob("*/README.md"), key=sort_key):
+        model, trained_on = card.parent.name.split("-", 1)
         scores = card_test_r2(card)
         cells = " | ".join(_cell(scores.get(t, float("nan"))) for t in CHECKPOINT_TARGETS)
-        rows.append(f"| {card.parent.name.split('-')[0]} | {cells} |")
+        rows.append(f"| {trained_on} | {model} | {cells} |")
     return rows
 
 
@@ -94,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", nargs="+", default=None, help="targets to show (default: headline)")
     args = parser.parse_args(argv)
     if args.checkpoints is not None:
-        print("| model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
-        print("|---|" + "---:|" * len(CHECKPOINT_TARGETS))
+        print("| trained on | model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
+        print("|---|---|" + "---:|" * len(CHECKPOINT_TARGETS))
         print("\n".join(checkpoint_rows(args.checkpoints)))
         return 0
     if args.csv is None or not args.csv.is_file():
