@@ -242,7 +242,7 @@ def adversarial_step(
         target = target_batches(global_step, device)
         n_source = batch["past_values"].shape[0]
         joined = {k: torch.cat([batch[k], target[k]]) for k in ("past_values", "static_real_features")}
-        outputs = model(**model_inputs(joined, with_targets=False))
+        outputs = model(**model_inputs(joined, with_targets=False), output_hidden_states=True)
         predictions, hidden = outputs.predictions, outputs.hidden_states
         if hidden is None or hidden.ndim != 3:
             raise SchemaError(
@@ -410,7 +410,8 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
 def _hidden_size(model: Any, data: SplitTensors) -> int:
     was = model.training
     model.eval()
-    outputs = model(**model_inputs(data.batch(torch.arange(min(1, len(data)))), with_targets=False))
+    first = model_inputs(data.batch(torch.arange(min(1, len(data)))), with_targets=False)
+    outputs = model(**first, output_hidden_states=True)
     model.train(was)
     if outputs.hidden_states is None:
         raise SchemaError("adversarial training needs the model to return hidden_states")
