@@ -250,3 +250,19 @@ def test_one_run_file_describes_a_whole_run_and_flags_override_it(tmp_path, caps
     run_file.write_text("task: t9\nmodel: lstm\nconfig: sim\noutput_dir: x\n")
     assert main(["train", "--run-file", str(run_file)]) == 1
     assert "task 't9'" in capsys.readouterr().err
+
+
+def test_resume_ignores_trackers_and_hub_settings_but_not_training_ones(tmp_path):
+    from agroflux_hf.errors import IncompatibleCheckpointError
+    from agroflux_hf.files import write_json
+    from agroflux_hf.training.checkpointing import check_resumable
+
+    run = {k: None for k in ("task", "model_name", "config", "source_config", "pretrained", "targets")}
+    run["model_overrides"] = {}
+    saved = TrainingArguments(report_to="none").to_dict()
+    saved.pop("push_to_hub")  # a run_config.json written before the field existed
+    write_json(tmp_path / "run_config.json", {**run, "training_arguments": saved})
+    now = TrainingArguments(report_to="all", num_processes=2, push_to_hub=True, hub_model_id="org/m")
+    check_resumable(tmp_path, {**run, "training_arguments": now.to_dict()})
+    with pytest.raises(IncompatibleCheckpointError, match="epochs"):
+        check_resumable(tmp_path, {**run, "training_arguments": TrainingArguments(epochs=3).to_dict()})

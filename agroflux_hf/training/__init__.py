@@ -8,7 +8,8 @@ Modules, by concern: :mod:`.tensors` (in-memory splits, batches, samplers, predi
 :mod:`.plans` (a task resolved into a model and its data), :mod:`.checkpointing` (run state and
 files), :mod:`.evaluation` (validation loss and scores), :mod:`.loop` (the Accelerate loop and
 ``train``), :mod:`.transfer` (DANN parts, statistics of fine-tuning), :mod:`.arguments`,
-:mod:`.hf_trainer` (splits as a torch Dataset for transformers' ``Trainer``).
+:mod:`.hf_trainer` (splits as a torch Dataset for transformers' ``Trainer``), :mod:`.launch`
+(``report_to`` trackers, the process-count check) and :mod:`.hub_push` (``push_to_hub`` of a run).
 The names below are imported on first use, so importing this package does not import torch.
 """
 
