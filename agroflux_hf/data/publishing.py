@@ -134,7 +134,9 @@ def publish_dataset(
     for item in left_out:
         logger.warning("%s: %s", folder, item.describe())
     if dry_run_dir is not None:
+        gone = {f for item in left_out for f in item.files}
         names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        names = [n for n in names if n not in gone]
         stage = (lambda _src, _names, out: stage_without(folder, left_out, out)) if left_out else None
         return str(_dry_run(folder, names, Path(dry_run_dir), stage=stage))
     with _folder_to_send(folder, left_out) as sending:

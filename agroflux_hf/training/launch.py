@@ -10,7 +10,8 @@ Why apart from the loop: these read the environment (installed packages, launche
   :class:`TrackerUnavailableError` before anything is trained, never a silent run without it.
 * The process count: ``accelerate launch`` and ``torchrun`` start the processes, the run only finds
   out how many it got. It warns when that differs from ``TrainingArguments.num_processes``, from the
-  launcher's ``WORLD_SIZE`` (or ``ACCELERATE_NUM_PROCESSES``), or from the ``num_processes`` of the
+  ``WORLD_SIZE`` that torchrun and multi-process ``accelerate launch`` set (or an
+  ``ACCELERATE_NUM_PROCESSES`` a job script sets), or from the ``num_processes`` of the
   default ``accelerate config`` file when the run was started with plain ``python`` (which reads no
   config file), so a run meant for 4 processes does not silently train on 1.
 """
