@@ -312,6 +312,20 @@ TASKS: tuple[str, ...] = (T0, T1, T2_FINETUNE, T2_ADVERSARIAL)
 ARCHITECTURES: tuple[str, ...] = ("lstm", "ealstm", "tcn", "transformer", "itransformer", "pyraformer")
 """The six model architectures, by the name every layer uses (``agroflux_hf.models.MODEL_NAMES``)."""
 """T0 simulated targets, T1 observed targets, T2 simulation-to-observation transfer (two ways)."""
+TRACKERS: tuple[str, ...] = (
+    "tensorboard",
+    "wandb",
+    "trackio",
+    "comet_ml",
+    "mlflow",
+    "aim",
+    "clearml",
+    "dvclive",
+    "swanlab",
+)
+"""Experiment trackers a run may report to: Accelerate's ``log_with`` names (``accelerate.utils.LoggerType``)."""
+REPORT_TO_CHOICES: tuple[str, ...] = ("auto", "none", "all", *TRACKERS)
+"""``report_to``: ``auto`` = tensorboard when installed, ``none``, ``all`` installed trackers, or names."""
 
 # --- normalisation statistics: agroflux_configs.json "stats" and every model config's ``stats`` ---
 STAT_INPUTS, STAT_STATIC, STAT_TARGETS = "inputs", "static", "targets"

@@ -235,7 +235,7 @@ def test_shipped_checkpoints_predict_as_with_the_old_code(name):
     model = load_model(checkpoint_path(name)).eval()
     daily, static = physical_inputs(model.config, batch=2)
     with torch.no_grad():
-        out = model(daily, static)
+        out = model(daily, static, output_hidden_states=True)
         normalised_daily, normalised_static = model._normalised_inputs(daily, static, None)
         old_hidden = OLD_HIDDEN[name](model, normalised_daily, normalised_static)
         old_predictions = model.scaler.denormalise(model.head(old_hidden), "targets")

@@ -174,7 +174,7 @@ def test_output_shapes_and_types(name):
     model = tiny(name).eval()
     daily, static = physical_batch(3)
     targets = torch.randn(3, DAYS, len(TARGETS))
-    out = model(daily, static, target_values=targets)
+    out = model(daily, static, target_values=targets, output_hidden_states=True)
     assert isinstance(out, FluxRegressionOutput)
     assert out.predictions.shape == (3, DAYS, len(TARGETS)) and out.predictions.dtype == torch.float32
     assert out.hidden_states.shape == (3, DAYS, model.config.hidden_size)
@@ -386,7 +386,7 @@ def test_bf16_forward_on_cpu(name):
     daily, static = physical_batch(2)
     with torch.no_grad():
         full = model(daily, static).predictions
-        half = model.to(torch.bfloat16)(daily, static)
+        half = model.to(torch.bfloat16)(daily, static, output_hidden_states=True)
     assert half.hidden_states.dtype == torch.bfloat16 and half.predictions.dtype == torch.float32
     assert model.scaler.static_mean.dtype == torch.float32 and model.scaler.static_mean[0] == 188.3
     assert torch.isfinite(half.predictions).all()

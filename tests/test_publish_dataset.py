@@ -60,10 +60,10 @@ def test_yes_uploads_the_folder_as_a_dataset_repo(tmp_path):
     assert any(f.endswith(".parquet") for f in upload_kwargs["files"])
 
 
-def test_no_is_refused_naming_the_source_and_nothing_is_sent(tmp_path):
+def test_a_folder_of_only_forbidden_sources_is_refused_and_nothing_is_sent(tmp_path):
     folder = export_with(tmp_path, "no")
     hub = FakeHub()
-    with pytest.raises(PublishError, match=r"\['co2'\].*forbid redistribution"):
+    with pytest.raises(PublishError, match=r"\['co2'\].*forbid redistribution.*no other source remains"):
         publish_dataset(folder, "org/agroflux", api=hub, allow_unstated=True)
     assert hub.calls == []
 

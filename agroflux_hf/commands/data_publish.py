@@ -12,7 +12,8 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``publish`` to ``agroflux data``."""
     p = subparsers.add_parser(
-        "publish", help="upload an exported dataset folder to the Hub (respects each source's terms)"
+        "publish",
+        help="upload an exported dataset folder to the Hub (sources whose terms forbid it are left out)",
     )
     p.add_argument(
         "folder", type=Path, help="a folder written by `agroflux data export` or build-default --out"
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Publish (or stage); a refused folder is one line on stderr and exit code 1."""
     from agroflux_hf.data.publishing import DEFAULT_DATASET_COMMIT_MESSAGE, publish_dataset
+    from agroflux_hf.data.redistribution import left_out_sources
     from agroflux_hf.publish import PublishError, _token_from_env
 
     try:
@@ -63,9 +65,13 @@ def run(args: argparse.Namespace) -> int:
             revision=args.revision,
             create_pr=args.create_pr,
         )
+        left_out = left_out_sources(args.folder)
     except PublishError as err:
         print(f"agroflux data publish: {err}", file=sys.stderr)
         return 1
     key = "dry_run_dir" if args.dry_run is not None else ("pr_url" if args.create_pr else "commit_url")
-    print(json.dumps({"repo_id": args.repo_id, "revision": args.revision, key: result}))
+    report = {"repo_id": args.repo_id, "revision": args.revision, key: result, "left_out": {}}
+    for item in left_out:  # publish_dataset has logged each as a warning (stderr)
+        report["left_out"][item.source] = {"reason": item.reason, "configs": item.configs}
+    print(json.dumps(report))
     return 0

@@ -9,7 +9,13 @@ Examples::
         --pretrained ORG/agroflux-lstm-temporal_dssat_ceres_maize --output-dir runs/t2
     ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 -m agroflux_hf.cli train --task t1 ...
 
-Settings come from ``TrainingArguments`` defaults, then ``--args-file`` (YAML/JSON), then flags.
+    agroflux train --run-file run.yaml --epochs 3      # the whole run from one file, a flag overrides it
+    agroflux train ... --report-to wandb --push-to-hub --hub-model-id ORG/agroflux-lstm-co2
+
+Settings come from ``TrainingArguments`` defaults, then the run file's ``training_arguments``, then
+``--args-file`` (YAML/JSON), then flags. A run file (``training.arguments.read_run_file``) holds any
+of the flags by name (``task``, ``model``, ``config``, ``data_dir``, ``output_dir``, ...); a flag given
+on the command line wins over it.
 """
 
 from __future__ import annotations
@@ -22,7 +28,21 @@ from pathlib import Path
 from typing import Any
 
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
-from agroflux_hf.schema import TASKS
+from agroflux_hf.schema import REPORT_TO_CHOICES, TASKS
+
+RUN_FIELDS: tuple[str, ...] = (
+    "task",
+    "model",
+    "config",
+    "data_dir",
+    "output_dir",
+    "pretrained",
+    "pretrained_revision",
+    "source_config",
+    "targets",
+)
+"""Flags a run file may also give (under the same names, ``_`` for ``-``); a given flag wins."""
+REQUIRED_FIELDS: tuple[str, ...] = ("task", "model", "config", "output_dir")
 
 # flag -> TrainingArguments field; a flag not given leaves the field as the file or default has it
 ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
@@ -44,21 +64,30 @@ ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
     "adversarial_schedule": (str, "t2-adversarial: ganin or constant"),
     "target_batch_size": (int, "t2-adversarial: observation sequences per step (0 = batch size)"),
     "stop_after_steps": (int, "stop after N optimiser steps as if killed (for testing --resume)"),
+    "num_processes": (int, "processes the run is meant to have: a warning when the launch gives another"),
+    "hub_model_id": (str, "--push-to-hub: ORG/NAME of the Hub model repo"),
 }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` to the top-level ``agroflux`` command."""
     train = subparsers.add_parser("train", help="train a model (tasks t0, t1, t2-finetune, t2-adversarial)")
-    train.add_argument("--task", required=True, choices=TASKS)
-    train.add_argument("--model", required=True, choices=NETWORK_MODELS, help="architecture")
-    train.add_argument("--config", required=True, help="dataset config (observation config for T2)")
+    train.add_argument(
+        "--run-file", type=Path, default=None, help="YAML or JSON file describing the whole run"
+    )
+    train.add_argument("--task", choices=TASKS, help="required (here or in --run-file)")
+    train.add_argument(
+        "--model", choices=NETWORK_MODELS, help="architecture; required (here or in --run-file)"
+    )
+    train.add_argument(
+        "--config", help="dataset config (observation config for T2); required (or --run-file)"
+    )
     train.add_argument(
         "--data-dir",
         default=None,
         help="dataset folder or Hub dataset repo ORG/NAME[@REVISION] (default: the embedded AgroFlux-mini); also the --source-config data",
     )
-    train.add_argument("--output-dir", required=True, type=Path)
+    train.add_argument("--output-dir", type=Path, help="required (here or in --run-file)")
     train.add_argument(
         "--pretrained",
         default=None,
@@ -81,15 +110,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     for name, (kind, text) in ARGUMENT_FLAGS.items():
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=text)
+    train.add_argument(
+        "--report-to",
+        nargs="+",
+        choices=REPORT_TO_CHOICES,
+        default=None,
+        help="experiment trackers (Accelerate log_with); auto = tensorboard when installed",
+    )
+    train.add_argument(
+        "--push-to-hub",
+        action="store_true",
+        default=None,
+        help="after training, write the model card and publish best_model/ to --hub-model-id",
+    )
+    train.add_argument(
+        "--hub-private-repo",
+        action="store_true",
+        default=None,
+        help="--push-to-hub: create the repo as private (default: the account's default visibility)",
+    )
     train.set_defaults(func=run)
 
 
-def training_arguments(ns: argparse.Namespace) -> Any:
-    """Defaults, then the args file, then the flags that were given."""
-    from agroflux_hf.training.arguments import TrainingArguments
+def training_arguments(ns: argparse.Namespace, from_run_file: dict | None = None) -> Any:
+    """Defaults, then the run file's ``training_arguments``, then the args file, then the given flags."""
+    from agroflux_hf.training.arguments import TrainingArguments, read_mapping
 
-    args = TrainingArguments.from_file(ns.args_file) if ns.args_file else TrainingArguments()
+    values = dict(from_run_file or {})
+    if ns.args_file:
+        TrainingArguments.from_file(ns.args_file)  # its own errors name its own file
+        values |= read_mapping(ns.args_file, "training arguments")
+    args = TrainingArguments.from_dict(values, origin="training arguments")
     given = {name: getattr(ns, name) for name in ARGUMENT_FLAGS if getattr(ns, name) is not None}
+    for name in ("report_to", "push_to_hub", "hub_private_repo"):
+        if getattr(ns, name, None) is not None:
+            given[name] = getattr(ns, name)
     if ns.task == "t2-finetune":
         if "learning_rate" in given:
             given.setdefault("finetune_learning_rate", given["learning_rate"])
@@ -123,6 +178,33 @@ def pretrained_reference(ns: argparse.Namespace) -> str | None:
     return ns.pretrained
 
 
+def apply_run_file(ns: argparse.Namespace) -> tuple[dict, dict]:
+    """Fill the flags not given from ``--run-file``; return its ``model_overrides`` and
+    ``training_arguments``. A run without task, model, config or output folder is a one-line error."""
+    from agroflux_hf.errors import DataFileError, UnknownNameError
+    from agroflux_hf.training.arguments import read_run_file
+
+    values = read_run_file(ns.run_file) if ns.run_file else {}
+    for field in RUN_FIELDS:
+        if getattr(ns, field, None) is None and values.get(field) is not None:
+            setattr(ns, field, values[field])
+    if isinstance(ns.targets, str):
+        ns.targets = [ns.targets]
+    if ns.output_dir is not None:
+        ns.output_dir = Path(ns.output_dir)
+    ns.resume = bool(ns.resume or values.get("resume", False))
+    for field, choices in (("task", TASKS), ("model", NETWORK_MODELS)):
+        if getattr(ns, field) is not None and getattr(ns, field) not in choices:
+            raise UnknownNameError(
+                f"{ns.run_file}: {field} {getattr(ns, field)!r}; choose one of {list(choices)}"
+            )
+    missing = [f"--{f.replace('_', '-')}" for f in REQUIRED_FIELDS if getattr(ns, f, None) is None]
+    if missing:
+        where = f"{ns.run_file}" if ns.run_file else "the command line"
+        raise DataFileError(where, f"missing {missing} (give the flags or put them in --run-file)")
+    return values.get("model_overrides") or {}, values.get("training_arguments") or {}
+
+
 def run(ns: argparse.Namespace) -> int:
     """Train, then print the output folders (once, from the main process under torchrun)."""
     from agroflux_hf.training.loop import train
@@ -130,6 +212,7 @@ def run(ns: argparse.Namespace) -> int:
     if not getattr(ns, "verbose", False):  # accelerate logs every checkpoint file at INFO
         logging.getLogger("accelerate").setLevel(logging.WARNING)
 
+    file_overrides, file_arguments = apply_run_file(ns)
     targets = ns.targets[0] if ns.targets and len(ns.targets) == 1 else ns.targets
     result = train(
         ns.task,
@@ -137,11 +220,11 @@ def run(ns: argparse.Namespace) -> int:
         ns.config,
         output_dir=ns.output_dir,
         data_dir=ns.data_dir,
-        args=training_arguments(ns),
+        args=training_arguments(ns, file_arguments),
         pretrained=pretrained_reference(ns),
         source_config=ns.source_config,
         resume=ns.resume,
-        model_overrides=parse_overrides(ns.model_override),
+        model_overrides={**file_overrides, **parse_overrides(ns.model_override)},
         targets=targets,
     )
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun: one report, from the main process
@@ -149,5 +232,8 @@ def run(ns: argparse.Namespace) -> int:
     if result.interrupted:
         print(f"stopped after {result.history[-1]['global_step'] if result.history else '?'} steps as asked")
         return 0
-    print(json.dumps({"output_dir": str(result.output_dir), "best_model": str(result.best_model_dir)}))
+    report = {"output_dir": str(result.output_dir), "best_model": str(result.best_model_dir)}
+    if result.hub_url:
+        report["hub_commit"] = result.hub_url
+    print(json.dumps(report))
     return 0

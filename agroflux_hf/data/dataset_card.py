@@ -38,7 +38,7 @@ PAPER_CITATION = """@article{agroflux2026,
 
 REDISTRIBUTABLE_WORDS: dict[str, str] = {
     "yes": "yes (every source's terms allow it)",
-    "no": "no (a source's terms forbid it: `agroflux data publish` refuses this folder)",
+    "no": "no (its terms forbid it: `agroflux data publish` leaves this source out)",
     "unstated": "not stated by every source (`agroflux data publish` needs --allow-unstated)",
 }
 

@@ -5,8 +5,9 @@ folder's ``agroflux_configs.json`` (``sources.<name>.redistributable`` and ``ter
 tables' own metadata; see ``agroflux_hf.data.sources.terms``):
 
 * a source flagged ``no`` (its terms forbid redistribution, e.g. KBS LTER tables: "use in a publication
-  requires written permission") is never uploaded: the command refuses the folder and names the source;
-  export the dataset without it (or with its values withheld) and publish that;
+  requires written permission") is never uploaded: it is left out of the upload with its configs, data
+  files and card entries, and the command says which and why (``agroflux_hf.data.redistribution``);
+  the rest is published, and only a folder where nothing would remain is refused;
 * a source flagged ``unstated`` (no licence given, e.g. the ICOS field-operation table, the UW AWON
   station) is uploaded only with ``--allow-unstated``, and the command names what it is unsure of;
 * ``yes`` sources go as they are. The dataset card lists every source with its own terms either way.
@@ -22,13 +23,17 @@ unless ``--private`` is given. Once published, ``load_agroflux(config, data_dir=
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from agroflux_hf.data.folder_format import CARD_FILE, CONFIGS_FILE
+from agroflux_hf.data.redistribution import LeftOut, left_out_sources, stage_without
 from agroflux_hf.publish import PublishError, _check_repo_id, _dry_run, upload_to_hub
 
 logger = logging.getLogger(__name__)
@@ -52,14 +57,16 @@ def redistribution_flags(folder: Path) -> dict[str, str]:
 
 
 def check_redistribution(folder: Path, allow_unstated: bool = False) -> dict[str, str]:
-    """Raise :class:`PublishError` naming every source that may not be uploaded; return the flags."""
+    """The flags of the sources that would be uploaded; :class:`PublishError` when every source is
+    forbidden (nothing would remain) or, without ``allow_unstated``, a kept source's terms are unstated."""
     flags = redistribution_flags(folder)
     forbidden = sorted(n for n, f in flags.items() if f == "no")
-    if forbidden:
+    if forbidden and len(forbidden) == len(flags):
         raise PublishError(
-            f"{folder}: source(s) {forbidden} come from data whose terms forbid redistribution; "
-            "export the dataset without them (see the dataset card's Sources) and publish that folder"
+            f"{folder}: source(s) {forbidden} come from data whose terms forbid redistribution, and no other "
+            "source remains to publish (see the dataset card's Sources)"
         )
+    flags = {n: f for n, f in flags.items() if f != "no"}
     unstated = sorted(n for n, f in flags.items() if f == "unstated")
     if unstated and not allow_unstated:
         raise PublishError(
@@ -78,8 +85,9 @@ def hub_api() -> Any:
     return HfApi()
 
 
-def commit_description(folder: Path) -> str:
-    """What the commit holds, for its description: configs, and each source with its licence and flag."""
+def commit_description(folder: Path, left_out: list[LeftOut] = ()) -> str:
+    """What the commit holds, for its description: configs, each source with its licence and flag, and
+    the sources left out (``folder`` is the folder as uploaded)."""
     document = json.loads((folder / CONFIGS_FILE).read_text(encoding="utf-8"))
     configs = list(document["configs"])
     lines = [
@@ -91,6 +99,7 @@ def commit_description(folder: Path) -> str:
             f"- {name} ({source.get('domain', '?')}): {source.get('n_examples', '?')} examples; licence: "
             f"{source.get('license') or 'not stated'}; redistributable: {source.get('redistributable', 'unstated')}"
         )
+    lines += [f"- {x.describe()}" for x in left_out]
     return "\n".join(lines)
 
 
@@ -113,27 +122,48 @@ def publish_dataset(
     ``private=None`` leaves visibility to the organisation's default. ``revision`` is the branch to
     commit to (created from the default branch when missing); ``create_pr`` opens a pull request
     against it instead. ``description`` defaults to :func:`commit_description`. With ``dry_run_dir``
-    nothing is sent: the folder is copied there (it must not exist) and its path returned. Raises
-    :class:`PublishError` for a folder that is not an export, a bad repo id, or a source whose terms
-    do not allow the upload (see the module docstring).
+    nothing is sent: the folder is copied there (it must not exist) and its path returned. Sources
+    whose terms forbid redistribution are left out (logged as a warning, see :func:`left_out_sources`).
+    Raises :class:`PublishError` for a folder that is not an export, a bad repo id, a folder where
+    nothing may be uploaded, or unstated terms without ``allow_unstated`` (see the module docstring).
     """
     folder = Path(folder)
     _check_repo_id(repo_id)
     check_redistribution(folder, allow_unstated)
+    left_out = left_out_sources(folder)
+    for item in left_out:
+        logger.warning("%s: %s", folder, item.describe())
     if dry_run_dir is not None:
+        gone = {f for item in left_out for f in item.files}
         names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-        return str(_dry_run(folder, names, Path(dry_run_dir)))
-    url = upload_to_hub(
-        folder,
-        repo_id,
-        repo_type="dataset",
-        api=api if api is not None else hub_api(),
-        token=token,
-        private=private,
-        revision=revision,
-        create_pr=create_pr,
-        commit_message=commit_message,
-        commit_description=description if description is not None else commit_description(folder),
-    )
+        names = [n for n in names if n not in gone]
+        stage = (lambda _src, _names, out: stage_without(folder, left_out, out)) if left_out else None
+        return str(_dry_run(folder, names, Path(dry_run_dir), stage=stage))
+    with _folder_to_send(folder, left_out) as sending:
+        url = upload_to_hub(
+            sending,
+            repo_id,
+            repo_type="dataset",
+            api=api if api is not None else hub_api(),
+            token=token,
+            private=private,
+            revision=revision,
+            create_pr=create_pr,
+            commit_message=commit_message,
+            commit_description=description
+            if description is not None
+            else commit_description(sending, left_out),
+        )
     logger.info("published %s: %s", repo_id, url)
     return url
+
+
+@contextlib.contextmanager
+def _folder_to_send(folder: Path, left_out: list[LeftOut]) -> Iterator[Path]:
+    """``folder`` itself, or a temporary copy without the left-out sources."""
+    if not left_out:
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="agroflux-data-publish-") as staging:
+        stage_without(folder, left_out, Path(staging))
+        yield Path(staging)

@@ -314,14 +314,62 @@ class FluxRegressionOutput(ModelOutput):
             ``target_values`` is given; exactly 0 (still attached to the graph) when nothing is observed.
         predictions (`torch.FloatTensor` of shape `(batch, days, len(config.target_names))`):
             Daily predictions in physical units (schema units), always float32 whatever the model dtype.
-        hidden_states (`torch.FloatTensor` of shape `(batch, days, config.hidden_size)`):
+        hidden_states (`torch.FloatTensor` of shape `(batch, days, config.hidden_size)`, *optional*):
             The per-day representation that the regression head reads (before the head's dropout); what
             domain adaptation aligns. One tensor, not the per-layer tuple other transformers models return.
+            Only present with ``output_hidden_states=True`` (or ``config.output_hidden_states``).
     """
 
     loss: torch.FloatTensor | None = None
     predictions: torch.FloatTensor | None = None
     hidden_states: torch.FloatTensor | None = None
+
+
+FORWARD_ARGUMENTS: tuple[str, ...] = (
+    "past_values",
+    "static_real_features",
+    "past_observed_mask",
+    "target_values",
+    "labels",
+    "output_hidden_states",
+    "return_dict",
+    "num_items_in_batch",
+)
+
+
+def refuse_unknown_arguments(model_name: str, unknown: dict) -> None:
+    """A ``TypeError`` naming every unexpected keyword argument of ``forward`` (and what is accepted).
+
+    ``forward`` takes ``**kwargs`` only to refuse them with this message: a misspelt ``target_value``
+    must not silently train without a loss."""
+    if unknown:
+        raise TypeError(
+            f"{model_name}.forward() got unexpected keyword argument(s) {sorted(unknown)}; "
+            f"it accepts {list(FORWARD_ARGUMENTS)}"
+        )
+
+
+def targets_or_labels(target_values: torch.Tensor | None, labels: torch.Tensor | None) -> torch.Tensor | None:
+    """``labels`` is transformers' name for the targets (what ``Trainer`` and data collators pass);
+    the two are one argument, so giving both is an error rather than a silent choice."""
+    if target_values is not None and labels is not None:
+        raise ValueError(
+            "got both target_values and labels; they are the same argument (labels is transformers' "
+            "name for target_values): pass one"
+        )
+    return target_values if target_values is not None else labels
+
+
+def regression_output(
+    loss: torch.Tensor | None,
+    predictions: torch.Tensor,
+    hidden_states: torch.Tensor | None,
+    return_dict: bool,
+) -> FluxRegressionOutput | tuple[torch.Tensor, ...]:
+    """The output as :class:`FluxRegressionOutput`, or with ``return_dict=False`` the tuple transformers
+    models return: the fields that are set, in order (loss first when there is one)."""
+    output = FluxRegressionOutput(loss=loss, predictions=predictions, hidden_states=hidden_states)
+    return output if return_dict else output.to_tuple()
 
 
 # ------------------------------ from agroflux_hf/models/base.py
@@ -336,48 +384,6 @@ LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
 
 
 _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
-
-
-COMMON_CONFIG_DOC = """
-    input_names (`list[str]`, *optional*, defaults to `[]`):
-        Daily inputs (schema names, drivers and management), in the order of the last axis of
-        ``past_values``. Their count sets the daily input width ``num_daily_features`` (twice the
-        count with ``observed_mask_inputs``).
-    static_names (`list[str]`, *optional*, defaults to `[]`):
-        Static site attributes (schema names), in the order of ``static_real_features``.
-    target_names (`list[str]`, *optional*, defaults to `[]`):
-        Predicted targets (schema names), in the order of ``target_values`` and of the predictions.
-        Fine-tuning maps targets by these names (``model.select_targets``).
-    stats (`dict`, *optional*, defaults to `None`):
-        Normalisation statistics of the training split, in the ``agroflux_configs.json`` format
-        ``{"inputs": {name: {"mean": m, "std": s}}, "static": {...}, "targets": {...}}``. A missing group
-        means identity (mean 0, std 1) for that group; a group that is present must hold every name of
-        the model. Only the model's own names are kept.
-    target_weights (`dict[str, float]`, *optional*, defaults to `None`):
-        Weight of each target in the loss, by name; targets not listed weigh 1. The loss is each
-        target's mean squared error over its observed days (standardised units), then the weighted
-        mean over targets (``agroflux_hf.models.loss``), so a target observed on few days weighs as
-        much as one observed every day.
-    hidden_size (`int`, *optional*, defaults to 50):
-        Width of the per-day representation ``hidden_states`` (the paper's baselines use 50).
-    dropout (`float`, *optional*, defaults to 0.2):
-        Dropout probability (between layers and before the head).
-    initializer_range (`float`, *optional*, defaults to 0.02):
-        Standard deviation of the normal initialisation of linear layers (transformers' default).
-    observed_mask_inputs (`bool`, *optional*, defaults to `True`):
-        Append one 0/1 channel per daily input to the backbone's input, 1 where the value was observed
-        (finite in ``past_values`` and not 0 in ``past_observed_mask``), so the model can tell a
-        measurement from the training mean that fills a gap. ``False`` is the behaviour of checkpoints
-        saved before this field existed: a saved config.json without the key loads as ``False``
-        (see ``FluxConfig.from_dict``). Static attributes get no flag (a missing one is still the
-        training mean).
-"""
-
-
-def with_common_config_doc(cls: type) -> type:
-    """Put the shared arguments' documentation where a config docstring says ``{common_args}``."""
-    cls.__doc__ = (cls.__doc__ or "").replace("    {common_args}\n", COMMON_CONFIG_DOC.lstrip("\n"))
-    return cls
 
 
 def _check_names(field: str, names: list[str]) -> None:
@@ -411,9 +417,11 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
 
 @strict
 class FluxConfig(PreTrainedConfig):
-    """Fields every AgroFlux model configuration shares (see ``COMMON_CONFIG_DOC``). Not registered itself."""
+    """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
 
     model_type: ClassVar[str] = ""
+    # Output fields Trainer's prediction loop leaves out of the predictions it gathers.
+    keys_to_ignore_at_inference: ClassVar[list[str]] = ["hidden_states"]
 
     input_names: list[str] | tuple[str, ...] = ()
     static_names: list[str] | tuple[str, ...] = ()
@@ -592,6 +600,7 @@ class FluxPreTrainedModel(PreTrainedModel):
     base_model_prefix = "backbone"
     main_input_name = "past_values"
     supports_gradient_checkpointing = False
+    accepts_loss_kwargs = False  # Trainer: the loss is already a mean; do not pass num_items_in_batch
 
     def __init__(self, config: FluxConfig) -> None:
         super().__init__(config)
@@ -617,8 +626,12 @@ class FluxPreTrainedModel(PreTrainedModel):
         static_real_features: torch.Tensor | None = None,
         past_observed_mask: torch.Tensor | None = None,
         target_values: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: int | torch.Tensor | None = None,
         **kwargs: Any,
-    ) -> FluxRegressionOutput:
+    ) -> FluxRegressionOutput | tuple[torch.Tensor, ...]:
         """Predict daily targets in physical units.
 
         Args:
@@ -627,7 +640,16 @@ class FluxPreTrainedModel(PreTrainedModel):
             past_observed_mask: (batch, days, len(input_names)), 1 = observed; 0 entries are treated as NaN
                 (filled, and flagged 0 when ``config.observed_mask_inputs``).
             target_values: (batch, days, len(target_names)) in physical units; NaN = not observed.
+            labels: another name of ``target_values`` (transformers' ``Trainer`` passes ``labels``).
+            output_hidden_states: return ``hidden_states`` (default ``config.output_hidden_states``).
+            return_dict: ``False`` returns a tuple (loss first when given), as transformers models do
+                (default ``config.return_dict``).
+            num_items_in_batch: accepted for ``Trainer`` and ignored: the loss is a mean per target,
+                not a sum to divide by a token count (``accepts_loss_kwargs`` is ``False``).
+        Any other keyword is a ``TypeError`` naming it.
         """
+        refuse_unknown_arguments(type(self).__name__, kwargs)
+        target_values = targets_or_labels(target_values, labels)
         daily, static = self._normalised_inputs(past_values, static_real_features, past_observed_mask)
         hidden = self.backbone(daily, static)  # (B, T, hidden)
         normalised = self.head(self.head_dropout(hidden))  # (B, T, n_targets)
@@ -635,7 +657,14 @@ class FluxPreTrainedModel(PreTrainedModel):
         loss = None
         if target_values is not None:
             loss = self._masked_loss(normalised, self._check_targets(target_values, past_values))
-        return FluxRegressionOutput(loss=loss, predictions=predictions, hidden_states=hidden)
+        if output_hidden_states is None:
+            output_hidden_states = self.config.output_hidden_states
+        return regression_output(
+            loss,
+            predictions,
+            hidden if output_hidden_states else None,
+            self.config.return_dict if return_dict is None else return_dict,
+        )
 
     def _normalised_inputs(
         self, past_values: torch.Tensor, static: torch.Tensor | None, observed: torch.Tensor | None
@@ -791,6 +820,50 @@ class FluxPreTrainedModel(PreTrainedModel):
         return model
 
 
+# ------------------------------ from agroflux_hf/models/config_doc.py
+
+COMMON_CONFIG_DOC = """
+    input_names (`list[str]`, *optional*, defaults to `[]`):
+        Daily inputs (schema names, drivers and management), in the order of the last axis of
+        ``past_values``. Their count sets the daily input width ``num_daily_features`` (twice the
+        count with ``observed_mask_inputs``).
+    static_names (`list[str]`, *optional*, defaults to `[]`):
+        Static site attributes (schema names), in the order of ``static_real_features``.
+    target_names (`list[str]`, *optional*, defaults to `[]`):
+        Predicted targets (schema names), in the order of ``target_values`` and of the predictions.
+        Fine-tuning maps targets by these names (``model.select_targets``).
+    stats (`dict`, *optional*, defaults to `None`):
+        Normalisation statistics of the training split, in the ``agroflux_configs.json`` format
+        ``{"inputs": {name: {"mean": m, "std": s}}, "static": {...}, "targets": {...}}``. A missing group
+        means identity (mean 0, std 1) for that group; a group that is present must hold every name of
+        the model. Only the model's own names are kept.
+    target_weights (`dict[str, float]`, *optional*, defaults to `None`):
+        Weight of each target in the loss, by name; targets not listed weigh 1. The loss is each
+        target's mean squared error over its observed days (standardised units), then the weighted
+        mean over targets (``agroflux_hf.models.loss``), so a target observed on few days weighs as
+        much as one observed every day.
+    hidden_size (`int`, *optional*, defaults to 50):
+        Width of the per-day representation ``hidden_states`` (the paper's baselines use 50).
+    dropout (`float`, *optional*, defaults to 0.2):
+        Dropout probability (between layers and before the head).
+    initializer_range (`float`, *optional*, defaults to 0.02):
+        Standard deviation of the normal initialisation of linear layers (transformers' default).
+    observed_mask_inputs (`bool`, *optional*, defaults to `True`):
+        Append one 0/1 channel per daily input to the backbone's input, 1 where the value was observed
+        (finite in ``past_values`` and not 0 in ``past_observed_mask``), so the model can tell a
+        measurement from the training mean that fills a gap. ``False`` is the behaviour of checkpoints
+        saved before this field existed: a saved config.json without the key loads as ``False``
+        (see ``FluxConfig.from_dict``). Static attributes get no flag (a missing one is still the
+        training mean).
+"""
+
+
+def with_common_config_doc(cls: type) -> type:
+    """Put the shared arguments' documentation where a config docstring says ``{common_args}``."""
+    cls.__doc__ = (cls.__doc__ or "").replace("    {common_args}\n", COMMON_CONFIG_DOC.lstrip("\n"))
+    return cls
+
+
 # ------------------------------ from agroflux_hf/models/lstm.py
 
 @with_common_config_doc
@@ -813,7 +886,7 @@ class LSTMConfig(FluxConfig):
     >>> from agroflux_hf.models.lstm import LSTMConfig, LSTMForFluxRegression
     >>> config = LSTMConfig(input_names=["TMAX", "TMIN", "PRECIP"], static_names=["SAND"], target_names=["NEE"])
     >>> model = LSTMForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 3), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 3), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -874,7 +947,8 @@ class LSTMForFluxRegression(LSTMPreTrainedModel):
     (sequence-to-sequence, causal: day t sees days <= t only).
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: LSTMConfig) -> None:
@@ -909,7 +983,7 @@ class EALSTMConfig(FluxConfig):
     >>> from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
     >>> config = EALSTMConfig(input_names=["TMAX", "PRECIP"], static_names=["SAND", "PH"], target_names=["NEE"])
     >>> model = EALSTMForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 2))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 2), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -1043,7 +1117,8 @@ class EALSTMForFluxRegression(EALSTMPreTrainedModel):
     with the training mean (and flagged), and a per-day linear head. Causal: day t sees days <= t only.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: EALSTMConfig) -> None:
@@ -1097,7 +1172,7 @@ class TCNConfig(FluxConfig):
     >>> config.levels(), config.receptive_field()
     (7, 509)
     >>> model = TCNForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 2), (2, 365, 50))
 
@@ -1199,7 +1274,8 @@ class TCNForFluxRegression(TCNPreTrainedModel):
     (and flagged by observed channels), and a per-day linear head on the last block's channels.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: TCNConfig) -> None:
@@ -1327,7 +1403,7 @@ class TransformerConfig(FluxConfig):
     >>> from agroflux_hf.models.transformer import TransformerConfig, TransformerForFluxRegression
     >>> config = TransformerConfig(input_names=["TMAX", "PRECIP"], static_names=["SAND"], target_names=["NEE"])
     >>> model = TransformerForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -1387,7 +1463,8 @@ class TransformerForFluxRegression(TransformerPreTrainedModel):
     with the training mean (and flagged), and a per-day linear head instead of a decoder.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: TransformerConfig) -> None:
@@ -1429,7 +1506,7 @@ class ITransformerConfig(FluxConfig):
     ...     input_names=["TMAX", "PRECIP"], static_names=["SAND"], target_names=["NEE"], sequence_length=100
     ... )
     >>> model = ITransformerForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 100, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 100, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 100, 1), (2, 100, 50))
 
@@ -1507,7 +1584,8 @@ class ITransformerForFluxRegression(ITransformerPreTrainedModel):
     predictions below the training mean are possible.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: ITransformerConfig) -> None:
@@ -1554,7 +1632,7 @@ class PyraformerConfig(FluxConfig):
     >>> pyramid_sizes(365, config.pyramid_strides)
     [365, 92, 23, 6]
     >>> model = PyraformerForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -1895,7 +1973,8 @@ class PyraformerForFluxRegression(PyraformerPreTrainedModel):
     Not causal.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: PyraformerConfig) -> None:

@@ -2,6 +2,7 @@
 
 ``METRIC_PATH`` is the folder of the ``evaluate`` module, so ``evaluate.load(METRIC_PATH)`` loads it
 (evaluate resolves a local folder ``.../agroflux`` to the script ``.../agroflux/agroflux.py``).
+``trainer_compute_metrics`` makes that metric transformers ``Trainer``'s ``compute_metrics``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from agroflux_hf.metrics.core import (
     sampled_cumulative,
     score_targets,
 )
+from agroflux_hf.metrics.trainer import flatten_scores, trainer_compute_metrics
 
 METRIC_PATH: str = str(Path(__file__).resolve().parent / "agroflux")
 
@@ -34,6 +36,7 @@ __all__ = [
     "all_metrics",
     "bias",
     "cumulative_scores",
+    "flatten_scores",
     "kge",
     "mae",
     "nse",
@@ -41,4 +44,5 @@ __all__ = [
     "rmse",
     "sampled_cumulative",
     "score_targets",
+    "trainer_compute_metrics",
 ]

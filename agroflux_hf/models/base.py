@@ -21,7 +21,12 @@ from agroflux_hf import schema
 from agroflux_hf.errors import IncompatibleCheckpointError, SchemaError
 from agroflux_hf.models.dropout import Dropout
 from agroflux_hf.models.loss import masked_target_loss
-from agroflux_hf.models.outputs import FluxRegressionOutput
+from agroflux_hf.models.outputs import (
+    FluxRegressionOutput,
+    refuse_unknown_arguments,
+    regression_output,
+    targets_or_labels,
+)
 
 STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
 """Groups of the statistics dict, as in ``agroflux_configs.json``: ``{group: {name: {"mean", "std"}}}``."""
@@ -33,47 +38,6 @@ LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
 """Values of fields a saved config.json may lack because it predates them: what those checkpoints did."""
 
 _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
-
-COMMON_CONFIG_DOC = """
-    input_names (`list[str]`, *optional*, defaults to `[]`):
-        Daily inputs (schema names, drivers and management), in the order of the last axis of
-        ``past_values``. Their count sets the daily input width ``num_daily_features`` (twice the
-        count with ``observed_mask_inputs``).
-    static_names (`list[str]`, *optional*, defaults to `[]`):
-        Static site attributes (schema names), in the order of ``static_real_features``.
-    target_names (`list[str]`, *optional*, defaults to `[]`):
-        Predicted targets (schema names), in the order of ``target_values`` and of the predictions.
-        Fine-tuning maps targets by these names (``model.select_targets``).
-    stats (`dict`, *optional*, defaults to `None`):
-        Normalisation statistics of the training split, in the ``agroflux_configs.json`` format
-        ``{"inputs": {name: {"mean": m, "std": s}}, "static": {...}, "targets": {...}}``. A missing group
-        means identity (mean 0, std 1) for that group; a group that is present must hold every name of
-        the model. Only the model's own names are kept.
-    target_weights (`dict[str, float]`, *optional*, defaults to `None`):
-        Weight of each target in the loss, by name; targets not listed weigh 1. The loss is each
-        target's mean squared error over its observed days (standardised units), then the weighted
-        mean over targets (``agroflux_hf.models.loss``), so a target observed on few days weighs as
-        much as one observed every day.
-    hidden_size (`int`, *optional*, defaults to 50):
-        Width of the per-day representation ``hidden_states`` (the paper's baselines use 50).
-    dropout (`float`, *optional*, defaults to 0.2):
-        Dropout probability (between layers and before the head).
-    initializer_range (`float`, *optional*, defaults to 0.02):
-        Standard deviation of the normal initialisation of linear layers (transformers' default).
-    observed_mask_inputs (`bool`, *optional*, defaults to `True`):
-        Append one 0/1 channel per daily input to the backbone's input, 1 where the value was observed
-        (finite in ``past_values`` and not 0 in ``past_observed_mask``), so the model can tell a
-        measurement from the training mean that fills a gap. ``False`` is the behaviour of checkpoints
-        saved before this field existed: a saved config.json without the key loads as ``False``
-        (see ``FluxConfig.from_dict``). Static attributes get no flag (a missing one is still the
-        training mean).
-"""
-
-
-def with_common_config_doc(cls: type) -> type:
-    """Put the shared arguments' documentation where a config docstring says ``{common_args}``."""
-    cls.__doc__ = (cls.__doc__ or "").replace("    {common_args}\n", COMMON_CONFIG_DOC.lstrip("\n"))
-    return cls
 
 
 def _check_names(field: str, names: list[str]) -> None:
@@ -107,9 +71,11 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
 
 @strict
 class FluxConfig(PreTrainedConfig):
-    """Fields every AgroFlux model configuration shares (see ``COMMON_CONFIG_DOC``). Not registered itself."""
+    """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
 
     model_type: ClassVar[str] = ""
+    # Output fields Trainer's prediction loop leaves out of the predictions it gathers.
+    keys_to_ignore_at_inference: ClassVar[list[str]] = ["hidden_states"]
 
     input_names: list[str] | tuple[str, ...] = ()
     static_names: list[str] | tuple[str, ...] = ()
@@ -288,6 +254,7 @@ class FluxPreTrainedModel(PreTrainedModel):
     base_model_prefix = "backbone"
     main_input_name = "past_values"
     supports_gradient_checkpointing = False
+    accepts_loss_kwargs = False  # Trainer: the loss is already a mean; do not pass num_items_in_batch
 
     def __init__(self, config: FluxConfig) -> None:
         super().__init__(config)
@@ -313,8 +280,12 @@ class FluxPreTrainedModel(PreTrainedModel):
         static_real_features: torch.Tensor | None = None,
         past_observed_mask: torch.Tensor | None = None,
         target_values: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: int | torch.Tensor | None = None,
         **kwargs: Any,
-    ) -> FluxRegressionOutput:
+    ) -> FluxRegressionOutput | tuple[torch.Tensor, ...]:
         """Predict daily targets in physical units.
 
         Args:
@@ -323,7 +294,16 @@ class FluxPreTrainedModel(PreTrainedModel):
             past_observed_mask: (batch, days, len(input_names)), 1 = observed; 0 entries are treated as NaN
                 (filled, and flagged 0 when ``config.observed_mask_inputs``).
             target_values: (batch, days, len(target_names)) in physical units; NaN = not observed.
+            labels: another name of ``target_values`` (transformers' ``Trainer`` passes ``labels``).
+            output_hidden_states: return ``hidden_states`` (default ``config.output_hidden_states``).
+            return_dict: ``False`` returns a tuple (loss first when given), as transformers models do
+                (default ``config.return_dict``).
+            num_items_in_batch: accepted for ``Trainer`` and ignored: the loss is a mean per target,
+                not a sum to divide by a token count (``accepts_loss_kwargs`` is ``False``).
+        Any other keyword is a ``TypeError`` naming it.
         """
+        refuse_unknown_arguments(type(self).__name__, kwargs)
+        target_values = targets_or_labels(target_values, labels)
         daily, static = self._normalised_inputs(past_values, static_real_features, past_observed_mask)
         hidden = self.backbone(daily, static)  # (B, T, hidden)
         normalised = self.head(self.head_dropout(hidden))  # (B, T, n_targets)
@@ -331,7 +311,14 @@ class FluxPreTrainedModel(PreTrainedModel):
         loss = None
         if target_values is not None:
             loss = self._masked_loss(normalised, self._check_targets(target_values, past_values))
-        return FluxRegressionOutput(loss=loss, predictions=predictions, hidden_states=hidden)
+        if output_hidden_states is None:
+            output_hidden_states = self.config.output_hidden_states
+        return regression_output(
+            loss,
+            predictions,
+            hidden if output_hidden_states else None,
+            self.config.return_dict if return_dict is None else return_dict,
+        )
 
     def _normalised_inputs(
         self, past_values: torch.Tensor, static: torch.Tensor | None, observed: torch.Tensor | None

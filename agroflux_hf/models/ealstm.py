@@ -11,8 +11,8 @@ from agroflux_hf.models.base import (
     FluxConfig,
     FluxPreTrainedModel,
     repeat_static_daily,
-    with_common_config_doc,
 )
+from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
 
 
@@ -40,7 +40,7 @@ class EALSTMConfig(FluxConfig):
     >>> from agroflux_hf.models.ealstm import EALSTMConfig, EALSTMForFluxRegression
     >>> config = EALSTMConfig(input_names=["TMAX", "PRECIP"], static_names=["SAND", "PH"], target_names=["NEE"])
     >>> model = EALSTMForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 2))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 2), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -174,7 +174,8 @@ class EALSTMForFluxRegression(EALSTMPreTrainedModel):
     with the training mean (and flagged), and a per-day linear head. Causal: day t sees days <= t only.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: EALSTMConfig) -> None:

@@ -13,8 +13,8 @@ from agroflux_hf.models.base import (
     FluxConfig,
     FluxPreTrainedModel,
     repeat_static_daily,
-    with_common_config_doc,
 )
+from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
 
 
@@ -49,7 +49,7 @@ class ITransformerConfig(FluxConfig):
     ...     input_names=["TMAX", "PRECIP"], static_names=["SAND"], target_names=["NEE"], sequence_length=100
     ... )
     >>> model = ITransformerForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 100, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 100, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 100, 1), (2, 100, 50))
 
@@ -127,7 +127,8 @@ class ITransformerForFluxRegression(ITransformerPreTrainedModel):
     predictions below the training mean are possible.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: ITransformerConfig) -> None:

@@ -11,8 +11,8 @@ from agroflux_hf.models.base import (
     FluxConfig,
     FluxPreTrainedModel,
     repeat_static_daily,
-    with_common_config_doc,
 )
+from agroflux_hf.models.config_doc import with_common_config_doc
 
 
 @with_common_config_doc
@@ -35,7 +35,7 @@ class LSTMConfig(FluxConfig):
     >>> from agroflux_hf.models.lstm import LSTMConfig, LSTMForFluxRegression
     >>> config = LSTMConfig(input_names=["TMAX", "TMIN", "PRECIP"], static_names=["SAND"], target_names=["NEE"])
     >>> model = LSTMForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 3), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 3), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -96,7 +96,8 @@ class LSTMForFluxRegression(LSTMPreTrainedModel):
     (sequence-to-sequence, causal: day t sees days <= t only).
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: LSTMConfig) -> None:

@@ -18,8 +18,8 @@ from agroflux_hf.models.base import (
     FluxPreTrainedModel,
     repeat_static_daily,
     sinusoidal_positions,
-    with_common_config_doc,
 )
+from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
 from agroflux_hf.models.dropout import dropout as fast_dropout
 
@@ -59,7 +59,7 @@ class PyraformerConfig(FluxConfig):
     >>> pyramid_sizes(365, config.pyramid_strides)
     [365, 92, 23, 6]
     >>> model = PyraformerForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -400,7 +400,8 @@ class PyraformerForFluxRegression(PyraformerPreTrainedModel):
     Not causal.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: PyraformerConfig) -> None:

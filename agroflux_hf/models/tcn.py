@@ -17,8 +17,8 @@ from agroflux_hf.models.base import (
     FluxConfig,
     FluxPreTrainedModel,
     repeat_static_daily,
-    with_common_config_doc,
 )
+from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
 
 
@@ -65,7 +65,7 @@ class TCNConfig(FluxConfig):
     >>> config.levels(), config.receptive_field()
     (7, 509)
     >>> model = TCNForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 2), (2, 365, 50))
 
@@ -167,7 +167,8 @@ class TCNForFluxRegression(TCNPreTrainedModel):
     (and flagged by observed channels), and a per-day linear head on the last block's channels.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: TCNConfig) -> None:

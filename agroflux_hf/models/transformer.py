@@ -14,8 +14,8 @@ from agroflux_hf.models.base import (
     FluxPreTrainedModel,
     repeat_static_daily,
     sinusoidal_positions,
-    with_common_config_doc,
 )
+from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
 
 
@@ -47,7 +47,7 @@ class TransformerConfig(FluxConfig):
     >>> from agroflux_hf.models.transformer import TransformerConfig, TransformerForFluxRegression
     >>> config = TransformerConfig(input_names=["TMAX", "PRECIP"], static_names=["SAND"], target_names=["NEE"])
     >>> model = TransformerForFluxRegression(config).eval()
-    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1))
+    >>> out = model(torch.randn(2, 365, 2), torch.randn(2, 1), output_hidden_states=True)
     >>> tuple(out.predictions.shape), tuple(out.hidden_states.shape)
     ((2, 365, 1), (2, 365, 50))
 
@@ -107,7 +107,8 @@ class TransformerForFluxRegression(TransformerPreTrainedModel):
     with the training mean (and flagged), and a per-day linear head instead of a decoder.
 
     Returns :class:`~agroflux_hf.models.outputs.FluxRegressionOutput` with ``predictions``
-    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) and ``loss`` when targets are given.
+    (batch, days, n_targets), ``hidden_states`` (batch, days, hidden_size) when asked
+    (``output_hidden_states``) and ``loss`` when targets are given.
     """
 
     def __init__(self, config: TransformerConfig) -> None:

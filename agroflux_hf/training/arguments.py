@@ -12,7 +12,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agroflux_hf.errors import AgroFluxError
+from agroflux_hf.schema import REPORT_TO_CHOICES
+
 MIXED_PRECISION_CHOICES = ("no", "bf16", "fp16")
+
+NOT_COMPARED_ON_RESUME: frozenset[str] = frozenset(
+    {
+        "stop_after_steps",
+        "report_to",
+        "log_tensorboard",
+        "num_processes",
+        "push_to_hub",
+        "hub_model_id",
+        "hub_private_repo",
+    }
+)
+"""Settings that do not change what is trained: a resumed run may differ in them (and older runs lack them)."""
+
+
+class ArgumentError(AgroFluxError, ValueError):
+    """A training argument has an impossible value (the command line prints it as one line)."""
 
 
 @dataclass
@@ -50,7 +70,15 @@ class TrainingArguments:
     discriminator_hidden: int = 32
     target_batch_size: int = 0  # observation sequences per adversarial step; 0 = same as batch_size
     target_weights: dict[str, float] = field(default_factory=dict)  # per-target loss weights, default 1
-    log_tensorboard: bool = True  # only when tensorboard is installed
+    log_tensorboard: bool = True  # report_to "auto": tensorboard when installed
+    # experiment trackers (Accelerate's log_with): "auto", "none", "all" or tracker names (TRACKERS);
+    # a named tracker that is not installed is an error, "auto" and "all" take what is installed
+    report_to: list[str] | str = "auto"
+    num_processes: int | None = None  # processes the run is meant to have: a warning if the launch differs
+    # after training: write the model card and publish best_model/ to the Hub model repo hub_model_id
+    push_to_hub: bool = False
+    hub_model_id: str | None = None  # ORG/NAME
+    hub_private_repo: bool | None = None  # None = the account's default visibility
     stop_after_steps: int | None = None  # test hook: stop like a killed process after N optimiser steps
 
     def __post_init__(self) -> None:
@@ -58,29 +86,52 @@ class TrainingArguments:
         self._check_positive("finetune_batch_size", "keep_checkpoints", "discriminator_hidden")
         for name in ("learning_rate", "finetune_learning_rate"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"TrainingArguments.{name} must be > 0, got {getattr(self, name)!r}")
+                raise ArgumentError(f"TrainingArguments.{name} must be > 0, got {getattr(self, name)!r}")
         for name in ("patience", "save_every_steps", "num_workers", "target_batch_size"):
             if getattr(self, name) < 0:
-                raise ValueError(f"TrainingArguments.{name} must be >= 0, got {getattr(self, name)!r}")
+                raise ArgumentError(f"TrainingArguments.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.mixed_precision is not None and self.mixed_precision not in MIXED_PRECISION_CHOICES:
-            raise ValueError(
+            raise ArgumentError(
                 f"TrainingArguments.mixed_precision must be one of {MIXED_PRECISION_CHOICES}, "
                 f"got {self.mixed_precision!r}"
             )
         if self.adversarial_schedule not in ("ganin", "constant"):
-            raise ValueError(
+            raise ArgumentError(
                 f"TrainingArguments.adversarial_schedule must be 'ganin' or 'constant', "
                 f"got {self.adversarial_schedule!r}"
             )
         if self.max_grad_norm is not None and self.max_grad_norm <= 0:
-            raise ValueError(f"TrainingArguments.max_grad_norm must be > 0 or None, got {self.max_grad_norm}")
+            raise ArgumentError(
+                f"TrainingArguments.max_grad_norm must be > 0 or None, got {self.max_grad_norm}"
+            )
+        self.report_to = self._checked_report_to(self.report_to)
+        if self.num_processes is not None and self.num_processes < 1:
+            raise ArgumentError(f"TrainingArguments.num_processes must be >= 1, got {self.num_processes!r}")
+        if self.push_to_hub and not self.hub_model_id:
+            raise ArgumentError(
+                "TrainingArguments.push_to_hub needs hub_model_id (ORG/NAME of the model repo)"
+            )
         self.freeze = list(self.freeze)
         self.target_weights = {str(k): float(v) for k, v in self.target_weights.items()}
+
+    @staticmethod
+    def _checked_report_to(value: list[str] | str) -> list[str]:
+        """``report_to`` as a list of known names; ``auto``/``none``/``all`` only on their own."""
+        names = [value] if isinstance(value, str) else list(value)
+        unknown = [n for n in names if n not in REPORT_TO_CHOICES]
+        if unknown or not names:
+            raise ArgumentError(
+                f"TrainingArguments.report_to: unknown tracker(s) {unknown}; choose from {list(REPORT_TO_CHOICES)}"
+            )
+        alone = [n for n in names if n in ("auto", "none", "all")]
+        if alone and len(names) > 1:
+            raise ArgumentError(f"TrainingArguments.report_to: {alone[0]!r} cannot be combined with {names}")
+        return names
 
     def _check_positive(self, *names: str) -> None:
         for name in names:
             if getattr(self, name) < 1:
-                raise ValueError(f"TrainingArguments.{name} must be >= 1, got {getattr(self, name)!r}")
+                raise ArgumentError(f"TrainingArguments.{name} must be >= 1, got {getattr(self, name)!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -90,7 +141,7 @@ class TrainingArguments:
         given = {k: v for k, v in overrides.items() if v is not None}
         unknown = sorted(set(given) - {f.name for f in dataclasses.fields(self)})
         if unknown:
-            raise ValueError(f"unknown training arguments {unknown}")
+            raise ArgumentError(f"unknown training arguments {unknown}")
         return dataclasses.replace(self, **given)
 
     @classmethod
@@ -99,7 +150,7 @@ class TrainingArguments:
         allowed = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - allowed)
         if unknown:
-            raise ValueError(f"{origin}: unknown training arguments {unknown}; allowed: {sorted(allowed)}")
+            raise ArgumentError(f"{origin}: unknown training arguments {unknown}; allowed: {sorted(allowed)}")
         return cls(**values)
 
     @classmethod
@@ -107,22 +158,83 @@ class TrainingArguments:
         """Read a YAML (``.yaml``/``.yml``) or JSON file holding one mapping of field -> value."""
         from agroflux_hf.errors import DataFileError
 
-        path = Path(path)
-        if not path.is_file():
-            raise DataFileError(path, "training arguments file does not exist")
-        text = path.read_text()
-        try:
-            if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
-
-                values = yaml.safe_load(text) or {}
-            else:
-                values = json.loads(text)
-        except Exception as err:  # parse errors of either format
-            raise DataFileError(path, f"cannot parse training arguments: {err}") from err
-        if not isinstance(values, dict):
-            raise DataFileError(path, f"expected a mapping of argument -> value, got {type(values).__name__}")
+        values = read_mapping(path, "training arguments")
         try:
             return cls.from_dict(values, origin=str(path))
         except (TypeError, ValueError) as err:
             raise DataFileError(path, str(err)) from err
+
+
+def read_mapping(path: str | Path, what: str) -> dict[str, Any]:
+    """One mapping from a YAML (``.yaml``/``.yml``) or JSON file; ``DataFileError`` naming the file."""
+    from agroflux_hf.errors import DataFileError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, f"{what} file does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            values = yaml.safe_load(text) or {}
+        else:
+            values = json.loads(text)
+    except Exception as err:  # parse errors of either format
+        raise DataFileError(path, f"cannot parse {what}: {err}") from err
+    if not isinstance(values, dict):
+        raise DataFileError(path, f"expected a mapping of {what} -> value, got {type(values).__name__}")
+    return values
+
+
+RUN_FILE_KEYS: tuple[str, ...] = (
+    "task",
+    "model",
+    "config",
+    "data_dir",
+    "output_dir",
+    "pretrained",
+    "pretrained_revision",
+    "source_config",
+    "targets",
+    "model_overrides",
+    "resume",
+    "training_arguments",
+)
+"""Keys of a run file (``agroflux train --run-file run.yaml``): the ``train`` flags' names, plus
+``model_overrides`` (a mapping, as ``--model-override``) and ``training_arguments`` (a mapping of
+:class:`TrainingArguments` fields, as ``--args-file``)."""
+
+
+def read_run_file(path: str | Path) -> dict[str, Any]:
+    """A whole training run from one YAML/JSON file, checked: unknown keys, a non-mapping
+    ``model_overrides`` and invalid ``training_arguments`` are ``DataFileError`` naming the file.
+
+    Example (``run.yaml``)::
+
+        task: t1
+        model: lstm
+        config: temporal_co2
+        output_dir: runs/t1
+        model_overrides: {hidden_size: 32}
+        training_arguments: {epochs: 20, learning_rate: 0.001, report_to: none}
+    """
+    from agroflux_hf.errors import DataFileError
+
+    values = read_mapping(path, "run")
+    unknown = sorted(set(values) - set(RUN_FILE_KEYS))
+    if unknown:
+        raise DataFileError(path, f"unknown run file keys {unknown}; allowed: {list(RUN_FILE_KEYS)}")
+    for key in ("model_overrides", "training_arguments"):
+        if not isinstance(values.get(key) or {}, dict):
+            raise DataFileError(path, f"{key} must be a mapping, got {type(values[key]).__name__}")
+    targets = values.get("targets")
+    if targets is not None and not (
+        isinstance(targets, str) or (isinstance(targets, list) and all(isinstance(x, str) for x in targets))
+    ):
+        raise DataFileError(path, f"targets must be a name or a list of names, got {targets!r}")
+    try:
+        TrainingArguments.from_dict(values.get("training_arguments") or {}, origin="training_arguments")
+    except (TypeError, ValueError) as err:
+        raise DataFileError(path, str(err)) from err
+    return values

@@ -16,6 +16,7 @@ from typing import Any
 
 from agroflux_hf.errors import IncompatibleCheckpointError
 from agroflux_hf.files import atomic_write_text, dumps_json, json_safe, save_directory_atomically, write_json
+from agroflux_hf.training.arguments import NOT_COMPARED_ON_RESUME
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,9 @@ def check_resumable(output_dir: Path, run_config: dict) -> None:
             raise IncompatibleCheckpointError(
                 f"{saved_file}: cannot resume, {key} was {saved.get(key)!r}, now {run_config[key]!r}"
             )
-    before = {k: v for k, v in saved.get("training_arguments", {}).items() if k != "stop_after_steps"}
-    now = {k: v for k, v in json_safe(run_config["training_arguments"]).items() if k != "stop_after_steps"}
+    ignored = NOT_COMPARED_ON_RESUME
+    before = {k: v for k, v in saved.get("training_arguments", {}).items() if k not in ignored}
+    now = {k: v for k, v in json_safe(run_config["training_arguments"]).items() if k not in ignored}
     if before != now:
         changed = sorted(k for k in now if before.get(k) != now[k])
         raise IncompatibleCheckpointError(

@@ -17,7 +17,6 @@ One loop from one CPU process to DDP: the same code runs under ``python`` and un
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ import torch
 
 from agroflux_hf.errors import SchemaError
 from agroflux_hf.files import write_json
-from agroflux_hf.training import plans, transfer
+from agroflux_hf.training import hub_push, launch, plans, transfer
 from agroflux_hf.training.arguments import TrainingArguments
 from agroflux_hf.training.checkpointing import (
     TrainerState,
@@ -68,6 +67,7 @@ class RunResult:
     metrics: dict
     history: list[dict]
     interrupted: bool = False  # True when ``stop_after_steps`` ended the run before it finished
+    hub_url: str | None = None  # the commit of ``push_to_hub`` (main process)
 
 
 StepFn = Callable[[dict[str, torch.Tensor], int, float], tuple[torch.Tensor, dict[str, float]]]
@@ -242,7 +242,7 @@ def adversarial_step(
         target = target_batches(global_step, device)
         n_source = batch["past_values"].shape[0]
         joined = {k: torch.cat([batch[k], target[k]]) for k in ("past_values", "static_real_features")}
-        outputs = model(**model_inputs(joined, with_targets=False))
+        outputs = model(**model_inputs(joined, with_targets=False), output_hidden_states=True)
         predictions, hidden = outputs.predictions, outputs.hidden_states
         if hidden is None or hidden.ndim != 3:
             raise SchemaError(
@@ -274,16 +274,15 @@ def make_accelerator(args: TrainingArguments, output_dir: Path) -> Any:
     from accelerate import Accelerator
     from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration
 
-    log_with = None
-    if args.log_tensorboard and importlib.util.find_spec("tensorboard") is not None:
-        log_with = "tensorboard"
-    return Accelerator(
+    accelerator = Accelerator(
         mixed_precision=args.mixed_precision,
         gradient_accumulation_steps=args.grad_accumulation,
         dataloader_config=DataLoaderConfiguration(split_batches=True, even_batches=True),
         project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "tb")),
-        log_with=log_with,
+        log_with=launch.log_with(args),
     )
+    launch.warn_on_process_count(accelerator, args)
+    return accelerator
 
 
 def train(
@@ -311,6 +310,7 @@ def train(
     if task == "t2-adversarial" and not source_config:
         raise ValueError("task t2-adversarial needs source_config (the simulation config)")
     args = args or TrainingArguments()
+    hub_push.check_push_target(args)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     acc = make_accelerator(args, output_dir)
@@ -358,7 +358,7 @@ def train(
         write_json(output_dir / "run_config.json", run_config)
     setup = _prepare(acc, plan, args)
     if acc.trackers == [] and acc.log_with:
-        acc.init_trackers("agroflux", config={"task": task, "model": model_name, "config": config})
+        acc.init_trackers("agroflux", config=launch.hyperparameters(run_config))
     state, interrupted = fit(setup, args, output_dir, resume)
     best_dir = output_dir / "best_model"
     if interrupted:
@@ -368,7 +368,8 @@ def train(
         write_json(output_dir / "metrics.json", metrics)
     for tracker in acc.trackers:  # not acc.end_training(): it would end the process group of a later run
         tracker.finish()
-    return RunResult(output_dir, best_dir, metrics, state.history)
+    url = hub_push.push_run_to_hub(output_dir, args) if args.push_to_hub and acc.is_main_process else None
+    return RunResult(output_dir, best_dir, metrics, state.history, hub_url=url)
 
 
 def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
@@ -410,7 +411,8 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
 def _hidden_size(model: Any, data: SplitTensors) -> int:
     was = model.training
     model.eval()
-    outputs = model(**model_inputs(data.batch(torch.arange(min(1, len(data)))), with_targets=False))
+    first = model_inputs(data.batch(torch.arange(min(1, len(data)))), with_targets=False)
+    outputs = model(**first, output_hidden_states=True)
     model.train(was)
     if outputs.hidden_states is None:
         raise SchemaError("adversarial training needs the model to return hidden_states")
