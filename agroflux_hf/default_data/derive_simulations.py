@@ -75,7 +75,8 @@ N_RATES = (0.0, 60.0, 120.0, 180.0, 240.0)
 # Real DSSAT soil profiles per station (agroflux_hf/data/sources/dssat_soils.sol): Iowa gets the Clarion
 # loam surveyed at Ames plus the deep silty loam and deep silty clay generic profiles (the Des Moines
 # Lobe's loams and poorly drained clays); Champion gets silt loams (the Keith series of the High Plains
-# loess) and a deep sandy loam.
+# loess) and a deep sandy loam, all IBSNAT generic: no surveyed profile of the Nebraska High Plains was
+# found in public DSSAT-format data (the DSSAT-CSM data repository's Soil/ files, 2026-12).
 STATION_SOILS: dict[str, tuple[str, ...]] = {
     "IA_central": ("IUBF950107", "IB00000004", "IB00000001"),
     "NE_champion": ("IB00000004", "IB00000005", "IB00000007"),
@@ -87,12 +88,14 @@ KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in o
 # AWON daily weather with measured NOAA GHCN values on its gap days, as the n2o table uses it; radiation
 # missing in both (most of 2015) is estimated by Hargreaves-Samani for the simulator only. The record
 # ends in 2016, so the closing season 2017 runs on a recycled year. Soils: the trial is on Plano silt
-# loam (deep, well drained loess), of which no surveyed profile is in dssat_soils.sol: the IBSNAT deep
-# and medium silty loams and the deep silty clay bracket it.
+# loam (a Typic Argiudoll in deep loess), of which no surveyed profile exists in public DSSAT-format
+# data: the IBSNAT deep silty loam (its texture), the Clarion loam surveyed at Ames (a real Corn Belt
+# Mollisol, about 380 km south-west; a regional analogue, not Arlington's soil) and the IBSNAT medium
+# silty loam (a shallower variant).
 AWON_FILE = "weather/arlington/ArlingtonWI_Metdata.csv"  # as listed in original_files.tsv
 GHCN_FILE = "weather/arlington/USC00470308_GapFilled.csv"
 ARLINGTON_RECORD = (f"{MINI_YEARS[0] - SPINUP_YEARS}-01-01", "2016-12-31")  # spin-up start; the last day
-STATION_SOILS["ARL"] = ("IB00000004", "IB00000005", "IB00000001")
+STATION_SOILS["ARL"] = ("IB00000004", "IUBF950107", "IB00000005")
 
 # Tower sites simulated on the tower's own weather (the committed canonical table towers.parquet), so
 # that simulation and observation share the site. Kept years are the tower's complete weather years;
@@ -100,18 +103,25 @@ STATION_SOILS["ARL"] = ("IB00000004", "IB00000005", "IB00000001")
 # tower's measured years recycled (dssat.recycle_weather) and are never kept as output.
 # US-Ne1 (Mead, Nebraska): irrigated continuous maize, simulated as such (maize every year, experiment
 # 2000 + N rate); its soils are deep silty clay loams (Yutan, Tomek, Filbert, Filmore), of which no
-# surveyed profile is in dssat_soils.sol: the IBSNAT generic deep silty loam, medium silty loam and deep
-# silty clay bracket them.
+# surveyed profile exists in public DSSAT-format data (none of these series, nor any eastern Nebraska
+# profile, is in the DSSAT-CSM data repository): the IBSNAT generic deep silty loam, medium silty loam
+# and deep silty clay bracket them.
 TOWERS_TABLE = HERE / "towers.parquet"
 # CH-Oe2 (Oensingen, Switzerland): rainfed arable rotation on a clayey Eutri-Stagnic Cambisol (about 40 %
-# clay): the IBSNAT generic deep silty clay first, with the deep and medium silty loams. Its record is
+# clay). No Swiss profile is in public DSSAT-format data; the nearest surveyed ones are the University of
+# Hohenheim's at its Ihinger Hof farm (Baden-Wuerttemberg, 48.74 N 8.93 E, some 185 km
+# north-east): its silt loam Cambisol (25 % clay, 1.9 % SOC) and silty clay loam
+# Luvisol (27-33 % clay), with the IBSNAT generic deep silty clay for the field's heavier clay. Its record is
 # complete 2004-2023; it keeps the stations' years 2007-2016 (one calendar for the temporal split), its
 # spin-up 1997-2006 recycles 1997-2003, the closing season 2017 is measured.
 # US-ARM (Lamont, Oklahoma, ARM Southern Great Plains central facility): rainfed; only five complete
 # weather years (2004, 2005, 2006, 2009, 2011: the others have TMAX/TMIN gaps longer than 5 days), so it
 # keeps 2004-2011 without 2007, 2008 and 2010, all of which, the spin-up 1994-2003 and 2012 run on its
-# measured years recycled. Soils: Renfrow and Kirkland silt loams over clayey subsoils: the IBSNAT deep
-# and medium silty loams and the deep silty clay.
+# measured years recycled. Soils: Renfrow and Kirkland silt loams over clayey subsoils (fine, thermic
+# Paleustolls), of which no surveyed profile is in public DSSAT-format data; the nearest are the NRCS
+# Soil Survey Laboratory pedons at Chillicothe, Texas (about 330 km south-west, same thermic ustic
+# Mollisols of the Southern Great Plains): Abilene clay loam (clay 21 % over 34-38 %) and Tipton loam
+# (Pachic Argiustolls), with the IBSNAT deep silty loam for the series' silt loam topsoil.
 TOWER_YEARS: dict[str, tuple[int, int]] = {
     "US-Ne1": (2002, 2011),
     "CH-Oe2": (2007, 2016),
@@ -119,8 +129,8 @@ TOWER_YEARS: dict[str, tuple[int, int]] = {
 }
 TOWER_SOILS: dict[str, tuple[str, ...]] = {
     "US-Ne1": ("IB00000004", "IB00000005", "IB00000001"),
-    "CH-Oe2": ("IB00000001", "IB00000004", "IB00000005"),
-    "US-ARM": ("IB00000004", "IB00000005", "IB00000001"),
+    "CH-Oe2": ("UHIH002016", "UHIH012017", "IB00000001"),
+    "US-ARM": ("TXVERNON04", "TXVERNON01", "IB00000004"),
 }
 TOWER_IRRIGATED: dict[str, bool] = {"US-Ne1": True}
 CONTINUOUS_MAIZE: tuple[str, ...] = ("US-Ne1",)

@@ -20,11 +20,16 @@ Carbon balance (g C m-2 d-1, positive numbers; NEE > 0 = release, ``NEE = RECO -
 
 - Rh, heterotrophic respiration: GHG.OUT ``CO2GED`` (g C ha-1 d-1) / 1e4; under CENTURY it is the
   CO2 term of DSSAT's own soil carbon balance (SoilCBal.OUT), which closes.
+- NPP is the carbon of the dry matter grown (PlantGro.OUT organs plus senesced mass): grain at its
+  carbon fraction (maize 0.45, soybean 0.52; it is harvested), all other tissue at 0.40 g C g-1, the
+  fraction at which DSSAT's soil receives senesced matter and harvest residues (SoilCBal.OUT). Plant and
+  soil are thus one carbon budget: over a year NEE = -(harvested grain C + change of soil organic C).
 - Soybean: CROPGRO writes gross photosynthesis ``PHAD``, maintenance ``MRAD`` and growth respiration
-  ``GRAD`` (PlantC.OUT, g CH2O m-2 d-1): GPP = 0.4 PHAD, Ra = 0.4 (MRAD + GRAD).
+  ``GRAD`` (PlantC.OUT, g CH2O m-2 d-1): GPP = 0.4 PHAD; Ra = GPP - NPP. (0.4 (PHAD - MRAD - GRAD) is
+  about 0.46 g C per g of dry matter grown: taken as NPP it left ~15 % of soybean NPP, 60-100 g C m-2
+  per season, neither respired nor in the soil, a spurious sink.)
 - Maize: CERES-Maize and IXIM-Maize report no gross photosynthesis, so it is derived
-  (:func:`derive_plant_carbon`): net primary production NPP from the daily change of live dry matter
-  (tops + roots) plus senesced mass (PlantGro.OUT); growth respiration from the assimilate each organ's
+  (:func:`derive_plant_carbon`): NPP as above; growth respiration from the assimilate each organ's
   new tissue costs (Penning de Vries composition costs, organ composition of MZIXM048.SPE); maintenance
   respiration by the CROPGRO/IXIM formula ``RO*WTMAIN + RP*PG`` with RES30C, R30C2 of MZIXM048.SPE and
   McCree's hourly temperature factor. GPP = NPP + Ra. ``NEE = Rh - NPP`` does not depend on these

@@ -26,7 +26,7 @@ DSSATTOOLS_VERSION = "3.0.2"
 INSTALL_HINT = "DSSAT-CSM runs need the optional extra: pip install agroflux_hf[sim] (DSSATTools==3.0.2)"
 
 # Bumped whenever the mapping of outputs or the management changes, so that old cache entries die.
-MAPPING_VERSION = "3-rotation"
+MAPPING_VERSION = "4-residue-carbon"
 
 SIMULATORS: dict[str, tuple[schema.Source, str]] = {
     "ceres": (schema.Source.DSSAT_CERES_MAIZE, "MZCER048"),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf import schema
-from agroflux_hf.data.sources.dssat_carbon import DRY_MATTER_CARBON, plant_carbon
+from agroflux_hf.data.sources.dssat_carbon import DRY_MATTER_CARBON, GRAIN_CARBON, plant_carbon
 from agroflux_hf.data.sources.dssat_grid import (
     DRIVER_NAMES,
     MANAGEMENT_NAMES,
@@ -25,7 +25,6 @@ from agroflux_hf.data.sources.dssat_grid import (
 from agroflux_hf.data.sources.dssat_weather import ADJUSTED_PREFIX, SIMULATOR_DRIVERS
 
 OUTPUT_LAYERS = (1, 3, 5)  # DSSAT model layers 0-5, 15-30 and 45-60 cm
-GRAIN_CARBON = {"MZ": 0.45, "SB": 0.52}  # g C per g grain dry matter (soybean seed is rich in lipid)
 
 
 # --- output parsing ---

@@ -8,6 +8,16 @@
 ! - IB00000001, IB00000004, IB00000005, IB00000007 from Data/Soil/SOIL.SOL (DSSAT v4.8, 04/23/2021):
 !   the IBSNAT generic profiles estimated by A.J. Gijsman (LL, DUL by the nearest-neighbour method of
 !   Jagtap et al. 2004; BD after Gijsman et al. 2002; SAT after Dalgliesh and Foale 1998).
+!
+! Profiles copied verbatim from the DSSAT-CSM data repository github.com/DSSAT/dssat-csm-data
+! (BSD-3-Clause), folder Soil/, with their comment lines:
+! - UHIH002016 and UHIH012017 from Soil/UH.SOL ("University of Hohenheim, Stuttgart, Germany", DSSAT v4.8,
+!   03/19/2021; commit 363c844737f9b14e36cc17b45acb221f5be87cd8): a silt loam Cambisol and a silty clay
+!   loam Luvisol of the Ihinger Hof research farm, 48.74 N 8.93 E (Baden-Wuerttemberg).
+! - TXVERNON04 and TXVERNON01 from Soil/TX.SOL ("Texas soils"; commit
+!   02a7ee25734614d4982c08a133d8b6f238f9cf17): Abilene clay loam and Tipton loam (Pachic Argiustolls,
+!   data source "NSSC SSL", the NRCS Soil Survey Laboratory) at Chillicothe, Texas, 34.2 N 99.5 W (the
+!   file's LONG lacks the minus sign; the simulations take location from the weather, not the soil).
 
 *IUBF950107  AMES, IA              0 Clarion, well drained                             
 @SITE        COUNTRY          LAT     LONG SCS FAMILY                           
@@ -106,3 +116,62 @@
     89  Bt2l 0.060 0.162 0.270 0.100   -99  1.60  0.02   7.0   4.0   -99 0.010   6.0   -99   3.0   -99 
    102  Bt3u 0.060 0.162 0.270 0.000   -99  1.60  0.02   7.0   5.0   -99 0.010   6.0   -99   3.0   -99 
    120  Bt3u 0.060 0.162 0.270 0.000   -99  1.60  0.02   7.0   5.0   -99 0.010   6.0   -99   3.0   -99 
+
+*UHIH002016  Hohenheim   SIL      180  Silty Loam
+@SITE        COUNTRY          LAT     LONG SCS FAMILY
+ Ihinger Hof Germany       48.736    8.933 Cambisol
+@ SCOM  SALB  SLU1  SLDR  SLRO  SLNF  SLPF  SMHB  SMPX  SMKE
+    BN   .13     6    .4    73     1     1 IB001 IB001 IB001
+@  SLB  SLMH  SLLL  SDUL  SSAT  SRGF  SSKS  SBDM  SLOC  SLCL  SLSI  SLCF  SLNI  SLHW  SLHB  SCEC  SADC
+    30   -99  .205  .419  .536     1   .68  1.12  1.94  25.3  60.1   -99   .11   7.4   -99   -99   -99
+    60   -99  .131  .302  .511  .607   .68  1.21   .83  16.4    55   -99   .02   -99   -99   -99   -99
+    90   -99  .131  .302  .511  .407   .68  1.21   .03  16.4    55   -99   .01   -99   -99   -99   -99
+   120   -99  .131  .302  .511  .407   .68  1.21   .03  16.4    55   -99   .01   -99   -99   -99   -99
+   150   -99  .131  .302  .511  .407   .68  1.21   .03  16.4    55   -99   .01   -99   -99   -99   -99
+   180   -99  .131  .302  .511  .407   .68  1.21   .03  16.4    55   -99   .01   -99   -99   -99   -99
+
+*UHIH012017  Hohenheim   SICL     180  Silty clay loam
+@SITE        COUNTRY          LAT     LONG SCS FAMILY
+ Ihinger Hof Germany       48.736    8.933 Luvisol
+@ SCOM  SALB  SLU1  SLDR  SLRO  SLNF  SLPF  SMHB  SMPX  SMKE
+    BN   .13     6    .4    73     1     1 IB001 IB001 IB001
+@  SLB  SLMH  SLLL  SDUL  SSAT  SRGF  SSKS  SBDM  SLOC  SLCL  SLSI  SLCF  SLNI  SLHW  SLHB  SCEC  SADC
+    30   -99  .205  .419  .536     1   .68  1.12  1.29  27.1  70.2   -99   .17   6.6   -99   -99   -99
+    60   -99  .131  .302  .511  .607   .68  1.21   .68  27.2  70.4   -99   .11   -99   -99   -99   -99
+    90   -99  .131  .302  .511  .407   .68  1.21   .51  33.1  63.6   -99    .1   -99   -99   -99   -99
+   120   -99  .131  .302  .511  .407   .68  1.21   .51  33.1  63.6   -99    .1   -99   -99   -99   -99
+   150   -99  .131  .302  .511  .407   .68  1.21   .51  33.1  63.6   -99    .1   -99   -99   -99   -99
+   180   -99  .131  .302  .511  .407   .68  1.21   .51  33.1  63.6   -99    .1   -99   -99   -99   -99
+
+!modified slpf on Jan 7, 2022 to reduce yield, back up to 1.00 on 4/21/23, incr DUL-LL for bottom two layers
+!because DUL-LL should nhot be that low 8 and 10% for soil with that much clay and silt
+*TXVERNON01  NSSC SSL       L     216  TIPTON LOAM
+@SITE        COUNTRY          LAT     LONG SCS FAMILY
+ CHILLICOTHE USA              34.2   99.51 Fine-loamy, mixed, superactive, thermic Pachic Arg
+@ SCOM  SALB  SLU1  SLDR  SLRO  SLNF  SLPF  SMHB  SMPX  SMKE
+    BN   .13     6    .6    61     1  1.00 IB001 IB001 IB001
+@  SLB  SLMH  SLLL  SDUL  SSAT  SRGF  SSKS  SBDM  SLOC  SLCL  SLSI  SLCF  SLNI  SLHW  SLHB  SCEC  SADC
+    19   Ap1   .12  .261  .377     1  1.32  1.58    .7    15  41.5   -99   .06   7.6   -99  16.1   -99
+    32   Ap2  .124   .26  .379    .8  1.32  1.58    .5  16.8  41.2   -99   .04   7.9   -99  16.1   -99
+    57   Bt1  .158  .291  .412    .7  1.32  1.49    .5  23.7  37.7   -99   .06   7.9   -99  24.1   -99
+    89   Bt2  .182  .308  .413    .5   .23  1.49    .4    29  33.9   -99   .05   7.8   -99  24.1   -99
+   107   Bt3  .182  .317  .391    .4   .23  1.55    .4    29  38.1   -99   .03   7.7   -99  24.1   -99
+   137  Btk1  .176  .295  .357    .2   .23  1.64    .2  29.2  33.1     1   .03   8.3   -99  22.6   -99
+   181  Btk2  .113  .224  .343    .1  2.59  1.63    .1  18.2  20.7     6   .03   8.5   -99  21.5   -99
+   216  Btk3  .155  .265   .37   .02   .43  1.56    .1  26.9  27.4     5   .04   8.5   -99  15.7   -99
+
+*TXVERNON04  NSSC SSL    L        200  Abilene Clay Loam
+@SITE        COUNTRY          LAT     LONG SCS FAMILY
+ CHILLICOTHE USA             34.19   99.53 Fine, mixed, superactive, thermic Pachic Argiustol
+@ SCOM  SALB  SLU1  SLDR  SLRO  SLNF  SLPF  SMHB  SMPX  SMKE
+     G   .09     6    .6    61     1     1 IB001 IB001 IB001
+@  SLB  SLMH  SLLL  SDUL  SSAT  SRGF  SSKS  SBDM  SLOC  SLCL  SLSI  SLCF  SLNI  SLHW  SLHB  SCEC  SADC
+     5    Ap  .132   .31  .406     1  1.32   1.5   .81  20.7    33   -99    .1   7.5   -99    26   -99
+    15    Ap  .132   .31  .406     1  1.32   1.5   .81  20.7    33   -99    .1   7.5   -99    26   -99
+    30   Bt1  .149   .36  .406     1   .23   1.5   .78  34.3  34.9   -99   .07   7.5   -99  32.1   -99
+    56   Bt1  .149   .36  .406     1   .23   1.5   .78  34.3  34.9   -99   .07   7.5   -99  32.1   -99
+    86   Bt2  .156   .36  .443     1   .23   1.4   .67  36.4    32   -99   .05   7.8   -99  32.8   -99
+   122   Bk1  .155  .353  .445    .8   .23   1.4   .39  37.7    32   -99   .04   7.9   -99  25.3   -99
+   157   Bk2  .159  .353  .445    .5   .43   1.4   .15  25.4  25.9    24   .04   7.9   -99  22.1   -99
+   170   Bk2  .159  .353  .445    .3   .43   1.4   .15  25.4  25.9    24   .04   7.9   -99  22.1   -99
+   200   Bk2  .159  .353  .445    .1   .43   1.4   .15  25.4  25.9    24   .04   7.9   -99  22.1   -99
