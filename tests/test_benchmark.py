@@ -350,7 +350,7 @@ def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
     assert schema.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
 
 
-@pytest.mark.parametrize("preset_name", ["quick", "full", "tiny"])
+@pytest.mark.parametrize("preset_name", ["quick", "paper", "full", "tiny"])
 def test_every_preset_builds_every_architecture(preset_name):
     from agroflux_hf.models import MODEL_NAMES, build_model
 
@@ -551,10 +551,10 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     assert gbt_r2 > frame[(frame["model"] == "climatology")]["r2"].mean()
     for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv", "tables/r2.tex"):
         assert (out / name).is_file(), name
-    metrics = json.loads((out / "runs" / "t1__gbt__spatial_obs_fold1" / "metrics.json").read_text())
+    metrics = json.loads((out / "runs" / "t1__gbt__spatial_obs_fold1__seed0" / "metrics.json").read_text())
     assert set(metrics) == {"validation", "test"}
     assert metrics["test"]["GPP"]["pooled"]["n"] > 0
-    assert (out / "runs" / "t1__climatology__temporal_obs" / "model" / "climatology.csv").is_file()
+    assert (out / "runs" / "t1__climatology__temporal_obs__seed0" / "model" / "climatology.csv").is_file()
     figures = {p.name for p in (out / "figures").glob("*.png")}
     assert {"series_t1_temporal_obs.png", "scatter_t1_temporal_obs_NEE.png", "sites_t1_obs.png"} <= figures
     assert all(_is_png(p) for p in (out / "figures").glob("*.png"))
@@ -661,14 +661,14 @@ def test_tiny_benchmark_end_to_end_writes_every_file(tmp_path):
     # networks: the leaderboard's scores are those train() wrote for its best checkpoint, and the
     # figures' predictions reproduce them through metrics.core
     row = frame[(frame["model"] == "lstm") & (frame["task"] == "t1") & (frame["config"] == "temporal_co2")]
-    own = json.loads((out / "runs" / "t1__lstm__temporal_co2" / "metrics.json").read_text())["test"]
+    own = json.loads((out / "runs" / "t1__lstm__temporal_co2__seed0" / "metrics.json").read_text())["test"]
     for target, r2_value in zip(row["target"], row["r2"], strict=True):
         assert own[target]["pooled"]["r2"] == pytest.approx(r2_value, rel=1e-4)
-    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_ceres_maize"
+    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_ceres_maize__seed0"
     assert (t2_run / "best_model" / "config.json").is_file()
     assert not (t2_run / "checkpoints").exists()
     pretrained = json.loads((t2_run / "run_config.json").read_text())["pretrained"]
-    assert pretrained.endswith("t0__tcn__temporal_dssat_ceres_maize/best_model")
+    assert pretrained.endswith("t0__tcn__temporal_dssat_ceres_maize__seed0/best_model")
 
 
 @needs_training
@@ -677,7 +677,10 @@ def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
     out, frame = run_tiny(tmp_path, "tiny")
     check_every_output(out, frame, {"temporal", "spatial"})
     assert (
-        out / "runs" / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_ceres_maize" / "best_model"
+        out
+        / "runs"
+        / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_ceres_maize__seed0"
+        / "best_model"
     ).is_dir()
 
 

@@ -42,11 +42,19 @@ ID_COLUMNS: tuple[str, ...] = (
     "source_config",
     "scheme",
     "fold",
+    "seed",
     "target",
     "unit",
 )
 SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
-LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, "run_id")
+RUN_COLUMNS: tuple[str, ...] = ("sees_future", "steps", "stopped_early")
+"""Per run: whether the model reads later days (whole-year, not causal), optimiser steps taken, and
+whether early stopping ended it before its step budget (blank for the baselines' steps)."""
+LEADERBOARD_COLUMNS: tuple[str, ...] = (
+    *ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, *RUN_COLUMNS, "run_id",
+)  # fmt: skip
+WHOLE_YEAR_MARK = "†"
+"""After a model's name in the tables: it sees the whole year, later days included (not causal)."""
 
 CUMULATIVE_METRICS: tuple[str, ...] = tuple(f"cum_{m}" for m in CUMULATIVE_METRIC_NAMES)
 """Cumulative-emission metrics (``cumulative_scores`` keys with ``cum_``), in the unit of the flux x days."""
@@ -130,15 +138,25 @@ def leaderboard_frame(rows: Iterable[dict]) -> pd.DataFrame:
 
 
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std (ddof 1; NaN with one fold) and fold count of every metric per model/task/target."""
+    """Mean, std (ddof 1; NaN with one row) and fold and seed counts of every metric per
+    model/task/target, over its folds and seeds; ``n`` = scored site-days summed over folds (every
+    seed scores the same days)."""
     if frame.empty:
-        return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds"])
+        return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds", "seeds"])
     keyed = frame.assign(source_dataset=frame["source_dataset"].fillna(""))
+    if "seed" not in keyed.columns:
+        keyed["seed"] = 0
+    keyed["seed"] = keyed["seed"].fillna(0)
     grouped = keyed.groupby(list(GROUP_COLUMNS), sort=False, dropna=False)
     stats = grouped[list(METRICS)].agg(["mean", "std"])
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
     stats["folds"] = grouped["fold"].nunique()
-    stats["n"] = grouped["n"].sum()
+    stats["seeds"] = grouped["seed"].nunique()
+    stats["n"] = grouped["n"].sum() // stats["seeds"].clip(lower=1)
+    if "sees_future" in keyed.columns:
+        stats["sees_future"] = grouped["sees_future"].agg(
+            lambda v: bool(v.astype("boolean").fillna(False).any())
+        )
     if "n_failed" in frame.columns:  # a fold whose model predicted NaN fails the model: no mean hides it
         stats["n_failed"] = grouped["n_failed"].sum(min_count=1)
         failed = stats["n_failed"].fillna(0) > 0
@@ -194,8 +212,10 @@ def render_markdown(
     parts = [f"# {title}", ""]
     parts += [f"- {note}" for note in notes]
     parts += [
-        "- Test-split scores pooled over all test days, mean ± std over folds (std blank with one fold); "
-        "`n` = scored site-days summed over folds. Every number comes from `leaderboard.csv`.",
+        "- Test-split scores pooled over all test days, mean ± std over folds and seeds (std blank with "
+        "one fold and one seed); `n` = scored site-days summed over folds. Every number comes from "
+        f"`leaderboard.csv`. {WHOLE_YEAR_MARK} = the model sees the whole year, later days included "
+        "(Transformer, iTransformer, Pyraformer; not causal); the others are causal.",
         "",
     ]
     if summary.empty:
@@ -206,14 +226,24 @@ def render_markdown(
         parts += [f"## {dataset_label(task, dataset, source)}, {scheme} scheme", ""]
         body = []
         for _, row in section.sort_values(["target", "r2_mean"], ascending=[True, False]).iterrows():
-            cells = [f"{row['target']} ({schema.unit(row['target'])})", row["model"]]
+            cells = [f"{row['target']} ({schema.unit(row['target'])})", model_label(row)]
             cells += [format_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in METRICS]
-            cells += [str(int(row["folds"])), str(int(row["n"]))]
+            cells += [str(int(row["folds"])), str(int(row["seeds"])), str(int(row["n"]))]
             body.append(cells)
-        header = ["target", "model", *(METRIC_LABELS[m] for m in METRICS), "folds", "n"]
+        header = ["target", "model", *(METRIC_LABELS[m] for m in METRICS), "folds", "seeds", "n"]
         parts += [markdown_table(header, body), ""]
         parts += _cumulative_markdown(section)
+    from agroflux_hf.benchmark.transfer_gain import render_gain_markdown
+
+    parts += render_gain_markdown(frame)
     return "\n".join(parts)
+
+
+def model_label(row: pd.Series | dict) -> str:
+    """The model's name, marked when it sees the whole year (later days included)."""
+    value = row.get("sees_future")
+    marked = bool(pd.notna(value) and value not in (False, "False"))
+    return f"{row['model']}{WHOLE_YEAR_MARK if marked else ''}"
 
 
 def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
@@ -225,7 +255,7 @@ def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
         return []
     body = []
     for _, row in scored.sort_values(["target", "cum_mae_mean"]).iterrows():
-        cells = [f"{row['target']} ({cumulative_unit(row['target'])})", row["model"]]
+        cells = [f"{row['target']} ({cumulative_unit(row['target'])})", model_label(row)]
         cells += [format_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in CUMULATIVE_METRICS]
         cells += [str(int(row["folds"])), f"{int(row['cum_n'])} ({int(row['cum_excluded'])})"]
         body.append(cells)
