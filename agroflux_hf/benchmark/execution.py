@@ -21,7 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,10 @@ def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
     from agroflux_hf.files import json_safe
 
     settings: dict[str, Any] = {"spec": spec.__dict__, "data_dir": ctx.data_dir}
-    if spec.kind == "baseline":
-        settings["baseline_settings"] = ctx.preset.baseline_settings
+    if spec.kind == "baseline":  # only the settings of this baseline (gbt_*, lag_windows or climatology_*)
+        own = {"gbt": ("gbt_", "lag_windows"), "climatology": ("climatology_",)}[spec.model]
+        fields = asdict(ctx.preset.baseline_settings)
+        settings["baseline_settings"] = {k: v for k, v in fields.items() if k.startswith(own)}
     else:
         settings["training_arguments"] = training_arguments(ctx.preset, spec.task, spec.seed).to_dict()
         settings["model_overrides"] = ctx.preset.overrides_for(spec.model)
