@@ -652,6 +652,10 @@ def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> Non
     assert set(frame.loc[frame["task"].str.startswith("t2"), "model"]) == {"lstm", "tcn"}  # no T2 baselines
     assert set(frame["scheme"]) == schemes
     assert frame["r2"].notna().all() and (frame["n"] > 0).all()
+    assert not frame["sees_future"].any()  # LSTM, causal TCN, both baselines
+    networks = frame[frame["kind"] == "network"]
+    assert (networks["steps"] > 0).all() and networks["stopped_early"].isin([True, False]).all()
+    assert frame.loc[frame["kind"] == "baseline", "steps"].isna().all()
     for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv"):
         assert (out / name).stat().st_size > 0, name
     assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
@@ -825,7 +829,7 @@ def gain_rows() -> list[dict]:
 
 
 def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
-    from agroflux_hf.benchmark.transfer_gain import gain_table
+    from agroflux_hf.benchmark.transfer_gain import gain_table, render_gain_markdown
 
     frame = leaderboard.leaderboard_frame(gain_rows())
     table = gain_table(frame).set_index("model")
@@ -834,6 +838,8 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     assert table.at["transformer", "gain_mean"] == pytest.approx(-0.19)
     # best T2 network (lstm 0.61) minus best T1 network (transformer 0.6)
     assert table.at["best", "gain_mean"] == pytest.approx(0.01)
-    markdown = leaderboard.render_markdown(frame)
+    markdown = leaderboard.render_markdown(frame, sections=render_gain_markdown(frame))
     assert "## Transfer gain (T2 − T1 R²)" in markdown and "0.110 ± 0.012" in markdown
     assert "| transformer† |" in markdown and "| lstm |" in markdown  # whole-year models marked
+    latex = leaderboard.render_latex(frame, "r2")
+    assert "transformer$^\\dagger$" in latex and "lstm$^\\dagger$" not in latex

@@ -220,11 +220,12 @@ def network_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path):
 
 def sees_future(model_dir: Path) -> bool:
     """Whether the saved model reads days after the one it predicts (its config's ``sees_future``)."""
-    from transformers import AutoConfig
+    from agroflux_hf.hub import read_checkpoint_config
+    from agroflux_hf.models import CONFIG_CLASSES
 
-    import agroflux_hf.models  # noqa: F401 (registers the AgroFlux configs with AutoConfig)
-
-    return bool(AutoConfig.from_pretrained(model_dir).sees_future)
+    values = read_checkpoint_config(model_dir)
+    by_type = {config.model_type: config for config in CONFIG_CLASSES.values()}
+    return bool(by_type[values["model_type"]].from_dict(values).sees_future)
 
 
 def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> RunOutcome | None:

@@ -206,11 +206,12 @@ def architecture_settings(
 
 PAPER_STAGES: dict[str, StageSettings] = {
     # The paper: 10 epochs of 27,720 sequences at batch 256 = 1,090 optimiser steps (109 per epoch);
-    # we validate once per paper epoch and stop after 5 validations without improvement.
+    # we validate once per paper epoch and stop after 5 validations without improvement. (AgroFlux-mini's
+    # temporal_dssat_ceres_maize has 1,335 training years: 6 steps per epoch at batch 256.)
     "t0": StageSettings(max_steps=1090, eval_every_steps=109, batch_size=256, learning_rate=1e-3),
     # The paper's T1: batch 10, Adam 1e-3, patience 5. Its epochs are of the full tower record; on
-    # AgroFlux-mini's 13 training tower-years an epoch is 2 steps, so the budget is ours: 400 steps,
-    # validated every 10, early stopping deciding.
+    # AgroFlux-mini's 61 training tower-years (temporal_co2) an epoch is 7 steps, so the budget is ours:
+    # 400 steps, validated every 10, early stopping deciding.
     "t1": StageSettings(max_steps=400, eval_every_steps=10, batch_size=10, learning_rate=1e-3),
     # The paper gives Adam 1e-4, batch 2 and patience 5 for fine-tuning; the 600-step cap is ours.
     "t2-finetune": StageSettings(max_steps=600, eval_every_steps=20, batch_size=2, learning_rate=1e-4),

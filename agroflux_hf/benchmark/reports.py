@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from agroflux_hf import schema
-from agroflux_hf.benchmark import leaderboard, plots
+from agroflux_hf.benchmark import leaderboard, plots, transfer_gain
 from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
 from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.files import atomic_write_text, write_json
@@ -232,7 +232,8 @@ def write_reports(
     leaderboard.write_csv(frame, root / "leaderboard.csv")
     leaderboard.write_csv(site_frame, root / "site_scores.csv")
     notes = [f"Preset `{preset.name}`: {preset.description}", *preset.notes]
-    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes)
+    gain = transfer_gain.render_gain_markdown(frame, models=preset.models)
+    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes, sections=gain)
     leaderboard.write_latex_tables(frame, root / "tables")
     coordinates = site_coordinates(infos)
     figures = make_figures(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from agroflux_hf.benchmark.leaderboard import dataset_label, format_mean_std, markdown_table
 from agroflux_hf.benchmark.presets import TRANSFER_TASKS
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
@@ -62,8 +63,6 @@ def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
 def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
     """The leaderboard's transfer-gain section: rows (task, dataset ← source, scheme, target), one
     column per architecture and one for the best; empty when the benchmark ran no T2 with a T1."""
-    from agroflux_hf.benchmark.leaderboard import dataset_label, format_mean_std, markdown_table
-
     table = gain_table(frame)
     if table.empty:
         return []
