@@ -237,7 +237,23 @@ PAPER = BenchmarkPreset(
     ),
 )
 
-# Budgets measured on 2 cores (see QUICK_MEASUREMENTS below for the runs that chose them).
+# Quick budgets, chosen from validation curves (runs/*/log.csv) and CPU time per step measured on the
+# 2-core machine (shared with other jobs, 2026-12-02), against the epoch-based preset before them (T0 20
+# epochs of 42 steps at batch 32, T1 20 epochs, T2 fine-tune 10 epochs, T2 adversarial 4 epochs at 32+32,
+# quick benchmark 13.3 min):
+# - CPU ms per T0 optimiser step at width 16, one thread, batch 32 / 16 (`train(..., max_steps=61)` minus
+#   a 1-step run): lstm 15 / 8, ealstm 12 / 7, tcn 39 / 19, transformer 64 / 36, itransformer 13 / 10,
+#   pyraformer 55 / 36. Halving the batch nearly halves a step.
+# - T0 on temporal_dssat_ceres_maize, best validation loss (old 840 steps at batch 32, constant 1e-3 ->
+#   900 steps at batch 16, cosine from 3e-3): lstm 0.423 -> 0.408, transformer 0.412 -> 0.399, tcn
+#   0.379 -> 0.393; spatial fold 0: lstm 0.571, tcn 0.507, transformer 0.583, every curve flat at the end.
+#   600 steps at batch 32 and 3e-3 was worse for the TCN (0.437). About 0.6x the old T0 CPU time.
+# - T1 on temporal_co2 (7 steps per epoch): the old 140 steps ended with the validation loss still
+#   falling (lstm 0.505, transformer 0.435); 300 steps, cosine from 2e-3: lstm 0.427, tcn 0.434,
+#   transformer 0.400, flat for the last 5 validations; on the spatial folds early stopping ends most runs
+#   after 80-160 steps.
+# - T2 adversarial was 43% of the old benchmark's CPU time (168 steps of 32 + 32 sequences); 150 steps of
+#   16 + 16 take about 0.45x that.
 QUICK = BenchmarkPreset(
     name="quick",
     description=(
@@ -251,22 +267,30 @@ QUICK = BenchmarkPreset(
     model_overrides=architecture_settings(16, 0.1, 1, 2, 64),
     stages={
         "t0": StageSettings(
-            max_steps=600,
-            eval_every_steps=60,
-            batch_size=32,
+            max_steps=900,
+            eval_every_steps=90,
+            batch_size=16,
             learning_rate=3e-3,
             patience=4,
             lr_schedule="cosine",
             warmup_steps=30,
         ),
         "t1": StageSettings(
-            max_steps=150, eval_every_steps=10, batch_size=10, learning_rate=1e-3, patience=5
+            max_steps=300,
+            eval_every_steps=20,
+            batch_size=10,
+            learning_rate=2e-3,
+            patience=5,
+            lr_schedule="cosine",
+            warmup_steps=10,
         ),
+        # the paper's fine-tuning rate and batch
         "t2-finetune": StageSettings(
-            max_steps=150, eval_every_steps=15, batch_size=2, learning_rate=1e-4, patience=4
+            max_steps=300, eval_every_steps=30, batch_size=2, learning_rate=1e-4, patience=4
         ),
+        # 16 simulation + 16 observation sequences per step
         "t2-adversarial": StageSettings(
-            max_steps=120, eval_every_steps=20, batch_size=32, learning_rate=1e-4, patience=4
+            max_steps=150, eval_every_steps=25, batch_size=16, learning_rate=1e-4, patience=3
         ),
     },
     # 18 DSSAT targets x 219k site-days: 30k sampled rows and 100 trees keep a T0 fit short.
@@ -275,7 +299,7 @@ QUICK = BenchmarkPreset(
     workers=2,
     notes=(
         "Quick preset: networks are narrow (hidden 16, 1 layer, 2 heads, feed-forward 64) and train short "
-        "step budgets with early stopping (T0 600 steps, T1 150, T2 fine-tune 150, T2 adversarial 120); "
+        "step budgets with early stopping (T0 900 steps, T1 300, T2 fine-tune 300, T2 adversarial 150); "
         "the tree baseline sees 30k sampled site-days per target; one seed; "
         "numbers are a smoke benchmark, not the paper's protocol (use --preset paper).",
         "T0 spatial uses fold 0 only; T1 and T2 spatial use every tower and chamber fold.",
