@@ -107,7 +107,11 @@ def fit(
     trainable = [p for m in (setup.model, *setup.extra_modules) for p in m.parameters() if p.requires_grad]
     batches_per_epoch = len(setup.train_dataloader)
     total_batches = setup.total_steps * args.grad_accumulation
+    if batches_per_epoch == 0 and args.max_steps is not None:
+        raise SchemaError("the training split gives no batch: a step budget could never be spent")
     from agroflux_hf.progress import progress_bar
+
+    window = _Window()  # the steps since the last validation, which may span epochs
 
     while not state.finished and (args.max_steps is not None or state.epoch < args.epochs):
         setup.sampler.epoch = state.epoch
@@ -125,7 +129,6 @@ def fit(
             enabled=acc.is_local_main_process,
             leave=False,
         )
-        window = _Window()
         iterator = iter(loader)
         while True:
             fetch = time.perf_counter()
@@ -170,6 +173,7 @@ def fit(
         if not args.eval_every_steps:  # validate at epoch ends
             finish = args.max_steps is None and state.epoch >= args.epochs
             _end_evaluation_period(setup, args, output_dir, state, window, finish=finish)
+            window = _Window()
     return state, False
 
 
