@@ -242,13 +242,11 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         return None
     predictions = None
     if needs_predictions(spec, ctx.preset):
-        if spec.kind == "baseline":
-            import joblib
-
-            baseline = joblib.load(run_dir / "model" / f"{spec.model}.joblib")
-            predictions = baseline.predict(SplitArrays.from_dataset(ctx.dataset(spec.config)["test"]))
-        else:
-            predictions = network_predictions(spec, ctx, run_dir)
+        try:
+            predictions = _saved_model_predictions(spec, ctx, run_dir)
+        except Exception as err:  # a damaged run folder: run it again rather than stop the benchmark
+            logger.warning("%s: cannot reuse (%s); running it again", run_dir, err)
+            return None
     return RunOutcome(
         spec,
         "ok",
@@ -261,6 +259,16 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         sees_future=record.get("sees_future"),
         reused=True,
     )
+
+
+def _saved_model_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path):
+    """Test-split predictions of a finished run's saved model (a baseline's joblib or best_model/)."""
+    if spec.kind == "network":
+        return network_predictions(spec, ctx, run_dir)
+    import joblib
+
+    baseline = joblib.load(run_dir / "model" / f"{spec.model}.joblib")
+    return baseline.predict(SplitArrays.from_dataset(ctx.dataset(spec.config)["test"]))
 
 
 def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:
