@@ -131,9 +131,9 @@ def leaderboard_frame(rows: Iterable[dict]) -> pd.DataFrame:
             frame[column] = np.nan
     if not frame.empty:
         frame["unit"] = [schema.unit(t) if isinstance(t, str) else "" for t in frame["target"]]
-    for count in ("cum_n", "cum_excluded"):
-        if count in frame.columns:
-            frame[count] = frame[count].astype("Int64")  # counts, blank where not scored cumulatively
+    for count in ("cum_n", "cum_excluded", "steps"):
+        if count in frame.columns:  # counts, blank where not scored cumulatively (or not trained)
+            frame[count] = pd.to_numeric(frame[count]).astype("Int64")
     return frame[columns]
 
 
