@@ -254,6 +254,10 @@ PAPER = BenchmarkPreset(
 #   after 80-160 steps.
 # - T2 adversarial was 43% of the old benchmark's CPU time (168 steps of 32 + 32 sequences); 150 steps of
 #   16 + 16 take about 0.45x that.
+# - T2 from the T0 weights above, on temporal_co2: at the paper's fine-tuning rate 1e-4 both T2 tasks
+#   ended with the validation loss still falling (fine-tune lstm 0.494, tcn 0.463, transformer 0.549 after
+#   300 steps; adversarial lstm 0.524, tcn 0.482, transformer 0.543 after 150); at 3e-4 they flatten
+#   (fine-tune 0.407, 0.368, 0.503; adversarial 0.429, 0.395, 0.493), so the quick preset uses 3e-4.
 QUICK = BenchmarkPreset(
     name="quick",
     description=(
@@ -284,13 +288,13 @@ QUICK = BenchmarkPreset(
             lr_schedule="cosine",
             warmup_steps=10,
         ),
-        # the paper's fine-tuning rate and batch
+        # the paper's fine-tuning batch; 3e-4, not its 1e-4, converges within the budget (see above)
         "t2-finetune": StageSettings(
-            max_steps=300, eval_every_steps=30, batch_size=2, learning_rate=1e-4, patience=4
+            max_steps=300, eval_every_steps=30, batch_size=2, learning_rate=3e-4, patience=4
         ),
         # 16 simulation + 16 observation sequences per step
         "t2-adversarial": StageSettings(
-            max_steps=150, eval_every_steps=25, batch_size=16, learning_rate=1e-4, patience=3
+            max_steps=150, eval_every_steps=25, batch_size=16, learning_rate=3e-4, patience=3
         ),
     },
     # 18 DSSAT targets x 219k site-days: 30k sampled rows and 100 trees keep a T0 fit short.
@@ -299,7 +303,8 @@ QUICK = BenchmarkPreset(
     workers=2,
     notes=(
         "Quick preset: networks are narrow (hidden 16, 1 layer, 2 heads, feed-forward 64) and train short "
-        "step budgets with early stopping (T0 900 steps, T1 300, T2 fine-tune 300, T2 adversarial 150); "
+        "step budgets with early stopping (T0 900 steps, T1 300, T2 fine-tune 300, T2 adversarial 150; T2 "
+        "at learning rate 3e-4, not the paper's 1e-4); "
         "the tree baseline sees 30k sampled site-days per target; one seed; "
         "numbers are a smoke benchmark, not the paper's protocol (use --preset paper).",
         "T0 spatial uses fold 0 only; T1 and T2 spatial use every tower and chamber fold.",
