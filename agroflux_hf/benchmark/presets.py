@@ -220,6 +220,10 @@ PAPER_STAGES: dict[str, StageSettings] = {
     "t2-adversarial": StageSettings(max_steps=600, eval_every_steps=20, batch_size=10, learning_rate=1e-4),
 }
 
+# Cost at these sizes (CPU s per T0 step at batch 256, one thread, 2-core machine under load, `train(...,
+# max_steps=4)` minus a 1-step run): tcn 1.0, pyraformer 2.6, transformer 4.2. A full 1,090-step T0 run of
+# the Transformer is over an hour, and the preset plans 1,248 runs (288 T0) over 3 seeds: days on 2 cores
+# unless early stopping ends runs early. Runs resume (see execution.py), so it can be run in parts.
 PAPER = BenchmarkPreset(
     name="paper",
     description=(
