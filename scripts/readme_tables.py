@@ -1,13 +1,17 @@
 """Print the README's benchmark table from a leaderboard CSV, so every number there comes from a command.
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
+    python scripts/readme_tables.py results/leaderboard.csv --transfer-gain
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
-One row per (task, dataset, split scheme, target): the test R² pooled over all test days (mean over
-folds) of the climatology, the tree baseline and the best network, and the best network's per-site
-median R² (mean over folds). Targets default to each dataset's headline targets. With
-``--checkpoints``: the shipped checkpoints' test R² pooled over the held-out years, read from the
-``model-index`` of their cards.
+One row per (task, dataset, split scheme, target): the test R² pooled over all test days of the
+climatology, the tree baseline and the best network, and the best network's per-site median R². Each
+is the mean over folds, then the mean over seeds; with several seeds the cells add ± the std over
+seeds. A whole-year model (it sees later days: Transformer, iTransformer, Pyraformer) is marked †.
+Targets default to each dataset's headline targets. With ``--transfer-gain``: T2 minus T1 R² per
+target, split scheme and architecture, and for the best network, mean ± std over folds and seeds
+(``agroflux_hf.benchmark.transfer_gain``). With ``--checkpoints``: the shipped checkpoints' test R²
+pooled over the held-out years, read from the ``model-index`` of their cards.
 """
 
 from __future__ import annotations
@@ -19,20 +23,42 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from agroflux_hf.benchmark.leaderboard import dataset_label, headline_targets
+from agroflux_hf.benchmark.leaderboard import WHOLE_YEAR_MARK, dataset_label, headline_targets
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
+from agroflux_hf.benchmark.transfer_gain import render_gain_markdown
 
 BASELINE_COLUMNS = {"climatology": "climatology", "gbt": "gbt"}
 
 
+KEYS = ["task", "dataset", "source_dataset", "scheme", "model", "kind", "target"]
+
+
 def fold_means(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean of R² and per-site median R² over folds, per (task, dataset, scheme, model, target)."""
-    keys = ["task", "dataset", "source_dataset", "scheme", "model", "kind", "target"]
-    return frame.groupby(keys, sort=False, dropna=False)[["r2", "site_r2_median"]].mean().reset_index()
+    """R² and per-site median R² per (task, dataset, scheme, model, target): the mean over folds of
+    each seed, then the mean and std over seeds (``r2_std`` NaN with one seed); ``sees_future`` kept."""
+    frame = frame.assign(
+        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0,
+        sees_future=frame["sees_future"].astype("boolean").fillna(False)
+        if "sees_future" in frame.columns
+        else False,
+    )
+    per_seed = frame.groupby([*KEYS, "seed"], sort=False, dropna=False)
+    per_seed = per_seed.agg(
+        r2=("r2", "mean"), site_r2_median=("site_r2_median", "mean"), sees_future=("sees_future", "any")
+    )
+    grouped = per_seed.reset_index().groupby(KEYS, sort=False, dropna=False)
+    return grouped.agg(
+        r2=("r2", "mean"),
+        r2_std=("r2", "std"),
+        site_r2_median=("site_r2_median", "mean"),
+        sees_future=("sees_future", "any"),
+    ).reset_index()
 
 
-def _cell(value: float) -> str:
-    return "-" if pd.isna(value) else f"{value:.2f}"
+def _cell(value: float, std: float = float("nan")) -> str:
+    if pd.isna(value):
+        return "-"
+    return f"{value:.2f}" if pd.isna(std) else f"{value:.2f} ± {std:.2f}"
 
 
 def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
@@ -46,15 +72,18 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
             per_target = group[group["target"] == target]
             if per_target.empty:
                 continue
-            baseline = {m: per_target.loc[per_target["model"] == m, "r2"] for m in BASELINE_COLUMNS}
+            baseline = {
+                m: per_target.loc[per_target["model"] == m, ["r2", "r2_std"]] for m in BASELINE_COLUMNS
+            }
             networks = per_target[per_target["kind"] != "baseline"].dropna(subset=["r2"])
             if networks.empty:
                 continue
             best = networks.loc[networks["r2"].idxmax()]
             label = f"{dataset_label(task, dataset, source)}, {scheme}"
-            cells = [_cell(baseline[m].iloc[0]) if len(baseline[m]) else "-" for m in BASELINE_COLUMNS]
+            cells = [_cell(*baseline[m].iloc[0]) if len(baseline[m]) else "-" for m in BASELINE_COLUMNS]
+            name = f"{best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''}"
             rows.append(
-                f"| {label} | {target} | {' | '.join(cells)} | {best['r2']:.2f} ({best['model']}) "
+                f"| {label} | {target} | {' | '.join(cells)} | {_cell(best['r2'], best['r2_std'])} ({name}) "
                 f"| {_cell(best['site_r2_median'])} |"
             )
     return rows
@@ -98,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("csv", type=Path, nargs="?", help="leaderboard.csv written by `agroflux benchmark`")
     parser.add_argument("--checkpoints", type=Path, help="folder of shipped checkpoints (cards)")
     parser.add_argument("--targets", nargs="+", default=None, help="targets to show (default: headline)")
+    parser.add_argument("--transfer-gain", action="store_true", help="the T2 minus T1 R² table instead")
     args = parser.parse_args(argv)
     if args.checkpoints is not None:
         print("| trained on | model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
@@ -108,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.csv} does not exist (run `agroflux benchmark` first)", file=sys.stderr)
         return 1
     frame = pd.read_csv(args.csv)
+    if args.transfer_gain:
+        if args.targets:
+            frame = frame[frame["target"].isin(args.targets)]
+        lines = render_gain_markdown(frame, models=NETWORK_MODELS)
+        print("\n".join(lines[4:]) if lines else "no T2 run with a T1 partner in this leaderboard")
+        return 0
     print("| task, split | target | climatology | gbt | best network (pooled) | its per-site median |")
     print("|---|---|---:|---:|---:|---:|")
     print("\n".join(table_rows(fold_means(frame), args.targets)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import shutil
 import sys
 import types
 from dataclasses import dataclass, field, replace
@@ -350,7 +351,7 @@ def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
     assert schema.parse_config_name("spatial_dssat_ixim_maize") == ("spatial", "dssat_ixim_maize", 0)
 
 
-@pytest.mark.parametrize("preset_name", ["quick", "full", "tiny"])
+@pytest.mark.parametrize("preset_name", ["quick", "paper", "full", "tiny"])
 def test_every_preset_builds_every_architecture(preset_name):
     from agroflux_hf.models import MODEL_NAMES, build_model
 
@@ -551,16 +552,28 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     assert gbt_r2 > frame[(frame["model"] == "climatology")]["r2"].mean()
     for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv", "tables/r2.tex"):
         assert (out / name).is_file(), name
-    metrics = json.loads((out / "runs" / "t1__gbt__spatial_obs_fold1" / "metrics.json").read_text())
+    metrics = json.loads((out / "runs" / "t1__gbt__spatial_obs_fold1__seed0" / "metrics.json").read_text())
     assert set(metrics) == {"validation", "test"}
     assert metrics["test"]["GPP"]["pooled"]["n"] > 0
-    assert (out / "runs" / "t1__climatology__temporal_obs" / "model" / "climatology.csv").is_file()
+    assert (out / "runs" / "t1__climatology__temporal_obs__seed0" / "model" / "climatology.csv").is_file()
     figures = {p.name for p in (out / "figures").glob("*.png")}
     assert {"series_t1_temporal_obs.png", "scatter_t1_temporal_obs_NEE.png", "sites_t1_obs.png"} <= figures
     assert all(_is_png(p) for p in (out / "figures").glob("*.png"))
     readme = (out / "README.md").read_text()
     assert "figures/series_t1_temporal_obs.png" in readme and "wall time" in readme
     assert math.isfinite(json.loads((out / "run_config.json").read_text())["wall_seconds"])
+    # run again: every run is reused (its record names the same settings), the files are the same
+    again = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
+    assert all(o.reused for o in again.outcomes)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "leaderboard.csv"), frame)
+    assert (out / "figures" / "series_t1_temporal_obs.png").is_file()  # predictions of reused runs
+    # other settings of a baseline re-run it; --restart re-runs everything
+    changed = replace(preset, baseline_settings=BaselineSettings(gbt_max_iter=21))
+    rerun = runner.run_benchmark(out, preset=changed, data_dir="synthetic", progress=False)
+    assert {o.spec.model for o in rerun.outcomes if not o.reused} == {"gbt"}
+    assert {o.spec.model for o in rerun.outcomes if o.reused} == {"climatology"}
+    restarted = runner.run_benchmark(out, preset=changed, data_dir="synthetic", restart=True, progress=False)
+    assert not any(o.reused for o in restarted.outcomes) and not restarted.failed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -639,6 +652,10 @@ def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> Non
     assert set(frame.loc[frame["task"].str.startswith("t2"), "model"]) == {"lstm", "tcn"}  # no T2 baselines
     assert set(frame["scheme"]) == schemes
     assert frame["r2"].notna().all() and (frame["n"] > 0).all()
+    assert not frame["sees_future"].any()  # LSTM, causal TCN, both baselines
+    networks = frame[frame["kind"] == "network"]
+    assert (networks["steps"] > 0).all() and networks["stopped_early"].isin([True, False]).all()
+    assert frame.loc[frame["kind"] == "baseline", "steps"].isna().all()
     for name in ("leaderboard.md", "README.md", "run_config.json", "site_scores.csv"):
         assert (out / name).stat().st_size > 0, name
     assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
@@ -661,14 +678,64 @@ def test_tiny_benchmark_end_to_end_writes_every_file(tmp_path):
     # networks: the leaderboard's scores are those train() wrote for its best checkpoint, and the
     # figures' predictions reproduce them through metrics.core
     row = frame[(frame["model"] == "lstm") & (frame["task"] == "t1") & (frame["config"] == "temporal_co2")]
-    own = json.loads((out / "runs" / "t1__lstm__temporal_co2" / "metrics.json").read_text())["test"]
+    own = json.loads((out / "runs" / "t1__lstm__temporal_co2__seed0" / "metrics.json").read_text())["test"]
     for target, r2_value in zip(row["target"], row["r2"], strict=True):
         assert own[target]["pooled"]["r2"] == pytest.approx(r2_value, rel=1e-4)
-    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_ceres_maize"
+    t2_run = out / "runs" / "t2-finetune__tcn__temporal_co2__from_temporal_dssat_ceres_maize__seed0"
     assert (t2_run / "best_model" / "config.json").is_file()
     assert not (t2_run / "checkpoints").exists()
     pretrained = json.loads((t2_run / "run_config.json").read_text())["pretrained"]
-    assert pretrained.endswith("t0__tcn__temporal_dssat_ceres_maize/best_model")
+    assert pretrained.endswith("t0__tcn__temporal_dssat_ceres_maize__seed0/best_model")
+
+
+@needs_training
+def test_a_benchmark_run_again_reuses_finished_runs_and_adds_seeds(tmp_path, monkeypatch):
+    """Tiny preset (LSTM, climatology; T0, T1, T2 fine-tune; temporal): delete one run's results, run
+    again, and only that run executes; a run killed mid-training continues from its checkpoint; new
+    seeds add runs beside the reused ones."""
+    import agroflux_hf.training
+    from agroflux_hf.benchmark import execution
+
+    preset = replace(TINY, split_schemes=("temporal",)).restricted(
+        ("lstm", "climatology"), ("t0", "t1", "t2-finetune")
+    )
+    out, frame = run_tiny(tmp_path, preset)
+    assert len(frame) and (frame["seed"] == 0).all()
+    lstm_t1 = "t1__lstm__temporal_co2__seed0"
+    shutil.rmtree(out / "runs" / lstm_t1)
+    again = runner.run_benchmark(out, preset=preset, data_dir=tmp_path / "agroflux", progress=False)
+    assert [o.spec.run_id for o in again.outcomes if not o.reused] == [lstm_t1]
+    pd.testing.assert_frame_equal(pd.read_csv(out / "leaderboard.csv"), frame)  # complete, same scores
+    # kill the T1 run after one step, as a timeout would: the next benchmark resumes its checkpoint
+    run_dir = out / "runs" / lstm_t1
+    shutil.rmtree(run_dir)
+    spec = next(o.spec for o in again.outcomes if o.spec.run_id == lstm_t1)
+    args = execution.training_arguments(preset, "t1", 0).replace(stop_after_steps=1)
+    killed = agroflux_hf.training.train(
+        "t1", "lstm", spec.config, output_dir=run_dir, data_dir=str(tmp_path / "agroflux"), args=args,
+        model_overrides=preset.overrides_for("lstm"),
+    )  # fmt: skip
+    assert killed.interrupted and (run_dir / "checkpoints").is_dir()
+    calls, real_train = [], agroflux_hf.training.train
+    monkeypatch.setattr(
+        agroflux_hf.training, "train", lambda *a, **k: calls.append(k["resume"]) or real_train(*a, **k)
+    )
+    resumed = runner.run_benchmark(out, preset=preset, data_dir=tmp_path / "agroflux", progress=False)
+    assert calls == [True] and [o.spec.run_id for o in resumed.outcomes if not o.reused] == [lstm_t1]
+    assert pd.read_csv(out / "leaderboard.csv")["r2"].notna().all()
+    # --seeds 0 1: seed 0 reused, seed 1 run (its T2 from the seed-1 T0), both in the leaderboard
+    two = runner.run_benchmark(
+        out, preset=preset, data_dir=tmp_path / "agroflux", seeds=(0, 1), progress=False
+    )
+    assert {o.spec.seed for o in two.outcomes if o.reused} == {0}
+    assert {o.spec.seed for o in two.outcomes if not o.reused} == {1}
+    both = pd.read_csv(out / "leaderboard.csv")
+    assert set(both["seed"]) == {0, 1} and len(both) == 2 * len(frame)
+    t2 = out / "runs" / "t2-finetune__lstm__temporal_co2__from_temporal_dssat_ceres_maize__seed1"
+    assert json.loads((t2 / "run_config.json").read_text())["pretrained"].endswith(
+        "t0__lstm__temporal_dssat_ceres_maize__seed1/best_model"
+    )
+    assert "| 2 |" in (out / "leaderboard.md").read_text()  # the seeds column
 
 
 @needs_training
@@ -677,7 +744,10 @@ def test_tiny_preset_with_spatial_folds_end_to_end(tmp_path):
     out, frame = run_tiny(tmp_path, "tiny")
     check_every_output(out, frame, {"temporal", "spatial"})
     assert (
-        out / "runs" / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_ceres_maize" / "best_model"
+        out
+        / "runs"
+        / "t2-adversarial__lstm__spatial_co2__from_spatial_dssat_ceres_maize__seed0"
+        / "best_model"
     ).is_dir()
 
 
@@ -708,3 +778,68 @@ def test_a_fold_with_failed_predictions_fails_the_mean_over_folds():
     assert ok["r2_mean"].iloc[0] == pytest.approx(0.6)
     failed = lb.aggregate_over_folds(lb.leaderboard_frame([row(0, 0.5, 0), row(1, float("nan"), 3)]))
     assert np.isnan(failed["r2_mean"].iloc[0]) and failed["n_failed"].iloc[0] == 3
+
+
+def test_seeds_repeat_every_run_and_t2_starts_from_its_own_seed():
+    preset = TINY.with_seeds((0, 1, 2))
+    specs = runner.plan_runs(preset, fake_infos(obs_folds=2))
+    single = runner.plan_runs(TINY, fake_infos(obs_folds=2))
+    assert len(specs) == 3 * len(single) and len({s.run_id for s in specs}) == len(specs)
+    assert all(s.run_id.endswith(f"__seed{s.seed}") for s in specs)
+    for spec in specs:
+        if spec.pretrain_run_id:
+            assert spec.pretrain_run_id.endswith(f"__seed{spec.seed}")
+    assert get_preset("full") is get_preset("paper") and get_preset("paper").seeds == (0, 1, 2)
+    assert QUICK.seeds == (0,)
+    with pytest.raises(ValueError, match="distinct"):
+        TINY.with_seeds((1, 1))
+
+
+def test_every_architecture_says_whether_it_sees_the_future():
+    from agroflux_hf.models import MODEL_NAMES, build_model
+
+    seen = {
+        name: build_model(
+            name, input_names=INPUTS, static_names=STATICS, target_names=TARGETS
+        ).config.sees_future
+        for name in MODEL_NAMES
+    }
+    assert seen == {"lstm": False, "ealstm": False, "tcn": False, "transformer": True, "itransformer": True,
+                    "pyraformer": True}  # fmt: skip
+    causal = build_model(
+        "transformer", input_names=INPUTS, static_names=STATICS, target_names=TARGETS, causal=True
+    )
+    assert causal.config.sees_future is False  # derived from the config, not a list of names
+
+
+def gain_rows() -> list[dict]:
+    """T1 and T2 fine-tune rows of two models over 2 folds x 2 seeds with known R²."""
+    rows = []
+    for model, t1, gain in (("lstm", 0.5, 0.1), ("transformer", 0.6, -0.2)):
+        for fold in range(2):
+            for seed in range(2):
+                for task, r2_value in (("t1", t1), ("t2-finetune", t1 + gain + 0.02 * seed)):
+                    source = "dssat" if task != "t1" else ""
+                    rows.append(
+                        {"model": model, "kind": "network", "task": task, "dataset": "co2", "source_dataset": source,
+                         "config": f"spatial_co2_fold{fold}", "scheme": "spatial", "fold": fold, "seed": seed,
+                         "target": "NEE", "r2": r2_value, "n": 10, "sees_future": model == "transformer"}
+                    )  # fmt: skip
+    return rows
+
+
+def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
+    from agroflux_hf.benchmark.transfer_gain import gain_table, render_gain_markdown
+
+    frame = leaderboard.leaderboard_frame(gain_rows())
+    table = gain_table(frame).set_index("model")
+    assert table.at["lstm", "gain_mean"] == pytest.approx(0.11)
+    assert table.at["lstm", "pairs"] == 4 and table.at["lstm", "gain_std"] > 0
+    assert table.at["transformer", "gain_mean"] == pytest.approx(-0.19)
+    # best T2 network (lstm 0.61) minus best T1 network (transformer 0.6)
+    assert table.at["best", "gain_mean"] == pytest.approx(0.01)
+    markdown = leaderboard.render_markdown(frame, sections=render_gain_markdown(frame))
+    assert "## Transfer gain (T2 − T1 R²)" in markdown and "0.110 ± 0.012" in markdown
+    assert "| transformer† |" in markdown and "| lstm |" in markdown  # whole-year models marked
+    latex = leaderboard.render_latex(frame, "r2")
+    assert "transformer$^\\dagger$" in latex and "lstm$^\\dagger$" not in latex

@@ -305,6 +305,48 @@ def test_resume_after_a_kill_gives_the_same_weights(synthetic, tmp_path):
         )
 
 
+def test_a_step_budget_validates_every_n_steps_with_a_cosine_schedule(synthetic, tmp_path):
+    # 16 training sequences at batch 8: 2 steps per epoch; a 5-step budget spans 3 epochs
+    args = quick_args(max_steps=5, eval_every_steps=2, lr_schedule="cosine", warmup_steps=1, patience=0)
+    result = train("t0", "lstm", "sim", output_dir=tmp_path / "a", args=args, model_overrides=TINY)
+    assert [e["global_step"] for e in result.history] == [2, 4, 5]  # every 2 steps, and at the budget
+    assert [e["epoch"] for e in result.history] == [1, 2, 3]
+    assert (result.steps, result.stopped_early) == (5, False)
+    rates = [e["learning_rate"] for e in result.history]
+    expected = [5e-3 * args.learning_rate_factor(s, 5) for s in (2, 4, 5)]
+    assert rates == pytest.approx(expected) and rates[-1] == pytest.approx(0.0)
+    assert args.learning_rate_factor(0, 5) == pytest.approx(1.0) and 0 < args.learning_rate_factor(3, 5) < 1
+    # a killed step-budget run resumes to the same weights, schedule included
+    killed = train(
+        "t0",
+        "lstm",
+        "sim",
+        output_dir=tmp_path / "b",
+        args=args.replace(stop_after_steps=3),
+        model_overrides=TINY,
+    )
+    assert killed.interrupted
+    resumed = train(
+        "t0", "lstm", "sim", output_dir=tmp_path / "b", args=args, model_overrides=TINY, resume=True
+    )
+    a, b = weights_of(tmp_path / "a" / "best_model"), weights_of(tmp_path / "b" / "best_model")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [e["val_loss"] for e in result.history] == [e["val_loss"] for e in resumed.history]
+    # patience counts validations: no improvement after the first stops after 2 more
+    stopped = train(
+        "t0",
+        "lstm",
+        "sim",
+        output_dir=tmp_path / "c",
+        args=quick_args(max_steps=50, eval_every_steps=1, patience=2, min_delta=1e9),
+        model_overrides=TINY,
+    )
+    assert [e["global_step"] for e in stopped.history] == [1, 2, 3]
+    assert (stopped.steps, stopped.stopped_early) == (3, True)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainingArguments(lr_schedule="linear")
+
+
 @pytest.fixture
 def fresh_accelerate_state():
     """Accelerate keeps one process-wide state; another mixed precision needs it reset (tests only)."""

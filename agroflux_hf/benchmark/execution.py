@@ -3,11 +3,17 @@
 Each run works in ``runs/<run-id>/``; a failed run is recorded (``error.txt``) and does not stop the
 others; T2 runs whose T0 weights failed are skipped with that reason. With ``preset.workers > 1``
 runs are spread over spawned worker processes, a T2 run starting once its T0 run is done.
+
+Resuming: a run that finished writes ``benchmark_run.json`` last, with the settings it ran under
+(:func:`run_settings`); a later benchmark on the same folder reuses it when those settings are the
+same, unless ``restart``. A network run killed mid-training continues from its newest Accelerate
+checkpoint (saved at every validation) when its settings are the same, else starts again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -15,7 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,9 @@ from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.files import write_json
 
 logger = logging.getLogger(__name__)
+
+RUN_RECORD = "benchmark_run.json"
+"""Written last by a finished run: its settings, steps, scores (what a resumed benchmark reuses)."""
 
 
 @dataclass
@@ -36,6 +45,10 @@ class RunOutcome:
     scores: dict | None = None
     error: str | None = None
     run_dir: Path | None = None
+    steps: int | None = None  # optimiser steps taken (networks)
+    stopped_early: bool | None = None  # early stopping fired before the step budget (networks)
+    sees_future: bool | None = None  # the model reads days after the one it predicts (whole-year)
+    reused: bool = False  # taken from an earlier benchmark on the same folder, not run again
 
 
 @dataclass
@@ -46,6 +59,7 @@ class BenchmarkContext:
     data_dir: str | None
     root: Path
     infos: dict[str, Any]
+    restart: bool = False  # run everything again, ignoring finished runs in ``root/runs``
     _datasets: dict[str, Any] = field(default_factory=dict)
 
     def dataset(self, config: str):
@@ -54,6 +68,24 @@ class BenchmarkContext:
 
             self._datasets[config] = load_agroflux(config, data_dir=self.data_dir)
         return self._datasets[config]
+
+
+def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
+    """Everything that decides a run's result besides the code: a finished run is reused only when
+    the settings it recorded equal these (JSON-normalised)."""
+    from agroflux_hf.files import json_safe
+
+    settings: dict[str, Any] = {"spec": spec.__dict__, "data_dir": ctx.data_dir}
+    if spec.kind == "baseline":  # only the settings of this baseline (gbt_*, lag_windows or climatology_*)
+        own = {"gbt": ("gbt_", "lag_windows"), "climatology": ("climatology_",)}[spec.model]
+        fields = asdict(ctx.preset.baseline_settings)
+        settings["baseline_settings"] = {k: v for k, v in fields.items() if k.startswith(own)}
+    else:
+        settings["training_arguments"] = training_arguments(ctx.preset, spec.task, spec.seed).to_dict()
+        settings["model_overrides"] = ctx.preset.overrides_for(spec.model)
+    if spec.pretrain_spec is not None:  # T2: new T0 weights make a new T2 run
+        settings["pretraining"] = run_settings(spec.pretrain_spec, ctx)
+    return json_safe(settings)
 
 
 def run_baseline(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> tuple[Any, dict]:
@@ -66,7 +98,7 @@ def run_baseline(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> tuple[A
         static_names=info.static_names,
         target_names=info.target_names,
         settings=ctx.preset.baseline_settings,
-        seed=ctx.preset.seed,
+        seed=spec.seed,
     )
     baseline.fit(SplitArrays.from_dataset(data["train"]))
     scores = {}
@@ -88,7 +120,7 @@ def run_baseline(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> tuple[A
             "config": spec.config,
             "data_dir": ctx.data_dir,
             "settings": ctx.preset.baseline_settings,
-            "seed": ctx.preset.seed,
+            "seed": spec.seed,
             "input_names": list(info.input_names),
             "static_names": list(info.static_names),
             "target_names": list(info.target_names),
@@ -100,25 +132,25 @@ def run_baseline(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> tuple[A
 
 
 def _save_baseline(baseline, run_dir: Path) -> None:
-    """The fitted baseline in ``run_dir/model/``: the climatology as CSV, the trees with joblib."""
+    """The fitted baseline in ``run_dir/model/`` with joblib (reloaded when a benchmark resumes), the
+    climatology also as CSV."""
+    import joblib
+
     model_dir = run_dir / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     if baseline.name == "climatology":
         baseline.to_frame().to_csv(model_dir / "climatology.csv", index=False)
-    else:
-        import joblib
-
-        joblib.dump(baseline, model_dir / "gbt.joblib")
+    joblib.dump(baseline, model_dir / f"{baseline.name}.joblib")
 
 
-def training_arguments(preset: BenchmarkPreset, task: str):
-    """``TrainingArguments`` of one task of the preset (fine-tuning fields set from the same stage)."""
+def training_arguments(preset: BenchmarkPreset, task: str, seed: int):
+    """``TrainingArguments`` of one task of the preset and seed (fine-tuning fields from the same stage)."""
     from agroflux_hf.training.arguments import TrainingArguments
 
     stage = preset.stage(task)
     overrides = stage.training_overrides()
     overrides.update(
-        seed=preset.seed,
+        seed=seed,
         eval_batch_size=preset.prediction_batch_size,
         finetune_learning_rate=stage.learning_rate,
         finetune_batch_size=stage.batch_size,
@@ -129,41 +161,114 @@ def training_arguments(preset: BenchmarkPreset, task: str):
 
 def run_network(
     spec: RunSpec, ctx: BenchmarkContext, run_dir: Path, pretrained: Path | None
-) -> tuple[Any, dict]:
+) -> tuple[Any, dict, dict]:
     """Train one architecture with ``agroflux_hf.training.train`` and take its test scores.
 
     ``train`` already scores its best checkpoint with ``metrics.core.score_targets`` (the code that
     scores the baselines); the test predictions are recomputed only for the runs the figures draw.
     The resumable ``checkpoints/`` are removed after success: the benchmark keeps ``best_model/``.
     """
-    from agroflux_hf.models import load_model
+    from agroflux_hf.errors import IncompatibleCheckpointError
     from agroflux_hf.training import train
-    from agroflux_hf.training.tensors import predict_dataset
+    from agroflux_hf.training.checkpointing import latest_checkpoint
 
-    result = train(
-        spec.task,
-        spec.model,
-        spec.config,
-        output_dir=run_dir,
-        data_dir=ctx.data_dir,
-        args=training_arguments(ctx.preset, spec.task),
-        pretrained=pretrained,
-        source_config=spec.source_config,
-        model_overrides=ctx.preset.overrides_for(spec.model) or None,
-    )
+    def run(resume: bool):
+        return train(
+            spec.task,
+            spec.model,
+            spec.config,
+            output_dir=run_dir,
+            data_dir=ctx.data_dir,
+            args=training_arguments(ctx.preset, spec.task, spec.seed),
+            pretrained=pretrained,
+            source_config=spec.source_config,
+            model_overrides=ctx.preset.overrides_for(spec.model) or None,
+            resume=resume,
+        )
+
+    try:  # a run killed mid-training continues from its newest checkpoint
+        result = run(resume=latest_checkpoint(run_dir) is not None)
+    except IncompatibleCheckpointError:  # ... unless it ran under other settings
+        shutil.rmtree(run_dir, ignore_errors=True)
+        result = run(resume=False)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
     scores = dict(result.metrics)
+    training = {
+        "steps": result.steps,
+        "stopped_early": result.stopped_early,
+        "sees_future": sees_future(result.best_model_dir),
+    }
     test_scored = isinstance(scores.get("test"), dict) and "error" not in scores["test"]
     if test_scored and not needs_predictions(spec, ctx.preset):
-        return None, scores
-    model = load_model(result.best_model_dir)
-    predictions = predict_dataset(
-        model,
+        return None, scores, training
+    predictions = network_predictions(spec, ctx, run_dir)
+    return predictions, {**scores, "test": score_predictions(predictions)}, training
+
+
+def network_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path):
+    """Test-split predictions of a run's best model (for the figures)."""
+    from agroflux_hf.models import load_model
+    from agroflux_hf.training.tensors import predict_dataset
+
+    return predict_dataset(
+        load_model(run_dir / "best_model"),
         ctx.dataset(spec.config)["test"],
         batch_size=ctx.preset.prediction_batch_size,
         info=ctx.infos[spec.config],
     )
-    return predictions, {**scores, "test": score_predictions(predictions)}
+
+
+def sees_future(model_dir: Path) -> bool:
+    """Whether the saved model reads days after the one it predicts (its config's ``sees_future``)."""
+    from agroflux_hf.hub import read_checkpoint_config
+    from agroflux_hf.models import CONFIG_CLASSES
+
+    values = read_checkpoint_config(model_dir)
+    by_type = {config.model_type: config for config in CONFIG_CLASSES.values()}
+    return bool(by_type[values["model_type"]].from_dict(values).sees_future)
+
+
+def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> RunOutcome | None:
+    """The outcome of this run from an earlier benchmark on the same folder, when it finished under
+    the same settings; ``None`` when it must run (again)."""
+    record_file = run_dir / RUN_RECORD
+    if ctx.restart or not record_file.is_file():
+        return None
+    try:
+        record = json.loads(record_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("settings") != run_settings(spec, ctx) or not isinstance(record.get("scores"), dict):
+        return None
+    predictions = None
+    if needs_predictions(spec, ctx.preset):
+        try:
+            predictions = _saved_model_predictions(spec, ctx, run_dir)
+        except Exception as err:  # a damaged run folder: run it again rather than stop the benchmark
+            logger.warning("%s: cannot reuse (%s); running it again", run_dir, err)
+            return None
+    return RunOutcome(
+        spec,
+        "ok",
+        float(record.get("seconds", 0.0)),
+        predictions,
+        record["scores"],
+        run_dir=run_dir,
+        steps=record.get("steps"),
+        stopped_early=record.get("stopped_early"),
+        sees_future=record.get("sees_future"),
+        reused=True,
+    )
+
+
+def _saved_model_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path):
+    """Test-split predictions of a finished run's saved model (a baseline's joblib or best_model/)."""
+    if spec.kind == "network":
+        return network_predictions(spec, ctx, run_dir)
+    import joblib
+
+    baseline = joblib.load(run_dir / "model" / f"{spec.model}.joblib")
+    return baseline.predict(SplitArrays.from_dataset(ctx.dataset(spec.config)["test"]))
 
 
 def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:
@@ -188,6 +293,13 @@ def score_predictions(predictions) -> dict:
 def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, RunOutcome]) -> RunOutcome:
     """Run one spec in ``runs/<run-id>/``; an exception becomes a failed outcome with its traceback."""
     run_dir = ctx.root / "runs" / spec.run_id
+    reused = reusable_outcome(spec, ctx, run_dir)
+    if reused is not None:
+        return reused
+    (run_dir / RUN_RECORD).unlink(missing_ok=True)
+    (run_dir / "error.txt").unlink(missing_ok=True)
+    if spec.kind == "baseline" or ctx.restart:  # a network run may continue from its checkpoint
+        shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     pretrained = None
     if spec.pretrain_run_id is not None:
@@ -202,8 +314,11 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
         if spec.kind == "baseline":
             predictions, scores = run_baseline(spec, ctx, run_dir)
             predictions = predictions if needs_predictions(spec, ctx.preset) else None
+            # neither baseline reads a later day: the trees' weather windows trail the day predicted,
+            # the climatology reads only the day of year
+            training = {"steps": None, "stopped_early": None, "sees_future": False}
         else:
-            predictions, scores = run_network(spec, ctx, run_dir, pretrained)
+            predictions, scores, training = run_network(spec, ctx, run_dir, pretrained)
     except Exception as err:  # one broken run must not cost the other hundred
         logger.error("run %s failed: %s", spec.run_id, err)
         (run_dir / "error.txt").write_text(traceback.format_exc())
@@ -211,11 +326,9 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
             spec, "failed", time.perf_counter() - start, error=f"{type(err).__name__}: {err}", run_dir=run_dir
         )
     seconds = time.perf_counter() - start
-    write_json(
-        run_dir / "benchmark_run.json",
-        {"spec": spec.__dict__, "run_id": spec.run_id, "seconds": seconds, "test": scores.get("test")},
-    )
-    return RunOutcome(spec, "ok", seconds, predictions, scores, run_dir=run_dir)
+    record = {"run_id": spec.run_id, "settings": run_settings(spec, ctx), "seconds": seconds, **training}
+    write_json(run_dir / RUN_RECORD, {**record, "scores": scores})  # last: the run counts as finished
+    return RunOutcome(spec, "ok", seconds, predictions, scores, run_dir=run_dir, **training)
 
 
 def run_all(specs: Sequence[RunSpec], ctx: BenchmarkContext, progress: bool) -> list[RunOutcome]:
@@ -248,7 +361,7 @@ def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> d
     planned = {spec.run_id for spec in specs}
     pending, running, finished = list(specs), {}, {}
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
-    init = (ctx.preset, ctx.data_dir, str(ctx.root), ctx.infos)
+    init = (ctx.preset, ctx.data_dir, str(ctx.root), ctx.infos, ctx.restart)
     with ProcessPoolExecutor(
         ctx.preset.workers, mp_context=context, initializer=_init_worker, initargs=init
     ) as pool:
@@ -275,7 +388,9 @@ def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> d
 _WORKER_CONTEXT: BenchmarkContext | None = None
 
 
-def _init_worker(preset: BenchmarkPreset, data_dir: str | None, root: str, infos: dict) -> None:
+def _init_worker(
+    preset: BenchmarkPreset, data_dir: str | None, root: str, infos: dict, restart: bool
+) -> None:
     """Per worker process: its context (with its own dataset cache) and threads. Its stderr (training's
     per-epoch bars, warnings) goes to ``OUT/logs/worker-<pid>.log``: the terminal shows one bar."""
     global _WORKER_CONTEXT
@@ -289,7 +404,7 @@ def _init_worker(preset: BenchmarkPreset, data_dir: str | None, root: str, infos
 
         torch.set_num_threads(preset.torch_threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _WORKER_CONTEXT = BenchmarkContext(preset, data_dir, Path(root), infos)
+    _WORKER_CONTEXT = BenchmarkContext(preset, data_dir, Path(root), infos, restart)
 
 
 def _run_in_worker(spec: RunSpec, source: RunOutcome | None) -> RunOutcome:

@@ -42,11 +42,19 @@ ID_COLUMNS: tuple[str, ...] = (
     "source_config",
     "scheme",
     "fold",
+    "seed",
     "target",
     "unit",
 )
 SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
-LEADERBOARD_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, "run_id")
+RUN_COLUMNS: tuple[str, ...] = ("sees_future", "steps", "stopped_early")
+"""Per run: whether the model reads later days (whole-year, not causal), optimiser steps taken, and
+whether early stopping ended it before its step budget (blank for the baselines' steps)."""
+LEADERBOARD_COLUMNS: tuple[str, ...] = (
+    *ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, *RUN_COLUMNS, "run_id",
+)  # fmt: skip
+WHOLE_YEAR_MARK = "†"
+"""After a model's name in the tables: it sees the whole year, later days included (not causal)."""
 
 CUMULATIVE_METRICS: tuple[str, ...] = tuple(f"cum_{m}" for m in CUMULATIVE_METRIC_NAMES)
 """Cumulative-emission metrics (``cumulative_scores`` keys with ``cum_``), in the unit of the flux x days."""
@@ -123,22 +131,32 @@ def leaderboard_frame(rows: Iterable[dict]) -> pd.DataFrame:
             frame[column] = np.nan
     if not frame.empty:
         frame["unit"] = [schema.unit(t) if isinstance(t, str) else "" for t in frame["target"]]
-    for count in ("cum_n", "cum_excluded"):
-        if count in frame.columns:
-            frame[count] = frame[count].astype("Int64")  # counts, blank where not scored cumulatively
+    for count in ("cum_n", "cum_excluded", "steps"):
+        if count in frame.columns:  # counts, blank where not scored cumulatively (or not trained)
+            frame[count] = pd.to_numeric(frame[count]).astype("Int64")
     return frame[columns]
 
 
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std (ddof 1; NaN with one fold) and fold count of every metric per model/task/target."""
+    """Mean, std (ddof 1; NaN with one row) and fold and seed counts of every metric per
+    model/task/target, over its folds and seeds; ``n`` = scored site-days summed over folds (every
+    seed scores the same days)."""
     if frame.empty:
-        return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds"])
+        return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds", "seeds"])
     keyed = frame.assign(source_dataset=frame["source_dataset"].fillna(""))
+    if "seed" not in keyed.columns:
+        keyed["seed"] = 0
+    keyed["seed"] = keyed["seed"].fillna(0)
     grouped = keyed.groupby(list(GROUP_COLUMNS), sort=False, dropna=False)
     stats = grouped[list(METRICS)].agg(["mean", "std"])
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
     stats["folds"] = grouped["fold"].nunique()
-    stats["n"] = grouped["n"].sum()
+    stats["seeds"] = grouped["seed"].nunique()
+    stats["n"] = grouped["n"].sum() // stats["seeds"].clip(lower=1)
+    if "sees_future" in keyed.columns:
+        stats["sees_future"] = grouped["sees_future"].agg(
+            lambda v: bool(v.astype("boolean").fillna(False).any())
+        )
     if "n_failed" in frame.columns:  # a fold whose model predicted NaN fails the model: no mean hides it
         stats["n_failed"] = grouped["n_failed"].sum(min_count=1)
         failed = stats["n_failed"].fillna(0) > 0
@@ -187,15 +205,21 @@ def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
 
 
 def render_markdown(
-    frame: pd.DataFrame, *, title: str = "AgroFlux benchmark", notes: Sequence[str] = ()
+    frame: pd.DataFrame,
+    *,
+    title: str = "AgroFlux benchmark",
+    notes: Sequence[str] = (),
+    sections: Sequence[str] = (),
 ) -> str:
     """One section per (task, dataset, split scheme): models x targets, metrics as mean ± std over folds."""
     summary = aggregate_over_folds(frame)
     parts = [f"# {title}", ""]
     parts += [f"- {note}" for note in notes]
     parts += [
-        "- Test-split scores pooled over all test days, mean ± std over folds (std blank with one fold); "
-        "`n` = scored site-days summed over folds. Every number comes from `leaderboard.csv`.",
+        "- Test-split scores pooled over all test days, mean ± std over folds and seeds (std blank with "
+        "one fold and one seed); `n` = scored site-days summed over folds. Every number comes from "
+        f"`leaderboard.csv`. {WHOLE_YEAR_MARK} = the model sees the whole year, later days included "
+        "(Transformer, iTransformer, Pyraformer; not causal); the others are causal.",
         "",
     ]
     if summary.empty:
@@ -206,14 +230,22 @@ def render_markdown(
         parts += [f"## {dataset_label(task, dataset, source)}, {scheme} scheme", ""]
         body = []
         for _, row in section.sort_values(["target", "r2_mean"], ascending=[True, False]).iterrows():
-            cells = [f"{row['target']} ({schema.unit(row['target'])})", row["model"]]
+            cells = [f"{row['target']} ({schema.unit(row['target'])})", model_label(row)]
             cells += [format_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in METRICS]
-            cells += [str(int(row["folds"])), str(int(row["n"]))]
+            cells += [str(int(row["folds"])), str(int(row["seeds"])), str(int(row["n"]))]
             body.append(cells)
-        header = ["target", "model", *(METRIC_LABELS[m] for m in METRICS), "folds", "n"]
+        header = ["target", "model", *(METRIC_LABELS[m] for m in METRICS), "folds", "seeds", "n"]
         parts += [markdown_table(header, body), ""]
         parts += _cumulative_markdown(section)
+    parts += list(sections)
     return "\n".join(parts)
+
+
+def model_label(row: pd.Series | dict) -> str:
+    """The model's name, marked when it sees the whole year (later days included)."""
+    value = row.get("sees_future")
+    marked = bool(pd.notna(value) and value not in (False, "False"))
+    return f"{row['model']}{WHOLE_YEAR_MARK if marked else ''}"
 
 
 def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
@@ -225,7 +257,7 @@ def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
         return []
     body = []
     for _, row in scored.sort_values(["target", "cum_mae_mean"]).iterrows():
-        cells = [f"{row['target']} ({cumulative_unit(row['target'])})", row["model"]]
+        cells = [f"{row['target']} ({cumulative_unit(row['target'])})", model_label(row)]
         cells += [format_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in CUMULATIVE_METRICS]
         cells += [str(int(row["folds"])), f"{int(row['cum_n'])} ({int(row['cum_excluded'])})"]
         body.append(cells)
@@ -238,8 +270,11 @@ def _cumulative_markdown(section: pd.DataFrame) -> list[str]:
     return [note, "", markdown_table(header, body), ""]
 
 
-def write_markdown(frame: pd.DataFrame, path: Path, *, notes: Sequence[str] = ()) -> Path:
-    return atomic_write_text(path, render_markdown(frame, notes=notes))
+def write_markdown(
+    frame: pd.DataFrame, path: Path, *, notes: Sequence[str] = (), sections: Sequence[str] = ()
+) -> Path:
+    """``leaderboard.md``; ``sections`` (Markdown lines) follow the tables, e.g. the transfer gain."""
+    return atomic_write_text(path, render_markdown(frame, notes=notes, sections=sections))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,6 +344,8 @@ def render_latex(frame: pd.DataFrame, metric: str, *, max_targets: int | None = 
     means = means.reindex(index=networks + baselines, columns=columns)
     stds = stds.reindex(index=networks + baselines, columns=columns)
     best = _best_per_column(means, metric)
+    marked = summary["sees_future"].astype(bool) if "sees_future" in summary.columns else []
+    whole_year = set(summary.loc[marked, "model"]) if len(marked) else set()
 
     lines = [
         "% Generated by agroflux benchmark from leaderboard.csv; needs \\usepackage{booktabs,graphicx}.",
@@ -324,14 +361,15 @@ def render_latex(frame: pd.DataFrame, metric: str, *, max_targets: int | None = 
     for model in networks + baselines:
         if model == (baselines[0] if baselines else None) and networks:
             lines.append("\\midrule")
-        cells = [latex_escape(model)]
+        cells = [latex_escape(model) + ("$^\\dagger$" if model in whole_year else "")]
         for column in columns:
             text = latex_escape(format_mean_std(means.at[model, column], stds.at[model, column]))
             cells.append(f"\\textbf{{{text}}}" if best.get(column) == model else text)
         lines.append(" & ".join(cells) + " \\\\")
     caption = (
-        f"Test {METRIC_LATEX[metric]} (mean $\\pm$ std over folds) per model, task and dataset, split scheme "
-        "and target; best of each column in bold; baselines below the rule."
+        f"Test {METRIC_LATEX[metric]} (mean $\\pm$ std over folds and seeds) per model, task and dataset, split scheme "
+        "and target; best of each column in bold; baselines below the rule; $^\\dagger$ sees the whole year "
+        "(later days included)."
     )
     lines += [
         "\\bottomrule",

@@ -8,7 +8,7 @@ preset keeps) is pure bookkeeping, testable without training anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agroflux_hf import schema
@@ -28,6 +28,7 @@ class RunSpec:
     fold: int
     source_config: str | None = None  # T2: the simulation config whose T0 weights are the start
     source_dataset: str | None = None
+    seed: int = 0  # training seed (networks) or row-sampling seed (tree baseline)
 
     @property
     def kind(self) -> str:
@@ -36,14 +37,22 @@ class RunSpec:
     @property
     def run_id(self) -> str:
         run_id = f"{self.task}__{self.model}__{self.config}"
-        return f"{run_id}__from_{self.source_config}" if self.source_config else run_id
+        if self.source_config:
+            run_id += f"__from_{self.source_config}"
+        return f"{run_id}__seed{self.seed}"
+
+    @property
+    def pretrain_spec(self) -> RunSpec | None:
+        """The T0 run (same model, split scheme and seed) whose best model T2 starts from."""
+        if self.source_config is None:
+            return None
+        source = RunSpec(self.model, "t0", self.source_config, self.source_dataset or "", self.scheme, 0)
+        return replace(source, seed=self.seed)
 
     @property
     def pretrain_run_id(self) -> str | None:
-        """The T0 run whose best model T2 starts from."""
-        if self.source_config is None:
-            return None
-        return RunSpec(self.model, "t0", self.source_config, self.source_dataset or "", self.scheme, 0).run_id
+        source = self.pretrain_spec
+        return None if source is None else source.run_id
 
 
 @dataclass(frozen=True)
@@ -93,9 +102,9 @@ def _select(
 
 
 def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec]:
-    """Every run of ``preset`` on the configs described by ``infos`` (config name -> ConfigInfo), T0
-    first so that T2 finds its pretrained weights. T0 runs that T2 needs are added even when T0 itself
-    was not asked for."""
+    """Every run of ``preset`` on the configs described by ``infos`` (config name -> ConfigInfo), once
+    per seed, T0 first so that T2 finds its pretrained weights (of the same seed). T0 runs that T2 needs
+    are added even when T0 itself was not asked for."""
     refs = describe_configs(infos)
     simulations = _select(
         refs, "simulation", preset.simulation_datasets, preset.split_schemes, preset.t0_spatial_folds
@@ -107,18 +116,20 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
     runs: list[RunSpec] = []
 
     def add(model: str, task: str, ref: ConfigRef, source: ConfigRef | None = None) -> None:
-        spec = RunSpec(
-            model,
-            task,
-            ref.config,
-            ref.dataset,
-            ref.scheme,
-            ref.fold,
-            source.config if source else None,
-            source.dataset if source else None,
-        )
-        if spec not in runs:
-            runs.append(spec)
+        for seed in preset.seeds:
+            spec = RunSpec(
+                model,
+                task,
+                ref.config,
+                ref.dataset,
+                ref.scheme,
+                ref.fold,
+                source.config if source else None,
+                source.dataset if source else None,
+                seed,
+            )
+            if spec not in runs:
+                runs.append(spec)
 
     t0_models = preset.models + preset.baselines if "t0" in preset.tasks else ()
     for ref in simulations:
@@ -140,4 +151,4 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
                     add(model, "t0", source)  # no-op when T0 already planned it
                     add(model, task, ref, source)
     order = {task: i for i, task in enumerate(TASKS)}
-    return sorted(runs, key=lambda s: order[s.task])
+    return sorted(runs, key=lambda s: (order[s.task], preset.seeds.index(s.seed)))

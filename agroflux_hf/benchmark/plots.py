@@ -297,14 +297,10 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
     return save_figure(fig, path)
 
 
-def transfer_gains(
-    frame: pd.DataFrame, transfer_tasks: Sequence[str] = ("t2-finetune", "t2-adversarial")
-) -> pd.DataFrame:
-    """R² of each T2 run minus the T1 run of the same model, config (split scheme and fold) and target."""
-    t1 = frame[frame["task"] == "t1"][["model", "config", "target", "r2"]].rename(columns={"r2": "r2_t1"})
-    t2 = frame[frame["task"].isin(transfer_tasks)]
-    if t1.empty or t2.empty:
-        return pd.DataFrame(columns=["task", "scheme", "model", "target", "gain"])
-    merged = t2.merge(t1, on=["model", "config", "target"], how="inner")
-    merged["gain"] = merged["r2"] - merged["r2_t1"]
-    return merged[["task", "scheme", "model", "target", "gain", "source_dataset"]]
+def transfer_gains(frame: pd.DataFrame) -> pd.DataFrame:
+    """R² of each T2 run minus the T1 run of the same model, config (split scheme and fold), seed and
+    target (:func:`agroflux_hf.benchmark.transfer_gain.paired_gains`)."""
+    from agroflux_hf.benchmark.transfer_gain import paired_gains
+
+    pairs = paired_gains(frame)
+    return pairs[["task", "scheme", "model", "target", "gain", "source_dataset"]]

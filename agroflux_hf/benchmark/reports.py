@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from agroflux_hf import schema
-from agroflux_hf.benchmark import leaderboard, plots
+from agroflux_hf.benchmark import leaderboard, plots, transfer_gain
 from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
 from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.files import atomic_write_text, write_json
@@ -55,8 +55,12 @@ def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) 
             "source_config": spec.source_config or "",
             "scheme": spec.scheme,
             "fold": spec.fold,
+            "seed": spec.seed,
             "target": target,
             "run_id": spec.run_id,
+            "sees_future": outcome.sees_future,
+            "steps": outcome.steps,
+            "stopped_early": outcome.stopped_early,
             "n": int(pooled["n"]),
             "n_failed": int(pooled.get("n_failed", 0)),  # observed days predicted NaN: scores are NaN
         }
@@ -83,6 +87,7 @@ def site_score_rows(outcome: RunOutcome) -> list[dict]:
             "config": spec.config,
             "scheme": spec.scheme,
             "fold": spec.fold,
+            "seed": spec.seed,
             "source_dataset": spec.source_dataset or "",
             "target": target,
             "site_id": site,
@@ -133,7 +138,7 @@ def make_figures(
             plots.plot_transfer_gain(
                 gains,
                 folder / "transfer_gain.png",
-                title="Transfer gain: test R² of T2 minus T1 (same model, config and fold; mean over folds)",
+                title="Transfer gain: test R² of T2 minus T1 (same model, config, fold, seed; mean over folds, seeds)",
             )
         )
     return written
@@ -216,9 +221,10 @@ def site_coordinates(infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]
 
 
 def write_reports(
-    ctx: BenchmarkContext, outcomes: list[RunOutcome], infos: Mapping[str, Any], started: float
+    ctx: BenchmarkContext, outcomes: list[RunOutcome], infos: Mapping[str, Any], started: float, root: Path
 ) -> tuple[pd.DataFrame, list[Path]]:
-    root, preset = ctx.root, ctx.preset
+    """Every report file into ``root`` (the folder that replaces the output folder)."""
+    preset = ctx.preset
     frame = leaderboard.leaderboard_frame(
         [row for o in outcomes for row in leaderboard_rows(o, untrained_targets(infos.get(o.spec.config)))]
     )
@@ -226,7 +232,8 @@ def write_reports(
     leaderboard.write_csv(frame, root / "leaderboard.csv")
     leaderboard.write_csv(site_frame, root / "site_scores.csv")
     notes = [f"Preset `{preset.name}`: {preset.description}", *preset.notes]
-    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes)
+    gain = transfer_gain.render_gain_markdown(frame, models=preset.models)
+    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes, sections=gain)
     leaderboard.write_latex_tables(frame, root / "tables")
     coordinates = site_coordinates(infos)
     figures = make_figures(
@@ -240,7 +247,15 @@ def write_reports(
             "data_dir": ctx.data_dir,
             "configs": sorted(infos),
             "runs": [
-                {"run_id": o.spec.run_id, "status": o.status, "seconds": o.seconds, "error": o.error}
+                {
+                    "run_id": o.spec.run_id,
+                    "status": o.status,
+                    "seconds": o.seconds,
+                    "steps": o.steps,
+                    "stopped_early": o.stopped_early,
+                    "reused": o.reused,
+                    "error": o.error,
+                }
                 for o in outcomes
             ],
             "versions": versions(),
@@ -302,13 +317,18 @@ def render_readme(
             if t in preset.tasks or t == "t0"
         ),
         f"- Runs: {len(ok)} succeeded, {len(bad)} failed or skipped, of {len(outcomes)}; "
+        f"{sum(o.reused for o in ok)} reused from an earlier benchmark on this folder (same settings); "
         f"wall time {seconds / 60:.1f} min ({seconds:.0f} s).",
+        f"- Seeds: {', '.join(map(str, preset.seeds))} (every run once per seed).",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".",
         "",
         "## Files",
         "",
-        "- `leaderboard.csv`: one row per model, task, config, split scheme, fold and target (test split).",
-        "- `leaderboard.md`: the same aggregated over folds (mean ± std).",
+        "- `leaderboard.csv`: one row per model, task, config, split scheme, fold, seed and target (test "
+        "split); `steps` = optimiser steps taken, `stopped_early` = early stopping ended the run before "
+        "its step budget, `sees_future` = the model reads the whole year, later days included.",
+        "- `leaderboard.md`: the same aggregated over folds and seeds (mean ± std), with the transfer "
+        "gain (T2 minus T1 R²); models marked † see the whole year (not causal).",
         "- `cum_*` columns (N2O_FLUX): error of each test sequence's cumulative emission over its "
         "sampling days (`agroflux_hf.metrics.core.cumulative_scores`); `cum_excluded` = sequences with "
         "fewer than 2 sampling days.",

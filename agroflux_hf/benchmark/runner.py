@@ -7,18 +7,22 @@
    observation configs, T2 (fine-tune, adversarial) from a simulation's T0 weights to each observation
    config, temporal and spatial schemes, every fold the preset keeps; the two reference baselines run
    on T0 and T1;
-2. runs them in that order under a progress bar, each in ``runs/<run-id>/``; a failed run is recorded
-   (``error.txt``, the README) and does not stop the others, and T2 runs whose T0 weights failed are
-   skipped with that reason;
+2. runs them in that order under a progress bar, each in ``OUT/runs/<run-id>/`` (written in place, so
+   that a killed benchmark keeps its finished runs); a run that finished before on the same folder
+   under the same settings is reused, not run again (``restart=True`` runs everything); a failed run
+   is recorded (``error.txt``, the README) and does not stop the others, and T2 runs whose T0 weights
+   failed are skipped with that reason;
 3. scores every test split with ``agroflux_hf.metrics.core.score_targets`` (networks and baselines
    alike) and writes ``leaderboard.csv``, ``leaderboard.md``, ``tables/<metric>.tex``, ``figures/``,
    ``site_scores.csv``, ``run_config.json`` and ``README.md``;
-4. builds all of it in a hidden sibling folder (``files.building_directory``) and only then swaps it in for ``OUT``, so a re-run replaces
-   stale results whole and an interrupted run leaves the previous results untouched.
+4. builds the reports in a hidden sibling folder (``files.building_directory``), moves the planned
+   runs into it and only then swaps it in for ``OUT``: stale reports and runs the plan no longer has
+   are dropped whole, and an interrupted benchmark leaves the previous reports untouched.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,18 +59,22 @@ def run_benchmark(
     data_dir: str | Path | None = None,
     models: Sequence[str] | None = None,
     tasks: Sequence[str] | None = None,
+    seeds: Sequence[int] | None = None,
+    restart: bool = False,
     progress: bool = True,
 ) -> BenchmarkResult:
     """Train and evaluate every run of ``preset`` and write the leaderboard folder ``output_dir``.
 
     ``models`` (architectures and/or ``gbt``, ``climatology``) and ``tasks`` (``t0``, ``t1``,
-    ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset.
+    ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset; ``seeds`` replace its seeds.
+    Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
     """
     from agroflux_hf.data.loading import config_info, list_configs
 
     started = time.perf_counter()
     preset = get_preset(preset) if isinstance(preset, str) else preset
     preset = preset.restricted(tuple(models) if models else None, tuple(tasks) if tasks else None)
+    preset = preset.with_seeds(tuple(seeds) if seeds else None)
     data_dir = str(data_dir) if data_dir is not None else None
     out = Path(output_dir).resolve()
     if out.exists() and not out.is_dir():
@@ -75,9 +83,23 @@ def run_benchmark(
     specs = plan_runs(preset, infos)
     if not specs:
         raise ValueError(f"preset {preset.name!r} plans no run on the configs {sorted(infos)}")
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    ctx = BenchmarkContext(preset, data_dir, out, infos, restart)
+    outcomes = run_all(specs, ctx, progress)
     with building_directory(out) as tmp:
-        ctx = BenchmarkContext(preset, data_dir, tmp, infos)
-        outcomes = run_all(specs, ctx, progress)
-        frame, figures = write_reports(ctx, outcomes, infos, started)
+        frame, figures = write_reports(ctx, outcomes, infos, started, tmp)
+        move_runs(out, tmp, specs)  # last step before the swap
     figures = [out / f.relative_to(tmp) for f in figures]
     return BenchmarkResult(out, frame, outcomes, figures, time.perf_counter() - started)
+
+
+def move_runs(out: Path, built: Path, specs: Sequence[RunSpec]) -> None:
+    """The planned runs' folders (and the workers' logs) from ``out`` into the folder about to replace
+    it; runs of an older plan are left behind with the old folder."""
+    (built / "runs").mkdir(exist_ok=True)
+    for spec in specs:
+        run_dir = out / "runs" / spec.run_id
+        if run_dir.is_dir():
+            os.replace(run_dir, built / "runs" / spec.run_id)
+    if (out / "logs").is_dir():
+        os.replace(out / "logs", built / "logs")

@@ -1,7 +1,12 @@
 """``agroflux benchmark``: train and evaluate the six architectures and two reference baselines.
 
 agroflux benchmark --quick --output-dir results
-agroflux benchmark --preset full --data-dir ./agroflux_release --output-dir results_full
+agroflux benchmark --preset paper --output-dir results_paper      # the paper's protocol, 3 seeds
+agroflux benchmark --preset paper --output-dir results_paper      # again: reuses the finished runs
+
+Run again on the same output folder with the same settings, a benchmark reuses every run that
+finished there (``runs/<run-id>/benchmark_run.json`` records its settings) and runs the rest; a network
+run killed mid-training continues from its newest checkpoint. ``--restart`` runs everything again.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import argparse
 import signal
 import sys
 
-from agroflux_hf.benchmark.presets import BASELINES, NETWORK_MODELS, PRESETS, TASKS
+from agroflux_hf.benchmark.presets import BASELINES, NETWORK_MODELS, TASKS, preset_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,13 +27,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     preset = parser.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="the quick preset (minutes on 2 CPU cores)")
-    preset.add_argument("--preset", choices=sorted(PRESETS), help="preset by name (default: quick)")
+    preset.add_argument(
+        "--preset", choices=preset_names(), help="preset by name (default: quick; full = paper, its old name)"
+    )
     parser.add_argument(
         "--data-dir",
         default=None,
         help="dataset folder or Hub dataset repo ORG/NAME[@REVISION] (default: the embedded AgroFlux-mini)",
     )
-    parser.add_argument("--output-dir", required=True, help="leaderboard folder; replaced whole on success")
+    parser.add_argument(
+        "--output-dir",
+        required=True,
+        help="leaderboard folder; replaced whole on success, runs that finished there before are reused",
+    )
     parser.add_argument(
         "--models",
         nargs="+",
@@ -43,6 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="restrict to these tasks (t2 = both transfer tasks; T2 adds the T0 runs it needs)",
     )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=None,
+        help="seeds to run every run with (default: the preset's)",
+    )
+    parser.add_argument(
+        "--restart", action="store_true", help="run everything again, ignoring finished runs in --output-dir"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -52,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
     from agroflux_hf.benchmark import run_benchmark
 
     preset = "quick" if args.quick or args.preset is None else args.preset
-    # A terminated benchmark raises SystemExit like Ctrl-C raises KeyboardInterrupt, so its half-built
-    # hidden building folder is removed and the previous results stay as they were.
+    # A terminated benchmark raises SystemExit like Ctrl-C raises KeyboardInterrupt: its finished runs
+    # stay in OUT/runs for the next call, the previous reports stay as they were.
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     result = run_benchmark(
         args.output_dir,
@@ -61,9 +82,14 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         models=args.models,
         tasks=args.tasks,
+        seeds=args.seeds,
+        restart=args.restart,
         progress=not args.no_progress,
     )
-    print(f"wrote {result.output_dir} ({len(result.outcomes)} runs, {result.seconds / 60:.1f} min)")
+    reused = sum(o.reused for o in result.outcomes)
+    print(
+        f"wrote {result.output_dir} ({len(result.outcomes)} runs, {reused} reused, {result.seconds / 60:.1f} min)"
+    )
     for outcome in result.failed:
         print(f"  {outcome.status}: {outcome.spec.run_id}: {outcome.error}")
     return 1 if result.failed else 0

@@ -46,12 +46,16 @@ REQUIRED_FIELDS: tuple[str, ...] = ("task", "model", "config", "output_dir")
 
 # flag -> TrainingArguments field; a flag not given leaves the field as the file or default has it
 ARGUMENT_FLAGS: dict[str, tuple[type, str]] = {
-    "epochs": (int, "epochs"),
+    "epochs": (int, "epochs (the budget unless --max-steps is given)"),
+    "max_steps": (int, "budget in optimiser steps; replaces --epochs"),
+    "eval_every_steps": (int, "validate every N optimiser steps (0 = at epoch ends)"),
+    "lr_schedule": (str, "constant or cosine (warm-up, then cosine decay to 0)"),
+    "warmup_steps": (int, "linear warm-up steps of the cosine schedule"),
     "batch_size": (int, "global batch size (sequences per optimiser step over all processes)"),
     "eval_batch_size": (int, "batch size of evaluation"),
     "learning_rate": (float, "learning rate (for t2-finetune also the fine-tune rate unless given)"),
     "weight_decay": (float, "AdamW weight decay"),
-    "patience": (int, "early-stopping patience in epochs (0 = off)"),
+    "patience": (int, "early-stopping patience in validations (0 = off)"),
     "seed": (int, "random seed"),
     "grad_accumulation": (int, "gradient accumulation steps"),
     "max_grad_norm": (float, "gradient clipping norm"),

@@ -481,6 +481,13 @@ class FluxConfig(PreTrainedConfig):
             raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
 
     @property
+    def sees_future(self) -> bool:
+        """Whether a day's prediction may read later days of the sequence (a whole-year model rather
+        than a forecaster). Read from the config's ``causal`` field where it has one; recurrent
+        architectures, causal by construction, override it."""
+        return not getattr(self, "causal", False)
+
+    @property
     def num_daily_features(self) -> int:
         """Daily channels the backbone reads: the normalised inputs, then their observed flags if any."""
         return len(self.input_names) * (2 if self.observed_mask_inputs else 1)
@@ -898,6 +905,11 @@ class LSTMConfig(FluxConfig):
     num_hidden_layers: int = 3
     initial_forget_bias: float | int = 0.0
 
+    @property
+    def sees_future(self) -> bool:
+        """Never: the recurrence runs forward in time, so day t reads days <= t only."""
+        return False
+
     def check_sizes(self) -> None:
         super().check_sizes()
         if self.num_hidden_layers < 1:
@@ -994,6 +1006,11 @@ class EALSTMConfig(FluxConfig):
 
     num_hidden_layers: int = 3
     initial_forget_bias: float | int = 0.0
+
+    @property
+    def sees_future(self) -> bool:
+        """Never: the recurrence runs forward in time, so day t reads days <= t only."""
+        return False
 
     def check_sizes(self) -> None:
         super().check_sizes()

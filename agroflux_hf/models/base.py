@@ -135,6 +135,13 @@ class FluxConfig(PreTrainedConfig):
             raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
 
     @property
+    def sees_future(self) -> bool:
+        """Whether a day's prediction may read later days of the sequence (a whole-year model rather
+        than a forecaster). Read from the config's ``causal`` field where it has one; recurrent
+        architectures, causal by construction, override it."""
+        return not getattr(self, "causal", False)
+
+    @property
     def num_daily_features(self) -> int:
         """Daily channels the backbone reads: the normalised inputs, then their observed flags if any."""
         return len(self.input_names) * (2 if self.observed_mask_inputs else 1)

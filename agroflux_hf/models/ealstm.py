@@ -52,6 +52,11 @@ class EALSTMConfig(FluxConfig):
     num_hidden_layers: int = 3
     initial_forget_bias: float | int = 0.0
 
+    @property
+    def sees_future(self) -> bool:
+        """Never: the recurrence runs forward in time, so day t reads days <= t only."""
+        return False
+
     def check_sizes(self) -> None:
         super().check_sizes()
         if self.num_hidden_layers < 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,15 @@ from agroflux_hf.errors import AgroFluxError
 from agroflux_hf.schema import REPORT_TO_CHOICES
 
 MIXED_PRECISION_CHOICES = ("no", "bf16", "fp16")
+LR_SCHEDULES = ("constant", "cosine")
+NON_NEGATIVE = (
+    "patience",
+    "save_every_steps",
+    "num_workers",
+    "target_batch_size",
+    "eval_every_steps",
+    "warmup_steps",
+)
 
 NOT_COMPARED_ON_RESUME: frozenset[str] = frozenset(
     {
@@ -43,12 +53,21 @@ class TrainingArguments:
     carry the paper's T2 set-up (Adam 1e-4, batch 2, patience 5).
     """
 
-    epochs: int = 10
+    epochs: int = 10  # the budget when max_steps is None (kept for run files written before max_steps)
+    # Budget in optimiser steps: when set it replaces epochs (the data is cycled epoch after epoch), so
+    # a budget means the same amount of training whatever the size of the training split.
+    max_steps: int | None = None
+    # Validate (and keep the best model, count patience) every N optimiser steps; 0 = at epoch ends.
+    eval_every_steps: int = 0
+    lr_schedule: str = "constant"  # "constant" or "cosine" (linear warm-up, then cosine decay to 0)
+    warmup_steps: int = 0  # linear warm-up of the cosine schedule, in optimiser steps
     batch_size: int = 256  # sequences per optimiser step, summed over processes (global batch)
     eval_batch_size: int = 256
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
-    patience: int = 5  # epochs without a better validation loss before stopping; 0 = never stop early
+    # validations (epoch ends, or every eval_every_steps) without a better validation loss before
+    # stopping; 0 = never stop early
+    patience: int = 5
     min_delta: float = 0.0  # an improvement must beat the best validation loss by more than this
     seed: int = 42
     grad_accumulation: int = 1
@@ -87,7 +106,13 @@ class TrainingArguments:
         for name in ("learning_rate", "finetune_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ArgumentError(f"TrainingArguments.{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("patience", "save_every_steps", "num_workers", "target_batch_size"):
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ArgumentError(f"TrainingArguments.max_steps must be >= 1 or None, got {self.max_steps!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ArgumentError(
+                f"TrainingArguments.lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}"
+            )
+        for name in NON_NEGATIVE:
             if getattr(self, name) < 0:
                 raise ArgumentError(f"TrainingArguments.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.mixed_precision is not None and self.mixed_precision not in MIXED_PRECISION_CHOICES:
@@ -127,6 +152,24 @@ class TrainingArguments:
         if alone and len(names) > 1:
             raise ArgumentError(f"TrainingArguments.report_to: {alone[0]!r} cannot be combined with {names}")
         return names
+
+    def total_steps(self, steps_per_epoch: int) -> int:
+        """The run's optimiser-step budget: ``max_steps``, else ``epochs`` of ``steps_per_epoch``."""
+        return self.max_steps if self.max_steps is not None else max(1, self.epochs * steps_per_epoch)
+
+    def learning_rate_factor(self, step: int, total_steps: int) -> float:
+        """Multiplier of the learning rate at optimiser step ``step`` (0-based) of ``total_steps``.
+
+        Cosine: linear warm-up over ``warmup_steps``, then half a cosine down to 0 at the budget's end,
+        so a short budget still ends with small steps near the minimum it found.
+        """
+        if self.lr_schedule == "constant":
+            return 1.0
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        span = max(1, total_steps - self.warmup_steps)
+        progress = min(1.0, (step - self.warmup_steps) / span)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
 
     def _check_positive(self, *names: str) -> None:
         for name in names:

@@ -32,7 +32,9 @@ class TrainerState:
     global_step: int = 0  # optimiser steps
     best_val_loss: float | None = None
     best_epoch: int | None = None
-    bad_epochs: int = 0
+    bad_epochs: int = 0  # validations since the best one (early stopping's count)
+    best_step: int | None = None
+    stopped_early: bool = False  # the patience ran out before the budget
     finished: bool = False
     saves: int = 0
     running: dict[str, float] = field(default_factory=dict)  # sums over the epoch in progress

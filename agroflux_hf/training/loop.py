@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,8 @@ class RunResult:
     metrics: dict
     history: list[dict]
     interrupted: bool = False  # True when ``stop_after_steps`` ended the run before it finished
+    steps: int = 0  # optimiser steps taken
+    stopped_early: bool = False  # True when the patience ran out before the budget
     hub_url: str | None = None  # the commit of ``push_to_hub`` (main process)
 
 
@@ -85,23 +87,33 @@ class LoopSetup:
     step_fn: StepFn
     validation: SplitTensors
     extra_modules: tuple[Any, ...] = ()  # e.g. the domain discriminator
+    scheduler: Any = None  # the prepared learning-rate schedule; None = constant rate
+    total_steps: int = 1  # the run's optimiser-step budget (TrainingArguments.total_steps)
 
 
 def fit(
     setup: LoopSetup, args: TrainingArguments, output_dir: Path, resume: bool
 ) -> tuple[TrainerState, bool]:
     """Train with early stopping on the validation loss; returns the state and whether it was stopped
-    by ``stop_after_steps`` (the test hook that imitates a killed process)."""
+    by ``stop_after_steps`` (the test hook that imitates a killed process).
+
+    The budget is ``max_steps`` optimiser steps when set (epochs follow one another until it is
+    spent), else ``epochs``; validation runs every ``eval_every_steps`` steps, else at epoch ends.
+    """
     acc = setup.accelerator
     state = TrainerState()
     if resume:
         state = restore_state(acc, output_dir)
     trainable = [p for m in (setup.model, *setup.extra_modules) for p in m.parameters() if p.requires_grad]
     batches_per_epoch = len(setup.train_dataloader)
-    total_batches = max(1, args.epochs * batches_per_epoch)
+    total_batches = setup.total_steps * args.grad_accumulation
+    if batches_per_epoch == 0 and args.max_steps is not None:
+        raise SchemaError("the training split gives no batch: a step budget could never be spent")
     from agroflux_hf.progress import progress_bar
 
-    while not state.finished and state.epoch < args.epochs:
+    window = _Window()  # the steps since the last validation, which may span epochs
+
+    while not state.finished and (args.max_steps is not None or state.epoch < args.epochs):
         setup.sampler.epoch = state.epoch
         loader = setup.train_dataloader
         if state.batches_in_epoch:
@@ -109,16 +121,14 @@ def fit(
         acc.step = state.batches_in_epoch  # keeps gradient accumulation aligned after a resume
         for module in (setup.model, *setup.extra_modules):
             module.train()
+        budget = f"{args.epochs}" if args.max_steps is None else f"-, step budget {args.max_steps}"
         bar = progress_bar(
             total=batches_per_epoch,
             initial=state.batches_in_epoch,
-            desc=f"epoch {state.epoch + 1}/{args.epochs}",
+            desc=f"epoch {state.epoch + 1}/{budget}",
             enabled=acc.is_local_main_process,
             leave=False,
         )
-        started = time.perf_counter()
-        waited = 0.0
-        rows = 0
         iterator = iter(loader)
         while True:
             fetch = time.perf_counter()
@@ -126,35 +136,74 @@ def fit(
                 batch = next(iterator)
             except StopIteration:
                 break
-            waited += time.perf_counter() - fetch
-            progress = (state.epoch * batches_per_epoch + state.batches_in_epoch) / total_batches
+            window.waited += time.perf_counter() - fetch
+            progress = min(1.0, (state.epoch * batches_per_epoch + state.batches_in_epoch) / total_batches)
             with acc.accumulate(setup.model, *setup.extra_modules):
                 loss, logs = setup.step_fn(batch, state.global_step, progress)
                 acc.backward(loss)
                 if acc.sync_gradients and args.max_grad_norm is not None:
                     acc.clip_grad_norm_(trainable, args.max_grad_norm)
                 setup.optimizer.step()
+                if setup.scheduler is not None:
+                    setup.scheduler.step()
                 setup.optimizer.zero_grad(set_to_none=True)
             state.batches_in_epoch += 1
-            rows += int(batch["index"].shape[0]) * acc.num_processes
+            window.rows += int(batch["index"].shape[0]) * acc.num_processes
             _accumulate(state.running, {"train_loss": float(loss.detach()), **logs})
-            elapsed = time.perf_counter() - started
             bar.update(1)
-            bar.set_postfix(loss=f"{float(loss.detach()):.4f}", seq_per_s=f"{rows / max(elapsed, 1e-9):.0f}")
+            bar.set_postfix(loss=f"{float(loss.detach()):.4f}", seq_per_s=f"{window.rate():.0f}")
             if acc.sync_gradients:
                 state.global_step += 1
-                if args.save_every_steps and state.global_step % args.save_every_steps == 0:
+                spent = args.max_steps is not None and state.global_step >= args.max_steps
+                if spent or (args.eval_every_steps and state.global_step % args.eval_every_steps == 0):
+                    _end_evaluation_period(setup, args, output_dir, state, window, finish=spent)
+                    window = _Window()
+                elif args.save_every_steps and state.global_step % args.save_every_steps == 0:
                     save_state(acc, output_dir, state, args.keep_checkpoints)
                 if args.stop_after_steps is not None and state.global_step >= args.stop_after_steps:
                     bar.close()
                     return state, True
+                if state.finished:
+                    break
         bar.close()
-        seconds = time.perf_counter() - started
-        entry = _end_epoch(setup, args, output_dir, state, seconds, waited, rows)
-        if acc.is_main_process:
-            logger.info("epoch %d: %s", entry["epoch"], {k: entry[k] for k in ("train_loss", "val_loss")})
-        save_state(acc, output_dir, state, args.keep_checkpoints)
+        if state.finished:
+            break
+        state.epoch += 1
+        state.batches_in_epoch = 0
+        if not args.eval_every_steps:  # validate at epoch ends
+            finish = args.max_steps is None and state.epoch >= args.epochs
+            _end_evaluation_period(setup, args, output_dir, state, window, finish=finish)
+            window = _Window()
     return state, False
+
+
+@dataclass
+class _Window:
+    """Timing of the optimiser steps since the last validation (for the log's throughput columns)."""
+
+    started: float = field(default_factory=time.perf_counter)
+    waited: float = 0.0
+    rows: int = 0
+
+    def rate(self) -> float:
+        return self.rows / max(time.perf_counter() - self.started, 1e-9)
+
+
+def _end_evaluation_period(
+    setup: LoopSetup,
+    args: TrainingArguments,
+    output_dir: Path,
+    state: TrainerState,
+    window: _Window,
+    finish: bool,
+) -> None:
+    """Validate, log, and save the resumable state; ``finish`` when the budget is spent."""
+    acc = setup.accelerator
+    entry = _validate(setup, args, output_dir, state, time.perf_counter() - window.started, window)
+    state.finished = state.finished or finish
+    if acc.is_main_process:
+        logger.info("step %d: %s", state.global_step, {k: entry[k] for k in ("train_loss", "val_loss")})
+    save_state(acc, output_dir, state, args.keep_checkpoints)
 
 
 def _accumulate(running: dict[str, float], values: dict[str, float]) -> None:
@@ -163,49 +212,48 @@ def _accumulate(running: dict[str, float], values: dict[str, float]) -> None:
     running["batches"] = running.get("batches", 0.0) + 1.0
 
 
-def _end_epoch(
+def _validate(
     setup: LoopSetup,
     args: TrainingArguments,
     output_dir: Path,
     state: TrainerState,
     seconds: float,
-    waited: float,
-    rows: int,
+    window: _Window,
 ) -> dict:
-    """Validate, keep the best model, update early stopping, append to the logs."""
+    """Validate, keep the best model, update early stopping (patience counts validations), log."""
     acc = setup.accelerator
     unwrapped = acc.unwrap_model(setup.model)
     val_loss = validation_loss(unwrapped, setup.validation, args.eval_batch_size, acc)
     improved = state.best_val_loss is None or val_loss < state.best_val_loss - args.min_delta
+    # the epoch a validation belongs to: the one in progress, or the one just ended (epoch ends)
+    epoch = state.epoch + 1 if state.batches_in_epoch else state.epoch
     if improved:
-        state.best_val_loss, state.best_epoch, state.bad_epochs = val_loss, state.epoch + 1, 0
+        state.best_val_loss, state.best_epoch, state.bad_epochs = val_loss, epoch, 0
+        state.best_step = state.global_step
         save_model(acc, unwrapped, output_dir / "best_model")
     else:
         state.bad_epochs += 1
     batches = max(state.running.pop("batches", 1.0), 1.0)
     means = {k: _process_mean(acc, v / batches) for k, v in state.running.items()}
     entry = {
-        "epoch": state.epoch + 1,
+        "epoch": epoch,
         "global_step": state.global_step,
+        "learning_rate": setup.optimizer.param_groups[0]["lr"],
         **means,
         "val_loss": val_loss,
         "best_val_loss": state.best_val_loss,
         "improved": improved,
         "seconds": seconds,
-        "sequences_per_s": rows / max(seconds, 1e-9),
-        "data_wait_share": waited / max(seconds, 1e-9),
+        "sequences_per_s": window.rows / max(seconds, 1e-9),
+        "data_wait_share": window.waited / max(seconds, 1e-9),
     }
     state.history.append(entry)
     state.running = {}
-    state.epoch += 1
-    state.batches_in_epoch = 0
     if args.patience and state.bad_epochs >= args.patience:
-        state.finished = True
-    if state.epoch >= args.epochs:
-        state.finished = True
+        state.finished = state.stopped_early = True
     if acc.is_main_process:
         write_history(output_dir, state.history)
-    acc.log({k: v for k, v in entry.items() if isinstance(v, int | float)}, step=entry["epoch"])
+    acc.log({k: v for k, v in entry.items() if isinstance(v, int | float)}, step=entry["global_step"])
     return entry
 
 
@@ -362,14 +410,24 @@ def train(
     state, interrupted = fit(setup, args, output_dir, resume)
     best_dir = output_dir / "best_model"
     if interrupted:
-        return RunResult(output_dir, best_dir, {}, state.history, interrupted=True)
+        return RunResult(
+            output_dir, best_dir, {}, state.history, True, state.global_step, state.stopped_early
+        )
     metrics = evaluate_best(acc, best_dir, plan.evaluation, args.eval_batch_size)
     if acc.is_main_process:
         write_json(output_dir / "metrics.json", metrics)
     for tracker in acc.trackers:  # not acc.end_training(): it would end the process group of a later run
         tracker.finish()
     url = hub_push.push_run_to_hub(output_dir, args) if args.push_to_hub and acc.is_main_process else None
-    return RunResult(output_dir, best_dir, metrics, state.history, hub_url=url)
+    return RunResult(
+        output_dir,
+        best_dir,
+        metrics,
+        state.history,
+        steps=state.global_step,
+        stopped_early=state.stopped_early,
+        hub_url=url,
+    )
 
 
 def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
@@ -397,6 +455,13 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
     parameters = [p for m in (model, *extra) for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=plan.learning_rate, weight_decay=args.weight_decay)
     model, optimizer, loader, *extra = acc.prepare(model, optimizer, loader, *extra)
+    total_steps = args.total_steps(max(1, len(loader) // args.grad_accumulation))
+    scheduler = None
+    if args.lr_schedule != "constant":
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: args.learning_rate_factor(step, total_steps)
+        )
+        scheduler = acc.prepare(schedule)  # saved and restored with the resumable state
     if plan.source_train is not None:
         per_process = max(1, (args.target_batch_size or plan.batch_size) // acc.num_processes)
         batches = StepBatchSampler(plan.train, per_process, args.seed, acc.process_index)
@@ -404,7 +469,9 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
         step_fn = adversarial_step(model, extra[0], batches, args, acc.device, loss_of)
     else:
         step_fn = supervised_step(model)
-    return LoopSetup(acc, model, optimizer, loader, sampler, step_fn, validation, tuple(extra))
+    return LoopSetup(
+        acc, model, optimizer, loader, sampler, step_fn, validation, tuple(extra), scheduler, total_steps
+    )
 
 
 @torch.no_grad()

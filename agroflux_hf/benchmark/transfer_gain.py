@@ -1,0 +1,90 @@
+"""Transfer gain: does simulation pretraining help? T2 test R² minus T1 test R², the paper's question.
+
+Each T2 run (fine-tune or adversarial) is paired with the T1 run of the same architecture, config
+(split scheme and fold), seed and target: the same observation data with and without the simulation.
+The table gives the mean ± std of those paired gains over folds and seeds per architecture, and for
+the best network: the best T2 network's mean R² minus the best T1 network's mean R² (each the highest
+mean over folds and seeds), i.e. what a user picking the best model of each protocol gains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from agroflux_hf.benchmark.leaderboard import dataset_label, format_mean_std, markdown_table
+from agroflux_hf.benchmark.presets import TRANSFER_TASKS
+
+PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
+SECTION_KEYS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "target")
+BEST = "best"
+
+
+def _with_seed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A leaderboard written before seeds existed had one seed: 0."""
+    seeds = frame["seed"].fillna(0) if "seed" in frame.columns else 0
+    return frame.assign(seed=seeds, source_dataset=frame["source_dataset"].fillna(""))
+
+
+def paired_gains(frame: pd.DataFrame, transfer_tasks: Sequence[str] = TRANSFER_TASKS) -> pd.DataFrame:
+    """One row per T2 score with a T1 partner: columns of the T2 row plus ``r2_t1`` and ``gain``."""
+    frame = _with_seed(frame)
+    networks = frame[frame["kind"] != "baseline"] if "kind" in frame.columns else frame
+    t1 = networks[networks["task"] == "t1"][[*PAIR_KEYS, "r2"]].rename(columns={"r2": "r2_t1"})
+    t2 = networks[networks["task"].isin(transfer_tasks)]
+    if t1.empty or t2.empty:
+        return pd.DataFrame(columns=[*SECTION_KEYS, "model", "fold", "seed", "r2", "r2_t1", "gain"])
+    merged = t2.merge(t1, on=list(PAIR_KEYS), how="inner")
+    merged["gain"] = merged["r2"] - merged["r2_t1"]
+    return merged
+
+
+def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (T2 task, dataset, source, scheme, target) and architecture: gain mean, std, pairs; plus the
+    ``best`` row (best T2 network's mean R² minus best T1 network's mean R²)."""
+    pairs = paired_gains(frame)
+    if pairs.empty:
+        return pd.DataFrame(columns=[*SECTION_KEYS, "model", "gain_mean", "gain_std", "pairs"])
+    grouped = pairs.groupby([*SECTION_KEYS, "model"], sort=False)
+    table = grouped["gain"].agg(gain_mean="mean", gain_std="std", pairs="count").reset_index()
+    best_rows = []
+    for key, part in pairs.groupby(list(SECTION_KEYS), sort=False):
+        t2_best = part.groupby("model")["r2"].mean().max()
+        t1_best = part.groupby("model")["r2_t1"].mean().max()
+        best_rows.append(
+            dict(zip(SECTION_KEYS, key, strict=True)) | {"model": BEST, "gain_mean": t2_best - t1_best}
+        )
+    best = pd.DataFrame(best_rows).assign(gain_std=np.nan, pairs=pd.NA)
+    return pd.concat([table, best], ignore_index=True)
+
+
+def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
+    """The leaderboard's transfer-gain section: rows (task, dataset ← source, scheme, target), one
+    column per architecture and one for the best; empty when the benchmark ran no T2 with a T1."""
+    table = gain_table(frame)
+    if table.empty:
+        return []
+    architectures = [m for m in dict.fromkeys(table["model"]) if m != BEST]
+    if models is not None:
+        architectures = [m for m in models if m in architectures]
+    body = []
+    for key, part in table.groupby(list(SECTION_KEYS), sort=False):
+        task, dataset, source, scheme, target = key
+        by_model = part.set_index("model")
+        cells = [dataset_label(task, dataset, source), scheme, target]
+        for model in [*architectures, BEST]:
+            if model in by_model.index:
+                cells.append(format_mean_std(by_model.at[model, "gain_mean"], by_model.at[model, "gain_std"]))
+            else:
+                cells.append("–")
+        body.append(cells)
+    header = ["T2 task and data", "split", "target", *architectures, "best T2 − best T1"]
+    note = (
+        "Transfer gain: test R² of each T2 run minus that of the T1 run of the same architecture, config, "
+        "fold and seed (the same observation data without the simulation), mean ± std over folds and "
+        "seeds; `best T2 − best T1` = the best T2 network's mean R² minus the best T1 network's. "
+        "Positive: simulation pretraining helped."
+    )
+    return ["## Transfer gain (T2 − T1 R²)", "", note, "", markdown_table(header, body), ""]
