@@ -401,3 +401,22 @@ def headline_order(names: list[str] | tuple[str, ...]) -> list[str]:
     return [t for t in HEADLINE_TARGET_ORDER if t in names] + [
         t for t in names if t not in HEADLINE_TARGET_ORDER
     ]
+
+
+RUN_FILE_KEYS: tuple[str, ...] = (
+    "task",
+    "model",
+    "config",
+    "data_dir",
+    "output_dir",
+    "pretrained",
+    "pretrained_revision",
+    "source_config",
+    "targets",
+    "model_overrides",
+    "resume",
+    "training_arguments",
+)
+"""Keys of a run file (``agroflux train --run-file run.yaml``): the ``train`` flags' names, plus
+``model_overrides`` (a mapping, as ``--model-override``) and ``training_arguments`` (a mapping of
+``TrainingArguments`` fields, as ``--args-file``)."""

@@ -28,18 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
-from agroflux_hf.schema import REPORT_TO_CHOICES, TASKS
+from agroflux_hf.schema import REPORT_TO_CHOICES, RUN_FILE_KEYS, TASKS
 
-RUN_FIELDS: tuple[str, ...] = (
-    "task",
-    "model",
-    "config",
-    "data_dir",
-    "output_dir",
-    "pretrained",
-    "pretrained_revision",
-    "source_config",
-    "targets",
+RUN_FIELDS: tuple[str, ...] = tuple(
+    key for key in RUN_FILE_KEYS if key not in ("model_overrides", "resume", "training_arguments")
 )
 """Flags a run file may also give (under the same names, ``_`` for ``-``); a given flag wins."""
 REQUIRED_FIELDS: tuple[str, ...] = ("task", "model", "config", "output_dir")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agroflux_hf.errors import AgroFluxError
-from agroflux_hf.schema import REPORT_TO_CHOICES
+from agroflux_hf.schema import REPORT_TO_CHOICES, RUN_FILE_KEYS
 
 MIXED_PRECISION_CHOICES = ("no", "bf16", "fp16")
 LR_SCHEDULES = ("constant", "cosine")
@@ -228,25 +228,6 @@ def read_mapping(path: str | Path, what: str) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise DataFileError(path, f"expected a mapping of {what} -> value, got {type(values).__name__}")
     return values
-
-
-RUN_FILE_KEYS: tuple[str, ...] = (
-    "task",
-    "model",
-    "config",
-    "data_dir",
-    "output_dir",
-    "pretrained",
-    "pretrained_revision",
-    "source_config",
-    "targets",
-    "model_overrides",
-    "resume",
-    "training_arguments",
-)
-"""Keys of a run file (``agroflux train --run-file run.yaml``): the ``train`` flags' names, plus
-``model_overrides`` (a mapping, as ``--model-override``) and ``training_arguments`` (a mapping of
-:class:`TrainingArguments` fields, as ``--args-file``)."""
 
 
 def read_run_file(path: str | Path) -> dict[str, Any]:
