@@ -166,7 +166,10 @@ def test_card_body_reports_measured_numbers_data_and_citations(saved_model):
     assert "arXiv:2602.01614" in text and "hochreiter1997lstm" in text
     assert "doi:10.17190/AMF/1246149" in text  # US-Tw3 data citation
     assert 'agroflux_hf.load_model("my-org/agroflux-lstm-co2")' in text
-    assert 'repo_id = "my-org/agroflux-lstm-co2"\nmodel = AutoModel.from_pretrained(repo_id, trust_remote_code=True)' in text
+    assert (
+        'repo_id = "my-org/agroflux-lstm-co2"\nmodel = AutoModel.from_pretrained(repo_id, trust_remote_code=True)'
+        in text
+    )
     assert cards.INSTALL_LINE in text and "pip install torch transformers" in text
     limitations = text.split("## Limitations")[1].split("## How to use")[0]
     assert "N2O" not in limitations  # a CO2 model: no N2O caveat
