@@ -222,7 +222,7 @@ def test_committed_tables_export(tmp_path):
     ne1 = {s for split in sim.site_years.values() for s in split if s.startswith("US-Ne1-")}
     assert len(ne1) == 3 and all(s in sim.site_years["train"] for s in ne1)
     assert not any(s.startswith("US-Ne1-") for s in sim.sites["test"])
-    assert set(sim.site_years["train"]["US-Ne1-IB00000004"]) == set(range(2002, 2012)) - {2007}
+    assert set(sim.site_years["train"]["US-Ne1-US02532522"]) == set(range(2002, 2012)) - {2007}
     # the site attributes travel in the folder: the towers' coordinates as the tables state them
     ne1_tower = info.site_attributes["US-Ne1"]
     assert (ne1_tower["latitude"], ne1_tower["longitude"], ne1_tower["igbp"]) == (41.1651, -96.4766, "CRO")

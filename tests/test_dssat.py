@@ -181,12 +181,12 @@ def test_committed_tables_simulate_the_us_ne1_tower_irrigated_on_its_own_weather
         DEFAULT_DATA / "towers.parquet", columns=["site_id", "date", *dssat.SIMULATOR_DRIVERS]
     )
     tower = towers[towers["site_id"] == "US-Ne1"].set_index("date")
-    one = ne1[(ne1["site_id"] == "US-Ne1-IB00000004") & (ne1["experiment"] == 2000)].set_index("date")
+    one = ne1[(ne1["site_id"] == "US-Ne1-US02532522") & (ne1["experiment"] == 2000)].set_index("date")
     for name in dssat.SIMULATOR_DRIVERS:
         measured = tower[name].reindex(one.index)
         np.testing.assert_allclose(one[name].dropna(), measured[one[name].notna()], rtol=1e-5, atol=1e-4)
         assert one[name].isna().sum() <= 20, name
-    # automatic irrigation: in most maize seasons, more in the driest May-August, mostly while a crop grows
+    # automatic irrigation: in many maize seasons, more in the driest May-August, mostly while a crop grows
     assert (table.loc[~table["site_id"].str.startswith("US-Ne1-"), "IRRIGATION"] == 0).all()
     keys = [ne1["site_id"], ne1["experiment"], ne1["date"].dt.year]
     season = (ne1.groupby(keys)["PLANTING"].cumsum() > 0) & (
@@ -196,11 +196,14 @@ def test_committed_tables_simulate_the_us_ne1_tower_irrigated_on_its_own_weather
     assert ne1.loc[season, "IRRIGATION"].sum() > 0.8 * ne1["IRRIGATION"].sum()
     maize = ne1[ne1["CROP"] == 1]
     water = maize.groupby([maize["site_id"], maize["experiment"], maize["date"].dt.year])["IRRIGATION"].sum()
-    assert (water > 0).mean() > 0.5  # measured 0.63: the tower's rain gauge also catches the pivot water
-    summer = one[one.index.month.isin([5, 6, 7, 8])]
-    driest = int(summer.groupby(summer.index.year)["PRECIP"].sum().idxmin())
+    # measured 0.41 (CERES) and 0.60 (IXIM) on the SoilGrids silt loams (0.63 on the generic profiles before):
+    # the tower's rain gauge also catches the pivot water, and these soils hold more plant-available water
+    assert (water > 0).mean() > 0.3
+    # it follows the season's needs, not a calendar: some years get none, the thirstiest over 20 mm. (On the
+    # SoilGrids silt loams CERES gives none in 2009, the driest May-August by the tower's gauge, which
+    # also catches the pivot water, so the gauge's driest summer need not be the field's; SOURCES.md.)
     by_year = water.groupby(level=2).mean()
-    assert by_year[driest] > by_year.mean() and by_year[driest] > 20  # mm
+    assert by_year.max() > 20 and (by_year < 0.2 * by_year.max()).any()  # mm
 
 
 def test_committed_tables_simulate_ch_oe2_rainfed_on_its_own_weather(committed):
@@ -241,7 +244,7 @@ def test_committed_tables_simulate_arlington_on_the_n2o_weather(committed):
     # radiation estimated for the simulator is missing in both
     n2o = pd.read_parquet(DEFAULT_DATA / "n2o.parquet", columns=["site_id", "date", *dssat.SIMULATOR_DRIVERS])
     chamber = n2o[n2o["site_id"] == "ARL-R1"].set_index("date")
-    one = arl[(arl["site_id"] == "ARL-IB00000004") & (arl["experiment"] == 180)].set_index("date")
+    one = arl[(arl["site_id"] == "ARL-US02420287") & (arl["experiment"] == 180)].set_index("date")
     days = one.index.intersection(chamber.index)
     assert len(days) >= 4 * 365
     for name in dssat.SIMULATOR_DRIVERS:
@@ -270,7 +273,7 @@ def test_committed_tables_simulate_us_arm_on_its_five_complete_years(committed):
         DEFAULT_DATA / "towers.parquet", columns=["site_id", "date", *dssat.SIMULATOR_DRIVERS]
     )
     tower = towers[towers["site_id"] == "US-ARM"].set_index("date")
-    one = arm[(arm["site_id"] == "US-ARM-IB00000004") & (arm["experiment"] == 120)].set_index("date")
+    one = arm[(arm["site_id"] == "US-ARM-US02765790") & (arm["experiment"] == 120)].set_index("date")
     for name in dssat.SIMULATOR_DRIVERS:  # the tower's own measured weather; filled days stay missing
         measured = tower[name].reindex(one.index)
         np.testing.assert_allclose(one[name].dropna(), measured[one[name].notna()], rtol=1e-5, atol=1e-4)
@@ -297,9 +300,17 @@ def test_committed_tables_record_the_terms_of_every_source(committed):
         "stations"
     ] == ["CH-Oe2"]
     assert {r["redistributable"] for r in records} == {"yes", "unstated"}
+    # the SoilGrids + HC27 soil profiles: no terms found, recorded for exactly the sites that use them
+    soils = by_key["soilgrids_hc27_dssat"]
+    assert soils["redistributable"] == "unstated" and "CC-BY 4.0" in soils["licence"]
+    assert soils["sites"] == sorted(
+        s for s in table["site_id"].unique() if s.rsplit("-", 1)[1].startswith("US0")
+    )
+    assert len(soils["sites"]) == 16 and "CLAY" in soils["columns"]
     # every published driver value is counted once, for the source it came from
+    weather = [r for r in records if "days_by_column" in r]
     for driver in dssat.DRIVER_NAMES:
-        counted = sum(r["days_by_column"].get(driver, 0) for r in records[1:])
+        counted = sum(r["days_by_column"].get(driver, 0) for r in weather)
         assert counted == table[driver].notna().sum(), driver
 
 
@@ -332,9 +343,10 @@ def test_every_simulated_soil_is_a_documented_profile_of_the_soil_file():
         assert len(ids) == 3 and len(set(ids)) == 3, station
         for soil_id in ids:
             assert soil_id in profiles and soil_id in header, (station, soil_id)  # copied with provenance
-    # the surveyed profiles the towers run on (regional analogues; SOURCES.md says how near)
+    # CH-Oe2 runs on surveyed regional analogues (SOURCES.md says how near); the US towers on SoilGrids
+    # profiles at the site (tests/test_soilgrids.py)
     assert soils["CH-Oe2"][:2] == ("UHIH002016", "UHIH012017")
-    assert soils["US-ARM"][:2] == ("TXVERNON04", "TXVERNON01")
+    assert all(s.startswith("US0") for s in soils["US-ARM"] + soils["US-Ne1"])
     abilene = profiles["TXVERNON04"].top_layer_statics()
     assert abilene["CLAY"] == pytest.approx(207.0) and abilene["SOIL_OM"] == pytest.approx(0.81 * 10 * 1.724)
     cambisol = profiles["UHIH002016"]

@@ -95,7 +95,8 @@ def test_dry_run_copies_the_folder_and_cli_errors_are_one_line(tmp_path, capsys)
 
 def test_embedded_tables_carry_their_terms():
     """Towers: CC BY 4.0 fluxes, but the ICOS field operations state no licence; chambers and the DSSAT
-    simulations (Arlington's weather): UW AWON states none."""
+    simulations (Arlington's weather): UW AWON states none; the simulations' SoilGrids + HC27 soil
+    profiles: no terms found either."""
     specs = {s.name: s for s in default_source_specs()}
     assert specs["co2"].redistributable == "unstated"
     assert {t["key"]: t["redistributable"] for t in specs["co2"].terms}["icos_field_operations"] == "unstated"
@@ -105,4 +106,4 @@ def test_embedded_tables_carry_their_terms():
     for spec in simulations:
         flags = {t["key"]: t["redistributable"] for t in spec.terms}
         assert flags["uw_awon"] == "unstated" and flags["agroflux_dssat"] == "yes"
-        assert {k for k, f in flags.items() if f != "yes"} == {"uw_awon"}
+        assert {k for k, f in flags.items() if f != "yes"} == {"uw_awon", "soilgrids_hc27_dssat"}

