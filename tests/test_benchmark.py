@@ -839,7 +839,7 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     # best T2 network (lstm 0.61) minus best T1 network (transformer 0.6)
     assert table.at["best", "gain_mean"] == pytest.approx(0.01)
     markdown = leaderboard.render_markdown(frame, sections=render_gain_markdown(frame))
-    assert "## Transfer gain (T2 − T1 R²)" in markdown and "0.110 ± 0.012" in markdown
+    assert "## Transfer gain (T2 − T1 R²)" in markdown and "+0.11 ± 0.01" in markdown
     assert "| transformer† |" in markdown and "| lstm |" in markdown  # whole-year models marked
     latex = leaderboard.render_latex(frame, "r2")
     assert "transformer$^\\dagger$" in latex and "lstm$^\\dagger$" not in latex

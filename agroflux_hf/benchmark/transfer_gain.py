@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from agroflux_hf.benchmark.leaderboard import dataset_label, format_mean_std, markdown_table
+from agroflux_hf.benchmark.leaderboard import dataset_label, markdown_table
 from agroflux_hf.benchmark.presets import TRANSFER_TASKS
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
@@ -60,6 +60,15 @@ def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, best], ignore_index=True)
 
 
+def format_gain(mean: float, std: float) -> str:
+    """A gain in R² with its sign and two decimals (R² differences below 0.005 are nothing to read)."""
+    if mean is None or not np.isfinite(mean):
+        return "–"
+    if std is None or not np.isfinite(std):
+        return f"{mean:+.2f}"
+    return f"{mean:+.2f} ± {std:.2f}"
+
+
 def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
     """The leaderboard's transfer-gain section: rows (task, dataset ← source, scheme, target), one
     column per architecture and one for the best; empty when the benchmark ran no T2 with a T1."""
@@ -76,7 +85,7 @@ def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = Non
         cells = [dataset_label(task, dataset, source), scheme, target]
         for model in [*architectures, BEST]:
             if model in by_model.index:
-                cells.append(format_mean_std(by_model.at[model, "gain_mean"], by_model.at[model, "gain_std"]))
+                cells.append(format_gain(by_model.at[model, "gain_mean"], by_model.at[model, "gain_std"]))
             else:
                 cells.append("–")
         body.append(cells)
