@@ -85,7 +85,7 @@ STAGES: dict[str, Stage] = {
         pretrained_stage="t0-ceres",
     ),
 }
-DEFAULT_STAGES = ("t1-co2", "t1-n2o", "t0-ceres", "t2-co2", "t2-n2o")
+DEFAULT_STAGES = ("t1-co2", "t1-n2o", "t0-ceres", "t0-ixim", "t2-co2", "t2-n2o")
 
 
 def train_one(model_name: str, stage: Stage, work_dir: Path, seed: int) -> Path:

@@ -244,3 +244,31 @@ def test_publish_command_options_reach_the_hub_and_the_model_loads_by_id(tmp_pat
     ns = parser.parse_args(["publish", str(folder), "--repo-id", repo_id, "--private", "--create-pr"])
     assert ns.func(ns) == 0
     assert hub.calls[-2][1]["private"] is True and hub.calls[-1][1]["create_pr"] is True
+
+
+SHIPPED_TASKS = {  # checkpoint config -> the task its card names; T2 folders start with "t2-"
+    "temporal_co2": "t1",
+    "temporal_n2o": "t1",
+    "temporal_dssat_ceres_maize": "t0",
+    "temporal_dssat_ixim_maize": "t0",
+    "t2-temporal_co2": "t2-finetune",
+    "t2-temporal_n2o": "t2-finetune",
+}
+
+
+@pytest.mark.parametrize("config", sorted(SHIPPED_TASKS))
+def test_every_architecture_ships_t0_t1_and_t2_checkpoints_with_consistent_cards(config):
+    """The baselines the README promises: T0 on both DSSAT simulators, T1 and T2 on towers and chambers."""
+    import yaml
+
+    from agroflux_hf.schema import ARCHITECTURES
+
+    for arch in ARCHITECTURES:
+        folder = checkpoints.checkpoint_path(arch, config)
+        meta = yaml.safe_load((folder / "README.md").read_text(encoding="utf-8").split("---")[1])
+        assert meta["model-index"][0]["name"] == f"agroflux-{arch}-{config}"
+        assert SHIPPED_TASKS[config] in meta["tags"], (arch, config, meta["tags"])
+        if config.startswith("t2-"):  # fine-tuned from the shipped T0 checkpoint, named by its Hub id
+            assert meta["base_model"] == checkpoints.hub_repo_id(arch, "temporal_dssat_ceres_maize")
+        else:
+            assert "base_model" not in meta
