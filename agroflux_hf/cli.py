@@ -49,9 +49,18 @@ def _register_group(target: argparse._SubParsersAction, modules: tuple[str, ...]
         _show_defaults(parser)
 
 
+class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: ...)`` unless the help text already says what the default is."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.help and "(default:" in action.help:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _show_defaults(parser: argparse.ArgumentParser) -> None:
     """``--help`` shows each option's default (its own subcommands too)."""
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+    parser.formatter_class = _DefaultsHelpFormatter
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
