@@ -23,7 +23,7 @@ def test_help_shows_defaults_and_choices(capsys: pytest.CaptureFixture[str]) -> 
     text = " ".join(capsys.readouterr().out.split())
     assert "{lstm,ealstm,tcn,transformer,itransformer,pyraformer}" in text
     assert "(default: None)" in text  # every option says its default
-    data_dir_help = text.split("--data-dir DATA_DIR")[1].split(" --")[0]
+    data_dir_help = text.split("--data-dir DATA_DIR dataset folder")[1].split("--output-dir")[0]
     assert data_dir_help.count("(default:") == 1  # a help text that names its default is not given a second
     with pytest.raises(SystemExit):
         cli.main(["data", "publish", "--help"])
