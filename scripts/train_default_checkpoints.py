@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agroflux_hf.cards import write_model_card_from_run
-from agroflux_hf.checkpoints import CHECKPOINT_DIR, hub_repo_id
+from agroflux_hf.checkpoints import CHECKPOINT_DIR, checkpoint_config, hub_repo_id
 from agroflux_hf.models import MODEL_NAMES
 from agroflux_hf.training import TrainingArguments, train
 
@@ -52,9 +52,12 @@ class Stage:
     patience: int
     pretrained_stage: str | None = None  # stage whose checkpoint T2 fine-tunes
 
+    @property
+    def shipped_config(self) -> str:
+        return checkpoint_config(self.task, self.config)
+
     def folder_name(self, model_name: str) -> str:
-        prefix = "t2-" if self.task.startswith("t2") else ""
-        return f"{model_name}-{prefix}{self.config}"
+        return f"{model_name}-{self.shipped_config}"
 
 
 STAGES: dict[str, Stage] = {
@@ -112,7 +115,7 @@ def train_one(model_name: str, stage: Stage, work_dir: Path, seed: int) -> Path:
     )
     train(stage.task, model_name, stage.config, output_dir=run_dir, args=args, pretrained=pretrained)
     write_model_card_from_run(
-        run_dir, repo_id=hub_repo_id(model_name, name.split("-", 1)[1]), base_model=base_model
+        run_dir, repo_id=hub_repo_id(model_name, stage.shipped_config), base_model=base_model
     )
     return run_dir
 

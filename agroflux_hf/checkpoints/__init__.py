@@ -27,6 +27,15 @@ DEFAULT_HUB_ORG = "agroflux-hf"
 """Hub organisation of the published baselines unless ``$AGROFLUX_HUB_ORG`` names another."""
 
 
+TRANSFER_PREFIX = "t2-"
+"""Prefix of a fine-tuned (T2) checkpoint's config name: ``<arch>-t2-temporal_co2``."""
+
+
+def checkpoint_config(task: str, config: str) -> str:
+    """The config part of a shipped checkpoint's name: the dataset config, ``t2-`` first for T2 tasks."""
+    return f"{TRANSFER_PREFIX}{config}" if task.startswith("t2") else config
+
+
 def hub_org() -> str:
     """``$AGROFLUX_HUB_ORG`` or ``DEFAULT_HUB_ORG``."""
     return os.environ.get(HUB_ORG_ENV) or DEFAULT_HUB_ORG
