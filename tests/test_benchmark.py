@@ -671,6 +671,57 @@ def check_every_output(out: Path, frame: pd.DataFrame, schemes: set[str]) -> Non
 
 
 @needs_training
+def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models_read_again(
+    tmp_path, monkeypatch
+):
+    """The paper preset takes days on 2 cores: --keep-models needed leaves a folder small enough to
+    commit, and --report-only reports the finished runs with the rest pending, training nothing."""
+    import agroflux_hf.training
+    from agroflux_hf.benchmark import execution
+    from agroflux_hf.data.export import export_dataset
+
+    preset = TINY.restricted(("lstm", "climatology"), ("t0", "t1", "t2-finetune"))
+    data_dir = export_dataset(tiny_specs(), tmp_path / "agroflux", progress=False)
+    out = tmp_path / "results"
+    first = runner.run_benchmark(out, preset=preset, data_dir=data_dir, keep_models="needed", progress=False)
+    assert not first.failed and not first.pending
+    runs = out / "runs"
+    kept = {p.parent.name for p in runs.glob("*/best_model")}
+    assert kept == {
+        "t0__lstm__temporal_dssat_ceres_maize__seed0",  # drawn, and T2 starts from it
+        "t0__lstm__spatial_dssat_ceres_maize__seed0",  # T2 spatial starts from it
+        "t1__lstm__temporal_co2__seed0",  # drawn
+    }
+    assert (runs / "t1__climatology__temporal_co2__seed0" / "model").is_dir()
+    assert not (runs / "t1__climatology__spatial_co2__seed0" / "model").exists()
+    frame = pd.read_csv(out / "leaderboard.csv")
+
+    # a run not finished yet (its record gone) is pending in a report-only call, and nothing trains
+    missing = "t1__lstm__spatial_co2__seed0"
+    (runs / missing / execution.RUN_RECORD).unlink()
+    monkeypatch.setattr(agroflux_hf.training, "train", lambda *a, **k: pytest.fail("report-only trained"))
+    partial = runner.run_benchmark(out, preset=preset, data_dir=data_dir, report_only=True, progress=False)
+    assert [o.spec.run_id for o in partial.pending] == [missing] and not partial.failed
+    assert all(o.reused for o in partial.outcomes if o.status == "ok")
+    again = pd.read_csv(out / "leaderboard.csv")
+    assert set(again["run_id"]) == set(frame["run_id"]) - {missing}
+    readme = (out / "README.md").read_text()
+    assert "## Pending runs" in readme and "| t1 | spatial | 0 | 1 |" in readme
+    assert "Partial: 1 of" in (out / "leaderboard.md").read_text()
+    assert (runs / missing).is_dir()  # kept for the next call to finish
+    with pytest.raises(ValueError, match="restart"):
+        runner.run_benchmark(out, preset=preset, data_dir=data_dir, report_only=True, restart=True)
+    order = [(s.seed, s.scheme) for s in runner.plan_runs(preset.with_seeds((0, 1)), infos_of(data_dir))]
+    assert order == sorted(order, key=lambda k: (k[0], k[1] == "spatial"))  # whole slices first
+
+
+def infos_of(data_dir) -> dict:
+    from agroflux_hf.data.loading import config_info, list_configs
+
+    return {c: config_info(c, data_dir=data_dir) for c in list_configs(data_dir=data_dir)}
+
+
+@needs_training
 def test_tiny_benchmark_end_to_end_writes_every_file(tmp_path):
     """Real exporter, loader, models and training in 2 worker processes; temporal scheme only (fast)."""
     out, frame = run_tiny(tmp_path, replace(TINY, split_schemes=("temporal",), workers=2))

@@ -8,6 +8,10 @@ Resuming: a run that finished writes ``benchmark_run.json`` last, with the setti
 (:func:`run_settings`); a later benchmark on the same folder reuses it when those settings are the
 same, unless ``restart``. A network run killed mid-training continues from its newest Accelerate
 checkpoint (saved at every validation) when its settings are the same, else starts again.
+
+Reporting without running (``report_only``): every finished run is reused and every other one is
+"pending", so that a benchmark too long for one sitting (the paper preset) can be reported, and
+committed, part by part.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ RUN_RECORD = "benchmark_run.json"
 @dataclass
 class RunOutcome:
     spec: RunSpec
-    status: str  # "ok", "failed", "skipped"
+    status: str  # "ok", "failed", "skipped" (its T0 failed) or "pending" (not run yet: report only)
     seconds: float = 0.0
     predictions: Any = None  # test-split Predictions / ArrayPredictions
     scores: dict | None = None
@@ -60,6 +64,7 @@ class BenchmarkContext:
     root: Path
     infos: dict[str, Any]
     restart: bool = False  # run everything again, ignoring finished runs in ``root/runs``
+    report_only: bool = False  # run nothing: reuse finished runs, mark the others pending
     _datasets: dict[str, Any] = field(default_factory=dict)
 
     def dataset(self, config: str):
@@ -241,7 +246,11 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
     if record.get("settings") != run_settings(spec, ctx) or not isinstance(record.get("scores"), dict):
         return None
     predictions = None
-    if needs_predictions(spec, ctx.preset):
+    if needs_predictions(spec, ctx.preset) and not saved_model_path(spec, run_dir).exists():
+        # a folder kept without its model (``prune_models`` keeps the drawn runs' models, but a copy
+        # may lack them): its scores still count, the figures leave it out
+        logger.warning("%s: no saved model; its scores are reused, the figures leave it out", run_dir)
+    elif needs_predictions(spec, ctx.preset):
         try:
             predictions = _saved_model_predictions(spec, ctx, run_dir)
         except Exception as err:  # a damaged run folder: run it again rather than stop the benchmark
@@ -259,6 +268,35 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         sees_future=record.get("sees_future"),
         reused=True,
     )
+
+
+def saved_model_path(spec: RunSpec, run_dir: Path) -> Path:
+    """Where a finished run keeps its model: a network's ``best_model/``, a baseline's joblib."""
+    if spec.kind == "network":
+        return run_dir / "best_model"
+    return run_dir / "model" / f"{spec.model}.joblib"
+
+
+def prune_models(root: Path, specs: Sequence[RunSpec], preset: BenchmarkPreset) -> int:
+    """Delete the saved models that nothing reads again; returns how many were deleted.
+
+    Kept: the models of runs whose test predictions the figures draw (:func:`needs_predictions`) and
+    the T0 models that a planned T2 run starts from. Everything else a report needs is in each run's
+    ``benchmark_run.json``, so a long benchmark (the paper preset) stays small enough to commit.
+    """
+    starts = {spec.pretrain_run_id for spec in specs if spec.pretrain_run_id}
+    deleted = 0
+    for spec in specs:
+        if needs_predictions(spec, preset) or spec.run_id in starts:
+            continue
+        run_dir = root / "runs" / spec.run_id
+        if not (run_dir / RUN_RECORD).is_file():
+            continue  # unfinished: its checkpoint may still be resumed
+        for folder in (run_dir / "best_model", run_dir / "model"):
+            if folder.is_dir():
+                shutil.rmtree(folder)
+                deleted += 1
+    return deleted
 
 
 def _saved_model_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path):
@@ -296,6 +334,8 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
     reused = reusable_outcome(spec, ctx, run_dir)
     if reused is not None:
         return reused
+    if ctx.report_only:
+        return RunOutcome(spec, "pending", error="not run yet", run_dir=run_dir)
     (run_dir / RUN_RECORD).unlink(missing_ok=True)
     (run_dir / "error.txt").unlink(missing_ok=True)
     if spec.kind == "baseline" or ctx.restart:  # a network run may continue from its checkpoint
@@ -336,7 +376,7 @@ def run_all(specs: Sequence[RunSpec], ctx: BenchmarkContext, progress: bool) -> 
     from agroflux_hf.progress import progress_bar
 
     bar = progress_bar(total=len(specs), desc="benchmark runs", unit="run", enabled=progress)
-    if ctx.preset.workers > 1:
+    if ctx.preset.workers > 1 and not ctx.report_only:
         finished = _run_in_processes(specs, ctx, bar)
     else:
         finished = {}
@@ -361,7 +401,7 @@ def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> d
     planned = {spec.run_id for spec in specs}
     pending, running, finished = list(specs), {}, {}
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
-    init = (ctx.preset, ctx.data_dir, str(ctx.root), ctx.infos, ctx.restart)
+    init = (replace(ctx, _datasets={}),)
     with ProcessPoolExecutor(
         ctx.preset.workers, mp_context=context, initializer=_init_worker, initargs=init
     ) as pool:
@@ -388,23 +428,21 @@ def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> d
 _WORKER_CONTEXT: BenchmarkContext | None = None
 
 
-def _init_worker(
-    preset: BenchmarkPreset, data_dir: str | None, root: str, infos: dict, restart: bool
-) -> None:
+def _init_worker(ctx: BenchmarkContext) -> None:
     """Per worker process: its context (with its own dataset cache) and threads. Its stderr (training's
     per-epoch bars, warnings) goes to ``OUT/logs/worker-<pid>.log``: the terminal shows one bar."""
     global _WORKER_CONTEXT
-    logs = Path(root) / "logs"
+    logs = ctx.root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = open(logs / f"worker-{os.getpid()}.log", "a", buffering=1)  # noqa: SIM115 (lives with the process)
     os.dup2(log.fileno(), 2)
     sys.stderr = log
-    if preset.torch_threads is not None:
+    if ctx.preset.torch_threads is not None:
         import torch
 
-        torch.set_num_threads(preset.torch_threads)
+        torch.set_num_threads(ctx.preset.torch_threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _WORKER_CONTEXT = BenchmarkContext(preset, data_dir, Path(root), infos, restart)
+    _WORKER_CONTEXT = ctx
 
 
 def _run_in_worker(spec: RunSpec, source: RunOutcome | None) -> RunOutcome:

@@ -103,8 +103,8 @@ def _select(
 
 def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec]:
     """Every run of ``preset`` on the configs described by ``infos`` (config name -> ConfigInfo), once
-    per seed, T0 first so that T2 finds its pretrained weights (of the same seed). T0 runs that T2 needs
-    are added even when T0 itself was not asked for."""
+    per seed, in :func:`run_order` (T2 after the T0 run whose weights it starts from, of the same
+    seed). T0 runs that T2 needs are added even when T0 itself was not asked for."""
     refs = describe_configs(infos)
     simulations = _select(
         refs, "simulation", preset.simulation_datasets, preset.split_schemes, preset.t0_spatial_folds
@@ -150,5 +150,18 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
                 for model in preset.models:
                     add(model, "t0", source)  # no-op when T0 already planned it
                     add(model, task, ref, source)
+    return sorted(runs, key=lambda s: run_order(s, preset))
+
+
+def run_order(spec: RunSpec, preset: BenchmarkPreset) -> tuple[int, int, int, int]:
+    """Seed, split scheme, fold, task: a benchmark stopped part way (the paper preset takes days on 2
+    cores) has finished whole slices (every task of the temporal scheme of seed 0 first) rather than
+    every T0 run and nothing else. T2 still follows its T0 run: T2 on any fold starts from T0's fold 0
+    of the same scheme, and a task's order puts T0 before T2 within a fold."""
     order = {task: i for i, task in enumerate(TASKS)}
-    return sorted(runs, key=lambda s: (order[s.task], preset.seeds.index(s.seed)))
+    return (
+        preset.seeds.index(spec.seed),
+        schema.SPLIT_SCHEMES.index(spec.scheme),
+        spec.fold,
+        order[spec.task],
+    )

@@ -232,6 +232,12 @@ def write_reports(
     leaderboard.write_csv(frame, root / "leaderboard.csv")
     leaderboard.write_csv(site_frame, root / "site_scores.csv")
     notes = [f"Preset `{preset.name}`: {preset.description}", *preset.notes]
+    pending = sum(o.status == "pending" for o in outcomes)
+    if pending:
+        notes.append(
+            f"Partial: {pending} of {len(outcomes)} planned runs have not run yet (README.md lists them); "
+            "means are over the runs that finished."
+        )
     gain = transfer_gain.render_gain_markdown(frame, models=preset.models)
     leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes, sections=gain)
     leaderboard.write_latex_tables(frame, root / "tables")
@@ -298,7 +304,8 @@ def render_readme(
 ) -> str:
     """The output folder's README: what ran, on what, with which software, how long, and the figures."""
     ok = [o for o in outcomes if o.status == "ok"]
-    bad = [o for o in outcomes if o.status != "ok"]
+    bad = [o for o in outcomes if o.status in ("failed", "skipped")]
+    pending = [o for o in outcomes if o.status == "pending"]
     configs = sorted({o.spec.config for o in outcomes})
     lines = [
         f"# AgroFlux benchmark: preset `{preset.name}`",
@@ -316,7 +323,8 @@ def render_readme(
             for t, s in preset.stages.items()
             if t in preset.tasks or t == "t0"
         ),
-        f"- Runs: {len(ok)} succeeded, {len(bad)} failed or skipped, of {len(outcomes)}; "
+        f"- Runs: {len(ok)} succeeded, {len(bad)} failed or skipped, {len(pending)} pending (not run yet), "
+        f"of {len(outcomes)}; "
         f"{sum(o.reused for o in ok)} reused from an earlier benchmark on this folder (same settings); "
         f"wall time {seconds / 60:.1f} min ({seconds:.0f} s).",
         f"- Seeds: {', '.join(map(str, preset.seeds))} (every run once per seed).",
@@ -348,9 +356,32 @@ def render_readme(
             f"- `{o.spec.run_id}`: {o.status}: {o.error} (see `runs/{o.spec.run_id}/error.txt`)" for o in bad
         ]
         lines.append("")
+    if pending:
+        lines += pending_section(pending, len(outcomes))
     if figures:
         lines += ["## Figures", ""]
         for figure in figures:
             relative = figure.relative_to(root).as_posix()
             lines += [f"### {figure.stem}", "", f"![{figure.stem}]({relative})", ""]
     return "\n".join(lines)
+
+
+def pending_section(pending: Sequence[RunOutcome], total: int) -> list[str]:
+    """README lines for a partial benchmark: how many runs of each task, scheme and seed are still to
+    run, so that nobody reads the tables as the whole protocol's."""
+    counts: dict[tuple[str, str, int], int] = {}
+    for outcome in pending:
+        key = (outcome.spec.task, outcome.spec.scheme, outcome.spec.seed)
+        counts[key] = counts.get(key, 0) + 1
+    lines = [
+        "## Pending runs",
+        "",
+        f"This is a partial benchmark: {len(pending)} of {total} planned runs have not run yet, so the "
+        "tables cover only the finished ones (a mean over folds is over the folds that finished). Run "
+        "the same command again on this folder to continue; finished runs are reused.",
+        "",
+        "| task | split scheme | seed | runs pending |",
+        "|---|---|---:|---:|",
+    ]
+    lines += [f"| {task} | {scheme} | {seed} | {n} |" for (task, scheme, seed), n in counts.items()]
+    return [*lines, ""]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, run_all
+from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, prune_models, run_all
 from agroflux_hf.benchmark.planning import RunSpec, plan_runs
 from agroflux_hf.benchmark.presets import BenchmarkPreset, get_preset
 from agroflux_hf.benchmark.reports import leaderboard_rows, write_reports
@@ -49,7 +49,13 @@ class BenchmarkResult:
 
     @property
     def failed(self) -> list[RunOutcome]:
-        return [o for o in self.outcomes if o.status != "ok"]
+        """Runs that failed, or were skipped because the T0 run they start from failed."""
+        return [o for o in self.outcomes if o.status in ("failed", "skipped")]
+
+    @property
+    def pending(self) -> list[RunOutcome]:
+        """Runs not run yet (``report_only``)."""
+        return [o for o in self.outcomes if o.status == "pending"]
 
 
 def run_benchmark(
@@ -61,6 +67,8 @@ def run_benchmark(
     tasks: Sequence[str] | None = None,
     seeds: Sequence[int] | None = None,
     restart: bool = False,
+    report_only: bool = False,
+    keep_models: str = "all",
     progress: bool = True,
 ) -> BenchmarkResult:
     """Train and evaluate every run of ``preset`` and write the leaderboard folder ``output_dir``.
@@ -68,7 +76,14 @@ def run_benchmark(
     ``models`` (architectures and/or ``gbt``, ``climatology``) and ``tasks`` (``t0``, ``t1``,
     ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset; ``seeds`` replace its seeds.
     Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
+    ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
+    ``keep_models="needed"`` deletes the saved models that no figure or T2 run reads again
+    (:func:`~agroflux_hf.benchmark.execution.prune_models`), for a results folder small enough to commit.
     """
+    if keep_models not in ("all", "needed"):
+        raise ValueError(f"keep_models must be 'all' or 'needed', got {keep_models!r}")
+    if report_only and restart:
+        raise ValueError("report_only reports the finished runs; restart would discard them")
     from agroflux_hf.data.loading import config_info, list_configs
 
     started = time.perf_counter()
@@ -84,8 +99,10 @@ def run_benchmark(
     if not specs:
         raise ValueError(f"preset {preset.name!r} plans no run on the configs {sorted(infos)}")
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    ctx = BenchmarkContext(preset, data_dir, out, infos, restart)
-    outcomes = run_all(specs, ctx, progress)
+    ctx = BenchmarkContext(preset, data_dir, out, infos, restart, report_only)
+    outcomes = run_all(specs, ctx, progress and not report_only)
+    if keep_models == "needed":
+        prune_models(out, specs, preset)
     with building_directory(out) as tmp:
         frame, figures = write_reports(ctx, outcomes, infos, started, tmp)
         move_runs(out, tmp, specs)  # last step before the swap

@@ -3,6 +3,7 @@
 agroflux benchmark --quick --output-dir results
 agroflux benchmark --preset paper --output-dir results_paper      # the paper's protocol, 3 seeds
 agroflux benchmark --preset paper --output-dir results_paper      # again: reuses the finished runs
+agroflux benchmark --preset paper --output-dir results_paper --report-only   # reports so far, runs nothing
 
 Run again on the same output folder with the same settings, a benchmark reuses every run that
 finished there (``runs/<run-id>/benchmark_run.json`` records its settings) and runs the rest; a network
@@ -64,6 +65,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--restart", action="store_true", help="run everything again, ignoring finished runs in --output-dir"
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: write the reports of the runs that finished in --output-dir, the rest pending",
+    )
+    parser.add_argument(
+        "--keep-models",
+        choices=("all", "needed"),
+        default="all",
+        help="'needed' deletes the saved models no figure or T2 run reads again (a folder to commit)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -84,11 +96,15 @@ def run(args: argparse.Namespace) -> int:
         tasks=args.tasks,
         seeds=args.seeds,
         restart=args.restart,
+        report_only=args.report_only,
+        keep_models=args.keep_models,
         progress=not args.no_progress,
     )
     reused = sum(o.reused for o in result.outcomes)
+    pending = f", {len(result.pending)} pending (not run yet)" if result.pending else ""
     print(
-        f"wrote {result.output_dir} ({len(result.outcomes)} runs, {reused} reused, {result.seconds / 60:.1f} min)"
+        f"wrote {result.output_dir} ({len(result.outcomes)} runs, {reused} reused{pending}, "
+        f"{result.seconds / 60:.1f} min)"
     )
     for outcome in result.failed:
         print(f"  {outcome.status}: {outcome.spec.run_id}: {outcome.error}")
