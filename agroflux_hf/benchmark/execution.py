@@ -402,9 +402,10 @@ def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> d
     pending, running, finished = list(specs), {}, {}
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
     init = (replace(ctx, _datasets={}),)
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         ctx.preset.workers, mp_context=context, initializer=_init_worker, initargs=init
-    ) as pool:
+    )
+    try:
         while pending or running:
             for spec in list(pending):
                 if len(running) >= ctx.preset.workers:
@@ -422,7 +423,21 @@ def _run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> d
                 finished[spec.run_id] = future.result()
                 bar.set_postfix_str(spec.run_id, refresh=False)
                 bar.update(1)
+    except BaseException:  # Ctrl-C or SIGTERM: stop the workers now, not after their runs (an hour)
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
     return finished
+
+
+def _stop_workers(pool) -> None:
+    """Terminate a pool's worker processes; their runs continue from their newest checkpoint next time."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 _WORKER_CONTEXT: BenchmarkContext | None = None
