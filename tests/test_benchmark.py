@@ -677,7 +677,7 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
     """The paper preset takes days on 2 cores: --keep-models needed leaves a folder small enough to
     commit, and --report-only reports the finished runs with the rest pending, training nothing."""
     import agroflux_hf.training
-    from agroflux_hf.benchmark import execution
+    from agroflux_hf.benchmark import execution, planning
     from agroflux_hf.data.export import export_dataset
 
     preset = TINY.restricted(("lstm", "climatology"), ("t0", "t1", "t2-finetune"))
@@ -713,6 +713,7 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
         runner.run_benchmark(out, preset=preset, data_dir=data_dir, report_only=True, restart=True)
     order = [(s.seed, s.scheme) for s in runner.plan_runs(preset.with_seeds((0, 1)), infos_of(data_dir))]
     assert order == sorted(order, key=lambda k: (k[0], k[1] == "spatial"))  # whole slices first
+    assert sorted(planning.RUN_TASK_ORDER) == sorted(TASKS)
 
 
 def infos_of(data_dir) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agroflux_hf import schema
-from agroflux_hf.benchmark.presets import BASELINES, TASKS, TRANSFER_TASKS, BenchmarkPreset
+from agroflux_hf.benchmark.presets import BASELINES, TRANSFER_TASKS, BenchmarkPreset
 from agroflux_hf.schema import parse_config_name  # the one config-name rule
 
 
@@ -153,12 +153,16 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
     return sorted(runs, key=lambda s: run_order(s, preset))
 
 
+RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
+"""Within a fold: T1 first (observations, cheap: batches of 10), then T0, then T2 from T0's weights."""
+
+
 def run_order(spec: RunSpec, preset: BenchmarkPreset) -> tuple[int, int, int, int]:
     """Seed, split scheme, fold, task: a benchmark stopped part way (the paper preset takes days on 2
     cores) has finished whole slices (every task of the temporal scheme of seed 0 first) rather than
     every T0 run and nothing else. T2 still follows its T0 run: T2 on any fold starts from T0's fold 0
-    of the same scheme, and a task's order puts T0 before T2 within a fold."""
-    order = {task: i for i, task in enumerate(TASKS)}
+    of the same scheme, and :data:`RUN_TASK_ORDER` puts T0 before T2 within a fold."""
+    order = {task: i for i, task in enumerate(RUN_TASK_ORDER)}
     return (
         preset.seeds.index(spec.seed),
         schema.SPLIT_SCHEMES.index(spec.scheme),
