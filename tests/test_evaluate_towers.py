@@ -67,8 +67,10 @@ def test_table_names_the_missing_inputs_and_a_png_is_drawn(daily_run: tuple[Path
     out, printed = daily_run
     assert printed.splitlines()[0].split()[:4] == ["site", "target", "days", "R2"]
     assert "inputs missing (NaN, masked): TMAX, TMIN" in printed
-    # the fixture is cut from an AgroFlux-mini tower: the user is told the shipped checkpoint saw 2004
-    assert "US-Ne1 is an AgroFlux-mini tower" in printed and "2004 were seen in training" in printed
+    # the fixture is cut from an AgroFlux-mini tower: the user is told the shipped checkpoint saw 2004,
+    # from the training data its config.json records
+    assert "US-Ne1 is in temporal_co2, the data this checkpoint was trained on" in printed
+    assert "2004 were seen in training" in printed
     png = out / "US-Ne1.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 
@@ -140,7 +142,7 @@ def test_a_file_without_site_id_needs_site_id(tmp_path: Path, capsys: pytest.Cap
     assert "cannot tell the site id" in capsys.readouterr().err
     assert cli.main([*args, "--site-id", "MY-Farm"]) == 0
     assert set(pd.read_csv(tmp_path / "out" / "scores.csv")["site_id"]) == {"MY-Farm"}
-    assert "AgroFlux-mini tower" not in capsys.readouterr().out
+    assert "note:" not in capsys.readouterr().out
     assert (
         json.loads((tmp_path / "out" / "scores.json").read_text())["sites"]["MY-Farm"]["agroflux_mini_years"]
         is None
@@ -172,3 +174,49 @@ def test_imported_parquet_with_added_management(tmp_path: Path, capsys: pytest.C
         == 0
     )
     assert not np.allclose(pd.read_csv(plain / "predictions.csv")["NEE_predicted"], with_management)
+
+
+def _checkpoint_with_training_data(tmp_path: Path, training_data: dict | None) -> Path:
+    """The shipped LSTM with another record of its training data (the weights do not matter here)."""
+    import shutil
+
+    folder = tmp_path / "checkpoint"
+    shutil.copytree(CHECKPOINT, folder)
+    values = json.loads((folder / "config.json").read_text())
+    values.pop("training_data", None)
+    if training_data is not None:
+        values["training_data"] = training_data
+    (folder / "config.json").write_text(json.dumps(values))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("training_data", "expected"),
+    [
+        # US-Ne1 is the test tower of spatial fold 3: never in training or validation
+        ({"config": "spatial_co2_fold3", "data_dir": None}, "held out of training and validation"),
+        # trained on simulations only: the tower is not in its data, nothing to warn of
+        ({"config": "temporal_dssat_ceres_maize", "data_dir": None}, None),
+        # a checkpoint that does not record its data: temporal_co2 assumed, and said to be assumed
+        (None, "assumed: the checkpoint does not record its training data"),
+    ],
+)
+def test_the_report_says_whether_the_checkpoint_saw_the_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], training_data: dict | None, expected: str | None
+) -> None:
+    checkpoint = _checkpoint_with_training_data(tmp_path, training_data)
+    args = [
+        "-q",
+        "evaluate",
+        str(checkpoint),
+        "--towers",
+        str(DAILY_CUT),
+        "--output-dir",
+        str(tmp_path / "o"),
+    ]
+    assert cli.main(args) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    if expected is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and expected in notes[0], notes

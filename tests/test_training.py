@@ -184,6 +184,9 @@ def test_t0_writes_every_output_and_scores_the_best_model(synthetic, tmp_path):
     assert (tmp_path / "log.csv").read_text().splitlines()[0].startswith("epoch,")
     run_config = json.loads((tmp_path / "run_config.json").read_text())
     assert run_config["target_names"] == ["GPP", "NEE", "ET"]
+    # the checkpoint records the data it was trained on (evaluate --towers reads it)
+    saved = json.loads((tmp_path / "best_model" / "config.json").read_text())
+    assert saved["training_data"] == {"config": "sim", "data_dir": None, "source_config": None}
     # stats from the training split only, as the model carries them
     assert run_config["stats"]["targets"]["GPP"] == synthetic["sim"].info.stats["targets"]["GPP"]
     metrics = json.loads((tmp_path / "metrics.json").read_text())

@@ -91,7 +91,15 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
             )
         notes.append("; ".join(parts))
         if info.agroflux_mini_years is not None:
-            notes.append(seen_note(site, info.years, info.agroflux_mini_years))
+            notes.append(
+                seen_note(
+                    site,
+                    info.years,
+                    info.agroflux_mini_years,
+                    config=info.training_config or "temporal_co2",
+                    known=info.training_config_known,
+                )
+            )
     if evaluation.unscored_targets:
         notes.append(
             f"targets of the checkpoint that no file observes: {', '.join(evaluation.unscored_targets)}"
@@ -99,16 +107,29 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
     return notes
 
 
-def seen_note(site: str, scored: list[int], splits: dict[str, list[int]]) -> str:
-    """Warn that a site is an AgroFlux-mini tower, and which scored years a temporal_co2 model trained on."""
+def seen_note(site: str, scored: list[int], splits: dict[str, list[int]], *, config: str, known: bool) -> str:
+    """Tell whether the scores at ``site`` are those of a site the checkpoint never saw.
+
+    ``splits`` are the site's years per split of ``config``, the data the checkpoint was trained on
+    (``known``), or of AgroFlux-mini's temporal_co2 when the checkpoint does not record its data.
+    """
     spans = ", ".join(f"{split} {_years_text(ys)}" for split, ys in splits.items() if ys)
-    seen = [y for y in scored if y in splits.get("train", []) + splits.get("validation", [])]
-    head = f"note: {site} is an AgroFlux-mini tower (temporal_co2, the config of the shipped checkpoints: {spans})"
+    trained = splits.get("train", []) + splits.get("validation", [])
+    seen = [y for y in scored if y in trained]
+    if known:
+        head = f"note: {site} is in {config}, the data this checkpoint was trained on ({spans})"
+        if not trained:
+            return (
+                f"{head}: held out of training and validation, so these are the scores of a site it never saw"
+            )
+    else:
+        head = (
+            f"note: {site} is an AgroFlux-mini tower ({config}, assumed: the checkpoint does not record its "
+            f"training data; the config of the shipped T1 checkpoints: {spans})"
+        )
     if seen:
         return f"{head}; scored year(s) {_years_text(seen)} were seen in training: not the scores of an unseen site"
-    return (
-        f"{head}; no scored year was seen in training there (a spatial-split checkpoint may have seen others)"
-    )
+    return f"{head}; no scored year was seen in training, but other years of this site were"
 
 
 def _years_text(years: list[int]) -> str:

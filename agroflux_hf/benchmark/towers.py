@@ -46,8 +46,12 @@ class SiteInputs:
     partial_inputs: dict[str, float] = field(default_factory=dict)  # observed fraction, below coverage
     missing_statics: list[str] = field(default_factory=list)  # unknown site attributes
     observed_targets: list[str] = field(default_factory=list)  # model targets with an observed day
-    # an AgroFlux-mini tower: its years per split of temporal_co2, the config of the shipped checkpoints
+    # the site's years per split ("train", "validation", "test") in the data the checkpoint was trained
+    # on (``training_config``); None when the site is not in that data. When the checkpoint does not
+    # record its training data (``training_config_known`` False), AgroFlux-mini's temporal_co2 is assumed.
     agroflux_mini_years: dict[str, list[int]] | None = None
+    training_config: str | None = None
+    training_config_known: bool = False
 
 
 @dataclass
@@ -154,6 +158,36 @@ def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int
     return out
 
 
+def training_data_years(
+    model: Any, site_ids: Sequence[str]
+) -> tuple[dict[str, dict[str, list[int]]], str | None, bool]:
+    """({site: {split: years}}, config, known) of the given sites in the data ``model`` was trained on.
+
+    A checkpoint trained by ``agroflux_hf.training`` records its data config (``config.training_data``);
+    its split's site-years answer exactly which years of a site it saw (temporal split) or that the
+    site was held out (spatial split). A checkpoint that does not record it (a foreign one, or one
+    trained before it was recorded) is assumed to be a temporal_co2 model of AgroFlux-mini, and the
+    report says it is an assumption. Data the loader cannot open gives ``({}, config, False)``.
+    """
+    record = getattr(model.config, "training_data", None) or {}
+    config = record.get("config") if isinstance(record, dict) else None
+    if not config:
+        return agroflux_mini_years(site_ids), "temporal_co2", False
+    from agroflux_hf.data.loading import config_info
+
+    try:
+        info = config_info(str(config), data_dir=record.get("data_dir"))
+    except Exception:  # a Hub dataset offline, a folder moved: say we cannot tell
+        return {}, str(config), False
+    wanted = set(site_ids)
+    years: dict[str, dict[str, list[int]]] = {}
+    for split, by_site in (getattr(info, "site_years", None) or {}).items():
+        for site, site_years in by_site.items():
+            if site in wanted:
+                years.setdefault(str(site), {})[str(split)] = [int(y) for y in site_years]
+    return years, str(config), True
+
+
 def stack_examples(parts: list[SiteExamples], spec: SourceSpec, target_names: Sequence[str]) -> SplitTensors:
     """All sites' sequences as one in-memory split, targets restricted to ``target_names``."""
     columns = [spec.target_names.index(n) for n in target_names]
@@ -200,8 +234,10 @@ def evaluate_towers(
         sites[examples.site_id] = site_inputs(examples, spec, report)
         if len(examples):
             parts.append(examples)
-    for site, years in agroflux_mini_years(list(sites)).items():
-        sites[site].agroflux_mini_years = years
+    seen_years, training_config, known = training_data_years(model, list(sites))
+    for site, info in sites.items():
+        info.training_config, info.training_config_known = training_config, known
+        info.agroflux_mini_years = seen_years.get(site)
     observed = [n for n in spec.target_names if any(n in s.observed_targets for s in sites.values())]
     if not parts or not observed:
         raise AllNaNError(

@@ -392,6 +392,7 @@ def train(
     else:
         plan = plan_adversarial(model_name, data, source, targets, overrides, pretrained, args)
     use_target_weights(plan.model, args.target_weights)
+    record_training_data(plan.model, config, data_dir, source_config)
     run_config.update(
         {
             "target_names": list(plan.model.config.target_names),
@@ -428,6 +429,19 @@ def train(
         stopped_early=state.stopped_early,
         hub_url=url,
     )
+
+
+def record_training_data(
+    model: Any, config: str, data_dir: str | Path | None, source_config: str | None
+) -> None:
+    """Write into the model's config (and so into every checkpoint's ``config.json``) the data it was
+    trained on: ``agroflux evaluate --towers`` reads it to tell a user whether a site, and which of its
+    years, the checkpoint saw in training. ``data_dir`` None is the embedded AgroFlux-mini."""
+    model.config.training_data = {
+        "config": config,
+        "data_dir": str(data_dir) if data_dir else None,
+        "source_config": source_config,
+    }
 
 
 def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
