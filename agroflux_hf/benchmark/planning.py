@@ -154,17 +154,21 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
 
 
 RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
-"""Within a fold: T1 first (observations, cheap: batches of 10), then T0, then T2 from T0's weights."""
+"""Within a fold: T1 (observations, cheap: batches of 10), then T0, then T2 from T0's weights."""
 
 
-def run_order(spec: RunSpec, preset: BenchmarkPreset) -> tuple[int, int, int, int]:
-    """Seed, split scheme, fold, task: a benchmark stopped part way (the paper preset takes days on 2
-    cores) has finished whole slices (every task of the temporal scheme of seed 0 first) rather than
-    every T0 run and nothing else. T2 still follows its T0 run: T2 on any fold starts from T0's fold 0
-    of the same scheme, and :data:`RUN_TASK_ORDER` puts T0 before T2 within a fold."""
+def run_order(spec: RunSpec, preset: BenchmarkPreset) -> tuple[int, bool, int, int, int]:
+    """Seed; T1 before the rest; split scheme; fold; task.
+
+    A benchmark stopped part way (the paper preset takes days on 2 cores) then has whole slices: every
+    T1 run of seed 0 (towers and chambers, both schemes: minutes each), then every task of the
+    temporal scheme, then the spatial folds, rather than every T0 run and nothing else. T2 still
+    follows its T0 run: T2 on any fold starts from T0's fold 0 of the same scheme, and
+    :data:`RUN_TASK_ORDER` puts T0 before T2 within a fold."""
     order = {task: i for i, task in enumerate(RUN_TASK_ORDER)}
     return (
         preset.seeds.index(spec.seed),
+        spec.task != "t1",
         schema.SPLIT_SCHEMES.index(spec.scheme),
         spec.fold,
         order[spec.task],
