@@ -896,3 +896,16 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     assert "| transformer† |" in markdown and "| lstm |" in markdown  # whole-year models marked
     latex = leaderboard.render_latex(frame, "r2")
     assert "transformer$^\\dagger$" in latex and "lstm$^\\dagger$" not in latex
+
+
+def test_a_figure_gets_a_plain_files_permissions(tmp_path):
+    """Figures are written beside their destination and renamed, without mkstemp's private 0600."""
+    import os
+
+    import matplotlib.pyplot as plt
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = plots.save_figure(plt.figure(), tmp_path / "figure.png")
+    assert path.read_bytes()[:4] == b"\x89PNG" and (path.stat().st_mode & 0o777) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]

@@ -7,8 +7,6 @@ a temporary file beside its destination and renamed, like every other output.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.benchmark.leaderboard import TASK_LABELS
+from agroflux_hf.files import atomic_path
 
 OBS_COLOUR, PREDICTED_COLOUR = "black", "tab:orange"
 
@@ -32,18 +31,14 @@ def axis_label(target: str, prefix: str = "") -> str:
 
 
 def save_figure(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
-    """Save to a temporary PNG beside ``path``, then rename; closes the figure."""
+    """Save to a temporary PNG beside ``path``, then rename (``files.atomic_path``: a plain file's
+    permissions, not mkstemp's 0600); closes the figure."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 
