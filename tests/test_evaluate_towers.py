@@ -220,3 +220,32 @@ def test_the_report_says_whether_the_checkpoint_saw_the_site(
         assert notes == []
     else:
         assert len(notes) == 1 and expected in notes[0], notes
+
+
+def test_site_attributes_given_for_an_imported_table_are_used(tmp_path: Path) -> None:
+    """--latitude/--longitude/--igbp for a parquet table are written over its static columns, not
+    ignored; a table of two sites needs them by site id; a table's site cannot be renamed."""
+    from agroflux_hf.data.sources.flux_towers import import_flux_files
+    from agroflux_hf.errors import DataFileError
+
+    table_path = tmp_path / "us-ne1.parquet"
+    import_flux_files([DAILY_CUT], table_path)
+    out = tmp_path / "out"
+    args = ["-q", "evaluate", str(CHECKPOINT), "--towers", str(table_path), "--output-dir", str(out)]
+    assert cli.main([*args, "--latitude", "41.1651", "--longitude", "-96.4766", "--igbp", "CRO"]) == 0
+    missing = json.loads((out / "scores.json").read_text())["sites"]["US-Ne1"]["missing_statics"]
+    assert missing == ["ELEVATION", "IRRIGATED"]
+
+    from agroflux_hf.data.sources.flux_towers import iter_site_frames
+
+    two = pd.read_parquet(table_path)
+    two = pd.concat([two, two.assign(site_id="US-Ne9")], ignore_index=True)
+    both = tmp_path / "two.parquet"
+    two.to_parquet(both)
+    with pytest.raises(DataFileError, match="give their attributes by site id"):
+        list(iter_site_frames([both], {"two.parquet": {"latitude": 40.0}}))
+    frames = list(iter_site_frames([both], {"US-Ne9": {"latitude": 40.0, "elevation": 300}}))
+    assert [f["LATITUDE"].iloc[0] for f in frames][1] == pytest.approx(40.0)
+    assert np.isnan(frames[0]["LATITUDE"].iloc[0]) and frames[1]["ELEVATION"].iloc[0] == 300
+    with pytest.raises(DataFileError, match="cannot be renamed"):
+        list(iter_site_frames([table_path], {"us-ne1.parquet": {"site_id": "MY-Farm"}}))

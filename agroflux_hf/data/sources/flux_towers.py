@@ -359,7 +359,7 @@ def iter_site_frames(
         if p.suffix == ".parquet":
             if not p.is_file():
                 raise DataFileError(p, "file does not exist")
-            frames.append(pd.read_parquet(p))
+            frames.append(_table_with_metadata(pd.read_parquet(p), p, site_metadata or {}))
             continue
         frames.append(_read_with_metadata(p, site_metadata or {}, read_options)[0])
     if not frames:
@@ -372,6 +372,43 @@ def iter_site_frames(
                 paths[0], f"site {site_id} has day {day} more than once in {[str(p) for p in paths]}"
             )
         yield site.sort_values("date").reset_index(drop=True)
+
+
+def _table_with_metadata(
+    table: pd.DataFrame, path: Path, site_metadata: Mapping[str, Mapping[str, object]]
+) -> pd.DataFrame:
+    """An imported table with the site attributes the user gives (by site id, or by file name for a
+    table of one site) written over its static columns: a table has no header to read them from, and
+    an option the user gave must not be ignored. ``site_id`` cannot rename a table's site."""
+    sites = sorted(map(str, table[schema.SITE_ID].unique())) if schema.SITE_ID in table else []
+    by_file = dict(site_metadata.get(path.name, {}))
+    if by_file.get(schema.SITE_ID) not in (None, *sites):
+        raise DataFileError(path, f"a table's site ids ({sites}) cannot be renamed; drop --site-id for it")
+    by_file.pop(schema.SITE_ID, None)
+    if by_file and len(sites) != 1:
+        raise DataFileError(
+            path, f"holds {len(sites)} sites {sites}: give their attributes by site id in --site-metadata"
+        )
+    table = table.copy()
+    for site in sites:
+        meta = {**dict(site_metadata.get(site, {})), **by_file}
+        rows = table[schema.SITE_ID].astype(str) == site
+        columns = {
+            "LATITUDE": meta.get("latitude"),
+            "LONGITUDE": meta.get("longitude"),
+            "ELEVATION": meta.get("elevation"),
+            "IRRIGATED": None if meta.get("irrigated") is None else float(bool(meta["irrigated"])),
+            "CROPLAND": None if not meta.get("igbp") else float(str(meta["igbp"]).upper() == "CRO"),
+        }
+        for name, value in columns.items():
+            if value is not None:
+                table.loc[rows, name] = np.float32(value)
+        for name in ("latitude", "longitude"):
+            if meta.get(name) is not None and name in table:
+                table.loc[rows, name] = float(meta[name])
+        if meta.get("igbp") and "igbp" in table:
+            table.loc[rows, "igbp"] = str(meta["igbp"]).upper()
+    return table
 
 
 def _read_with_metadata(
