@@ -102,3 +102,20 @@ def test_quiet_environment_silences_a_bar_asked_for_explicitly(monkeypatch: pyte
     assert not progress_bar(range(3), enabled=True).disable
     monkeypatch.setenv("TQDM_DISABLE", "1")
     assert progress_bar(range(3), enabled=True).disable
+
+
+def test_benchmark_report_only_on_an_empty_folder_lists_every_run_pending(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing trains; the README names the command, the machine and what is still to run; exit 0."""
+    import json
+
+    out = tmp_path / "results"
+    assert cli.main(["-q", "benchmark", "--quick", "--report-only", "--output-dir", str(out)]) == 0
+    assert "216 pending (not run yet)" in capsys.readouterr().out
+    readme = (out / "README.md").read_text()
+    assert f"- Command: `agroflux -q benchmark --quick --report-only --output-dir {out}`" in readme
+    assert "## Pending runs" in readme and "- Compute: 0.00 h summed over the 0 finished runs" in readme
+    record = json.loads((out / "run_config.json").read_text())
+    assert record["command"].startswith("agroflux -q benchmark") and record["versions"]["cpu"]
+    assert {run["status"] for run in record["runs"]} == {"pending"}

@@ -65,6 +65,7 @@ class BenchmarkContext:
     infos: dict[str, Any]
     restart: bool = False  # run everything again, ignoring finished runs in ``root/runs``
     report_only: bool = False  # run nothing: reuse finished runs, mark the others pending
+    command: str | None = None  # the command line that made the reports (README, run_config.json)
     _datasets: dict[str, Any] = field(default_factory=dict)
 
     def dataset(self, config: str):

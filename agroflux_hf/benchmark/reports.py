@@ -249,6 +249,7 @@ def write_reports(
     write_json(
         root / "run_config.json",
         {
+            "command": ctx.command,
             "preset": preset.to_dict(),
             "data_dir": ctx.data_dir,
             "configs": sorted(infos),
@@ -269,7 +270,8 @@ def write_reports(
         },
     )
     atomic_write_text(
-        root / "README.md", render_readme(preset, ctx.data_dir, outcomes, figures, root, seconds)
+        root / "README.md",
+        render_readme(preset, ctx.data_dir, outcomes, figures, root, seconds, command=ctx.command),
     )
     return frame, figures
 
@@ -285,6 +287,7 @@ def versions() -> dict[str, str]:
         "agroflux_hf": agroflux_hf.__version__,
         "platform": platform.platform(),
         "cpus": str(os.cpu_count()),
+        "cpu": cpu_model(),
     }
     for package in ("torch", "transformers", "datasets", "accelerate", "scikit-learn", "numpy", "pandas"):
         try:
@@ -294,6 +297,33 @@ def versions() -> dict[str, str]:
     return found
 
 
+def cpu_model() -> str:
+    """The processor's name (Linux ``/proc/cpuinfo``; else ``platform.processor()``): absolute times
+    differ between machines of the same core count."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def compute_line(outcomes: Sequence[RunOutcome]) -> str:
+    """Training and fitting time summed over the finished runs (reused ones included, as recorded when
+    they ran): the cost of the whole protocol, which a resumed benchmark's wall time does not show."""
+    ok = [o for o in outcomes if o.status == "ok"]
+    total = sum(o.seconds for o in ok)
+    by_task: dict[str, float] = {}
+    for outcome in ok:
+        by_task[outcome.spec.task] = by_task.get(outcome.spec.task, 0.0) + outcome.seconds
+    parts = ", ".join(f"{task} {seconds / 3600:.2f} h" for task, seconds in by_task.items())
+    return (
+        f"- Compute: {total / 3600:.2f} h summed over the {len(ok)} finished runs ({parts}), each run's own "
+        "time as recorded when it ran (several ran at once, one per worker process)."
+    )
+
+
 def render_readme(
     preset: BenchmarkPreset,
     data_dir: str | None,
@@ -301,6 +331,8 @@ def render_readme(
     figures: Sequence[Path],
     root: Path,
     seconds: float,
+    *,
+    command: str | None = None,
 ) -> str:
     """The output folder's README: what ran, on what, with which software, how long, and the figures."""
     ok = [o for o in outcomes if o.status == "ok"]
@@ -327,6 +359,8 @@ def render_readme(
         f"of {len(outcomes)}; "
         f"{sum(o.reused for o in ok)} reused from an earlier benchmark on this folder (same settings); "
         f"wall time {seconds / 60:.1f} min ({seconds:.0f} s).",
+        compute_line(outcomes),
+        *([f"- Command: `{command}`"] if command else []),
         f"- Seeds: {', '.join(map(str, preset.seeds))} (every run once per seed).",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".",
         "",

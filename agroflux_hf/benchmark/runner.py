@@ -69,6 +69,7 @@ def run_benchmark(
     restart: bool = False,
     report_only: bool = False,
     keep_models: str = "all",
+    command: str | None = None,
     progress: bool = True,
 ) -> BenchmarkResult:
     """Train and evaluate every run of ``preset`` and write the leaderboard folder ``output_dir``.
@@ -79,6 +80,7 @@ def run_benchmark(
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
     ``keep_models="needed"`` deletes the saved models that no figure or T2 run reads again
     (:func:`~agroflux_hf.benchmark.execution.prune_models`), for a results folder small enough to commit.
+    ``command`` is the command line written into the README and ``run_config.json``.
     """
     if keep_models not in ("all", "needed"):
         raise ValueError(f"keep_models must be 'all' or 'needed', got {keep_models!r}")
@@ -99,7 +101,7 @@ def run_benchmark(
     if not specs:
         raise ValueError(f"preset {preset.name!r} plans no run on the configs {sorted(infos)}")
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    ctx = BenchmarkContext(preset, data_dir, out, infos, restart, report_only)
+    ctx = BenchmarkContext(preset, data_dir, out, infos, restart, report_only, command=command)
     outcomes = run_all(specs, ctx, progress and not report_only)
     if keep_models == "needed":
         prune_models(out, specs, preset)

@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         restart=args.restart,
         report_only=args.report_only,
         keep_models=args.keep_models,
+        command=command_line(args),
         progress=not args.no_progress,
     )
     reused = sum(o.reused for o in result.outcomes)
@@ -109,3 +110,10 @@ def run(args: argparse.Namespace) -> int:
     for outcome in result.failed:
         print(f"  {outcome.status}: {outcome.spec.run_id}: {outcome.error}")
     return 1 if result.failed else 0
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as given (``agroflux benchmark ...``), for the output's README."""
+    import shlex
+
+    return "agroflux " + shlex.join(getattr(args, "argv", None) or sys.argv[1:])
