@@ -909,3 +909,23 @@ def test_a_figure_gets_a_plain_files_permissions(tmp_path):
     path = plots.save_figure(plt.figure(), tmp_path / "figure.png")
     assert path.read_bytes()[:4] == b"\x89PNG" and (path.stat().st_mode & 0o777) == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]
+
+
+def test_a_training_argument_added_later_at_its_default_keeps_finished_runs():
+    """Runs recorded before a new TrainingArguments field existed stay reusable while it is at its
+    default (a resumable benchmark spans sessions and code changes); any other change re-runs."""
+    from agroflux_hf.benchmark.execution import same_settings
+    from agroflux_hf.training.arguments import TrainingArguments
+
+    current = json_safe({"spec": {"model": "lstm"}, "training_arguments": TrainingArguments().to_dict()})
+    current["pretraining"] = json.loads(json.dumps(current))
+    old = json.loads(json.dumps(current))
+    del old["training_arguments"]["warmup_steps"], old["pretraining"]["training_arguments"]["warmup_steps"]
+    assert same_settings(current, current) and same_settings(old, current)
+    changed = json.loads(json.dumps(current))
+    changed["training_arguments"]["warmup_steps"] = 7  # the new field set away from its default
+    assert not same_settings(old, changed)
+    other = json.loads(json.dumps(current))
+    other["training_arguments"]["learning_rate"] = 0.5
+    assert not same_settings(current, other) and not same_settings(old, other)
+    assert not same_settings(None, current) and not same_settings({"spec": {}}, current)

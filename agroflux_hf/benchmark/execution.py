@@ -244,7 +244,9 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         record = json.loads(record_file.read_text())
     except (OSError, ValueError):
         return None
-    if record.get("settings") != run_settings(spec, ctx) or not isinstance(record.get("scores"), dict):
+    if not same_settings(record.get("settings"), run_settings(spec, ctx)) or not isinstance(
+        record.get("scores"), dict
+    ):
         return None
     predictions = None
     if needs_predictions(spec, ctx.preset) and not saved_model_path(spec, run_dir).exists():
@@ -269,6 +271,35 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         sees_future=record.get("sees_future"),
         reused=True,
     )
+
+
+def same_settings(recorded: Any, current: dict) -> bool:
+    """Whether a finished run's recorded settings are the current ones.
+
+    A training argument added to the code after the run was recorded is absent from its record; at
+    its default value it changes nothing the run did, so it does not make the run stale (else every
+    new option would throw away days of a resumable benchmark). Any other difference does.
+    """
+    if recorded == current:
+        return True
+    if not isinstance(recorded, dict) or set(recorded) != set(current):
+        return False
+    from agroflux_hf.training.arguments import TrainingArguments
+
+    defaults = TrainingArguments().to_dict()
+    trimmed = json.loads(json.dumps(current))
+
+    def drop_new_defaults(settings: dict, record: dict) -> None:
+        arguments, old = settings.get("training_arguments"), record.get("training_arguments")
+        if isinstance(arguments, dict) and isinstance(old, dict):
+            for key in set(arguments) - set(old):
+                if key in defaults and json.loads(json.dumps(defaults[key])) == arguments[key]:
+                    del arguments[key]
+        if isinstance(settings.get("pretraining"), dict) and isinstance(record.get("pretraining"), dict):
+            drop_new_defaults(settings["pretraining"], record["pretraining"])
+
+    drop_new_defaults(trimmed, recorded)
+    return recorded == trimmed
 
 
 def saved_model_path(spec: RunSpec, run_dir: Path) -> Path:
