@@ -896,6 +896,16 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     assert "| transformer† |" in markdown and "| lstm |" in markdown  # whole-year models marked
     latex = leaderboard.render_latex(frame, "r2")
     assert "transformer$^\\dagger$" in latex and "lstm$^\\dagger$" not in latex
+    # the rows come by task and split scheme, temporal first, whatever order the runs ran in
+    temporal = [{**r, "scheme": "temporal", "config": "temporal_co2", "fold": 0} for r in gain_rows()]
+    later = [{**r, "task": "t2-adversarial"} for r in temporal if r["task"] != "t1"]
+    shuffled = leaderboard.leaderboard_frame(later + gain_rows() + temporal)
+    lines = "\n".join(render_gain_markdown(shuffled)).splitlines()
+    rows = [
+        line.split(" | ")[:2] for line in lines if line.startswith("| T2 ") and "task and data" not in line
+    ]
+    assert rows == [["| T2 fine-tune co2 ← dssat", "temporal"], ["| T2 fine-tune co2 ← dssat", "spatial"],
+                    ["| T2 adv. co2 ← dssat", "temporal"]]  # fmt: skip
 
 
 def test_a_figure_gets_a_plain_files_permissions(tmp_path):
