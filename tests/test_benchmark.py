@@ -900,6 +900,10 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     temporal = [{**r, "scheme": "temporal", "config": "temporal_co2", "fold": 0} for r in gain_rows()]
     later = [{**r, "task": "t2-adversarial"} for r in temporal if r["task"] != "t1"]
     shuffled = leaderboard.leaderboard_frame(later + gain_rows() + temporal)
+    assert list(dict.fromkeys(zip(shuffled["task"], shuffled["scheme"], strict=True))) == [
+        ("t1", "temporal"), ("t1", "spatial"), ("t2-finetune", "temporal"), ("t2-finetune", "spatial"),
+        ("t2-adversarial", "temporal"),
+    ]  # fmt: skip
     lines = "\n".join(render_gain_markdown(shuffled)).splitlines()
     rows = [
         line.split(" | ")[:2] for line in lines if line.startswith("| T2 ") and "task and data" not in line

@@ -134,7 +134,33 @@ def leaderboard_frame(rows: Iterable[dict]) -> pd.DataFrame:
     for count in ("cum_n", "cum_excluded", "steps"):
         if count in frame.columns:  # counts, blank where not scored cumulatively (or not trained)
             frame[count] = pd.to_numeric(frame[count]).astype("Int64")
-    return frame[columns]
+    return in_task_order(frame[columns])
+
+
+def in_task_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows by task (T0, T1, T2 fine-tune, T2 adversarial), then dataset as first listed, temporal
+    before spatial, the rest in their order: the CSV and the tables read the same whatever order the
+    runs ran in (a resumed or partial benchmark runs them in slices)."""
+    if frame.empty or not {"task", "dataset", "scheme"} <= set(frame.columns):
+        return frame
+    tasks, schemes = schema.TASKS, schema.SPLIT_SCHEMES
+    sources = frame["source_dataset"].fillna("") if "source_dataset" in frame.columns else ""
+    data = (
+        list(zip(frame["dataset"], sources, strict=True))
+        if "source_dataset" in frame.columns
+        else list(frame["dataset"])
+    )
+    first = {key: i for i, key in enumerate(dict.fromkeys(data))}
+    keys = pd.DataFrame(
+        {
+            "task": frame["task"].map({t: i for i, t in enumerate(tasks)}).fillna(len(tasks)),
+            "data": [first[key] for key in data],
+            "scheme": frame["scheme"].map({s: i for i, s in enumerate(schemes)}).fillna(len(schemes)),
+        },
+        index=frame.index,
+    )
+    order = keys.sort_values(["task", "data", "scheme"], kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
 
 
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
