@@ -30,10 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, prune_models, run_all
+from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, prune_models
 from agroflux_hf.benchmark.planning import RunSpec, plan_runs
 from agroflux_hf.benchmark.presets import BenchmarkPreset, get_preset
 from agroflux_hf.benchmark.reports import leaderboard_rows, write_reports
+from agroflux_hf.benchmark.scheduling import run_all
 from agroflux_hf.files import building_directory
 
 __all__ = ["BenchmarkResult", "RunOutcome", "RunSpec", "leaderboard_rows", "plan_runs", "run_benchmark"]
