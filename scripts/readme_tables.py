@@ -66,6 +66,9 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
     them, temporal before spatial: the same table whatever order the runs ran in."""
     rows = []
     task_rank = {task: i for i, task in enumerate(TASKS)}
+    means = means.assign(
+        source_dataset=means["source_dataset"].astype(object).fillna("")
+    )  # NaN keys never match
     data_rank = {
         key: i
         for i, key in enumerate(dict.fromkeys(zip(means["dataset"], means["source_dataset"], strict=True)))

@@ -144,7 +144,7 @@ def in_task_order(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty or not {"task", "dataset", "scheme"} <= set(frame.columns):
         return frame
     tasks, schemes = schema.TASKS, schema.SPLIT_SCHEMES
-    sources = frame["source_dataset"].fillna("") if "source_dataset" in frame.columns else ""
+    sources = frame["source_dataset"].astype(object).fillna("") if "source_dataset" in frame.columns else ""
     data = (
         list(zip(frame["dataset"], sources, strict=True))
         if "source_dataset" in frame.columns

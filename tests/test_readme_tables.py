@@ -1,0 +1,41 @@
+"""``scripts/readme_tables.py``: the README's tables from a leaderboard CSV, as a user runs it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "readme_tables.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("readme_tables", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def row(task: str, scheme: str, model: str, r2: float, seed: int = 0, dataset: str = "co2") -> dict:
+    kind = "baseline" if model in ("gbt", "climatology") else "network"
+    return {"task": task, "dataset": dataset, "source_dataset": None, "scheme": scheme, "model": model,
+            "kind": kind, "target": "NEE", "seed": seed, "fold": 0, "r2": r2, "site_r2_median": r2,
+            "sees_future": model == "transformer"}  # fmt: skip
+
+
+def test_rows_by_task_and_scheme_with_seed_spread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CSV written in run order (T1 before T0, spatial before temporal, empty source_dataset read as
+    NaN) gives the table in task order; several seeds give mean ± std; † marks whole-year models."""
+    rows = [row("t1", "spatial", "lstm", 0.1), row("t1", "temporal", "transformer", 0.4),
+            row("t1", "temporal", "transformer", 0.6, seed=1), row("t1", "temporal", "climatology", 0.2),
+            row("t0", "temporal", "lstm", 0.7, dataset="dssat_ceres_maize")]  # fmt: skip
+    csv = tmp_path / "leaderboard.csv"
+    pd.DataFrame(rows).to_csv(csv, index=False)
+    assert load_script().main([str(csv), "--targets", "NEE"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T")]
+    assert [line.split(" | ")[0] for line in lines] == [
+        "| T0 dssat_ceres_maize, temporal", "| T1 co2, temporal", "| T1 co2, spatial"
+    ]  # fmt: skip
+    assert "0.50 ± 0.14 (transformer†)" in lines[1] and "| 0.20 |" in lines[1]
