@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from agroflux_hf.benchmark.leaderboard import WHOLE_YEAR_MARK, dataset_label, headline_targets
-from agroflux_hf.benchmark.presets import NETWORK_MODELS, SPLIT_SCHEMES, TASKS
+from agroflux_hf.benchmark.leaderboard import WHOLE_YEAR_MARK, dataset_label, headline_targets, in_task_order
+from agroflux_hf.benchmark.presets import NETWORK_MODELS
 from agroflux_hf.benchmark.transfer_gain import render_gain_markdown
 
 BASELINE_COLUMNS = {"climatology": "climatology", "gbt": "gbt"}
@@ -65,19 +65,7 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
     """Markdown rows by task (T0, T1, T2 fine-tune, T2 adversarial), then dataset as the leaderboard lists
     them, temporal before spatial: the same table whatever order the runs ran in."""
     rows = []
-    task_rank = {task: i for i, task in enumerate(TASKS)}
-    means = means.assign(
-        source_dataset=means["source_dataset"].astype(object).fillna("")
-    )  # NaN keys never match
-    data_rank = {
-        key: i
-        for i, key in enumerate(dict.fromkeys(zip(means["dataset"], means["source_dataset"], strict=True)))
-    }
-    means = means.assign(
-        _task=means["task"].map(task_rank).fillna(len(TASKS)),
-        _data=[data_rank[key] for key in zip(means["dataset"], means["source_dataset"], strict=True)],
-        _scheme=means["scheme"].map({s: i for i, s in enumerate(SPLIT_SCHEMES)}).fillna(len(SPLIT_SCHEMES)),
-    ).sort_values(["_task", "_data", "_scheme"], kind="stable")
+    means = in_task_order(means.assign(source_dataset=means["source_dataset"].astype(object).fillna("")))
     for (task, dataset, source, scheme), group in means.groupby(
         ["task", "dataset", "source_dataset", "scheme"], sort=False, dropna=False
     ):

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from agroflux_hf.benchmark.leaderboard import dataset_label, markdown_table
-from agroflux_hf.benchmark.presets import SPLIT_SCHEMES, TRANSFER_TASKS
+from agroflux_hf.benchmark.leaderboard import dataset_label, in_task_order, markdown_table
+from agroflux_hf.benchmark.presets import TRANSFER_TASKS
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
 SECTION_KEYS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "target")
@@ -69,24 +69,6 @@ def format_gain(mean: float, std: float) -> str:
     return f"{mean:+.2f} ± {std:.2f}"
 
 
-def in_section_order(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows by T2 task, then dataset as first listed, temporal before spatial: the same table whatever
-    order the runs ran in (targets keep their order)."""
-    datasets = {
-        key: i
-        for i, key in enumerate(dict.fromkeys(zip(table["dataset"], table["source_dataset"], strict=True)))
-    }
-    keys = pd.DataFrame(
-        {
-            "task": table["task"].map({t: i for i, t in enumerate(TRANSFER_TASKS)}),
-            "data": [datasets[k] for k in zip(table["dataset"], table["source_dataset"], strict=True)],
-            "scheme": table["scheme"].map({s: i for i, s in enumerate(SPLIT_SCHEMES)}),
-        },
-        index=table.index,
-    )
-    return table.loc[keys.sort_values(["task", "data", "scheme"], kind="stable").index]
-
-
 def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
     """The leaderboard's transfer-gain section: rows (task, dataset ← source, scheme, target), one
     column per architecture and one for the best; empty when the benchmark ran no T2 with a T1."""
@@ -97,7 +79,7 @@ def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = Non
     if models is not None:
         architectures = [m for m in models if m in architectures]
     body = []
-    for key, part in in_section_order(table).groupby(list(SECTION_KEYS), sort=False):
+    for key, part in in_task_order(table).groupby(list(SECTION_KEYS), sort=False):
         task, dataset, source, scheme, target = key
         by_model = part.set_index("model")
         cells = [dataset_label(task, dataset, source), scheme, target]
