@@ -256,6 +256,24 @@ def read_flux_file(
     return frame
 
 
+def static_values(
+    latitude: float | None,
+    longitude: float | None,
+    igbp: str | None,
+    elevation: float | None = None,
+    irrigated: bool | None = None,
+) -> dict[str, float | None]:
+    """A site's static attributes in schema names (None = not stated); ``CROPLAND`` is 1 for IGBP
+    ``CRO``, 0 for any other class. One rule for files read here and for imported tables."""
+    return {
+        "CROPLAND": None if not igbp else float(str(igbp).upper() == "CRO"),
+        "LATITUDE": latitude,
+        "LONGITUDE": longitude,
+        "ELEVATION": elevation,
+        "IRRIGATED": None if irrigated is None else float(bool(irrigated)),
+    }
+
+
 def _canonical_frame(
     site_id: str,
     daily: dict[str, pd.Series],
@@ -287,14 +305,7 @@ def _canonical_frame(
     )
     for name in TOWER_VARIABLES:
         frame[name] = values[name].to_numpy(dtype="float32")
-    cropland = np.nan if not igbp else float(igbp.upper() == "CRO")
-    statics = {
-        "CROPLAND": cropland,
-        "LATITUDE": latitude,
-        "LONGITUDE": longitude,
-        "ELEVATION": elevation,
-        "IRRIGATED": None if irrigated is None else float(irrigated),
-    }
+    statics = static_values(latitude, longitude, igbp, elevation, irrigated)
     for name in STATIC_VARIABLES:
         frame[name] = np.float32(np.nan if statics[name] is None else statics[name])
     frame["latitude"] = np.float64(latitude if latitude is not None else np.nan)
@@ -393,13 +404,13 @@ def _table_with_metadata(
     for site in sites:
         meta = {**dict(site_metadata.get(site, {})), **by_file}
         rows = table[schema.SITE_ID].astype(str) == site
-        columns = {
-            "LATITUDE": meta.get("latitude"),
-            "LONGITUDE": meta.get("longitude"),
-            "ELEVATION": meta.get("elevation"),
-            "IRRIGATED": None if meta.get("irrigated") is None else float(bool(meta["irrigated"])),
-            "CROPLAND": None if not meta.get("igbp") else float(str(meta["igbp"]).upper() == "CRO"),
-        }
+        columns = static_values(
+            meta.get("latitude"),
+            meta.get("longitude"),
+            meta.get("igbp"),
+            meta.get("elevation"),
+            meta.get("irrigated"),
+        )
         for name, value in columns.items():
             if value is not None:
                 table.loc[rows, name] = np.float32(value)
