@@ -943,3 +943,36 @@ def test_a_training_argument_added_later_at_its_default_keeps_finished_runs():
     other["training_arguments"]["learning_rate"] = 0.5
     assert not same_settings(current, other) and not same_settings(old, other)
     assert not same_settings(None, current) and not same_settings({"spec": {}}, current)
+
+
+@needs_training
+def test_a_benchmark_reads_each_config_once_not_once_per_run(tmp_path, monkeypatch):
+    """Reading a config again cost about a second of every run (a tenth of a quick T1 run): the
+    benchmark hands train() the tensors it holds, and the loader behind train() is never called."""
+    from agroflux_hf.training import plans
+
+    monkeypatch.setattr(plans, "load_config_data", lambda *a, **k: pytest.fail("train() read its data again"))
+    built, real = [], plans.config_data
+    monkeypatch.setattr(plans, "config_data", lambda info, data: built.append(info.name) or real(info, data))
+    preset = replace(TINY, split_schemes=("temporal",), workers=1).restricted(
+        ("lstm",), ("t1", "t2-adversarial")
+    )
+    _, frame = run_tiny(tmp_path, preset)
+    assert set(frame["task"]) == {"t0", "t1", "t2-adversarial"}
+    assert sorted(built) == ["temporal_co2", "temporal_dssat_ceres_maize"]  # three runs, two configs
+
+
+def test_the_benchmark_keeps_only_the_most_recently_used_configs_in_memory(monkeypatch):
+    from agroflux_hf.benchmark import execution
+    from agroflux_hf.training import plans
+
+    built = []
+    monkeypatch.setattr(plans, "config_data", lambda info, data: built.append(info) or f"tensors of {info}")
+    names = [f"c{i}" for i in range(execution.TENSORS_KEPT + 1)]
+    ctx = execution.BenchmarkContext(
+        TINY, None, Path("."), {n: n for n in names}, _datasets=dict.fromkeys(names)
+    )
+    for name in [*names[:-1], names[0], names[-1], names[0], names[1]]:
+        assert ctx.config_data(name) == f"tensors of {name}"
+    # c0 was used again before c3 came, so c1 (least recently used) made room; c1 is read again
+    assert built == [*names, names[1]]

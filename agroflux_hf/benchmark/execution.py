@@ -34,6 +34,9 @@ from agroflux_hf.files import write_json
 
 logger = logging.getLogger(__name__)
 
+TENSORS_KEPT = 3
+"""Configs a benchmark process keeps as in-memory tensors (a T2 adversarial run needs two at once)."""
+
 RUN_RECORD = "benchmark_run.json"
 """Written last by a finished run: its settings, steps, scores (what a resumed benchmark reuses)."""
 
@@ -65,6 +68,7 @@ class BenchmarkContext:
     report_only: bool = False  # run nothing: reuse finished runs, mark the others pending
     command: str | None = None  # the command line that made the reports (README, run_config.json)
     _datasets: dict[str, Any] = field(default_factory=dict)
+    _tensors: dict[str, Any] = field(default_factory=dict)  # ConfigData, newest last
 
     def dataset(self, config: str):
         if config not in self._datasets:
@@ -72,6 +76,21 @@ class BenchmarkContext:
 
             self._datasets[config] = load_agroflux(config, data_dir=self.data_dir)
         return self._datasets[config]
+
+    def config_data(self, config: str):
+        """``config`` as the training loop's in-memory tensors, kept for the next runs on it: reading
+        the data again cost about a second per run (a tenth of a quick T1 run). Only the
+        :data:`TENSORS_KEPT` most recently used configs stay in memory (a paper-size simulation
+        config is about 100 MB)."""
+        from agroflux_hf.training.plans import config_data
+
+        data = self._tensors.pop(config, None)
+        if data is None:
+            data = config_data(self.infos[config], self.dataset(config))
+        self._tensors[config] = data
+        while len(self._tensors) > TENSORS_KEPT:
+            del self._tensors[next(iter(self._tensors))]
+        return data
 
 
 def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
@@ -188,6 +207,7 @@ def run_network(
             source_config=spec.source_config,
             model_overrides=ctx.preset.overrides_for(spec.model) or None,
             resume=resume,
+            loaded={c: ctx.config_data(c) for c in configs_trained_on(spec)},
         )
 
     try:  # a run killed mid-training continues from its newest checkpoint
@@ -207,6 +227,14 @@ def run_network(
         return None, scores, training
     predictions = network_predictions(spec, ctx, run_dir)
     return predictions, {**scores, "test": score_predictions(predictions)}, training
+
+
+def configs_trained_on(spec: RunSpec) -> tuple[str, ...]:
+    """The configs whose data a network run trains on: T2 adversarial's simulation config too (T2
+    fine-tuning reads only its T0 weights)."""
+    if spec.task == "t2-adversarial" and spec.source_config:
+        return (spec.config, spec.source_config)
+    return (spec.config,)
 
 
 def network_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path):

@@ -49,7 +49,7 @@ def run_in_processes(specs: Sequence[RunSpec], ctx: BenchmarkContext, bar) -> di
     planned = {spec.run_id for spec in specs}
     pending, running, finished = list(specs), {}, {}
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
-    init = (replace(ctx, _datasets={}),)
+    init = (replace(ctx, _datasets={}, _tensors={}),)
     pool = ProcessPoolExecutor(
         ctx.preset.workers, mp_context=context, initializer=_init_worker, initargs=init
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -346,12 +346,16 @@ def train(
     resume: bool = False,
     model_overrides: dict | None = None,
     targets: str | Sequence[str] | None = None,
+    loaded: Mapping[str, plans.ConfigData] | None = None,
 ) -> RunResult:
     """Train ``model_name`` for ``task`` on ``config`` and write OUT (see the package docstring).
 
     ``targets``: None (all of the config's), a module name (``"Carbon"``) or a list of names.
     ``source_config`` is the simulation config of ``t2-adversarial``; ``pretrained`` the T0
-    checkpoint of ``t2-finetune`` (optional for ``t2-adversarial``: start from it).
+    checkpoint of ``t2-finetune`` (optional for ``t2-adversarial``: start from it). ``loaded`` holds
+    configs already in memory by name (:func:`~agroflux_hf.training.plans.config_data` of the same
+    ``data_dir``): the benchmark passes them so that a run does not read its data again (about a
+    second per config and run); any config not in it is loaded.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")
@@ -381,8 +385,8 @@ def train(
     if resume:
         check_resumable(output_dir, run_config)
     with acc.main_process_first():
-        data = plans.load_config_data(config, data_dir)
-        source = plans.load_config_data(source_config, data_dir) if task == "t2-adversarial" else None
+        data = plans.config_data_of(config, data_dir, loaded)
+        source = plans.config_data_of(source_config, data_dir, loaded) if task == "t2-adversarial" else None
     set_seed(args.seed)  # the same initial weights whatever data loading did to the RNG
     overrides = dict(model_overrides or {})
     if task in ("t0", "t1"):
@@ -392,7 +396,7 @@ def train(
     else:
         plan = plan_adversarial(model_name, data, source, targets, overrides, pretrained, args)
     use_target_weights(plan.model, args.target_weights)
-    record_training_data(plan.model, config, data_dir, source_config)
+    plans.record_training_data(plan.model, config, data_dir, source_config)
     run_config.update(
         {
             "target_names": list(plan.model.config.target_names),
@@ -429,19 +433,6 @@ def train(
         stopped_early=state.stopped_early,
         hub_url=url,
     )
-
-
-def record_training_data(
-    model: Any, config: str, data_dir: str | Path | None, source_config: str | None
-) -> None:
-    """Write into the model's config (and so into every checkpoint's ``config.json``) the data it was
-    trained on: ``agroflux evaluate --towers`` reads it to tell a user whether a site, and which of its
-    years, the checkpoint saw in training. ``data_dir`` None is the embedded AgroFlux-mini."""
-    model.config.training_data = {
-        "config": config,
-        "data_dir": str(data_dir) if data_dir else None,
-        "source_config": source_config,
-    }
 
 
 def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:

@@ -9,7 +9,7 @@ statistics repair (``usable_stat``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,14 +41,44 @@ def load_config_data(config: str, data_dir: str | Path | None = None) -> ConfigD
     """Load every split of ``config`` into memory once (``load_agroflux`` + ``config_info``)."""
     from agroflux_hf.data.loading import config_info, load_agroflux
 
-    info = config_info(config, data_dir=data_dir)
-    dataset = load_agroflux(config, data_dir=data_dir)
+    return config_data(config_info(config, data_dir=data_dir), load_agroflux(config, data_dir=data_dir))
+
+
+def config_data(info: Any, dataset: Any) -> ConfigData:
+    """A loaded config (its ``ConfigInfo`` and ``DatasetDict``) as in-memory tensors, split by split.
+
+    Separate from :func:`load_config_data` so that a caller that already holds the dataset (the
+    benchmark, running hundreds of runs on a few configs) does not read it again for every run.
+    """
     splits = {
         name: split_tensors(dataset[name], info.input_names, info.static_names, info.target_names)
         for name in SPLITS
         if name in dataset
     }
     return ConfigData(info=info, splits=splits)
+
+
+def config_data_of(
+    config: str, data_dir: str | Path | None, loaded: Mapping[str, ConfigData] | None
+) -> ConfigData:
+    """``loaded[config]`` when the caller holds it in memory, else :func:`load_config_data` (the seam
+    tests replace)."""
+    if loaded is not None and config in loaded:
+        return loaded[config]
+    return load_config_data(config, data_dir)
+
+
+def record_training_data(
+    model: Any, config: str, data_dir: str | Path | None, source_config: str | None
+) -> None:
+    """Write into the model's config (and so into every checkpoint's ``config.json``) the data it was
+    trained on: ``agroflux evaluate --towers`` reads it to tell a user whether a site, and which of its
+    years, the checkpoint saw in training. ``data_dir`` None is the embedded AgroFlux-mini."""
+    model.config.training_data = {
+        "config": config,
+        "data_dir": str(data_dir) if data_dir else None,
+        "source_config": source_config,
+    }
 
 
 def build_model_for(model_name: str, **kwargs: Any) -> Any:
