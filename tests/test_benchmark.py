@@ -399,6 +399,13 @@ def test_leaderboard_files_aggregate_over_folds(tmp_path):
     assert lstm_gpp["r2_mean"] == pytest.approx(0.81)
     assert lstm_gpp["r2_std"] == pytest.approx(0.01)
     assert lstm_gpp["folds"] == 3
+    # a fold whose test sites never observe the target (n 0, R² NaN) is not counted as a scored fold
+    unobserved = frame.index[(frame["model"] == "lstm") & (frame["target"] == "GPP") & (frame["fold"] == 2)]
+    partly = frame.copy()
+    partly.loc[unobserved, ["r2", "rmse", "mae", "n"]] = [np.nan, np.nan, np.nan, 0]
+    row = leaderboard.aggregate_over_folds(partly).query("model == 'lstm' and target == 'GPP'").iloc[0]
+    scored = frame.drop(index=unobserved).query("model == 'lstm' and target == 'GPP'")
+    assert row["folds"] == 2 and row["r2_mean"] == pytest.approx(scored["r2"].mean())
 
     markdown = leaderboard.render_markdown(frame, notes=["a note"])
     assert "## T1 co2, spatial scheme" in markdown and "0.810 ± 0.010" in markdown and "- a note" in markdown

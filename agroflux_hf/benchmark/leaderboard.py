@@ -166,7 +166,8 @@ def in_task_order(frame: pd.DataFrame) -> pd.DataFrame:
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean, std (ddof 1; NaN with one row) and fold and seed counts of every metric per
     model/task/target, over its folds and seeds; ``n`` = scored site-days summed over folds (every
-    seed scores the same days)."""
+    seed scores the same days). ``folds`` counts the folds that scored the target: a fold whose test
+    sites never observe it (``n`` 0, R² NaN, not a failure) is left out of the mean and of the count."""
     if frame.empty:
         return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds", "seeds"])
     keyed = frame.assign(source_dataset=frame["source_dataset"].fillna(""))
@@ -176,7 +177,8 @@ def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     grouped = keyed.groupby(list(GROUP_COLUMNS), sort=False, dropna=False)
     stats = grouped[list(METRICS)].agg(["mean", "std"])
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
-    stats["folds"] = grouped["fold"].nunique()
+    scored = keyed["fold"].where(keyed["n"].fillna(0) > 0) if "n" in keyed.columns else keyed["fold"]
+    stats["folds"] = scored.groupby([keyed[c] for c in GROUP_COLUMNS], sort=False, dropna=False).nunique()
     stats["seeds"] = grouped["seed"].nunique()
     stats["n"] = grouped["n"].sum() // stats["seeds"].clip(lower=1)
     if "sees_future" in keyed.columns:
@@ -243,7 +245,8 @@ def render_markdown(
     parts += [f"- {note}" for note in notes]
     parts += [
         "- Test-split scores pooled over all test days, mean ± std over folds and seeds (std blank with "
-        "one fold and one seed); `n` = scored site-days summed over folds. Every number comes from "
+        "one fold and one seed); `folds` = folds whose test sites observe the target (one without a "
+        "single observed day is left out); `n` = scored site-days summed over folds. Every number comes from "
         f"`leaderboard.csv`. {WHOLE_YEAR_MARK} = the model sees the whole year, later days included "
         "(Transformer, iTransformer, Pyraformer; not causal); the others are causal.",
         "",
