@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -242,6 +243,15 @@ def test_build_default_cli(tables, tmp_path, monkeypatch, capsys):
     assert args.func(args) == 0
     assert (tmp_path / "mini" / "README.md").is_file()
     assert capsys.readouterr().out.strip() == str((tmp_path / "mini").resolve())
+
+
+def test_what_is_particular_to_the_chambers_is_in_their_own_sources_entry():
+    """Not in the template, which describes every export (the release's too): in the `n2o` Sources
+    entry, which `data publish` drops with the source should its terms leave it out."""
+    card = (default_data_dir() / "README.md").read_text()
+    chambers = card[card.index("### `n2o` (") :]
+    assert "sampling days only" in chambers[: chambers.index("\n### ")]
+    assert "Saha" not in resources.files("agroflux_hf.templates").joinpath("dataset_card.md").read_text()
 
 
 def test_every_module_that_shapes_the_default_folder_is_hashed():

@@ -141,7 +141,14 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "Daily chamber N2O of 10 plots (KBS BCSE continuous maize, KBS MCSE-T2 maize-soybean-wheat, "
         "Arlington maize N-rate trial), one sequence per plot and year, N2O observed on sampling days only, "
         "with continuous daily weather, fertilizer dates and N rate, crop and soil. site_id is the plot, "
-        "experiment the crop's N rate (kg N ha-1).",
+        "experiment the crop's N rate (kg N ha-1). Real daily chamber N2O (Saha, Basso and Robertson 2021, "
+        "CC0) at Kellogg Biological Station (Michigan) and Arlington (Wisconsin): N2O is measured on "
+        "sampling days only (8 to 284 a year; the automated chambers of KBS-BCSE-R1 dominate pooled daily "
+        "metrics) and NaN on all other days, which are never interpolated. Fertilizer application days are "
+        "known (N_FERT_DAY), their amounts mostly not (N_FERT NaN; the crop total is the static N_RATE). In "
+        "the committed table the drivers are NASA POWER at KBS (not the KBS LTER station, whose terms "
+        "forbid publication without permission) and the UW AWON station at Arlington (no licence stated) "
+        "with NOAA GHCN on its gap days.",
         N2O_LICENSE,
         site_group=field_of_site,  # replicate plots of a field are held out together
         required_inputs=("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD"),
