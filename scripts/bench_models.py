@@ -104,21 +104,6 @@ def bare_twin(name: str, model: nn.Module) -> BareModel:
     return BareModel(core, config.hidden_size, len(config.target_names), False, config.dropout)
 
 
-def autograd_ealstm_layer(layer: EALSTMLayer, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-    """The EA-LSTM layer before issue 13: autograd over a Python loop of days."""
-    input_gate = torch.sigmoid(static @ layer.weight_static + layer.bias_static)
-    projected = dynamic @ layer.weight_dynamic + layer.bias
-    h = dynamic.new_zeros(dynamic.shape[0], layer.hidden_size)
-    c = dynamic.new_zeros(dynamic.shape[0], layer.hidden_size)
-    outputs = []
-    for day_projection in projected.unbind(dim=1):
-        forget, output, cell = (day_projection + h @ layer.weight_hidden).chunk(3, dim=-1)
-        c = torch.sigmoid(forget) * c + input_gate * torch.tanh(cell)
-        h = torch.sigmoid(output) * torch.tanh(c)
-        outputs.append(h)
-    return torch.stack(outputs, dim=1)
-
-
 @contextlib.contextmanager
 def code_before_issue_13(model: nn.Module) -> Iterator[None]:
     """Run ``model`` on the replaced code paths (same weights): torch's dropout, dense pyramidal attention,
@@ -131,7 +116,7 @@ def code_before_issue_13(model: nn.Module) -> Iterator[None]:
         encoder.pad_heads = False
     layers = [m for m in model.modules() if isinstance(m, EALSTMLayer)]
     for layer in layers:
-        layer.forward = autograd_ealstm_layer.__get__(layer)
+        layer.forward = layer.day_loop
     try:
         with torch_dropout():
             yield

@@ -158,25 +158,10 @@ def old_itransformer_hidden(model: nn.Module, daily: torch.Tensor, static: torch
     return backbone.variable_mix(backbone.projection(tokens).transpose(1, 2))
 
 
-def old_ealstm_layer(layer: EALSTMLayer, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-    """An EA-LSTM layer as it was before issue 13: autograd over a Python loop of days."""
-    input_gate = torch.sigmoid(static @ layer.weight_static + layer.bias_static)
-    projected = dynamic @ layer.weight_dynamic + layer.bias
-    h = dynamic.new_zeros(dynamic.shape[0], layer.hidden_size)
-    c = dynamic.new_zeros(dynamic.shape[0], layer.hidden_size)
-    outputs = []
-    for day_projection in projected.unbind(dim=1):
-        forget, output, cell = (day_projection + h @ layer.weight_hidden).chunk(3, dim=-1)
-        c = torch.sigmoid(forget) * c + input_gate * torch.tanh(cell)
-        h = torch.sigmoid(output) * torch.tanh(c)
-        outputs.append(h)
-    return torch.stack(outputs, dim=1)
-
-
 def old_ealstm_hidden(model: nn.Module, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
     hidden = daily
     for layer in model.backbone.layers:
-        hidden = old_ealstm_layer(layer, hidden, static)  # eval: no dropout between layers
+        hidden = layer.day_loop(hidden, static)  # eval: no dropout between layers
     return hidden
 
 
@@ -263,7 +248,7 @@ def test_ealstm_layer_equals_the_autograd_loop_forward_and_backward():
         nn.init.normal_(parameter, std=0.5)
     dynamic, static = torch.randn(4, 30, 5), torch.randn(4, 3)
     upstream = torch.randn(4, 30, 6)
-    expected = old_ealstm_layer(layer, dynamic, static)
+    expected = layer.day_loop(dynamic, static)
     expected_grads = torch.autograd.grad(expected, list(layer.parameters()), upstream)
     got = layer(dynamic, static)
     got_grads = torch.autograd.grad(got, list(layer.parameters()), upstream)

@@ -123,6 +123,22 @@ class EALSTMLayer(nn.Module):
         )
         return hidden  # (B, T, hidden)
 
+    def day_loop(self, dynamic: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+        """The equations above as autograd over a Python loop of days (the layer before issue 13): the
+        reference :meth:`forward` is tested against and ``scripts/bench_models.py`` times, as the
+        Pyraformer's ``dense_pyramidal_attention``. Same shapes as :meth:`forward`; much slower."""
+        input_gate = torch.sigmoid(static @ self.weight_static + self.bias_static)
+        projected = dynamic @ self.weight_dynamic + self.bias
+        h = dynamic.new_zeros(dynamic.shape[0], self.hidden_size)
+        c = dynamic.new_zeros(dynamic.shape[0], self.hidden_size)
+        outputs = []
+        for day_projection in projected.unbind(dim=1):
+            forget, output, cell = (day_projection + h @ self.weight_hidden).chunk(3, dim=-1)
+            c = torch.sigmoid(forget) * c + input_gate * torch.tanh(cell)
+            h = torch.sigmoid(output) * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1)
+
 
 class EALSTMBackbone(nn.Module):
     def __init__(self, config: EALSTMConfig) -> None:
