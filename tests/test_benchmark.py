@@ -776,12 +776,20 @@ def test_a_benchmark_run_again_reuses_finished_runs_and_adds_seeds(tmp_path, mon
         model_overrides=preset.overrides_for("lstm"),
     )  # fmt: skip
     assert killed.interrupted and (run_dir / "checkpoints").is_dir()
+    # its recorded seconds will count the training done before the kill (the checkpoint's periods)
+    from agroflux_hf.training.checkpointing import latest_checkpoint
+
+    state_file = latest_checkpoint(run_dir) / "trainer_state.json"
+    state = json.loads(state_file.read_text())
+    state["history"] = [*state["history"], {"global_step": 1, "seconds": 1000.0}]
+    state_file.write_text(json.dumps(state))
     calls, real_train = [], agroflux_hf.training.train
     monkeypatch.setattr(
         agroflux_hf.training, "train", lambda *a, **k: calls.append(k["resume"]) or real_train(*a, **k)
     )
     resumed = runner.run_benchmark(out, preset=preset, data_dir=tmp_path / "agroflux", progress=False)
     assert calls == [True] and [o.spec.run_id for o in resumed.outcomes if not o.reused] == [lstm_t1]
+    assert 1000 < json.loads((run_dir / execution.RUN_RECORD).read_text())["seconds"] < 1000 + 600
     assert pd.read_csv(out / "leaderboard.csv")["r2"].notna().all()
     # --seeds 0 1: seed 0 reused, seed 1 run (its T2 from the seed-1 T0), both in the leaderboard
     two = runner.run_benchmark(

@@ -210,10 +210,12 @@ def run_network(
             loaded={c: ctx.config_data(c) for c in configs_trained_on(spec)},
         )
 
+    earlier = trained_seconds_before(run_dir)
     try:  # a run killed mid-training continues from its newest checkpoint
         result = run(resume=latest_checkpoint(run_dir) is not None)
     except IncompatibleCheckpointError:  # ... unless it ran under other settings
         shutil.rmtree(run_dir, ignore_errors=True)
+        earlier = 0.0
         result = run(resume=False)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
     scores = dict(result.metrics)
@@ -221,12 +223,29 @@ def run_network(
         "steps": result.steps,
         "stopped_early": result.stopped_early,
         "sees_future": sees_future(result.best_model_dir),
+        "seconds_before_resume": earlier,
     }
     test_scored = isinstance(scores.get("test"), dict) and "error" not in scores["test"]
     if test_scored and not needs_predictions(spec, ctx.preset):
         return None, scores, training
     predictions = network_predictions(spec, ctx, run_dir)
     return predictions, {**scores, "test": score_predictions(predictions)}, training
+
+
+def trained_seconds_before(run_dir: Path) -> float:
+    """Training seconds a run stopped mid-way already spent: the validation periods its newest checkpoint
+    holds (``trainer_state.json``'s history). Added to the resumed call's own time, so that a run's
+    recorded ``seconds`` is its whole cost, not only its last call's (pauses within a call still count)."""
+    from agroflux_hf.training.checkpointing import STATE_FILE, latest_checkpoint
+
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        return 0.0
+    try:
+        history = json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8")).get("history", [])
+        return float(sum(entry.get("seconds") or 0.0 for entry in history))
+    except (OSError, ValueError, AttributeError):  # an unreadable state restarts the run anyway
+        return 0.0
 
 
 def configs_trained_on(spec: RunSpec) -> tuple[str, ...]:
@@ -407,7 +426,7 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
             (run_dir / "error.txt").write_text(reason + "\n")
             return RunOutcome(spec, "skipped", error=reason, run_dir=run_dir)
         pretrained = source.run_dir / "best_model"
-    start = time.perf_counter()
+    start, earlier = time.perf_counter(), 0.0
     try:
         if spec.kind == "baseline":
             predictions, scores = run_baseline(spec, ctx, run_dir)
@@ -417,13 +436,14 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
             training = {"steps": None, "stopped_early": None, "sees_future": False}
         else:
             predictions, scores, training = run_network(spec, ctx, run_dir, pretrained)
+            earlier = training.pop("seconds_before_resume")  # its whole training, not this call's alone
     except Exception as err:  # one broken run must not cost the other hundred
         logger.error("run %s failed: %s", spec.run_id, err)
         (run_dir / "error.txt").write_text(traceback.format_exc())
         return RunOutcome(
             spec, "failed", time.perf_counter() - start, error=f"{type(err).__name__}: {err}", run_dir=run_dir
         )
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start + earlier
     record = {"run_id": spec.run_id, "settings": run_settings(spec, ctx), "seconds": seconds, **training}
     write_json(run_dir / RUN_RECORD, {**record, "scores": scores})  # last: the run counts as finished
     return RunOutcome(spec, "ok", seconds, predictions, scores, run_dir=run_dir, **training)
