@@ -16,6 +16,12 @@ Stages (each for every chosen architecture, at the paper's sizes: width 50, 3 la
   paper's Adam 1e-4 at batch 2, up to 40 epochs with patience 10 (needs the T0 checkpoint: run
   ``t0-ceres`` first or in the same call).
 
+``--from-benchmark DIR`` trains nothing: it installs the best models of a benchmark folder's temporal
+runs (``agroflux benchmark --preset paper --output-dir DIR``, seed ``--benchmark-seed``), so that the
+shipped checkpoints are those of the benchmark's protocol and their cards carry its scores. A stage
+whose run has not finished there is skipped with a message; a T2 stage needs its T0 stage in the same
+call (the T2 run fine-tuned that benchmark's T0 model, which is what its card names as base model).
+
 Checkpoint folders are ``<arch>-<config>`` (T0, T1) and ``<arch>-t2-<config>`` (T2), published as
 ``<ORG>/agroflux-<folder>`` (``agroflux_hf.checkpoints.hub_repo_id``). The best model, its model card
 (measured validation and test scores) and nothing else are copied into the folder, replacing an older
@@ -26,12 +32,15 @@ call continues where it stopped.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agroflux_hf.benchmark.execution import RUN_RECORD
+from agroflux_hf.benchmark.planning import RunSpec
 from agroflux_hf.cards import write_model_card_from_run
 from agroflux_hf.checkpoints import CHECKPOINT_DIR, checkpoint_config, hub_repo_id
 from agroflux_hf.models import MODEL_NAMES
@@ -120,6 +129,42 @@ def train_one(model_name: str, stage: Stage, work_dir: Path, seed: int) -> Path:
     return run_dir
 
 
+def benchmark_run(model_name: str, stage: Stage, benchmark: Path, seed: int) -> Path:
+    """The benchmark's run folder of this stage: its temporal split, the given seed (T2 from T0's config)."""
+    source = STAGES[stage.pretrained_stage].config if stage.pretrained_stage else None
+    spec = RunSpec(model_name, stage.task, stage.config, "", "temporal", 0, source_config=source, seed=seed)
+    return benchmark / "runs" / spec.run_id
+
+
+def copy_benchmark_run(model_name: str, stage: Stage, run: Path, work_dir: Path) -> Path | None:
+    """A finished benchmark run as a training run folder (best model, run_config.json, metrics.json) with
+    its card written; None when the run has not finished. Nothing in the benchmark folder changes."""
+    if not (run / RUN_RECORD).is_file() or not (run / "best_model" / "config.json").is_file():
+        return None
+    run_dir = work_dir / stage.folder_name(model_name)
+    (run_dir / "best_model").mkdir(parents=True)
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy2(run / "best_model" / name, run_dir / "best_model" / name)
+    run_config = json.loads((run / "run_config.json").read_text(encoding="utf-8"))
+    base_model = None
+    if stage.pretrained_stage is not None:  # the card names the T0 checkpoint by its Hub id, not a path
+        base_model = hub_repo_id(model_name, STAGES[stage.pretrained_stage].shipped_config)
+        run_config["pretrained"] = base_model
+    (run_dir / "run_config.json").write_text(json.dumps(run_config, indent=2) + "\n", encoding="utf-8")
+    shutil.copy2(run / "metrics.json", run_dir / "metrics.json")
+    config_file = run_dir / "best_model" / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    if not config.get(
+        "training_data"
+    ):  # runs trained before checkpoints recorded it: from the run's own record
+        config["training_data"] = {k: run_config.get(k) for k in ("config", "data_dir", "source_config")}
+        config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_model_card_from_run(
+        run_dir, repo_id=hub_repo_id(model_name, stage.shipped_config), base_model=base_model
+    )
+    return run_dir
+
+
 def install_checkpoint(run_dir: Path, destination: Path) -> None:
     """Copy the shipped files of run_dir/best_model to destination, atomically."""
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
@@ -143,17 +188,44 @@ def main() -> None:
     parser.add_argument("--stages", nargs="+", default=list(DEFAULT_STAGES), choices=sorted(STAGES))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--only-missing", action="store_true", help="skip checkpoint folders that exist")
+    parser.add_argument("--from-benchmark", type=Path, help="install a benchmark folder's temporal runs")
+    parser.add_argument("--benchmark-seed", type=int, default=0)
     ns = parser.parse_args()
+    missing_t0 = [
+        s for s in ns.stages if STAGES[s].pretrained_stage and STAGES[s].pretrained_stage not in ns.stages
+    ]
+    if ns.from_benchmark and not (ns.from_benchmark / "runs").is_dir():
+        parser.error(f"--from-benchmark {ns.from_benchmark}: not a benchmark output folder (no runs/ in it)")
+    if ns.from_benchmark and missing_t0:
+        parser.error(
+            f"--from-benchmark: {missing_t0} need their T0 stage in the same call (--stages ... t0-ceres)"
+        )
+    installed_t0: set[tuple[str, str]] = set()
     with tempfile.TemporaryDirectory(prefix="agroflux-checkpoints-") as tmp:
-        for stage_name in ns.stages:
-            stage = STAGES[stage_name]
+        for stage_name in sorted(ns.stages, key=lambda name: STAGES[name].pretrained_stage is not None):
+            stage = STAGES[stage_name]  # T0 and T1 first: a T2 stage names its T0 checkpoint
             for model_name in ns.models:
                 destination = CHECKPOINT_DIR / stage.folder_name(model_name)
                 if ns.only_missing and (destination / "config.json").is_file():
                     print(f"{destination.name}: exists, skipped")
                     continue
                 start = time.perf_counter()
-                run_dir = train_one(model_name, stage, Path(tmp), ns.seed)
+                if ns.from_benchmark is None:
+                    run_dir = train_one(model_name, stage, Path(tmp), ns.seed)
+                else:
+                    run = benchmark_run(model_name, stage, ns.from_benchmark, ns.benchmark_seed)
+                    if stage.pretrained_stage and (model_name, stage.pretrained_stage) not in installed_t0:
+                        print(
+                            f"{destination.name}: its T0 run was not installed from {ns.from_benchmark}, skipped"
+                        )
+                        continue
+                    run_dir = copy_benchmark_run(model_name, stage, run, Path(tmp))
+                    if run_dir is None:
+                        print(
+                            f"{destination.name}: {run.name} has not finished in {ns.from_benchmark}, skipped"
+                        )
+                        continue
+                    installed_t0.add((model_name, stage_name))
                 install_checkpoint(run_dir, destination)
                 print(f"{destination.name}: installed in {time.perf_counter() - start:.0f} s")
 
