@@ -310,7 +310,8 @@ QUICK = BenchmarkPreset(
         "step budgets with early stopping (T0 900 steps, T1 300, T2 fine-tune 300, T2 adversarial 150; T2 "
         "at learning rate 3e-4, not the paper's 1e-4); "
         "the tree baseline sees 30k sampled site-days per target; one seed; "
-        "numbers are a smoke benchmark, not the paper's protocol (use --preset paper).",
+        "numbers measure this quick protocol (budgets chosen from validation curves that flatten within "
+        "them, see presets.py), not the paper's sizes (use --preset paper).",
         "T0 spatial uses fold 0 only; T1 and T2 spatial use every tower and chamber fold.",
     ),
 )
