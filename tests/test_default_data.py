@@ -250,7 +250,13 @@ def test_what_is_particular_to_the_chambers_is_in_their_own_sources_entry():
     entry, which `data publish` drops with the source should its terms leave it out."""
     card = (default_data_dir() / "README.md").read_text()
     chambers = card[card.index("### `n2o` (") :]
-    assert "sampling days only" in chambers[: chambers.index("\n### ")]
+    chambers = chambers[: chambers.index("\n### `", 5)]  # up to the next source's entry
+    assert "sampling days only" in chambers
+    # its part of SOURCES.md is the N2O chambers', not the simulations' (which mentions n2o.parquet)
+    assert "\n#### N2O chambers\n" in chambers and "Simulations (DSSAT-CSM)" not in chambers
+    # SOURCES.md's headings sit below the card's `### <source>` entries, never beside `## Sources`
+    sources = card[card.index("\n## Sources\n") + 1 :]
+    assert [line for line in sources.splitlines() if line.startswith("## ")] == ["## Sources", "## Citation"]
     assert "Saha" not in resources.files("agroflux_hf.templates").joinpath("dataset_card.md").read_text()
 
 

@@ -178,22 +178,51 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
 
 
 def _sources_md_section(table_dir: Path, file: str) -> str:
-    """The SOURCES.md section that names ``file`` (heading to next heading of the same level), or ""."""
+    """The SOURCES.md section about ``file`` (heading to next heading of the same level), or "".
+
+    The highest-level section whose first paragraph names the file (``## N2O chambers`` opens with
+    ``n2o.parquet``), else one whose heading names its stem, else the first that mentions it at all: a
+    section that mentions another table in passing (the simulations' "as `n2o.parquet` does") is not
+    that table's.
+    """
     path = table_dir / "SOURCES.md"
     if not path.is_file():
         return ""
     text = path.read_text()
     headings = list(re.finditer(r"^(#{1,4}) .*$", text, flags=re.MULTILINE))
+    sections = []
     for i, h in enumerate(headings):
         stop = len(text)
         for later in headings[i + 1 :]:
             if len(later.group(1)) <= len(h.group(1)):
                 stop = later.start()
                 break
-        section = text[h.start() : stop]
-        if file in section or Path(file).stem in h.group(0):
-            return section.strip()
+        sections.append((h.group(0), text[h.start() : stop]))
+    rules = (
+        lambda heading, section: file in section[len(heading) :].strip().split("\n\n")[0],
+        lambda heading, section: Path(file).stem in heading,
+        lambda heading, section: file in section,
+    )
+    sections.sort(key=lambda item: len(item[0]) - len(item[0].lstrip("#")))  # top-level sections first
+    for rule in rules:
+        for heading, section in sections:
+            if rule(heading, section):
+                return section.strip()
     return ""
+
+
+def nested_headings(markdown: str, levels: int = 2) -> str:
+    """Headings moved ``levels`` deeper (``## Towers`` -> ``#### Towers``), outside fenced code: a SOURCES.md
+    section goes under its source's ``###`` entry of the card's ``## Sources``, not beside it (and
+    ``data publish``, dropping a left-out source's entry, drops its subsections with it)."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6} ", line):
+            line = "#" * levels + line
+        out.append(line)
+    return "\n".join(out)
 
 
 def _observed_columns(path: Path, names: list[str]) -> list[str]:
@@ -258,7 +287,7 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         input_names=schema.dynamic_input_names(present),
         static_names=schema.static_input_names(present),
         target_names=tuple(targets),
-        description=table.description + (f"\n\n{section}" if section else ""),
+        description=table.description + (f"\n\n{nested_headings(section)}" if section else ""),
         license=table.license,
         citation="",
         n_folds=5,
