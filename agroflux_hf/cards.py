@@ -568,11 +568,14 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
 
 
 def _hub_license_id(text: str) -> str:
-    """A source's licence text -> the Hub's licence id, "other" for anything but one plain licence."""
+    """A source's licence text -> the Hub's licence id, "other" for anything but one plain licence.
+
+    One licence with at most one note in brackets; "CC BY 4.0 (...); management: ... MIT, ... (no
+    licence file)" names several terms and is "other" (the brackets may not span the rest)."""
     text = " ".join(text.lower().split())
-    if re.fullmatch(r"cc[- ]by[- ]4\.0( \(.*\))?", text):
+    if re.fullmatch(r"cc[- ]by[- ]4\.0( \([^()]*\))?", text):
         return "cc-by-4.0"
-    if re.fullmatch(r"cc0( 1\.0)?( \(.*\))?", text):
+    if re.fullmatch(r"cc0( 1\.0)?( \([^()]*\))?", text):
         return "cc0-1.0"
     return "other"
 

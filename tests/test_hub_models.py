@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import torch
 from hub_fixture import CachedHub
 
-from agroflux_hf import checkpoints, publish
+from agroflux_hf import cards, checkpoints, publish
 from agroflux_hf.errors import MissingCheckpointError
 from agroflux_hf.models import build_model, load_model
 from agroflux_hf.remote_code import MODELING_FILE
@@ -265,8 +266,13 @@ def test_every_architecture_ships_t0_t1_and_t2_checkpoints_with_consistent_cards
 
     for arch in ARCHITECTURES:
         folder = checkpoints.checkpoint_path(arch, config)
-        meta = yaml.safe_load((folder / "README.md").read_text(encoding="utf-8").split("---")[1])
+        card = (folder / "README.md").read_text(encoding="utf-8")
+        meta = yaml.safe_load(card.split("---")[1])
         assert meta["model-index"][0]["name"] == f"agroflux-{arch}-{config}"
+        # the front matter's licence is the one the body's data terms give: never a plain CC BY 4.0 for
+        # terms that add an MIT table and a source without a licence
+        terms = re.search(r"^- Data licence \(this card's `license`\): (.*)$", card, flags=re.MULTILINE)
+        assert meta["license"] == cards._hub_license_id(terms.group(1)), (arch, config, meta["license"])
         assert SHIPPED_TASKS[config] in meta["tags"], (arch, config, meta["tags"])
         if config.startswith("t2-"):  # fine-tuned from the shipped T0 checkpoint, named by its Hub id
             assert meta["base_model"] == checkpoints.hub_repo_id(arch, "temporal_dssat_ceres_maize")
