@@ -27,7 +27,6 @@ import inspect
 import json
 import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -568,16 +567,10 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
 
 
 def _hub_license_id(text: str) -> str:
-    """A source's licence text -> the Hub's licence id, "other" for anything but one plain licence.
+    """A source's licence text -> the Hub's licence id (:func:`~agroflux_hf.data.sources.terms.hub_licence_id`)."""
+    from agroflux_hf.data.sources.terms import hub_licence_id
 
-    One licence with at most one note in brackets; "CC BY 4.0 (...); management: ... MIT, ... (no
-    licence file)" names several terms and is "other" (the brackets may not span the rest)."""
-    text = " ".join(text.lower().split())
-    if re.fullmatch(r"cc[- ]by[- ]4\.0( \([^()]*\))?", text):
-        return "cc-by-4.0"
-    if re.fullmatch(r"cc0( 1\.0)?( \([^()]*\))?", text):
-        return "cc0-1.0"
-    return "other"
+    return hub_licence_id(text)
 
 
 def data_license(info: Mapping[str, Any]) -> tuple[str, str]:

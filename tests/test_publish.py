@@ -200,6 +200,13 @@ def test_card_task_type_is_the_one_the_dataset_card_uses():
         (["CC0 (Saha et al. 2021)"], "cc0-1.0"),
         (["simulations: CC BY 4.0; weather drivers: not stated"], "other"),
         (["CC BY 4.0", "CC0"], "other"),
+        # AgroFlux-mini's towers: CC BY 4.0 flux data plus an MIT table and a source with no licence
+        (
+            [
+                "CC BY 4.0 (FLUXNET2015: cite each site); management: site table MIT, field operations (no licence)"
+            ],
+            "other",
+        ),
     ],
 )
 def test_card_licence_is_that_of_the_training_data(saved_model, tmp_path, licences, hub_id):

@@ -44,15 +44,12 @@ REDISTRIBUTABLE_WORDS: dict[str, str] = {
 
 
 def _hub_license(specs: list[SourceSpec]) -> str:
-    """One Hub licence id for the folder: cc-by-4.0 unless a source says otherwise."""
+    """One Hub licence id for the folder: that of its sources when they share one plain licence
+    (:func:`~agroflux_hf.data.sources.terms.hub_licence_id`; a source stating none is the release's
+    CC BY 4.0), else ``other``, with the terms in the card's Sources section."""
+    from agroflux_hf.data.sources.terms import hub_licence_id
 
-    def normal(text: str) -> str:
-        text = text.strip().lower()
-        if not text or re.fullmatch(r"cc[- ]by[- ]4\.0.*", text):
-            return "cc-by-4.0"
-        return re.sub(r"\s+", "-", text.split("(")[0].strip())
-
-    licences = {normal(s.license) for s in specs}
+    licences = {hub_licence_id(s.license) if s.license.strip() else "cc-by-4.0" for s in specs}
     return licences.pop() if len(licences) == 1 else "other"
 
 

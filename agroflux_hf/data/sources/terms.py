@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,18 @@ SOURCES_KEY = b"agroflux_sources"
 REDISTRIBUTABLE_KEY = b"agroflux_redistributable"
 FLAGS = ("yes", "no", "unstated")
 ORIGIN_PREFIX = "origin_"
+
+
+def hub_licence_id(text: str) -> str:
+    """A licence text -> the Hub's licence id: ``cc-by-4.0`` or ``cc0-1.0`` for that one licence with at
+    most one note in brackets, else ``other``. "CC BY 4.0 (...); management: ... MIT, ... (no licence
+    file)" names several terms and is ``other``: the brackets may not span the rest of the text."""
+    text = " ".join(text.lower().split())
+    if re.fullmatch(r"cc[- ]by[- ]4\.0( \([^()]*\))?", text):
+        return "cc-by-4.0"
+    if re.fullmatch(r"cc0( 1\.0)?( \([^()]*\))?", text):
+        return "cc0-1.0"
+    return "other"
 
 
 def overall_flag(records: list[dict]) -> str:
