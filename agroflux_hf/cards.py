@@ -503,7 +503,8 @@ def _limitations(info: Mapping[str, Any], task: str, target_names: Sequence[str]
     if _is_mini(info):
         items.append(
             "AgroFlux-mini is small: a stand-in for the official release (which could not be downloaded "
-            "where this model was trained), with eight cropland eddy-covariance towers (80 site-years), "
+            "where this model was trained), with seven cropland eddy-covariance towers (80 site-years; an "
+            "eighth, US-Tw3, keeps none), "
             "chamber N2O of ten plots at two sites, and DSSAT simulations of a few fields. Expect wide "
             "uncertainty, above all for sites unlike these."
         )

@@ -130,7 +130,9 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "Daily eddy-covariance observations of eight cropland towers (US-Ne1, US-ARM, DE-Geb, DE-Kli, "
         "DE-Seh, IT-BCi, CH-Oe2, US-Tw3): weather, management where a source states it, carbon fluxes "
         "(NEE, GPP and RECO of the night-time partitioning), evapotranspiration and top-layer soil "
-        "temperature and water, with quality control; rejected or gap-filled days are missing (NaN).",
+        "temperature and water, with quality control; rejected or gap-filled days are missing (NaN). "
+        "Examples come from seven of them: every US-Tw3 year fails the driver-coverage rule (its "
+        "precipitation starts 2017-05).",
         TOWER_LICENSE,
         required_inputs=TOWER_CORE_DRIVERS,
     ),
