@@ -401,7 +401,9 @@ def _card_data(
 # ----------------------------------------------------------------------------- body
 
 
-def _dataset_section(info: Mapping[str, Any]) -> dict[str, Any]:
+def _dataset_section(info: Mapping[str, Any], model_stats: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The card's data section; the target statistics are the model's own (``config.json``'s ``stats``:
+    a fine-tuned model keeps its base model's for shared targets), else the dataset's."""
     sites, years, n_examples = info.get("sites") or {}, info.get("years") or {}, info.get("n_examples") or {}
     split_rows = [
         {
@@ -420,7 +422,7 @@ def _dataset_section(info: Mapping[str, Any]) -> dict[str, Any]:
             "mean": _fmt(stat.get("mean")),
             "std": _fmt(stat.get("std")),
         }
-        for name, stat in ((info.get("stats") or {}).get("targets") or {}).items()
+        for name, stat in ((model_stats or info.get("stats") or {}).get("targets") or {}).items()
         if name in schema.VARIABLES and isinstance(stat, Mapping)
     ]
     scheme = info.get("scheme") or info.get("split") or "unknown"
@@ -716,7 +718,7 @@ def model_card(
         task={"name": task.upper(), "description": TASKS[task]},
         dataset_id=dataset_id,
         config_name=config_name,
-        dataset=_dataset_section(info),
+        dataset=_dataset_section(info, config.get("stats")),
         hyperparameters=hyper_rows,
         results=_result_blocks(split_scores),
         limitations=_limitations(info, task, target_names),
@@ -769,6 +771,14 @@ def _base_model_of_run(pretrained: str | None) -> str | None:
     return pretrained if is_repo_id(split_revision(pretrained)[0]) else None
 
 
+def _pretrained_label(pretrained: str | None, base_model: str | None) -> str | None:
+    """What the card's hyperparameters call the starting checkpoint: its Hub id when known, else a local
+    folder's name only (the training machine's paths say nothing to a reader of the card)."""
+    if base_model or not pretrained:
+        return base_model or pretrained
+    return pretrained if not Path(pretrained).is_absolute() else f"local checkpoint {Path(pretrained).name}"
+
+
 def write_model_card_from_run(
     run_dir: str | os.PathLike,
     *,
@@ -801,7 +811,7 @@ def write_model_card_from_run(
         "task": run["task"],
         "learning_rate": run.get("learning_rate"),
         "batch_size": run.get("batch_size"),
-        "pretrained": run.get("pretrained"),
+        "pretrained": _pretrained_label(run.get("pretrained"), base_model),
         "source_config": run.get("source_config"),
         "training": run.get("training_arguments") or {},
     }

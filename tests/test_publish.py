@@ -550,3 +550,19 @@ def test_mini_cards_cite_the_towers_and_the_chambers():
     assert "doi:10.5061/dryad.bnzs7h493" in " ".join(cards._data_citations(chambers))
     limits = " ".join(cards._limitations(chambers, "t1", ["N2O_FLUX"]))
     assert "cumulative emission" in limits
+
+
+def test_a_card_tables_the_models_own_statistics_and_names_its_start_by_hub_id():
+    """A fine-tuned model keeps its base model's statistics for shared targets: the card shows those
+    (config.json's), not the fine-tuning data's; a local starting checkpoint shows by name only."""
+    info = {"stats": {"targets": {"N2O_FLUX": {"mean": 8e-4, "std": 3e-3}}}}
+    model_stats = {"targets": {"N2O_FLUX": {"mean": 2e-4, "std": 9e-4}}}
+    (row,) = cards._dataset_section(info, model_stats)["target_stats"]
+    assert (row["mean"], row["std"]) == (cards._fmt(2e-4), cards._fmt(9e-4))
+    (row,) = cards._dataset_section(info)["target_stats"]  # no stats in the config: the dataset's
+    assert row["mean"] == cards._fmt(8e-4)
+    assert (
+        cards._pretrained_label("/work/x/checkpoints/tcn-t0", "org/agroflux-tcn-t0") == "org/agroflux-tcn-t0"
+    )
+    assert cards._pretrained_label("/work/x/checkpoints/tcn-t0", None) == "local checkpoint tcn-t0"
+    assert cards._pretrained_label("org/agroflux-tcn-t0", None) == "org/agroflux-tcn-t0"
