@@ -441,6 +441,14 @@ def _dataset_section(info: Mapping[str, Any], model_stats: Mapping[str, Any] | N
     }
 
 
+def _same_columns(config: Mapping[str, Any], info: Mapping[str, Any]) -> bool:
+    """Whether the dataset config's inputs and static attributes are the model's, in its order (not so
+    for a model fine-tuned from a simulation: it keeps its base model's inputs)."""
+    return list(config.get("input_names") or []) == list(info.get("input_names") or []) and list(
+        config.get("static_names") or []
+    ) == list(info.get("static_names") or [])
+
+
 def _result_blocks(split_scores: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     blocks = []
     for split, scores in split_scores.items():
@@ -719,6 +727,7 @@ def model_card(
         dataset_id=dataset_id,
         config_name=config_name,
         dataset=_dataset_section(info, config.get("stats")),
+        same_columns=_same_columns(config, info),
         hyperparameters=hyper_rows,
         results=_result_blocks(split_scores),
         limitations=_limitations(info, task, target_names),

@@ -17,6 +17,7 @@ import torch
 from hub_fixture import CachedHub
 
 from agroflux_hf import cards, checkpoints, publish
+from agroflux_hf.data.loading import config_info
 from agroflux_hf.errors import MissingCheckpointError
 from agroflux_hf.models import build_model, load_model
 from agroflux_hf.remote_code import MODELING_FILE
@@ -273,6 +274,12 @@ def test_every_architecture_ships_t0_t1_and_t2_checkpoints_with_consistent_cards
         # terms that add an MIT table and a source without a licence
         terms = re.search(r"^- Data licence \(this card's `license`\): (.*)$", card, flags=re.MULTILINE)
         assert meta["license"] == cards._hub_license_id(terms.group(1)), (arch, config, meta["license"])
+        # a model whose inputs are not its data config's (T2 keeps the simulation's) says how to align them
+        model_config = json.loads((folder / "config.json").read_text())
+        data_info = config_info(config.removeprefix("t2-"))
+        aligned = {"input_names": data_info.input_names, "static_names": data_info.static_names}
+        claims_same_order = "in the order the config expects" in card
+        assert claims_same_order == cards._same_columns(model_config, aligned), (arch, config)
         assert SHIPPED_TASKS[config] in meta["tags"], (arch, config, meta["tags"])
         if config.startswith("t2-"):  # fine-tuned from the shipped T0 checkpoint, named by its Hub id
             assert meta["base_model"] == checkpoints.hub_repo_id(arch, "temporal_dssat_ceres_maize")
