@@ -283,5 +283,6 @@ def test_every_architecture_ships_t0_t1_and_t2_checkpoints_with_consistent_cards
         assert SHIPPED_TASKS[config] in meta["tags"], (arch, config, meta["tags"])
         if config.startswith("t2-"):  # fine-tuned from the shipped T0 checkpoint, named by its Hub id
             assert meta["base_model"] == checkpoints.hub_repo_id(arch, "temporal_dssat_ceres_maize")
+            assert f"- The weights started from `{meta['base_model']}`, trained on other data" in card
         else:
             assert "base_model" not in meta
