@@ -69,12 +69,13 @@ config, and the normalisation statistics in `agroflux_configs.json` come from th
   split).
 - **Spatial** (`spatial_<source>` = fold 0, `spatial_<source>_fold<k>`): K = min(5, number of sites)
   folds (more when a fold would leave fewer than two other sites) over sites: all experiments and
-  years of a site stay together, and sites that share weather (one station simulated on two soils)
-  are held out together. Sites are assigned by a seeded permutation so that every site is tested in
-  exactly one fold (the published folds never test some counties and towers, and its transfer runs
-  use one fold only). In fold k the test sites are the sites of fold k, about 10 % (at least one) of
-  the other sites validate, the rest train. Sources with fewer than three sites have no spatial
-  configs.
+  years of a site stay together, and sites that share weather (one station simulated on several soils)
+  or a field (replicate chamber plots) form one group, held out together. Groups are assigned by a
+  seeded permutation so that every site is tested in exactly one fold (the published folds never test
+  some counties and towers, and its transfer runs use one fold only). In fold k the test sites are the
+  groups of fold k, about 10 % (at least one) of the other groups validate, the rest train; with few
+  groups a fold may validate on more sites than it trains on (the chambers' three fields: one field
+  tests, one validates, one trains). Sources with fewer than three groups have no spatial configs.
 - **Normalisation**: the published code computes scalers on all years before splitting (test years
   leak into the normalisation) and reuses the Ecosys scalers for DayCent. Here the values are stored
   in physical units (schema units and the atmospheric sign convention: positive = release to the
