@@ -104,6 +104,9 @@ def test_finetune_maps_targets_by_name_and_keeps_input_stats(synthetic, pretrain
     assert frozen and all(torch.equal(tuned[k], start[k]) for k in frozen)
     assert not torch.equal(tuned["head.weight"][:2], start["head.weight"][:2])  # the head did learn
     assert set(result.metrics["test"]) == {"GPP", "NEE", "RECO"}
+    # the fine-tuned checkpoint records its own data and, as the source, the data its base model saw
+    recorded = json.loads((result.best_model_dir / "config.json").read_text())["training_data"]
+    assert (recorded["config"], recorded["source_config"]) == ("obs", "sim")
 
 
 def test_bad_checkpoints_fail_clearly(synthetic, pretrained, tmp_path):

@@ -73,11 +73,14 @@ def record_training_data(
 ) -> None:
     """Write into the model's config (and so into every checkpoint's ``config.json``) the data it was
     trained on: ``agroflux evaluate --towers`` reads it to tell a user whether a site, and which of its
-    years, the checkpoint saw in training. ``data_dir`` None is the embedded AgroFlux-mini."""
+    years, the checkpoint saw in training. ``data_dir`` None is the embedded AgroFlux-mini. A model
+    fine-tuned from a checkpoint without ``source_config`` given records the data its base model
+    recorded (``agroflux train --task t2-finetune --pretrained`` takes no source config)."""
+    base = getattr(model.config, "training_data", None) or {}
     model.config.training_data = {
         "config": config,
         "data_dir": str(data_dir) if data_dir else None,
-        "source_config": source_config,
+        "source_config": source_config or (base.get("config") if isinstance(base, dict) else None),
     }
 
 
