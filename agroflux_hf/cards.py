@@ -577,13 +577,6 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
     return items
 
 
-def _hub_license_id(text: str) -> str:
-    """A source's licence text -> the Hub's licence id (:func:`~agroflux_hf.data.sources.terms.hub_licence_id`)."""
-    from agroflux_hf.data.sources.terms import hub_licence_id
-
-    return hub_licence_id(text)
-
-
 def data_license(info: Mapping[str, Any]) -> tuple[str, str]:
     """(Hub licence id, licence text) of the data the model was trained on.
 
@@ -603,7 +596,9 @@ def data_license(info: Mapping[str, Any]) -> tuple[str, str]:
         ]
     if not texts:
         return DEFAULT_LICENSE, "CC BY 4.0 (the official AgroFlux release)"
-    ids = {_hub_license_id(t) for t in texts}
+    from agroflux_hf.data.sources.terms import hub_licence_id
+
+    ids = {hub_licence_id(t) for t in texts}
     return (ids.pop() if len(ids) == 1 else "other"), "; ".join(dict.fromkeys(texts))
 
 

@@ -45,6 +45,7 @@ from agroflux_hf.cards import write_model_card_from_run
 from agroflux_hf.checkpoints import CHECKPOINT_DIR, checkpoint_config, hub_repo_id
 from agroflux_hf.models import MODEL_NAMES
 from agroflux_hf.training import TrainingArguments, train
+from agroflux_hf.training.plans import training_data_record
 
 SHIPPED_FILES = ("config.json", "model.safetensors", "README.md")
 
@@ -154,10 +155,10 @@ def copy_benchmark_run(model_name: str, stage: Stage, run: Path, work_dir: Path)
     shutil.copy2(run / "metrics.json", run_dir / "metrics.json")
     config_file = run_dir / "best_model" / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
-    if not config.get(
-        "training_data"
-    ):  # runs trained before checkpoints recorded it: from the run's own record
-        config["training_data"] = {k: run_config.get(k) for k in ("config", "data_dir", "source_config")}
+    if not config.get("training_data"):  # a run trained before checkpoints recorded it: its own record
+        config["training_data"] = training_data_record(
+            run_config["config"], run_config.get("data_dir"), run_config.get("source_config")
+        )
         config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     write_model_card_from_run(
         run_dir, repo_id=hub_repo_id(model_name, stage.shipped_config), base_model=base_model
@@ -200,7 +201,7 @@ def main() -> None:
         parser.error(
             f"--from-benchmark: {missing_t0} need their T0 stage in the same call (--stages ... t0-ceres)"
         )
-    installed_t0: set[tuple[str, str]] = set()
+    installed: set[tuple[str, str]] = set()  # (model, stage): a T2 stage needs its T0 here
     with tempfile.TemporaryDirectory(prefix="agroflux-checkpoints-") as tmp:
         for stage_name in sorted(ns.stages, key=lambda name: STAGES[name].pretrained_stage is not None):
             stage = STAGES[stage_name]  # T0 and T1 first: a T2 stage names its T0 checkpoint
@@ -214,7 +215,7 @@ def main() -> None:
                     run_dir = train_one(model_name, stage, Path(tmp), ns.seed)
                 else:
                     run = benchmark_run(model_name, stage, ns.from_benchmark, ns.benchmark_seed)
-                    if stage.pretrained_stage and (model_name, stage.pretrained_stage) not in installed_t0:
+                    if stage.pretrained_stage and (model_name, stage.pretrained_stage) not in installed:
                         print(
                             f"{destination.name}: its T0 run was not installed from {ns.from_benchmark}, skipped"
                         )
@@ -225,7 +226,7 @@ def main() -> None:
                             f"{destination.name}: {run.name} has not finished in {ns.from_benchmark}, skipped"
                         )
                         continue
-                    installed_t0.add((model_name, stage_name))
+                    installed.add((model_name, stage_name))
                 install_checkpoint(run_dir, destination)
                 print(f"{destination.name}: installed in {time.perf_counter() - start:.0f} s")
 

@@ -18,6 +18,7 @@ from hub_fixture import CachedHub
 
 from agroflux_hf import cards, checkpoints, publish
 from agroflux_hf.data.loading import config_info
+from agroflux_hf.data.sources.terms import hub_licence_id
 from agroflux_hf.errors import MissingCheckpointError
 from agroflux_hf.models import build_model, load_model
 from agroflux_hf.remote_code import MODELING_FILE
@@ -273,7 +274,7 @@ def test_every_architecture_ships_t0_t1_and_t2_checkpoints_with_consistent_cards
         # the front matter's licence is the one the body's data terms give: never a plain CC BY 4.0 for
         # terms that add an MIT table and a source without a licence
         terms = re.search(r"^- Data licence \(this card's `license`\): (.*)$", card, flags=re.MULTILINE)
-        assert meta["license"] == cards._hub_license_id(terms.group(1)), (arch, config, meta["license"])
+        assert meta["license"] == hub_licence_id(terms.group(1)), (arch, config, meta["license"])
         # a model whose inputs are not its data config's (T2 keeps the simulation's) says how to align them
         model_config = json.loads((folder / "config.json").read_text())
         data_info = config_info(config.removeprefix("t2-"))

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agroflux_hf import schema
 from agroflux_hf.benchmark.baselines import SplitArrays, build_baseline
 from agroflux_hf.benchmark.planning import RunSpec
 from agroflux_hf.benchmark.presets import BenchmarkPreset
@@ -79,7 +80,7 @@ class BenchmarkContext:
 
     def config_data(self, config: str):
         """``config`` as the training loop's in-memory tensors, kept for the next runs on it: reading
-        the data again cost about a second per run (a tenth of a quick T1 run). Only the
+        the data again cost 0.5-0.7 s per run (``scripts/bench_run_overhead.py``). Only the
         :data:`TENSORS_KEPT` most recently used configs stay in memory (a paper-size simulation
         config is about 100 MB)."""
         from agroflux_hf.training.plans import config_data
@@ -251,7 +252,7 @@ def trained_seconds_before(run_dir: Path) -> float:
 def configs_trained_on(spec: RunSpec) -> tuple[str, ...]:
     """The configs whose data a network run trains on: T2 adversarial's simulation config too (T2
     fine-tuning reads only its T0 weights)."""
-    if spec.task == "t2-adversarial" and spec.source_config:
+    if spec.task == schema.T2_ADVERSARIAL and spec.source_config:
         return (spec.config, spec.source_config)
     return (spec.config,)
 

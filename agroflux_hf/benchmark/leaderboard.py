@@ -174,11 +174,13 @@ def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     if "seed" not in keyed.columns:
         keyed["seed"] = 0
     keyed["seed"] = keyed["seed"].fillna(0)
+    # a fold whose test sites never observe the target (n 0) is not a scored fold
+    observed = keyed["n"].fillna(0) > 0 if "n" in keyed.columns else keyed["fold"].notna()
+    keyed["scored_fold"] = keyed["fold"].where(observed)
     grouped = keyed.groupby(list(GROUP_COLUMNS), sort=False, dropna=False)
     stats = grouped[list(METRICS)].agg(["mean", "std"])
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
-    scored = keyed["fold"].where(keyed["n"].fillna(0) > 0) if "n" in keyed.columns else keyed["fold"]
-    stats["folds"] = scored.groupby([keyed[c] for c in GROUP_COLUMNS], sort=False, dropna=False).nunique()
+    stats["folds"] = grouped["scored_fold"].nunique()
     stats["seeds"] = grouped["seed"].nunique()
     stats["n"] = grouped["n"].sum() // stats["seeds"].clip(lower=1)
     if "sees_future" in keyed.columns:

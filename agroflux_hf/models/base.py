@@ -225,9 +225,13 @@ class FluxScaler(nn.Module):
         return values.float() * std + mean
 
 
-def repeat_static_daily(daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-    """(batch, days, n_inputs) and (batch, n_static) -> (batch, days, n_inputs + n_static): static every day."""
-    return torch.cat([daily, static.unsqueeze(1).expand(-1, daily.shape[1], -1)], dim=-1)
+def repeat_static_daily(daily: torch.Tensor, static: torch.Tensor, days_first: bool = False) -> torch.Tensor:
+    """(batch, days, n_inputs) and (batch, n_static) -> (batch, days, n_inputs + n_static): static every day.
+
+    ``days_first``: ``daily`` and the result are (days, batch, ...), the fused LSTM kernel's own layout."""
+    day_axis = 0 if days_first else 1
+    repeated = static.unsqueeze(day_axis).expand(*daily.shape[:2], -1)
+    return torch.cat([daily, repeated], dim=-1)
 
 
 def sinusoidal_positions(days: int, width: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

@@ -354,8 +354,8 @@ def train(
     ``source_config`` is the simulation config of ``t2-adversarial``; ``pretrained`` the T0
     checkpoint of ``t2-finetune`` (optional for ``t2-adversarial``: start from it). ``loaded`` holds
     configs already in memory by name (:func:`~agroflux_hf.training.plans.config_data` of the same
-    ``data_dir``): the benchmark passes them so that a run does not read its data again (about a
-    second per config and run); any config not in it is loaded.
+    ``data_dir``): the benchmark passes them so that a run does not read its data again (0.5-0.7 s
+    per config and run); any config not in it is loaded.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")

@@ -77,10 +77,16 @@ def record_training_data(
     fine-tuned from a checkpoint without ``source_config`` given records the data its base model
     recorded (``agroflux train --task t2-finetune --pretrained`` takes no source config)."""
     base = getattr(model.config, "training_data", None) or {}
-    model.config.training_data = {
+    base_config = base.get("config") if isinstance(base, dict) else None
+    model.config.training_data = training_data_record(config, data_dir, source_config or base_config)
+
+
+def training_data_record(config: str, data_dir: str | Path | None, source_config: str | None) -> dict:
+    """The ``training_data`` entry of a checkpoint's ``config.json`` (:func:`record_training_data`)."""
+    return {
         "config": config,
         "data_dir": str(data_dir) if data_dir else None,
-        "source_config": source_config or (base.get("config") if isinstance(base, dict) else None),
+        "source_config": source_config,
     }
 
 
