@@ -290,6 +290,7 @@ class FakeInfo:
     static_names: tuple[str, ...] = STATICS
     target_names: tuple[str, ...] = TARGETS
     stats: dict = field(default_factory=dict)
+    data_dir: Path | None = None  # in memory: no folder to fingerprint
 
 
 def fake_infos(obs_folds: int = 4, sim_folds: int = 5, n2o_folds: int = 3) -> dict[str, FakeInfo]:
@@ -958,6 +959,35 @@ def test_a_training_argument_added_later_at_its_default_keeps_finished_runs():
     other["training_arguments"]["learning_rate"] = 0.5
     assert not same_settings(current, other) and not same_settings(old, other)
     assert not same_settings(None, current) and not same_settings({"spec": {}}, current)
+
+
+def test_new_data_in_the_same_folder_runs_again_the_runs_that_read_it(tmp_path):
+    """A finished run records its config's data fingerprint: when a source's table is corrected and the
+    folder exported again, its runs are not reported with the old scores; runs on other data are reused."""
+    from agroflux_hf.data.export import export_dataset
+    from agroflux_hf.data.folder_format import config_fingerprint
+
+    preset = replace(TINY, split_schemes=("temporal",), workers=1).restricted(("climatology",), ("t0", "t1"))
+    out, _ = run_tiny(tmp_path, preset)
+    data_dir = tmp_path / "agroflux"
+    before = {c: config_fingerprint(data_dir, c) for c in ("temporal_co2", "temporal_dssat_ceres_maize")}
+    specs = tiny_specs()
+    corrected = specs[1].frames  # the towers' table with one observed GPP value changed
+
+    def frames():
+        for i, site in enumerate(corrected()):
+            if i == 0:
+                site.loc[site["GPP"].notna().idxmax(), "GPP"] += 1.0
+            yield site
+
+    specs[1] = replace(specs[1], frames=frames)
+    shutil.rmtree(data_dir)
+    export_dataset(specs, data_dir, progress=False)
+    assert config_fingerprint(data_dir, "temporal_co2") != before["temporal_co2"]
+    assert config_fingerprint(data_dir, "temporal_dssat_ceres_maize") == before["temporal_dssat_ceres_maize"]
+    again = runner.run_benchmark(out, preset=preset, data_dir=data_dir, progress=False)
+    assert {o.spec.config for o in again.outcomes if not o.reused} == {"temporal_co2"}
+    assert {o.spec.config for o in again.outcomes if o.reused} == {"temporal_dssat_ceres_maize"}
 
 
 @needs_training

@@ -129,6 +129,28 @@ def test_awon_placeholder_zeros_on_sentinel_days_are_missing(tmp_path):
     assert frame.loc["1998-02-25", "PRECIP"] == 2.0
 
 
+def test_awon_day_with_contradictory_temperatures_is_missing_and_filled_from_ghcn(tmp_path):
+    """The original's 2016-06-20 (TMIN -6.694 beside TMAX 28.9 and a 23.02 mean: a sensor failing within
+    the day, which as a June frost killed the simulated crop) and a stuck TMIN of -53.6 in June 1999."""
+    path = tmp_path / "ArlingtonWI_Metdata.csv"
+    path.write_text(
+        "date,DToPcpn,DAvSol,DAvTAir,DMxTAir,DMnTAir,DAvRHum,DAvWind\n"
+        "2013-07-14,0.0,250.0,21.0,28.0,14.5,70.0,2.0\n"  # mean 21 vs midpoint 21.25: kept
+        "2013-07-15,0.254,297.4,23.02,28.9,-6.694,60.23,4.83\n"  # mean 23 vs midpoint 11.1
+        "2013-07-16,0.0,300.0,,32.2,-53.6,60.0,3.0\n"  # no mean, a range of 85.8 degC
+        "2013-07-17,0.0,300.0,13.0,29.0,-2.0,60.0,3.0\n"  # a range of 31 with a consistent mean: kept
+    )
+    frame = sw.read_awon(path, sw.ARLINGTON.latitude).set_index("date")
+    for day in ("2013-07-15", "2013-07-16"):
+        assert frame.loc[day, ["TA", "TMAX", "TMIN", "VPD"]].isna().all()
+        assert frame.loc[day, "PRECIP"] >= 0 and frame.loc[day, "SW_IN"] > 0  # the other drivers stay
+    assert frame.loc["2013-07-14", "TMIN"] == 14.5 and frame.loc["2013-07-17", "TMIN"] == -2.0
+    filled = sw.arlington_weather(path, GHCN, "2013-07-14", "2013-07-17").frame.set_index("date")
+    ghcn = sw.read_ghcn_measured(GHCN).set_index("date")
+    assert filled.loc["2013-07-15", "origin_TMIN"] == "noaa_ghcn"
+    assert filled.loc["2013-07-15", "TMIN"] == ghcn.loc["2013-07-15", "TMIN"]
+
+
 def test_fill_takes_max_and_min_from_one_source_and_keeps_unfilled_days_missing():
     days = pd.to_datetime(["2013-07-01", "2013-07-02", "2013-07-03"])
     primary = pd.DataFrame({"date": days, "TMAX": [25.0, 26.0, np.nan], "TMIN": [10.0, np.nan, np.nan]})

@@ -258,7 +258,7 @@ def test_resume_ignores_trackers_and_hub_settings_but_not_training_ones(tmp_path
     from agroflux_hf.training.checkpointing import check_resumable
 
     run = {k: None for k in ("task", "model_name", "config", "source_config", "pretrained", "targets")}
-    run["model_overrides"] = {}
+    run["model_overrides"], run["data_fingerprints"] = {}, {"temporal_co2": "9e948458d404500a"}
     saved = TrainingArguments(report_to="none").to_dict()
     saved.pop("push_to_hub")  # a run_config.json written before the field existed
     write_json(tmp_path / "run_config.json", {**run, "training_arguments": saved})
@@ -266,3 +266,6 @@ def test_resume_ignores_trackers_and_hub_settings_but_not_training_ones(tmp_path
     check_resumable(tmp_path, {**run, "training_arguments": now.to_dict()})
     with pytest.raises(IncompatibleCheckpointError, match="epochs"):
         check_resumable(tmp_path, {**run, "training_arguments": TrainingArguments(epochs=3).to_dict()})
+    new_data = {**run, "data_fingerprints": {"temporal_co2": "0b1c"}, "training_arguments": now.to_dict()}
+    with pytest.raises(IncompatibleCheckpointError, match="data_fingerprints"):  # a corrected table
+        check_resumable(tmp_path, new_data)

@@ -70,6 +70,18 @@ class BenchmarkContext:
     command: str | None = None  # the command line that made the reports (README, run_config.json)
     _datasets: dict[str, Any] = field(default_factory=dict)
     _tensors: dict[str, Any] = field(default_factory=dict)  # ConfigData, newest last
+    _fingerprints: dict[str, str | None] = field(default_factory=dict)
+
+    def data_fingerprint(self, config: str) -> str | None:
+        """:func:`~agroflux_hf.data.folder_format.config_fingerprint` of ``config``, computed once
+        (None for configs held in memory, without a folder: the tests' synthetic loaders)."""
+        if config not in self._fingerprints:
+            from agroflux_hf.data.folder_format import config_fingerprint
+
+            folder = getattr(self.infos[config], "data_dir", None)
+            fingerprint = None if folder is None else config_fingerprint(Path(folder), config)
+            self._fingerprints[config] = fingerprint
+        return self._fingerprints[config]
 
     def dataset(self, config: str):
         if config not in self._datasets:
@@ -95,11 +107,12 @@ class BenchmarkContext:
 
 
 def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
-    """Everything that decides a run's result besides the code: a finished run is reused only when
-    the settings it recorded equal these (JSON-normalised)."""
+    """Everything that decides a run's result besides the code, the data's fingerprint included: a
+    finished run is reused only when the settings it recorded equal these (JSON-normalised)."""
     from agroflux_hf.files import json_safe
 
     settings: dict[str, Any] = {"spec": spec.__dict__, "data_dir": ctx.data_dir}
+    settings["data"] = ctx.data_fingerprint(spec.config)  # the same folder may hold new data
     if spec.kind == "baseline":  # only the settings of this baseline (gbt_*, lag_windows or climatology_*)
         own = {"gbt": ("gbt_", "lag_windows"), "climatology": ("climatology_",)}[spec.model]
         fields = asdict(ctx.preset.baseline_settings)

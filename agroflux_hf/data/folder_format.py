@@ -13,6 +13,7 @@ Layout of a folder::
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,19 @@ def read_configs_document(folder: Path) -> dict[str, Any]:
 def write_configs_document(folder: Path, document: dict[str, Any]) -> Path:
     """Write ``document`` as strict JSON (no NaN token) to ``folder/agroflux_configs.json``, atomically."""
     return write_json(folder / CONFIGS_FILE, document, indent=CONFIGS_JSON_INDENT)
+
+
+def config_fingerprint(folder: Path, config: str) -> str:
+    """sha256 (16 hex) of what a run on ``config`` reads: its entry in ``agroflux_configs.json`` (splits,
+    statistics, names) and the bytes of its source's data files. A finished benchmark run is reused only
+    under the same fingerprint, so that new data (a corrected table, another folder) is never reported
+    with scores of the old."""
+    document = read_configs_document(folder)
+    entry = document.get("configs", {}).get(config)
+    if not isinstance(entry, dict):
+        raise DataFileError(folder / CONFIGS_FILE, f"has no config {config!r}")
+    digest = hashlib.sha256(json.dumps(entry, sort_keys=True).encode())
+    data = folder / DATA_SUBDIR / str(entry["name"])
+    for file in sorted(data.rglob("*.parquet")):
+        digest.update(file.relative_to(data).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]

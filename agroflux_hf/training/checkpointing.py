@@ -102,7 +102,8 @@ def check_resumable(output_dir: Path, run_config: dict) -> None:
     if not saved_file.is_file():
         return
     saved = json.loads(saved_file.read_text())
-    for key in ("task", "model_name", "config", "source_config", "pretrained", "targets", "model_overrides"):
+    keys = ("task", "model_name", "config", "source_config", "pretrained", "targets", "model_overrides")
+    for key in (*keys, "data_fingerprints"):
         if saved.get(key) != json_safe(run_config[key]):
             raise IncompatibleCheckpointError(
                 f"{saved_file}: cannot resume, {key} was {saved.get(key)!r}, now {run_config[key]!r}"

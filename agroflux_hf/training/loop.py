@@ -376,17 +376,19 @@ def train(
         "source_config": source_config,
         "pretrained": str(pretrained) if pretrained else None,
         "data_dir": str(data_dir) if data_dir else None,
+        "data_fingerprints": {},  # filled once the data is read
         "targets": targets if targets is None or isinstance(targets, str) else list(targets),
         "model_overrides": dict(model_overrides or {}),
         "training_arguments": args.to_dict(),
         "num_processes": acc.num_processes,
         "mixed_precision": acc.mixed_precision,
     }
-    if resume:
-        check_resumable(output_dir, run_config)
     with acc.main_process_first():
         data = plans.config_data_of(config, data_dir, loaded)
         source = plans.config_data_of(source_config, data_dir, loaded) if task == "t2-adversarial" else None
+    run_config["data_fingerprints"] = plans.data_fingerprints([data, source])
+    if resume:
+        check_resumable(output_dir, run_config)
     set_seed(args.seed)  # the same initial weights whatever data loading did to the RNG
     overrides = dict(model_overrides or {})
     if task in ("t0", "t1"):

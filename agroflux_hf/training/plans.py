@@ -90,6 +90,19 @@ def training_data_record(config: str, data_dir: str | Path | None, source_config
     }
 
 
+def data_fingerprints(read: list[ConfigData | None]) -> dict[str, str]:
+    """config -> fingerprint of the data a run reads (``folder_format.config_fingerprint``), so that a run
+    killed mid-way resumes only on the same data; a config held in memory (tests) has none."""
+    from agroflux_hf.data.folder_format import config_fingerprint
+
+    out = {}
+    for data in read:
+        folder = getattr(data.info, "data_dir", None) if data is not None else None
+        if folder is not None:
+            out[data.info.name] = config_fingerprint(Path(folder), data.info.name)
+    return out
+
+
 def build_model_for(model_name: str, **kwargs: Any) -> Any:
     """``agroflux_hf.models.build_model``; a seam so tests can put a stand-in model here."""
     from agroflux_hf.models import build_model

@@ -17,8 +17,8 @@ the schema drivers they can give, NaN where the file has no usable value:
 
 :func:`fill_gaps` merges a primary and a fill source day by day and records, per driver, which source gave
 the value (``origin_<DRIVER>`` columns: a source key, or "" where both lack it). Values outside physical
-limits (sentinels such as -699, a 24-h radiation mean above 0.85 of the extraterrestrial radiation) are
-missing, never clipped. :func:`kbs_weather`, :func:`kbs_power_weather` and :func:`arlington_weather` build
+limits (sentinels such as -699, a 24-h radiation mean above 0.85 of the extraterrestrial radiation) and
+an AWON day's contradictory temperatures are missing, never clipped. :func:`kbs_weather`, :func:`kbs_power_weather` and :func:`arlington_weather` build
 the site series used by the N2O table; :meth:`StationWeather.to_daily_weather` hands a gap-free series to
 the DSSAT writer.
 """
@@ -57,6 +57,11 @@ LIMITS: dict[str, tuple[float, float]] = {
     # days of 2010-2014): up to 110 the air is read as saturated (VPD 0); beyond, the value is a fault.
     "RH": (0.0, 110.0),
 }
+# Temperatures that contradict each other mark a faulty day: in AWON 1995-2016 |TA - (TMAX + TMIN) / 2| has
+# a std of 1.15 degC and its 13 days beyond 6 are all faults (2016-06-20: TMIN -6.7 beside TMAX 28.9 and a
+# 23.0 mean, a June frost that killed the simulated crop; 1999-06-08..13: TMIN stuck at -53.6).
+TEMPERATURE_MIDPOINT_TOLERANCE = 6.0  # degC; and no weather at the site has a daily range above:
+MAX_DAILY_RANGE = 40.0  # degC (2005-05-30..06-02: TMAX 39 beside TMIN -40)
 # Drivers that come from one source together on a day (a maximum and a minimum from two sources could cross).
 FILL_GROUPS: tuple[tuple[str, ...], ...] = (("TA",), ("TMAX", "TMIN"), ("PRECIP",), ("SW_IN",), ("VPD",))
 
@@ -212,6 +217,15 @@ def _apply_limits(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return out
 
 
+def _reject_inconsistent_temperatures(frame: pd.DataFrame) -> pd.DataFrame:
+    """TA, TMAX, TMIN missing where they contradict each other (:data:`TEMPERATURE_MIDPOINT_TOLERANCE`):
+    which one is faulty cannot be told; a fill source (GHCN) gives that day's maximum and minimum."""
+    out = frame.copy()
+    off = (out["TA"] - (out["TMAX"] + out["TMIN"]) / 2).abs() > TEMPERATURE_MIDPOINT_TOLERANCE
+    out.loc[off | (out["TMAX"] - out["TMIN"] > MAX_DAILY_RANGE), ["TA", "TMAX", "TMIN"]] = np.nan
+    return out
+
+
 def _reject_radiation_spikes(frame: pd.DataFrame, latitude: float) -> pd.DataFrame:
     """SW_IN above 0.85 of the extraterrestrial radiation of the day cannot reach the ground: missing."""
     out = frame.copy()
@@ -264,22 +278,10 @@ def _drivers_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- KBS LTER station (datatable 12) ---
 
-_KBS_COLUMNS = {
-    "precipitation": "PRECIP",
-    "Air_temp_mean": "TA",
-    "air_temp_max": "TMAX",
-    "Air_Temp_Min": "TMIN",
-    "AH": "AH",
-    "Solar_Radiation": "SOLRAD",
-}
-_KBS_FLAGS = {
-    "PRECIP": "flag_precip",
-    "TA": "Flag_Air_Temp_Mean",
-    "TMAX": "flag_air_temp_max",
-    "TMIN": "Flag_Air_Temp_Min",
-    "AH": "Flag_AH",
-    "SOLRAD": "Flag_Sol_Rad",
-}
+_KBS_COLUMNS = {"precipitation": "PRECIP", "Air_temp_mean": "TA", "air_temp_max": "TMAX"}
+_KBS_COLUMNS |= {"Air_Temp_Min": "TMIN", "AH": "AH", "Solar_Radiation": "SOLRAD"}
+_KBS_FLAGS = {"PRECIP": "flag_precip", "TA": "Flag_Air_Temp_Mean", "TMAX": "flag_air_temp_max"}
+_KBS_FLAGS |= {"TMIN": "Flag_Air_Temp_Min", "AH": "Flag_AH", "SOLRAD": "Flag_Sol_Rad"}
 
 
 def _kbs_table_text(path: Path) -> str:
@@ -354,7 +356,8 @@ def read_awon(path: str | Path, latitude: float) -> pd.DataFrame:
     DAvSol is a 24-h mean in W m-2; the -699 / -6999 sentinels and other impossible values are missing.
     Before 1986 the file holds rows of zeros (no observation); an all-zero day is missing, not weather.
     A day whose mean temperature is a sentinel and whose TMAX and TMIN are both 0 holds placeholders:
-    TMAX, TMIN and precipitation are missing too.
+    TMAX, TMIN and precipitation are missing too. A day whose temperatures contradict each other (a
+    sensor failing within the day) has TA, TMAX and TMIN missing (:func:`_reject_inconsistent_temperatures`).
     """
     path = Path(path)
     raw = pd.read_csv(path, dtype=str)
@@ -376,6 +379,7 @@ def read_awon(path: str | Path, latitude: float) -> pd.DataFrame:
     frame.loc[placeholder, ["PRECIP", "TMAX", "TMIN"]] = np.nan
     frame = _apply_limits(frame, ["TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "RH"])
     frame.loc[frame["TMAX"] < frame["TMIN"], ["TMAX", "TMIN"]] = np.nan
+    frame = _reject_inconsistent_temperatures(frame)
     frame["VPD"] = _vpd_from_mean_rh(frame["TMAX"], frame["TMIN"], frame["RH"])
     frame = _reject_radiation_spikes(frame, latitude)
     return _drivers_frame(_check_days(frame, path))
