@@ -993,10 +993,14 @@ def test_new_data_in_the_same_folder_runs_again_the_runs_that_read_it(tmp_path):
 @needs_training
 def test_a_benchmark_reads_each_config_once_not_once_per_run(tmp_path, monkeypatch):
     """Reading a config again cost about a second of every run (a tenth of a quick T1 run): the
-    benchmark hands train() the tensors it holds, and the loader behind train() is never called."""
+    benchmark hands train() the tensors it holds, and the loader behind train() is never called. Nor
+    are the config's files hashed again for each run's data fingerprint."""
+    from agroflux_hf.data import folder_format
     from agroflux_hf.training import plans
 
     monkeypatch.setattr(plans, "load_config_data", lambda *a, **k: pytest.fail("train() read its data again"))
+    hashed, real_hash = [], folder_format.config_fingerprint
+    monkeypatch.setattr(folder_format, "config_fingerprint", lambda f, c: hashed.append(c) or real_hash(f, c))
     built, real = [], plans.config_data
     monkeypatch.setattr(plans, "config_data", lambda info, data: built.append(info.name) or real(info, data))
     preset = replace(TINY, split_schemes=("temporal",), workers=1).restricted(
@@ -1005,6 +1009,17 @@ def test_a_benchmark_reads_each_config_once_not_once_per_run(tmp_path, monkeypat
     _, frame = run_tiny(tmp_path, preset)
     assert set(frame["task"]) == {"t0", "t1", "t2-adversarial"}
     assert sorted(built) == ["temporal_co2", "temporal_dssat_ceres_maize"]  # three runs, two configs
+    assert sorted(hashed) == ["temporal_co2", "temporal_dssat_ceres_maize"]
+    result = json.loads(next((tmp_path / "results" / "runs").glob("t1__lstm__*/run_config.json")).read_text())
+    assert set(result["data_fingerprints"]) == {"temporal_co2"}  # recorded all the same
+
+
+@dataclass
+class Tensors:
+    """A stand-in for a config's ``ConfigData``."""
+
+    of: str
+    fingerprint: str | None = None
 
 
 def test_the_benchmark_keeps_only_the_most_recently_used_configs_in_memory(monkeypatch):
@@ -1012,12 +1027,12 @@ def test_the_benchmark_keeps_only_the_most_recently_used_configs_in_memory(monke
     from agroflux_hf.training import plans
 
     built = []
-    monkeypatch.setattr(plans, "config_data", lambda info, data: built.append(info) or f"tensors of {info}")
+    monkeypatch.setattr(plans, "config_data", lambda info, data: built.append(info) or Tensors(info))
     names = [f"c{i}" for i in range(execution.TENSORS_KEPT + 1)]
     ctx = execution.BenchmarkContext(
         TINY, None, Path("."), {n: n for n in names}, _datasets=dict.fromkeys(names)
     )
     for name in [*names[:-1], names[0], names[-1], names[0], names[1]]:
-        assert ctx.config_data(name) == f"tensors of {name}"
+        assert ctx.config_data(name).of == name
     # c0 was used again before c3 came, so c1 (least recently used) made room; c1 is read again
     assert built == [*names, names[1]]

@@ -76,11 +76,9 @@ class BenchmarkContext:
         """:func:`~agroflux_hf.data.folder_format.config_fingerprint` of ``config``, computed once
         (None for configs held in memory, without a folder: the tests' synthetic loaders)."""
         if config not in self._fingerprints:
-            from agroflux_hf.data.folder_format import config_fingerprint
+            from agroflux_hf.training.plans import info_fingerprint
 
-            folder = getattr(self.infos[config], "data_dir", None)
-            fingerprint = None if folder is None else config_fingerprint(Path(folder), config)
-            self._fingerprints[config] = fingerprint
+            self._fingerprints[config] = info_fingerprint(self.infos[config])
         return self._fingerprints[config]
 
     def dataset(self, config: str):
@@ -100,6 +98,7 @@ class BenchmarkContext:
         data = self._tensors.pop(config, None)
         if data is None:
             data = config_data(self.infos[config], self.dataset(config))
+            data.fingerprint = self.data_fingerprint(config)  # train() need not hash the files again
         self._tensors[config] = data
         while len(self._tensors) > TENSORS_KEPT:
             del self._tensors[next(iter(self._tensors))]

@@ -35,6 +35,7 @@ class ConfigData:
 
     info: Any
     splits: dict[str, SplitTensors]
+    fingerprint: str | None = None  # of the files read (:func:`info_fingerprint`), once known
 
 
 def load_config_data(config: str, data_dir: str | Path | None = None) -> ConfigData:
@@ -90,16 +91,27 @@ def training_data_record(config: str, data_dir: str | Path | None, source_config
     }
 
 
-def data_fingerprints(read: list[ConfigData | None]) -> dict[str, str]:
-    """config -> fingerprint of the data a run reads (``folder_format.config_fingerprint``), so that a run
-    killed mid-way resumes only on the same data; a config held in memory (tests) has none."""
+def info_fingerprint(info: Any) -> str | None:
+    """``folder_format.config_fingerprint`` of the folder a ``ConfigInfo`` was read from; None for a
+    config held in memory without a folder (the tests' synthetic loaders)."""
     from agroflux_hf.data.folder_format import config_fingerprint
 
+    folder = getattr(info, "data_dir", None)
+    return None if folder is None else config_fingerprint(Path(folder), info.name)
+
+
+def data_fingerprints(read: list[ConfigData | None]) -> dict[str, str]:
+    """config -> fingerprint of the data a run reads, so that a run killed mid-way resumes only on the
+    same data. Taken from ``ConfigData.fingerprint`` when the caller (the benchmark) computed it, so
+    that a run does not hash its files again (~28 MB for a simulation config)."""
     out = {}
     for data in read:
-        folder = getattr(data.info, "data_dir", None) if data is not None else None
-        if folder is not None:
-            out[data.info.name] = config_fingerprint(Path(folder), data.info.name)
+        if data is None:
+            continue
+        if data.fingerprint is None:
+            data.fingerprint = info_fingerprint(data.info)
+        if data.fingerprint is not None:
+            out[data.info.name] = data.fingerprint
     return out
 
 
