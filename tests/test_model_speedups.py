@@ -312,10 +312,19 @@ def test_every_model_trains_under_bf16_autocast(name):
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
 
 
-def test_padded_heads_give_the_unpadded_attention():
+def test_padded_heads_give_the_unpadded_attention(monkeypatch):
+    from agroflux_hf.models import attention
+
+    widths, kernel = [], attention.F.scaled_dot_product_attention
+    monkeypatch.setattr(
+        attention.F,
+        "scaled_dot_product_attention",
+        lambda q, *a, **k: widths.append(q.shape[-1]) or kernel(q, *a, **k),
+    )
     generator = torch.Generator().manual_seed(0)
     q, k, v = (torch.randn(2, 30, 5, 10, generator=generator) for _ in range(3))
     for causal in (False, True):
         padded = fused_attention(q, k, v, causal=causal)
         reference = fused_attention(q, k, v, causal=causal, pad_heads=False)
         torch.testing.assert_close(padded, reference)
+    assert widths == [16, 10, 16, 10]  # the kernel saw padded heads, then the paper's 10 columns

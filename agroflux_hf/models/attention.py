@@ -75,7 +75,7 @@ def fused_attention(
     size); the CPU kernel runs about twice as fast with 16 columns as with the paper's 10 (issue 13).
     """
     size = query.shape[-1]
-    padding = -size % 8
+    padding = -size % 8 if pad_heads else 0
     q, k, v = (
         F.pad(x.transpose(1, 2), (0, padding)) for x in (query, key, value)
     )  # (B, heads, tokens, d+pad)

@@ -1,0 +1,93 @@
+"""Fused attention at the paper's head size (10) against the same attention padded to 16 columns.
+
+``models.attention.fused_attention`` pads the head size to a multiple of 8 (zero columns change no score)
+because the CPU kernel ran faster so on the machine it was written on; whether it does depends on the CPU.
+This times one layer's attention, forward (no gradients) and forward + backward, padded and unpadded,
+alternating step by step so machine load hits both alike, and prints the median seconds and the ratio.
+
+    python scripts/bench_attention.py --threads 1 --batch-size 256 --days 365 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+from agroflux_hf.models.attention import fused_attention
+
+
+def timed(step: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
+def steps(batch: int, days: int, heads: int, head_size: int) -> dict[str, Callable[[], None]]:
+    """The four timed steps: (padded | unpadded) x (forward | forward + backward)."""
+    generator = torch.Generator().manual_seed(0)
+    q, k, v = (
+        torch.randn(batch, days, heads, head_size, generator=generator, requires_grad=True) for _ in range(3)
+    )
+    upstream = torch.randn(batch, days, heads, head_size, generator=generator)
+
+    def forward(pad: bool) -> Callable[[], None]:
+        def step() -> None:
+            with torch.no_grad():
+                fused_attention(q, k, v, pad_heads=pad)
+
+        return step
+
+    def train(pad: bool) -> Callable[[], None]:
+        def step() -> None:
+            fused_attention(q, k, v, pad_heads=pad).backward(upstream)
+
+        return step
+
+    return {
+        "forward padded": forward(True),
+        "forward unpadded": forward(False),
+        "train padded": train(True),
+        "train unpadded": train(False),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--heads", type=int, default=5)
+    parser.add_argument("--head-size", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    work = steps(args.batch_size, args.days, args.heads, args.head_size)
+    seconds: dict[str, list[float]] = {name: [] for name in work}
+    for step in work.values():
+        step()  # warm-up
+    for repeat in range(args.repeats):
+        order = list(work.items()) if repeat % 2 == 0 else list(reversed(work.items()))
+        for name, step in order:
+            seconds[name].append(timed(step))
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    print("| step | padded s | unpadded s | unpadded / padded time |")
+    print("|---|---:|---:|---:|")
+    for kind in ("forward", "train"):
+        padded, unpadded = median[f"{kind} padded"], median[f"{kind} unpadded"]
+        print(f"| {kind} | {padded:.3f} | {unpadded:.3f} | {unpadded / padded:.2f} |")
+    print(
+        f"\nbatch {args.batch_size}, {args.days} days, {args.heads} heads of {args.head_size}, "
+        f"{torch.get_num_threads()} threads, median of {args.repeats}, torch {torch.__version__}, "
+        f"{platform.processor() or platform.machine()}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
