@@ -172,6 +172,10 @@ class Workload:
         ).to(device)
         self.bare = bare_twin(name, self.model).to(device)
         self.ours_call, self.bare_call = self.model, self.bare
+        if args.compile_attention:  # ours only: TrainingArguments.compile_attention
+            from agroflux_hf.training.plans import use_compiled_attention
+
+            use_compiled_attention(self.model, True)
         if args.compile:
             self.ours_call, self.bare_call = torch.compile(self.model), torch.compile(self.bare)
         self.daily = torch.randn(batch_size, days, len(DYNAMIC_NAMES), device=device)
@@ -344,6 +348,7 @@ def markdown_table(rows: list[dict], args: argparse.Namespace, limit: float) -> 
     lines.append(
         f"batch {args.batch_size}, {args.device}, {torch.get_num_threads()} threads, "
         f"{'bf16 autocast, ' if args.bf16 else ''}{'torch.compile, ' if args.compile else ''}"
+        f"{'compiled sparse attention (ours), ' if args.compile_attention else ''}"
         f"matmul limit {limit / 1e9:.0f} GFLOP/s, torch {torch.__version__}, {platform.processor() or platform.machine()}"
     )
     return "\n".join(lines)
@@ -364,6 +369,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--bf16", action="store_true", help="bf16 autocast (where the hardware has it)")
     parser.add_argument("--compile", action="store_true", help="torch.compile ours and bare")
+    parser.add_argument(
+        "--compile-attention",
+        action="store_true",
+        help="ours with TrainingArguments.compile_attention (the Pyraformer's sparse attention compiled)",
+    )
     parser.add_argument(
         "--no-memory", dest="memory", action="store_false", help="skip the peak-memory subprocesses"
     )

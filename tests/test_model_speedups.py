@@ -105,6 +105,59 @@ def test_pyraformer_sparse_and_dense_agree_on_the_same_weights_forward_and_backw
         torch.testing.assert_close(results[False][1][name], grad, rtol=1e-4, atol=1e-6, msg=name)
 
 
+def pyraformer_step(model: nn.Module) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Predictions and gradients of one training step on fixed data."""
+    generator = torch.Generator().manual_seed(1)
+    daily, static = torch.randn(3, 40, 2, generator=generator), torch.randn(3, 1, generator=generator)
+    model.zero_grad()
+    out = model(daily, static, target_values=torch.randn(3, 40, 1, generator=generator))
+    out.loss.backward()
+    return out.predictions, {n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+def test_compile_attention_switches_the_pyraformer_to_the_compiled_function(monkeypatch):
+    """``TrainingArguments.compile_attention`` reaches the encoder, which then calls the compiled sparse
+    attention (here a recording stand-in, so this test compiles nothing: the slow test below does)."""
+    from agroflux_hf.models import pyraformer
+    from agroflux_hf.training.plans import use_compiled_attention
+
+    calls = []
+
+    def recording(*args, **kwargs):
+        calls.append(args[0].shape)
+        return pyramidal_attention(*args, **kwargs)
+
+    monkeypatch.setattr(pyraformer, "compiled_pyramidal_attention", lambda: recording)
+    model = small_pyraformer().train()
+    eager = pyraformer_step(model)
+    assert calls == []
+    use_compiled_attention(model, True)
+    assert model.backbone.encoder.compile_attention
+    compiled = pyraformer_step(model)
+    assert len(calls) == model.config.num_hidden_layers
+    torch.testing.assert_close(compiled[0], eager[0])
+    with torch.no_grad():  # evaluation stays eager: a compile per evaluation batch shape would not pay
+        model.eval()(torch.randn(2, 40, 2), torch.randn(2, 1))
+    assert len(calls) == model.config.num_hidden_layers
+    use_compiled_attention(
+        build_model("lstm", input_names=["TMAX"], static_names=[], target_names=["NEE"]), True
+    )
+
+
+@pytest.mark.slow
+def test_compiled_sparse_attention_equals_the_eager_one_forward_and_backward():
+    """The real ``torch.compile`` (about a minute on CPU, needs a C++ compiler)."""
+    from agroflux_hf.training.plans import use_compiled_attention
+
+    model = small_pyraformer().train()
+    eager = pyraformer_step(model)
+    use_compiled_attention(model, True)
+    compiled = pyraformer_step(model)
+    torch.testing.assert_close(compiled[0], eager[0], rtol=1e-5, atol=1e-5)
+    for name, grad in eager[1].items():
+        torch.testing.assert_close(compiled[1][name], grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
 def old_pyraformer_hidden(model: nn.Module, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
     """The backbone as it was before issue 13: torch's ``nn.TransformerEncoder`` with the dense mask."""
     backbone, config = model.backbone, model.config

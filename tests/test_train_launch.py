@@ -269,3 +269,31 @@ def test_resume_ignores_trackers_and_hub_settings_but_not_training_ones(tmp_path
     new_data = {**run, "data_fingerprints": {"temporal_co2": "0b1c"}, "training_arguments": now.to_dict()}
     with pytest.raises(IncompatibleCheckpointError, match="data_fingerprints"):  # a corrected table
         check_resumable(tmp_path, new_data)
+
+
+def test_resume_accepts_fields_added_since_the_checkpoint_at_their_defaults(tmp_path):
+    """A run killed before TrainingArguments gained a field resumes with the new code when the field has
+    its default (or is not compared, like compile_attention), not when it is set to something else."""
+    from agroflux_hf.errors import IncompatibleCheckpointError
+    from agroflux_hf.files import write_json
+    from agroflux_hf.training.checkpointing import check_resumable
+
+    run = {k: None for k in ("task", "model_name", "config", "source_config", "pretrained", "targets")}
+    run["model_overrides"], run["data_fingerprints"] = {}, {}
+    saved = TrainingArguments().to_dict()
+    saved.pop("warmup_steps"), saved.pop("compile_attention")  # written before the fields existed
+    write_json(tmp_path / "run_config.json", {**run, "training_arguments": saved})
+    check_resumable(
+        tmp_path, {**run, "training_arguments": TrainingArguments(compile_attention=True).to_dict()}
+    )
+    with pytest.raises(IncompatibleCheckpointError, match="warmup_steps"):
+        check_resumable(tmp_path, {**run, "training_arguments": TrainingArguments(warmup_steps=7).to_dict()})
+
+
+def test_compile_attention_flag_reaches_the_training_arguments():
+    from agroflux_hf.cli import build_parser
+    from agroflux_hf.commands.train import training_arguments
+
+    base = ["train", "--task", "t1", "--model", "pyraformer", "--config", "temporal_co2", "--output-dir", "o"]
+    assert training_arguments(build_parser().parse_args([*base, "--compile-attention"])).compile_attention
+    assert not training_arguments(build_parser().parse_args(base)).compile_attention

@@ -118,6 +118,7 @@ def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
         settings["baseline_settings"] = {k: v for k, v in fields.items() if k.startswith(own)}
     else:
         settings["training_arguments"] = training_arguments(ctx.preset, spec.task, spec.seed).to_dict()
+        settings["training_arguments"].pop("compile_attention")  # speed, not result: see the preset
         settings["model_overrides"] = ctx.preset.overrides_for(spec.model)
     if spec.pretrain_spec is not None:  # T2: new T0 weights make a new T2 run
         settings["pretraining"] = run_settings(spec.pretrain_spec, ctx)
@@ -191,6 +192,7 @@ def training_arguments(preset: BenchmarkPreset, task: str, seed: int):
         finetune_learning_rate=stage.learning_rate,
         finetune_batch_size=stage.batch_size,
         log_tensorboard=False,
+        compile_attention=task in preset.compile_attention,
     )
     return TrainingArguments().replace(**overrides)
 

@@ -113,6 +113,10 @@ class BenchmarkPreset:
     # gain nothing from a second thread and lose to its synchronisation on every one of the 365 LSTM
     # steps: the tiny LSTM trained twice as fast on one thread (measured on 2 cores).
     torch_threads: int | None = None
+    # tasks whose network runs set TrainingArguments.compile_attention (only the Pyraformer has one to
+    # compile; each batch shape costs about a minute, so only long runs gain); not part of a run's
+    # recorded settings: it changes the speed, not the arithmetic beyond rounding
+    compile_attention: tuple[str, ...] = ()
     # Runs executed at once in separate processes (each with ``torch_threads`` threads); 1 = in-process.
     workers: int = 1
     notes: tuple[str, ...] = ()
@@ -235,6 +239,7 @@ PAPER = BenchmarkPreset(
     seeds=(0, 1, 2),
     torch_threads=1,
     workers=2,
+    compile_attention=("t0",),  # the Pyraformer's T0 runs are the longest (hours); ~2 min to compile
     notes=(
         "Hyperparameters as in the paper (arXiv 2602.01614), budgets in optimiser steps (T0: the paper's "
         "10 epochs of 27,720 sequences at batch 256 = 1,090 steps); T1 and T2 step caps are ours.",

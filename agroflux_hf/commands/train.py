@@ -125,6 +125,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="--push-to-hub: create the repo as private (default: the account's default visibility)",
     )
+    train.add_argument(
+        "--compile-attention",
+        action="store_true",
+        default=None,
+        help="torch.compile the Pyraformer's sparse attention (1.5x a step on CPU; ~1 min to compile)",
+    )
     train.set_defaults(func=run)
 
 
@@ -138,7 +144,7 @@ def training_arguments(ns: argparse.Namespace, from_run_file: dict | None = None
         values |= read_mapping(ns.args_file, "training arguments")
     args = TrainingArguments.from_dict(values, origin="training arguments")
     given = {name: getattr(ns, name) for name in ARGUMENT_FLAGS if getattr(ns, name) is not None}
-    for name in ("report_to", "push_to_hub", "hub_private_repo"):
+    for name in ("report_to", "push_to_hub", "hub_private_repo", "compile_attention"):
         if getattr(ns, name, None) is not None:
             given[name] = getattr(ns, name)
     if ns.task == "t2-finetune":

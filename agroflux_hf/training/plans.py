@@ -317,3 +317,11 @@ def use_target_weights(model: Any, weights: dict[str, float]) -> None:
         raise ValueError(f"target_weights names {unknown} are not targets of the model {target_names}")
     model.config.target_weights = model.config._cleaned_weights(dict(weights))
     model.scaler.refill(model.config)
+
+
+def use_compiled_attention(model: Any, on: bool) -> None:
+    """``TrainingArguments.compile_attention``: switch every module of ``model`` that offers a compiled
+    attention (the Pyraformer's encoder) to it; the weights and what is computed stay the same."""
+    for module in model.modules():
+        if hasattr(module, "compile_attention"):
+            module.compile_attention = on
