@@ -3,7 +3,8 @@
 ``models.attention.fused_attention`` pads the head size to a multiple of 8 (zero columns change no score)
 because the CPU kernel ran faster so on the machine it was written on; whether it does depends on the CPU.
 This times one layer's attention, forward (no gradients) and forward + backward, padded and unpadded,
-alternating step by step so machine load hits both alike, and prints the median seconds and the ratio.
+alternating step by step so machine load hits both alike (``bench_models.interleaved``), and prints
+the mean seconds and the ratio.
 
     python scripts/bench_attention.py --threads 1 --batch-size 256 --days 365 --repeats 5
 """
@@ -12,19 +13,12 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 from collections.abc import Callable
 
 import torch
+from bench_models import interleaved  # the scripts folder is on sys.path when run as a script
 
 from agroflux_hf.models.attention import fused_attention
-
-
-def timed(step: Callable[[], None]) -> float:
-    started = time.perf_counter()
-    step()
-    return time.perf_counter() - started
 
 
 def steps(batch: int, days: int, heads: int, head_size: int) -> dict[str, Callable[[], None]]:
@@ -68,22 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     work = steps(args.batch_size, args.days, args.heads, args.head_size)
-    seconds: dict[str, list[float]] = {name: [] for name in work}
-    for step in work.values():
-        step()  # warm-up
-    for repeat in range(args.repeats):
-        order = list(work.items()) if repeat % 2 == 0 else list(reversed(work.items()))
-        for name, step in order:
-            seconds[name].append(timed(step))
-    median = {name: statistics.median(values) for name, values in seconds.items()}
+    seconds = interleaved(work, args.repeats, torch.device("cpu"))
     print("| step | padded s | unpadded s | unpadded / padded time |")
     print("|---|---:|---:|---:|")
     for kind in ("forward", "train"):
-        padded, unpadded = median[f"{kind} padded"], median[f"{kind} unpadded"]
+        padded, unpadded = seconds[f"{kind} padded"], seconds[f"{kind} unpadded"]
         print(f"| {kind} | {padded:.3f} | {unpadded:.3f} | {unpadded / padded:.2f} |")
     print(
         f"\nbatch {args.batch_size}, {args.days} days, {args.heads} heads of {args.head_size}, "
-        f"{torch.get_num_threads()} threads, median of {args.repeats}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, mean of {args.repeats}, torch {torch.__version__}, "
         f"{platform.processor() or platform.machine()}"
     )
     return 0

@@ -117,8 +117,10 @@ def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
         fields = asdict(ctx.preset.baseline_settings)
         settings["baseline_settings"] = {k: v for k, v in fields.items() if k.startswith(own)}
     else:
-        settings["training_arguments"] = training_arguments(ctx.preset, spec.task, spec.seed).to_dict()
-        settings["training_arguments"].pop("compile_attention")  # speed, not result: see the preset
+        from agroflux_hf.training.arguments import SPEED_ONLY
+
+        arguments = training_arguments(ctx.preset, spec.task, spec.seed).to_dict()
+        settings["training_arguments"] = {k: v for k, v in arguments.items() if k not in SPEED_ONLY}
         settings["model_overrides"] = ctx.preset.overrides_for(spec.model)
     if spec.pretrain_spec is not None:  # T2: new T0 weights make a new T2 run
         settings["pretraining"] = run_settings(spec.pretrain_spec, ctx)
@@ -344,17 +346,14 @@ def same_settings(recorded: Any, current: dict) -> bool:
         return True
     if not isinstance(recorded, dict) or set(recorded) != set(current):
         return False
-    from agroflux_hf.training.arguments import TrainingArguments
+    from agroflux_hf.training.arguments import without_new_defaults
 
-    defaults = TrainingArguments().to_dict()
     trimmed = json.loads(json.dumps(current))
 
     def drop_new_defaults(settings: dict, record: dict) -> None:
         arguments, old = settings.get("training_arguments"), record.get("training_arguments")
         if isinstance(arguments, dict) and isinstance(old, dict):
-            for key in set(arguments) - set(old):
-                if key in defaults and json.loads(json.dumps(defaults[key])) == arguments[key]:
-                    del arguments[key]
+            settings["training_arguments"] = without_new_defaults(arguments, old)
         if isinstance(settings.get("pretraining"), dict) and isinstance(record.get("pretraining"), dict):
             drop_new_defaults(settings["pretraining"], record["pretraining"])
 

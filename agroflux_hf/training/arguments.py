@@ -27,6 +27,11 @@ NON_NEGATIVE = (
     "warmup_steps",
 )
 
+SPEED_ONLY: frozenset[str] = frozenset({"compile_attention"})
+"""Settings that change how fast a run trains, not its arithmetic beyond float rounding: not compared on
+resume (they are in :data:`NOT_COMPARED_ON_RESUME`) and not part of a benchmark run's recorded settings."""
+
+
 NOT_COMPARED_ON_RESUME: frozenset[str] = frozenset(
     {
         "stop_after_steps",
@@ -36,10 +41,18 @@ NOT_COMPARED_ON_RESUME: frozenset[str] = frozenset(
         "push_to_hub",
         "hub_model_id",
         "hub_private_repo",
-        "compile_attention",  # how, not what: the same arithmetic to float rounding
     }
+    | SPEED_ONLY
 )
 """Settings that do not change what is trained: a resumed run may differ in them (and older runs lack them)."""
+
+
+def without_new_defaults(arguments: dict, recorded: dict) -> dict:
+    """``arguments`` (a ``TrainingArguments.to_dict()``, JSON-normalised) without the fields ``recorded``
+    lacks that hold their default: a field added to TrainingArguments since a run was recorded, left at
+    its default, is no change to that run."""
+    defaults = json.loads(json.dumps(TrainingArguments().to_dict()))
+    return {k: v for k, v in arguments.items() if k in recorded or k not in defaults or defaults[k] != v}
 
 
 class ArgumentError(AgroFluxError, ValueError):

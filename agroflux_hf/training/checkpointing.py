@@ -16,7 +16,7 @@ from typing import Any
 
 from agroflux_hf.errors import IncompatibleCheckpointError
 from agroflux_hf.files import atomic_write_text, dumps_json, json_safe, save_directory_atomically, write_json
-from agroflux_hf.training.arguments import NOT_COMPARED_ON_RESUME, TrainingArguments
+from agroflux_hf.training.arguments import NOT_COMPARED_ON_RESUME, without_new_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +111,7 @@ def check_resumable(output_dir: Path, run_config: dict) -> None:
     ignored = NOT_COMPARED_ON_RESUME
     before = {k: v for k, v in saved.get("training_arguments", {}).items() if k not in ignored}
     now = {k: v for k, v in json_safe(run_config["training_arguments"]).items() if k not in ignored}
-    defaults = json_safe(TrainingArguments().to_dict())
-    for key in set(now) - set(before):  # added to TrainingArguments since the checkpoint, at its default
-        if now[key] == defaults.get(key):
-            del now[key]
+    now = without_new_defaults(now, before)
     if before != now:
         changed = sorted(k for k in now if before.get(k) != now[k])
         raise IncompatibleCheckpointError(
