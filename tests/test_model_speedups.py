@@ -15,7 +15,7 @@ from agroflux_hf.checkpoints import available_checkpoints, checkpoint_path
 from agroflux_hf.models import build_model, load_model
 from agroflux_hf.models.attention import fused_attention
 from agroflux_hf.models.base import repeat_static_daily, sinusoidal_positions
-from agroflux_hf.models.dropout import dropout, keep_mask, torch_dropout
+from agroflux_hf.models.dropout import dropout, dropped_levels, keep_mask, keep_scale, torch_dropout
 from agroflux_hf.models.ealstm import EALSTMLayer
 from agroflux_hf.models.pyraformer import (
     dense_pyramidal_attention,
@@ -337,6 +337,26 @@ def test_fast_dropout_keeps_one_minus_p_scaled_and_is_seeded():
     assert torch.equal(dropout(torch.ones(400, 500), 0.2, True), y.detach())
     assert torch.equal(dropout(x, 0.2, False), x)  # eval: identity
     assert keep_mask(torch.Size([3, 5]), 0.5, x.device).dtype == torch.bool
+
+
+def test_fast_dropout_equals_the_boolean_mask_product_it_replaced():
+    """Same generator state, same mask: the float-mask product gives the values and gradients of the
+    earlier ``(x / (1 - p)) * keep_mask`` bit for bit (so runs trained before the change reproduce)."""
+    x = torch.randn(300, 70, requires_grad=True)
+    upstream = torch.randn(300, 70)
+    torch.manual_seed(11)
+    y = dropout(x, 0.2, True)
+    (gradient,) = torch.autograd.grad(y, x, upstream)
+    torch.manual_seed(11)
+    kept = 1 - dropped_levels(0.2) / 65536
+    reference = (x * (1 / kept)) * keep_mask(x.shape, 0.2, x.device)
+    (reference_gradient,) = torch.autograd.grad(reference, x, upstream)
+    assert torch.equal(y, reference) and torch.equal(gradient, reference_gradient)
+    assert 0 < (y == 0).sum() < y.numel()  # the mask drops some, keeps most
+    torch.manual_seed(11)
+    scale = keep_scale(x.shape, 0.2, x.device, torch.float32)
+    assert scale.dtype == torch.float32
+    assert scale.unique().tolist() == [0.0, torch.tensor(1 / kept).item()]
 
 
 def test_fast_dropout_is_not_correlated_between_neighbours():
