@@ -216,13 +216,17 @@ class FluxScaler(nn.Module):
         return self
 
     def normalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
-        """``(x - mean) / std`` in float32."""
+        """``(x - mean) / std`` in float32.
+
+        The division is in place on the fresh difference: the same values, one large tensor fewer to
+        allocate (a new one costs page faults; 2-3x the time of the pass itself, issue 13)."""
         mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
-        return (values.float() - mean) / std
+        return (values.float() - mean).div_(std)
 
     def denormalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
+        """``x * std + mean`` in float32; the sum in place on the fresh product (see :meth:`normalise`)."""
         mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
-        return values.float() * std + mean
+        return (values.float() * std).add_(mean)
 
 
 def repeat_static_daily(daily: torch.Tensor, static: torch.Tensor, days_first: bool = False) -> torch.Tensor:
