@@ -1,0 +1,81 @@
+"""The speed scripts under ``scripts/`` measure what they say: their variants really differ, and they run."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from agroflux_hf.models import build_model
+from agroflux_hf.models import dropout as dropout_module
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+@pytest.fixture
+def scripts(monkeypatch):
+    """Import a script by name, as ``python scripts/NAME.py`` would (the scripts folder on sys.path)."""
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    return importlib.import_module
+
+
+def small(name: str):
+    sizes = dict(hidden_size=8, num_attention_heads=2, num_hidden_layers=1, dropout=0.0)
+    if name == "itransformer":
+        sizes["sequence_length"] = 40
+    torch.manual_seed(0)
+    return build_model(
+        name, input_names=["TMAX"], static_names=["SAND"], target_names=["NEE"], **sizes
+    ).eval()
+
+
+@pytest.mark.parametrize("name", ["transformer", "itransformer", "pyraformer"])
+def test_free_attention_replaces_every_attention_and_restores_it(scripts, name):
+    ceiling = scripts("bench_attention_ceiling")
+    model = small(name)
+    daily, static = torch.randn(2, 40, 1), torch.randn(2, 1)
+    with torch.no_grad():
+        normal = model(daily, static).predictions
+        with ceiling.free_attention(model):
+            free = model(daily, static).predictions
+        again = model(daily, static).predictions
+    assert not torch.allclose(normal, free)  # the attention was not left in place
+    assert torch.equal(normal, again)  # and it is back afterwards
+
+
+def test_free_attention_is_what_the_layer_gives_with_values_as_output(scripts):
+    """``free`` keeps the projections: one layer's attention block returns out_proj(value)."""
+    ceiling = scripts("bench_attention_ceiling")
+    layer = small("transformer").backbone.encoder.layers[0]
+    x = torch.randn(2, 7, 8)
+    with torch.no_grad():
+        value = torch.nn.functional.linear(x, layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias)[
+            ..., 16:
+        ]
+        torch.testing.assert_close(layer.attend(x, ceiling.values_only), layer.self_attn.out_proj(value))
+
+
+def test_attention_ceiling_and_dropout_scripts_run(scripts, capsys):
+    ceiling, bench_dropout = scripts("bench_attention_ceiling"), scripts("bench_dropout")
+    assert (
+        ceiling.main(
+            ["--models", "transformer", "pyraformer", "--batch-size", "2", "--days", "40", "--steps", "1"]
+        )
+        == 0
+    )
+    assert bench_dropout.main(["--models", "tcn", "--batch-size", "2", "--days", "40", "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| transformer | 40 |" in out and "| pyraformer | 40 |" in out and "| tcn |" in out
+    assert dropout_module.dropout is bench_dropout.TODAY  # the replaced dropout does not leak out
+
+
+def test_the_dropout_script_compares_equal_masks(scripts):
+    """Its *before* is the boolean-mask product: same draws, same values as today's dropout."""
+    bench_dropout = scripts("bench_dropout")
+    x = torch.randn(50, 30)
+    torch.manual_seed(4)
+    today = dropout_module.dropout(x, 0.2, True)
+    torch.manual_seed(4)
+    assert torch.equal(bench_dropout.boolean_mask_dropout(x, 0.2, True), today)
