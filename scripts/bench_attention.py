@@ -7,6 +7,10 @@ alternating step by step so machine load hits both alike (``bench_models.interle
 the mean seconds and the ratio.
 
     python scripts/bench_attention.py --threads 1 --batch-size 256 --days 365 --repeats 5
+    python scripts/bench_attention.py --threads 1 --whole-model transformer itransformer --repeats 6
+
+``--whole-model`` times instead a whole training step and an inference step of each named model at the
+paper's sizes (``bench_models.Workload``), its encoder's ``pad_heads`` switched step by step.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import platform
 from collections.abc import Callable
 
 import torch
-from bench_models import interleaved  # the scripts folder is on sys.path when run as a script
+from bench_models import Workload, interleaved  # the scripts folder is on sys.path when run as a script
 
 from agroflux_hf.models.attention import fused_attention
 
@@ -50,6 +54,31 @@ def steps(batch: int, days: int, heads: int, head_size: int) -> dict[str, Callab
     }
 
 
+def model_steps(name: str, batch: int, days: int) -> dict[str, Callable[[], None]]:
+    """A whole model's training and inference steps, padded and unpadded (``Encoder.pad_heads``)."""
+    work = Workload(
+        name,
+        batch,
+        days,
+        torch.device("cpu"),
+        argparse.Namespace(bf16=False, compile=False, compile_attention=False),
+    )
+    encoder = work.model.backbone.encoder
+
+    def padded(step: Callable[[], None], pad: bool) -> Callable[[], None]:
+        def run() -> None:
+            encoder.pad_heads = pad
+            step()
+
+        return run
+
+    return {
+        f"{kind} {'padded' if pad else 'unpadded'}": padded(step, pad)
+        for kind, step in (("forward", work.ours_infer), ("train", work.ours_train))
+        for pad in (True, False)
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=256)
@@ -58,16 +87,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--head-size", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--whole-model", nargs="+", choices=["transformer", "itransformer"], default=None)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    work = steps(args.batch_size, args.days, args.heads, args.head_size)
-    seconds = interleaved(work, args.repeats, torch.device("cpu"))
-    print("| step | padded s | unpadded s | unpadded / padded time |")
-    print("|---|---:|---:|---:|")
-    for kind in ("forward", "train"):
-        padded, unpadded = seconds[f"{kind} padded"], seconds[f"{kind} unpadded"]
-        print(f"| {kind} | {padded:.3f} | {unpadded:.3f} | {unpadded / padded:.2f} |")
+    cases = {name: model_steps(name, args.batch_size, args.days) for name in args.whole_model or []}
+    if not cases:
+        cases = {"one layer's attention": steps(args.batch_size, args.days, args.heads, args.head_size)}
+    print("| what | step | padded s | unpadded s | unpadded / padded time |")
+    print("|---|---|---:|---:|---:|")
+    for what, work in cases.items():
+        seconds = interleaved(work, args.repeats, torch.device("cpu"))
+        for kind in ("forward", "train"):
+            padded, unpadded = seconds[f"{kind} padded"], seconds[f"{kind} unpadded"]
+            print(
+                f"| {what} | {kind} | {padded:.3f} | {unpadded:.3f} | {unpadded / padded:.2f} |", flush=True
+            )
     print(
         f"\nbatch {args.batch_size}, {args.days} days, {args.heads} heads of {args.head_size}, "
         f"{torch.get_num_threads()} threads, mean of {args.repeats}, torch {torch.__version__}, "
