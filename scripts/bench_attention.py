@@ -56,13 +56,7 @@ def steps(batch: int, days: int, heads: int, head_size: int) -> dict[str, Callab
 
 def model_steps(name: str, batch: int, days: int) -> dict[str, Callable[[], None]]:
     """A whole model's training and inference steps, padded and unpadded (``Encoder.pad_heads``)."""
-    work = Workload(
-        name,
-        batch,
-        days,
-        torch.device("cpu"),
-        argparse.Namespace(bf16=False, compile=False, compile_attention=False),
-    )
+    work = Workload(name, batch, days, torch.device("cpu"))
     encoder = work.model.backbone.encoder
 
     def padded(step: Callable[[], None], pad: bool) -> Callable[[], None]:

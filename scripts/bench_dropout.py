@@ -28,8 +28,7 @@ def boolean_mask_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Ten
     """The replaced implementation: scale, then multiply by the boolean keep mask."""
     if not training or p == 0 or x.device.type != "cpu":
         return torch.nn.functional.dropout(x, p, training)
-    kept = 1 - dropout_module.dropped_levels(p) / dropout_module._UNIFORM_LEVELS
-    return (x * (1 / kept)) * dropout_module.keep_mask(x.shape, p, x.device)
+    return (x * (1 / dropout_module.kept_fraction(p))) * dropout_module.keep_mask(x.shape, p, x.device)
 
 
 def with_dropout(step: Callable[[], None], implementation: Callable) -> Callable[[], None]:
@@ -53,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=4, help="timed steps per variant (after one warm-up)")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
-    args.bf16 = args.compile = args.compile_attention = False  # what bench_models.Workload reads
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device("cpu")

@@ -37,9 +37,8 @@ def child(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device, rates = torch.device("cpu"), {}
-    options = argparse.Namespace(bf16=False, compile=False, compile_attention=False)
     for name in args.models:
-        work = Workload(name, args.batch_size, args.days, device, options)
+        work = Workload(name, args.batch_size, args.days, device)
         seconds = interleaved({"train": work.ours_train, "infer": work.ours_infer}, args.steps, device)
         rates[name] = {kind: args.batch_size / s for kind, s in seconds.items()}
     print(json.dumps(rates))

@@ -159,10 +159,22 @@ def matmul_limit(device: torch.device, size: int = 2048, dtype: torch.dtype = to
 class Workload:
     """One architecture at one length: ours, its bare twin, inputs, and the three kinds of step."""
 
-    def __init__(self, name: str, batch_size: int, days: int, device: torch.device, args: argparse.Namespace):
+    def __init__(
+        self,
+        name: str,
+        batch_size: int,
+        days: int,
+        device: torch.device,
+        args: argparse.Namespace | None = None,
+    ):
+        """``args``: this script's options; ``bf16``, ``compile`` and ``compile_attention`` are off where
+        absent (the other speed scripts pass their own options or none)."""
         arch = "ealstm" if name == EALSTM_VS_LSTM else name
         torch.manual_seed(0)
-        self.name, self.device, self.bf16 = name, device, args.bf16
+        bf16, compile_all, compile_attention = (
+            getattr(args, flag, False) for flag in ("bf16", "compile", "compile_attention")
+        )
+        self.name, self.device, self.bf16 = name, device, bf16
         self.model = build_model(
             arch,
             input_names=DYNAMIC_NAMES,
@@ -172,11 +184,11 @@ class Workload:
         ).to(device)
         self.bare = bare_twin(name, self.model).to(device)
         self.ours_call, self.bare_call = self.model, self.bare
-        if args.compile_attention:  # ours only: TrainingArguments.compile_attention
+        if compile_attention:  # ours only: TrainingArguments.compile_attention
             from agroflux_hf.training.plans import use_compiled_attention
 
             use_compiled_attention(self.model, True)
-        if args.compile:
+        if compile_all:
             self.ours_call, self.bare_call = torch.compile(self.model), torch.compile(self.bare)
         self.daily = torch.randn(batch_size, days, len(DYNAMIC_NAMES), device=device)
         self.bare_daily = torch.randn(batch_size, days, self.model.config.num_daily_features, device=device)

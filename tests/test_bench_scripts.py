@@ -38,7 +38,7 @@ def test_free_attention_replaces_every_attention_and_restores_it(scripts, name):
     daily, static = torch.randn(2, 40, 1), torch.randn(2, 1)
     with torch.no_grad():
         normal = model(daily, static).predictions
-        with ceiling.free_attention(model):
+        with ceiling.free_attention():
             free = model(daily, static).predictions
         again = model(daily, static).predictions
     assert not torch.allclose(normal, free)  # the attention was not left in place

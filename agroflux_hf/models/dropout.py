@@ -44,7 +44,7 @@ def uniform_levels(shape: torch.Size, device: torch.device) -> torch.Tensor:
 
 def keep_mask(shape: torch.Size, p: float, device: torch.device) -> torch.Tensor:
     """Boolean mask, False with probability p (rounded to 1/65536): the elements :func:`dropout` keeps."""
-    return uniform_levels(shape, device) >= dropped_levels(p) - _UNIFORM_LEVELS // 2
+    return uniform_levels(shape, device) >= _lowest_kept_level(p)
 
 
 def keep_scale(shape: torch.Size, p: float, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -54,13 +54,23 @@ def keep_scale(shape: torch.Size, p: float, device: torch.device, dtype: torch.d
     """
     uniforms = uniform_levels(shape, device)
     scale = torch.empty(shape, device=device, dtype=dtype)
-    torch.ge(uniforms, dropped_levels(p) - _UNIFORM_LEVELS // 2, out=scale)
-    return scale.mul_(1 / (1 - dropped_levels(p) / _UNIFORM_LEVELS))
+    torch.ge(uniforms, _lowest_kept_level(p), out=scale)
+    return scale.mul_(1 / kept_fraction(p))
 
 
 def dropped_levels(p: float) -> int:
     """How many of the 65536 uniform levels drop an element: p rounded to 1/65536."""
     return round(p * _UNIFORM_LEVELS)
+
+
+def kept_fraction(p: float) -> float:
+    """1 - p as the mask realises it (p rounded to 1/65536): kept elements are divided by this."""
+    return 1 - dropped_levels(p) / _UNIFORM_LEVELS
+
+
+def _lowest_kept_level(p: float) -> int:
+    """The int16 uniforms below this level are dropped (the lowest ``dropped_levels(p)`` of 65536)."""
+    return dropped_levels(p) - _UNIFORM_LEVELS // 2
 
 
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
