@@ -4,8 +4,9 @@ The entry point only: each command lives in its own module of :mod:`agroflux_hf.
 (``register(subparsers)`` adds its parser and handler); this file wires them together, in the
 order of ``commands.COMMANDS``, and owns what every command shares: ``--version``, ``-q`` (only
 warnings and errors, no progress bars, ours or those of datasets, transformers and huggingface_hub),
-``-v`` (debug logging, and a traceback for every error), defaults shown in every ``--help``, and
-user errors (a missing file, an unknown model or config, a bad checkpoint: any
+``-v`` (debug logging, and a traceback for every error), defaults shown in every ``--help``,
+glibc's malloc set to keep freed memory (:mod:`agroflux_hf.allocator`, ``AGROFLUX_MALLOC=default`` opts
+out), and user errors (a missing file, an unknown model or config, a bad checkpoint: any
 :class:`~agroflux_hf.errors.AgroFluxError`) printed as one line naming the problem, exit status 1.
 """
 
@@ -18,6 +19,7 @@ import os
 import sys
 
 from agroflux_hf import __version__
+from agroflux_hf.allocator import keep_freed_memory
 from agroflux_hf.commands import COMMANDS
 from agroflux_hf.errors import AgroFluxError
 from agroflux_hf.progress import QUIET_ENV
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
+    keep_freed_memory()  # before any large tensor, and before workers are spawned (they inherit it)
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as err:

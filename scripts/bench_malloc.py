@@ -5,9 +5,16 @@ these cost more than the element-wise pass that fills it (a denormalisation: 9 m
 settings). glibc reads ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` and ``MALLOC_TOP_PAD_`` when a
 process starts, so each setting runs in its own child process (the rounds alternate, to spread machine
 load); each child times ``--steps`` training and inference steps of every model at the paper's sizes
-(``bench_models.Workload``). Not yet used by the package: this measures whether it should be.
+(``bench_models.Workload``). The ``agroflux`` commands apply these settings themselves since they measured
+faster here (:mod:`agroflux_hf.allocator`).
+
+``--whole-train STEPS`` times what a user runs instead: ``agroflux -q train`` of each model at the paper's
+sizes (T0 on CERES-Maize's temporal split, STEPS optimiser steps at ``--batch-size``, one validation), once
+with ``AGROFLUX_MALLOC=default`` and once as the package sets it, alternating; it reports the wall time and
+the peak resident memory of each command.
 
     python scripts/bench_malloc.py --threads 1 --rounds 3 --models lstm tcn transformer pyraformer
+    python scripts/bench_malloc.py --threads 1 --rounds 2 --whole-train 20 --models lstm pyraformer
 """
 
 from __future__ import annotations
@@ -17,17 +24,17 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from statistics import median
 
 import torch
 
+from agroflux_hf.allocator import OPT_OUT_ENV, tuned_environment
+from agroflux_hf.benchmark.presets import get_preset
 from agroflux_hf.models import MODEL_NAMES
 
-TUNED = {
-    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),  # glibc's largest: blocks below 32 MB come from the heap
-    "MALLOC_TRIM_THRESHOLD_": str(4 * 2**30),  # keep freed heap memory instead of returning it
-    "MALLOC_TOP_PAD_": str(512 * 2**20),  # grow the heap in large steps
-}
+TUNED = tuned_environment()
 
 
 def child(args: argparse.Namespace) -> int:
@@ -55,6 +62,54 @@ def run_child(args: argparse.Namespace, tuned: bool) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def whole_train(args: argparse.Namespace, name: str, tuned: bool) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one ``agroflux -q train`` (the package's own settings or glibc's)."""
+    environment = {k: v for k, v in os.environ.items() if k not in TUNED and k != OPT_OUT_ENV}
+    environment.update({} if tuned else {OPT_OUT_ENV: "default"})
+    if args.threads:
+        environment["OMP_NUM_THREADS"] = str(args.threads)
+    overrides = get_preset("paper").model_overrides[name]
+    with tempfile.TemporaryDirectory(prefix="bench-malloc-") as out:
+        command = ["agroflux", "-q", "train", "--task", "t0", "--model", name]
+        command += ["--config", "temporal_dssat_ceres_maize", "--output-dir", out, "--seed", "0"]
+        command += ["--max-steps", str(args.whole_train), "--eval-every-steps", str(args.whole_train)]
+        command += ["--batch-size", str(args.batch_size)]
+        for key, value in overrides.items():
+            command += ["--model-override", f"{key}={json.dumps(value)}"]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed (status {status})")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def report_whole_train(args: argparse.Namespace) -> int:
+    results: dict[tuple[str, bool], list[tuple[float, float]]] = {}
+    for _ in range(args.rounds):
+        for name in args.models:
+            for tuned in (False, True):
+                measured = whole_train(args, name, tuned)
+                results.setdefault((name, tuned), []).append(measured)
+                label = "package" if tuned else "default"
+                print(f"{name} {label}: {measured[0]:.1f} s, {measured[1]:.0f} MB", flush=True)
+    print(
+        "\n| model | default s (median) | package s | default / package time | per round | peak MB default | peak MB package |"
+    )
+    print("|---|---:|---:|---:|---|---:|---:|")
+    for name in args.models:
+        default, package = results[(name, False)], results[(name, True)]
+        ratios = ", ".join(f"{d[0] / p[0]:.2f}" for d, p in zip(default, package, strict=True))
+        d_s, p_s = median(r[0] for r in default), median(r[0] for r in package)
+        d_mb, p_mb = max(r[1] for r in default), max(r[1] for r in package)
+        print(f"| {name} | {d_s:.1f} | {p_s:.1f} | {d_s / p_s:.2f} | {ratios} | {d_mb:,.0f} | {p_mb:,.0f} |")
+    print(
+        f"\nagroflux train, T0 temporal_dssat_ceres_maize, {args.whole_train} steps at batch {args.batch_size}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES))
@@ -63,10 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="child processes per setting, alternating")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--whole-train", type=int, default=None, metavar="STEPS", help="time agroflux train")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
+    if args.whole_train:
+        return report_whole_train(args)
     runs: dict[bool, list[dict]] = {False: [], True: []}
     for _ in range(args.rounds):
         for tuned in (False, True):

@@ -40,6 +40,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from agroflux_hf import schema
+from agroflux_hf.allocator import keep_freed_memory
 from agroflux_hf.data.sources.release_layout import RELEASE_INPUT_NAMES, RELEASE_TARGET_NAMES
 from agroflux_hf.models import MODEL_NAMES, build_model
 from agroflux_hf.models.base import repeat_static_daily
@@ -277,6 +278,7 @@ def peak_memory_mb(name: str, days: int, variant: str, args: argparse.Namespace)
     command += ["--batch-size", str(args.batch_size), "--device", args.device]
     command += ["--threads", str(args.threads)] if args.threads else []
     command += ["--bf16"] if args.bf16 else []
+    command += ["--malloc", args.malloc]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return float(result.stdout.strip().splitlines()[-1])
 
@@ -361,6 +363,7 @@ def markdown_table(rows: list[dict], args: argparse.Namespace, limit: float) -> 
         f"batch {args.batch_size}, {args.device}, {torch.get_num_threads()} threads, "
         f"{'bf16 autocast, ' if args.bf16 else ''}{'torch.compile, ' if args.compile else ''}"
         f"{'compiled sparse attention (ours), ' if args.compile_attention else ''}"
+        f"{'malloc keeps freed memory, ' if getattr(args, 'malloc_tuned', False) else ''}"
         f"matmul limit {limit / 1e9:.0f} GFLOP/s, torch {torch.__version__}, {platform.processor() or platform.machine()}"
     )
     return "\n".join(lines)
@@ -389,6 +392,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-memory", dest="memory", action="store_false", help="skip the peak-memory subprocesses"
     )
+    parser.add_argument(
+        "--malloc",
+        choices=["package", "default"],
+        default="package",
+        help="package: glibc malloc keeps freed memory, as the agroflux commands set it "
+        "(agroflux_hf.allocator); default: the settings this process started with",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     parser.add_argument("--memory-probe", choices=["ours", "before"], default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -398,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    args.malloc_tuned = args.malloc == "package" and keep_freed_memory()
     if args.memory_probe:
         return memory_probe(args)
     device = torch.device(args.device)

@@ -79,3 +79,32 @@ def test_the_dropout_script_compares_equal_masks(scripts):
     today = dropout_module.dropout(x, 0.2, True)
     torch.manual_seed(4)
     assert torch.equal(bench_dropout.boolean_mask_dropout(x, 0.2, True), today)
+
+
+def test_the_malloc_script_times_the_package_against_glibcs_defaults(scripts, monkeypatch):
+    """Its *default* command opts out; its *package* command leaves the package to set malloc itself."""
+    bench_malloc = scripts("bench_malloc")
+    monkeypatch.setenv("MALLOC_TOP_PAD_", "0")  # a caller's own setting must not reach either command
+    seen = []
+
+    class Finished:
+        pid = 0
+
+    def popen(command, env, stdout):
+        seen.append((command, env))
+        return Finished()
+
+    monkeypatch.setattr(bench_malloc.subprocess, "Popen", popen)
+    monkeypatch.setattr(
+        bench_malloc.os, "wait4", lambda pid, options: (pid, 0, type("U", (), {"ru_maxrss": 2048}))
+    )
+    args = bench_malloc.argparse.Namespace(threads=1, whole_train=3, batch_size=8)
+    assert bench_malloc.whole_train(args, "pyraformer", tuned=False)[1] == 2.0
+    bench_malloc.whole_train(args, "pyraformer", tuned=True)
+    (default_command, default_env), (package_command, package_env) = seen
+    out = default_command.index("--output-dir") + 1
+    del default_command[out], package_command[out]  # each its own temporary folder
+    assert default_command == package_command and "--max-steps" in default_command
+    assert "num_attention_heads=5" in default_command and "hidden_size=50" in default_command
+    assert default_env["AGROFLUX_MALLOC"] == "default" and "AGROFLUX_MALLOC" not in package_env
+    assert not any(key.startswith("MALLOC_") for key in [*default_env, *package_env])
