@@ -57,6 +57,7 @@ def holes_and_values() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     daily, static = physical_batch(2)
     with_nan = daily.clone()
     with_nan[0, 3:9, 0] = torch.nan
+    with_nan[1, 0, 1], with_nan[0, 20, 2] = torch.inf, -torch.inf  # infinite = missing, as NaN
     mask = torch.ones_like(daily)
     mask[1, 5:12, 2] = 0.0
     return with_nan, static, mask

@@ -736,7 +736,7 @@ class FluxPreTrainedModel(PreTrainedModel):
                 f"past_observed_mask shape {tuple(observed.shape)} differs from past_values "
                 f"{tuple(past_values.shape)}"
             )
-        is_observed = torch.isfinite(past_values)
+        is_observed = past_values.abs() < torch.inf  # = isfinite (NaN, ±inf: False) in two passes, not four
         if observed is not None:
             is_observed &= observed.bool()
         daily = torch.where(is_observed, self.scaler.normalise(past_values, "inputs"), 0.0)
