@@ -108,3 +108,49 @@ def test_the_malloc_script_times_the_package_against_glibcs_defaults(scripts, mo
     assert "num_attention_heads=5" in default_command and "hidden_size=50" in default_command
     assert default_env["AGROFLUX_MALLOC"] == "default" and "AGROFLUX_MALLOC" not in package_env
     assert not any(key.startswith("MALLOC_") for key in [*default_env, *package_env])
+
+
+def test_the_snapshot_leaves_out_only_what_the_running_machine_needs(scripts, tmp_path):
+    from agroflux_hf.training.checkpointing import STATE_FILE
+
+    source, destination = tmp_path / "results", tmp_path / "benchmarks" / "paper"
+    files = {
+        "run_config.json": "{}",
+        "leaderboard.md": "# table",
+        "logs/worker-1.log": "log",
+        "runs/started/run_config.json": "{}",
+        "runs/done/benchmark_run.json": "{}",
+        "runs/done/best_model/model.safetensors": "w" * 100,
+        "runs/big/benchmark_run.json": "{}",
+        "runs/big/model/gbt.joblib": "x" * 5000,
+        "runs/mid/run_config.json": "{}",
+        f"runs/mid/checkpoints/ckpt_000001/{STATE_FILE}": "{}",
+        f"runs/mid/checkpoints/ckpt_000002/{STATE_FILE}": "{}",
+        "runs/mid/checkpoints/ckpt_000002/model.safetensors": "w",
+        "runs/mid/checkpoints/ckpt_000003/model.safetensors": "being written",  # no state yet
+    }
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    destination.mkdir(parents=True)
+    (destination / "stale.md").write_text("from the last snapshot")
+
+    assert scripts("snapshot_benchmark").main([str(source), str(destination), "--max-file-mb", "0.001"]) == 0
+    copied = {p.relative_to(destination).as_posix() for p in destination.rglob("*") if p.is_file()}
+    assert copied == {
+        "run_config.json",
+        "leaderboard.md",
+        "runs/done/benchmark_run.json",
+        "runs/done/best_model/model.safetensors",
+        "runs/big/benchmark_run.json",
+        "runs/mid/run_config.json",
+        f"runs/mid/checkpoints/ckpt_000002/{STATE_FILE}",
+        "runs/mid/checkpoints/ckpt_000002/model.safetensors",
+    }
+    assert not list(tmp_path.glob("benchmarks/.paper*")), "no half-built folder left behind"
+
+
+def test_the_snapshot_refuses_a_folder_that_is_not_a_benchmark(scripts, tmp_path):
+    with pytest.raises(SystemExit, match="not a benchmark output folder"):
+        scripts("snapshot_benchmark").main([str(tmp_path), str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,94 @@
+"""Copy a benchmark's output folder, while it runs, into a folder small enough to commit.
+
+The paper preset runs for days, in parts, in an output folder outside the repository; what has finished is
+committed in ``benchmarks/paper/`` now and then (README, "The paper preset, committed run by run"). This
+copies SOURCE to DESTINATION without what only the running machine needs: the workers' ``logs/``, every
+Accelerate checkpoint of a run but its newest (the one a later call resumes from), runs that wrote nothing
+but their ``run_config.json`` (they start over anyway), and any file above ``--max-file-mb`` (listed, so
+that a model a report needs is never dropped unseen). DESTINATION is built beside itself and swapped in
+whole. Then rebuild its reports from the copied runs with ``--report-only``:
+
+    python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper
+    agroflux benchmark --preset paper --seeds 0 --keep-models needed --output-dir benchmarks/paper --report-only
+
+The run may go on meanwhile: a run's record is written last and atomically, and the checkpoint kept is
+the newest complete one (the one with its loop state, written last), so a copy sees each run finished,
+resumable or only started. A checkpoint deleted during the copy (its run saved a newer one) makes the copy
+fail loudly, leaving DESTINATION as it was; run it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from agroflux_hf.files import building_directory
+from agroflux_hf.training.checkpointing import latest_checkpoint
+
+
+def only_started(run: Path) -> bool:
+    """A run folder holding nothing but its settings: started, nothing to resume."""
+    return [p.name for p in run.iterdir()] == ["run_config.json"]
+
+
+def left_out(source: Path, max_bytes: int) -> tuple[set[Path], list[str]]:
+    """Paths (relative to ``source``) not to copy, and the reasons to print."""
+    skipped, reasons = {Path("logs")}, []
+    runs = source / "runs"
+    for run in sorted(runs.iterdir()) if runs.is_dir() else []:
+        if not run.is_dir():
+            continue
+        if only_started(run):
+            skipped.add(run.relative_to(source))
+            reasons.append(f"{run.name}: only started (no record, no checkpoint)")
+            continue
+        checkpoints = run / "checkpoints"
+        if checkpoints.is_dir():
+            keep = latest_checkpoint(run)  # the one a resumed run loads
+            for old in checkpoints.iterdir():
+                if old != keep:
+                    skipped.add(old.relative_to(source))
+    for path in source.rglob("*"):
+        relative = path.relative_to(source)
+        if path.is_file() and path.stat().st_size > max_bytes and not _under(relative, skipped):
+            skipped.add(relative)
+            reasons.append(f"{relative}: {path.stat().st_size / 2**20:.0f} MB, above the limit")
+    return skipped, reasons
+
+
+def _under(relative: Path, skipped: set[Path]) -> bool:
+    return any(relative == s or s in relative.parents for s in skipped)
+
+
+def snapshot(source: Path, destination: Path, max_bytes: int) -> list[str]:
+    """Copy ``source`` into ``destination`` (swapped in whole) without what :func:`left_out` names."""
+    if not (source / "run_config.json").is_file():
+        raise SystemExit(f"{source}: not a benchmark output folder (no run_config.json)")
+    skipped, reasons = left_out(source, max_bytes)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        relative = Path(folder).relative_to(source)
+        return {name for name in names if _under(relative / name, skipped)}
+
+    with building_directory(destination) as built:
+        shutil.copytree(source, built, ignore=ignore, dirs_exist_ok=True)
+    return reasons
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
+    parser.add_argument("destination", type=Path, help="the folder to commit, e.g. benchmarks/paper")
+    parser.add_argument("--max-file-mb", type=float, default=20.0, help="leave out (and list) larger files")
+    args = parser.parse_args(argv)
+    reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20))
+    for reason in reasons:
+        print(f"left out {reason}")
+    print(f"copied {args.source} -> {args.destination}; now rebuild its reports with --report-only")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
