@@ -401,3 +401,66 @@ def test_padded_heads_give_the_unpadded_attention(monkeypatch):
         reference = fused_attention(q, k, v, causal=causal, pad_heads=False)
         torch.testing.assert_close(padded, reference)
     assert widths == [16, 10, 16, 10]  # the kernel saw padded heads, then the paper's 10 columns
+
+
+def small_lstm(layers: int = 3, p: float = 0.3) -> nn.Module:
+    torch.manual_seed(0)
+    return build_model(
+        "lstm",
+        input_names=["TMAX", "PRECIP"],
+        static_names=["SAND"],
+        target_names=["NEE"],
+        hidden_size=6,
+        num_hidden_layers=layers,
+        dropout=p,
+    )
+
+
+def test_lstm_layers_one_at_a_time_equal_nn_lstm_without_dropout(monkeypatch):
+    """Same kernel, weights and layout as nn.LSTM: with the mask replaced by 1, values and gradients agree."""
+    model = small_lstm().train()
+    backbone = model.backbone
+    inputs = torch.randn(4, 30, backbone.lstm.input_size, requires_grad=True)
+    monkeypatch.setattr("agroflux_hf.models.lstm.dropout", lambda x, p, training: x)
+    ours = backbone.layer_by_layer(inputs)
+    expected, _ = backbone.lstm.eval()(inputs)  # eval: nn.LSTM without its dropout
+    torch.testing.assert_close(ours, expected, rtol=1e-6, atol=1e-6)
+    grads = torch.autograd.grad(ours.square().sum(), [inputs, *backbone.lstm.parameters()])
+    expected_grads = torch.autograd.grad(expected.square().sum(), [inputs, *backbone.lstm.parameters()])
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_training_drops_out_between_layers_with_the_fast_mask():
+    """One nn.LSTM layer at a time with dropout() on each layer's output but the last, as nn.LSTM places it."""
+    model = small_lstm().train()
+    lstm = model.backbone.lstm
+    daily, static = torch.randn(4, 30, 4), torch.randn(4, 1)  # 2 inputs + their observed flags
+    torch.manual_seed(7)
+    ours = model.backbone(daily, static)
+    singles = [nn.LSTM(lstm.input_size if i == 0 else lstm.hidden_size, lstm.hidden_size) for i in range(3)]
+    for layer, single in enumerate(singles):
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(single, f"{name}_l0").data = getattr(lstm, f"{name}_l{layer}").data
+    torch.manual_seed(7)  # after building them: their init draws numbers too
+    hidden = repeat_static_daily(daily, static).transpose(0, 1)
+    for layer, single in enumerate(singles):
+        if layer > 0:
+            hidden = dropout(hidden, lstm.dropout, True)
+        hidden, _ = single(hidden)
+    torch.testing.assert_close(ours, hidden.transpose(0, 1), rtol=1e-6, atol=1e-6)
+    torch.manual_seed(7)
+    assert not torch.equal(model.backbone(daily, static), model.backbone.eval()(daily, static))
+
+
+def test_lstm_keeps_nn_lstm_in_eval_and_under_torch_dropout(monkeypatch):
+    model = small_lstm()
+    calls = []
+    monkeypatch.setattr(type(model.backbone), "layer_by_layer", lambda self, x: calls.append(x) or x)
+    daily, static = torch.randn(2, 10, 4), torch.randn(2, 1)
+    model.backbone.eval()(daily, static)
+    with torch_dropout():
+        model.backbone.train()(daily, static)
+    assert calls == []
+    model.backbone.train()(daily, static)
+    assert len(calls) == 1

@@ -73,6 +73,13 @@ def _lowest_kept_level(p: float) -> int:
     return dropped_levels(p) - _UNIFORM_LEVELS // 2
 
 
+def draws_fast_masks(x: torch.Tensor) -> bool:
+    """True when :func:`dropout` in training draws :func:`keep_scale` for ``x`` (CPU, outside
+    :func:`torch_dropout`); off that path it is torch's own, so layers with a dropout of their own
+    (``nn.LSTM``'s between layers) need not be replaced by :func:`dropout` there."""
+    return x.device.type == "cpu" and _FAST
+
+
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     """``F.dropout(x, p, training)`` with :func:`keep_scale` on CPU while training.
 
@@ -81,7 +88,7 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     byte kept) converted the mask to float and took an extra product in the forward and again in the
     backward: 1.03-1.18x slower training steps (issue 13; ``masked_fill_`` instead was no faster).
     """
-    if not training or p == 0 or x.device.type != "cpu" or not _FAST:
+    if not training or p == 0 or not draws_fast_masks(x):
         return F.dropout(x, p, training)
     return x * keep_scale(x.shape, p, x.device, x.dtype)
 

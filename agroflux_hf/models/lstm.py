@@ -13,6 +13,7 @@ from agroflux_hf.models.base import (
     repeat_static_daily,
 )
 from agroflux_hf.models.config_doc import with_common_config_doc
+from agroflux_hf.models.dropout import draws_fast_masks, dropout
 
 
 @with_common_config_doc
@@ -72,8 +73,32 @@ class LSTMBackbone(nn.Module):
         )
 
     def forward(self, daily: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
-        hidden, _ = self.lstm(repeat_static_daily(daily, static))  # (B, T, hidden)
+        inputs = repeat_static_daily(daily, static)
+        if self.training and self.lstm.dropout > 0 and draws_fast_masks(inputs):
+            return self.layer_by_layer(inputs)
+        hidden, _ = self.lstm(inputs)  # (B, T, hidden)
         return hidden
+
+    def layer_by_layer(self, inputs: torch.Tensor) -> torch.Tensor:
+        """``self.lstm(inputs)`` in training with :func:`~agroflux_hf.models.dropout.dropout` between layers.
+
+        ``nn.LSTM`` drops out between its layers with one ``bernoulli_`` per element, about 7 % of a
+        training step at the paper's sizes on CPU (issue 13); the cheaper mask needs the layers run one at
+        a time. They run days first, the fused kernel's own layout, so that no layer transposes in and out
+        of it; the same kernel and parameters as ``nn.LSTM``, so eval mode (which stays on ``nn.LSTM``) and
+        checkpoints are unaffected.
+        """
+        lstm = self.lstm
+        hidden = inputs.transpose(0, 1)  # (T, B, n)
+        initial = inputs.new_zeros(1, inputs.shape[0], lstm.hidden_size)
+        for layer in range(lstm.num_layers):
+            if layer > 0:
+                hidden = dropout(hidden, lstm.dropout, True)
+            weights = [
+                getattr(lstm, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            ]
+            hidden, _, _ = torch.lstm(hidden, (initial, initial), weights, True, 1, 0.0, True, False, False)
+        return hidden.transpose(0, 1)  # (B, T, hidden)
 
 
 class LSTMPreTrainedModel(FluxPreTrainedModel):
