@@ -37,6 +37,11 @@ from agroflux_hf.models import MODEL_NAMES
 TUNED = tuned_environment()
 
 
+def without_malloc_settings() -> dict[str, str]:
+    """This process's environment without the malloc variables or the opt-out: each child's own start."""
+    return {key: value for key, value in os.environ.items() if key not in TUNED and key != OPT_OUT_ENV}
+
+
 def child(args: argparse.Namespace) -> int:
     """Time the models in this process and print one JSON line of seq/s."""
     from bench_models import Workload, interleaved  # the scripts folder is on sys.path when run as a script
@@ -53,8 +58,7 @@ def child(args: argparse.Namespace) -> int:
 
 
 def run_child(args: argparse.Namespace, tuned: bool) -> dict:
-    environment = {key: value for key, value in os.environ.items() if key not in TUNED}
-    environment.update(TUNED if tuned else {})
+    environment = without_malloc_settings() | (TUNED if tuned else {})
     command = [sys.executable, __file__, "--child", "--models", *args.models, "--steps", str(args.steps)]
     command += ["--batch-size", str(args.batch_size), "--days", str(args.days)]
     command += ["--threads", str(args.threads)] if args.threads else []
@@ -64,8 +68,7 @@ def run_child(args: argparse.Namespace, tuned: bool) -> dict:
 
 def whole_train(args: argparse.Namespace, name: str, tuned: bool) -> tuple[float, float]:
     """Wall seconds and peak resident MB of one ``agroflux -q train`` (the package's own settings or glibc's)."""
-    environment = {k: v for k, v in os.environ.items() if k not in TUNED and k != OPT_OUT_ENV}
-    environment.update({} if tuned else {OPT_OUT_ENV: "default"})
+    environment = without_malloc_settings() | ({} if tuned else {OPT_OUT_ENV: "default"})
     if args.threads:
         environment["OMP_NUM_THREADS"] = str(args.threads)
     overrides = get_preset("paper").model_overrides[name]

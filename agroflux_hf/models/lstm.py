@@ -94,9 +94,7 @@ class LSTMBackbone(nn.Module):
         for layer in range(lstm.num_layers):
             if layer > 0:
                 hidden = dropout(hidden, lstm.dropout, True)
-            weights = [
-                getattr(lstm, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-            ]
+            weights = lstm.all_weights[layer]  # [weight_ih, weight_hh, bias_ih, bias_hh] of this layer
             hidden, _, _ = torch.lstm(hidden, (initial, initial), weights, True, 1, 0.0, True, False, False)
         return hidden.transpose(0, 1)  # (B, T, hidden)
 
