@@ -336,6 +336,23 @@ def test_quick_plan_covers_every_model_task_and_tower_fold():
             assert spec.source_config == f"{spec.scheme}_dssat_ceres_maize"
 
 
+def test_paper_plan_runs_every_transfer_before_t0_on_the_other_folds():
+    """T2 on any fold reads T0's fold 0, so a stopped paper run has the whole transfer table before
+    T0's spatial folds 1-4 (hours each) start."""
+    specs = runner.plan_runs(get_preset("paper").with_seeds((0,)), fake_infos())
+    position = {s.run_id: i for i, s in enumerate(specs)}
+    spatial = [s for s in specs if s.scheme == "spatial" and s.task != "t1"]
+    t2 = [position[s.run_id] for s in spatial if s.task.startswith("t2")]
+    later_t0 = [position[s.run_id] for s in spatial if s.task == "t0" and s.fold > 0]
+    first_t0 = [position[s.run_id] for s in spatial if s.task == "t0" and s.fold == 0]
+    assert t2 and later_t0 and first_t0
+    assert max(first_t0) < min(t2) and max(t2) < min(later_t0)
+    assert {s.fold for s in spatial if s.task.startswith("t2")} == {0, 1, 2, 3}
+    temporal = [s.task for s in specs if s.scheme == "temporal" and s.task != "t1"]
+    assert temporal.index("t0") < temporal.index("t2-finetune")  # the temporal slice first, as before
+    assert max(position[s.run_id] for s in specs if s.scheme == "temporal") < min(first_t0)
+
+
 def test_plan_adds_the_t0_runs_that_t2_needs_and_rejects_unknown_names():
     preset = TINY.restricted(("lstm",), ("t2-finetune",))
     specs = runner.plan_runs(preset, fake_infos(obs_folds=2))

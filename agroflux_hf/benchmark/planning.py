@@ -150,26 +150,39 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
                 for model in preset.models:
                     add(model, "t0", source)  # no-op when T0 already planned it
                     add(model, task, ref, source)
-    return sorted(runs, key=lambda s: run_order(s, preset))
+    t2_sources = frozenset(s.source_config for s in runs if s.source_config)
+    return sorted(runs, key=lambda s: run_order(s, preset, t2_sources))
 
 
 RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
 """Within a fold: T1 (observations, cheap: batches of 10), then T0, then T2 from T0's weights."""
 
 
-def run_order(spec: RunSpec, preset: BenchmarkPreset) -> tuple[int, bool, int, int, int]:
-    """Seed; T1 before the rest; split scheme; fold; task.
+def run_order(
+    spec: RunSpec, preset: BenchmarkPreset, t2_sources: frozenset[str] = frozenset()
+) -> tuple[int, bool, int, int, int, int]:
+    """Seed; T1 before the rest; split scheme; T0 that T2 reads, then T2, then the other T0; fold; task.
 
     A benchmark stopped part way (the paper preset takes days on 2 cores) then has whole slices: every
     T1 run of seed 0 (towers and chambers, both schemes: minutes each), then every task of the
-    temporal scheme, then the spatial folds, rather than every T0 run and nothing else. T2 still
-    follows its T0 run: T2 on any fold starts from T0's fold 0 of the same scheme, and
-    :data:`RUN_TASK_ORDER` puts T0 before T2 within a fold."""
+    temporal scheme, then the spatial scheme, rather than every T0 run and nothing else. Within a
+    scheme the T0 configs whose weights T2 starts from (``t2_sources``: T2 on any fold starts from
+    T0's fold 0) come first, then every T2 run (minutes each), then T0 on the other folds (hours each
+    at the paper's sizes), so that the transfer-gain table, the paper's question, is whole long before
+    T0's spatial table is."""
     order = {task: i for i, task in enumerate(RUN_TASK_ORDER)}
     return (
         preset.seeds.index(spec.seed),
         spec.task != "t1",
         schema.SPLIT_SCHEMES.index(spec.scheme),
+        _phase_within_scheme(spec, t2_sources),
         spec.fold,
         order[spec.task],
     )
+
+
+def _phase_within_scheme(spec: RunSpec, t2_sources: frozenset[str]) -> int:
+    """0: T1 and the T0 runs T2 reads; 1: T2; 2: T0 that no T2 run reads."""
+    if spec.task in TRANSFER_TASKS:
+        return 1
+    return 2 if spec.task == "t0" and spec.config not in t2_sources else 0
