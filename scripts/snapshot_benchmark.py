@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
     parser.add_argument("destination", type=Path, help="the folder to commit, e.g. benchmarks/paper")
-    parser.add_argument("--max-file-mb", type=float, default=20.0, help="leave out (and list) larger files")
+    parser.add_argument("--max-file-mb", type=float, default=10.0, help="leave out (and list) larger files")
     args = parser.parse_args(argv)
     reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20))
     for reason in reasons:
