@@ -716,6 +716,7 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
         "t0__lstm__temporal_dssat_ceres_maize__seed0",  # drawn, and T2 starts from it
         "t0__lstm__spatial_dssat_ceres_maize__seed0",  # T2 spatial starts from it
         "t1__lstm__temporal_co2__seed0",  # drawn
+        "t2-finetune__lstm__temporal_co2__from_temporal_dssat_ceres_maize__seed0",  # ships as a checkpoint
     }
     assert (runs / "t1__climatology__temporal_co2__seed0" / "model").is_dir()
     assert not (runs / "t1__climatology__spatial_co2__seed0" / "model").exists()

@@ -57,3 +57,24 @@ def test_finished_benchmark_runs_become_checkpoints_with_cards_and_unfinished_on
     assert script.copy_benchmark_run("lstm", t1, script.benchmark_run("lstm", t1, out, 1), work) is None
     after = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
     assert after == [p for p in before if not p.endswith("t1__lstm__temporal_co2__seed0/benchmark_run.json")]
+
+
+def test_keep_models_needed_keeps_every_model_the_script_installs():
+    """``--keep-models needed`` must not delete what ``--from-benchmark`` installs later (it did for T2)."""
+    from agroflux_hf.benchmark.execution import ships_as_checkpoint
+    from agroflux_hf.benchmark.planning import RunSpec
+
+    script = load_script()
+    for stage in script.STAGES.values():
+        for model in ("lstm", "pyraformer"):
+            run = script.benchmark_run(model, stage, Path("out"), seed=1)
+            task, _, config, *rest = run.name.split("__")
+            source = rest[0].removeprefix("from_") if len(rest) == 2 else None
+            spec = RunSpec(model, task, config, "", "temporal", 0, source_config=source, seed=1)
+            assert spec.run_id == run.name and ships_as_checkpoint(spec), run.name
+    t2_from_ixim = RunSpec(
+        "lstm", "t2-finetune", "temporal_co2", "", "temporal", 0, "temporal_dssat_ixim_maize"
+    )
+    t0_spatial = RunSpec("lstm", "t0", "spatial_dssat_ceres_maize", "", "spatial", 0)
+    baseline = RunSpec("gbt", "t1", "temporal_co2", "", "temporal", 0)
+    assert not any(ships_as_checkpoint(s) for s in (t2_from_ixim, t0_spatial, baseline))

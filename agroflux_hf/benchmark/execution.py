@@ -31,6 +31,7 @@ from agroflux_hf import schema
 from agroflux_hf.benchmark.baselines import SplitArrays, build_baseline
 from agroflux_hf.benchmark.planning import RunSpec
 from agroflux_hf.benchmark.presets import BenchmarkPreset
+from agroflux_hf.checkpoints import SHIPPED_T2_SOURCE
 from agroflux_hf.files import write_json
 
 logger = logging.getLogger(__name__)
@@ -371,14 +372,15 @@ def saved_model_path(spec: RunSpec, run_dir: Path) -> Path:
 def prune_models(root: Path, specs: Sequence[RunSpec], preset: BenchmarkPreset) -> int:
     """Delete the saved models that nothing reads again; returns how many were deleted.
 
-    Kept: the models of runs whose test predictions the figures draw (:func:`needs_predictions`) and
-    the T0 models that a planned T2 run starts from. Everything else a report needs is in each run's
+    Kept: the models of runs whose test predictions the figures draw (:func:`needs_predictions`), the
+    T0 models that a planned T2 run starts from, and those the shipped checkpoints are installed from
+    (:func:`ships_as_checkpoint`). Everything else a report needs is in each run's
     ``benchmark_run.json``, so a long benchmark (the paper preset) stays small enough to commit.
     """
     starts = {spec.pretrain_run_id for spec in specs if spec.pretrain_run_id}
     deleted = 0
     for spec in specs:
-        if needs_predictions(spec, preset) or spec.run_id in starts:
+        if needs_predictions(spec, preset) or spec.run_id in starts or ships_as_checkpoint(spec):
             continue
         run_dir = root / "runs" / spec.run_id
         if not (run_dir / RUN_RECORD).is_file():
@@ -398,6 +400,16 @@ def _saved_model_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path
 
     baseline = joblib.load(run_dir / "model" / f"{spec.model}.joblib")
     return baseline.predict(SplitArrays.from_dataset(ctx.dataset(spec.config)["test"]))
+
+
+def ships_as_checkpoint(spec: RunSpec) -> bool:
+    """Whether ``scripts/train_default_checkpoints.py --from-benchmark`` installs this run's model: the
+    networks' temporal T0 and T1 runs and their T2 fine-tuning from CERES-Maize's T0, every seed."""
+    if spec.kind != "network" or spec.scheme != "temporal":
+        return False
+    return spec.task in ("t0", "t1") or (
+        spec.task == "t2-finetune" and spec.source_config == SHIPPED_T2_SOURCE
+    )
 
 
 def needs_predictions(spec: RunSpec, preset: BenchmarkPreset) -> bool:

@@ -79,7 +79,7 @@ def run_benchmark(
     ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset; ``seeds`` replace its seeds.
     Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
-    ``keep_models="needed"`` deletes the saved models that no figure or T2 run reads again
+    ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
     (:func:`~agroflux_hf.benchmark.execution.prune_models`), for a results folder small enough to commit.
     ``command`` is the command line written into the README and ``run_config.json``.
     """

@@ -27,6 +27,9 @@ DEFAULT_HUB_ORG = "agroflux-hf"
 """Hub organisation of the published baselines unless ``$AGROFLUX_HUB_ORG`` names another."""
 
 
+SHIPPED_T2_SOURCE = "temporal_dssat_ceres_maize"
+"""The T0 config whose checkpoint the shipped T2 checkpoints were fine-tuned from (DSSAT CERES-Maize)."""
+
 TRANSFER_PREFIX = "t2-"
 """Prefix of a fine-tuned (T2) checkpoint's config name: ``<arch>-t2-temporal_co2``."""
 

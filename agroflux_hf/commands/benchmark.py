@@ -74,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--keep-models",
         choices=("all", "needed"),
         default="all",
-        help="'needed' deletes the saved models no figure or T2 run reads again (a folder to commit)",
+        help="'needed' deletes the saved models no figure, T2 run or checkpoint install reads again (a folder to commit)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
