@@ -108,7 +108,7 @@ def bare_twin(name: str, model: nn.Module) -> BareModel:
 @contextlib.contextmanager
 def code_before_issue_13(model: nn.Module) -> Iterator[None]:
     """Run ``model`` on the replaced code paths (same weights): torch's dropout, dense pyramidal attention,
-    unpadded attention heads, the EA-LSTM's autograd loop."""
+    unpadded attention heads, the EA-LSTM's autograd loop, the head then denormalisation in inference."""
     encoder = getattr(model.backbone, "encoder", None)
     dense, pad_heads = getattr(encoder, "dense", None), getattr(encoder, "pad_heads", None)
     if dense is not None:
@@ -118,6 +118,7 @@ def code_before_issue_13(model: nn.Module) -> Iterator[None]:
     layers = [m for m in model.modules() if isinstance(m, EALSTMLayer)]
     for layer in layers:
         layer.forward = layer.day_loop
+    model._head_in_units = lambda features: model.scaler.denormalise(model.head(features), "targets")
     try:
         with torch_dropout():
             yield
@@ -128,6 +129,7 @@ def code_before_issue_13(model: nn.Module) -> Iterator[None]:
             encoder.pad_heads = pad_heads
         for layer in layers:
             del layer.forward
+        del model._head_in_units
 
 
 def parameter_count(module: nn.Module) -> int:

@@ -71,6 +71,19 @@ def test_attention_ceiling_and_dropout_scripts_run(scripts, capsys):
     assert dropout_module.dropout is bench_dropout.TODAY  # the replaced dropout does not leak out
 
 
+def test_the_head_script_times_folded_unfolded_and_bare_and_restores_the_model(scripts, capsys, monkeypatch):
+    monkeypatch.setenv("AGROFLUX_MALLOC", "default")  # this test process keeps glibc's settings
+    bench_head = scripts("bench_head")
+    assert (
+        bench_head.main(["--models", "itransformer", "--batch-size", "2", "--days", "40", "--steps", "1"])
+        == 0
+    )
+    assert "| itransformer |" in capsys.readouterr().out
+    work = bench_head.Workload("lstm", 2, 40, torch.device("cpu"))
+    bench_head.with_unfolded_head(work)()
+    assert "_head_in_units" not in vars(work.model)  # the unfolded head does not leak out
+
+
 def test_the_dropout_script_compares_equal_masks(scripts):
     """Its *before* is the boolean-mask product: same draws, same values as today's dropout."""
     bench_dropout = scripts("bench_dropout")

@@ -279,6 +279,25 @@ def test_predictions_can_fall_below_the_training_mean(name):
     assert (predictions < means).any() and (predictions > means).any()
 
 
+def test_inference_head_with_folded_statistics_equals_the_head_then_denormalisation(name):
+    """Without targets the head's weights carry the target statistics (one pass instead of three);
+    with targets (the loss needs the standardised output) the head runs unfolded, then denormalisation."""
+    model = tiny(name).eval()
+    daily, static = physical_batch(8)
+    targets = torch.full((8, DAYS, len(TARGETS)), float("nan"))
+    head_calls = []
+    model.head.register_forward_hook(lambda *_: head_calls.append(1))
+    with torch.no_grad():
+        folded = model(daily, static).predictions
+        assert not head_calls  # the folded weights, not the head module
+        unfolded = model(daily, static, target_values=targets).predictions
+        assert len(head_calls) == 1
+        hidden = model.backbone(*model._normalised_inputs(daily, static, None))
+        by_hand = model.scaler.denormalise(model.head(hidden), "targets")
+    torch.testing.assert_close(folded, unfolded, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(unfolded, by_hand, rtol=0, atol=0)
+
+
 # ----- learning -----
 def test_gradients_reach_every_parameter(name):
     model = tiny(name).train()

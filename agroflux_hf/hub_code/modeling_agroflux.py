@@ -695,11 +695,14 @@ class FluxPreTrainedModel(PreTrainedModel):
         target_values = targets_or_labels(target_values, labels)
         daily, static = self._normalised_inputs(past_values, static_real_features, past_observed_mask)
         hidden = self.backbone(daily, static)  # (B, T, hidden)
-        normalised = self.head(self.head_dropout(hidden))  # (B, T, n_targets)
-        predictions = self.scaler.denormalise(normalised, "targets")
-        loss = None
-        if target_values is not None:
-            loss = self._masked_loss(normalised, self._check_targets(target_values, past_values))
+        features, loss = self.head_dropout(hidden), None
+        if target_values is None and self.head.weight.dtype == torch.float32:
+            predictions = self._head_in_units(features)  # no loss to compute: no standardised output needed
+        else:
+            normalised = self.head(features)  # (B, T, n_targets)
+            predictions = self.scaler.denormalise(normalised, "targets")
+            if target_values is not None:
+                loss = self._masked_loss(normalised, self._check_targets(target_values, past_values))
         if output_hidden_states is None:
             output_hidden_states = self.config.output_hidden_states
         return regression_output(
@@ -708,6 +711,14 @@ class FluxPreTrainedModel(PreTrainedModel):
             hidden if output_hidden_states else None,
             self.config.return_dict if return_dict is None else return_dict,
         )
+
+    def _head_in_units(self, features: torch.Tensor) -> torch.Tensor:
+        """The head with the target statistics folded into its weights: ``head(x) * std + mean`` as one
+        linear layer, one pass over (B, T, n_targets) instead of three (issue 13: 2.5 ms of an iTransformer's
+        46 ms inference step). Equal up to float rounding; float32 only (a bf16 bias could not hold means)."""
+        std, mean = self.scaler.targets_std, self.scaler.targets_mean
+        weight = self.head.weight * std.unsqueeze(1)
+        return nn.functional.linear(features, weight, torch.addcmul(mean, self.head.bias, std))
 
     def _normalised_inputs(
         self, past_values: torch.Tensor, static: torch.Tensor | None, observed: torch.Tensor | None
