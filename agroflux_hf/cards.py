@@ -783,6 +783,30 @@ def _pretrained_label(pretrained: str | None, base_model: str | None) -> str | N
     return pretrained if not Path(pretrained).is_absolute() else f"local checkpoint {Path(pretrained).name}"
 
 
+def training_outcome(log_file: Path, training_arguments: Mapping[str, Any]) -> dict[str, Any] | None:
+    """How long the run trained and where its kept model comes from, read from its validation log
+    (``log.jsonl``): a reader of the card learns whether early stopping ended the run and at which step
+    the kept (best-validation) model was. None when the folder has no log."""
+    if not log_file.is_file():
+        return None
+    entries = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    validated = [e for e in entries if e.get("val_loss") is not None]
+    if not validated:
+        return None
+    improved = [e for e in validated if e.get("improved")]  # the kept model was saved at the last of these
+    best = improved[-1] if improved else min(validated, key=lambda e: e["val_loss"])
+    steps, budget = entries[-1]["global_step"], training_arguments.get("max_steps")
+    outcome = {
+        "steps_trained": steps,
+        "validations": len(validated),
+        "kept_model_step": best["global_step"],
+        "kept_model_val_loss": round(float(best["val_loss"]), 6),
+    }
+    if budget:  # a step budget: fewer steps means the patience ran out first
+        outcome["stopped_early"] = steps < budget
+    return outcome
+
+
 def write_model_card_from_run(
     run_dir: str | os.PathLike,
     *,
@@ -818,6 +842,7 @@ def write_model_card_from_run(
         "pretrained": _pretrained_label(run.get("pretrained"), base_model),
         "source_config": run.get("source_config"),
         "training": run.get("training_arguments") or {},
+        "outcome": training_outcome(run_dir / "log.jsonl", run.get("training_arguments") or {}),
     }
     hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}
     missing = {"validation", "test"} - set(metrics)

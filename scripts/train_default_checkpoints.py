@@ -138,7 +138,7 @@ def benchmark_run(model_name: str, stage: Stage, benchmark: Path, seed: int) -> 
 
 
 def copy_benchmark_run(model_name: str, stage: Stage, run: Path, work_dir: Path) -> Path | None:
-    """A finished benchmark run as a training run folder (best model, run_config.json, metrics.json) with
+    """A finished benchmark run as a training run folder (best model, run_config.json, metrics.json, log) with
     its card written; None when the run has not finished. Nothing in the benchmark folder changes."""
     if not (run / RUN_RECORD).is_file() or not (run / "best_model" / "config.json").is_file():
         return None
@@ -153,6 +153,8 @@ def copy_benchmark_run(model_name: str, stage: Stage, run: Path, work_dir: Path)
         run_config["pretrained"] = base_model
     (run_dir / "run_config.json").write_text(json.dumps(run_config, indent=2) + "\n", encoding="utf-8")
     shutil.copy2(run / "metrics.json", run_dir / "metrics.json")
+    if (run / "log.jsonl").is_file():  # the card's training outcome: steps, kept step, early stopping
+        shutil.copy2(run / "log.jsonl", run_dir / "log.jsonl")
     config_file = run_dir / "best_model" / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
     if not config.get("training_data"):  # a run trained before checkpoints recorded it: its own record
