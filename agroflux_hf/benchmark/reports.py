@@ -159,7 +159,8 @@ def _config_figures(
                 folder / f"series_{task}_{config}.png",
                 max_sites=max_sites,
                 targets=[t for t in targets if t in by_model[best].target_names],
-                title=f"{label} {config}: observed and predicted daily test series, best model {best}",
+                title=f"{label} {config}: observed and predicted daily test series, "
+                f"{best} (best mean test R² over all targets)",
             )
         )
     for target in targets:
