@@ -264,6 +264,14 @@ def _names_with_units(names: Sequence[str]) -> str:
     return ", ".join(f"`{n}` ({schema.unit(n)})" for n in names)
 
 
+def _training_settings(training: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's training arguments as they acted: ``epochs`` is left out when ``max_steps`` replaced it
+    as the budget (a card listing both read as if the run had trained 10 epochs)."""
+    if training.get("max_steps") is None:
+        return dict(training)
+    return {key: value for key, value in training.items() if key != "epochs"}
+
+
 def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     rows = []
     for key, value in mapping.items():
@@ -841,7 +849,7 @@ def write_model_card_from_run(
         "batch_size": run.get("batch_size"),
         "pretrained": _pretrained_label(run.get("pretrained"), base_model),
         "source_config": run.get("source_config"),
-        "training": run.get("training_arguments") or {},
+        "training": _training_settings(run.get("training_arguments") or {}),
         "outcome": training_outcome(run_dir / "log.jsonl", run.get("training_arguments") or {}),
     }
     hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}

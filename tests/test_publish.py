@@ -321,6 +321,7 @@ def test_write_model_card_from_run_folder(saved_model, tmp_path):
     text = path.read_text()
     assert path == run / "best_model" / "README.md"
     assert "| training.patience | 5 |" in text
+    assert "| training.epochs | 20 |" in text  # no max_steps: epochs were the budget
     assert ModelCard(text).data.model_name == "x"
     assert ModelCard(text).data.base_model is None
     # a run fine-tuned from a Hub checkpoint names it as base_model; a local folder is not a Hub id
@@ -338,7 +339,7 @@ def test_the_card_says_how_long_the_run_trained_and_which_step_it_kept(saved_mod
     run = tmp_path / "run"
     shutil.copytree(folder, run / "best_model")
     run_config = {"task": "t1", "model_name": "lstm", "config": "temporal_co2", "data_dir": None,
-                  "training_arguments": {"max_steps": 400, "eval_every_steps": 10, "patience": 2}}  # fmt: skip
+                  "training_arguments": {"epochs": 10, "max_steps": 400, "eval_every_steps": 10, "patience": 2}}  # fmt: skip
     (run / "run_config.json").write_text(json.dumps(run_config))
     (run / "metrics.json").write_text(json.dumps(metrics).replace("NaN", "null"))
     log = [(10, 0.9, True), (20, 0.7, True), (30, 0.69, False), (40, 0.8, False)]  # min_delta kept step 20
@@ -348,6 +349,8 @@ def test_the_card_says_how_long_the_run_trained_and_which_step_it_kept(saved_mod
     text = cards.write_model_card_from_run(run, repo_id="my-org/x", dataset_info=DATASET_INFO).read_text()
     for row in ("steps_trained | 40", "validations | 4", "kept_model_step | 20", "stopped_early | true"):
         assert f"| outcome.{row} |" in text, row
+    assert "| training.max_steps | 400 |" in text
+    assert "training.epochs" not in text  # the step budget replaced it: the card does not list both
     assert cards.training_outcome(run / "log.jsonl", {})["kept_model_step"] == 20
     assert "stopped_early" not in cards.training_outcome(run / "log.jsonl", {"epochs": 4})
     assert cards.training_outcome(run / "missing.jsonl", {}) is None
