@@ -338,7 +338,7 @@ def test_quick_plan_covers_every_model_task_and_tower_fold():
 
 def test_paper_plan_runs_every_transfer_before_t0_on_the_other_folds():
     """T2 on any fold reads T0's fold 0, so a stopped paper run has the whole transfer table before
-    T0's spatial folds 1-4 (hours each) start."""
+    T0's spatial folds 1-4 (hours each) start, and the first simulator's part before the second's T0."""
     specs = runner.plan_runs(get_preset("paper").with_seeds((0,)), fake_infos())
     position = {s.run_id: i for i, s in enumerate(specs)}
     spatial = [s for s in specs if s.scheme == "spatial" and s.task != "t1"]
@@ -346,8 +346,18 @@ def test_paper_plan_runs_every_transfer_before_t0_on_the_other_folds():
     later_t0 = [position[s.run_id] for s in spatial if s.task == "t0" and s.fold > 0]
     first_t0 = [position[s.run_id] for s in spatial if s.task == "t0" and s.fold == 0]
     assert t2 and later_t0 and first_t0
-    assert max(first_t0) < min(t2) and max(t2) < min(later_t0)
+    assert max(first_t0) < max(t2) and max(t2) < min(later_t0)
     assert {s.fold for s in spatial if s.task.startswith("t2")} == {0, 1, 2, 3}
+    # simulator by simulator: a source's fold-0 T0, then every T2 run from it, then the next source's T0
+    sources = sorted({s.source_config for s in spatial if s.source_config})
+    assert len(sources) == 2
+    for source, following in zip(sources, [*sources[1:], None], strict=True):
+        own_t0 = [position[s.run_id] for s in spatial if s.task == "t0" and s.config == source]
+        from_it = [position[s.run_id] for s in spatial if s.source_config == source]
+        assert max(own_t0) < min(from_it)
+        if following is not None:
+            next_t0 = [position[s.run_id] for s in spatial if s.task == "t0" and s.config == following]
+            assert max(from_it) < min(next_t0)
     temporal = [s.task for s in specs if s.scheme == "temporal" and s.task != "t1"]
     assert temporal.index("t0") < temporal.index("t2-finetune")  # the temporal slice first, as before
     assert max(position[s.run_id] for s in specs if s.scheme == "temporal") < min(first_t0)

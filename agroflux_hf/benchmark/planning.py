@@ -160,16 +160,16 @@ RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
 
 def run_order(
     spec: RunSpec, preset: BenchmarkPreset, t2_sources: frozenset[str] = frozenset()
-) -> tuple[int, bool, int, int, int, int]:
-    """Seed; T1 before the rest; split scheme; T0 that T2 reads, then T2, then the other T0; fold; task.
+) -> tuple[int, bool, int, tuple[int, int], int, int]:
+    """Seed; T1 before the rest; split scheme; per source T0 then T2 from it, then the other T0; fold; task.
 
     A benchmark stopped part way (the paper preset takes days on 2 cores) then has whole slices: every
     T1 run of seed 0 (towers and chambers, both schemes: minutes each), then every task of the
     temporal scheme, then the spatial scheme, rather than every T0 run and nothing else. Within a
-    scheme the T0 configs whose weights T2 starts from (``t2_sources``: T2 on any fold starts from
-    T0's fold 0) come first, then every T2 run (minutes each), then T0 on the other folds (hours each
-    at the paper's sizes), so that the transfer-gain table, the paper's question, is whole long before
-    T0's spatial table is."""
+    scheme, simulator by simulator, the T0 config whose weights T2 starts from (``t2_sources``: T2 on
+    any fold starts from T0's fold 0), then every T2 run from it (minutes each); then T0 on the other
+    folds (hours each at the paper's sizes). So the transfer-gain table, the paper's question, is whole
+    long before T0's spatial table is, and the first simulator's part of it before the second's T0."""
     order = {task: i for i, task in enumerate(RUN_TASK_ORDER)}
     return (
         preset.seeds.index(spec.seed),
@@ -181,8 +181,12 @@ def run_order(
     )
 
 
-def _phase_within_scheme(spec: RunSpec, t2_sources: frozenset[str]) -> int:
-    """0: T1 and the T0 runs T2 reads; 1: T2; 2: T0 that no T2 run reads."""
+def _phase_within_scheme(spec: RunSpec, t2_sources: frozenset[str]) -> tuple[int, int]:
+    """(source, step): per T2 source in name order, (i, 0) its T0 run and (i, 1) the T2 runs from it;
+    (len, 2) the T0 runs no T2 run reads; T1 runs (0, 0) (they are ordered before all of these)."""
+    sources = sorted(t2_sources)
     if spec.task in TRANSFER_TASKS:
-        return 1
-    return 2 if spec.task == "t0" and spec.config not in t2_sources else 0
+        return sources.index(spec.source_config), 1
+    if spec.task == "t0":
+        return (sources.index(spec.config), 0) if spec.config in t2_sources else (len(sources), 2)
+    return 0, 0
