@@ -843,14 +843,15 @@ def write_model_card_from_run(
         from agroflux_hf.data.loading import config_info
 
         dataset_info = config_info(run["config"], run.get("data_dir"))
+    training = run.get("training_arguments") or {}
     hyperparameters = {
         "task": run["task"],
         "learning_rate": run.get("learning_rate"),
         "batch_size": run.get("batch_size"),
         "pretrained": _pretrained_label(run.get("pretrained"), base_model),
         "source_config": run.get("source_config"),
-        "training": _training_settings(run.get("training_arguments") or {}),
-        "outcome": training_outcome(run_dir / "log.jsonl", run.get("training_arguments") or {}),
+        "training": _training_settings(training),
+        "outcome": training_outcome(run_dir / "log.jsonl", training),
     }
     hyperparameters = {k: v for k, v in hyperparameters.items() if v is not None}
     missing = {"validation", "test"} - set(metrics)

@@ -30,23 +30,22 @@ WINDOWS = {
 REFERENCE = "days 8-31"
 
 
+def _rmse_over(squared: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """RMSE over ``axis`` of squared errors, NaN (unobserved) entries left out; NaN where none is observed."""
+    count = np.sum(~np.isnan(squared), axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(np.nansum(squared, axis=axis) / np.where(count > 0, count, np.nan))
+
+
 def rmse_by_day(obs: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     """(days, targets) RMSE over the sequences that observe each day; NaN where none does."""
-    squared = (predicted - obs) ** 2
-    counts = np.sum(~np.isnan(squared), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt(np.nansum(squared, axis=0) / np.where(counts > 0, counts, np.nan))
+    return _rmse_over((predicted - obs) ** 2, axis=0)
 
 
 def rmse_by_window(obs: np.ndarray, predicted: np.ndarray) -> dict[str, np.ndarray]:
     """Per window of WINDOWS, (targets,) RMSE pooled over the window's observed days."""
-    out = {}
-    for label, days in WINDOWS.items():
-        squared = (predicted[:, days] - obs[:, days]) ** 2
-        count = np.sum(~np.isnan(squared), axis=(0, 1))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[label] = np.sqrt(np.nansum(squared, axis=(0, 1)) / np.where(count > 0, count, np.nan))
-    return out
+    squared = (predicted - obs) ** 2
+    return {label: _rmse_over(squared[:, days], axis=(0, 1)) for label, days in WINDOWS.items()}
 
 
 def markdown_table(target_names: Sequence[str], windows: dict[str, np.ndarray]) -> str:
@@ -65,12 +64,9 @@ def markdown_table(target_names: Sequence[str], windows: dict[str, np.ndarray]) 
 def plot_first_days(
     target_names: Sequence[str], by_day: np.ndarray, reference: np.ndarray, days: int, path: Path
 ):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from agroflux_hf.benchmark.plots import save_figure
+    from agroflux_hf.benchmark.plots import save_figure  # sets the Agg backend on import
 
     fig, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(1, days + 1)

@@ -150,7 +150,7 @@ def plan_runs(preset: BenchmarkPreset, infos: Mapping[str, Any]) -> list[RunSpec
                 for model in preset.models:
                     add(model, "t0", source)  # no-op when T0 already planned it
                     add(model, task, ref, source)
-    t2_sources = frozenset(s.source_config for s in runs if s.source_config)
+    t2_sources = tuple(sorted({s.source_config for s in runs if s.source_config}))
     return sorted(runs, key=lambda s: run_order(s, preset, t2_sources))
 
 
@@ -159,7 +159,7 @@ RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
 
 
 def run_order(
-    spec: RunSpec, preset: BenchmarkPreset, t2_sources: frozenset[str] = frozenset()
+    spec: RunSpec, preset: BenchmarkPreset, t2_sources: tuple[str, ...] = ()
 ) -> tuple[int, bool, int, tuple[int, int], int, int]:
     """Seed; T1 before the rest; split scheme; per source T0 then T2 from it, then the other T0; fold; task.
 
@@ -181,12 +181,11 @@ def run_order(
     )
 
 
-def _phase_within_scheme(spec: RunSpec, t2_sources: frozenset[str]) -> tuple[int, int]:
-    """(source, step): per T2 source in name order, (i, 0) its T0 run and (i, 1) the T2 runs from it;
-    (len, 2) the T0 runs no T2 run reads; T1 runs (0, 0) (they are ordered before all of these)."""
-    sources = sorted(t2_sources)
+def _phase_within_scheme(spec: RunSpec, t2_sources: tuple[str, ...]) -> tuple[int, int]:
+    """(source, step): per T2 source (``t2_sources``, in name order), (i, 0) its T0 run and (i, 1) the T2
+    runs from it; (len, 2) the T0 runs no T2 run reads; T1 runs (0, 0) (ordered before all of these)."""
     if spec.task in TRANSFER_TASKS:
-        return sources.index(spec.source_config), 1
+        return t2_sources.index(spec.source_config), 1
     if spec.task == "t0":
-        return (sources.index(spec.config), 0) if spec.config in t2_sources else (len(sources), 2)
+        return (t2_sources.index(spec.config), 0) if spec.config in t2_sources else (len(t2_sources), 2)
     return 0, 0
