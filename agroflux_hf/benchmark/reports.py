@@ -359,7 +359,7 @@ def render_readme(
         f"- Runs: {len(ok)} succeeded, {len(bad)} failed or skipped, {len(pending)} pending (not run yet), "
         f"of {len(outcomes)}; "
         f"{sum(o.reused for o in ok)} reused from an earlier benchmark on this folder (same settings); "
-        f"wall time {seconds / 60:.1f} min ({seconds:.0f} s).",
+        f"this call's wall time {seconds / 60:.1f} min ({seconds:.0f} s; reused runs' time is in Compute).",
         compute_line(outcomes),
         *([f"- Command: `{command}`"] if command else []),
         f"- Seeds: {', '.join(map(str, preset.seeds))} (every run once per seed).",
