@@ -6,7 +6,9 @@ copies SOURCE to DESTINATION without what only the running machine needs: the wo
 Accelerate checkpoint of a run but its newest (the one a later call resumes from), runs that wrote nothing
 but their ``run_config.json`` (they start over anyway), and any file above ``--max-file-mb`` (listed, so
 that a model a report needs is never dropped unseen). DESTINATION is built beside itself and swapped in
-whole. Then rebuild its reports from the copied runs with ``--report-only``:
+whole. ``--exclude GLOB`` leaves out the runs whose folder names match (a fold that has only partly
+finished, so that every model's mean over folds is over the same folds). Then rebuild its reports from the
+copied runs with ``--report-only``:
 
     python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper
     agroflux benchmark --preset paper --seeds 0 --keep-models needed --output-dir benchmarks/paper --report-only
@@ -20,8 +22,10 @@ fail loudly, leaving DESTINATION as it was; run it again.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from agroflux_hf.files import building_directory
@@ -33,12 +37,16 @@ def only_started(run: Path) -> bool:
     return [p.name for p in run.iterdir()] == ["run_config.json"]
 
 
-def left_out(source: Path, max_bytes: int) -> tuple[set[Path], list[str]]:
+def left_out(source: Path, max_bytes: int, exclude: Sequence[str] = ()) -> tuple[set[Path], list[str]]:
     """Paths (relative to ``source``) not to copy, and the reasons to print."""
     skipped, reasons = {Path("logs")}, []
     runs = source / "runs"
     for run in sorted(runs.iterdir()) if runs.is_dir() else []:
         if not run.is_dir():
+            continue
+        if any(fnmatch.fnmatchcase(run.name, pattern) for pattern in exclude):
+            skipped.add(run.relative_to(source))
+            reasons.append(f"{run.name}: matches --exclude")
             continue
         if only_started(run):
             skipped.add(run.relative_to(source))
@@ -62,11 +70,11 @@ def _under(relative: Path, skipped: set[Path]) -> bool:
     return any(relative == s or s in relative.parents for s in skipped)
 
 
-def snapshot(source: Path, destination: Path, max_bytes: int) -> list[str]:
+def snapshot(source: Path, destination: Path, max_bytes: int, exclude: Sequence[str] = ()) -> list[str]:
     """Copy ``source`` into ``destination`` (swapped in whole) without what :func:`left_out` names."""
     if not (source / "run_config.json").is_file():
         raise SystemExit(f"{source}: not a benchmark output folder (no run_config.json)")
-    skipped, reasons = left_out(source, max_bytes)
+    skipped, reasons = left_out(source, max_bytes, exclude)
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         relative = Path(folder).relative_to(source)
@@ -82,8 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
     parser.add_argument("destination", type=Path, help="the folder to commit, e.g. benchmarks/paper")
     parser.add_argument("--max-file-mb", type=float, default=10.0, help="leave out (and list) larger files")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out runs whose folder name matches (repeatable), e.g. 't0__*_fold2__*' for a fold in progress",
+    )
     args = parser.parse_args(argv)
-    reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20))
+    reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20), args.exclude)
     for reason in reasons:
         print(f"left out {reason}")
     print(f"copied {args.source} -> {args.destination}; now rebuild its reports with --report-only")

@@ -163,6 +163,23 @@ def test_the_snapshot_leaves_out_only_what_the_running_machine_needs(scripts, tm
     assert not list(tmp_path.glob("benchmarks/.paper*")), "no half-built folder left behind"
 
 
+def test_the_snapshot_leaves_out_the_runs_excluded_by_name(scripts, tmp_path):
+    source, destination = tmp_path / "results", tmp_path / "paper"
+    for name in ("t0__lstm__c_fold1__seed0", "t0__lstm__c_fold2__seed0", "t1__lstm__c_fold2__seed0"):
+        (source / "runs" / name).mkdir(parents=True)
+        (source / "runs" / name / "benchmark_run.json").write_text("{}")
+    (source / "run_config.json").write_text("{}")
+
+    assert (
+        scripts("snapshot_benchmark").main([str(source), str(destination), "--exclude", "t0__*_fold2__*"])
+        == 0
+    )
+    assert sorted(p.name for p in (destination / "runs").iterdir()) == [
+        "t0__lstm__c_fold1__seed0",
+        "t1__lstm__c_fold2__seed0",
+    ]
+
+
 def test_the_snapshot_refuses_a_folder_that_is_not_a_benchmark(scripts, tmp_path):
     with pytest.raises(SystemExit, match="not a benchmark output folder"):
         scripts("snapshot_benchmark").main([str(tmp_path), str(tmp_path / "out")])

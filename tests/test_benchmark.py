@@ -1064,3 +1064,18 @@ def test_the_benchmark_keeps_only_the_most_recently_used_configs_in_memory(monke
         assert ctx.config_data(name).of == name
     # c0 was used again before c3 came, so c1 (least recently used) made room; c1 is read again
     assert built == [*names, names[1]]
+
+
+def test_keep_models_needed_keeps_the_spatial_t0_networks_the_extrapolation_diagnostic_reads(tmp_path):
+    """scripts/static_extrapolation.py scores a spatial fold's T0 networks again: pruning keeps them."""
+    from agroflux_hf.benchmark.execution import RUN_RECORD, prune_models
+    from agroflux_hf.benchmark.planning import RunSpec
+
+    network = RunSpec("tcn", "t0", "spatial_dssat_ceres_maize_fold1", "dssat_ceres_maize", "spatial", 1)
+    tree = RunSpec("gbt", "t0", "spatial_dssat_ceres_maize_fold1", "dssat_ceres_maize", "spatial", 1)
+    t1 = RunSpec("tcn", "t1", "spatial_co2_fold1", "co2", "spatial", 1)
+    for spec, folder in ((network, "best_model"), (tree, "model"), (t1, "best_model")):
+        (tmp_path / "runs" / spec.run_id / folder).mkdir(parents=True)
+        (tmp_path / "runs" / spec.run_id / RUN_RECORD).write_text("{}")
+    assert prune_models(tmp_path, [network, tree, t1], TINY) == 2
+    assert [p.parent.name for p in tmp_path.glob("runs/*/*_model")] == [network.run_id]

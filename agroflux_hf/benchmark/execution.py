@@ -373,14 +373,20 @@ def prune_models(root: Path, specs: Sequence[RunSpec], preset: BenchmarkPreset) 
     """Delete the saved models that nothing reads again; returns how many were deleted.
 
     Kept: the models of runs whose test predictions the figures draw (:func:`needs_predictions`), the
-    T0 models that a planned T2 run starts from, and those the shipped checkpoints are installed from
-    (:func:`ships_as_checkpoint`). Everything else a report needs is in each run's
+    T0 models that a planned T2 run starts from, those the shipped checkpoints are installed from
+    (:func:`ships_as_checkpoint`) and the networks' T0 models of every spatial fold
+    (:func:`scored_at_new_regions`). Everything else a report needs is in each run's
     ``benchmark_run.json``, so a long benchmark (the paper preset) stays small enough to commit.
     """
     starts = {spec.pretrain_run_id for spec in specs if spec.pretrain_run_id}
     deleted = 0
     for spec in specs:
-        if needs_predictions(spec, preset) or spec.run_id in starts or ships_as_checkpoint(spec):
+        if (
+            needs_predictions(spec, preset)
+            or spec.run_id in starts
+            or ships_as_checkpoint(spec)
+            or scored_at_new_regions(spec)
+        ):
             continue
         run_dir = root / "runs" / spec.run_id
         if not (run_dir / RUN_RECORD).is_file():
@@ -400,6 +406,13 @@ def _saved_model_predictions(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path
 
     baseline = joblib.load(run_dir / "model" / f"{spec.model}.joblib")
     return baseline.predict(SplitArrays.from_dataset(ctx.dataset(spec.config)["test"]))
+
+
+def scored_at_new_regions(spec: RunSpec) -> bool:
+    """Whether ``scripts/static_extrapolation.py`` reads this run's model: a network's T0 run on a spatial
+    fold, whose test regions may lie outside the training range of the static features (a network's
+    score there depends on it; the diagnostic needs the model, 0.2-0.5 MB each at width 50)."""
+    return spec.kind == "network" and spec.task == "t0" and spec.scheme == "spatial"
 
 
 def ships_as_checkpoint(spec: RunSpec) -> bool:

@@ -1,0 +1,127 @@
+"""How far a fold's test sites lie outside the training sites' static features, and what that costs a model.
+
+In a spatial fold the test sites are places no training sequence came from, and their static features
+(soil, coordinates, elevation) can lie many training standard deviations away: AgroFlux-mini's DSSAT
+simulations come from six regions, so a fold trains on four or five of them. A tree cannot go beyond its
+last split; a network multiplies the normalised value, however large. This prints, per test site, the
+static features whose z-score (the config's own training statistics, those a model normalises with) is
+beyond ``--z-limit``, and, for each checkpoint given, its test R² per target on the data as they are and
+with every static feature clipped to the range of the training split. The clipped score is a diagnostic
+of the cause, not a protocol: the benchmark scores the data as they are.
+
+    python scripts/static_extrapolation.py spatial_dssat_ceres_maize_fold1 \\
+        --checkpoints RESULTS/runs/t0__transformer__spatial_dssat_ceres_maize_fold1__seed0/best_model \\
+        --targets NEE GPP ET N2O_FLUX
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+
+
+def z_scores(values: Sequence[float], names: Sequence[str], stats: Mapping[str, Mapping]) -> dict[str, float]:
+    """Per static feature, ``(value - training mean) / training std``; NaN where either is unknown.
+
+    A feature constant over training (std 0) gets 0 when the value equals it and ±inf otherwise: the
+    model never saw it vary, so any other value is beyond its range.
+    """
+    out = {}
+    for name, value in zip(names, values, strict=True):
+        entry = stats.get(name) or {}
+        mean, std = entry.get("mean"), entry.get("std")
+        if mean is None or std is None or math.isnan(value):
+            out[name] = math.nan
+        elif std > 0:
+            out[name] = (value - mean) / std
+        else:
+            out[name] = 0.0 if value == mean else math.copysign(math.inf, value - mean)
+    return out
+
+
+def far_features(z: Mapping[str, float], limit: float) -> dict[str, float]:
+    """The features with ``|z| > limit``, largest first."""
+    far = {name: v for name, v in z.items() if abs(v) > limit}
+    return dict(sorted(far.items(), key=lambda item: -abs(item[1])))
+
+
+def training_range(static: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(low, high) per static feature over the training sequences, NaN left out (NaN where never observed)."""
+    observed = ~torch.isnan(static)
+    low = torch.where(observed, static, torch.inf).amin(0)
+    high = torch.where(observed, static, -torch.inf).amax(0)
+    never = ~observed.any(0)
+    return low.masked_fill(never, torch.nan), high.masked_fill(never, torch.nan)
+
+
+def clipped_static(split, low: torch.Tensor, high: torch.Tensor):
+    """``split`` (a ``SplitTensors``) with its static features clipped to [low, high]; NaN stays NaN.
+
+    A feature never observed in training (low and high NaN) is left as it is.
+    """
+    static = split.static
+    known = ~torch.isnan(low)
+    bounded = torch.minimum(torch.maximum(static, low), high)
+    return dataclasses.replace(split, static=torch.where(known & ~torch.isnan(static), bounded, static))
+
+
+def pooled_r2(predictions, target: str) -> float:
+    from agroflux_hf.metrics.core import r2
+
+    j = predictions.target_names.index(target)
+    return r2(predictions.obs[..., j].ravel(), predictions.predicted[..., j].ravel())
+
+
+def site_report(info, test, limit: float) -> list[str]:
+    """One line per test site: its static features beyond ``limit`` training standard deviations."""
+    lines = []
+    for site in sorted(set(test.site_ids)):
+        row = test.static[int(np.flatnonzero(test.site_ids == site)[0])].tolist()
+        far = far_features(z_scores(row, info.static_names, info.stats.get("static", {})), limit)
+        shown = ", ".join(f"{name} {v:+.1f}" for name, v in far.items()) or "none"
+        lines.append(f"- {site}: {shown}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", help="a dataset config, e.g. spatial_dssat_ceres_maize_fold1")
+    parser.add_argument("--checkpoints", nargs="*", default=[], help="save_pretrained folders or Hub ids")
+    parser.add_argument("--targets", nargs="+", default=["NEE"], help="targets to score (default: NEE)")
+    parser.add_argument("--z-limit", type=float, default=3.0, help="list static features beyond this |z|")
+    parser.add_argument("--data-dir", default=None, help="dataset folder or Hub id (default: AgroFlux-mini)")
+    args = parser.parse_args(argv)
+
+    from agroflux_hf.data.loading import config_info, load_agroflux
+    from agroflux_hf.models import load_model
+    from agroflux_hf.training.tensors import predict_dataset, split_tensors
+
+    info = config_info(args.config, args.data_dir)
+    splits = load_agroflux(args.config, data_dir=args.data_dir)
+    names = (info.input_names, info.static_names, info.target_names)
+    train, test = (split_tensors(splits[s], *names) for s in ("train", "test"))
+    print(f"{args.config}: test sites' static features beyond |z| > {args.z_limit} (training statistics)")
+    print("\n".join(site_report(info, test, args.z_limit)))
+    if not args.checkpoints:
+        return 0
+    clipped = clipped_static(test, *training_range(train.static))
+    print("\n| checkpoint | target | test R² | statics clipped to the training range |\n|---|---|---:|---:|")
+    for checkpoint in args.checkpoints:
+        model = load_model(checkpoint)
+        plain, bounded = predict_dataset(model, test), predict_dataset(model, clipped)
+        unknown = sorted(set(args.targets) - set(plain.target_names))
+        if unknown:
+            parser.error(f"--targets {unknown}: not predicted by {checkpoint} ({list(plain.target_names)})")
+        for target in args.targets:
+            scores = f"{pooled_r2(plain, target):.2f} | {pooled_r2(bounded, target):.2f}"
+            print(f"| {checkpoint} ({model.config.model_type}) | {target} | {scores} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
