@@ -362,6 +362,20 @@ class VariableStats:
         std = math.nan if self.std is None else float(self.std)
         return mean, (std if math.isfinite(std) and std > 0 else 1.0)
 
+    def z_score(self, value: float) -> float:
+        """How many training standard deviations ``value`` lies from the training mean.
+
+        Why: a network multiplies a normalised input however far it lies outside what training
+        showed, so a site's static features far out (|z| of tens) make its predictions an
+        extrapolation. NaN when the value or the statistics are unknown; a variable constant in
+        training (std 0) gives 0 for that constant and ±inf for any other value.
+        """
+        if not self.observed or self.std is None or not math.isfinite(value):
+            return math.nan
+        if math.isfinite(self.std) and self.std > 0:
+            return (value - float(self.mean)) / float(self.std)
+        return 0.0 if value == self.mean else math.copysign(math.inf, value - float(self.mean))
+
 
 # --- physical plausibility of daily values (schema units) ---
 PLAUSIBLE_DAILY_RANGES: dict[str, tuple[float, float]] = {

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -26,22 +25,13 @@ import torch
 
 
 def z_scores(values: Sequence[float], names: Sequence[str], stats: Mapping[str, Mapping]) -> dict[str, float]:
-    """Per static feature, ``(value - training mean) / training std``; NaN where either is unknown.
+    """Per static feature, its z-score against the training statistics (:meth:`schema.VariableStats.z_score`)."""
+    from agroflux_hf.schema import VariableStats
 
-    A feature constant over training (std 0) gets 0 when the value equals it and ±inf otherwise: the
-    model never saw it vary, so any other value is beyond its range.
-    """
-    out = {}
-    for name, value in zip(names, values, strict=True):
-        entry = stats.get(name) or {}
-        mean, std = entry.get("mean"), entry.get("std")
-        if mean is None or std is None or math.isnan(value):
-            out[name] = math.nan
-        elif std > 0:
-            out[name] = (value - mean) / std
-        else:
-            out[name] = 0.0 if value == mean else math.copysign(math.inf, value - mean)
-    return out
+    return {
+        name: VariableStats.from_entry(stats.get(name) or {}).z_score(value)
+        for name, value in zip(names, values, strict=True)
+    }
 
 
 def far_features(z: Mapping[str, float], limit: float) -> dict[str, float]:

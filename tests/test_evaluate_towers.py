@@ -121,6 +121,18 @@ def test_site_metadata_fills_the_statics(tmp_path: Path, capsys: pytest.CaptureF
     assert list(rows["target"]) == ["NEE"] and math.isfinite(rows["r2"].iloc[0])
 
 
+def test_site_attributes_far_outside_training_are_reported(tmp_path: Path, capsys) -> None:
+    """A site whose attributes lie far from every training site gets a note and ``far_statics``."""
+    args = ["evaluate", str(CHECKPOINT), "--towers", str(HOURLY), "--output-dir", str(tmp_path)]
+    assert cli.main([*args, "--latitude", "-45.0", "--longitude", "170.0", "--igbp", "CRO"]) == 0
+    far = json.loads((tmp_path / "scores.json").read_text())["sites"]["US-Ne1"]["far_statics"]
+    assert set(far) == {"LATITUDE", "LONGITUDE"} and far["LATITUDE"] < -3 and far["LONGITUDE"] > 3
+    assert "US-Ne1: site attributes far outside the training range (LATITUDE" in capsys.readouterr().out
+    assert cli.main([*args, "--latitude", "41.1651", "--longitude", "-96.4766", "--igbp", "CRO"]) == 0
+    assert json.loads((tmp_path / "scores.json").read_text())["sites"]["US-Ne1"]["far_statics"] == {}
+    assert "far outside the training range" not in capsys.readouterr().out
+
+
 def test_unreadable_file_is_one_line_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "my_tower.csv"
     bad.write_text("hello,world\n1,2\n")

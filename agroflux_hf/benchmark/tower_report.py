@@ -90,6 +90,12 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
                 f"site attributes unknown (set to the training mean): {', '.join(info.missing_statics)}"
             )
         notes.append("; ".join(parts))
+        if info.far_statics:
+            far = ", ".join(f"{n} {z:+.1f}" for n, z in info.far_statics.items())
+            notes.append(
+                f"{site}: site attributes far outside the training range ({far} training standard "
+                "deviations): a network's predictions here are an extrapolation"
+            )
         if info.agroflux_mini_years is not None:
             notes.append(
                 seen_note(

@@ -17,6 +17,7 @@ the report can say it; a target is never used as an input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ from agroflux_hf.data.sources.flux_towers import iter_site_frames
 from agroflux_hf.errors import AllNaNError, DataFileError
 from agroflux_hf.training.tensors import Predictions, SplitTensors, model_names, predict_dataset
 
+FAR_STATIC_Z = 3.0
+"""A site attribute more than this many training standard deviations from the training mean is reported."""
+
 
 @dataclass
 class SiteInputs:
@@ -45,6 +49,8 @@ class SiteInputs:
     missing_inputs: list[str] = field(default_factory=list)  # never observed on a scored day
     partial_inputs: dict[str, float] = field(default_factory=dict)  # observed fraction, below coverage
     missing_statics: list[str] = field(default_factory=list)  # unknown site attributes
+    # site attributes beyond FAR_STATIC_Z training standard deviations: name -> z (the model extrapolates)
+    far_statics: dict[str, float] = field(default_factory=dict)
     observed_targets: list[str] = field(default_factory=list)  # model targets with an observed day
     # the site's years per split ("train", "validation", "test") in the data the checkpoint was trained
     # on (``training_config``); None when the site is not in that data. When the checkpoint does not
@@ -127,6 +133,25 @@ def site_inputs(examples: SiteExamples, spec: SourceSpec, report: BuildReport) -
         observed = np.isfinite(examples.target_values).any(axis=(0, 1))
         info.observed_targets = [n for n, o in zip(spec.target_names, observed, strict=True) if o]
     return info
+
+
+def far_statics(
+    static: np.ndarray, names: Sequence[str], stats: Mapping[str, Mapping], limit: float = FAR_STATIC_Z
+) -> dict[str, float]:
+    """The site attributes whose z-score against the model's training statistics exceeds ``limit``.
+
+    ``static`` is (site-years, attributes), one site's rows. Why: a network multiplies a normalised
+    attribute however far out it lies; on AgroFlux-mini's spatial fold 1 the test sites' longitude
+    (+32) and elevation (+41) took every network below the climatology (README, the paper preset).
+    """
+    far = {}
+    for j, name in enumerate(names):
+        known = static[:, j][np.isfinite(static[:, j])]
+        if known.size:
+            z = schema.VariableStats.from_entry(stats.get(name) or {}).z_score(float(known[0]))
+            if abs(z) > limit:
+                far[name] = round(z, 1) if math.isfinite(z) else z
+    return far
 
 
 def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int]]]:
@@ -234,6 +259,11 @@ def evaluate_towers(
         sites[examples.site_id] = site_inputs(examples, spec, report)
         if len(examples):
             parts.append(examples)
+    static_stats = (model.config.stats or {}).get("static", {})
+    for part in parts:
+        sites[part.site_id].far_statics = far_statics(
+            part.static_real_features, spec.static_names, static_stats
+        )
     seen_years, training_config, known = training_data_years(model, list(sites))
     for site, info in sites.items():
         info.training_config, info.training_config_known = training_config, known
