@@ -12,12 +12,14 @@ of the cause, not a protocol: the benchmark scores the data as they are.
     python scripts/static_extrapolation.py spatial_dssat_ceres_maize_fold1 \\
         --checkpoints RESULTS/runs/t0__transformer__spatial_dssat_ceres_maize_fold1__seed0/best_model \\
         --targets NEE GPP ET N2O_FLUX
+    python scripts/static_extrapolation.py all   # per config and split: the largest |z| of any sequence
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -78,9 +80,50 @@ def site_report(info, test, limit: float) -> list[str]:
     return lines
 
 
+def largest_z(info, split) -> tuple[float, str, set[str]]:
+    """The largest finite |z| of any static feature of any sequence of ``split``, that feature's name, and
+    the features constant over training that take another value here (|z| infinite: never seen to vary)."""
+    stats = info.stats.get("static", {})
+    best, name, unseen = 0.0, "", set()
+    for row in split.static.tolist():
+        for feature, z in z_scores(row, info.static_names, stats).items():
+            if math.isinf(z):
+                unseen.add(feature)
+            elif abs(z) > best:  # NaN compares False: unknown values are skipped
+                best, name = abs(z), feature
+    return best, name, unseen
+
+
+def all_configs_table(data_dir: str | None) -> list[str]:
+    """Markdown rows: per config, each split's largest |z| (feature): where a fold extrapolates."""
+    from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
+    from agroflux_hf.training.tensors import split_tensors
+
+    lines = [
+        "| config | train | validation | test | constant in training, another value in validation or test |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for config in list_configs(data_dir):
+        info = config_info(config, data_dir)
+        splits = load_agroflux(config, data_dir=data_dir)
+        names = (info.input_names, info.static_names, info.target_names)
+        cells, unseen = [], set()
+        for split in ("train", "validation", "test"):
+            if split not in splits:
+                cells.append("-")
+                continue
+            z, feature, constant = largest_z(info, split_tensors(splits[split], *names))
+            cells.append(f"{z:.1f} ({feature})" if feature else "0.0")
+            unseen |= constant
+        lines.append(f"| {config} | " + " | ".join(cells) + f" | {', '.join(sorted(unseen)) or '-'} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("config", help="a dataset config, e.g. spatial_dssat_ceres_maize_fold1")
+    parser.add_argument(
+        "config", help="a dataset config, e.g. spatial_dssat_ceres_maize_fold1, or 'all' for the table of all"
+    )
     parser.add_argument("--checkpoints", nargs="*", default=[], help="save_pretrained folders or Hub ids")
     parser.add_argument("--targets", nargs="+", default=["NEE"], help="targets to score (default: NEE)")
     parser.add_argument("--z-limit", type=float, default=3.0, help="list static features beyond this |z|")
@@ -91,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     from agroflux_hf.models import load_model
     from agroflux_hf.training.tensors import predict_dataset, split_tensors
 
+    if args.config == "all":
+        print("Largest |z| of a static feature (training statistics) over the sequences of each split:")
+        print("\n".join(all_configs_table(args.data_dir)))
+        return 0
     info = config_info(args.config, args.data_dir)
     splits = load_agroflux(args.config, data_dir=args.data_dir)
     names = (info.input_names, info.static_names, info.target_names)

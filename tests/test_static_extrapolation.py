@@ -56,3 +56,14 @@ def test_script_lists_far_sites_and_scores_a_checkpoint_both_ways(script, capsys
     assert [row.split(" | ")[1] for row in rows] == ["NEE", "ET"]
     with pytest.raises(SystemExit):
         script.main(["spatial_co2_fold1", "--checkpoints", str(checkpoint), "--targets", "N2O_FLUX"])
+
+
+def test_largest_z_keeps_the_never_varied_features_apart(script):
+    from types import SimpleNamespace
+
+    info = SimpleNamespace(
+        static_names=("SAND", "IRRIGATED"),
+        stats={"static": {"SAND": {"mean": 300.0, "std": 50.0}, "IRRIGATED": {"mean": 0.0, "std": 0.0}}},
+    )
+    split = SimpleNamespace(static=torch.tensor([[350.0, 0.0], [100.0, 1.0], [math.nan, 0.0]]))
+    assert script.largest_z(info, split) == (4.0, "SAND", {"IRRIGATED"})
