@@ -48,12 +48,15 @@ def test_clipping_bounds_each_static_to_the_training_range_and_keeps_nan(script)
 
 def test_script_lists_far_sites_and_scores_a_checkpoint_both_ways(script, capsys):
     checkpoint = SCRIPTS.parent / "agroflux_hf" / "checkpoints" / "tcn-temporal_co2"
-    assert script.main(["spatial_co2_fold1", "--checkpoints", str(checkpoint), "--targets", "NEE", "ET"]) == 0
+    argv = ["spatial_co2_fold1", "--checkpoints", str(checkpoint), "--targets", "NEE", "ET", "--clip-z", "5"]
+    assert script.main(argv) == 0
     out = capsys.readouterr().out
+    assert "| test R² | statics clipped to the training range | clipped to the training mean ± 5 SD |" in out
     assert "test sites' static features beyond |z| > 3.0" in out
     assert out.count("\n- ") >= 1  # one line per test site
     rows = [line for line in out.splitlines() if line.startswith(f"| {checkpoint}")]
     assert [row.split(" | ")[1] for row in rows] == ["NEE", "ET"]
+    assert all(len(row.split(" | ")) == 5 for row in rows)  # checkpoint, target and three scores
     with pytest.raises(SystemExit):
         script.main(["spatial_co2_fold1", "--checkpoints", str(checkpoint), "--targets", "N2O_FLUX"])
 
@@ -67,3 +70,14 @@ def test_largest_z_keeps_the_never_varied_features_apart(script):
     )
     split = SimpleNamespace(static=torch.tensor([[350.0, 0.0], [100.0, 1.0], [math.nan, 0.0]]))
     assert script.largest_z(info, split) == (4.0, "SAND", {"IRRIGATED"})
+
+
+def test_z_bounds_are_the_training_mean_plus_minus_k_sd_as_a_model_normalises(script):
+    stats = {
+        "SAND": {"mean": 300.0, "std": 50.0},
+        "CROPLAND": {"mean": 1.0, "std": 0.0},
+        "PH": {"mean": None},
+    }
+    low, high = script.z_bounds(["SAND", "CROPLAND", "PH"], stats, 2.0)
+    assert low.tolist()[:2] == [200.0, -1.0] and high.tolist()[:2] == [400.0, 3.0]  # std 0 -> 1
+    assert math.isnan(low[2]) and math.isnan(high[2])
