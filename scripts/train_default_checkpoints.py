@@ -39,8 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agroflux_hf.benchmark.execution import RUN_RECORD
-from agroflux_hf.benchmark.planning import RunSpec
+from agroflux_hf.benchmark.planning import RUN_RECORD, RunSpec
 from agroflux_hf.cards import write_model_card_from_run
 from agroflux_hf.checkpoints import CHECKPOINT_DIR, checkpoint_config, hub_repo_id
 from agroflux_hf.models import MODEL_NAMES

@@ -1068,7 +1068,7 @@ def test_the_benchmark_keeps_only_the_most_recently_used_configs_in_memory(monke
 
 def test_keep_models_needed_keeps_the_spatial_t0_networks_the_extrapolation_diagnostic_reads(tmp_path):
     """scripts/static_extrapolation.py scores a spatial fold's T0 networks again: pruning keeps them."""
-    from agroflux_hf.benchmark.execution import RUN_RECORD, prune_models
+    from agroflux_hf.benchmark.kept_models import RUN_RECORD, prune_models
     from agroflux_hf.benchmark.planning import RunSpec
 
     network = RunSpec("tcn", "t0", "spatial_dssat_ceres_maize_fold1", "dssat_ceres_maize", "spatial", 1)

@@ -61,7 +61,7 @@ def test_finished_benchmark_runs_become_checkpoints_with_cards_and_unfinished_on
 
 def test_keep_models_needed_keeps_every_model_the_script_installs():
     """``--keep-models needed`` must not delete what ``--from-benchmark`` installs later (it did for T2)."""
-    from agroflux_hf.benchmark.execution import ships_as_checkpoint
+    from agroflux_hf.benchmark.kept_models import ships_as_checkpoint
     from agroflux_hf.benchmark.planning import RunSpec
 
     script = load_script()

@@ -15,6 +15,10 @@ from agroflux_hf import schema
 from agroflux_hf.benchmark.presets import BASELINES, TRANSFER_TASKS, BenchmarkPreset
 from agroflux_hf.schema import parse_config_name  # the one config-name rule
 
+RUN_RECORD = "benchmark_run.json"
+"""Written last by a finished run (``runs/<run-id>/``): its settings, steps, scores (what a resumed
+benchmark reuses)."""
+
 
 @dataclass(frozen=True)
 class RunSpec:

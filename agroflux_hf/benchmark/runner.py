@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, prune_models
+from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
+from agroflux_hf.benchmark.kept_models import prune_models
 from agroflux_hf.benchmark.planning import RunSpec, plan_runs
 from agroflux_hf.benchmark.presets import BenchmarkPreset, get_preset
 from agroflux_hf.benchmark.reports import leaderboard_rows, write_reports
@@ -80,7 +81,7 @@ def run_benchmark(
     Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
     ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
-    (:func:`~agroflux_hf.benchmark.execution.prune_models`), for a results folder small enough to commit.
+    (:func:`~agroflux_hf.benchmark.kept_models.prune_models`), for a results folder small enough to commit.
     ``command`` is the command line written into the README and ``run_config.json``.
     """
     if keep_models not in ("all", "needed"):
