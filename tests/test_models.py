@@ -441,3 +441,24 @@ def test_default_sizes_follow_the_paper(name):
     assert getattr(config, "num_hidden_layers", 3) == 3
     assert getattr(config, "num_attention_heads", 5) == 5
     assert AutoConfig.for_model(f"agroflux_{name}").__class__ is CONFIG_CLASSES[name]
+
+
+def test_static_bounds_clip_a_site_to_the_training_range_and_keep_nan():
+    kwargs = dict(
+        input_names=["TMAX"], static_names=["SAND", "ELEVATION"], target_names=["NEE"], hidden_size=8
+    )
+    torch.manual_seed(0)
+    model = build_model("tcn", static_bounds={"ELEVATION": [200, 500]}, **kwargs).eval()
+    daily = torch.randn(3, 20, 1)
+    far = torch.tensor([[300.0, 4000.0], [300.0, 100.0], [float("nan"), 350.0]])
+    edge = torch.tensor([[300.0, 500.0], [300.0, 200.0], [float("nan"), 350.0]])
+    with torch.no_grad():
+        torch.testing.assert_close(model(daily, far).predictions, model(daily, edge).predictions)
+        assert torch.isnan(model.scaler.bound_static(far)[2, 0])  # a missing value stays missing
+        unbounded = build_model("tcn", **kwargs).eval()
+        unbounded.load_state_dict(model.state_dict())
+        assert not torch.allclose(unbounded(daily, far).predictions, unbounded(daily, edge).predictions)
+    with pytest.raises(SchemaError, match="not among static_names"):
+        build_model("tcn", static_bounds={"CLAY": [0, 1]}, **kwargs)
+    with pytest.raises(SchemaError, match="low <= high"):
+        build_model("tcn", static_bounds={"SAND": [5, 1]}, **kwargs)

@@ -463,12 +463,15 @@ def test_cli_train_then_evaluate(synthetic, tmp_path, capsys):
             *("train", "--task", "t0", "--model", "lstm", "--config", "sim", "--output-dir", str(out)),
             *("--args-file", str(tmp_path / "args.json"), "--seed", "5", "--targets", "GPP", "NEE"),
             *("--model-override", "hidden_size=8", "--model-override", "num_hidden_layers=1"),
+            "--bound-statics",
         ]
     )
     assert code == 0
     run_config = json.loads((out / "run_config.json").read_text())
     assert run_config["training_arguments"]["seed"] == 5 and run_config["training_arguments"]["epochs"] == 1
+    assert run_config["training_arguments"]["bound_statics"] is True
     assert run_config["model_config"]["hidden_size"] == 8
+    assert list(run_config["model_config"]["static_bounds"]) == ["SAND"]
     code = main(
         ["evaluate", str(out / "best_model"), "--config", "sim", "--output", str(tmp_path / "s.json")]
     )
@@ -507,3 +510,35 @@ def test_stats_without_training_values_become_identity_scaling():
     assert usable["targets"]["GPP"] == {"mean": 0.0, "std": 1.0}
     assert usable["targets"]["ET"] == {"mean": 1.5, "std": 1.2}
     assert usable["inputs"]["TMAX"] == {"mean": 10.0, "std": 1.0}
+
+
+def test_bound_statics_sets_the_training_range_and_fine_tuning_widens_it(synthetic, tmp_path):
+    """``bound_statics``: the model clips each static attribute to the range it trained on; T2 from a
+    bounded model widens the range by the observations' statics (its weights saw bounded inputs)."""
+    from agroflux_hf.models import load_model
+
+    def sand_range(config: str) -> list[float]:
+        values = synthetic[config].splits["train"].static[:, 0]
+        return [float(values.min()), float(values.max())]
+
+    args = quick_args(epochs=1, bound_statics=True)
+    t0 = train("t0", "lstm", "sim", output_dir=tmp_path / "t0", args=args, model_overrides=TINY)
+    bounded = load_model(t0.output_dir / "best_model")
+    assert bounded.config.static_bounds == {"SAND": pytest.approx(sand_range("sim"))}
+    assert bounded.scaler.static_high.tolist() == pytest.approx([sand_range("sim")[1]])  # refilled on load
+    plain = train(
+        "t0", "lstm", "sim", output_dir=tmp_path / "plain", args=quick_args(epochs=1), model_overrides=TINY
+    )
+    assert load_model(plain.output_dir / "best_model").config.static_bounds is None
+
+    tuned = train(
+        "t2-finetune",
+        "lstm",
+        "obs",
+        output_dir=tmp_path / "ft",
+        args=quick_args(epochs=1),  # bound_statics off: a bounded base keeps bounding, widened
+        pretrained=t0.output_dir / "best_model",
+    )
+    low, high = load_model(tuned.output_dir / "best_model").config.static_bounds["SAND"]
+    sim, obs = sand_range("sim"), sand_range("obs")
+    assert (low, high) == pytest.approx((min(sim[0], obs[0]), max(sim[1], obs[1])))

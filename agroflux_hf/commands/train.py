@@ -131,6 +131,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="torch.compile the Pyraformer's sparse attention (1.5x a step on CPU; ~1 min to compile)",
     )
+    train.add_argument(
+        "--bound-statics",
+        action="store_true",
+        default=None,
+        help="clip each static attribute to the range of the training data (config.static_bounds), so a "
+        "site far outside the training sites enters at the edge of that range",
+    )
     train.set_defaults(func=run)
 
 
@@ -144,7 +151,7 @@ def training_arguments(ns: argparse.Namespace, from_run_file: dict | None = None
         values |= read_mapping(ns.args_file, "training arguments")
     args = TrainingArguments.from_dict(values, origin="training arguments")
     given = {name: getattr(ns, name) for name in ARGUMENT_FLAGS if getattr(ns, name) is not None}
-    for name in ("report_to", "push_to_hub", "hub_private_repo", "compile_attention"):
+    for name in ("report_to", "push_to_hub", "hub_private_repo", "compile_attention", "bound_statics"):
         if getattr(ns, name, None) is not None:
             given[name] = getattr(ns, name)
     if ns.task == "t2-finetune":

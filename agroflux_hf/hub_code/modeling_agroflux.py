@@ -211,6 +211,13 @@ def unit(name: str) -> str:
     return variable(name).unit
 
 
+# --- normalisation statistics: agroflux_configs.json "stats" and every model config's ``stats`` ---
+STAT_INPUTS, STAT_STATIC, STAT_TARGETS = "inputs", "static", "targets"
+
+
+STAT_GROUPS: tuple[str, ...] = (STAT_INPUTS, STAT_STATIC, STAT_TARGETS)
+
+
 # ------------------------------ from agroflux_hf/errors.py
 
 class AgroFluxError(Exception):
@@ -400,10 +407,65 @@ def regression_output(
     return output if return_dict else output.to_tuple()
 
 
+# ------------------------------ from agroflux_hf/models/scaling.py
+
+class FluxScaler(nn.Module):
+    """The training split's means and stds as float32 buffers, filled from the config (never from weights).
+
+    Non-persistent: the config is the single source of truth for the statistics; ``_init_weights``
+    refills the buffers after ``from_pretrained`` builds the model on the meta device. The buffers stay
+    float32 when the model is cast (``model.to(torch.bfloat16)``), so a bf16 model still normalises
+    with the exact statistics.
+    """
+
+    def __init__(self, config: Any) -> None:
+        super().__init__()
+        self.values = self._values_of(config)
+        for name, values in self.values.items():
+            self.register_buffer(name, torch.tensor(values, dtype=torch.float32), persistent=False)
+
+    @staticmethod
+    def _values_of(config: Any) -> dict[str, list[float]]:
+        values = {}
+        for group in STAT_GROUPS:
+            values[f"{group}_mean"], values[f"{group}_std"] = config.statistics(group)
+        values["loss_weights"] = config.loss_weights()
+        values["static_low"], values["static_high"] = config.static_limits()
+        return values
+
+    def refill(self, config: Any) -> None:
+        self.values = self._values_of(config)
+        for name, values in self.values.items():
+            init.copy_(getattr(self, name), torch.tensor(values, dtype=torch.float32))
+
+    def _apply(self, fn, recurse: bool = True):
+        """Follow the model's device but not its dtype: rebuild the float32 statistics after a cast."""
+        super()._apply(fn, recurse)
+        for name, values in self.values.items():
+            buffer = self._buffers[name]
+            if buffer.dtype != torch.float32 and buffer.device.type != "meta":
+                self._buffers[name] = torch.tensor(values, dtype=torch.float32, device=buffer.device)
+        return self
+
+    def normalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
+        """``(x - mean) / std`` in float32.
+
+        The division is in place on the fresh difference: the same values, one large tensor fewer to
+        allocate (a new one costs page faults; 2-3x the time of the pass itself, issue 13)."""
+        mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
+        return (values.float() - mean).div_(std)
+
+    def bound_static(self, values: torch.Tensor) -> torch.Tensor:
+        """Static features clipped to ``config.static_bounds`` (physical units); NaN stays NaN."""
+        return torch.minimum(torch.maximum(values.float(), self.static_low), self.static_high)
+
+    def denormalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
+        """``x * std + mean`` in float32; the sum in place on the fresh product (see :meth:`normalise`)."""
+        mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
+        return (values.float() * std).add_(mean)
+
+
 # ------------------------------ from agroflux_hf/models/base.py
-
-STAT_GROUPS: tuple[str, ...] = ("inputs", "static", "targets")
-
 
 SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
 
@@ -460,6 +522,7 @@ class FluxConfig(PreTrainedConfig):
     dropout: float | int = 0.2
     initializer_range: float | int = 0.02
     observed_mask_inputs: bool = True
+    static_bounds: dict | None = None
 
     def __post_init__(self, **kwargs: Any) -> None:
         super().__post_init__(**kwargs)
@@ -471,6 +534,7 @@ class FluxConfig(PreTrainedConfig):
             _check_names(field, getattr(self, field))
         self.stats = self._cleaned_stats(self.stats)
         self.target_weights = self._cleaned_weights(self.target_weights)
+        self.static_bounds = self._cleaned_bounds(self.static_bounds)
         self.check_sizes()
 
     def _cleaned_stats(self, stats: dict | None) -> dict[str, dict[str, dict[str, float]]]:
@@ -498,6 +562,31 @@ class FluxConfig(PreTrainedConfig):
         if bad:
             raise SchemaError(f"target_weights must be finite and >= 0, got {bad}")
         return cleaned
+
+    def _cleaned_bounds(self, bounds: dict | None) -> dict[str, list[float]] | None:
+        if not bounds:
+            return None
+        unknown = sorted(set(bounds) - set(self.static_names))
+        if unknown:
+            raise SchemaError(
+                f"static_bounds names {unknown}, which are not among static_names {self.static_names}"
+            )
+        cleaned = {}
+        for name, pair in bounds.items():
+            low, high = (float(v) for v in pair)
+            if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+                raise SchemaError(
+                    f"static_bounds[{name!r}] must be [low, high], finite, low <= high; got {pair}"
+                )
+            cleaned[name] = [low, high]
+        return cleaned
+
+    def static_limits(self) -> tuple[list[float], list[float]]:
+        """(lows, highs) of the static features in ``static_names`` order; ±inf where unbounded."""
+        bounds = self.static_bounds or {}
+        lows = [bounds[n][0] if n in bounds else -math.inf for n in self.static_names]
+        highs = [bounds[n][1] if n in bounds else math.inf for n in self.static_names]
+        return lows, highs
 
     def check_sizes(self) -> None:
         """Raise ``ValueError`` for impossible sizes; architectures extend it (called by ``__post_init__``)."""
@@ -550,57 +639,6 @@ class FluxConfig(PreTrainedConfig):
     def from_json_file(cls, json_file: str | os.PathLike):
         """Through :meth:`from_dict`, so a JSON file gets the same checks and legacy values."""
         return cls.from_dict(cls._dict_from_json_file(json_file))
-
-
-class FluxScaler(nn.Module):
-    """The training split's means and stds as float32 buffers, filled from the config (never from weights).
-
-    Non-persistent: the config is the single source of truth for the statistics; ``_init_weights``
-    refills the buffers after ``from_pretrained`` builds the model on the meta device. The buffers stay
-    float32 when the model is cast (``model.to(torch.bfloat16)``), so a bf16 model still normalises
-    with the exact statistics.
-    """
-
-    def __init__(self, config: FluxConfig) -> None:
-        super().__init__()
-        self.values = self._values_of(config)
-        for name, values in self.values.items():
-            self.register_buffer(name, torch.tensor(values, dtype=torch.float32), persistent=False)
-
-    @staticmethod
-    def _values_of(config: FluxConfig) -> dict[str, list[float]]:
-        values = {}
-        for group in STAT_GROUPS:
-            values[f"{group}_mean"], values[f"{group}_std"] = config.statistics(group)
-        values["loss_weights"] = config.loss_weights()
-        return values
-
-    def refill(self, config: FluxConfig) -> None:
-        self.values = self._values_of(config)
-        for name, values in self.values.items():
-            init.copy_(getattr(self, name), torch.tensor(values, dtype=torch.float32))
-
-    def _apply(self, fn, recurse: bool = True):
-        """Follow the model's device but not its dtype: rebuild the float32 statistics after a cast."""
-        super()._apply(fn, recurse)
-        for name, values in self.values.items():
-            buffer = self._buffers[name]
-            if buffer.dtype != torch.float32 and buffer.device.type != "meta":
-                self._buffers[name] = torch.tensor(values, dtype=torch.float32, device=buffer.device)
-        return self
-
-    def normalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
-        """``(x - mean) / std`` in float32.
-
-        The division is in place on the fresh difference: the same values, one large tensor fewer to
-        allocate (a new one costs page faults; 2-3x the time of the pass itself, issue 13)."""
-        mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
-        return (values.float() - mean).div_(std)
-
-    def denormalise(self, values: torch.Tensor, group: str) -> torch.Tensor:
-        """``x * std + mean`` in float32; the sum in place on the fresh product (see :meth:`normalise`)."""
-        mean, std = getattr(self, f"{group}_mean").float(), getattr(self, f"{group}_std").float()
-        return (values.float() * std).add_(mean)
 
 
 def repeat_static_daily(daily: torch.Tensor, static: torch.Tensor, days_first: bool = False) -> torch.Tensor:
@@ -742,6 +780,8 @@ class FluxPreTrainedModel(PreTrainedModel):
                 f"got shape {tuple(static.shape)}"
             )
         daily = self._daily_features(past_values, observed)
+        if self.config.static_bounds:  # a site outside the training range enters at its edge
+            static = self.scaler.bound_static(static)
         static = torch.nan_to_num(self.scaler.normalise(static, "static"), nan=0.0)
         dtype = self.head.weight.dtype
         return daily.to(dtype), static.to(dtype)
@@ -909,6 +949,13 @@ COMMON_CONFIG_DOC = """
         saved before this field existed: a saved config.json without the key loads as ``False``
         (see ``FluxConfig.from_dict``). Static attributes get no flag (a missing one is still the
         training mean).
+    static_bounds (`dict[str, list[float]]`, *optional*, defaults to `None`):
+        ``{name: [low, high]}`` in physical units: each static attribute is clipped to this range
+        before it is normalised, so a site far outside the training sites (an elevation 40 training
+        standard deviations out) enters at the edge of what training showed instead of being
+        multiplied into the predictions. Set by training with ``TrainingArguments.bound_statics``
+        (the training split's range); ``None`` (the default, and every checkpoint saved before the
+        field existed) clips nothing.
 """
 
 

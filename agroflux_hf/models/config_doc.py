@@ -39,6 +39,13 @@ COMMON_CONFIG_DOC = """
         saved before this field existed: a saved config.json without the key loads as ``False``
         (see ``FluxConfig.from_dict``). Static attributes get no flag (a missing one is still the
         training mean).
+    static_bounds (`dict[str, list[float]]`, *optional*, defaults to `None`):
+        ``{name: [low, high]}`` in physical units: each static attribute is clipped to this range
+        before it is normalised, so a site far outside the training sites (an elevation 40 training
+        standard deviations out) enters at the edge of what training showed instead of being
+        multiplied into the predictions. Set by training with ``TrainingArguments.bound_statics``
+        (the training split's range); ``None`` (the default, and every checkpoint saved before the
+        field existed) clips nothing.
 """
 
 

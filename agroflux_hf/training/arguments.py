@@ -115,6 +115,10 @@ class TrainingArguments:
     # compile the parts that gain from torch.compile (today: the Pyraformer's sparse attention, 1.5x a
     # step on CPU; the other architectures ran no faster compiled); the first step compiles for ~1 min
     compile_attention: bool = False
+    # clip each static attribute of the model to the range of its training data (config.static_bounds), so
+    # a site far outside the training sites does not blow up a network's predictions (README, the paper
+    # preset's spatial T0 fold 1); T2 widens a pretrained model's bounds by its new training data
+    bound_statics: bool = False
     stop_after_steps: int | None = None  # test hook: stop like a killed process after N optimiser steps
 
     def __post_init__(self) -> None:

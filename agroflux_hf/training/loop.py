@@ -399,6 +399,7 @@ def train(
         plan = plan_adversarial(model_name, data, source, targets, overrides, pretrained, args)
     use_target_weights(plan.model, args.target_weights)
     plans.use_compiled_attention(plan.model, args.compile_attention)
+    plans.use_static_bounds(plan, args.bound_statics)
     plans.record_training_data(plan.model, config, data_dir, source_config)
     run_config.update(
         {

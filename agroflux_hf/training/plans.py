@@ -9,10 +9,13 @@ statistics repair (``usable_stat``).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from agroflux_hf import schema
 from agroflux_hf.errors import MissingCheckpointError, SchemaError
@@ -317,6 +320,49 @@ def use_target_weights(model: Any, weights: dict[str, float]) -> None:
         raise ValueError(f"target_weights names {unknown} are not targets of the model {target_names}")
     model.config.target_weights = model.config._cleaned_weights(dict(weights))
     model.scaler.refill(model.config)
+
+
+def static_range(split: SplitTensors) -> dict[str, list[float]]:
+    """``{name: [min, max]}`` of each static attribute over the split's sequences (NaN left out; an
+    attribute the split never observes is left out)."""
+    static = split.static.double()
+    observed = ~torch.isnan(static)
+    low = torch.where(observed, static, torch.inf).amin(0).tolist() if len(split) else []
+    high = torch.where(observed, static, -torch.inf).amax(0).tolist() if len(split) else []
+    return {
+        name: [lo, hi]
+        for name, lo, hi in zip(split.static_names, low, high, strict=True)
+        if math.isfinite(lo) and math.isfinite(hi)
+    }
+
+
+def widened_bounds(*ranges: Mapping[str, Sequence[float]] | None) -> dict[str, list[float]]:
+    """The union of several ``{name: [low, high]}`` ranges, per name."""
+    merged: dict[str, list[float]] = {}
+    for bounds in ranges:
+        for name, (low, high) in (bounds or {}).items():
+            old = merged.get(name, [low, high])
+            merged[name] = [min(old[0], low), max(old[1], high)]
+    return merged
+
+
+def use_static_bounds(plan: TaskPlan, on: bool) -> None:
+    """``TrainingArguments.bound_statics``: set the model's ``static_bounds`` to the range of the static
+    attributes it trains on (both sides of an adversarial run), widening those a pretrained model brings.
+
+    Why: a network multiplies a normalised attribute however far it lies from training; bounded, a new
+    site enters at the edge of what training showed (README, the paper preset's spatial fold 1). The
+    training data lie inside their own range, so bounding changes no training input; validation and test
+    sites outside it are clipped. A pretrained model with bounds keeps bounding (widened) even when
+    ``on`` is False: its weights were trained on bounded inputs.
+    """
+    config = plan.model.config
+    if not (on or config.static_bounds):
+        return
+    sides = [plan.train] + ([plan.source_train] if plan.source_train is not None else [])
+    bounds = widened_bounds(config.static_bounds, *(static_range(side) for side in sides))
+    config.static_bounds = {n: bounds[n] for n in config.static_names if n in bounds} or None
+    plan.model.scaler.refill(config)
 
 
 def use_compiled_attention(model: Any, on: bool) -> None:
