@@ -132,6 +132,15 @@ def test_site_attributes_far_outside_training_are_reported(tmp_path: Path, capsy
     assert json.loads((tmp_path / "scores.json").read_text())["sites"]["US-Ne1"]["far_statics"] == {}
     assert "far outside the training range" not in capsys.readouterr().out
 
+    from agroflux_hf.models import load_model
+
+    bounded = load_model(CHECKPOINT)
+    bounded.config.static_bounds = {"LATITUDE": [30.0, 55.0], "LONGITUDE": [-125.0, 15.0]}
+    bounded.save_pretrained(tmp_path / "bounded")
+    args[1] = str(tmp_path / "bounded")
+    assert cli.main([*args, "--latitude", "-45.0", "--longitude", "170.0", "--igbp", "CRO"]) == 0
+    assert "the checkpoint clips them to its training range (static_bounds)" in capsys.readouterr().out
+
 
 def test_unreadable_file_is_one_line_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "my_tower.csv"

@@ -92,9 +92,15 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
         notes.append("; ".join(parts))
         if info.far_statics:
             far = ", ".join(f"{n} {z:+.1f}" for n, z in info.far_statics.items())
+            bounded = set(info.far_statics) <= set(evaluation.static_bounds or {})
+            consequence = (
+                "the checkpoint clips them to its training range (static_bounds)"
+                if bounded
+                else "a network's predictions here are an extrapolation"
+            )
             notes.append(
                 f"{site}: site attributes far outside the training range ({far} training standard "
-                "deviations): a network's predictions here are an extrapolation"
+                f"deviations): {consequence}"
             )
         if info.agroflux_mini_years is not None:
             notes.append(

@@ -73,6 +73,7 @@ class TowerEvaluation:
     sites: dict[str, SiteInputs]
     unscored_targets: list[str]  # model targets no file observes
     dropped_feb29_rows: int = 0
+    static_bounds: dict | None = None  # the checkpoint's config.static_bounds (None: nothing clipped)
 
 
 def read_tower_frames(
@@ -285,4 +286,5 @@ def evaluate_towers(
         sites=sites,
         unscored_targets=[n for n in spec.target_names if n not in observed],
         dropped_feb29_rows=report.dropped_feb29_rows,
+        static_bounds=getattr(model.config, "static_bounds", None),
     )
