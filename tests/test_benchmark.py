@@ -1079,3 +1079,16 @@ def test_keep_models_needed_keeps_the_spatial_t0_networks_the_extrapolation_diag
         (tmp_path / "runs" / spec.run_id / RUN_RECORD).write_text("{}")
     assert prune_models(tmp_path, [network, tree, t1], TINY) == 2
     assert [p.parent.name for p in tmp_path.glob("runs/*/*_model")] == [network.run_id]
+
+
+def test_bound_statics_reaches_every_network_run_and_makes_unbounded_records_stale():
+    from agroflux_hf.benchmark.execution import same_settings, training_arguments
+
+    bounded = TINY.with_bound_statics(True)
+    assert training_arguments(bounded, "t0", 0).bound_statics
+    assert not training_arguments(TINY, "t0", 0).bound_statics
+    assert any("--bound-statics" in note for note in bounded.notes)
+    assert bounded.with_bound_statics(True) is bounded and TINY.with_bound_statics(False) is TINY
+    unbounded_record = {"training_arguments": {"seed": 0}}  # recorded before the argument existed
+    assert same_settings(unbounded_record, {"training_arguments": {"seed": 0, "bound_statics": False}})
+    assert not same_settings(unbounded_record, {"training_arguments": {"seed": 0, "bound_statics": True}})

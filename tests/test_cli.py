@@ -119,3 +119,12 @@ def test_benchmark_report_only_on_an_empty_folder_lists_every_run_pending(
     record = json.loads((out / "run_config.json").read_text())
     assert record["command"].startswith("agroflux -q benchmark") and record["versions"]["cpu"]
     assert {run["status"] for run in record["runs"]} == {"pending"}
+
+
+def test_benchmark_bound_statics_is_said_in_the_output_readme(tmp_path) -> None:
+    out = tmp_path / "bounded"
+    argv = ["-q", "benchmark", "--quick", "--report-only", "--bound-statics", "--output-dir", str(out)]
+    assert cli.main(argv) == 0
+    assert (
+        "- Static attributes bounded to each network run's training range" in (out / "README.md").read_text()
+    )

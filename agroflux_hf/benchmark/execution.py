@@ -193,6 +193,7 @@ def training_arguments(preset: BenchmarkPreset, task: str, seed: int):
         finetune_batch_size=stage.batch_size,
         log_tensorboard=False,
         compile_attention=task in preset.compile_attention,
+        bound_statics=preset.bound_statics,
     )
     return TrainingArguments().replace(**overrides)
 

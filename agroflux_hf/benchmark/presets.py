@@ -119,6 +119,9 @@ class BenchmarkPreset:
     compile_attention: tuple[str, ...] = ()
     # Runs executed at once in separate processes (each with ``torch_threads`` threads); 1 = in-process.
     workers: int = 1
+    # TrainingArguments.bound_statics of every network run (``--bound-statics``): static attributes
+    # clipped to each run's training range; part of a run's recorded settings
+    bound_statics: bool = False
     notes: tuple[str, ...] = ()
 
     @property
@@ -133,6 +136,16 @@ class BenchmarkPreset:
         if not seeds or len(set(seeds)) != len(seeds):
             raise ValueError(f"seeds must be distinct and at least one, got {list(seeds)}")
         return replace(self, seeds=tuple(int(s) for s in seeds))
+
+    def with_bound_statics(self, on: bool) -> BenchmarkPreset:
+        """The preset whose networks bound their static attributes (``--bound-statics``), said in its notes."""
+        if not on or self.bound_statics:
+            return self
+        note = (
+            "Static attributes bounded to each network run's training range (`--bound-statics`, "
+            "TrainingArguments.bound_statics): a validation or test site outside it enters at its edge."
+        )
+        return replace(self, bound_statics=True, notes=(*self.notes, note))
 
     def stage(self, task: str) -> StageSettings:
         """Training settings of ``task``; a clear error for a task the preset does not configure."""

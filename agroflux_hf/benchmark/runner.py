@@ -71,6 +71,7 @@ def run_benchmark(
     restart: bool = False,
     report_only: bool = False,
     keep_models: str = "all",
+    bound_statics: bool = False,
     command: str | None = None,
     progress: bool = True,
 ) -> BenchmarkResult:
@@ -80,7 +81,8 @@ def run_benchmark(
     ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset; ``seeds`` replace its seeds.
     Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
-    ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
+    ``bound_statics`` trains every network with ``TrainingArguments.bound_statics`` (its runs do not
+    reuse unbounded ones). ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
     (:func:`~agroflux_hf.benchmark.kept_models.prune_models`), for a results folder small enough to commit.
     ``command`` is the command line written into the README and ``run_config.json``.
     """
@@ -93,7 +95,7 @@ def run_benchmark(
     started = time.perf_counter()
     preset = get_preset(preset) if isinstance(preset, str) else preset
     preset = preset.restricted(tuple(models) if models else None, tuple(tasks) if tasks else None)
-    preset = preset.with_seeds(tuple(seeds) if seeds else None)
+    preset = preset.with_seeds(tuple(seeds) if seeds else None).with_bound_statics(bound_statics)
     data_dir = str(data_dir) if data_dir is not None else None
     out = Path(output_dir).resolve()
     if out.exists() and not out.is_dir():

@@ -76,6 +76,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="all",
         help="'needed' deletes the saved models no figure, T2 run or checkpoint install reads again (a folder to commit)",
     )
+    parser.add_argument(
+        "--bound-statics",
+        action="store_true",
+        help="train every network with static attributes clipped to its training range (TrainingArguments.bound_statics)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -98,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         restart=args.restart,
         report_only=args.report_only,
         keep_models=args.keep_models,
+        bound_statics=args.bound_statics,
         command=command_line(args),
         progress=not args.no_progress,
     )
