@@ -2,7 +2,7 @@
 
 In a spatial fold the test sites are places no training sequence came from, and their static features
 (soil, coordinates, elevation) can lie many training standard deviations away: AgroFlux-mini's DSSAT
-simulations come from six regions, so a fold trains on four or five of them. A tree cannot go beyond its
+simulations come from six regions, and a fold trains on three to five of them. A tree cannot go beyond its
 last split; a network multiplies the normalised value, however large. This prints, per test site, the
 static features whose z-score (the config's own training statistics, those a model normalises with) is
 beyond ``--z-limit``, and, for each checkpoint given, its test R² per target on the data as they are and
