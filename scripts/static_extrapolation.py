@@ -97,23 +97,10 @@ def site_report(info, test, limit: float) -> list[str]:
     return lines
 
 
-def largest_z(info, split) -> tuple[float, str, set[str]]:
-    """The largest finite |z| of any static feature of any sequence of ``split``, that feature's name, and
-    the features constant over training that take another value here (|z| infinite: never seen to vary)."""
-    stats = info.stats.get("static", {})
-    best, name, unseen = 0.0, "", set()
-    for row in split.static.tolist():
-        for feature, z in z_scores(row, info.static_names, stats).items():
-            if math.isinf(z):
-                unseen.add(feature)
-            elif abs(z) > best:  # NaN compares False: unknown values are skipped
-                best, name = abs(z), feature
-    return best, name, unseen
-
-
 def all_configs_table(data_dir: str | None) -> list[str]:
     """Markdown rows: per config, each split's largest |z| (feature): where a fold extrapolates."""
     from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
+    from agroflux_hf.data.statistics import static_reach
     from agroflux_hf.training.tensors import split_tensors
 
     lines = [
@@ -129,9 +116,13 @@ def all_configs_table(data_dir: str | None) -> list[str]:
             if split not in splits:
                 cells.append("-")
                 continue
-            z, feature, constant = largest_z(info, split_tensors(splits[split], *names))
-            cells.append(f"{z:.1f} ({feature})" if feature else "0.0")
-            unseen |= constant
+            reach = static_reach(
+                split_tensors(splits[split], *names).static.numpy(),
+                info.static_names,
+                info.stats.get("static", {}),
+            )
+            cells.append(f"{reach.largest_z:.1f} ({reach.attribute})" if reach.attribute else "0.0")
+            unseen |= set(reach.unseen)
         lines.append(f"| {config} | " + " | ".join(cells) + f" | {', '.join(sorted(unseen)) or '-'} |")
     return lines
 

@@ -61,15 +61,16 @@ def test_script_lists_far_sites_and_scores_a_checkpoint_both_ways(script, capsys
         script.main(["spatial_co2_fold1", "--checkpoints", str(checkpoint), "--targets", "N2O_FLUX"])
 
 
-def test_largest_z_keeps_the_never_varied_features_apart(script):
-    from types import SimpleNamespace
+def test_static_reach_keeps_the_never_varied_attributes_apart():
+    import numpy as np
 
-    info = SimpleNamespace(
-        static_names=("SAND", "IRRIGATED"),
-        stats={"static": {"SAND": {"mean": 300.0, "std": 50.0}, "IRRIGATED": {"mean": 0.0, "std": 0.0}}},
-    )
-    split = SimpleNamespace(static=torch.tensor([[350.0, 0.0], [100.0, 1.0], [math.nan, 0.0]]))
-    assert script.largest_z(info, split) == (4.0, "SAND", {"IRRIGATED"})
+    from agroflux_hf.data.statistics import static_reach
+
+    stats = {"SAND": {"mean": 300.0, "std": 50.0}, "IRRIGATED": {"mean": 0.0, "std": 0.0}}
+    rows = np.array([[350.0, 0.0], [100.0, 1.0], [np.nan, 0.0]])
+    reach = static_reach(rows, ("SAND", "IRRIGATED"), stats)
+    assert (reach.largest_z, reach.attribute, reach.unseen) == (4.0, "SAND", ("IRRIGATED",))
+    assert static_reach(rows[:0], ("SAND", "IRRIGATED"), stats).attribute == ""
 
 
 def test_z_bounds_are_the_training_mean_plus_minus_k_sd_as_a_model_normalises(script):

@@ -270,9 +270,12 @@ def write_reports(
             "wall_seconds": seconds,
         },
     )
+    reach = static_reach_section(ctx, sorted({o.spec.config for o in outcomes}))
     atomic_write_text(
         root / "README.md",
-        render_readme(preset, ctx.data_dir, outcomes, figures, root, seconds, command=ctx.command),
+        render_readme(
+            preset, ctx.data_dir, outcomes, figures, root, seconds, command=ctx.command, extra=reach
+        ),
     )
     return frame, figures
 
@@ -334,8 +337,10 @@ def render_readme(
     seconds: float,
     *,
     command: str | None = None,
+    extra: Sequence[str] = (),
 ) -> str:
-    """The output folder's README: what ran, on what, with which software, how long, and the figures."""
+    """The output folder's README: what ran, on what, with which software, how long, and the figures
+    (``extra``: README lines placed before the figures)."""
     ok = [o for o in outcomes if o.status == "ok"]
     bad = [o for o in outcomes if o.status in ("failed", "skipped")]
     pending = [o for o in outcomes if o.status == "pending"]
@@ -393,12 +398,48 @@ def render_readme(
         lines.append("")
     if pending:
         lines += pending_section(pending, len(outcomes))
+    lines += extra
     if figures:
         lines += ["## Figures", ""]
         for figure in figures:
             relative = figure.relative_to(root).as_posix()
             lines += [f"### {figure.stem}", "", f"![{figure.stem}]({relative})", ""]
     return "\n".join(lines)
+
+
+def static_reach_section(ctx: BenchmarkContext, configs: Sequence[str]) -> list[str]:
+    """README lines: per config, how far its test sites' static attributes lie from its training
+    statistics (``data.statistics.static_reach``), so that a reader sees which scores are extrapolations."""
+    from agroflux_hf.data.statistics import static_reach
+
+    rows = []
+    for config in configs:
+        info = ctx.infos[config]
+        splits = ctx.dataset(config)
+        if not info.static_names or "test" not in splits or not len(splits["test"]):
+            continue
+        test = splits["test"].with_format("numpy", columns=[schema.STATIC_FEATURES])[:]
+        static = test[schema.STATIC_FEATURES].astype("float64").reshape(len(splits["test"]), -1)
+        reach = static_reach(static, info.static_names, info.stats.get("static", {}))
+        largest = f"{reach.largest_z:.1f} ({reach.attribute})" if reach.attribute else "0.0"
+        rows.append(f"| {config} | {largest} | {', '.join(reach.unseen) or '-'} |")
+    if not rows:
+        return []
+    return [
+        "## Test sites against the training range",
+        "",
+        "A network multiplies a normalised static attribute however far it lies from training; a tree stops at "
+        "its last split. The largest |z| of a test site's static attribute (training mean and SD of the "
+        "config), and the attributes constant over training that take another value in test: a config "
+        "whose test sites lie many SDs out (tens on the simulations' spatial fold 1) scores its networks on "
+        "an extrapolation that validation on the training regions does not show "
+        "(`scripts/static_extrapolation.py CONFIG --checkpoints ...` measures what clipping does).",
+        "",
+        "| config | largest test \\|z\\| (attribute) | constant in training, another value in test |",
+        "|---|---:|---|",
+        *rows,
+        "",
+    ]
 
 
 def pending_section(pending: Sequence[RunOutcome], total: int) -> list[str]:

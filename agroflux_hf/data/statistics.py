@@ -89,3 +89,33 @@ def train_stats(
         for g in schema.STAT_GROUPS:
             merged[g] = merged[g].merge(partial[g])
     return {g: merged[g].as_dict(names[g]) for g in schema.STAT_GROUPS}
+
+
+@dataclass(frozen=True)
+class StaticReach:
+    """How far a split's static attributes reach beyond a config's training statistics.
+
+    Why: a network multiplies a normalised attribute however far it lies from training, so a test
+    site 40 training standard deviations out (the simulations' spatial fold 1, README) is an
+    extrapolation that validation on the training regions does not reveal.
+    """
+
+    largest_z: float  # the largest finite |z| over the split's rows and attributes (0 when none)
+    attribute: str  # the attribute it belongs to ("" when none)
+    unseen: tuple[str, ...]  # attributes constant over training that take another value here
+
+
+def static_reach(static: np.ndarray, names: tuple[str, ...] | list[str], stats: dict) -> StaticReach:
+    """:class:`StaticReach` of the rows ``static`` [rows, attributes] against ``stats`` (``{name: {"mean",
+    "std"}}``, the training statistics of the static group); NaN values are left out."""
+    largest, attribute, unseen = 0.0, "", []
+    for j, name in enumerate(names):
+        entry = schema.VariableStats.from_entry(stats.get(name) or {})
+        values = np.unique(static[:, j][np.isfinite(static[:, j])]) if len(static) else ()
+        scores = [abs(entry.z_score(float(v))) for v in values]
+        if any(np.isinf(scores)):
+            unseen.append(name)
+        finite = [z for z in scores if np.isfinite(z)]
+        if finite and max(finite) > largest:
+            largest, attribute = max(finite), name
+    return StaticReach(largest, attribute, tuple(unseen))
