@@ -97,33 +97,45 @@ def site_report(info, test, limit: float) -> list[str]:
     return lines
 
 
+def outside_range(static: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> int:
+    """How many static values lie outside [low, high] (NaN values and unbounded attributes not counted):
+    what ``--bound-statics`` would clip."""
+    return int(((static < low) | (static > high)).sum())
+
+
 def all_configs_table(data_dir: str | None) -> list[str]:
-    """Markdown rows: per config, each split's largest |z| (feature): where a fold extrapolates."""
+    """Markdown rows: per config, each split's largest |z| (feature), the attributes constant over training
+    that vary elsewhere, and how many validation and test values lie outside the training range."""
     from agroflux_hf.data.loading import config_info, list_configs, load_agroflux
     from agroflux_hf.data.statistics import static_reach
     from agroflux_hf.training.tensors import split_tensors
 
     lines = [
-        "| config | train | validation | test | constant in training, another value in validation or test |",
-        "|---|---:|---:|---:|---|",
+        "| config | train | validation | test | constant in training, another value in validation or test "
+        "| values outside the training range (validation, test) |",
+        "|---|---:|---:|---:|---|---:|",
     ]
     for config in list_configs(data_dir):
         info = config_info(config, data_dir)
         splits = load_agroflux(config, data_dir=data_dir)
         names = (info.input_names, info.static_names, info.target_names)
-        cells, unseen = [], set()
+        tensors = {split: split_tensors(splits[split], *names).static for split in splits}
+        bounds = training_range(tensors["train"])
+        cells, unseen, outside = [], set(), []
         for split in ("train", "validation", "test"):
-            if split not in splits:
+            if split not in tensors:
                 cells.append("-")
                 continue
-            reach = static_reach(
-                split_tensors(splits[split], *names).static.numpy(),
-                info.static_names,
-                info.stats.get("static", {}),
-            )
+            reach = static_reach(tensors[split].numpy(), info.static_names, info.stats.get("static", {}))
             cells.append(f"{reach.largest_z:.1f} ({reach.attribute})" if reach.attribute else "0.0")
             unseen |= set(reach.unseen)
-        lines.append(f"| {config} | " + " | ".join(cells) + f" | {', '.join(sorted(unseen)) or '-'} |")
+            if split != "train":
+                outside.append(str(outside_range(tensors[split], *bounds)))
+        lines.append(
+            f"| {config} | "
+            + " | ".join(cells)
+            + f" | {', '.join(sorted(unseen)) or '-'} | {', '.join(outside)} |"
+        )
     return lines
 
 

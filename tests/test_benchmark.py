@@ -799,7 +799,7 @@ def test_a_benchmark_run_again_reuses_finished_runs_and_adds_seeds(tmp_path, mon
     run_dir = out / "runs" / lstm_t1
     shutil.rmtree(run_dir)
     spec = next(o.spec for o in again.outcomes if o.spec.run_id == lstm_t1)
-    args = execution.training_arguments(preset, "t1", 0).replace(stop_after_steps=1)
+    args = execution.training_arguments(preset, "t1", 0, scheme=spec.scheme).replace(stop_after_steps=1)
     killed = agroflux_hf.training.train(
         "t1", "lstm", spec.config, output_dir=run_dir, data_dir=str(tmp_path / "agroflux"), args=args,
         model_overrides=preset.overrides_for("lstm"),
@@ -1081,14 +1081,18 @@ def test_keep_models_needed_keeps_the_spatial_t0_networks_the_extrapolation_diag
     assert [p.parent.name for p in tmp_path.glob("runs/*/*_model")] == [network.run_id]
 
 
-def test_bound_statics_reaches_every_network_run_and_makes_unbounded_records_stale():
+def test_bound_statics_reaches_the_chosen_schemes_runs_and_makes_unbounded_records_stale():
     from agroflux_hf.benchmark.execution import same_settings, training_arguments
 
-    bounded = TINY.with_bound_statics(True)
-    assert training_arguments(bounded, "t0", 0).bound_statics
-    assert not training_arguments(TINY, "t0", 0).bound_statics
-    assert any("--bound-statics" in note for note in bounded.notes)
-    assert bounded.with_bound_statics(True) is bounded and TINY.with_bound_statics(False) is TINY
+    spatial = TINY.with_bound_statics(["spatial"])
+    assert training_arguments(spatial, "t0", 0, scheme="spatial").bound_statics
+    assert not training_arguments(spatial, "t0", 0, scheme="temporal").bound_statics
+    assert not training_arguments(TINY, "t0", 0, scheme="spatial").bound_statics
+    assert TINY.with_bound_statics([]).bound_statics == ("temporal", "spatial")  # none named: every scheme
+    assert any("in the spatial scheme (`--bound-statics`" in note for note in spatial.notes)
+    assert TINY.with_bound_statics(None) is TINY
+    with pytest.raises(ValueError, match="unknown split scheme"):
+        TINY.with_bound_statics(["yearly"])
     unbounded_record = {"training_arguments": {"seed": 0}}  # recorded before the argument existed
     assert same_settings(unbounded_record, {"training_arguments": {"seed": 0, "bound_statics": False}})
     assert not same_settings(unbounded_record, {"training_arguments": {"seed": 0, "bound_statics": True}})

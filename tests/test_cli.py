@@ -126,8 +126,12 @@ def test_benchmark_report_only_on_an_empty_folder_lists_every_run_pending(
 
 def test_benchmark_bound_statics_is_said_in_the_output_readme(tmp_path) -> None:
     out = tmp_path / "bounded"
-    argv = ["-q", "benchmark", "--quick", "--report-only", "--bound-statics", "--output-dir", str(out)]
+    argv = ["-q", "benchmark", "--quick", "--report-only", "--output-dir", str(out), "--bound-statics"]
     assert cli.main(argv) == 0
+    readme = (out / "README.md").read_text()
     assert (
-        "- Static attributes bounded to each network run's training range" in (out / "README.md").read_text()
+        "- Static attributes bounded to each network run's training range in the temporal and spatial"
+        in readme
     )
+    assert cli.main([*argv, "spatial"]) == 0
+    assert "training range in the spatial scheme" in (out / "README.md").read_text()

@@ -82,3 +82,9 @@ def test_z_bounds_are_the_training_mean_plus_minus_k_sd_as_a_model_normalises(sc
     low, high = script.z_bounds(["SAND", "CROPLAND", "PH"], stats, 2.0)
     assert low.tolist()[:2] == [200.0, -1.0] and high.tolist()[:2] == [400.0, 3.0]  # std 0 -> 1
     assert math.isnan(low[2]) and math.isnan(high[2])
+
+
+def test_outside_range_counts_what_bounding_would_clip(script):
+    static = torch.tensor([[1.0, 9.0], [5.0, math.nan], [0.0, 2.0]])
+    low, high = torch.tensor([1.0, math.nan]), torch.tensor([4.0, math.nan])
+    assert script.outside_range(static, low, high) == 2  # 5 and 0; NaN bounds and values never count

@@ -117,7 +117,7 @@ def run_settings(spec: RunSpec, ctx: BenchmarkContext) -> dict:
     else:
         from agroflux_hf.training.arguments import SPEED_ONLY
 
-        arguments = training_arguments(ctx.preset, spec.task, spec.seed).to_dict()
+        arguments = training_arguments(ctx.preset, spec.task, spec.seed, scheme=spec.scheme).to_dict()
         settings["training_arguments"] = {k: v for k, v in arguments.items() if k not in SPEED_ONLY}
         settings["model_overrides"] = ctx.preset.overrides_for(spec.model)
     if spec.pretrain_spec is not None:  # T2: new T0 weights make a new T2 run
@@ -180,8 +180,9 @@ def _save_baseline(baseline, run_dir: Path) -> None:
     joblib.dump(baseline, model_dir / f"{baseline.name}.joblib")
 
 
-def training_arguments(preset: BenchmarkPreset, task: str, seed: int):
-    """``TrainingArguments`` of one task of the preset and seed (fine-tuning fields from the same stage)."""
+def training_arguments(preset: BenchmarkPreset, task: str, seed: int, *, scheme: str):
+    """``TrainingArguments`` of one task of the preset, seed and split scheme (fine-tuning fields from the
+    same stage)."""
     from agroflux_hf.training.arguments import TrainingArguments
 
     stage = preset.stage(task)
@@ -193,7 +194,7 @@ def training_arguments(preset: BenchmarkPreset, task: str, seed: int):
         finetune_batch_size=stage.batch_size,
         log_tensorboard=False,
         compile_attention=task in preset.compile_attention,
-        bound_statics=preset.bound_statics,
+        bound_statics=scheme in preset.bound_statics,
     )
     return TrainingArguments().replace(**overrides)
 
@@ -218,7 +219,7 @@ def run_network(
             spec.config,
             output_dir=run_dir,
             data_dir=ctx.data_dir,
-            args=training_arguments(ctx.preset, spec.task, spec.seed),
+            args=training_arguments(ctx.preset, spec.task, spec.seed, scheme=spec.scheme),
             pretrained=pretrained,
             source_config=spec.source_config,
             model_overrides=ctx.preset.overrides_for(spec.model) or None,

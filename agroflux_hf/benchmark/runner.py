@@ -71,7 +71,7 @@ def run_benchmark(
     restart: bool = False,
     report_only: bool = False,
     keep_models: str = "all",
-    bound_statics: bool = False,
+    bound_statics: Sequence[str] | None = None,
     command: str | None = None,
     progress: bool = True,
 ) -> BenchmarkResult:
@@ -81,8 +81,8 @@ def run_benchmark(
     ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset; ``seeds`` replace its seeds.
     Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
-    ``bound_statics`` trains every network with ``TrainingArguments.bound_statics`` (its runs do not
-    reuse unbounded ones). ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
+    ``bound_statics`` (split schemes; empty = all) trains those schemes' networks with
+    ``TrainingArguments.bound_statics`` (their runs do not reuse unbounded ones). ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
     (:func:`~agroflux_hf.benchmark.kept_models.prune_models`), for a results folder small enough to commit.
     ``command`` is the command line written into the README and ``run_config.json``.
     """

@@ -78,8 +78,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--bound-statics",
-        action="store_true",
-        help="train every network with static attributes clipped to its training range (TrainingArguments.bound_statics)",
+        nargs="*",
+        default=None,
+        metavar="SCHEME",
+        help="train the networks with static attributes clipped to their training range "
+        "(TrainingArguments.bound_statics), in the given split schemes (temporal, spatial; none given = both)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
