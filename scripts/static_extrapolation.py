@@ -44,12 +44,11 @@ def far_features(z: Mapping[str, float], limit: float) -> dict[str, float]:
 
 
 def training_range(static: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(low, high) per static feature over the training sequences, NaN left out (NaN where never observed)."""
-    observed = ~torch.isnan(static)
-    low = torch.where(observed, static, torch.inf).amin(0)
-    high = torch.where(observed, static, -torch.inf).amax(0)
-    never = ~observed.any(0)
-    return low.masked_fill(never, torch.nan), high.masked_fill(never, torch.nan)
+    """(low, high) per static feature over the training sequences, NaN left out (NaN where never observed):
+    the range ``--bound-statics`` would write into a model (``training.plans.observed_range``)."""
+    from agroflux_hf.training.plans import observed_range
+
+    return observed_range(static)
 
 
 def z_bounds(
@@ -71,12 +70,10 @@ def z_bounds(
 def clipped_static(split, low: torch.Tensor, high: torch.Tensor):
     """``split`` (a ``SplitTensors``) with its static features clipped to [low, high]; NaN stays NaN.
 
-    A feature never observed in training (low and high NaN) is left as it is.
+    A feature never observed in training (low and high NaN) is left as it is (an infinite bound).
     """
-    static = split.static
-    known = ~torch.isnan(low)
-    bounded = torch.minimum(torch.maximum(static, low), high)
-    return dataclasses.replace(split, static=torch.where(known & ~torch.isnan(static), bounded, static))
+    low, high = low.nan_to_num(nan=-torch.inf), high.nan_to_num(nan=torch.inf)
+    return dataclasses.replace(split, static=torch.minimum(torch.maximum(split.static, low), high))
 
 
 def pooled_r2(predictions, target: str) -> float:

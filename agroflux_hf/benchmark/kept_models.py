@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from agroflux_hf import schema
 from agroflux_hf.benchmark.planning import RUN_RECORD, RunSpec
 from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.checkpoints import SHIPPED_T2_SOURCE
@@ -50,7 +51,7 @@ def scored_at_new_regions(spec: RunSpec) -> bool:
     """Whether ``scripts/static_extrapolation.py`` reads this run's model: a network's T0 run on a spatial
     fold, whose test regions may lie outside the training range of the static features (a network's
     score there depends on it; the diagnostic needs the model, 0.2-0.5 MB each at width 50)."""
-    return spec.kind == "network" and spec.task == "t0" and spec.scheme == "spatial"
+    return spec.kind == "network" and spec.task == "t0" and spec.scheme == schema.SPATIAL
 
 
 def ships_as_checkpoint(spec: RunSpec) -> bool:

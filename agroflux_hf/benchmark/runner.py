@@ -82,7 +82,8 @@ def run_benchmark(
     Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
     ``bound_statics`` (split schemes; empty = all) trains those schemes' networks with
-    ``TrainingArguments.bound_statics`` (their runs do not reuse unbounded ones). ``keep_models="needed"`` deletes the saved models that no figure, T2 run or shipped checkpoint reads again
+    ``TrainingArguments.bound_statics`` (their runs do not reuse unbounded ones).
+    ``keep_models="needed"`` deletes the saved models that nothing reads again
     (:func:`~agroflux_hf.benchmark.kept_models.prune_models`), for a results folder small enough to commit.
     ``command`` is the command line written into the README and ``run_config.json``.
     """

@@ -322,16 +322,26 @@ def use_target_weights(model: Any, weights: dict[str, float]) -> None:
     model.scaler.refill(model.config)
 
 
+def observed_range(static: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(low, high) of each column of ``static`` [rows, columns] over its rows, NaN left out; NaN for a
+    column never observed (or no rows)."""
+    if not len(static):
+        empty = torch.full(static.shape[1:], torch.nan, dtype=static.dtype)
+        return empty, empty.clone()
+    observed = ~torch.isnan(static)
+    never = ~observed.any(0)
+    low = torch.where(observed, static, torch.inf).amin(0).masked_fill(never, torch.nan)
+    high = torch.where(observed, static, -torch.inf).amax(0).masked_fill(never, torch.nan)
+    return low, high
+
+
 def static_range(split: SplitTensors) -> dict[str, list[float]]:
     """``{name: [min, max]}`` of each static attribute over the split's sequences (NaN left out; an
     attribute the split never observes is left out)."""
-    static = split.static.double()
-    observed = ~torch.isnan(static)
-    low = torch.where(observed, static, torch.inf).amin(0).tolist() if len(split) else []
-    high = torch.where(observed, static, -torch.inf).amax(0).tolist() if len(split) else []
+    low, high = observed_range(split.static.double())
     return {
         name: [lo, hi]
-        for name, lo, hi in zip(split.static_names, low, high, strict=True)
+        for name, lo, hi in zip(split.static_names, low.tolist(), high.tolist(), strict=True)
         if math.isfinite(lo) and math.isfinite(hi)
     }
 
