@@ -748,8 +748,8 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
     with pytest.raises(ValueError, match="restart"):
         runner.run_benchmark(out, preset=preset, data_dir=data_dir, report_only=True, restart=True)
     specs = runner.plan_runs(preset.with_seeds((0, 1)), infos_of(data_dir))
-    order = [(s.seed, s.task != "t1", s.scheme == "spatial") for s in specs]
-    assert order == sorted(order)  # whole slices first: seed, T1 before the rest, temporal first
+    order = [(s.task != "t1", s.seed, s.scheme == "spatial") for s in specs]
+    assert order == sorted(order)  # whole slices first: T1 of every seed, then seed by seed, temporal first
     assert sorted(planning.RUN_TASK_ORDER) == sorted(TASKS)
 
 

@@ -164,20 +164,21 @@ RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
 
 def run_order(
     spec: RunSpec, preset: BenchmarkPreset, t2_sources: tuple[str, ...] = ()
-) -> tuple[int, bool, int, tuple[int, int], int, int]:
-    """Seed; T1 before the rest; split scheme; per source T0 then T2 from it, then the other T0; fold; task.
+) -> tuple[bool, int, int, tuple[int, int], int, int]:
+    """T1 before the rest; seed; split scheme; per source T0 then T2 from it, then the other T0; fold; task.
 
     A benchmark stopped part way (the paper preset takes days on 2 cores) then has whole slices: every
-    T1 run of seed 0 (towers and chambers, both schemes: minutes each), then every task of the
-    temporal scheme, then the spatial scheme, rather than every T0 run and nothing else. Within a
+    T1 run of every seed (towers and chambers, both schemes: minutes each, so the observation tables
+    have their spread over seeds first), then seed by seed every task of the temporal scheme, then the
+    spatial scheme, rather than every T0 run and nothing else. Within a
     scheme, simulator by simulator, the T0 config whose weights T2 starts from (``t2_sources``: T2 on
     any fold starts from T0's fold 0), then every T2 run from it (minutes each); then T0 on the other
     folds (hours each at the paper's sizes). So the transfer-gain table, the paper's question, is whole
     long before T0's spatial table is, and the first simulator's part of it before the second's T0."""
     order = {task: i for i, task in enumerate(RUN_TASK_ORDER)}
     return (
-        preset.seeds.index(spec.seed),
         spec.task != "t1",
+        preset.seeds.index(spec.seed),
         schema.SPLIT_SCHEMES.index(spec.scheme),
         _phase_within_scheme(spec, t2_sources),
         spec.fold,
