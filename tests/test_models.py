@@ -435,6 +435,33 @@ def test_config_refuses_unknown_names_bad_stats_and_bad_sizes():
         build_model("gru", input_names=INPUTS, static_names=STATIC, target_names=TARGETS)
 
 
+def test_every_architecture_refuses_the_shared_impossible_sizes(name):
+    """The size checks live once in FluxConfig and reach every config that has the field."""
+    from agroflux_hf.models.base import POSITIVE_SIZES
+
+    config_class = CONFIG_CLASSES[name]
+    fields = vars(config_class())
+    shared = [f for f in POSITIVE_SIZES if fields.get(f) is not None]
+    own = {
+        "lstm": {"num_hidden_layers"},
+        "ealstm": {"num_hidden_layers"},
+        "tcn": {"sequence_length"},
+        "transformer": {"num_hidden_layers", "num_attention_heads"},
+        "itransformer": {"num_hidden_layers", "num_attention_heads", "sequence_length"},
+        "pyraformer": {"num_hidden_layers", "num_attention_heads", "inner_size"},
+    }
+    assert set(shared) == {"hidden_size"} | own[name]
+    for field_name in shared:
+        with pytest.raises(ValueError, match=f"{field_name} must be >= 1, got 0"):
+            config_class(**{field_name: 0})
+    if "num_attention_heads" in fields:
+        with pytest.raises(ValueError, match="not divisible by num_attention_heads 3"):
+            config_class(hidden_size=50, num_attention_heads=3)
+    if "activation" in fields:
+        with pytest.raises(ValueError, match="'swish'"):
+            config_class(activation="swish")
+
+
 def test_default_sizes_follow_the_paper(name):
     config = CONFIG_CLASSES[name]()
     assert config.hidden_size == 50 and config.dropout == 0.2

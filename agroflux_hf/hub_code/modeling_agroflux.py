@@ -505,6 +505,18 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
     return cleaned
 
 
+POSITIVE_SIZES: tuple[str, ...] = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "sequence_length",
+    "inner_size",
+)
+
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "gelu")
+
+
 @strict
 class FluxConfig(PreTrainedConfig):
     """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
@@ -589,13 +601,25 @@ class FluxConfig(PreTrainedConfig):
         return lows, highs
 
     def check_sizes(self) -> None:
-        """Raise ``ValueError`` for impossible sizes; architectures extend it (called by ``__post_init__``)."""
-        if self.hidden_size < 1:
-            raise ValueError(f"hidden_size must be >= 1, got {self.hidden_size}")
+        """Raise ``ValueError`` for impossible sizes (called by ``__post_init__``). The fields several
+        architectures share are checked here wherever a config has them; an architecture extends it
+        with its own fields only."""
+        for name in POSITIVE_SIZES:
+            value = getattr(self, name, None)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0 <= getattr(self, "attention_dropout", 0.0) < 1:
             raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
+        heads = getattr(self, "num_attention_heads", None)
+        if heads is not None and self.hidden_size % heads:
+            raise ValueError(
+                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {heads}"
+            )
+        activation = getattr(self, "activation", None)
+        if activation is not None and activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
 
     @property
     def sees_future(self) -> bool:
@@ -1004,11 +1028,6 @@ class LSTMConfig(FluxConfig):
         """Never: the recurrence runs forward in time, so day t reads days <= t only."""
         return False
 
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-
 
 class LSTMBackbone(nn.Module):
     """Stacked ``nn.LSTM`` over days; the static attributes are appended to the inputs of every day."""
@@ -1127,11 +1146,6 @@ class EALSTMConfig(FluxConfig):
     def sees_future(self) -> bool:
         """Never: the recurrence runs forward in time, so day t reads days <= t only."""
         return False
-
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
 
 
 class EALSTMLayer(nn.Module):
@@ -1350,8 +1364,6 @@ class TCNConfig(FluxConfig):
             raise ValueError(f"kernel_size must be >= 2, got {self.kernel_size}")
         if self.num_levels is not None and self.num_levels < 1:
             raise ValueError(f"num_levels must be >= 1 or None, got {self.num_levels}")
-        if self.sequence_length < 1:
-            raise ValueError(f"sequence_length must be >= 1, got {self.sequence_length}")
 
     def levels(self) -> int:
         """Residual blocks the model builds."""
@@ -1576,17 +1588,6 @@ class TransformerConfig(FluxConfig):
     activation: str = "relu"
     causal: bool = False
 
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
-            )
-        if self.activation not in ("relu", "gelu"):
-            raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
-
 
 class TransformerBackbone(nn.Module):
     """Linear embedding of each day's inputs + sinusoidal day positions -> post-norm encoder over days."""
@@ -1678,19 +1679,6 @@ class ITransformerConfig(FluxConfig):
     intermediate_size: int = 200
     attention_dropout: float | int = 0.0
     activation: str = "gelu"
-
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.sequence_length < 1:
-            raise ValueError(f"sequence_length must be >= 1, got {self.sequence_length}")
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
-            )
-        if self.activation not in ("relu", "gelu"):
-            raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
 
 
 class ITransformerBackbone(nn.Module):
@@ -1812,18 +1800,10 @@ class PyraformerConfig(FluxConfig):
 
     def check_sizes(self) -> None:
         super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
-            )
         if not self.pyramid_strides or any(s < 2 for s in self.pyramid_strides):
             raise ValueError(
                 f"pyramid_strides must be a non-empty list of integers >= 2, got {self.pyramid_strides}"
             )
-        if self.inner_size < 1:
-            raise ValueError(f"inner_size must be >= 1, got {self.inner_size}")
 
     def bottleneck(self) -> int:
         return self.bottleneck_size or max(1, self.hidden_size // 4)

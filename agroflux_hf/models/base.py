@@ -68,6 +68,19 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
     return cleaned
 
 
+POSITIVE_SIZES: tuple[str, ...] = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "sequence_length",
+    "inner_size",
+)
+"""Size fields that must be >= 1 in every config that has them (:meth:`FluxConfig.check_sizes`)."""
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "gelu")
+"""The feed-forward activations the attention encoders offer."""
+
+
 @strict
 class FluxConfig(PreTrainedConfig):
     """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
@@ -152,13 +165,25 @@ class FluxConfig(PreTrainedConfig):
         return lows, highs
 
     def check_sizes(self) -> None:
-        """Raise ``ValueError`` for impossible sizes; architectures extend it (called by ``__post_init__``)."""
-        if self.hidden_size < 1:
-            raise ValueError(f"hidden_size must be >= 1, got {self.hidden_size}")
+        """Raise ``ValueError`` for impossible sizes (called by ``__post_init__``). The fields several
+        architectures share are checked here wherever a config has them; an architecture extends it
+        with its own fields only."""
+        for name in POSITIVE_SIZES:
+            value = getattr(self, name, None)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0 <= getattr(self, "attention_dropout", 0.0) < 1:
             raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
+        heads = getattr(self, "num_attention_heads", None)
+        if heads is not None and self.hidden_size % heads:
+            raise ValueError(
+                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {heads}"
+            )
+        activation = getattr(self, "activation", None)
+        if activation is not None and activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
 
     @property
     def sees_future(self) -> bool:

@@ -57,11 +57,6 @@ class EALSTMConfig(FluxConfig):
         """Never: the recurrence runs forward in time, so day t reads days <= t only."""
         return False
 
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-
 
 class EALSTMLayer(nn.Module):
     """One entity-aware LSTM layer: input gate from the static attributes, other gates from the day.

@@ -65,19 +65,6 @@ class ITransformerConfig(FluxConfig):
     attention_dropout: float | int = 0.0
     activation: str = "gelu"
 
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.sequence_length < 1:
-            raise ValueError(f"sequence_length must be >= 1, got {self.sequence_length}")
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
-            )
-        if self.activation not in ("relu", "gelu"):
-            raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
-
 
 class ITransformerBackbone(nn.Module):
     """Series -> token per variable -> encoder across variables -> tokens projected back to days -> mixed."""

@@ -53,11 +53,6 @@ class LSTMConfig(FluxConfig):
         """Never: the recurrence runs forward in time, so day t reads days <= t only."""
         return False
 
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-
 
 class LSTMBackbone(nn.Module):
     """Stacked ``nn.LSTM`` over days; the static attributes are appended to the inputs of every day."""

@@ -83,18 +83,10 @@ class PyraformerConfig(FluxConfig):
 
     def check_sizes(self) -> None:
         super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
-            )
         if not self.pyramid_strides or any(s < 2 for s in self.pyramid_strides):
             raise ValueError(
                 f"pyramid_strides must be a non-empty list of integers >= 2, got {self.pyramid_strides}"
             )
-        if self.inner_size < 1:
-            raise ValueError(f"inner_size must be >= 1, got {self.inner_size}")
 
     def bottleneck(self) -> int:
         return self.bottleneck_size or max(1, self.hidden_size // 4)

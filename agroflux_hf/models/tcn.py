@@ -86,8 +86,6 @@ class TCNConfig(FluxConfig):
             raise ValueError(f"kernel_size must be >= 2, got {self.kernel_size}")
         if self.num_levels is not None and self.num_levels < 1:
             raise ValueError(f"num_levels must be >= 1 or None, got {self.num_levels}")
-        if self.sequence_length < 1:
-            raise ValueError(f"sequence_length must be >= 1, got {self.sequence_length}")
 
     def levels(self) -> int:
         """Residual blocks the model builds."""

@@ -63,17 +63,6 @@ class TransformerConfig(FluxConfig):
     activation: str = "relu"
     causal: bool = False
 
-    def check_sizes(self) -> None:
-        super().check_sizes()
-        if self.num_hidden_layers < 1:
-            raise ValueError(f"num_hidden_layers must be >= 1, got {self.num_hidden_layers}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {self.num_attention_heads}"
-            )
-        if self.activation not in ("relu", "gelu"):
-            raise ValueError(f"activation must be 'relu' or 'gelu', got {self.activation!r}")
-
 
 class TransformerBackbone(nn.Module):
     """Linear embedding of each day's inputs + sinusoidal day positions -> post-norm encoder over days."""
