@@ -11,7 +11,7 @@ finished, so that every model's mean over folds is over the same folds). Then re
 copied runs with ``--report-only``:
 
     python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper
-    agroflux benchmark --preset paper --seeds 0 --keep-models needed --output-dir benchmarks/paper --report-only
+    agroflux benchmark --preset paper --keep-models needed --output-dir benchmarks/paper --report-only
 
 The run may go on meanwhile: a run's record is written last and atomically, and the checkpoint kept is
 the newest complete one (the one with its loop state, written last), so a copy sees each run finished,

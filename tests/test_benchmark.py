@@ -609,6 +609,19 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     assert {o.spec.model for o in rerun.outcomes if o.reused} == {"climatology"}
     restarted = runner.run_benchmark(out, preset=changed, data_dir="synthetic", restart=True, progress=False)
     assert not any(o.reused for o in restarted.outcomes) and not restarted.failed
+    # a narrower call (one baseline) keeps the other runs' folders untouched, out of its tables
+    gbt_runs = sorted(p.name for p in (out / "runs").iterdir() if "__gbt__" in p.name)
+    narrow = runner.run_benchmark(
+        out, preset=changed, data_dir="synthetic", models=["climatology"], progress=False
+    )
+    assert all(o.reused for o in narrow.outcomes) and {o.spec.model for o in narrow.outcomes} == {
+        "climatology"
+    }
+    assert set(pd.read_csv(out / "leaderboard.csv")["model"]) == {"climatology"}
+    assert sorted(p.name for p in (out / "runs").iterdir() if "__gbt__" in p.name) == gbt_runs
+    assert f"also holds {len(gbt_runs)} run folder(s)" in (out / "README.md").read_text()
+    whole = runner.run_benchmark(out, preset=changed, data_dir="synthetic", progress=False)
+    assert all(o.reused for o in whole.outcomes) and "also holds" not in (out / "README.md").read_text()
 
 
 # ---------------------------------------------------------------------------------------------

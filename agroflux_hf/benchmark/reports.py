@@ -222,9 +222,15 @@ def site_coordinates(infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]
 
 
 def write_reports(
-    ctx: BenchmarkContext, outcomes: list[RunOutcome], infos: Mapping[str, Any], started: float, root: Path
+    ctx: BenchmarkContext,
+    outcomes: list[RunOutcome],
+    infos: Mapping[str, Any],
+    started: float,
+    root: Path,
+    unplanned: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[Path]]:
-    """Every report file into ``root`` (the folder that replaces the output folder)."""
+    """Every report file into ``root`` (the folder that replaces the output folder); ``unplanned``:
+    run folders kept beside this call's runs, which the README names but no table counts."""
     preset = ctx.preset
     frame = leaderboard.leaderboard_frame(
         [row for o in outcomes for row in leaderboard_rows(o, untrained_targets(infos.get(o.spec.config)))]
@@ -270,7 +276,10 @@ def write_reports(
             "wall_seconds": seconds,
         },
     )
-    reach = static_reach_section(ctx, sorted({o.spec.config for o in outcomes}))
+    reach = [
+        *static_reach_section(ctx, sorted({o.spec.config for o in outcomes})),
+        *unplanned_section(unplanned),
+    ]
     atomic_write_text(
         root / "README.md",
         render_readme(
@@ -278,6 +287,22 @@ def write_reports(
         ),
     )
     return frame, figures
+
+
+def unplanned_section(run_ids: Sequence[str], shown: int = 12) -> list[str]:
+    """README lines naming the run folders kept in ``runs/`` outside this call's plan (none: no lines)."""
+    if not run_ids:
+        return []
+    listed = ", ".join(f"`{r}`" for r in run_ids[:shown])
+    more = f" and {len(run_ids) - shown} more" if len(run_ids) > shown else ""
+    return [
+        "## Other runs kept in this folder",
+        "",
+        f"`runs/` also holds {len(run_ids)} run folder(s) that this call did not plan (other seeds, models, "
+        "tasks or presets): kept untouched, counted in no table above; a call that plans them reuses the "
+        f"finished ones. {listed}{more}.",
+        "",
+    ]
 
 
 def versions() -> dict[str, str]:

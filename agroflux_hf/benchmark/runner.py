@@ -79,7 +79,9 @@ def run_benchmark(
 
     ``models`` (architectures and/or ``gbt``, ``climatology``) and ``tasks`` (``t0``, ``t1``,
     ``t2-finetune``, ``t2-adversarial``, ``t2`` = both) narrow the preset; ``seeds`` replace its seeds.
-    Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``.
+    Runs that finished in ``output_dir`` under the same settings are reused unless ``restart``; run
+    folders there that this call does not plan are kept untouched (and counted in its README), the
+    reports are rebuilt.
     ``report_only`` runs nothing: the reports cover the finished runs and list the others as pending.
     ``bound_statics`` (split schemes; empty = all) trains those schemes' networks with
     ``TrainingArguments.bound_statics`` (their runs do not reuse unbounded ones).
@@ -110,20 +112,33 @@ def run_benchmark(
     outcomes = run_all(specs, ctx, progress and not report_only)
     if keep_models == "needed":
         prune_models(out, specs, preset)
+    others = unplanned_runs(out, specs)
     with building_directory(out) as tmp:
-        frame, figures = write_reports(ctx, outcomes, infos, started, tmp)
-        move_runs(out, tmp, specs)  # last step before the swap
+        frame, figures = write_reports(ctx, outcomes, infos, started, tmp, unplanned=others)
+        move_runs(out, tmp, [*(s.run_id for s in specs), *others])  # last step before the swap
     figures = [out / f.relative_to(tmp) for f in figures]
     return BenchmarkResult(out, frame, outcomes, figures, time.perf_counter() - started)
 
 
-def move_runs(out: Path, built: Path, specs: Sequence[RunSpec]) -> None:
-    """The planned runs' folders (and the workers' logs) from ``out`` into the folder about to replace
-    it; runs of an older plan are left behind with the old folder."""
+def unplanned_runs(out: Path, specs: Sequence[RunSpec]) -> list[str]:
+    """Run folders in ``out/runs`` that this call does not plan (other seeds, models or tasks than it
+    was asked for): kept as they are, since each may hold hours of training that a later call reuses."""
+    planned = {spec.run_id for spec in specs}
+    runs = out / "runs"
+    return (
+        sorted(p.name for p in runs.iterdir() if p.is_dir() and p.name not in planned)
+        if runs.is_dir()
+        else []
+    )
+
+
+def move_runs(out: Path, built: Path, run_ids: Sequence[str]) -> None:
+    """The named run folders (and the workers' logs) from ``out`` into the folder about to replace it;
+    everything else of the old folder (its reports) goes with it."""
     (built / "runs").mkdir(exist_ok=True)
-    for spec in specs:
-        run_dir = out / "runs" / spec.run_id
+    for run_id in run_ids:
+        run_dir = out / "runs" / run_id
         if run_dir.is_dir():
-            os.replace(run_dir, built / "runs" / spec.run_id)
+            os.replace(run_dir, built / "runs" / run_id)
     if (out / "logs").is_dir():
         os.replace(out / "logs", built / "logs")

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--output-dir",
         required=True,
-        help="leaderboard folder; replaced whole on success, runs that finished there before are reused",
+        help="leaderboard folder; its reports are rebuilt on success, runs that finished there before are reused, runs outside this call's plan are kept",
     )
     parser.add_argument(
         "--models",
