@@ -2,6 +2,7 @@
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain
+    python scripts/readme_tables.py results/leaderboard.csv --by-fold --task t0 --targets NEE
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
 One row per (task, dataset, split scheme, target): the test R² pooled over all test days of the
@@ -10,7 +11,9 @@ is the mean over folds, then the mean over seeds; with several seeds the cells a
 seeds. A whole-year model (it sees later days: Transformer, iTransformer, Pyraformer) is marked †.
 Targets default to each dataset's headline targets. With ``--transfer-gain``: T2 minus T1 R² per
 target, split scheme and architecture, and for the best network, mean ± std over folds and seeds
-(``agroflux_hf.benchmark.transfer_gain``). With ``--checkpoints``: the shipped checkpoints' test R²
+(``agroflux_hf.benchmark.transfer_gain``). With ``--by-fold``: the spatial scheme fold by fold (mean over
+seeds), the climatology, the trees and the networks' range with the best, since a mean over held-out
+regions can hide one region where every network fails. With ``--checkpoints``: the shipped checkpoints' test R²
 pooled over the held-out years, read from the ``model-index`` of their cards.
 """
 
@@ -91,6 +94,43 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
     return rows
 
 
+def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
+    """Markdown rows per (task, dataset, spatial fold, target): climatology, trees, the networks' lowest
+    and highest R² and the best network, each the mean over seeds of that fold's pooled test R²."""
+    frame = frame[frame["scheme"] == "spatial"]
+    if task is not None:
+        frame = frame[frame["task"] == task]
+    frame = frame.assign(
+        source_dataset=frame["source_dataset"].astype(object).fillna(""),
+        sees_future=frame["sees_future"].astype("boolean").fillna(False)
+        if "sees_future" in frame.columns
+        else False,
+    )
+    keys = ["task", "dataset", "source_dataset", "fold", "target", "model", "kind"]
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    means = grouped.agg(r2=("r2", "mean"), sees_future=("sees_future", "any")).reset_index()
+    rows = []
+    for (name, dataset, source), group in in_task_order(means).groupby(
+        ["task", "dataset", "source_dataset"], sort=False
+    ):
+        names = targets or headline_targets(list(dict.fromkeys(group["target"])))
+        for fold in sorted(group["fold"].unique()):
+            for target in names:
+                part = group[(group["fold"] == fold) & (group["target"] == target)]
+                networks = part[part["kind"] != "baseline"].dropna(subset=["r2"])
+                if networks.empty:
+                    continue
+                baseline = [part.loc[part["model"] == m, "r2"] for m in BASELINE_COLUMNS]
+                cells = [_cell(b.iloc[0]) if len(b) else "-" for b in baseline]
+                best = networks.loc[networks["r2"].idxmax()]
+                spread = f"{_cell(networks['r2'].min())} to {_cell(networks['r2'].max())}"
+                rows.append(
+                    f"| {dataset_label(name, dataset, source)} | {int(fold)} | {target} | {' | '.join(cells)} "
+                    f"| {spread} | {best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''} |"
+                )
+    return rows
+
+
 CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET", "N2O_FLUX")
 
 
@@ -130,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", type=Path, help="folder of shipped checkpoints (cards)")
     parser.add_argument("--targets", nargs="+", default=None, help="targets to show (default: headline)")
     parser.add_argument("--transfer-gain", action="store_true", help="the T2 minus T1 R² table instead")
+    parser.add_argument("--by-fold", action="store_true", help="the spatial scheme fold by fold instead")
+    parser.add_argument("--task", default=None, help="with --by-fold: only this task (t0, t1, ...)")
     args = parser.parse_args(argv)
     if args.checkpoints is not None:
         print("| trained on | model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
@@ -145,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
             frame = frame[frame["target"].isin(args.targets)]
         lines = render_gain_markdown(frame, models=NETWORK_MODELS)
         print("\n".join(lines[4:]) if lines else "no T2 run with a T1 partner in this leaderboard")
+        return 0
+    if args.by_fold:
+        print("| task and data | spatial fold | target | climatology | gbt | networks | best network |")
+        print("|---|---:|---|---:|---:|---:|---|")
+        print("\n".join(fold_rows(frame, args.targets, args.task)))
         return 0
     print("| task, split | target | climatology | gbt | best network (pooled) | its per-site median |")
     print("|---|---|---:|---:|---:|---:|")
