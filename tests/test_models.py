@@ -437,7 +437,7 @@ def test_config_refuses_unknown_names_bad_stats_and_bad_sizes():
 
 def test_every_architecture_refuses_the_shared_impossible_sizes(name):
     """The size checks live once in FluxConfig and reach every config that has the field."""
-    from agroflux_hf.models.base import POSITIVE_SIZES
+    from agroflux_hf.models.sizes import POSITIVE_SIZES
 
     config_class = CONFIG_CLASSES[name]
     fields = vars(config_class())

@@ -465,6 +465,38 @@ class FluxScaler(nn.Module):
         return (values.float() * std).add_(mean)
 
 
+# ------------------------------ from agroflux_hf/models/sizes.py
+
+POSITIVE_SIZES: tuple[str, ...] = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "sequence_length",
+    "inner_size",
+)
+
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "gelu")
+
+
+def check_shared_sizes(config: Any) -> None:
+    """Raise ``ValueError`` naming the field for an impossible shared size, dropout or activation."""
+    for name in POSITIVE_SIZES:
+        value = getattr(config, name, None)
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if not 0 <= config.dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {config.dropout}")
+    if not 0 <= getattr(config, "attention_dropout", 0.0) < 1:
+        raise ValueError(f"attention_dropout must be in [0, 1), got {config.attention_dropout}")
+    heads = getattr(config, "num_attention_heads", None)
+    if heads is not None and config.hidden_size % heads:
+        raise ValueError(f"hidden_size {config.hidden_size} is not divisible by num_attention_heads {heads}")
+    activation = getattr(config, "activation", None)
+    if activation is not None and activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
+
+
 # ------------------------------ from agroflux_hf/models/base.py
 
 SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
@@ -503,18 +535,6 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
             )
         cleaned[n] = {"mean": mean, "std": std}
     return cleaned
-
-
-POSITIVE_SIZES: tuple[str, ...] = (
-    "hidden_size",
-    "num_hidden_layers",
-    "num_attention_heads",
-    "sequence_length",
-    "inner_size",
-)
-
-
-ACTIVATIONS: tuple[str, ...] = ("relu", "gelu")
 
 
 @strict
@@ -604,22 +624,7 @@ class FluxConfig(PreTrainedConfig):
         """Raise ``ValueError`` for impossible sizes (called by ``__post_init__``). The fields several
         architectures share are checked here wherever a config has them; an architecture extends it
         with its own fields only."""
-        for name in POSITIVE_SIZES:
-            value = getattr(self, name, None)
-            if value is not None and value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not 0 <= getattr(self, "attention_dropout", 0.0) < 1:
-            raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
-        heads = getattr(self, "num_attention_heads", None)
-        if heads is not None and self.hidden_size % heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {heads}"
-            )
-        activation = getattr(self, "activation", None)
-        if activation is not None and activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
+        check_shared_sizes(self)
 
     @property
     def sees_future(self) -> bool:

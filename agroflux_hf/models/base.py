@@ -28,6 +28,7 @@ from agroflux_hf.models.outputs import (
     targets_or_labels,
 )
 from agroflux_hf.models.scaling import FluxScaler
+from agroflux_hf.models.sizes import check_shared_sizes
 from agroflux_hf.schema import STAT_GROUPS  # the one definition; models.base re-exports it
 
 SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
@@ -66,19 +67,6 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
             )
         cleaned[n] = {"mean": mean, "std": std}
     return cleaned
-
-
-POSITIVE_SIZES: tuple[str, ...] = (
-    "hidden_size",
-    "num_hidden_layers",
-    "num_attention_heads",
-    "sequence_length",
-    "inner_size",
-)
-"""Size fields that must be >= 1 in every config that has them (:meth:`FluxConfig.check_sizes`)."""
-
-ACTIVATIONS: tuple[str, ...] = ("relu", "gelu")
-"""The feed-forward activations the attention encoders offer."""
 
 
 @strict
@@ -168,22 +156,7 @@ class FluxConfig(PreTrainedConfig):
         """Raise ``ValueError`` for impossible sizes (called by ``__post_init__``). The fields several
         architectures share are checked here wherever a config has them; an architecture extends it
         with its own fields only."""
-        for name in POSITIVE_SIZES:
-            value = getattr(self, name, None)
-            if value is not None and value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not 0 <= getattr(self, "attention_dropout", 0.0) < 1:
-            raise ValueError(f"attention_dropout must be in [0, 1), got {self.attention_dropout}")
-        heads = getattr(self, "num_attention_heads", None)
-        if heads is not None and self.hidden_size % heads:
-            raise ValueError(
-                f"hidden_size {self.hidden_size} is not divisible by num_attention_heads {heads}"
-            )
-        activation = getattr(self, "activation", None)
-        if activation is not None and activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
+        check_shared_sizes(self)
 
     @property
     def sees_future(self) -> bool:
