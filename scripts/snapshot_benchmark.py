@@ -7,10 +7,12 @@ Accelerate checkpoint of a run but its newest (the one a later call resumes from
 but their ``run_config.json`` (they start over anyway), and any file above ``--max-file-mb`` (listed, so
 that a model a report needs is never dropped unseen). DESTINATION is built beside itself and swapped in
 whole. ``--exclude GLOB`` leaves out the runs whose folder names match (a fold that has only partly
-finished, so that every model's mean over folds is over the same folds). Then rebuild its reports from the
-copied runs with ``--report-only``:
+finished, so that every model's mean over folds is over the same folds). ``--whole-slices PRESET`` finds
+those itself: it plans PRESET's runs on the data (``--data-dir``, default the embedded AgroFlux-mini) and
+leaves out every slice (task, config, source config, seed: one fold of one task for every model) of which
+some but not all runs have finished. Then rebuild its reports from the copied runs with ``--report-only``:
 
-    python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper
+    python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper --whole-slices paper
     agroflux benchmark --preset paper --keep-models needed --output-dir benchmarks/paper --report-only
 
 The run may go on meanwhile: a run's record is written last and atomically, and the checkpoint kept is
@@ -25,7 +27,8 @@ import argparse
 import fnmatch
 import shutil
 import sys
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from agroflux_hf.files import building_directory
@@ -85,6 +88,35 @@ def snapshot(source: Path, destination: Path, max_bytes: int, exclude: Sequence[
     return reasons
 
 
+def planned_slices(preset: str, data_dir: str | None) -> dict[tuple, list[str]]:
+    """The run ids of ``preset`` on the data, per slice (task, config, source config, seed): the runs one
+    fold of one task needs from every model for a mean over folds to be over the same folds."""
+    from agroflux_hf.benchmark.planning import plan_runs
+    from agroflux_hf.benchmark.presets import get_preset
+    from agroflux_hf.data.loading import config_info, list_configs
+
+    infos = {c: config_info(c, data_dir=data_dir) for c in list_configs(data_dir=data_dir)}
+    slices: dict[tuple, list[str]] = defaultdict(list)
+    for spec in plan_runs(get_preset(preset), infos):
+        slices[(spec.task, spec.config, spec.source_config or "", spec.seed)].append(spec.run_id)
+    return dict(slices)
+
+
+def partial_slices(source: Path, slices: Mapping[tuple, Sequence[str]]) -> tuple[list[str], list[str]]:
+    """(run ids to leave out, lines to print): every run of a slice of which some, not all, have finished
+    in ``source`` (a slice none of whose runs finished adds nothing to the tables and is kept as it is)."""
+    from agroflux_hf.benchmark.planning import RUN_RECORD
+
+    names, reasons = [], []
+    for (task, config, source_config, seed), run_ids in slices.items():
+        done = sum((source / "runs" / run_id / RUN_RECORD).is_file() for run_id in run_ids)
+        if 0 < done < len(run_ids):
+            names += run_ids
+            origin = f" from {source_config}" if source_config else ""
+            reasons.append(f"{task} {config}{origin} seed {seed}: {done} of {len(run_ids)} runs finished")
+    return names, reasons
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
@@ -97,8 +129,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="GLOB",
         help="leave out runs whose folder name matches (repeatable), e.g. 't0__*_fold2__*' for a fold in progress",
     )
+    parser.add_argument(
+        "--whole-slices",
+        metavar="PRESET",
+        help="leave out the runs of every slice (one fold of one task and seed) the preset has not finished",
+    )
+    parser.add_argument("--data-dir", default=None, help="with --whole-slices: the benchmark's --data-dir")
     args = parser.parse_args(argv)
-    reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20), args.exclude)
+    exclude = list(args.exclude)
+    if args.whole_slices:
+        names, partial = partial_slices(args.source, planned_slices(args.whole_slices, args.data_dir))
+        exclude += names
+        for line in partial:
+            print(f"left out the slice {line}")
+    reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20), exclude)
     for reason in reasons:
         print(f"left out {reason}")
     print(f"copied {args.source} -> {args.destination}; now rebuild its reports with --report-only")

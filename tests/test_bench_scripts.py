@@ -180,6 +180,33 @@ def test_the_snapshot_leaves_out_the_runs_excluded_by_name(scripts, tmp_path):
     ]
 
 
+def test_the_snapshot_leaves_out_the_slices_not_finished(scripts, tmp_path, monkeypatch, capsys):
+    """A slice (one fold of one task and seed) with some runs finished is left out whole; a whole slice
+    and one not started are copied as they are."""
+    source, destination = tmp_path / "results", tmp_path / "paper"
+    finished = ["t0__lstm__c_fold1__seed0", "t0__tcn__c_fold1__seed0", "t0__lstm__c_fold2__seed0"]
+    for name in [*finished, "t0__tcn__c_fold2__seed0", "t0__lstm__c_fold3__seed0"]:
+        (source / "runs" / name).mkdir(parents=True)
+        (source / "runs" / name / "run_config.json").write_text("{}")
+    for name in finished:
+        (source / "runs" / name / "benchmark_run.json").write_text("{}")
+    (source / "runs" / "t0__tcn__c_fold2__seed0" / "checkpoints").mkdir()  # running
+    (source / "run_config.json").write_text("{}")
+    slices = {
+        ("t0", f"c_fold{k}", "", 0): [f"t0__lstm__c_fold{k}__seed0", f"t0__tcn__c_fold{k}__seed0"]
+        for k in (1, 2, 3)
+    }
+    module = scripts("snapshot_benchmark")
+    monkeypatch.setattr(module, "planned_slices", lambda preset, data_dir: slices)
+
+    assert module.main([str(source), str(destination), "--whole-slices", "paper"]) == 0
+    assert sorted(p.name for p in (destination / "runs").iterdir()) == [
+        "t0__lstm__c_fold1__seed0",
+        "t0__tcn__c_fold1__seed0",
+    ]
+    assert "left out the slice t0 c_fold2 seed 0: 1 of 2 runs finished" in capsys.readouterr().out
+
+
 def test_the_snapshot_refuses_a_folder_that_is_not_a_benchmark(scripts, tmp_path):
     with pytest.raises(SystemExit, match="not a benchmark output folder"):
         scripts("snapshot_benchmark").main([str(tmp_path), str(tmp_path / "out")])
