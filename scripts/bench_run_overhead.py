@@ -28,7 +28,7 @@ import torch
 from agroflux_hf.benchmark.execution import BenchmarkContext, execute_run
 from agroflux_hf.benchmark.planning import plan_runs
 from agroflux_hf.benchmark.presets import get_preset
-from agroflux_hf.data.loading import config_info, list_configs
+from agroflux_hf.data.loading import config_infos
 from agroflux_hf.training import plans
 
 CONFIGS = ("temporal_co2", "temporal_n2o", "temporal_dssat_ceres_maize")
@@ -48,7 +48,7 @@ def read_seconds(config: str, repeats: int) -> float:
 def run_seconds(reread: bool, repeats: int) -> float:
     """Median seconds of one quick T1 LSTM run, its data in memory or (``reread``) read again."""
     preset = get_preset("quick")
-    infos = {c: config_info(c) for c in list_configs()}
+    infos = config_infos()
     spec = next(s for s in plan_runs(preset, infos) if (s.task, s.model, s.config) == RUN)
     times = []
     for _ in range(repeats):

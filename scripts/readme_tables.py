@@ -36,14 +36,18 @@ BASELINE_COLUMNS = {"climatology": "climatology", "gbt": "gbt"}
 KEYS = ["task", "dataset", "source_dataset", "scheme", "model", "kind", "target"]
 
 
+def sees_future(frame: pd.DataFrame) -> pd.Series | bool:
+    """The ``sees_future`` column as booleans (False where unknown or absent: older leaderboards)."""
+    if "sees_future" not in frame.columns:
+        return False
+    return frame["sees_future"].astype("boolean").fillna(False)
+
+
 def fold_means(frame: pd.DataFrame) -> pd.DataFrame:
     """R² and per-site median R² per (task, dataset, scheme, model, target): the mean over folds of
     each seed, then the mean and std over seeds (``r2_std`` NaN with one seed); ``sees_future`` kept."""
     frame = frame.assign(
-        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0,
-        sees_future=frame["sees_future"].astype("boolean").fillna(False)
-        if "sees_future" in frame.columns
-        else False,
+        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0, sees_future=sees_future(frame)
     )
     per_seed = frame.groupby([*KEYS, "seed"], sort=False, dropna=False)
     per_seed = per_seed.agg(
@@ -102,9 +106,7 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
         frame = frame[frame["task"] == task]
     frame = frame.assign(
         source_dataset=frame["source_dataset"].astype(object).fillna(""),
-        sees_future=frame["sees_future"].astype("boolean").fillna(False)
-        if "sees_future" in frame.columns
-        else False,
+        sees_future=sees_future(frame),
     )
     keys = ["task", "dataset", "source_dataset", "fold", "target", "model", "kind"]
     grouped = frame.groupby(keys, sort=False, dropna=False)

@@ -93,9 +93,9 @@ def planned_slices(preset: str, data_dir: str | None) -> dict[tuple, list[str]]:
     fold of one task needs from every model for a mean over folds to be over the same folds."""
     from agroflux_hf.benchmark.planning import plan_runs
     from agroflux_hf.benchmark.presets import get_preset
-    from agroflux_hf.data.loading import config_info, list_configs
+    from agroflux_hf.data.loading import config_infos
 
-    infos = {c: config_info(c, data_dir=data_dir) for c in list_configs(data_dir=data_dir)}
+    infos = config_infos(data_dir)
     slices: dict[tuple, list[str]] = defaultdict(list)
     for spec in plan_runs(get_preset(preset), infos):
         slices[(spec.task, spec.config, spec.source_config or "", spec.seed)].append(spec.run_id)

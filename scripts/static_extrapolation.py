@@ -26,29 +26,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-
-def z_scores(values: Sequence[float], names: Sequence[str], stats: Mapping[str, Mapping]) -> dict[str, float]:
-    """Per static feature, its z-score against the training statistics (:meth:`schema.VariableStats.z_score`)."""
-    from agroflux_hf.schema import VariableStats
-
-    return {
-        name: VariableStats.from_entry(stats.get(name) or {}).z_score(value)
-        for name, value in zip(names, values, strict=True)
-    }
-
-
-def far_features(z: Mapping[str, float], limit: float) -> dict[str, float]:
-    """The features with ``|z| > limit``, largest first."""
-    far = {name: v for name, v in z.items() if abs(v) > limit}
-    return dict(sorted(far.items(), key=lambda item: -abs(item[1])))
-
-
-def training_range(static: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(low, high) per static feature over the training sequences, NaN left out (NaN where never observed):
-    the range ``--bound-statics`` would write into a model (``training.plans.observed_range``)."""
-    from agroflux_hf.training.plans import observed_range
-
-    return observed_range(static)
+from agroflux_hf.data.statistics import FAR_STATIC_Z, far_features, z_scores
+from agroflux_hf.training.plans import observed_range as training_range  # the range --bound-statics writes
 
 
 def z_bounds(
@@ -143,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--checkpoints", nargs="*", default=[], help="save_pretrained folders or Hub ids")
     parser.add_argument("--targets", nargs="+", default=["NEE"], help="targets to score (default: NEE)")
-    parser.add_argument("--z-limit", type=float, default=3.0, help="list static features beyond this |z|")
+    parser.add_argument(
+        "--z-limit", type=float, default=FAR_STATIC_Z, help="list static features beyond this |z|"
+    )
     parser.add_argument(
         "--clip-z",
         type=float,

@@ -767,9 +767,9 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
 
 
 def infos_of(data_dir) -> dict:
-    from agroflux_hf.data.loading import config_info, list_configs
+    from agroflux_hf.data.loading import config_infos
 
-    return {c: config_info(c, data_dir=data_dir) for c in list_configs(data_dir=data_dir)}
+    return config_infos(data_dir)
 
 
 @needs_training

@@ -93,7 +93,7 @@ def run_benchmark(
         raise ValueError(f"keep_models must be 'all' or 'needed', got {keep_models!r}")
     if report_only and restart:
         raise ValueError("report_only reports the finished runs; restart would discard them")
-    from agroflux_hf.data.loading import config_info, list_configs
+    from agroflux_hf.data.loading import config_infos
 
     started = time.perf_counter()
     preset = get_preset(preset) if isinstance(preset, str) else preset
@@ -103,7 +103,7 @@ def run_benchmark(
     out = Path(output_dir).resolve()
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: benchmark output must be a directory, found a file")
-    infos = {c: config_info(c, data_dir=data_dir) for c in list_configs(data_dir=data_dir)}
+    infos = config_infos(data_dir)
     specs = plan_runs(preset, infos)
     if not specs:
         raise ValueError(f"preset {preset.name!r} plans no run on the configs {sorted(infos)}")

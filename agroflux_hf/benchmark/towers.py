@@ -32,11 +32,9 @@ from agroflux_hf.data.builder import BuildReport, SiteExamples, build_site_examp
 from agroflux_hf.data.default import TOWER_CORE_DRIVERS
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.flux_towers import iter_site_frames
+from agroflux_hf.data.statistics import FAR_STATIC_Z, far_features, z_scores
 from agroflux_hf.errors import AllNaNError, DataFileError
 from agroflux_hf.training.tensors import Predictions, SplitTensors, model_names, predict_dataset
-
-FAR_STATIC_Z = 3.0
-"""A site attribute more than this many training standard deviations from the training mean is reported."""
 
 
 @dataclass
@@ -139,20 +137,19 @@ def site_inputs(examples: SiteExamples, spec: SourceSpec, report: BuildReport) -
 def far_statics(
     static: np.ndarray, names: Sequence[str], stats: Mapping[str, Mapping], limit: float = FAR_STATIC_Z
 ) -> dict[str, float]:
-    """The site attributes whose z-score against the model's training statistics exceeds ``limit``.
+    """The site attributes whose z-score against the model's training statistics exceeds ``limit``,
+    largest first (:func:`~agroflux_hf.data.statistics.far_features`).
 
     ``static`` is (site-years, attributes), one site's rows. Why: a network multiplies a normalised
     attribute however far out it lies; on AgroFlux-mini's spatial fold 1 the test sites' longitude
     (+32) and elevation (+41) took every network below the climatology (README, the paper preset).
     """
-    far = {}
-    for j, name in enumerate(names):
-        known = static[:, j][np.isfinite(static[:, j])]
-        if known.size:
-            z = schema.VariableStats.from_entry(stats.get(name) or {}).z_score(float(known[0]))
-            if abs(z) > limit:
-                far[name] = round(z, 1) if math.isfinite(z) else z
-    return far
+    first_known = [
+        float(column[np.isfinite(column)][0]) if np.isfinite(column).any() else math.nan
+        for column in static.T
+    ]
+    far = far_features(z_scores(first_known, names, stats), limit)
+    return {name: round(z, 1) if math.isfinite(z) else z for name, z in far.items()}
 
 
 def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int]]]:

@@ -141,6 +141,11 @@ def config_info(
     )
 
 
+def config_infos(data_dir: str | os.PathLike | None = None) -> dict[str, ConfigInfo]:
+    """:func:`config_info` of every config of the data (``list_configs`` order): what a benchmark plans on."""
+    return {c: config_info(c, data_dir=data_dir) for c in list_configs(data_dir=data_dir)}
+
+
 def _read_site_attributes(entry: dict) -> dict[str, dict[str, float | str]]:
     """The config's ``site_attributes``; unknown coordinates (JSON null) become NaN. A folder exported
     before the field existed has none: an empty dict, not an error."""

@@ -9,6 +9,7 @@ Missing values (NaN) do not count; a variable never observed in training gets No
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,25 @@ def train_stats(
         for g in schema.STAT_GROUPS:
             merged[g] = merged[g].merge(partial[g])
     return {g: merged[g].as_dict(names[g]) for g in schema.STAT_GROUPS}
+
+
+FAR_STATIC_Z = 3.0
+"""A site attribute more than this many training standard deviations from the training mean is reported."""
+
+
+def z_scores(values: Sequence[float], names: Sequence[str], stats: Mapping[str, Mapping]) -> dict[str, float]:
+    """Per static attribute, the z-score of one site's value against the training statistics
+    (:meth:`schema.VariableStats.z_score`; ``stats`` is ``{name: {"mean", "std"}}``)."""
+    return {
+        name: schema.VariableStats.from_entry(stats.get(name) or {}).z_score(value)
+        for name, value in zip(names, values, strict=True)
+    }
+
+
+def far_features(z: Mapping[str, float], limit: float = FAR_STATIC_Z) -> dict[str, float]:
+    """The attributes with ``|z| > limit``, largest first (NaN never counts)."""
+    far = {name: v for name, v in z.items() if abs(v) > limit}
+    return dict(sorted(far.items(), key=lambda item: -abs(item[1])))
 
 
 @dataclass(frozen=True)
