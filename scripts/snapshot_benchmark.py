@@ -10,10 +10,18 @@ whole. ``--exclude GLOB`` leaves out the runs whose folder names match (a fold t
 finished, so that every model's mean over folds is over the same folds). ``--whole-slices PRESET`` finds
 those itself: it plans PRESET's runs on the data (``--data-dir``, default the embedded AgroFlux-mini) and
 leaves out every slice (task, config, source config, seed: one fold of one task for every model) of which
-some but not all runs have finished. Then rebuild its reports from the copied runs with ``--report-only``:
+some but not all runs have finished. ``--unfinished DIR`` (with ``--whole-slices``) copies those left-out
+runs (their records, or the newest checkpoint of one stopped mid-way) into DIR instead of dropping them: a
+slice longer than one working session then continues in the next one, on a fresh machine, from what was
+committed. Then rebuild the reports from the copied runs with ``--report-only``:
 
-    python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper --whole-slices paper
+    python scripts/snapshot_benchmark.py /work/paper/results benchmarks/paper --whole-slices paper \
+        --unfinished benchmarks/paper-unfinished
     agroflux benchmark --preset paper --keep-models needed --output-dir benchmarks/paper --report-only
+
+and to continue on another machine, start from both folders:
+
+    cp -r benchmarks/paper RESULTS && cp -r benchmarks/paper-unfinished/runs/. RESULTS/runs/
 
 The run may go on meanwhile: a run's record is written last and atomically, and the checkpoint kept is
 the newest complete one (the one with its loop state, written last), so a copy sees each run finished,
@@ -28,7 +36,7 @@ import fnmatch
 import shutil
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from agroflux_hf.files import building_directory
@@ -40,12 +48,20 @@ def only_started(run: Path) -> bool:
     return [p.name for p in run.iterdir()] == ["run_config.json"]
 
 
-def left_out(source: Path, max_bytes: int, exclude: Sequence[str] = ()) -> tuple[set[Path], list[str]]:
-    """Paths (relative to ``source``) not to copy, and the reasons to print."""
+def left_out(
+    source: Path, max_bytes: int, exclude: Sequence[str] = (), only: Collection[str] | None = None
+) -> tuple[set[Path], list[str]]:
+    """Paths (relative to ``source``) not to copy, and the reasons to print. With ``only``, nothing but
+    those runs' folders is copied (no reports, no other run)."""
     skipped, reasons = {Path("logs")}, []
+    if only is not None:
+        skipped |= {p.relative_to(source) for p in source.iterdir() if p.name != "runs"}
     runs = source / "runs"
     for run in sorted(runs.iterdir()) if runs.is_dir() else []:
         if not run.is_dir():
+            continue
+        if only is not None and run.name not in only:
+            skipped.add(run.relative_to(source))
             continue
         if any(fnmatch.fnmatchcase(run.name, pattern) for pattern in exclude):
             skipped.add(run.relative_to(source))
@@ -73,11 +89,19 @@ def _under(relative: Path, skipped: set[Path]) -> bool:
     return any(relative == s or s in relative.parents for s in skipped)
 
 
-def snapshot(source: Path, destination: Path, max_bytes: int, exclude: Sequence[str] = ()) -> list[str]:
-    """Copy ``source`` into ``destination`` (swapped in whole) without what :func:`left_out` names."""
+def snapshot(
+    source: Path,
+    destination: Path,
+    max_bytes: int,
+    exclude: Sequence[str] = (),
+    only: Collection[str] | None = None,
+    readme: str | None = None,
+) -> list[str]:
+    """Copy ``source`` into ``destination`` (swapped in whole) without what :func:`left_out` names;
+    ``readme``, when given, is written as the copy's README.md."""
     if not (source / "run_config.json").is_file():
         raise SystemExit(f"{source}: not a benchmark output folder (no run_config.json)")
-    skipped, reasons = left_out(source, max_bytes, exclude)
+    skipped, reasons = left_out(source, max_bytes, exclude, only)
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         relative = Path(folder).relative_to(source)
@@ -85,7 +109,24 @@ def snapshot(source: Path, destination: Path, max_bytes: int, exclude: Sequence[
 
     with building_directory(destination) as built:
         shutil.copytree(source, built, ignore=ignore, dirs_exist_ok=True)
+        if readme is not None:
+            (built / "README.md").write_text(readme)
     return reasons
+
+
+UNFINISHED_README = """# Runs of slices not finished yet
+
+Written by `scripts/snapshot_benchmark.py --unfinished`: the runs of {source} that belong to a slice (one
+fold of one task and seed) some of whose runs have not finished, each with its record or with the newest
+checkpoint it resumes from. They are not in the reports (every model's mean over folds is over the same
+folds); they are here so that the benchmark continues from them on another machine:
+
+    cp -r {committed} RESULTS && cp -r {here}/runs/. RESULTS/runs/
+
+Slices:
+
+{slices}
+"""
 
 
 def planned_slices(preset: str, data_dir: str | None) -> dict[tuple, list[str]]:
@@ -135,14 +176,33 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out the runs of every slice (one fold of one task and seed) the preset has not finished",
     )
     parser.add_argument("--data-dir", default=None, help="with --whole-slices: the benchmark's --data-dir")
+    parser.add_argument(
+        "--unfinished",
+        type=Path,
+        metavar="DIR",
+        help="with --whole-slices: copy the runs of the unfinished slices here (replacing DIR), to resume elsewhere",
+    )
     args = parser.parse_args(argv)
-    exclude = list(args.exclude)
+    if args.unfinished is not None and not args.whole_slices:
+        parser.error("--unfinished needs --whole-slices PRESET (it keeps the runs that one leaves out)")
+    exclude, partial, max_bytes = list(args.exclude), [], int(args.max_file_mb * 2**20)
+    source = args.source.resolve()
     if args.whole_slices:
         names, partial = partial_slices(args.source, planned_slices(args.whole_slices, args.data_dir))
         exclude += names
         for line in partial:
             print(f"left out the slice {line}")
-    reasons = snapshot(args.source.resolve(), args.destination, int(args.max_file_mb * 2**20), exclude)
+        if args.unfinished is not None:
+            readme = UNFINISHED_README.format(
+                source=args.source,
+                committed=args.destination,
+                here=args.unfinished,
+                slices="\n".join(f"- {line}" for line in partial) or "- none",
+            )
+            for reason in snapshot(source, args.unfinished, max_bytes, only=set(names), readme=readme):
+                print(f"unfinished: left out {reason}")
+            print(f"copied the runs of {len(partial)} unfinished slices -> {args.unfinished}")
+    reasons = snapshot(source, args.destination, max_bytes, exclude)
     for reason in reasons:
         print(f"left out {reason}")
     print(f"copied {args.source} -> {args.destination}; now rebuild its reports with --report-only")

@@ -207,6 +207,51 @@ def test_the_snapshot_leaves_out_the_slices_not_finished(scripts, tmp_path, monk
     assert "left out the slice t0 c_fold2 seed 0: 1 of 2 runs finished" in capsys.readouterr().out
 
 
+def test_the_snapshot_keeps_the_unfinished_slices_apart_for_the_next_machine(scripts, tmp_path, monkeypatch):
+    """--unfinished copies exactly the runs --whole-slices leaves out (a finished one, the newest checkpoint
+    of a running one), nothing else, with a README naming the slice; the committed folder stays whole."""
+    from agroflux_hf.training.checkpointing import STATE_FILE
+
+    source, destination, unfinished = tmp_path / "results", tmp_path / "paper", tmp_path / "unfinished"
+    files = {
+        "run_config.json": "{}",
+        "leaderboard.md": "# table",
+        "logs/worker-1.log": "log",
+        "runs/t0__lstm__c_fold1__seed0/benchmark_run.json": "{}",
+        "runs/t0__tcn__c_fold1__seed0/benchmark_run.json": "{}",
+        "runs/t0__lstm__c_fold2__seed0/benchmark_run.json": "{}",
+        "runs/t0__tcn__c_fold2__seed0/run_config.json": "{}",
+        f"runs/t0__tcn__c_fold2__seed0/checkpoints/ckpt_000001/{STATE_FILE}": "{}",
+        f"runs/t0__tcn__c_fold2__seed0/checkpoints/ckpt_000002/{STATE_FILE}": "{}",
+    }
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    slices = {
+        ("t0", f"c_fold{k}", "", 0): [f"t0__lstm__c_fold{k}__seed0", f"t0__tcn__c_fold{k}__seed0"]
+        for k in (1, 2)
+    }
+    module = scripts("snapshot_benchmark")
+    monkeypatch.setattr(module, "planned_slices", lambda preset, data_dir: slices)
+
+    args = [str(source), str(destination), "--whole-slices", "paper", "--unfinished", str(unfinished)]
+    assert module.main(args) == 0
+    kept = {p.relative_to(unfinished).as_posix() for p in unfinished.rglob("*") if p.is_file()}
+    assert kept == {
+        "README.md",
+        "runs/t0__lstm__c_fold2__seed0/benchmark_run.json",
+        "runs/t0__tcn__c_fold2__seed0/run_config.json",
+        f"runs/t0__tcn__c_fold2__seed0/checkpoints/ckpt_000002/{STATE_FILE}",
+    }
+    assert "t0 c_fold2 seed 0: 1 of 2 runs finished" in (unfinished / "README.md").read_text()
+    assert sorted(p.name for p in (destination / "runs").iterdir()) == [
+        "t0__lstm__c_fold1__seed0",
+        "t0__tcn__c_fold1__seed0",
+    ]
+    with pytest.raises(SystemExit):
+        module.main([str(source), str(destination), "--unfinished", str(unfinished)])
+
+
 def test_the_snapshot_refuses_a_folder_that_is_not_a_benchmark(scripts, tmp_path):
     with pytest.raises(SystemExit, match="not a benchmark output folder"):
         scripts("snapshot_benchmark").main([str(tmp_path), str(tmp_path / "out")])
