@@ -109,6 +109,13 @@ def best_model(frame: pd.DataFrame) -> str | None:
     return None if means.empty else str(means.idxmax())
 
 
+def first_seed(part: pd.DataFrame) -> tuple[int, pd.DataFrame]:
+    """The lowest seed and its rows: a figure draws one run per model, the same seed for every model and
+    every call (with several seeds, one model's run would otherwise be whichever came last)."""
+    seed = int(part["seed"].min())
+    return seed, part[part["seed"] == seed]
+
+
 def make_figures(
     frame: pd.DataFrame,
     outcomes: Sequence[RunOutcome],
@@ -148,9 +155,10 @@ def _config_figures(
     task: str, config: str, part: pd.DataFrame, ok: Mapping[str, RunOutcome], folder: Path, max_sites: int
 ) -> list[Path]:
     written = []
-    by_model = {m: ok[r].predictions for m, r in zip(part["model"], part["run_id"], strict=True) if r in ok}
-    best = best_model(part)
-    label = leaderboard.TASK_LABELS[task]
+    best = best_model(part)  # over every seed
+    seed, shown = first_seed(part)
+    by_model = {m: ok[r].predictions for m, r in zip(shown["model"], shown["run_id"], strict=True) if r in ok}
+    label = f"{leaderboard.TASK_LABELS[task]} {config}, seed {seed}:"
     targets = figure_targets(list(dict.fromkeys(part["target"])))
     if best in by_model:
         written.append(
@@ -159,7 +167,7 @@ def _config_figures(
                 folder / f"series_{task}_{config}.png",
                 max_sites=max_sites,
                 targets=[t for t in targets if t in by_model[best].target_names],
-                title=f"{label} {config}: observed and predicted daily test series, "
+                title=f"{label} observed and predicted daily test series, "
                 f"{best} (best mean test R² over all targets)",
             )
         )
@@ -171,7 +179,7 @@ def _config_figures(
                     with_target,
                     target,
                     folder / f"scatter_{task}_{config}_{target}.png",
-                    title=f"{label} {config}, test split: predicted vs observed {target}",
+                    title=f"{label} predicted vs observed {target} on the test split",
                 )
             )
     return written
