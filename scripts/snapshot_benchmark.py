@@ -158,6 +158,22 @@ def partial_slices(source: Path, slices: Mapping[tuple, Sequence[str]]) -> tuple
     return names, reasons
 
 
+def keep_unfinished(
+    source: Path, here: Path, committed: Path, run_ids: Sequence[str], slices: Sequence[str], max_bytes: int
+) -> None:
+    """Copy the runs of the unfinished slices (``run_ids``; ``slices`` describes them) into ``here``, with
+    a README saying how to resume from it beside the committed folder."""
+    readme = UNFINISHED_README.format(
+        source=source,
+        committed=committed,
+        here=here,
+        slices="\n".join(f"- {line}" for line in slices) or "- none",
+    )
+    for reason in snapshot(source, here, max_bytes, only=set(run_ids), readme=readme):
+        print(f"unfinished: left out {reason}")
+    print(f"copied the runs of {len(slices)} unfinished slices -> {here}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
@@ -185,23 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.unfinished is not None and not args.whole_slices:
         parser.error("--unfinished needs --whole-slices PRESET (it keeps the runs that one leaves out)")
-    exclude, partial, max_bytes = list(args.exclude), [], int(args.max_file_mb * 2**20)
+    exclude, max_bytes = list(args.exclude), int(args.max_file_mb * 2**20)
     source = args.source.resolve()
     if args.whole_slices:
-        names, partial = partial_slices(args.source, planned_slices(args.whole_slices, args.data_dir))
+        names, partial = partial_slices(source, planned_slices(args.whole_slices, args.data_dir))
         exclude += names
         for line in partial:
             print(f"left out the slice {line}")
         if args.unfinished is not None:
-            readme = UNFINISHED_README.format(
-                source=args.source,
-                committed=args.destination,
-                here=args.unfinished,
-                slices="\n".join(f"- {line}" for line in partial) or "- none",
-            )
-            for reason in snapshot(source, args.unfinished, max_bytes, only=set(names), readme=readme):
-                print(f"unfinished: left out {reason}")
-            print(f"copied the runs of {len(partial)} unfinished slices -> {args.unfinished}")
+            keep_unfinished(source, args.unfinished, args.destination, names, partial, max_bytes)
     reasons = snapshot(source, args.destination, max_bytes, exclude)
     for reason in reasons:
         print(f"left out {reason}")
