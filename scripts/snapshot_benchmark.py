@@ -9,9 +9,10 @@ that a model a report needs is never dropped unseen). DESTINATION is built besid
 whole. ``--exclude GLOB`` leaves out the runs whose folder names match (a fold that has only partly
 finished, so that every model's mean over folds is over the same folds). ``--whole-slices PRESET`` finds
 those itself: it plans PRESET's runs on the data (``--data-dir``, default the embedded AgroFlux-mini) and
-leaves out every slice (task, config, source config, seed: one fold of one task for every model) of which
-some but not all runs have finished. ``--unfinished DIR`` (with ``--whole-slices``) copies those left-out
-runs (their records, or the newest checkpoint of one stopped mid-way) into DIR instead of dropping them: a
+leaves out every slice (task, config, source config, seed: one fold of one task for every model) not
+finished of which some runs have finished or hold a checkpoint to resume from. ``--unfinished DIR`` (with
+``--whole-slices``) copies those left-out runs (their records, or the newest checkpoint of one stopped
+mid-way) into DIR instead of dropping them: a
 slice longer than one working session then continues in the next one, on a fresh machine, from what was
 committed. Then rebuild the reports from the copied runs with ``--report-only``:
 
@@ -144,17 +145,23 @@ def planned_slices(preset: str, data_dir: str | None) -> dict[tuple, list[str]]:
 
 
 def partial_slices(source: Path, slices: Mapping[tuple, Sequence[str]]) -> tuple[list[str], list[str]]:
-    """(run ids to leave out, lines to print): every run of a slice of which some, not all, have finished
-    in ``source`` (a slice none of whose runs finished adds nothing to the tables and is kept as it is)."""
+    """(run ids to leave out, lines to print): every run of a slice not finished whose runs have got
+    somewhere in ``source``: some finished, or one holds a checkpoint to resume from (a slice with neither
+    adds nothing to the tables and nothing to resume, and is copied as it is)."""
     from agroflux_hf.benchmark.planning import RUN_RECORD
 
     names, reasons = [], []
     for (task, config, source_config, seed), run_ids in slices.items():
-        done = sum((source / "runs" / run_id / RUN_RECORD).is_file() for run_id in run_ids)
-        if 0 < done < len(run_ids):
+        runs = [source / "runs" / run_id for run_id in run_ids]
+        done = sum((run / RUN_RECORD).is_file() for run in runs)
+        resumable = sum(
+            not (run / RUN_RECORD).is_file() and latest_checkpoint(run) is not None for run in runs
+        )
+        if done < len(run_ids) and done + resumable > 0:
             names += run_ids
             origin = f" from {source_config}" if source_config else ""
-            reasons.append(f"{task} {config}{origin} seed {seed}: {done} of {len(run_ids)} runs finished")
+            line = f"{task} {config}{origin} seed {seed}: {done} of {len(run_ids)} runs finished"
+            reasons.append(line + (f", {resumable} resumable" if resumable else ""))
     return names, reasons
 
 

@@ -209,7 +209,8 @@ def test_the_snapshot_leaves_out_the_slices_not_finished(scripts, tmp_path, monk
 
 def test_the_snapshot_keeps_the_unfinished_slices_apart_for_the_next_machine(scripts, tmp_path, monkeypatch):
     """--unfinished copies exactly the runs --whole-slices leaves out (a finished one, the newest checkpoint
-    of a running one), nothing else, with a README naming the slice; the committed folder stays whole."""
+    of a running one, also in a slice none of whose runs has finished), nothing else, with a README naming
+    the slices; the committed folder gets whole slices only."""
     from agroflux_hf.training.checkpointing import STATE_FILE
 
     source, destination, unfinished = tmp_path / "results", tmp_path / "paper", tmp_path / "unfinished"
@@ -223,13 +224,17 @@ def test_the_snapshot_keeps_the_unfinished_slices_apart_for_the_next_machine(scr
         "runs/t0__tcn__c_fold2__seed0/run_config.json": "{}",
         f"runs/t0__tcn__c_fold2__seed0/checkpoints/ckpt_000001/{STATE_FILE}": "{}",
         f"runs/t0__tcn__c_fold2__seed0/checkpoints/ckpt_000002/{STATE_FILE}": "{}",
+        "runs/t0__lstm__c_fold3__seed0/run_config.json": "{}",  # none of fold 3 finished, one resumable
+        f"runs/t0__lstm__c_fold3__seed0/checkpoints/ckpt_000001/{STATE_FILE}": "{}",
+        "runs/t0__tcn__c_fold3__seed0/run_config.json": "{}",  # only started
+        "runs/t0__lstm__c_fold4__seed0/run_config.json": "{}",  # fold 4: nothing to resume
     }
     for name, text in files.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(text)
     slices = {
         ("t0", f"c_fold{k}", "", 0): [f"t0__lstm__c_fold{k}__seed0", f"t0__tcn__c_fold{k}__seed0"]
-        for k in (1, 2)
+        for k in (1, 2, 3, 4)
     }
     module = scripts("snapshot_benchmark")
     monkeypatch.setattr(module, "planned_slices", lambda preset, data_dir: slices)
@@ -242,8 +247,12 @@ def test_the_snapshot_keeps_the_unfinished_slices_apart_for_the_next_machine(scr
         "runs/t0__lstm__c_fold2__seed0/benchmark_run.json",
         "runs/t0__tcn__c_fold2__seed0/run_config.json",
         f"runs/t0__tcn__c_fold2__seed0/checkpoints/ckpt_000002/{STATE_FILE}",
+        "runs/t0__lstm__c_fold3__seed0/run_config.json",
+        f"runs/t0__lstm__c_fold3__seed0/checkpoints/ckpt_000001/{STATE_FILE}",
     }
-    assert "t0 c_fold2 seed 0: 1 of 2 runs finished" in (unfinished / "README.md").read_text()
+    readme = (unfinished / "README.md").read_text()
+    assert "t0 c_fold2 seed 0: 1 of 2 runs finished, 1 resumable" in readme
+    assert "t0 c_fold3 seed 0: 0 of 2 runs finished, 1 resumable" in readme
     assert sorted(p.name for p in (destination / "runs").iterdir()) == [
         "t0__lstm__c_fold1__seed0",
         "t0__tcn__c_fold1__seed0",
