@@ -32,3 +32,29 @@ def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monke
     ((by_model, title),) = drawn
     assert {model: p.run for model, p in by_model.items()} == {"lstm": "lstm-0", "tcn": "tcn-0"}
     assert "seed 0" in title
+
+
+def test_a_figure_names_the_models_it_cannot_draw(tmp_path, monkeypatch):
+    """A run reused without its saved model (no predictions) is named in the scatter's title."""
+    drawn = []
+    monkeypatch.setattr(reports.plots, "plot_series", lambda predictions, path, **kw: path)
+    monkeypatch.setattr(
+        reports.plots,
+        "plot_scatter",
+        lambda by_model, target, path, *, title: drawn.append((by_model, title)) or path,
+    )
+    rows = [
+        {"model": model, "seed": 0, "run_id": model, "target": "NEE", "r2": 0.5}
+        for model in ("lstm", "gbt", "climatology")
+    ]
+    predictions = SimpleNamespace(target_names=["NEE"])
+    ok = {
+        "lstm": SimpleNamespace(predictions=predictions),
+        "climatology": SimpleNamespace(predictions=predictions),
+    }
+
+    reports._config_figures("t1", "temporal_co2", pd.DataFrame(rows), ok, tmp_path, max_sites=1)
+
+    ((by_model, title),) = drawn
+    assert sorted(by_model) == ["climatology", "lstm"]
+    assert title.endswith("\nnot drawn (no saved model; scores in the tables): gbt")

@@ -132,7 +132,7 @@ def plot_scatter(predictions_by_model: Mapping[str, object], target: str, path: 
         ax.set_xlabel(axis_label(target, "observed "), fontsize=8)
         ax.set_ylabel(axis_label(target, "predicted "), fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle(title, fontsize=11, y=1.02)
+    fig.suptitle(title, fontsize=11)  # placed by the constrained layout: a two-line title gets its room
     return save_figure(fig, path)
 
 

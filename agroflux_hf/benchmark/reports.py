@@ -158,6 +158,7 @@ def _config_figures(
     best = best_model(part)  # over every seed
     seed, shown = first_seed(part)
     by_model = {m: ok[r].predictions for m, r in zip(shown["model"], shown["run_id"], strict=True) if r in ok}
+    undrawn = [m for m in dict.fromkeys(shown["model"]) if m not in by_model]
     label = f"{leaderboard.TASK_LABELS[task]} {config}, seed {seed}:"
     targets = figure_targets(list(dict.fromkeys(part["target"])))
     if best in by_model:
@@ -179,10 +180,20 @@ def _config_figures(
                     with_target,
                     target,
                     folder / f"scatter_{task}_{config}_{target}.png",
-                    title=f"{label} predicted vs observed {target} on the test split",
+                    title=f"{label} predicted vs observed {target} on the test split"
+                    + _undrawn_note(undrawn),
                 )
             )
     return written
+
+
+def _undrawn_note(models: Sequence[str]) -> str:
+    """A title's second line naming the models a figure leaves out: runs reused from a folder that kept
+    their scores but not their saved model (``prune_models`` under an older rule, or a file too large to
+    commit), so that a reader does not take a missing panel for a model that was never run."""
+    if not models:
+        return ""
+    return f"\nnot drawn (no saved model; scores in the tables): {', '.join(models)}"
 
 
 def _site_figure(
