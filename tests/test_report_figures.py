@@ -6,14 +6,14 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from agroflux_hf.benchmark import reports
+from agroflux_hf.benchmark import report_figures
 
 
 def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monkeypatch):
     drawn = []
-    monkeypatch.setattr(reports.plots, "plot_series", lambda predictions, path, **kw: path)
+    monkeypatch.setattr(report_figures.plots, "plot_series", lambda predictions, path, **kw: path)
     monkeypatch.setattr(
-        reports.plots,
+        report_figures.plots,
         "plot_scatter",
         lambda by_model, target, path, *, title: drawn.append((by_model, title)) or path,
     )
@@ -27,7 +27,7 @@ def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monke
         for row in rows
     }
 
-    reports._config_figures("t1", "temporal_co2", pd.DataFrame(rows), ok, tmp_path, max_sites=1)
+    report_figures._config_figures("t1", "temporal_co2", pd.DataFrame(rows), ok, tmp_path, max_sites=1)
 
     ((by_model, title),) = drawn
     assert {model: p.run for model, p in by_model.items()} == {"lstm": "lstm-0", "tcn": "tcn-0"}
@@ -37,9 +37,9 @@ def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monke
 def test_a_figure_names_the_models_it_cannot_draw(tmp_path, monkeypatch):
     """A run reused without its saved model (no predictions) is named in the scatter's title."""
     drawn = []
-    monkeypatch.setattr(reports.plots, "plot_series", lambda predictions, path, **kw: path)
+    monkeypatch.setattr(report_figures.plots, "plot_series", lambda predictions, path, **kw: path)
     monkeypatch.setattr(
-        reports.plots,
+        report_figures.plots,
         "plot_scatter",
         lambda by_model, target, path, *, title: drawn.append((by_model, title)) or path,
     )
@@ -53,7 +53,7 @@ def test_a_figure_names_the_models_it_cannot_draw(tmp_path, monkeypatch):
         "climatology": SimpleNamespace(predictions=predictions),
     }
 
-    reports._config_figures("t1", "temporal_co2", pd.DataFrame(rows), ok, tmp_path, max_sites=1)
+    report_figures._config_figures("t1", "temporal_co2", pd.DataFrame(rows), ok, tmp_path, max_sites=1)
 
     ((by_model, title),) = drawn
     assert sorted(by_model) == ["climatology", "lstm"]
