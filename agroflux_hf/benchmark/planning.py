@@ -164,26 +164,40 @@ RUN_TASK_ORDER: tuple[str, ...] = ("t1", "t0", "t2-finetune", "t2-adversarial")
 
 def run_order(
     spec: RunSpec, preset: BenchmarkPreset, t2_sources: tuple[str, ...] = ()
-) -> tuple[bool, int, int, tuple[int, int], int, int]:
-    """T1 before the rest; seed; split scheme; per source T0 then T2 from it, then the other T0; fold; task.
+) -> tuple[bool, int, int, int, tuple[int, int], int, int]:
+    """T1 first; the first seed whole; then the other seeds' spread, cheapest first; within a part, seed,
+    split scheme, per source T0 then T2 from it, then the other T0; fold; task.
 
-    A benchmark stopped part way (the paper preset takes days on 2 cores) then has whole slices: every
-    T1 run of every seed (towers and chambers, both schemes: minutes each, so the observation tables
-    have their spread over seeds first), then seed by seed every task of the temporal scheme, then the
-    spatial scheme, rather than every T0 run and nothing else. Within a
-    scheme, simulator by simulator, the T0 config whose weights T2 starts from (``t2_sources``: T2 on
-    any fold starts from T0's fold 0), then every T2 run from it (minutes each); then T0 on the other
-    folds (hours each at the paper's sizes). So the transfer-gain table, the paper's question, is whole
-    long before T0's spatial table is, and the first simulator's part of it before the second's T0."""
+    A benchmark stopped part way (the paper preset takes days on 2 cores) then has whole slices, and the
+    headline tables their spread as early as it can be had: every T1 run of every seed (towers and
+    chambers, both schemes: minutes each); every task of the first seed (temporal scheme, then spatial);
+    then, seed by seed, the other seeds' temporal scheme (:func:`seed_stage` 1: T0 and T2 in held-out
+    years, a few hours a seed), their spatial T2 with the T0 runs it starts from (stage 2), and last
+    their T0 on the other spatial folds (stage 3: a day a seed at the paper's sizes). Within a scheme,
+    simulator by simulator, the T0 config whose weights T2 starts from (``t2_sources``: T2 on any fold
+    starts from T0's fold 0), then every T2 run from it (minutes each); then T0 on the other folds. So
+    the transfer-gain table, the paper's question, is whole long before T0's spatial table is."""
     order = {task: i for i, task in enumerate(RUN_TASK_ORDER)}
+    phase = _phase_within_scheme(spec, t2_sources)
     return (
         spec.task != "t1",
+        seed_stage(spec, preset, phase),
         preset.seeds.index(spec.seed),
         schema.SPLIT_SCHEMES.index(spec.scheme),
-        _phase_within_scheme(spec, t2_sources),
+        phase,
         spec.fold,
         order[spec.task],
     )
+
+
+def seed_stage(spec: RunSpec, preset: BenchmarkPreset, phase: tuple[int, int]) -> int:
+    """0 for the first seed (and T1); for another seed 1 its temporal scheme, 2 its spatial T2 and the T0
+    runs T2 starts from, 3 its other spatial T0 runs: the cheaper spread first (see :func:`run_order`)."""
+    if spec.task == "t1" or spec.seed == preset.seeds[0]:
+        return 0
+    if spec.scheme == schema.TEMPORAL:
+        return 1
+    return 3 if phase[1] == 2 else 2
 
 
 def _phase_within_scheme(spec: RunSpec, t2_sources: tuple[str, ...]) -> tuple[int, int]:
