@@ -26,7 +26,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from agroflux_hf.benchmark.leaderboard import WHOLE_YEAR_MARK, dataset_label, headline_targets, in_task_order
+from agroflux_hf.benchmark.leaderboard import (
+    WHOLE_YEAR_MARK,
+    dataset_label,
+    headline_targets,
+    in_task_order,
+    seeds_over_every_fold,
+)
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
 from agroflux_hf.benchmark.transfer_gain import render_gain_markdown
 
@@ -45,7 +51,9 @@ def sees_future(frame: pd.DataFrame) -> pd.Series | bool:
 
 def fold_means(frame: pd.DataFrame) -> pd.DataFrame:
     """R² and per-site median R² per (task, dataset, scheme, model, target): the mean over folds of
-    each seed, then the mean and std over seeds (``r2_std`` NaN with one seed); ``sees_future`` kept."""
+    each seed that ran them all, then the mean and std over seeds (``r2_std`` NaN with one seed);
+    ``sees_future`` kept."""
+    frame = seeds_over_every_fold(frame)  # a seed part-way through the folds would mix other regions
     frame = frame.assign(
         seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0, sees_future=sees_future(frame)
     )

@@ -59,3 +59,32 @@ def test_by_fold_rows_show_each_spatial_fold_with_the_networks_range(
         "| T0 co2 | 0 | NEE | - | 0.85 | 0.80 to 0.80 | lstm |",
         "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† |",
     ]
+
+
+def test_a_seed_part_way_through_the_folds_counts_once_it_has_run_them_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long benchmark runs seed 1's fold 0 (T2 starts from it) long before its other folds: until they
+    have run, seed 1 is left out of the mean over folds and seeds (README table and leaderboard alike),
+    rather than mixing its one region with seed 0's two."""
+    from agroflux_hf.benchmark.leaderboard import aggregate_over_folds
+
+    rows = [row("t0", "spatial", "lstm", 0.8), row("t0", "spatial", "lstm", 0.4) | {"fold": 1},
+            row("t0", "spatial", "gbt", 0.7), row("t0", "spatial", "gbt", 0.5) | {"fold": 1},
+            row("t0", "spatial", "lstm", 0.9, seed=1), row("t0", "spatial", "gbt", 0.7, seed=1)]  # fmt: skip
+    csv = tmp_path / "leaderboard.csv"
+    pd.DataFrame(rows).to_csv(csv, index=False)
+    assert load_script().main([str(csv), "--targets", "NEE"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
+    assert line == "| T0 co2, spatial | NEE | - | 0.60 | 0.60 (lstm) | 0.60 |"
+
+    frame = pd.DataFrame(rows).assign(n=100, **{m: 0.0 for m in ("rmse", "mae", "nse", "kge", "bias")})
+    lstm = aggregate_over_folds(frame).query("model == 'lstm'").iloc[0]
+    assert (lstm["seeds"], lstm["folds"]) == (1, 2) and lstm["r2_mean"] == pytest.approx(0.6)
+
+    finished = pd.DataFrame([*rows, row("t0", "spatial", "lstm", 0.6, seed=1) | {"fold": 1}])
+    lstm = aggregate_over_folds(
+        finished.assign(n=100, **{m: 0.0 for m in ("rmse", "mae", "nse", "kge", "bias")})
+    )
+    lstm = lstm.query("model == 'lstm'").iloc[0]
+    assert lstm["seeds"] == 2 and lstm["r2_mean"] == pytest.approx(0.675)  # seed 1 counts once whole
