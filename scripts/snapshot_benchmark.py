@@ -153,9 +153,10 @@ def partial_slices(source: Path, slices: Mapping[tuple, Sequence[str]]) -> tuple
     names, reasons = [], []
     for (task, config, source_config, seed), run_ids in slices.items():
         runs = [source / "runs" / run_id for run_id in run_ids]
-        done = sum((run / RUN_RECORD).is_file() for run in runs)
+        finished = [(run / RUN_RECORD).is_file() for run in runs]
+        done = sum(finished)
         resumable = sum(
-            not (run / RUN_RECORD).is_file() and latest_checkpoint(run) is not None for run in runs
+            not f and latest_checkpoint(run) is not None for f, run in zip(finished, runs, strict=True)
         )
         if done < len(run_ids) and done + resumable > 0:
             names += run_ids

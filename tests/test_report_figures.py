@@ -9,14 +9,20 @@ import pandas as pd
 from agroflux_hf.benchmark import report_figures
 
 
-def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monkeypatch):
-    drawn = []
+def record_scatters(monkeypatch) -> list:
+    """Draw nothing; record each scatter figure's models and title instead."""
+    drawn: list = []
     monkeypatch.setattr(report_figures.plots, "plot_series", lambda predictions, path, **kw: path)
     monkeypatch.setattr(
         report_figures.plots,
         "plot_scatter",
         lambda by_model, target, path, *, title: drawn.append((by_model, title)) or path,
     )
+    return drawn
+
+
+def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monkeypatch):
+    drawn = record_scatters(monkeypatch)
     rows = [
         {"model": model, "seed": seed, "run_id": f"{model}-{seed}", "target": "NEE", "r2": 0.5}
         for seed in (2, 0, 1)  # seed 0 neither first nor last
@@ -36,13 +42,7 @@ def test_the_figures_draw_the_lowest_seed_whatever_the_row_order(tmp_path, monke
 
 def test_a_figure_names_the_models_it_cannot_draw(tmp_path, monkeypatch):
     """A run reused without its saved model (no predictions) is named in the scatter's title."""
-    drawn = []
-    monkeypatch.setattr(report_figures.plots, "plot_series", lambda predictions, path, **kw: path)
-    monkeypatch.setattr(
-        report_figures.plots,
-        "plot_scatter",
-        lambda by_model, target, path, *, title: drawn.append((by_model, title)) or path,
-    )
+    drawn = record_scatters(monkeypatch)
     rows = [
         {"model": model, "seed": 0, "run_id": model, "target": "NEE", "r2": 0.5}
         for model in ("lstm", "gbt", "climatology")

@@ -170,21 +170,18 @@ def seeds_over_every_fold(frame: pd.DataFrame) -> pd.DataFrame:
     mix different regions. The seeds left out count again once their folds have run."""
     if frame.empty or "seed" not in frame.columns or "fold" not in frame.columns:
         return frame
-    keys = [c for c in GROUP_COLUMNS if c in frame.columns]
-    keyed = frame.assign(
-        _seed=frame["seed"].fillna(0),
-        **{c: frame[c].astype(object).fillna("") for c in ("source_dataset",) if c in frame.columns},
-    )
-    folds = keyed.groupby([*keys, "_seed"], sort=False, dropna=False)["fold"].transform("nunique")
-    most = folds.groupby([keyed[k] for k in keys], sort=False, dropna=False).transform("max")
+    keys = [frame[c] for c in GROUP_COLUMNS if c in frame.columns]
+    per_seed = frame.groupby([*keys, frame["seed"].fillna(0)], sort=False, dropna=False)
+    folds = per_seed["fold"].transform("nunique")
+    most = folds.groupby(keys, sort=False, dropna=False).transform("max")
     return frame[(folds == most).to_numpy()]
 
 
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean, std (ddof 1; NaN with one row) and fold and seed counts of every metric per
     model/task/target, over its folds and the seeds that ran them all (:func:`seeds_over_every_fold`);
-    ``n`` = scored site-days summed over folds (every seed scores the same days). ``folds`` counts the folds that scored the target: a fold whose test
-    sites never observe it (``n`` 0, R² NaN, not a failure) is left out of the mean and of the count."""
+    ``n`` = scored site-days summed over folds (every seed scores the same days). ``folds`` counts the
+    folds that scored the target: a fold whose test sites never observe it (``n`` 0, R² NaN, not a failure) is left out of the mean and of the count."""
     if frame.empty:
         return pd.DataFrame(columns=[*GROUP_COLUMNS, "folds", "seeds"])
     frame = seeds_over_every_fold(frame)

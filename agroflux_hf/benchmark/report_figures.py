@@ -50,7 +50,7 @@ def make_figures(
     ok = {o.spec.run_id: o for o in outcomes if o.status == "ok" and o.predictions is not None}
     for task in ("t0", "t1"):
         for dataset in dict.fromkeys(frame.loc[frame["task"] == task, "dataset"]):
-            config = schema.config_name("temporal", dataset)
+            config = schema.config_name(schema.TEMPORAL, dataset)
             part = frame[(frame["task"] == task) & (frame["config"] == config)]
             if part.empty:  # no temporal scheme: fall back to the first config run
                 config = str(
@@ -128,7 +128,7 @@ def _site_figure(
     if site_frame.empty:
         return []
     sites = site_frame[(site_frame["task"] == task) & (site_frame["dataset"] == dataset)]
-    scheme = "spatial" if (sites["scheme"] == "spatial").any() else "temporal"
+    scheme = schema.SPATIAL if (sites["scheme"] == schema.SPATIAL).any() else schema.TEMPORAL
     sites = sites[sites["scheme"] == scheme]
     best = best_model(
         frame[(frame["task"] == task) & (frame["dataset"] == dataset) & (frame["scheme"] == scheme)]
