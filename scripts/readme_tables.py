@@ -12,9 +12,9 @@ seeds. A whole-year model (it sees later days: Transformer, iTransformer, Pyrafo
 Targets default to each dataset's headline targets. With ``--transfer-gain``: T2 minus T1 R² per
 target, split scheme and architecture, and for the best network, mean ± std over folds and seeds
 (``agroflux_hf.benchmark.transfer_gain``). With ``--by-fold``: the spatial scheme fold by fold (mean over
-seeds), the climatology, the trees and the networks' range with the best, since a mean over held-out
-regions can hide one region where every network fails. With ``--checkpoints``: the shipped checkpoints' test R²
-pooled over the held-out years, read from the ``model-index`` of their cards.
+seeds, and how many), the climatology, the trees and the networks' range with the best, since a mean over
+held-out regions can hide one region where every network fails. With ``--checkpoints``: the shipped
+checkpoints' test R² pooled over the held-out years, read from the ``model-index`` of their cards.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def table_rows(means: pd.DataFrame, targets: list[str] | None) -> list[str]:
 
 def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
     """Markdown rows per (task, dataset, spatial fold, target): climatology, trees, the networks' lowest
-    and highest R² and the best network, each the mean over seeds of that fold's pooled test R²."""
+    and highest R² and the best network, each the mean over seeds of that fold's pooled test R², and how
+    many seeds that is (a long benchmark runs seed 1's fold 0 long before its other folds)."""
     frame = frame[frame["scheme"] == "spatial"]
     if task is not None:
         frame = frame[frame["task"] == task]
@@ -118,7 +119,9 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
     )
     keys = ["task", "dataset", "source_dataset", "fold", "target", "model", "kind"]
     grouped = frame.groupby(keys, sort=False, dropna=False)
-    means = grouped.agg(r2=("r2", "mean"), sees_future=("sees_future", "any")).reset_index()
+    means = grouped.agg(
+        r2=("r2", "mean"), sees_future=("sees_future", "any"), seeds=("seed", "nunique")
+    ).reset_index()
     rows = []
     for (name, dataset, source), group in in_task_order(means).groupby(
         ["task", "dataset", "source_dataset"], sort=False
@@ -136,7 +139,8 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
                 spread = f"{_cell(networks['r2'].min())} to {_cell(networks['r2'].max())}"
                 rows.append(
                     f"| {dataset_label(name, dataset, source)} | {int(fold)} | {target} | {' | '.join(cells)} "
-                    f"| {spread} | {best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''} |"
+                    f"| {spread} | {best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''} "
+                    f"| {int(networks['seeds'].max())} |"
                 )
     return rows
 
@@ -199,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines[4:]) if lines else "no T2 run with a T1 partner in this leaderboard")
         return 0
     if args.by_fold:
-        print("| task and data | spatial fold | target | climatology | gbt | networks | best network |")
-        print("|---|---:|---|---:|---:|---:|---|")
+        print(
+            "| task and data | spatial fold | target | climatology | gbt | networks | best network | seeds |"
+        )
+        print("|---|---:|---|---:|---:|---:|---|---:|")
         print("\n".join(fold_rows(frame, args.targets, args.task)))
         return 0
     print("| task, split | target | climatology | gbt | best network (pooled) | its per-site median |")

@@ -45,7 +45,7 @@ def test_by_fold_rows_show_each_spatial_fold_with_the_networks_range(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A fold where every network fails stays visible (the mean over folds would hide it); seeds are
-    averaged within a fold; the temporal scheme is left out."""
+    averaged within a fold and counted; the temporal scheme is left out."""
     rows = [row("t0", "spatial", "lstm", 0.8), row("t0", "spatial", "transformer", 0.9),
             row("t0", "spatial", "transformer", 0.7, seed=1), row("t0", "spatial", "gbt", 0.85),
             row("t0", "temporal", "lstm", 0.95)]  # fmt: skip
@@ -56,8 +56,8 @@ def test_by_fold_rows_show_each_spatial_fold_with_the_networks_range(
     assert load_script().main([str(csv), "--by-fold", "--task", "t0", "--targets", "NEE"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
     assert lines == [
-        "| T0 co2 | 0 | NEE | - | 0.85 | 0.80 to 0.80 | lstm |",
-        "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† |",
+        "| T0 co2 | 0 | NEE | - | 0.85 | 0.80 to 0.80 | lstm | 2 |",
+        "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† | 1 |",
     ]
 
 
