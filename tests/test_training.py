@@ -346,6 +346,16 @@ def test_a_step_budget_validates_every_n_steps_with_a_cosine_schedule(synthetic,
     )
     assert [e["global_step"] for e in stopped.history] == [1, 2, 3]
     assert (stopped.steps, stopped.stopped_early) == (3, True)
+    # the patience running out at the budget's last validation is not an early stop
+    spent = train(
+        "t0",
+        "lstm",
+        "sim",
+        output_dir=tmp_path / "d",
+        args=quick_args(max_steps=3, eval_every_steps=1, patience=2, min_delta=1e9),
+        model_overrides=TINY,
+    )
+    assert (spent.steps, spent.stopped_early) == (3, False)
     with pytest.raises(ValueError, match="lr_schedule"):
         TrainingArguments(lr_schedule="linear")
 

@@ -250,7 +250,9 @@ def _validate(
     state.history.append(entry)
     state.running = {}
     if args.patience and state.bad_epochs >= args.patience:
-        state.finished = state.stopped_early = True
+        state.finished = True
+        # patience running out at the budget's last validation stopped nothing
+        state.stopped_early = state.global_step < setup.total_steps
     if acc.is_main_process:
         write_history(output_dir, state.history)
     acc.log({k: v for k, v in entry.items() if isinstance(v, int | float)}, step=entry["global_step"])
