@@ -133,6 +133,7 @@ def test_dssat_spatial_folds_hold_out_whole_stations(tmp_path):
         assert len(info.sites["test"]) == 2 and not station["test"] & (
             station["train"] | station["validation"]
         )
+        assert info.held_out == tuple(station["test"])  # what a figure names the fold by
 
 
 def test_no_table_is_a_clear_error(tmp_path):

@@ -292,6 +292,97 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
     return save_figure(fig, path)
 
 
+FOLD_FLOOR = -1.0
+"""The lowest R² a fold figure's axis shows: a failing model (R² -7) would otherwise flatten the rest;
+lower scores sit on the floor as a down-pointing marker with their value written beside."""
+
+
+def plot_fold_scores(
+    scores: pd.DataFrame, path: Path, *, title: str, fold_labels: Mapping[int, str], whole_year_mark: str = ""
+) -> Path:
+    """Test R² per held-out fold of every model, one panel per target: where a mean over folds hides a
+    region in which every network fails, or one in which they beat the trees.
+
+    ``scores`` has columns ``fold``, ``target``, ``model``, ``kind``, ``r2`` and ``sees_future``. Per fold,
+    the climatology is a grey line across it (the reference), the trees a black square at its left, the
+    networks coloured dots side by side, whole-year ones hollow and marked ``whole_year_mark``.
+    """
+    targets = list(dict.fromkeys(scores["target"]))
+    folds = sorted(int(f) for f in scores["fold"].unique())
+    networks = list(dict.fromkeys(scores.loc[scores["kind"] != "baseline", "model"]))
+    whole_year = set(scores.loc[scores["sees_future"].astype(bool), "model"])
+    offsets = {
+        "gbt": -0.34,
+        **dict(zip(networks, np.linspace(-0.18, 0.36, len(networks)), strict=True)),
+    }
+    colours = {
+        "gbt": "black",
+        "climatology": "grey",
+        **dict(zip(networks, plt.get_cmap("tab10").colors, strict=False)),
+    }
+    cols = min(2, len(targets))
+    rows = math.ceil(len(targets) / cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(max(6.0, 1.5 * len(folds) + 2) * cols, 3.6 * rows), squeeze=False,
+        layout="constrained",
+    )  # fmt: skip
+    for ax, target in zip(axes.flat, targets, strict=False):
+        part, floor_labels = scores[scores["target"] == target], {}
+        for model, group in part.groupby("model", sort=False):
+            x = np.array([folds.index(int(f)) for f in group["fold"]], dtype=float)
+            r2, colour = group["r2"].to_numpy(dtype=float), colours.get(model, "grey")
+            label = f"{model}{whole_year_mark if model in whole_year else ''}"
+            if model == "climatology":
+                shown = r2 >= FOLD_FLOOR
+                ax.hlines(r2[shown], x[shown] - 0.42, x[shown] + 0.42, color=colour, lw=1.6, label=label)
+                x = x - 0.42
+            else:
+                face = "none" if model in whole_year else colour
+                marker, size = ("s", 7) if model == "gbt" else ("o", 6)
+                x = x + offsets.get(model, 0.0)
+                shown = r2 >= FOLD_FLOOR
+                ax.plot(
+                    x[shown],
+                    r2[shown],
+                    marker,
+                    color=colour,
+                    mfc=face,
+                    ms=size,
+                    mew=1.6,
+                    ls="none",
+                    label=label,
+                )
+            _mark_below_floor(
+                ax, x[~shown & np.isfinite(r2)], r2[~shown & np.isfinite(r2)], colour, floor_labels
+            )
+        ax.axhline(0, color="grey", lw=0.6, ls=":")
+        ax.set_ylim(FOLD_FLOOR - 0.08, 1.0)
+        ax.set_xlim(-0.5, len(folds) - 0.5)
+        ax.set_xticks(range(len(folds)), [f"{f}\n{fold_labels.get(f, '')}" for f in folds], fontsize=7)
+        ax.set_title(f"{target}: test R² per held-out fold", fontsize=9)
+        ax.set_ylabel("test R² (pooled)", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(targets) :]:
+        ax.set_visible(False)
+    legend = {}  # every model once, whichever panel drew it
+    for ax in axes.flat:
+        legend.update({label: handle for handle, label in zip(*ax.get_legend_handles_labels(), strict=True)})
+    fig.legend(list(legend.values()), list(legend), loc="outside right upper", fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    return save_figure(fig, path)
+
+
+def _mark_below_floor(ax, x: np.ndarray, r2: np.ndarray, colour, placed: dict[int, int]) -> None:
+    """Scores below the axis floor: a triangle on the floor and the value above it, the labels of one
+    fold alternating in height (``placed`` counts them per fold) so that neighbours stay legible."""
+    ax.plot(x, np.full(len(x), FOLD_FLOOR), "v", color=colour, ms=6, ls="none")
+    for xi, value in zip(x, r2, strict=True):
+        fold = round(xi)
+        placed[fold] = placed.get(fold, -1) + 1
+        ax.annotate(f"{value:.1f}", (xi, FOLD_FLOOR), textcoords="offset points",
+                    xytext=(0, 6 + 8 * (placed[fold] % 2)), ha="center", fontsize=6, color=colour)  # fmt: skip
+
+
 def transfer_gains(frame: pd.DataFrame) -> pd.DataFrame:
     """R² of each T2 run minus the T1 run of the same model, config (split scheme and fold), seed and
     target (:func:`agroflux_hf.benchmark.transfer_gain.paired_gains`)."""

@@ -44,8 +44,10 @@ def make_figures(
     folder: Path,
     *,
     max_sites: int = 3,
+    held_out: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Every figure of the benchmark README; returns the files written."""
+    """Every figure of the benchmark README; returns the files written. ``held_out``: what each spatial
+    config's test split holds out (:func:`held_out_labels`), to name the folds."""
     written: list[Path] = []
     ok = {o.spec.run_id: o for o in outcomes if o.status == "ok" and o.predictions is not None}
     for task in ("t0", "t1"):
@@ -59,6 +61,7 @@ def make_figures(
                 part = frame[(frame["task"] == task) & (frame["config"] == config)]
             written += _config_figures(task, config, part, ok, folder, max_sites)
             written += _site_figure(task, dataset, frame, site_frame, coordinates, folder)
+            written += _fold_figure(task, dataset, frame, held_out or {}, folder)
     gains = plots.transfer_gains(frame)
     if not gains.dropna(subset=["gain"]).empty:
         written.append(
@@ -149,6 +152,52 @@ def _site_figure(
             title=f"{leaderboard.TASK_LABELS[task]} {dataset}, {scheme} scheme: per-site test R² of {best}",
         )
     ]
+
+
+def _fold_figure(
+    task: str, dataset: str, frame: pd.DataFrame, held_out: Mapping[str, str], folder: Path
+) -> list[Path]:
+    """Test R² per spatial fold of every model (mean over the seeds that ran every fold, as in the
+    tables), when the dataset has two folds or more."""
+    part = frame[
+        (frame["task"] == task) & (frame["dataset"] == dataset) & (frame["scheme"] == schema.SPATIAL)
+    ]
+    part = leaderboard.seeds_over_every_fold(part.dropna(subset=["fold"]))
+    part = part[part["target"].isin(figure_targets(list(dict.fromkeys(part["target"]))))]
+    if part["fold"].nunique() < 2:
+        return []
+    scores = (
+        part.assign(sees_future=part["sees_future"].fillna(False).astype(bool))
+        .groupby(["fold", "target", "model", "kind"], sort=False)
+        .agg(r2=("r2", "mean"), sees_future=("sees_future", "any"))
+        .reset_index()
+    )
+    seeds = int(part.groupby(["model", "fold"])["seed"].nunique().max())
+    labels = {int(f): held_out.get(str(c), "") for f, c in zip(part["fold"], part["config"], strict=True)}
+    over = f"mean over {seeds} seeds" if seeds > 1 else f"seed {int(part['seed'].min())}"
+    return [
+        plots.plot_fold_scores(
+            scores,
+            folder / f"folds_{task}_{dataset}.png",
+            title=f"{leaderboard.TASK_LABELS[task]} {dataset}, spatial scheme: test R² per held-out fold "
+            f"({over}; {leaderboard.WHOLE_YEAR_MARK} sees the whole year)",
+            fold_labels=labels,
+            whole_year_mark=leaderboard.WHOLE_YEAR_MARK,
+        )
+    ]
+
+
+def held_out_labels(infos: Mapping[str, Any]) -> dict[str, str]:
+    """What each spatial config's test split holds out (``ConfigInfo.held_out``: site groups or sites),
+    as a short label naming the fold in figures."""
+    labels = {}
+    for name, info in infos.items():
+        units = getattr(info, "held_out", ())
+        if getattr(info, "scheme", None) == schema.SPATIAL and units:
+            labels[name] = (
+                ", ".join(units) if len(units) <= 3 else f"{', '.join(units[:2])} +{len(units) - 2}"
+            )
+    return labels
 
 
 def site_coordinates(infos: Mapping[str, Any]) -> dict[str, tuple[float, float]]:

@@ -23,7 +23,7 @@ from agroflux_hf import schema
 from agroflux_hf.benchmark import leaderboard, transfer_gain
 from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
 from agroflux_hf.benchmark.presets import BenchmarkPreset
-from agroflux_hf.benchmark.report_figures import make_figures, site_coordinates
+from agroflux_hf.benchmark.report_figures import held_out_labels, make_figures, site_coordinates
 from agroflux_hf.files import atomic_write_text, write_json
 
 
@@ -129,7 +129,13 @@ def write_reports(
     leaderboard.write_latex_tables(frame, root / "tables")
     coordinates = site_coordinates(infos)
     figures = make_figures(
-        frame, outcomes, site_frame, coordinates, root / "figures", max_sites=preset.sites_per_series_plot
+        frame,
+        outcomes,
+        site_frame,
+        coordinates,
+        root / "figures",
+        max_sites=preset.sites_per_series_plot,
+        held_out=held_out_labels(infos),
     )
     seconds = time.perf_counter() - started
     write_json(

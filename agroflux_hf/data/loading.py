@@ -56,6 +56,13 @@ class ConfigInfo:
     site_attributes: dict[str, dict[str, float | str]] = field(default_factory=dict)
     repo_id: str | None = None  # the Hub dataset repo it came from (data_dir is then its snapshot)
     revision: str | None = None  # the revision asked for (None: the repo's default branch)
+    site_groups: dict[str, str] = field(default_factory=dict)  # site -> the unit held out whole
+
+    @property
+    def held_out(self) -> tuple[str, ...]:
+        """What the test split holds out: the site groups (sites sharing weather, held out whole) where
+        the source has them, else the test sites; how a figure names a spatial fold."""
+        return tuple(dict.fromkeys(self.site_groups.get(s, s) for s in self.sites.get("test", ())))
 
     @property
     def scheme(self) -> str:
@@ -119,6 +126,8 @@ def config_info(
     path = _index_folder(location)
     entry = _config_entry(path, config)
     splits = entry["splits"]
+    dataset = schema.parse_config_name(config)[1]  # the key of its source in the document
+    source = _read_configs(path).get("sources", {}).get(dataset, {})
     return ConfigInfo(
         name=config,
         source=entry["source"],
@@ -138,6 +147,7 @@ def config_info(
         site_attributes=_read_site_attributes(entry),
         repo_id=location.repo_id,
         revision=location.revision,
+        site_groups=dict(source.get("site_groups") or {}),
     )
 
 
