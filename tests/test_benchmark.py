@@ -1109,3 +1109,25 @@ def test_bound_statics_reaches_the_chosen_schemes_runs_and_makes_unbounded_recor
     unbounded_record = {"training_arguments": {"seed": 0}}  # recorded before the argument existed
     assert same_settings(unbounded_record, {"training_arguments": {"seed": 0, "bound_statics": False}})
     assert not same_settings(unbounded_record, {"training_arguments": {"seed": 0, "bound_statics": True}})
+
+
+def test_the_pending_list_estimates_compute_from_finished_runs_of_the_same_kind() -> None:
+    """A pending run costs the median recorded time of the finished runs of its model, task and data
+    (a median: one record holds a pause); a run of a kind that never finished is counted apart."""
+    from agroflux_hf.benchmark.execution import RunOutcome
+    from agroflux_hf.benchmark.planning import RunSpec
+    from agroflux_hf.benchmark.reports import pending_section
+
+    def spec(model: str, fold: int, seed: int, dataset: str = "sim") -> RunSpec:
+        return RunSpec(model, "t0", f"spatial_{dataset}_fold{fold}", dataset, "spatial", fold, seed=seed)
+
+    finished = [
+        RunOutcome(spec("lstm", f, 0), "ok", seconds=s) for f, s in ((1, 3600), (2, 5400), (3, 90000))
+    ]
+    finished.append(RunOutcome(spec("lstm", 1, 0, dataset="other"), "ok", seconds=36000))  # other data
+    pending = [RunOutcome(spec("lstm", f, 1), "pending") for f in (1, 2)]
+    pending.append(RunOutcome(spec("tcn", 1, 1), "pending"))  # no finished TCN run
+    lines = pending_section(pending, 7, finished=finished)
+    text = "\n".join(lines)
+    assert "| t0 | spatial | 1 | 3 | 3.0 |" in text  # two LSTM runs at the median 1.5 h
+    assert "(not counted, no finished run of their kind: 1 pending runs): about 3.0 h in all" in text

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 from agroflux_hf import schema
 from agroflux_hf.benchmark import leaderboard, transfer_gain
 from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
+from agroflux_hf.benchmark.planning import RunSpec
 from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.benchmark.report_figures import held_out_labels, make_figures, site_coordinates
 from agroflux_hf.files import atomic_write_text, write_json
@@ -307,7 +309,7 @@ def render_readme(
         ]
         lines.append("")
     if pending:
-        lines += pending_section(pending, len(outcomes))
+        lines += pending_section(pending, len(outcomes), finished=ok)
     lines += extra
     if figures:
         lines += ["## Figures", ""]
@@ -352,22 +354,52 @@ def static_reach_section(ctx: BenchmarkContext, configs: Sequence[str]) -> list[
     ]
 
 
-def pending_section(pending: Sequence[RunOutcome], total: int) -> list[str]:
+def pending_section(
+    pending: Sequence[RunOutcome], total: int, finished: Sequence[RunOutcome] = ()
+) -> list[str]:
     """README lines for a partial benchmark: how many runs of each task, scheme and seed are still to
-    run, so that nobody reads the tables as the whole protocol's."""
-    counts: dict[tuple[str, str, int], int] = {}
+    run, and about how much compute they need by the runs that did, so that nobody reads the tables as
+    the whole protocol's and whoever continues can plan the machine."""
+    typical = typical_seconds(finished)
+    counts: dict[tuple[str, str, int], list[float | None]] = {}
     for outcome in pending:
         key = (outcome.spec.task, outcome.spec.scheme, outcome.spec.seed)
-        counts[key] = counts.get(key, 0) + 1
+        counts.setdefault(key, []).append(typical.get(run_kind(outcome.spec)))
+    known = [s for times in counts.values() for s in times if s is not None]
+    unknown = sum(s is None for times in counts.values() for s in times)
     lines = [
         "## Pending runs",
         "",
         f"This is a partial benchmark: {len(pending)} of {total} planned runs have not run yet, so the "
         "tables cover only the finished ones (a mean over folds is over the folds that finished). Run "
-        "the same command again on this folder to continue; finished runs are reused.",
+        "the same command again on this folder to continue; finished runs are reused. The compute "
+        "estimate is each pending run's median recorded time among the finished runs of the same model, "
+        "task and data, on the machines that ran them"
+        + (f" (not counted, no finished run of their kind: {unknown} pending runs)" if unknown else "")
+        + f": about {sum(known) / 3600:.1f} h in all.",
         "",
-        "| task | split scheme | seed | runs pending |",
-        "|---|---|---:|---:|",
+        "| task | split scheme | seed | runs pending | compute estimate (h) |",
+        "|---|---|---:|---:|---:|",
     ]
-    lines += [f"| {task} | {scheme} | {seed} | {n} |" for (task, scheme, seed), n in counts.items()]
+    for (task, scheme, seed), times in counts.items():
+        estimate = [t for t in times if t is not None]
+        hours = sum(estimate) / 3600
+        cell = "-" if not estimate else f"{hours:.1f}" if hours >= 0.1 else f"{hours:.2f}"
+        lines.append(f"| {task} | {scheme} | {seed} | {len(times)} | {cell} |")
     return [*lines, ""]
+
+
+def run_kind(spec: RunSpec) -> tuple[str, str, str]:
+    """What a run's cost depends on: the model, the task and the data (its dataset); not the fold, the
+    seed or the split scheme, which change the sites, not the step budget."""
+    return spec.model, spec.task, spec.dataset
+
+
+def typical_seconds(finished: Sequence[RunOutcome]) -> dict[tuple[str, str, str], float]:
+    """The median recorded time of the finished runs of each :func:`run_kind` (a median, since a run's
+    record can hold a pause of its machine)."""
+    times: dict[tuple[str, str, str], list[float]] = {}
+    for outcome in finished:
+        if outcome.status == "ok":
+            times.setdefault(run_kind(outcome.spec), []).append(outcome.seconds)
+    return {kind: statistics.median(values) for kind, values in times.items()}
