@@ -756,6 +756,11 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
     assert set(again["run_id"]) == set(frame["run_id"]) - {missing}
     readme = (out / "README.md").read_text()
     assert "## Pending runs" in readme and "| t1 | spatial | 0 | 1 |" in readme
+    # each record names the processor its time was taken on; the README counts the runs per processor
+    record = json.loads((runs / "t1__lstm__temporal_co2__seed0" / execution.RUN_RECORD).read_text())
+    assert record["cpu"] == execution.cpu_model() != ""
+    n_ok = len(partial.outcomes) - 1
+    assert f"the processor of the call that finished a run: {n_ok} on {record['cpu']}." in readme
     assert "Partial: 1 of" in (out / "leaderboard.md").read_text()
     assert (runs / missing).is_dir()  # kept for the next call to finish
     with pytest.raises(ValueError, match="restart"):

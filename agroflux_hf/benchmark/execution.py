@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import platform
 import shutil
 import time
 import traceback
@@ -53,6 +54,7 @@ class RunOutcome:
     stopped_early: bool | None = None  # early stopping fired before the step budget (networks)
     sees_future: bool | None = None  # the model reads days after the one it predicts (whole-year)
     reused: bool = False  # taken from an earlier benchmark on the same folder, not run again
+    cpu: str | None = None  # the processor of the call that finished it (None: recorded before 2026-12-04)
 
 
 @dataclass
@@ -332,6 +334,7 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         stopped_early=record.get("stopped_early"),
         sees_future=record.get("sees_future"),
         reused=True,
+        cpu=record.get("cpu"),
     )
 
 
@@ -429,9 +432,22 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
             spec, "failed", time.perf_counter() - start, error=f"{type(err).__name__}: {err}", run_dir=run_dir
         )
     seconds = time.perf_counter() - start + earlier
-    record = {"run_id": spec.run_id, "settings": run_settings(spec, ctx), "seconds": seconds, **training}
-    write_json(run_dir / RUN_RECORD, {**record, "scores": scores})  # last: the run counts as finished
-    return RunOutcome(spec, "ok", seconds, predictions, scores, run_dir=run_dir, **training)
+    cpu = cpu_model()  # what its seconds mean: machines of one core count differ 2x in speed
+    record = {"run_id": spec.run_id, "settings": run_settings(spec, ctx), "seconds": seconds, "cpu": cpu}
+    write_json(run_dir / RUN_RECORD, {**record, **training, "scores": scores})  # last: the run is finished
+    return RunOutcome(spec, "ok", seconds, predictions, scores, run_dir=run_dir, cpu=cpu, **training)
+
+
+def cpu_model() -> str:
+    """The processor's name (Linux ``/proc/cpuinfo``; else ``platform.processor()``): absolute times
+    differ between machines of the same core count."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 @contextlib.contextmanager

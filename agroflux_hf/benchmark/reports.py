@@ -22,7 +22,7 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.benchmark import leaderboard, transfer_gain
-from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
+from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, cpu_model
 from agroflux_hf.benchmark.planning import RunSpec
 from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.benchmark.report_figures import held_out_labels, make_figures, site_coordinates
@@ -213,18 +213,6 @@ def versions() -> dict[str, str]:
     return found
 
 
-def cpu_model() -> str:
-    """The processor's name (Linux ``/proc/cpuinfo``; else ``platform.processor()``): absolute times
-    differ between machines of the same core count."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def compute_line(outcomes: Sequence[RunOutcome]) -> str:
     """Training and fitting time summed over the finished runs (reused ones included, as recorded when
     they ran): the cost of the whole protocol, which a resumed benchmark's wall time does not show."""
@@ -234,9 +222,17 @@ def compute_line(outcomes: Sequence[RunOutcome]) -> str:
     for outcome in ok:
         by_task[outcome.spec.task] = by_task.get(outcome.spec.task, 0.0) + outcome.seconds
     parts = ", ".join(f"{task} {seconds / 3600:.2f} h" for task, seconds in by_task.items())
+    machines: dict[str | None, int] = {}
+    for outcome in ok:
+        machines[outcome.cpu] = machines.get(outcome.cpu, 0) + 1
+    where = "; ".join(
+        f"{n} on {cpu}" if cpu else f"{n} not recorded (finished before 2026-12-04)"
+        for cpu, n in sorted(machines.items(), key=lambda kv: -kv[1])
+    )
     return (
         f"- Compute: {total / 3600:.2f} h summed over the {len(ok)} finished runs ({parts}), each run's own "
-        "time as recorded when it ran (several ran at once, one per worker process)."
+        "time as recorded when it ran (several ran at once, one per worker process)"
+        + (f"; the processor of the call that finished a run: {where}." if ok else ".")
     )
 
 
