@@ -1136,3 +1136,22 @@ def test_the_pending_list_estimates_compute_from_finished_runs_of_the_same_kind(
     text = "\n".join(lines)
     assert "| t0 | spatial | 1 | 3 | 3.0 |" in text  # two LSTM runs at the median 1.5 h
     assert "(not counted, no finished run of their kind: 1 pending runs): about 3.0 h in all" in text
+
+
+def test_a_recorded_run_that_took_its_whole_budget_did_not_stop_early() -> None:
+    """Records written before 2026-12-04 said stopped_early where the patience ran out at the budget's
+    last validation; the reports read them by the current rule."""
+    from agroflux_hf.benchmark.execution import recorded_stopped_early
+
+    def record(steps: int | None, stopped: bool | None, budget: int | None = 1090) -> dict:
+        return {
+            "steps": steps,
+            "stopped_early": stopped,
+            "settings": {"training_arguments": {"max_steps": budget}},
+        }
+
+    assert recorded_stopped_early(record(1090, True)) is False  # the old rule's label
+    assert recorded_stopped_early(record(981, True)) is True
+    assert recorded_stopped_early(record(1090, False)) is False
+    assert recorded_stopped_early(record(600, True, budget=None)) is True  # an epoch budget: as recorded
+    assert recorded_stopped_early(record(None, None)) is None  # a baseline

@@ -331,11 +331,23 @@ def reusable_outcome(spec: RunSpec, ctx: BenchmarkContext, run_dir: Path) -> Run
         record["scores"],
         run_dir=run_dir,
         steps=record.get("steps"),
-        stopped_early=record.get("stopped_early"),
+        stopped_early=recorded_stopped_early(record),
         sees_future=record.get("sees_future"),
         reused=True,
         cpu=record.get("cpu"),
     )
+
+
+def recorded_stopped_early(record: Mapping[str, Any]) -> bool | None:
+    """Whether early stopping ended a recorded run before its step budget. Records written before
+    2026-12-04 also said so when the patience ran out at the budget's last validation; a run that took
+    its whole budget did not stop early, whatever its record says."""
+    stopped = record.get("stopped_early")
+    arguments = (record.get("settings") or {}).get("training_arguments") or {}
+    budget, steps = arguments.get("max_steps"), record.get("steps")
+    if stopped and budget is not None and steps is not None and steps >= budget:
+        return False
+    return stopped
 
 
 def same_settings(recorded: Any, current: dict) -> bool:
