@@ -179,7 +179,7 @@ def _fold_figure(
         plots.plot_fold_scores(
             scores,
             folder / f"folds_{task}_{dataset}.png",
-            title=f"{leaderboard.TASK_LABELS[task]} {dataset}, spatial scheme: test R² per held-out fold "
+            title=f"{leaderboard.TASK_LABELS[task]} {dataset}, spatial scheme: test R² per held-out fold\n"
             f"({over}; {leaderboard.WHOLE_YEAR_MARK} sees the whole year)",
             fold_labels=labels,
             whole_year_mark=leaderboard.WHOLE_YEAR_MARK,
