@@ -335,26 +335,17 @@ def test_a_step_budget_validates_every_n_steps_with_a_cosine_schedule(synthetic,
     a, b = weights_of(tmp_path / "a" / "best_model"), weights_of(tmp_path / "b" / "best_model")
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert [e["val_loss"] for e in result.history] == [e["val_loss"] for e in resumed.history]
+
     # patience counts validations: no improvement after the first stops after 2 more
-    stopped = train(
-        "t0",
-        "lstm",
-        "sim",
-        output_dir=tmp_path / "c",
-        args=quick_args(max_steps=50, eval_every_steps=1, patience=2, min_delta=1e9),
-        model_overrides=TINY,
-    )
+    def never_improving(folder: str, max_steps: int):
+        args = quick_args(max_steps=max_steps, eval_every_steps=1, patience=2, min_delta=1e9)
+        return train("t0", "lstm", "sim", output_dir=tmp_path / folder, args=args, model_overrides=TINY)
+
+    stopped = never_improving("c", 50)
     assert [e["global_step"] for e in stopped.history] == [1, 2, 3]
     assert (stopped.steps, stopped.stopped_early) == (3, True)
     # the patience running out at the budget's last validation is not an early stop
-    spent = train(
-        "t0",
-        "lstm",
-        "sim",
-        output_dir=tmp_path / "d",
-        args=quick_args(max_steps=3, eval_every_steps=1, patience=2, min_delta=1e9),
-        model_overrides=TINY,
-    )
+    spent = never_improving("d", 3)
     assert (spent.steps, spent.stopped_early) == (3, False)
     with pytest.raises(ValueError, match="lr_schedule"):
         TrainingArguments(lr_schedule="linear")

@@ -332,29 +332,17 @@ def plot_fold_scores(
             x = np.array([folds.index(int(f)) for f in group["fold"]], dtype=float)
             r2, colour = group["r2"].to_numpy(dtype=float), colours.get(model, "grey")
             label = f"{model}{whole_year_mark if model in whole_year else ''}"
+            shown, below = r2 >= FOLD_FLOOR, (r2 < FOLD_FLOOR) & np.isfinite(r2)
             if model == "climatology":
-                shown = r2 >= FOLD_FLOOR
                 ax.hlines(r2[shown], x[shown] - 0.42, x[shown] + 0.42, color=colour, lw=1.6, label=label)
                 x = x - 0.42
             else:
                 face = "none" if model in whole_year else colour
                 marker, size = ("s", 7) if model == "gbt" else ("o", 6)
                 x = x + offsets.get(model, 0.0)
-                shown = r2 >= FOLD_FLOOR
-                ax.plot(
-                    x[shown],
-                    r2[shown],
-                    marker,
-                    color=colour,
-                    mfc=face,
-                    ms=size,
-                    mew=1.6,
-                    ls="none",
-                    label=label,
-                )
-            _mark_below_floor(
-                ax, x[~shown & np.isfinite(r2)], r2[~shown & np.isfinite(r2)], colour, floor_labels
-            )
+                ax.plot(x[shown], r2[shown], marker, color=colour, mfc=face, ms=size, mew=1.6, ls="none",
+                        label=label)  # fmt: skip
+            _mark_below_floor(ax, x[below], r2[below], colour, floor_labels)
         ax.axhline(0, color="grey", lw=0.6, ls=":")
         ax.set_ylim(FOLD_FLOOR - 0.08, 1.0)
         ax.set_xlim(-0.5, len(folds) - 0.5)

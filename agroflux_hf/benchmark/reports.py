@@ -14,6 +14,7 @@ import os
 import platform
 import statistics
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -222,12 +223,9 @@ def compute_line(outcomes: Sequence[RunOutcome]) -> str:
     for outcome in ok:
         by_task[outcome.spec.task] = by_task.get(outcome.spec.task, 0.0) + outcome.seconds
     parts = ", ".join(f"{task} {seconds / 3600:.2f} h" for task, seconds in by_task.items())
-    machines: dict[str | None, int] = {}
-    for outcome in ok:
-        machines[outcome.cpu] = machines.get(outcome.cpu, 0) + 1
     where = "; ".join(
         f"{n} on {cpu}" if cpu else f"{n} not recorded (finished before 2026-12-04)"
-        for cpu, n in sorted(machines.items(), key=lambda kv: -kv[1])
+        for cpu, n in Counter(o.cpu for o in ok).most_common()
     )
     return (
         f"- Compute: {total / 3600:.2f} h summed over the {len(ok)} finished runs ({parts}), each run's own "
@@ -396,6 +394,5 @@ def typical_seconds(finished: Sequence[RunOutcome]) -> dict[tuple[str, str, str]
     record can hold a pause of its machine)."""
     times: dict[tuple[str, str, str], list[float]] = {}
     for outcome in finished:
-        if outcome.status == "ok":
-            times.setdefault(run_kind(outcome.spec), []).append(outcome.seconds)
+        times.setdefault(run_kind(outcome.spec), []).append(outcome.seconds)
     return {kind: statistics.median(values) for kind, values in times.items()}

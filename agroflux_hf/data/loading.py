@@ -111,8 +111,8 @@ def list_configs(data_dir: str | os.PathLike | None = None, revision: str | None
     return list(_read_configs(resolve_data_dir(data_dir, revision))["configs"])
 
 
-def _config_entry(path: Path, config: str) -> dict:
-    configs = _read_configs(path)["configs"]
+def _config_entry(path: Path, config: str, document: dict | None = None) -> dict:
+    configs = (document or _read_configs(path))["configs"]
     if config not in configs:
         raise UnknownNameError(f"unknown config {config!r} in {path}; available: {', '.join(configs)}")
     return configs[config]
@@ -124,10 +124,11 @@ def config_info(
     """Names, units, split membership and train-split statistics of ``config`` (folder or Hub repo)."""
     location = locate(data_dir, revision)
     path = _index_folder(location)
-    entry = _config_entry(path, config)
+    document = _read_configs(path)
+    entry = _config_entry(path, config, document)
     splits = entry["splits"]
     dataset = schema.parse_config_name(config)[1]  # the key of its source in the document
-    source = _read_configs(path).get("sources", {}).get(dataset, {})
+    source = document.get("sources", {}).get(dataset, {})
     return ConfigInfo(
         name=config,
         source=entry["source"],
