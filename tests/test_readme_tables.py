@@ -88,3 +88,29 @@ def test_a_seed_part_way_through_the_folds_counts_once_it_has_run_them_all(
     )
     lstm = lstm.query("model == 'lstm'").iloc[0]
     assert lstm["seeds"] == 2 and lstm["r2_mean"] == pytest.approx(0.675)  # seed 1 counts once whole
+
+
+def test_transfer_gain_by_seed_gives_each_seeds_best_t2_minus_best_t1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One seed's answer to "does pretraining help?" can mislead: ``--by-seed`` prints each seed's best
+    T2 network (mean over folds) minus its best T1 network, then mean ± std; a seed that has run only
+    some folds (seed 2 here) is left out until it has run them all."""
+    scores = {  # seed: (model, t1 fold 0, t1 fold 1, t2 fold 0, t2 fold 1)
+        0: [("lstm", 0.5, 0.3, 0.7, 0.5), ("transformer", 0.6, 0.2, 0.5, 0.3)],
+        1: [("lstm", 0.5, 0.5, 0.4, 0.4), ("transformer", 0.4, 0.4, 0.4, 0.4)],
+    }
+    rows = []
+    for seed, models in scores.items():
+        for model, *r2 in models:
+            for fold in range(2):
+                rows.append(row("t1", "spatial", model, r2[fold], seed=seed) | {"fold": fold})
+                t2 = row("t2-finetune", "spatial", model, r2[2 + fold], seed=seed)
+                rows.append(t2 | {"fold": fold, "source_dataset": "dssat"})
+    rows += [row("t1", "spatial", "lstm", 0.5, seed=2), row("t2-finetune", "spatial", "lstm", 0.9, seed=2)]
+    csv = tmp_path / "leaderboard.csv"
+    pd.DataFrame([r | {"config": f"spatial_co2_fold{r['fold']}"} for r in rows]).to_csv(csv, index=False)
+    assert load_script().main([str(csv), "--transfer-gain", "--by-seed"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| T2 task and data | split | target | seed 0 | seed 1 | mean ± std |"
+    assert lines[2] == "| T2 fine-tune co2 ← dssat | spatial | NEE | +0.20 | -0.10 | +0.05 ± 0.21 |"

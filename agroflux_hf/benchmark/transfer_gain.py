@@ -14,7 +14,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from agroflux_hf.benchmark.leaderboard import dataset_label, in_task_order, markdown_table
+from agroflux_hf.benchmark.leaderboard import (
+    dataset_label,
+    in_task_order,
+    markdown_table,
+    seeds_over_every_fold,
+)
 from agroflux_hf.benchmark.presets import TRANSFER_TASKS
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
@@ -29,8 +34,10 @@ def _with_seed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_gains(frame: pd.DataFrame, transfer_tasks: Sequence[str] = TRANSFER_TASKS) -> pd.DataFrame:
-    """One row per T2 score with a T1 partner: columns of the T2 row plus ``r2_t1`` and ``gain``."""
-    frame = _with_seed(frame)
+    """One row per T2 score with a T1 partner: columns of the T2 row plus ``r2_t1`` and ``gain``. Only
+    seeds that ran every fold count (:func:`seeds_over_every_fold`), so that a seed part-way through the
+    spatial folds does not weigh its first held-out regions more."""
+    frame = _with_seed(seeds_over_every_fold(frame))
     networks = frame[frame["kind"] != "baseline"] if "kind" in frame.columns else frame
     t1 = networks[networks["task"] == "t1"][[*PAIR_KEYS, "r2"]].rename(columns={"r2": "r2_t1"})
     t2 = networks[networks["task"].isin(transfer_tasks)]
@@ -97,3 +104,37 @@ def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = Non
         "Positive: simulation pretraining helped."
     )
     return ["## Transfer gain (T2 − T1 R²)", "", note, "", markdown_table(header, body), ""]
+
+
+def best_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (T2 task, dataset, source, scheme, target) and seed: that seed's best T2 network's R² minus
+    its best T1 network's (each the mean over folds). The headline ``best`` gain is one number from
+    means over seeds; this shows how far a single seed's answer to "does pretraining help?" moves."""
+    pairs = paired_gains(frame)
+    columns = [*SECTION_KEYS, "seed", "gain"]
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for key, part in pairs.groupby([*SECTION_KEYS, "seed"], sort=False):
+        by_model = part.groupby("model")
+        gain = by_model["r2"].mean().max() - by_model["r2_t1"].mean().max()
+        rows.append(dict(zip(columns, [*key, gain], strict=True)))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def render_gain_by_seed_markdown(frame: pd.DataFrame) -> list[str]:
+    """A table of :func:`best_gain_by_seed`: one column per seed, then the mean ± std over seeds."""
+    gains = best_gain_by_seed(frame)
+    if gains.empty:
+        return []
+    seeds = sorted(int(s) for s in gains["seed"].unique())
+    body = []
+    for key, part in in_task_order(gains).groupby(list(SECTION_KEYS), sort=False):
+        task, dataset, source, scheme, target = key
+        by_seed = part.set_index(part["seed"].astype(int))["gain"]
+        cells = [dataset_label(task, dataset, source), scheme, target]
+        cells += [format_gain(by_seed.get(seed, np.nan), np.nan) for seed in seeds]
+        cells.append(format_gain(by_seed.mean(), by_seed.std()))
+        body.append(cells)
+    header = ["T2 task and data", "split", "target", *(f"seed {s}" for s in seeds), "mean ± std"]
+    return [markdown_table(header, body)]
