@@ -15,8 +15,9 @@ target, split scheme and architecture, and for the best network, mean ± std ove
 (``agroflux_hf.benchmark.transfer_gain``); with ``--by-seed`` as well: each seed's best T2 network minus
 its best T1 network, seed by seed, since one seed's answer can mislead. With ``--by-fold``: the spatial
 scheme fold by fold (mean over seeds, and how many), the climatology, the trees and the networks' range
-with the best, since a mean over held-out regions can hide one region where every network fails. With ``--checkpoints``: the shipped
-checkpoints' test R² pooled over the held-out years, read from the ``model-index`` of their cards.
+with the best, since a mean over held-out regions can hide one region where every network fails. With
+``--checkpoints``: the shipped checkpoints' test R² pooled over the held-out years, read from the
+``model-index`` of their cards.
 """
 
 from __future__ import annotations
