@@ -944,7 +944,7 @@ def gain_rows() -> list[dict]:
 
 
 def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
-    from agroflux_hf.benchmark.transfer_gain import gain_table, render_gain_markdown
+    from agroflux_hf.benchmark.transfer_gain import gain_table, render_gain_markdown, render_gain_sections
 
     frame = leaderboard.leaderboard_frame(gain_rows())
     table = gain_table(frame).set_index("model")
@@ -955,6 +955,14 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     assert table.at["best", "gain_mean"] == pytest.approx(0.01)
     markdown = leaderboard.render_markdown(frame, sections=render_gain_markdown(frame))
     assert "## Transfer gain (T2 − T1 R²)" in markdown and "+0.11 ± 0.01" in markdown
+    # with two seeds the section ends with each seed's best T2 minus its best T1 (0.6 - 0.6, 0.62 - 0.6)
+    sections = render_gain_sections(frame)
+    assert sections[: len(render_gain_markdown(frame))] == render_gain_markdown(frame)
+    text = "\n".join(sections)
+    by_seed = [line for line in text.splitlines() if line.startswith("| T2 fine-tune")][-1]
+    assert "seed by seed" in text and by_seed.endswith("| +0.02 | +0.01 ± 0.01 |")
+    one_seed = leaderboard.leaderboard_frame([r for r in gain_rows() if r["seed"] == 0])
+    assert render_gain_sections(one_seed) == render_gain_markdown(one_seed)
     assert "| transformer† |" in markdown and "| lstm |" in markdown  # whole-year models marked
     latex = leaderboard.render_latex(frame, "r2")
     assert "transformer$^\\dagger$" in latex and "lstm$^\\dagger$" not in latex

@@ -127,7 +127,7 @@ def write_reports(
             f"Partial: {pending} of {len(outcomes)} planned runs have not run yet (README.md lists them); "
             "means are over the runs that finished."
         )
-    gain = transfer_gain.render_gain_markdown(frame, models=preset.models)
+    gain = transfer_gain.render_gain_sections(frame, models=preset.models)
     leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes, sections=gain)
     leaderboard.write_latex_tables(frame, root / "tables")
     coordinates = site_coordinates(infos)

@@ -138,3 +138,24 @@ def render_gain_by_seed_markdown(frame: pd.DataFrame) -> list[str]:
         body.append(cells)
     header = ["T2 task and data", "split", "target", *(f"seed {s}" for s in seeds), "mean ± std"]
     return [markdown_table(header, body)]
+
+
+def render_gain_sections(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
+    """The leaderboard's transfer-gain section, then, once more than one seed has T2 runs, the best
+    gain seed by seed: the spread a reader needs before trusting the headline ``best`` column."""
+    lines = render_gain_markdown(frame, models=models)
+    if not lines or best_gain_by_seed(frame)["seed"].nunique() < 2:
+        return lines
+    note = (
+        "Each seed's best T2 network minus its best T1 network (each the mean over folds; a seed counts "
+        "once it has run every fold), then the mean ± std over seeds."
+    )
+    return [
+        *lines,
+        "### Best T2 − best T1, seed by seed",
+        "",
+        note,
+        "",
+        *render_gain_by_seed_markdown(frame),
+        "",
+    ]
