@@ -1,8 +1,7 @@
 """Print the README's benchmark table from a leaderboard CSV, so every number there comes from a command.
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
-        python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed]
-
+    python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed]
     python scripts/readme_tables.py results/leaderboard.csv --by-fold --task t0 --targets NEE
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
