@@ -48,6 +48,13 @@ def paired_gains(frame: pd.DataFrame, transfer_tasks: Sequence[str] = TRANSFER_T
     return merged
 
 
+def best_minus_best(pairs: pd.DataFrame) -> float:
+    """The best T2 network's mean R² minus the best T1 network's (means over the rows given): what a
+    user picking the best model of each protocol gains."""
+    by_model = pairs.groupby("model")
+    return by_model["r2"].mean().max() - by_model["r2_t1"].mean().max()
+
+
 def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per (T2 task, dataset, source, scheme, target) and architecture: gain mean, std, pairs; plus the
     ``best`` row (best T2 network's mean R² minus best T1 network's mean R²)."""
@@ -56,13 +63,10 @@ def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=[*SECTION_KEYS, "model", "gain_mean", "gain_std", "pairs"])
     grouped = pairs.groupby([*SECTION_KEYS, "model"], sort=False)
     table = grouped["gain"].agg(gain_mean="mean", gain_std="std", pairs="count").reset_index()
-    best_rows = []
-    for key, part in pairs.groupby(list(SECTION_KEYS), sort=False):
-        t2_best = part.groupby("model")["r2"].mean().max()
-        t1_best = part.groupby("model")["r2_t1"].mean().max()
-        best_rows.append(
-            dict(zip(SECTION_KEYS, key, strict=True)) | {"model": BEST, "gain_mean": t2_best - t1_best}
-        )
+    best_rows = [
+        dict(zip(SECTION_KEYS, key, strict=True)) | {"model": BEST, "gain_mean": best_minus_best(part)}
+        for key, part in pairs.groupby(list(SECTION_KEYS), sort=False)
+    ]
     best = pd.DataFrame(best_rows).assign(gain_std=np.nan, pairs=pd.NA)
     return pd.concat([table, best], ignore_index=True)
 
@@ -114,17 +118,17 @@ def best_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
     columns = [*SECTION_KEYS, "seed", "gain"]
     if pairs.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for key, part in pairs.groupby([*SECTION_KEYS, "seed"], sort=False):
-        by_model = part.groupby("model")
-        gain = by_model["r2"].mean().max() - by_model["r2_t1"].mean().max()
-        rows.append(dict(zip(columns, [*key, gain], strict=True)))
+    rows = [
+        dict(zip(columns, [*key, best_minus_best(part)], strict=True))
+        for key, part in pairs.groupby([*SECTION_KEYS, "seed"], sort=False)
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def render_gain_by_seed_markdown(frame: pd.DataFrame) -> list[str]:
-    """A table of :func:`best_gain_by_seed`: one column per seed, then the mean ± std over seeds."""
-    gains = best_gain_by_seed(frame)
+def render_gain_by_seed_markdown(frame: pd.DataFrame, gains: pd.DataFrame | None = None) -> list[str]:
+    """A table of :func:`best_gain_by_seed` (``gains`` if already computed): one column per seed, then
+    the mean ± std over seeds."""
+    gains = best_gain_by_seed(frame) if gains is None else gains
     if gains.empty:
         return []
     seeds = sorted(int(s) for s in gains["seed"].unique())
@@ -144,7 +148,8 @@ def render_gain_sections(frame: pd.DataFrame, models: Sequence[str] | None = Non
     """The leaderboard's transfer-gain section, then, once more than one seed has T2 runs, the best
     gain seed by seed: the spread a reader needs before trusting the headline ``best`` column."""
     lines = render_gain_markdown(frame, models=models)
-    if not lines or best_gain_by_seed(frame)["seed"].nunique() < 2:
+    gains = best_gain_by_seed(frame)
+    if not lines or gains["seed"].nunique() < 2:
         return lines
     note = (
         "Each seed's best T2 network minus its best T1 network (each the mean over folds; a seed counts "
@@ -156,6 +161,6 @@ def render_gain_sections(frame: pd.DataFrame, models: Sequence[str] | None = Non
         "",
         note,
         "",
-        *render_gain_by_seed_markdown(frame),
+        *render_gain_by_seed_markdown(frame, gains),
         "",
     ]
