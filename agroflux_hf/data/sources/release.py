@@ -1,7 +1,7 @@
 """Reader of the official AgroFlux release (arXiv 2602.01614): z-scored ``.npy`` arrays -> daily tables.
 
 The release (Hugging Face ``qic69/AgroFlux``, CC BY 4.0) ships four subsets as NumPy arrays that are
-already z-scored (layout in ``docs/agroflux-release.md``):
+already z-scored, laid out as follows:
 
 =========  ==========  =================================================================
 name       folder      arrays
