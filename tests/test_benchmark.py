@@ -529,6 +529,28 @@ def test_plots_write_non_empty_pngs(tmp_path):
     assert _is_png(plots.plot_transfer_gain(gains, tmp_path / "gain.png", title="gain"))
 
 
+def test_transfer_gain_bars_lead_with_the_best_and_carry_the_spread():
+    """The figure's first group is best T2 minus best T1 (the leaderboard's headline); each
+    architecture's bar is its mean paired gain, the whisker the std over folds and seeds."""
+    pairs = pd.DataFrame(
+        {
+            "model": ["lstm", "lstm", "tcn", "tcn"],
+            "target": "NEE",
+            "r2": [0.50, 0.70, 0.40, 0.40],
+            "r2_t1": [0.40, 0.40, 0.65, 0.55],
+        }
+    ).assign(gain=lambda f: f["r2"] - f["r2_t1"])
+    labels, values, spread = plots.gain_bars(pairs, "NEE")
+    assert labels == ["best", "lstm", "tcn"]
+    # best T2 mean (lstm 0.60) minus best T1 mean (tcn 0.60): 0, though every lstm pair gained
+    assert values == pytest.approx([0.0, 0.20, -0.20])
+    assert np.isnan(spread[0]) and spread[1:] == pytest.approx(
+        [np.std([0.1, 0.3], ddof=1), np.std([-0.25, -0.15], ddof=1)]
+    )
+    labels, values, spread = plots.gain_bars(pairs.assign(gain=np.nan), "NEE")
+    assert np.isnan(values).all()
+
+
 # ---------------------------------------------------------------------------------------------
 # end to end
 # ---------------------------------------------------------------------------------------------

@@ -250,46 +250,93 @@ def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
     ax.axhline(0, color="grey", lw=0.8)
 
 
-def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Grouped bars of R²(T2) - R²(T1) per model and target: one row per (T2 task, simulation source),
-    one column per split scheme, all panels on one y scale.
+def gain_bars(part: pd.DataFrame, target: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Bar labels, heights and whiskers of one panel's target: first ``best`` (the best T2 network's mean
+    R² minus the best T1 network's, no whisker: the figure's headline, as in the leaderboard), then each
+    architecture's mean paired gain with its std over folds and seeds (NaN with a single pair)."""
+    from agroflux_hf.benchmark.transfer_gain import BEST, best_minus_best
 
-    ``gains`` has columns ``task``, ``source_dataset``, ``scheme``, ``model``, ``target``, ``gain``.
+    rows = part[part["target"] == target].dropna(subset=["gain"])
+    models = list(dict.fromkeys(part["model"]))
+    by_model = rows.groupby("model")["gain"]
+    means = by_model.mean().reindex(models).to_numpy(dtype=float)
+    stds = by_model.std().reindex(models).to_numpy(dtype=float)
+    best = best_minus_best(rows) if not rows.empty and {"r2", "r2_t1"} <= set(rows.columns) else np.nan
+    return [BEST, *models], np.r_[best, means], np.r_[np.nan, stds]
+
+
+def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Grouped bars of R²(T2) - R²(T1) per model and target, whiskers ± one std over folds and seeds, the
+    first group the best T2 network against the best T1 network (:func:`gain_bars`): one row per (T2
+    task, simulation source), one column per split scheme. Each column has its own y scale, at most
+    ± ``GAIN_LIMIT``: spatial gains measured from T1 scores far below zero would flatten the rest; a bar
+    beyond it is cut at the edge with its value written there.
+
+    ``gains`` has columns ``task``, ``source_dataset``, ``scheme``, ``model``, ``target``, ``gain`` and,
+    for the ``best`` group, ``r2`` and ``r2_t1`` (:func:`transfer_gains`).
     """
     rows = list(dict.fromkeys(gains[["task", "source_dataset"]].itertuples(index=False, name=None)))
     schemes = list(dict.fromkeys(gains["scheme"]))
     targets = list(dict.fromkeys(gains["target"]))
-    width = max(4.5, 0.9 * gains["model"].nunique() + 2)
+    width = max(4.5, 0.9 * (gains["model"].nunique() + 1) + 2)
     fig, axes = plt.subplots(
         len(rows),
         len(schemes),
         figsize=(width * len(schemes), 3.4 * len(rows)),
         squeeze=False,
-        sharey=True,
+        sharey="col",
         layout="constrained",
     )
     bar = 0.8 / max(1, len(targets))
+    reach: dict[int, tuple[float, float]] = {}
+    beyond: dict[int, list] = {c: [] for c in range(len(schemes))}
     for r, (task, source) in enumerate(rows):
         for c, scheme in enumerate(schemes):
             ax = axes[r, c]
             part = gains[
                 (gains["task"] == task) & (gains["source_dataset"] == source) & (gains["scheme"] == scheme)
             ]
-            models = list(dict.fromkeys(part["model"]))
+            labels: list[str] = []
             for i, target in enumerate(targets):
-                values = [
-                    part.loc[(part["model"] == m) & (part["target"] == target), "gain"].mean() for m in models
-                ]
-                ax.bar(np.arange(len(models)) + (i - (len(targets) - 1) / 2) * bar, values, bar, label=target)
+                labels, values, spread = gain_bars(part, target)
+                x = np.arange(len(labels)) + (i - (len(targets) - 1) / 2) * bar
+                ax.bar(x, values, bar, label=target, color=f"C{i}")
+                ax.errorbar(x, values, yerr=spread, fmt="none", ecolor="0.25", elinewidth=0.7, capsize=1.5)
+                reach[c] = _widest(reach.get(c, (0.0, 0.0)), values, spread)
+                beyond[c].extend((ax, xi, v) for xi, v in zip(x, values, strict=True) if abs(v) > GAIN_LIMIT)
+            ax.axvspan(-0.5, 0.5, color="0.92", zorder=0)  # the headline group
             ax.axhline(0, color="black", lw=0.8)
-            ax.set_xticks(np.arange(len(models)), models, rotation=30, fontsize=8)
+            ax.set_xticks(np.arange(len(labels)), labels, rotation=30, fontsize=8)
+            ax.set_xlim(-0.5, len(labels) - 0.5)
             ax.set_title(f"{TASK_LABELS.get(task, task)} from {source}, {scheme} scheme", fontsize=9)
             ax.grid(axis="y", alpha=0.3)
             if c == 0:
                 ax.set_ylabel("test R² gain over T1 (T2 - T1)", fontsize=8)
+    for c, (low, high) in reach.items():
+        pad = 0.05 * (high - low) or 0.05
+        axes[0, c].set_ylim(max(low - pad, -GAIN_LIMIT), min(high + pad, GAIN_LIMIT))
+        for ax, xi, value in beyond[c]:
+            edge = math.copysign(GAIN_LIMIT, value)
+            ax.annotate(f"{value:+.1f}", (xi, edge), textcoords="offset points", xytext=(-2, -4 if value > 0 else 4),
+                        ha="right", va="top" if value > 0 else "bottom", fontsize=6, color="0.15")  # fmt: skip
     axes[0, 0].legend(fontsize=7, title="target", title_fontsize=7)
     fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
+
+
+GAIN_LIMIT = 1.0
+"""The largest |R² gain| a transfer-gain axis shows."""
+
+
+def _widest(reach: tuple[float, float], values: np.ndarray, spread: np.ndarray) -> tuple[float, float]:
+    """The lowest and highest point of bars and whiskers so far (NaN whiskers count as none)."""
+    whisker = np.nan_to_num(spread)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return reach
+    low = float(np.min((values - whisker)[finite]))
+    high = float(np.max((values + whisker)[finite]))
+    return min(reach[0], low), max(reach[1], high)
 
 
 FOLD_FLOOR = -1.0
@@ -377,4 +424,4 @@ def transfer_gains(frame: pd.DataFrame) -> pd.DataFrame:
     from agroflux_hf.benchmark.transfer_gain import paired_gains
 
     pairs = paired_gains(frame)
-    return pairs[["task", "scheme", "model", "target", "gain", "source_dataset"]]
+    return pairs[["task", "scheme", "model", "target", "gain", "source_dataset", "r2", "r2_t1"]]

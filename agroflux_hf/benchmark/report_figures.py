@@ -68,7 +68,8 @@ def make_figures(
             plots.plot_transfer_gain(
                 gains,
                 folder / "transfer_gain.png",
-                title="Transfer gain: test R² of T2 minus T1 (same model, config, fold, seed; mean over folds, seeds)",
+                title="Transfer gain: test R² of T2 minus T1 (same model, config, fold, seed): bars the mean over folds and seeds, "
+                "whiskers ± 1 std; best: the best T2 network's mean minus the best T1 network's",
             )
         )
     return written
