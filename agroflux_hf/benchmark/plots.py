@@ -20,6 +20,7 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.benchmark.leaderboard import TASK_LABELS
+from agroflux_hf.benchmark.transfer_gain import BEST, paired_gains, summarise_pairs
 from agroflux_hf.files import atomic_path
 
 OBS_COLOUR, PREDICTED_COLOUR = "black", "tab:orange"
@@ -250,19 +251,21 @@ def _site_bars(ax, part: pd.DataFrame, metric: str) -> None:
     ax.axhline(0, color="grey", lw=0.8)
 
 
-def gain_bars(part: pd.DataFrame, target: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Bar labels, heights and whiskers of one panel's target: first ``best`` (the best T2 network's mean
-    R² minus the best T1 network's, no whisker: the figure's headline, as in the leaderboard), then each
-    architecture's mean paired gain with its std over folds and seeds (NaN with a single pair)."""
-    from agroflux_hf.benchmark.transfer_gain import BEST, best_minus_best
+GAIN_LIMIT = 1.0
+"""The largest |R² gain| a transfer-gain axis shows."""
 
+
+def gain_bars(part: pd.DataFrame, target: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Bar labels, heights and whiskers of one panel's target, from :func:`summarise_pairs`: first
+    ``best`` (the best T2 network's mean R² minus the best T1 network's, no whisker: the figure's
+    headline, as in the leaderboard), then each architecture's mean paired gain with its std over folds
+    and seeds (NaN with a single pair)."""
+    labels = [BEST, *dict.fromkeys(part["model"])]
     rows = part[part["target"] == target].dropna(subset=["gain"])
-    models = list(dict.fromkeys(part["model"]))
-    by_model = rows.groupby("model")["gain"]
-    means = by_model.mean().reindex(models).to_numpy(dtype=float)
-    stds = by_model.std().reindex(models).to_numpy(dtype=float)
-    best = best_minus_best(rows) if not rows.empty and {"r2", "r2_t1"} <= set(rows.columns) else np.nan
-    return [BEST, *models], np.r_[best, means], np.r_[np.nan, stds]
+    if rows.empty:
+        return labels, np.full(len(labels), np.nan), np.full(len(labels), np.nan)
+    summary = summarise_pairs(rows, ["target"]).set_index("model").reindex(labels)
+    return labels, summary["gain_mean"].to_numpy(dtype=float), summary["gain_std"].to_numpy(dtype=float)
 
 
 def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
@@ -288,8 +291,6 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
         layout="constrained",
     )
     bar = 0.8 / max(1, len(targets))
-    reach: dict[int, tuple[float, float]] = {}
-    beyond: dict[int, list] = {c: [] for c in range(len(schemes))}
     for r, (task, source) in enumerate(rows):
         for c, scheme in enumerate(schemes):
             ax = axes[r, c]
@@ -302,8 +303,9 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
                 x = np.arange(len(labels)) + (i - (len(targets) - 1) / 2) * bar
                 ax.bar(x, values, bar, label=target, color=f"C{i}")
                 ax.errorbar(x, values, yerr=spread, fmt="none", ecolor="0.25", elinewidth=0.7, capsize=1.5)
-                reach[c] = _widest(reach.get(c, (0.0, 0.0)), values, spread)
-                beyond[c].extend((ax, xi, v) for xi, v in zip(x, values, strict=True) if abs(v) > GAIN_LIMIT)
+                for xi, value in zip(x, values, strict=True):
+                    if abs(value) > GAIN_LIMIT:
+                        _label_cut_bar(ax, xi, value)
             ax.axvspan(-0.5, 0.5, color="0.92", zorder=0)  # the headline group
             ax.axhline(0, color="black", lw=0.8)
             ax.set_xticks(np.arange(len(labels)), labels, rotation=30, fontsize=8)
@@ -312,31 +314,19 @@ def plot_transfer_gain(gains: pd.DataFrame, path: Path, *, title: str) -> Path:
             ax.grid(axis="y", alpha=0.3)
             if c == 0:
                 ax.set_ylabel("test R² gain over T1 (T2 - T1)", fontsize=8)
-    for c, (low, high) in reach.items():
-        pad = 0.05 * (high - low) or 0.05
-        axes[0, c].set_ylim(max(low - pad, -GAIN_LIMIT), min(high + pad, GAIN_LIMIT))
-        for ax, xi, value in beyond[c]:
-            edge = math.copysign(GAIN_LIMIT, value)
-            ax.annotate(f"{value:+.1f}", (xi, edge), textcoords="offset points", xytext=(-2, -4 if value > 0 else 4),
-                        ha="right", va="top" if value > 0 else "bottom", fontsize=6, color="0.15")  # fmt: skip
+    for ax in axes[0]:  # y is shared within a column: clip the column's autoscaled range
+        low, high = ax.get_ylim()
+        ax.set_ylim(max(low, -GAIN_LIMIT), min(high, GAIN_LIMIT))
     axes[0, 0].legend(fontsize=7, title="target", title_fontsize=7)
     fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
 
 
-GAIN_LIMIT = 1.0
-"""The largest |R² gain| a transfer-gain axis shows."""
-
-
-def _widest(reach: tuple[float, float], values: np.ndarray, spread: np.ndarray) -> tuple[float, float]:
-    """The lowest and highest point of bars and whiskers so far (NaN whiskers count as none)."""
-    whisker = np.nan_to_num(spread)
-    finite = np.isfinite(values)
-    if not finite.any():
-        return reach
-    low = float(np.min((values - whisker)[finite]))
-    high = float(np.max((values + whisker)[finite]))
-    return min(reach[0], low), max(reach[1], high)
+def _label_cut_bar(ax, x: float, value: float) -> None:
+    """Write a bar's value at the ± ``GAIN_LIMIT`` edge that cuts it."""
+    ax.annotate(f"{value:+.1f}", (x, math.copysign(GAIN_LIMIT, value)), textcoords="offset points",
+                xytext=(-2, -4 if value > 0 else 4), ha="right", va="top" if value > 0 else "bottom",
+                fontsize=6, color="0.15")  # fmt: skip
 
 
 FOLD_FLOOR = -1.0
@@ -421,7 +411,5 @@ def _mark_below_floor(ax, x: np.ndarray, r2: np.ndarray, colour, placed: dict[in
 def transfer_gains(frame: pd.DataFrame) -> pd.DataFrame:
     """R² of each T2 run minus the T1 run of the same model, config (split scheme and fold), seed and
     target (:func:`agroflux_hf.benchmark.transfer_gain.paired_gains`)."""
-    from agroflux_hf.benchmark.transfer_gain import paired_gains
-
     pairs = paired_gains(frame)
     return pairs[["task", "scheme", "model", "target", "gain", "source_dataset", "r2", "r2_t1"]]

@@ -55,20 +55,26 @@ def best_minus_best(pairs: pd.DataFrame) -> float:
     return by_model["r2"].mean().max() - by_model["r2_t1"].mean().max()
 
 
-def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per (T2 task, dataset, source, scheme, target) and architecture: gain mean, std, pairs; plus the
-    ``best`` row (best T2 network's mean R² minus best T1 network's mean R²)."""
-    pairs = paired_gains(frame)
-    if pairs.empty:
-        return pd.DataFrame(columns=[*SECTION_KEYS, "model", "gain_mean", "gain_std", "pairs"])
-    grouped = pairs.groupby([*SECTION_KEYS, "model"], sort=False)
+def summarise_pairs(pairs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Per ``keys`` and architecture: gain mean, std, pairs; plus per ``keys`` the ``best`` row (best
+    T2 network's mean R² minus best T1 network's mean R²). The leaderboard's table and figure both read
+    this, so they cannot disagree."""
+    grouped = pairs.groupby([*keys, "model"], sort=False)
     table = grouped["gain"].agg(gain_mean="mean", gain_std="std", pairs="count").reset_index()
     best_rows = [
-        dict(zip(SECTION_KEYS, key, strict=True)) | {"model": BEST, "gain_mean": best_minus_best(part)}
-        for key, part in pairs.groupby(list(SECTION_KEYS), sort=False)
+        dict(zip(keys, key, strict=True)) | {"model": BEST, "gain_mean": best_minus_best(part)}
+        for key, part in pairs.groupby(list(keys), sort=False)
     ]
     best = pd.DataFrame(best_rows).assign(gain_std=np.nan, pairs=pd.NA)
     return pd.concat([table, best], ignore_index=True)
+
+
+def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise_pairs` per (T2 task, dataset, source, scheme, target)."""
+    pairs = paired_gains(frame)
+    if pairs.empty:
+        return pd.DataFrame(columns=[*SECTION_KEYS, "model", "gain_mean", "gain_std", "pairs"])
+    return summarise_pairs(pairs, SECTION_KEYS)
 
 
 def format_gain(mean: float, std: float) -> str:
