@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -114,3 +115,35 @@ def test_transfer_gain_by_seed_gives_each_seeds_best_t2_minus_best_t1(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "| T2 task and data | split | target | seed 0 | seed 1 | mean ± std |"
     assert lines[2] == "| T2 fine-tune co2 ← dssat | spatial | NEE | +0.20 | -0.10 | +0.05 ± 0.21 |"
+
+
+REPO = SCRIPT.parents[1]
+PAPER_CAPTION = "Test R², pooled, mean over folds"
+
+
+def printed_rows(capsys: pytest.CaptureFixture[str], argv: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The table rows ``readme_tables.py`` prints for ``argv`` that start with one of ``prefixes``."""
+    assert load_script().main(argv) == 0
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith(prefixes)]
+
+
+def test_readme_paper_table_is_what_the_script_prints_from_the_committed_leaderboard(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A number in the README was measured by a command in the repo: the paper table's T0 and T1 rows are
+    exactly what its caption's command prints from ``benchmarks/paper/leaderboard.csv``, so a snapshot
+    that changes the leaderboard without the README (or the reverse) fails here."""
+    csv = REPO / "benchmarks" / "paper" / "leaderboard.csv"
+    argv = [str(csv), "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
+    expected = printed_rows(capsys, argv, ("| T0", "| T1"))
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split(PAPER_CAPTION, 1)[1].splitlines()
+    first = next(i for i, line in enumerate(readme) if line.startswith("| T"))
+    shown = list(itertools.takewhile(lambda line: line.startswith("| T"), readme[first:]))
+    assert expected and shown == expected
+
+
+def test_readme_checkpoint_table_is_what_the_shipped_cards_say(capsys: pytest.CaptureFixture[str]) -> None:
+    """The shipped checkpoints' scores in the README are printed from their cards' ``model-index``."""
+    argv = ["--checkpoints", str(REPO / "agroflux_hf" / "checkpoints")]
+    expected = printed_rows(capsys, argv, ("| t", "| trained on", "|---"))
+    assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
