@@ -1,7 +1,7 @@
 """Print the README's benchmark table from a leaderboard CSV, so every number there comes from a command.
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
-    python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed]
+    python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed | --headline]
     python scripts/readme_tables.py results/leaderboard.csv --by-fold --task t0 --targets NEE
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
@@ -12,7 +12,9 @@ seeds. A whole-year model (it sees later days: Transformer, iTransformer, Pyrafo
 Targets default to each dataset's headline targets. With ``--transfer-gain``: T2 minus T1 R² per
 target, split scheme and architecture, and for the best network, mean ± std over folds and seeds
 (``agroflux_hf.benchmark.transfer_gain``); with ``--by-seed`` as well: each seed's best T2 network minus
-its best T1 network, seed by seed, since one seed's answer can mislead. With ``--by-fold``: the spatial
+its best T1 network, seed by seed, since one seed's answer can mislead; with ``--headline`` instead:
+one row per split and target, one column per T2 protocol and simulator, the best gain with each seed's
+in brackets. With ``--by-fold``: the spatial
 scheme fold by fold (mean over seeds, and how many), the climatology, the trees and the networks' range
 with the best, since a mean over held-out regions can hide one region where every network fails. With
 ``--checkpoints``: the shipped checkpoints' test R² pooled over the held-out years, read from the
@@ -36,7 +38,11 @@ from agroflux_hf.benchmark.leaderboard import (
     seeds_over_every_fold,
 )
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
-from agroflux_hf.benchmark.transfer_gain import render_gain_by_seed_markdown, render_gain_markdown
+from agroflux_hf.benchmark.transfer_gain import (
+    render_gain_by_seed_markdown,
+    render_gain_headline_markdown,
+    render_gain_markdown,
+)
 
 BASELINE_COLUMNS = {"climatology": "climatology", "gbt": "gbt"}
 
@@ -187,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", nargs="+", default=None, help="targets to show (default: headline)")
     parser.add_argument("--transfer-gain", action="store_true", help="the T2 minus T1 R² table instead")
     parser.add_argument("--by-seed", action="store_true", help="with --transfer-gain: best gain per seed")
+    parser.add_argument(
+        "--headline", action="store_true", help="with --transfer-gain: best gain per protocol, seeds in []"
+    )
     parser.add_argument("--by-fold", action="store_true", help="the spatial scheme fold by fold instead")
     parser.add_argument("--task", default=None, help="with --by-fold: only this task (t0, t1, ...)")
     args = parser.parse_args(argv)
@@ -202,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.transfer_gain:
         if args.targets:
             frame = frame[frame["target"].isin(args.targets)]
-        if args.by_seed:
+        if args.headline:
+            lines = render_gain_headline_markdown(frame, targets=args.targets)
+        elif args.by_seed:
             lines = render_gain_by_seed_markdown(frame)
         else:
             lines = render_gain_markdown(frame, models=NETWORK_MODELS)[4:]

@@ -147,3 +147,41 @@ def test_readme_checkpoint_table_is_what_the_shipped_cards_say(capsys: pytest.Ca
     argv = ["--checkpoints", str(REPO / "agroflux_hf" / "checkpoints")]
     expected = printed_rows(capsys, argv, ("| t", "| trained on", "|---"))
     assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_transfer_gain_headline_gives_best_gain_with_each_seeds_in_brackets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--headline``: one row per split and target, one column per T2 protocol and simulator; the cell
+    is the best T2 mean minus the best T1 mean, then each seed's own best gain, ``–`` for a seed that
+    has not run every fold (seed 1 of the spatial scheme here), rows in the order of ``--targets``."""
+    rows = []
+    for seed, t1, t2 in ((0, 0.5, 0.7), (1, 0.5, 0.3)):
+        for target in ("NEE", "GPP"):
+            rows.append(row("t1", "temporal", "lstm", t1, seed=seed) | {"target": target})
+            t2_row = row("t2-finetune", "temporal", "lstm", t2, seed=seed) | {"target": target}
+            rows.append(t2_row | {"source_dataset": "dssat"})
+    for fold in range(2):
+        rows.append(row("t1", "spatial", "lstm", 0.2) | {"fold": fold})
+        rows.append(row("t2-adversarial", "spatial", "lstm", 0.5) | {"fold": fold, "source_dataset": "dssat"})
+    rows += [row("t1", "spatial", "lstm", 0.2, seed=1), row("t2-adversarial", "spatial", "lstm", 0.9, seed=1)]
+    csv = tmp_path / "leaderboard.csv"
+    frame = pd.DataFrame(rows).assign(config=lambda f: f["scheme"] + "_co2_fold" + f["fold"].astype(str))
+    frame.to_csv(csv, index=False)
+    argv = [str(csv), "--transfer-gain", "--headline", "--targets", "NEE", "GPP"]
+    assert load_script().main(argv) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "| split | target (data) | fine-tune ← dssat | adv. ← dssat |",
+        "|---|---|---|---|",
+        "| temporal | NEE (co2) | +0.00 [+0.20, -0.20] | – |",
+        "| temporal | GPP (co2) | +0.00 [+0.20, -0.20] | – |",
+        "| spatial | NEE (co2) | – | +0.30 [+0.30, –] |",
+    ]
+
+
+def test_readme_transfer_gain_headline_is_what_the_script_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The paper's transfer-gain table in the README is its caption's command's output, whole."""
+    csv = REPO / "benchmarks" / "paper" / "leaderboard.csv"
+    argv = [str(csv), "--transfer-gain", "--headline", "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
+    expected = printed_rows(capsys, argv, ("|",))
+    assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")

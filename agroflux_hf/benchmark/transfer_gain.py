@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf.benchmark.leaderboard import (
+    TASK_LABELS,
     dataset_label,
     in_task_order,
     markdown_table,
     seeds_over_every_fold,
 )
 from agroflux_hf.benchmark.presets import TRANSFER_TASKS
+from agroflux_hf.schema import SPLIT_SCHEMES
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
 SECTION_KEYS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "target")
@@ -148,6 +150,57 @@ def render_gain_by_seed_markdown(frame: pd.DataFrame, gains: pd.DataFrame | None
         body.append(cells)
     header = ["T2 task and data", "split", "target", *(f"seed {s}" for s in seeds), "mean ± std"]
     return [markdown_table(header, body)]
+
+
+def render_gain_headline_markdown(frame: pd.DataFrame, targets: Sequence[str] | None = None) -> list[str]:
+    """The answer on one screen: rows (split scheme, data, target), one column per T2 protocol and
+    simulator; each cell the best T2 network's mean R² minus the best T1 network's (the ``best`` gain)
+    and, in brackets, the same seed by seed (``–`` for a seed that has not run every fold), so that a
+    reader sees at once whether the seeds agree on the sign. Rows follow ``targets`` if given."""
+    table, gains = gain_table(frame), best_gain_by_seed(frame)
+    if table.empty:
+        return []
+    best = in_task_order(table[table["model"] == BEST])
+    seeds = sorted(int(s) for s in gains["seed"].unique())
+    columns = list(dict.fromkeys(zip(best["task"], best["source_dataset"], strict=True)))
+    body = []
+    for scheme in [s for s in SPLIT_SCHEMES if s in set(best["scheme"])]:
+        part = best[best["scheme"] == scheme]
+        rows = list(dict.fromkeys(zip(part["dataset"], part["target"], strict=True)))
+        if targets is not None:
+            rows = sorted(
+                rows, key=lambda row: list(targets).index(row[1]) if row[1] in targets else len(targets)
+            )
+        for dataset, target in rows:
+            cells = [scheme, f"{target} ({dataset})"]
+            for task, source in columns:
+                key = {
+                    "task": task,
+                    "source_dataset": source,
+                    "scheme": scheme,
+                    "dataset": dataset,
+                    "target": target,
+                }
+                cells.append(_headline_cell(best, gains, key, seeds))
+            body.append(cells)
+    header = ["split", "target (data)", *(_protocol_label(task, source) for task, source in columns)]
+    return [markdown_table(header, body)]
+
+
+def _protocol_label(task: str, source: str) -> str:
+    """``fine-tune ← dssat_ceres_maize``: a T2 protocol and the simulator it pretrains on."""
+    return f"{TASK_LABELS.get(task, task).removeprefix('T2 ')} ← {source}"
+
+
+def _headline_cell(best: pd.DataFrame, gains: pd.DataFrame, key: dict[str, str], seeds: list[int]) -> str:
+    """``-0.15 [-0.25, -0.08, –]``: the best gain over seeds, then each seed's (``–``: not run)."""
+    matches = (best[list(key)] == pd.Series(key)).all(axis=1)
+    if not matches.any():
+        return "–"
+    seed_rows = gains[(gains[list(key)] == pd.Series(key)).all(axis=1)]
+    by_seed = seed_rows.set_index(seed_rows["seed"].astype(int))["gain"]
+    per_seed = ", ".join(format_gain(by_seed.get(seed, np.nan), np.nan) for seed in seeds)
+    return f"{format_gain(best.loc[matches, 'gain_mean'].iloc[0], np.nan)} [{per_seed}]"
 
 
 def render_gain_sections(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
