@@ -777,7 +777,8 @@ def test_a_partial_benchmark_reports_its_finished_runs_and_keeps_only_the_models
     again = pd.read_csv(out / "leaderboard.csv")
     assert set(again["run_id"]) == set(frame["run_id"]) - {missing}
     readme = (out / "README.md").read_text()
-    assert "## Pending runs" in readme and "| t1 | spatial | 0 | 1 |" in readme
+    rows = [line.split(" | ") for line in readme.splitlines() if line.startswith("| t1 | spatial | 0 |")]
+    assert "## Progress" in readme and len(rows) == 1 and rows[0][4] == "1"  # one run pending
     # each record names the processor its time was taken on; the README counts the runs per processor
     record = json.loads((runs / "t1__lstm__temporal_co2__seed0" / execution.RUN_RECORD).read_text())
     assert record["cpu"] == execution.cpu_model() != ""
@@ -1162,10 +1163,28 @@ def test_the_pending_list_estimates_compute_from_finished_runs_of_the_same_kind(
     finished.append(RunOutcome(spec("lstm", 1, 0, dataset="other"), "ok", seconds=36000))  # other data
     pending = [RunOutcome(spec("lstm", f, 1), "pending") for f in (1, 2)]
     pending.append(RunOutcome(spec("tcn", 1, 1), "pending"))  # no finished TCN run
-    lines = pending_section(pending, 7, finished=finished)
+    pending.append(RunOutcome(spec("lstm", 3, 1), "pending"))  # seed 1's fold 3: LSTM left, EA-LSTM finished
+    finished.append(RunOutcome(spec("ealstm", 3, 1), "ok", seconds=720))
+    lines = pending_section(pending, 9, finished=finished)
     text = "\n".join(lines)
-    assert "| t0 | spatial | 1 | 3 | 3.0 |" in text  # two LSTM runs at the median 1.5 h
-    assert "(not counted, no finished run of their kind: 1 pending runs): about 3.0 h in all" in text
+    rows = [line for line in lines if line.startswith("| t0")]
+    assert rows == [  # seed 0 first, its runs all finished (37.5 h spent); then seed 1
+        "| t0 | spatial | 0 | 4 | 0 | 37.5 | - | all |",
+        # three LSTM runs at the median 1.5 h, the TCN never finished a run of its own data: not counted;
+        # fold 3's EA-LSTM run finished but its LSTM run did not, so no fold of seed 1 is whole
+        "| t0 | spatial | 1 | 1 | 4 | 0.2 | 4.5 | - |",
+    ]
+    assert "(not counted, no finished run of their kind: 1 pending runs): about 4.5 h in all" in text
+    # `whole` names T2 runs by the simulation they start from, and the folds where only some are whole
+    from agroflux_hf.benchmark.reports import whole_folds
+
+    def t2(fold: int, source: str, status: str) -> RunOutcome:
+        config = f"spatial_co2_fold{fold}"
+        return RunOutcome(RunSpec("lstm", "t2-finetune", config, "co2", "spatial", fold, "s", source), status)
+
+    runs = [t2(0, "ceres", "ok"), t2(1, "ceres", "ok"), t2(0, "ixim", "ok"), t2(1, "ixim", "pending")]
+    assert whole_folds(runs) == "ceres; ixim fold 0"
+    assert whole_folds(runs[:2]) == "all" and whole_folds(runs[3:]) == "-"
 
 
 def test_a_recorded_run_that_took_its_whole_budget_did_not_stop_early() -> None:

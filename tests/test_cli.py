@@ -115,7 +115,7 @@ def test_benchmark_report_only_on_an_empty_folder_lists_every_run_pending(
     assert "216 pending (not run yet)" in capsys.readouterr().out
     readme = (out / "README.md").read_text()
     assert f"- Command: `agroflux -q benchmark --quick --report-only --output-dir {out}`" in readme
-    assert "## Pending runs" in readme and "- Compute: 0.00 h summed over the 0 finished runs" in readme
+    assert "## Progress" in readme and "- Compute: 0.00 h summed over the 0 finished runs" in readme
     # how far each config's test sites lie from training, measured on the data (here all within range)
     assert "## Test sites against the training range" in readme
     assert "| temporal_co2 | 2.4 (IRRIGATED) | - |" in readme

@@ -351,18 +351,19 @@ def static_reach_section(ctx: BenchmarkContext, configs: Sequence[str]) -> list[
 def pending_section(
     pending: Sequence[RunOutcome], total: int, finished: Sequence[RunOutcome] = ()
 ) -> list[str]:
-    """README lines for a partial benchmark: how many runs of each task, scheme and seed are still to
-    run, and about how much compute they need by the runs that did, so that nobody reads the tables as
+    """README lines for a partial benchmark: per task, split scheme and seed, the runs finished and
+    pending, the compute spent and about how much the pending runs need by the runs that did, and the
+    folds whose every run has finished (the ones the tables count), so that nobody reads the tables as
     the whole protocol's and whoever continues can plan the machine."""
     typical = typical_seconds(finished)
-    counts: dict[tuple[str, str, int], list[float | None]] = {}
-    for outcome in pending:
-        key = (outcome.spec.task, outcome.spec.scheme, outcome.spec.seed)
-        counts.setdefault(key, []).append(typical.get(run_kind(outcome.spec)))
-    known = [s for times in counts.values() for s in times if s is not None]
-    unknown = sum(s is None for times in counts.values() for s in times)
+    groups: dict[tuple[str, str, int], list[RunOutcome]] = {}
+    for outcome in sorted([*finished, *pending], key=progress_order):
+        groups.setdefault((outcome.spec.task, outcome.spec.scheme, outcome.spec.seed), []).append(outcome)
+    estimates = [typical.get(run_kind(o.spec)) for o in pending]
+    known = [s for s in estimates if s is not None]
+    unknown = sum(s is None for s in estimates)
     lines = [
-        "## Pending runs",
+        "## Progress",
         "",
         f"This is a partial benchmark: {len(pending)} of {total} planned runs have not run yet, so the "
         "tables cover only the finished ones (a mean over folds is over the folds that finished). Run "
@@ -370,17 +371,57 @@ def pending_section(
         "estimate is each pending run's median recorded time among the finished runs of the same model, "
         "task and data, on the machines that ran them"
         + (f" (not counted, no finished run of their kind: {unknown} pending runs)" if unknown else "")
-        + f": about {sum(known) / 3600:.1f} h in all.",
+        + f": about {sum(known) / 3600:.1f} h in all. `whole`: the data (for T2 the simulation it starts "
+        "from) all of whose runs have finished, on every fold or on the folds named.",
         "",
-        "| task | split scheme | seed | runs pending | compute estimate (h) |",
-        "|---|---|---:|---:|---:|",
+        "| task | split scheme | seed | runs finished | runs pending | compute spent (h) | "
+        "compute estimate (h) | whole |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
-    for (task, scheme, seed), times in counts.items():
-        estimate = [t for t in times if t is not None]
-        hours = sum(estimate) / 3600
-        cell = "-" if not estimate else f"{hours:.1f}" if hours >= 0.1 else f"{hours:.2f}"
-        lines.append(f"| {task} | {scheme} | {seed} | {len(times)} | {cell} |")
+    for (task, scheme, seed), outcomes in groups.items():
+        done = [o for o in outcomes if o.status != "pending"]
+        left = [typical.get(run_kind(o.spec)) for o in outcomes if o.status == "pending"]
+        spent = hours_cell([o.seconds for o in done if o.seconds is not None])
+        estimate = hours_cell([t for t in left if t is not None])
+        cells = [task, scheme, seed, len(done), len(left), spent, estimate, whole_folds(outcomes)]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return [*lines, ""]
+
+
+def progress_order(outcome: RunOutcome) -> tuple[int, int, int, int]:
+    """Seed, then task (T0, T1, T2 fine-tune, T2 adversarial), then split scheme, then fold."""
+    spec = outcome.spec
+    task = schema.TASKS.index(spec.task) if spec.task in schema.TASKS else len(schema.TASKS)
+    scheme = schema.SPLIT_SCHEMES.index(spec.scheme) if spec.scheme in schema.SPLIT_SCHEMES else 2
+    return spec.seed, task, scheme, spec.fold
+
+
+def hours_cell(seconds: Sequence[float]) -> str:
+    """Hours with one decimal, two below 0.1 h; ``-`` when nothing is known."""
+    if not seconds:
+        return "-"
+    hours = sum(seconds) / 3600
+    return f"{hours:.1f}" if hours >= 0.1 else f"{hours:.2f}"
+
+
+def whole_folds(outcomes: Sequence[RunOutcome]) -> str:
+    """What of a group has no run pending: ``all``, ``-``, or per data (the T2 runs' simulator, else
+    the dataset) ``name`` when all its folds are whole and ``name fold 0, 2`` when some are."""
+    folds: dict[str, dict[int, bool]] = {}
+    for outcome in outcomes:
+        data = outcome.spec.source_dataset or outcome.spec.dataset
+        by_fold = folds.setdefault(data, {})
+        by_fold[outcome.spec.fold] = by_fold.get(outcome.spec.fold, True) and outcome.status != "pending"
+    if all(all(by_fold.values()) for by_fold in folds.values()):
+        return "all"
+    parts = []
+    for data, by_fold in folds.items():
+        whole = [str(fold) for fold, done in sorted(by_fold.items()) if done]
+        if len(whole) == len(by_fold):
+            parts.append(data)
+        elif whole:
+            parts.append(f"{data} fold {', '.join(whole)}")
+    return "; ".join(parts) or "-"
 
 
 def run_kind(spec: RunSpec) -> tuple[str, str, str]:
