@@ -359,10 +359,16 @@ def pending_section(
     groups: dict[tuple[str, str, int], list[RunOutcome]] = {}
     for outcome in sorted([*finished, *pending], key=progress_order):
         groups.setdefault((outcome.spec.task, outcome.spec.scheme, outcome.spec.seed), []).append(outcome)
-    estimates = [typical.get(run_kind(o.spec)) for o in pending]
-    known = [s for s in estimates if s is not None]
-    unknown = sum(s is None for s in estimates)
-    lines = [
+    rows, known, unknown = [], 0.0, 0
+    for (task, scheme, seed), outcomes in groups.items():
+        done = [o.seconds for o in outcomes if o.status != "pending"]
+        left = [typical.get(run_kind(o.spec)) for o in outcomes if o.status == "pending"]
+        estimate = [t for t in left if t is not None]
+        known, unknown = known + sum(estimate), unknown + len(left) - len(estimate)
+        spent = hours_cell([t for t in done if t is not None])
+        cells = [task, scheme, seed, len(done), len(left), spent, hours_cell(estimate), whole_folds(outcomes)]
+        rows.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    return [
         "## Progress",
         "",
         f"This is a partial benchmark: {len(pending)} of {total} planned runs have not run yet, so the "
@@ -371,28 +377,23 @@ def pending_section(
         "estimate is each pending run's median recorded time among the finished runs of the same model, "
         "task and data, on the machines that ran them"
         + (f" (not counted, no finished run of their kind: {unknown} pending runs)" if unknown else "")
-        + f": about {sum(known) / 3600:.1f} h in all. `whole`: the data (for T2 the simulation it starts "
+        + f": about {known / 3600:.1f} h in all. `whole`: the data (for T2 the simulation it starts "
         "from) all of whose runs have finished, on every fold or on the folds named.",
         "",
         "| task | split scheme | seed | runs finished | runs pending | compute spent (h) | "
         "compute estimate (h) | whole |",
         "|---|---|---:|---:|---:|---:|---:|---|",
+        *rows,
+        "",
     ]
-    for (task, scheme, seed), outcomes in groups.items():
-        done = [o for o in outcomes if o.status != "pending"]
-        left = [typical.get(run_kind(o.spec)) for o in outcomes if o.status == "pending"]
-        spent = hours_cell([o.seconds for o in done if o.seconds is not None])
-        estimate = hours_cell([t for t in left if t is not None])
-        cells = [task, scheme, seed, len(done), len(left), spent, estimate, whole_folds(outcomes)]
-        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
-    return [*lines, ""]
 
 
 def progress_order(outcome: RunOutcome) -> tuple[int, int, int, int]:
     """Seed, then task (T0, T1, T2 fine-tune, T2 adversarial), then split scheme, then fold."""
     spec = outcome.spec
     task = schema.TASKS.index(spec.task) if spec.task in schema.TASKS else len(schema.TASKS)
-    scheme = schema.SPLIT_SCHEMES.index(spec.scheme) if spec.scheme in schema.SPLIT_SCHEMES else 2
+    schemes = schema.SPLIT_SCHEMES
+    scheme = schemes.index(spec.scheme) if spec.scheme in schemes else len(schemes)
     return spec.seed, task, scheme, spec.fold
 
 

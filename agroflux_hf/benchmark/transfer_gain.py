@@ -122,7 +122,11 @@ def best_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
     """Per (T2 task, dataset, source, scheme, target) and seed: that seed's best T2 network's R² minus
     its best T1 network's (each the mean over folds). The headline ``best`` gain is one number from
     means over seeds; this shows how far a single seed's answer to "does pretraining help?" moves."""
-    pairs = paired_gains(frame)
+    return best_gain_by_seed_of_pairs(paired_gains(frame))
+
+
+def best_gain_by_seed_of_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`best_gain_by_seed` from pairs already made by :func:`paired_gains`."""
     columns = [*SECTION_KEYS, "seed", "gain"]
     if pairs.empty:
         return pd.DataFrame(columns=columns)
@@ -157,31 +161,30 @@ def render_gain_headline_markdown(frame: pd.DataFrame, targets: Sequence[str] | 
     simulator; each cell the best T2 network's mean R² minus the best T1 network's (the ``best`` gain)
     and, in brackets, the same seed by seed (``–`` for a seed that has not run every fold), so that a
     reader sees at once whether the seeds agree on the sign. Rows follow ``targets`` if given."""
-    table, gains = gain_table(frame), best_gain_by_seed(frame)
-    if table.empty:
+    pairs = paired_gains(frame)
+    if pairs.empty:
         return []
+    table = summarise_pairs(pairs, SECTION_KEYS)
     best = in_task_order(table[table["model"] == BEST])
-    seeds = sorted(int(s) for s in gains["seed"].unique())
+    by_seed = best_gain_by_seed_of_pairs(pairs)
+    best_gain = best.set_index(list(SECTION_KEYS))["gain_mean"]
+    seed_gain = by_seed.set_index([*SECTION_KEYS, "seed"])["gain"]
+    seeds = sorted(int(s) for s in by_seed["seed"].unique())
     columns = list(dict.fromkeys(zip(best["task"], best["source_dataset"], strict=True)))
+    order = {target: i for i, target in enumerate(targets or ())}
     body = []
     for scheme in [s for s in SPLIT_SCHEMES if s in set(best["scheme"])]:
         part = best[best["scheme"] == scheme]
         rows = list(dict.fromkeys(zip(part["dataset"], part["target"], strict=True)))
-        if targets is not None:
-            rows = sorted(
-                rows, key=lambda row: list(targets).index(row[1]) if row[1] in targets else len(targets)
-            )
-        for dataset, target in rows:
+        for dataset, target in sorted(rows, key=lambda row: order.get(row[1], len(order))):
             cells = [scheme, f"{target} ({dataset})"]
             for task, source in columns:
-                key = {
-                    "task": task,
-                    "source_dataset": source,
-                    "scheme": scheme,
-                    "dataset": dataset,
-                    "target": target,
-                }
-                cells.append(_headline_cell(best, gains, key, seeds))
+                key = (task, dataset, source, scheme, target)  # SECTION_KEYS
+                if key not in best_gain.index:
+                    cells.append("–")
+                    continue
+                per_seed = [seed_gain.get((*key, seed), np.nan) for seed in seeds]
+                cells.append(f"{format_gain(best_gain[key], np.nan)} [{_seed_cells(per_seed)}]")
             body.append(cells)
     header = ["split", "target (data)", *(_protocol_label(task, source) for task, source in columns)]
     return [markdown_table(header, body)]
@@ -192,15 +195,9 @@ def _protocol_label(task: str, source: str) -> str:
     return f"{TASK_LABELS.get(task, task).removeprefix('T2 ')} ← {source}"
 
 
-def _headline_cell(best: pd.DataFrame, gains: pd.DataFrame, key: dict[str, str], seeds: list[int]) -> str:
-    """``-0.15 [-0.25, -0.08, –]``: the best gain over seeds, then each seed's (``–``: not run)."""
-    matches = (best[list(key)] == pd.Series(key)).all(axis=1)
-    if not matches.any():
-        return "–"
-    seed_rows = gains[(gains[list(key)] == pd.Series(key)).all(axis=1)]
-    by_seed = seed_rows.set_index(seed_rows["seed"].astype(int))["gain"]
-    per_seed = ", ".join(format_gain(by_seed.get(seed, np.nan), np.nan) for seed in seeds)
-    return f"{format_gain(best.loc[matches, 'gain_mean'].iloc[0], np.nan)} [{per_seed}]"
+def _seed_cells(gains: Sequence[float]) -> str:
+    """``-0.25, -0.08, –``: each seed's best gain (``–``: that seed has not run every fold)."""
+    return ", ".join(format_gain(gain, np.nan) for gain in gains)
 
 
 def render_gain_sections(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
