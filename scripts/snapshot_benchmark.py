@@ -117,12 +117,14 @@ def snapshot(
 
 UNFINISHED_README = """# Runs of slices not finished yet
 
-Written by `scripts/snapshot_benchmark.py --unfinished`: the runs of {source} that belong to a slice (one
-fold of one task and seed) some of whose runs have not finished, each with its record or with the newest
-checkpoint it resumes from. They are not in the reports (every model's mean over folds is over the same
-folds); they are here so that the benchmark continues from them on another machine:
+Written by `scripts/snapshot_benchmark.py --unfinished`: the runs of a running benchmark's output folder
+(`{source}`) that belong to a slice (one fold of one task and seed) some of whose runs have not finished,
+each with its record or with the newest checkpoint it resumes from. They are not in the reports (every
+model's mean over folds is over the same folds); they are here so that the benchmark continues from them
+on another machine:
 
     cp -r {committed} RESULTS && cp -r {here}/runs/. RESULTS/runs/
+    agroflux benchmark --preset {preset} --keep-models needed --output-dir RESULTS
 
 Slices:
 
@@ -167,12 +169,19 @@ def partial_slices(source: Path, slices: Mapping[tuple, Sequence[str]]) -> tuple
 
 
 def keep_unfinished(
-    source: Path, here: Path, committed: Path, run_ids: Sequence[str], slices: Sequence[str], max_bytes: int
+    source: Path,
+    here: Path,
+    committed: Path,
+    run_ids: Sequence[str],
+    slices: Sequence[str],
+    max_bytes: int,
+    preset: str,
 ) -> None:
     """Copy the runs of the unfinished slices (``run_ids``; ``slices`` describes them) into ``here``, with
     a README saying how to resume from it beside the committed folder."""
     readme = UNFINISHED_README.format(
-        source=source,
+        source=source.name,
+        preset=preset,
         committed=committed,
         here=here,
         slices="\n".join(f"- {line}" for line in slices) or "- none",
@@ -217,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in partial:
             print(f"left out the slice {line}")
         if args.unfinished is not None:
-            keep_unfinished(source, args.unfinished, args.destination, names, partial, max_bytes)
+            keep_unfinished(
+                source, args.unfinished, args.destination, names, partial, max_bytes, args.whole_slices
+            )
     reasons = snapshot(source, args.destination, max_bytes, exclude)
     for reason in reasons:
         print(f"left out {reason}")

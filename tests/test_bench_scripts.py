@@ -253,6 +253,9 @@ def test_the_snapshot_keeps_the_unfinished_slices_apart_for_the_next_machine(scr
     readme = (unfinished / "README.md").read_text()
     assert "t0 c_fold2 seed 0: 1 of 2 runs finished, 1 resumable" in readme
     assert "t0 c_fold3 seed 0: 0 of 2 runs finished, 1 resumable" in readme
+    assert "--preset paper --keep-models needed --output-dir RESULTS" in readme
+    assert str(source) not in readme, "the README names the output folder, not this machine's path to it"
+    assert "(`results`)" in readme
     assert sorted(p.name for p in (destination / "runs").iterdir()) == [
         "t0__lstm__c_fold1__seed0",
         "t0__tcn__c_fold1__seed0",
