@@ -73,7 +73,11 @@ def summarise_pairs(pairs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 def gain_table(frame: pd.DataFrame) -> pd.DataFrame:
     """:func:`summarise_pairs` per (T2 task, dataset, source, scheme, target)."""
-    pairs = paired_gains(frame)
+    return gain_table_of_pairs(paired_gains(frame))
+
+
+def gain_table_of_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`gain_table` from pairs already made by :func:`paired_gains`."""
     if pairs.empty:
         return pd.DataFrame(columns=[*SECTION_KEYS, "model", "gain_mean", "gain_std", "pairs"])
     return summarise_pairs(pairs, SECTION_KEYS)
@@ -88,10 +92,13 @@ def format_gain(mean: float, std: float) -> str:
     return f"{mean:+.2f} ± {std:.2f}"
 
 
-def render_gain_markdown(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
+def render_gain_markdown(
+    frame: pd.DataFrame, models: Sequence[str] | None = None, pairs: pd.DataFrame | None = None
+) -> list[str]:
     """The leaderboard's transfer-gain section: rows (task, dataset ← source, scheme, target), one
-    column per architecture and one for the best; empty when the benchmark ran no T2 with a T1."""
-    table = gain_table(frame)
+    column per architecture and one for the best; empty when the benchmark ran no T2 with a T1.
+    ``pairs``: :func:`paired_gains` of ``frame`` if already made."""
+    table = gain_table_of_pairs(paired_gains(frame) if pairs is None else pairs)
     if table.empty:
         return []
     architectures = [m for m in dict.fromkeys(table["model"]) if m != BEST]
@@ -203,8 +210,9 @@ def _seed_cells(gains: Sequence[float]) -> str:
 def render_gain_sections(frame: pd.DataFrame, models: Sequence[str] | None = None) -> list[str]:
     """The leaderboard's transfer-gain section, then, once more than one seed has T2 runs, the best
     gain seed by seed: the spread a reader needs before trusting the headline ``best`` column."""
-    lines = render_gain_markdown(frame, models=models)
-    gains = best_gain_by_seed(frame)
+    pairs = paired_gains(frame)
+    lines = render_gain_markdown(frame, models=models, pairs=pairs)
+    gains = best_gain_by_seed_of_pairs(pairs)
     if not lines or gains["seed"].nunique() < 2:
         return lines
     note = (
