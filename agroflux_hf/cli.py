@@ -1,4 +1,4 @@
-"""The ``agroflux`` command line: ``agroflux data ...``, ``train``, ``evaluate``, ``benchmark``, ``publish``.
+"""The ``agroflux`` command line: ``agroflux data ...``, ``train``, ``evaluate``, ``benchmark``, ``publish``, ``card``.
 
 The entry point only: each command lives in its own module of :mod:`agroflux_hf.commands`
 (``register(subparsers)`` adds its parser and handler); this file wires them together, in the
@@ -71,7 +71,11 @@ def _show_defaults(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole ``agroflux`` parser (imports only the light command modules, never torch)."""
-    parser = argparse.ArgumentParser(prog="agroflux", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="agroflux",
+        description="Load, train, compare and publish models of farmland carbon and nitrogen fluxes "
+        "(AgroFlux). Every command has its own --help.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     chatter = parser.add_mutually_exclusive_group()
     chatter.add_argument("-v", "--verbose", action="store_true", help="debug logging; tracebacks on errors")
