@@ -27,12 +27,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from agroflux_hf.benchmark.leaderboard import (
     WHOLE_YEAR_MARK,
     dataset_label,
+    failed_runs,
     headline_targets,
     in_task_order,
     seeds_over_every_fold,
@@ -60,22 +62,32 @@ def sees_future(frame: pd.DataFrame) -> pd.Series | bool:
 def fold_means(frame: pd.DataFrame) -> pd.DataFrame:
     """R² and per-site median R² per (task, dataset, scheme, model, target): the mean over folds of
     each seed that ran them all, then the mean and std over seeds (``r2_std`` NaN with one seed);
-    ``sees_future`` kept."""
+    ``sees_future`` kept. A model that failed in any run (:func:`failed_runs`) has NaN, not the mean of
+    the runs it did not fail."""
     frame = seeds_over_every_fold(frame)  # a seed part-way through the folds would mix other regions
     frame = frame.assign(
-        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0, sees_future=sees_future(frame)
+        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0,
+        sees_future=sees_future(frame),
+        failed=failed_runs(frame),
     )
     per_seed = frame.groupby([*KEYS, "seed"], sort=False, dropna=False)
     per_seed = per_seed.agg(
-        r2=("r2", "mean"), site_r2_median=("site_r2_median", "mean"), sees_future=("sees_future", "any")
+        r2=("r2", "mean"),
+        site_r2_median=("site_r2_median", "mean"),
+        sees_future=("sees_future", "any"),
+        failed=("failed", "any"),
     )
     grouped = per_seed.reset_index().groupby(KEYS, sort=False, dropna=False)
-    return grouped.agg(
+    means = grouped.agg(
         r2=("r2", "mean"),
         r2_std=("r2", "std"),
         site_r2_median=("site_r2_median", "mean"),
         sees_future=("sees_future", "any"),
+        failed=("failed", "any"),
     ).reset_index()
+    # a run whose model failed fails its mean: the means above skip NaN, which would hide it
+    means.loc[means["failed"], ["r2", "r2_std", "site_r2_median"]] = np.nan
+    return means.drop(columns="failed")
 
 
 def _cell(value: float, std: float = float("nan")) -> str:

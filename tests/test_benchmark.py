@@ -916,6 +916,11 @@ def test_a_fold_with_failed_predictions_fails_the_mean_over_folds():
     assert ok["r2_mean"].iloc[0] == pytest.approx(0.6)
     failed = lb.aggregate_over_folds(lb.leaderboard_frame([row(0, 0.5, 0), row(1, float("nan"), 3)]))
     assert np.isnan(failed["r2_mean"].iloc[0]) and failed["n_failed"].iloc[0] == 3
+    # N2O's cumulative scores: the failed fold's are NaN, and the mean of the other fold must not stand in
+    cumulative = {m: 1.0 for m in lb.CUMULATIVE_METRICS} | {"cum_n": 2, "cum_excluded": 0}
+    rows = [row(0, 0.5, 0) | cumulative, row(1, float("nan"), 3) | cumulative | {"cum_mae": float("nan")}]
+    failed = lb.aggregate_over_folds(lb.leaderboard_frame(rows))
+    assert failed[[f"{m}_mean" for m in lb.CUMULATIVE_METRICS]].isna().all(axis=None)
 
 
 def test_seeds_repeat_every_run_and_t2_starts_from_its_own_seed():
@@ -1003,6 +1008,23 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
     ]
     assert rows == [["| T2 fine-tune co2 ← dssat", "temporal"], ["| T2 fine-tune co2 ← dssat", "spatial"],
                     ["| T2 adv. co2 ← dssat", "temporal"]]  # fmt: skip
+
+
+def test_a_failed_run_fails_its_models_transfer_gain_and_cannot_be_the_best():
+    """The lstm's T2 fails on one fold of one seed (NaN predictions): its gain is NaN, not the mean of the
+    three runs that did not fail, and the best T2 network is the transformer (0.4 + 0.02 * seed)."""
+    from agroflux_hf.benchmark.transfer_gain import best_gain_by_seed, gain_table
+
+    rows = gain_rows()
+    failed = next(r for r in rows if r["model"] == "lstm" and r["task"] != "t1" and r["seed"] == 1)
+    failed |= {"r2": float("nan"), "n_failed": 5}
+    rows = [r | {"n_failed": r.get("n_failed", 0)} for r in rows]
+    table = gain_table(leaderboard.leaderboard_frame(rows)).set_index("model")
+    assert np.isnan(table.at["lstm", "gain_mean"]) and np.isnan(table.at["lstm", "gain_std"])
+    assert table.at["transformer", "gain_mean"] == pytest.approx(-0.19)
+    assert table.at["best", "gain_mean"] == pytest.approx(0.41 - 0.6)  # transformer's T2 - its T1
+    by_seed = best_gain_by_seed(leaderboard.leaderboard_frame(rows)).set_index("seed")["gain"]
+    assert by_seed[0] == pytest.approx(0.6 - 0.6) and by_seed[1] == pytest.approx(0.42 - 0.6)
 
 
 def test_a_figure_gets_a_plain_files_permissions(tmp_path):

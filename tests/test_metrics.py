@@ -332,27 +332,34 @@ def test_cumulative_emission_of_three_sampling_days_by_hand():
 @given(gappy_pairs())
 def test_cumulative_emission_integrates_the_same_interpolation_for_both_sides(pair):
     obs, sim = pair
-    days = np.flatnonzero(~np.isnan(obs) & ~np.isnan(sim))
+    days = np.flatnonzero(~np.isnan(obs))
     obs_total, sim_total, n_days = core.sampled_cumulative(obs, sim)
     assert n_days == days.size
     if days.size < 2:
         assert math.isnan(obs_total) and math.isnan(sim_total)
         return
     grid = np.arange(days[0], days[-1] + 1)  # every day of the sampled period, linearly interpolated
-    for total, series in ((obs_total, obs), (sim_total, sim)):
-        daily = np.interp(grid, days, series[days])
-        assert total == pytest.approx(np.trapezoid(daily, grid), rel=1e-9, abs=1e-9)
+    assert obs_total == pytest.approx(
+        np.trapezoid(np.interp(grid, days, obs[days]), grid), rel=1e-9, abs=1e-9
+    )
+    if np.isnan(sim[days]).any():  # no number on a sampling day: a failed model has no total
+        assert math.isnan(sim_total)
+    else:
+        daily = np.interp(grid, days, sim[days])
+        assert sim_total == pytest.approx(np.trapezoid(daily, grid), rel=1e-9, abs=1e-9)
     # a model equal to the observations on the sampling days has no cumulative error, whatever else
     matching = np.where(np.isnan(obs), 123.0, obs)
-    matching[np.isnan(sim)] = np.nan
     assert core.sampled_cumulative(obs, matching)[1] == pytest.approx(obs_total, rel=1e-12, abs=1e-12)
 
 
-def test_cumulative_emission_drops_a_day_the_model_lacks_on_both_sides():
+def test_cumulative_emission_of_a_model_without_a_number_on_a_sampling_day_is_nan():
     obs = np.array([1.0, np.nan, 3.0, 5.0])
     sim = np.array([1.0, 9.0, np.nan, 5.0])
-    # day 2 has no prediction: both sides integrate days 0 and 3 only, 3 * (1 + 5) / 2
-    assert core.sampled_cumulative(obs, sim) == (9.0, 9.0, 2)
+    # day 2 was sampled but has no prediction: the model failed there; dropping the day from both sides
+    # would let the model choose which observations count (the observed total is 2 * 2 + 1 * 4 = 8)
+    obs_total, sim_total, days = core.sampled_cumulative(obs, sim)
+    assert (obs_total, days) == (8.0, 3) and math.isnan(sim_total)
+    assert core.sampled_cumulative(obs, np.array([1.0, np.nan, 3.0, 5.0])) == (8.0, 8.0, 3)
     with pytest.raises(SchemaError, match="of one length"):
         core.sampled_cumulative(obs, sim[:3])
 
@@ -388,6 +395,34 @@ def test_cumulative_scores_exclude_and_count_sequences_with_fewer_than_two_sampl
     assert scores["bias"] == pytest.approx(errors.mean())
     assert scores["relative_bias"] == pytest.approx(errors.sum() / 14.0)
     assert scores["r2"] == pytest.approx(r2_score([4.0, 2.0, 8.0], [6.0, 1.5, 4.0]))
+
+
+def test_a_sequence_the_model_failed_fails_the_cumulative_scores():
+    obs = np.array([[1.0, np.nan, 3.0, 5.0], [2.0, 2.0, np.nan, 2.0]])
+    good = np.array([[1.0, 0.0, 3.0, 4.0], [2.0, 2.0, np.nan, 1.0]])
+    assert core.cumulative_scores(obs, good)["n_failed"] == 0
+    assert np.isfinite(core.cumulative_scores(obs, good)["mae"])
+    bad = good.copy()
+    bad[1, :2] = np.nan  # predictions equal elsewhere; NaN on two sampling days of the second sequence
+    scores = core.cumulative_scores(obs, bad)
+    assert scores["n_failed"] == 1 and scores["n"] == 2
+    assert all(math.isnan(scores[m]) for m in core.CUMULATIVE_METRIC_NAMES)
+    assert math.isnan(scores["sim"][1]) and scores["sim"][0] == core.cumulative_scores(obs, good)["sim"][0]
+
+
+def test_a_site_the_model_failed_fails_the_per_site_mean_and_median():
+    rng = np.random.default_rng(11)
+    obs = rng.normal(size=(3, 40, 1))
+    sim = obs + rng.normal(scale=0.1, size=obs.shape)
+    fine = core.score_targets(obs, sim, ["NEE"], site_ids=["A", "B", "C"])["NEE"]["per_site"]
+    assert fine["n_failed_sites"] == 0 and fine["median"]["r2"] > 0.9
+    sim[2] = np.nan  # site C: no prediction at all (its n is 0, below min_site_obs)
+    failed = core.score_targets(obs, sim, ["NEE"], site_ids=["A", "B", "C"])["NEE"]
+    assert failed["pooled"]["n_failed"] == 40 and math.isnan(failed["pooled"]["r2"])
+    assert failed["per_site"]["n_failed_sites"] == 1
+    assert all(
+        math.isnan(v) for v in [*failed["per_site"]["mean"].values(), *failed["per_site"]["median"].values()]
+    )
 
 
 def test_cumulative_scores_without_any_usable_sequence_are_nan_and_counted():

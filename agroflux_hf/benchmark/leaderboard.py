@@ -177,6 +177,15 @@ def seeds_over_every_fold(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[(folds == most).to_numpy()]
 
 
+def failed_runs(frame: pd.DataFrame) -> pd.Series:
+    """Per row: did the model fail (a prediction that is not a finite number on an observed day,
+    ``n_failed`` > 0)? Its scores are NaN, as are those of a fold that observed nothing (``n`` 0); a mean
+    that skips NaN would drop the first silently, so every mean over runs asks this first."""
+    if "n_failed" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["n_failed"].fillna(0) > 0
+
+
 def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean, std (ddof 1; NaN with one row) and fold and seed counts of every metric per
     model/task/target, over its folds and the seeds that ran them all (:func:`seeds_over_every_fold`);
@@ -202,16 +211,16 @@ def aggregate_over_folds(frame: pd.DataFrame) -> pd.DataFrame:
         stats["sees_future"] = grouped["sees_future"].agg(
             lambda v: bool(v.astype("boolean").fillna(False).any())
         )
-    if "n_failed" in frame.columns:  # a fold whose model predicted NaN fails the model: no mean hides it
-        stats["n_failed"] = grouped["n_failed"].sum(min_count=1)
-        failed = stats["n_failed"].fillna(0) > 0
-        stats.loc[failed, [c for c in stats.columns if c.endswith(("_mean", "_std"))]] = np.nan
     if "cum_n" in frame.columns:
         cumulative = grouped[list(CUMULATIVE_METRICS)].agg(["mean", "std"])
         cumulative.columns = [f"{metric}_{stat}" for metric, stat in cumulative.columns]
         stats = stats.join(cumulative)
         stats["cum_n"] = grouped["cum_n"].sum(min_count=1)
         stats["cum_excluded"] = grouped["cum_excluded"].sum(min_count=1)
+    if "n_failed" in frame.columns:  # a fold whose model predicted NaN fails the model: no mean hides it
+        stats["n_failed"] = grouped["n_failed"].sum(min_count=1)
+        failed = failed_runs(stats)
+        stats.loc[failed, [c for c in stats.columns if c.endswith(("_mean", "_std"))]] = np.nan
     return stats.reset_index()
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.benchmark.leaderboard import TASK_LABELS
-from agroflux_hf.benchmark.transfer_gain import BEST, paired_gains, summarise_pairs
+from agroflux_hf.benchmark.transfer_gain import BEST, failures, paired_gains, summarise_pairs
 from agroflux_hf.files import atomic_path
 
 OBS_COLOUR, PREDICTED_COLOUR = "black", "tab:orange"
@@ -261,7 +261,9 @@ def gain_bars(part: pd.DataFrame, target: str) -> tuple[list[str], np.ndarray, n
     headline, as in the leaderboard), then each architecture's mean paired gain with its std over folds
     and seeds (NaN with a single pair)."""
     labels = [BEST, *dict.fromkeys(part["model"])]
-    rows = part[part["target"] == target].dropna(subset=["gain"])
+    rows = part[part["target"] == target]
+    # a pair NaN because its fold observed nothing is not scored; one NaN because a run failed stays in
+    rows = rows[rows["gain"].notna() | failures(rows) | failures(rows, "failed_t1")]
     if rows.empty:
         return labels, np.full(len(labels), np.nan), np.full(len(labels), np.nan)
     summary = summarise_pairs(rows, ["target"]).set_index("model").reindex(labels)
@@ -412,4 +414,16 @@ def transfer_gains(frame: pd.DataFrame) -> pd.DataFrame:
     """R² of each T2 run minus the T1 run of the same model, config (split scheme and fold), seed and
     target (:func:`agroflux_hf.benchmark.transfer_gain.paired_gains`)."""
     pairs = paired_gains(frame)
-    return pairs[["task", "scheme", "model", "target", "gain", "source_dataset", "r2", "r2_t1"]]
+    columns = [
+        "task",
+        "scheme",
+        "model",
+        "target",
+        "gain",
+        "source_dataset",
+        "r2",
+        "r2_t1",
+        "failed",
+        "failed_t1",
+    ]
+    return pairs[columns]

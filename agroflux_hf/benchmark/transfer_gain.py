@@ -17,6 +17,7 @@ import pandas as pd
 from agroflux_hf.benchmark.leaderboard import (
     TASK_LABELS,
     dataset_label,
+    failed_runs,
     in_task_order,
     markdown_table,
     seeds_over_every_fold,
@@ -40,21 +41,41 @@ def paired_gains(frame: pd.DataFrame, transfer_tasks: Sequence[str] = TRANSFER_T
     seeds that ran every fold count (:func:`seeds_over_every_fold`), so that a seed part-way through the
     spatial folds does not weigh its first held-out regions more."""
     frame = _with_seed(seeds_over_every_fold(frame))
+    frame = frame.assign(failed=failed_runs(frame))
     networks = frame[frame["kind"] != "baseline"] if "kind" in frame.columns else frame
-    t1 = networks[networks["task"] == "t1"][[*PAIR_KEYS, "r2"]].rename(columns={"r2": "r2_t1"})
+    t1 = networks[networks["task"] == "t1"][[*PAIR_KEYS, "r2", "failed"]]
+    t1 = t1.rename(columns={"r2": "r2_t1", "failed": "failed_t1"})
     t2 = networks[networks["task"].isin(transfer_tasks)]
     if t1.empty or t2.empty:
-        return pd.DataFrame(columns=[*SECTION_KEYS, "model", "fold", "seed", "r2", "r2_t1", "gain"])
+        return pd.DataFrame(
+            columns=[*SECTION_KEYS, "model", "fold", "seed", "r2", "r2_t1", "gain", "failed", "failed_t1"]
+        )
     merged = t2.merge(t1, on=list(PAIR_KEYS), how="inner")
     merged["gain"] = merged["r2"] - merged["r2_t1"]
     return merged
 
 
+def failures(pairs: pd.DataFrame, column: str = "failed") -> pd.Series:
+    """The pairs' ``failed`` (T2) or ``failed_t1`` flags (:func:`paired_gains`); all False for pairs made
+    without them."""
+    if column not in pairs.columns:
+        return pd.Series(False, index=pairs.index)
+    return pairs[column].astype("boolean").fillna(False).astype(bool)
+
+
+def _mean_unless_failed(pairs: pd.DataFrame, column: str, failed: pd.Series, by: Sequence[str]) -> pd.Series:
+    """Mean of ``column`` per ``by``, NaN for a group with a failed run (a NaN-skipping mean would score a
+    model on the runs it did not fail)."""
+    grouped = pairs.groupby(list(by), sort=False)
+    return grouped[column].mean().mask(failed.groupby([pairs[k] for k in by], sort=False).any())
+
+
 def best_minus_best(pairs: pd.DataFrame) -> float:
     """The best T2 network's mean R² minus the best T1 network's (means over the rows given): what a
     user picking the best model of each protocol gains."""
-    by_model = pairs.groupby("model")
-    return by_model["r2"].mean().max() - by_model["r2_t1"].mean().max()
+    t2 = _mean_unless_failed(pairs, "r2", failures(pairs), ["model"])
+    t1 = _mean_unless_failed(pairs, "r2_t1", failures(pairs, "failed_t1"), ["model"])
+    return t2.max() - t1.max()
 
 
 def summarise_pairs(pairs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -62,7 +83,12 @@ def summarise_pairs(pairs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     T2 network's mean R² minus best T1 network's mean R²). The leaderboard's table and figure both read
     this, so they cannot disagree."""
     grouped = pairs.groupby([*keys, "model"], sort=False)
-    table = grouped["gain"].agg(gain_mean="mean", gain_std="std", pairs="count").reset_index()
+    table = grouped["gain"].agg(gain_mean="mean", gain_std="std", pairs="count")
+    failed = (failures(pairs) | failures(pairs, "failed_t1")).groupby(
+        [pairs[k] for k in [*keys, "model"]], sort=False
+    )
+    table.loc[failed.any(), ["gain_mean", "gain_std"]] = np.nan  # a failed run fails its model's gain
+    table = table.reset_index()
     best_rows = [
         dict(zip(keys, key, strict=True)) | {"model": BEST, "gain_mean": best_minus_best(part)}
         for key, part in pairs.groupby(list(keys), sort=False)

@@ -228,8 +228,9 @@ def _trapezoid(days: np.ndarray, values: np.ndarray) -> float:
 def sampled_cumulative(obs: np.ndarray, sim: np.ndarray) -> tuple[float, float, int]:
     """Cumulative observed and simulated emission of one daily sequence over its sampling days.
 
-    The sampling days are the days where both ``obs`` and ``sim`` are present (NaN = not sampled, as
-    every metric here drops a pair with a missing side). Between the first and the last sampling day
+    The sampling days are the days with an observation (NaN = not sampled). A prediction that is not a
+    finite number on a sampling day is a model that failed there (:func:`failed_predictions`): its total
+    is NaN, not a total over the days it happened to give. Between the first and the last sampling day
     the flux is interpolated linearly from one sampling day to the next, and integrated over days::
 
         C = sum_i (d[i+1] - d[i]) * (x[d[i]] + x[d[i+1]]) / 2
@@ -240,7 +241,7 @@ def sampled_cumulative(obs: np.ndarray, sim: np.ndarray) -> tuple[float, float, 
     after the last sampling day do not count.
 
     Returns ``(obs_total, sim_total, sampling_days)``; both totals are NaN with fewer than
-    :data:`MIN_SAMPLING_DAYS` sampling days.
+    :data:`MIN_SAMPLING_DAYS` sampling days, ``sim_total`` alone where the model failed.
 
     References: linear interpolation between sampling days for cumulative N2O, and how its result
     depends on the sampling frequency: Parkin, T. B. (2008), J. Environ. Qual. 37(4), 1390-1395;
@@ -253,10 +254,11 @@ def sampled_cumulative(obs: np.ndarray, sim: np.ndarray) -> tuple[float, float, 
         raise SchemaError(
             f"obs and sim must be daily series (days,) of one length; got obs {obs.shape} and sim {sim.shape}"
         )
-    days = np.flatnonzero(~(np.isnan(obs) | np.isnan(sim)))
+    days = np.flatnonzero(np.isfinite(obs))
     if days.size < MIN_SAMPLING_DAYS:
         return math.nan, math.nan, int(days.size)
-    return _trapezoid(days, obs[days]), _trapezoid(days, sim[days]), int(days.size)
+    simulated = _trapezoid(days, sim[days]) if np.isfinite(sim[days]).all() else math.nan
+    return _trapezoid(days, obs[days]), simulated, int(days.size)
 
 
 def cumulative_scores(obs: Sequence[np.ndarray], sim: Sequence[np.ndarray]) -> dict[str, object]:
@@ -267,7 +269,7 @@ def cumulative_scores(obs: Sequence[np.ndarray], sim: Sequence[np.ndarray]) -> d
             arrays (lengths may differ between sequences, not between ``obs`` and ``sim``).
 
     Returns:
-        ``{"mae", "rmse", "bias", "relative_bias", "r2", "n", "n_excluded", "obs", "sim",
+        ``{"mae", "rmse", "bias", "relative_bias", "r2", "n", "n_excluded", "n_failed", "obs", "sim",
         "sampling_days"}``. With ``S_obs``, ``S_sim`` the cumulative sums of the ``n`` sequences that
         have at least :data:`MIN_SAMPLING_DAYS` sampling days: ``mae = mean|S_sim - S_obs|``,
         ``rmse = sqrt(mean((S_sim - S_obs)^2))``, ``bias = mean(S_sim - S_obs)`` (unit of the flux times
@@ -276,8 +278,10 @@ def cumulative_scores(obs: Sequence[np.ndarray], sim: Sequence[np.ndarray]) -> d
         (2007), Trans. ASABE 50(3), 885-900, divided by -100, since theirs is > 0 for too little) and
         ``r2`` of :func:`r2` across sequences (how well the model ranks and scales the sequences'
         totals; NaN with fewer than 2 sequences or equal totals). ``n_excluded`` counts the sequences
-        left out for too few sampling days; ``obs``, ``sim`` and ``sampling_days`` are per sequence in
-        the given order (NaN totals for excluded ones). Metrics are NaN when ``n`` is 0; nothing raises.
+        left out for too few sampling days, ``n_failed`` the kept ones with a prediction that is not a
+        finite number on a sampling day (any makes every metric NaN); ``obs``, ``sim`` and
+        ``sampling_days`` are per sequence in the given order (NaN totals for excluded ones). Metrics
+        are NaN when ``n`` is 0; nothing raises.
     """
     if len(obs) != len(sim):
         raise SchemaError(f"obs has {len(obs)} sequences but sim has {len(sim)}")
@@ -285,11 +289,15 @@ def cumulative_scores(obs: Sequence[np.ndarray], sim: Sequence[np.ndarray]) -> d
     obs_totals = np.array([p[0] for p in per_sequence], dtype=np.float64)
     sim_totals = np.array([p[1] for p in per_sequence], dtype=np.float64)
     kept = ~np.isnan(obs_totals)
+    failed = int((kept & np.isnan(sim_totals)).sum())
     scores = _cumulative_metrics(obs_totals[kept], sim_totals[kept])
+    if failed:  # a sequence the model failed fails the scores, as a failed day fails the daily ones
+        scores = dict.fromkeys(scores, math.nan)
     return {
         **scores,
         "n": int(kept.sum()),
         "n_excluded": int((~kept).sum()),
+        "n_failed": failed,
         "obs": obs_totals.tolist(),
         "sim": sim_totals.tolist(),
         "sampling_days": [p[2] for p in per_sequence],
@@ -336,14 +344,19 @@ def _summarise_sites(site_scores: dict[str, dict[str, float]], min_site_obs: int
     """Mean and median of each metric over the sites with at least ``min_site_obs`` observed days.
 
     A site whose metric is NaN (e.g. constant observations) is left out of that metric's mean/median only.
+    A site where the model failed (a NaN prediction on an observed day, ``n_failed`` > 0) fails the
+    summary: every mean and median is NaN, as the pooled scores are, and ``n_failed_sites`` counts them;
+    leaving it out would score the model on the sites it happened to get right.
     """
     kept = [s for s in site_scores.values() if s["n"] >= min_site_obs]
-    summary: dict[str, object] = {"mean": {}, "median": {}, "n_sites": len(kept)}
+    failed = sum(1 for s in site_scores.values() if s.get("n_failed", 0))
+    summary: dict[str, object] = {"mean": {}, "median": {}, "n_sites": len(kept), "n_failed_sites": failed}
     for name in METRIC_NAMES:
         values = np.array([s[name] for s in kept], dtype=np.float64)
         values = values[~np.isnan(values)]
-        summary["mean"][name] = float(values.mean()) if values.size else math.nan
-        summary["median"][name] = float(np.median(values)) if values.size else math.nan
+        scored = values.size > 0 and not failed
+        summary["mean"][name] = float(values.mean()) if scored else math.nan
+        summary["median"][name] = float(np.median(values)) if scored else math.nan
     return summary
 
 

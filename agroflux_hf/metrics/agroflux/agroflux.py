@@ -53,10 +53,12 @@ Args:
     cumulative_targets: optional, targets scored by cumulative emission per example (default: N2O_FLUX
         when it is among target_names; [] for none).
 Returns:
-    {target: {"pooled": {r2, rmse, mae, nse, kge, bias, n}, "per_site": {"mean": {...}, "median": {...},
-    "n_sites": int} or None, "sites": {site: {...}}}}; a cumulative target also has "cumulative":
-    {mae, rmse, bias, relative_bias, r2, n, n_excluded, obs, sim, sampling_days} (per-example totals in
-    the flux's unit times days; examples with fewer than 2 sampling days are excluded and counted).
+    {target: {"pooled": {r2, rmse, mae, nse, kge, bias, n, n_failed}, "per_site": {"mean": {...},
+    "median": {...}, "n_sites": int, "n_failed_sites": int} or None, "sites": {site: {...}}}}; a
+    cumulative target also has "cumulative": {mae, rmse, bias, relative_bias, r2, n, n_excluded, n_failed,
+    obs, sim, sampling_days} (per-example totals in the flux's unit times days; examples with fewer than 2
+    sampling days are excluded and counted). A prediction that is not a finite number on an observed day
+    is a failure, counted in n_failed: it makes the pooled, per-site and cumulative scores NaN.
 Examples:
     >>> metric = evaluate.load(agroflux_hf.METRIC_PATH)
     >>> out = metric.compute(predictions=[[1.0, 2.0, 3.0]], references=[[1.1, 1.9, 3.2]])
