@@ -1226,3 +1226,24 @@ def test_a_recorded_run_that_took_its_whole_budget_did_not_stop_early() -> None:
     assert recorded_stopped_early(record(1090, False)) is False
     assert recorded_stopped_early(record(600, True, budget=None)) is True  # an epoch budget: as recorded
     assert recorded_stopped_early(record(None, None)) is None  # a baseline
+
+
+def test_a_t2_checkpoint_grown_from_an_older_t0_is_started_over(tmp_path):
+    """A T2 run stopped mid-way, then its T0 trained again (new settings or data): the benchmark starts
+    the T2 run over instead of resuming on top of the old T0's weights."""
+    from agroflux_hf.benchmark.execution import discard_checkpoint_of_other_weights
+    from agroflux_hf.files import write_json
+    from agroflux_hf.training.checkpointing import weights_fingerprint
+
+    pretrained = tmp_path / "t0" / "best_model"
+    pretrained.mkdir(parents=True)
+    (pretrained / "model.safetensors").write_bytes(b"first T0")
+    run_dir = tmp_path / "t2"
+    (run_dir / "checkpoints" / "ckpt_000001").mkdir(parents=True)
+    write_json(run_dir / "run_config.json", {"pretrained_fingerprint": weights_fingerprint(pretrained)})
+    discard_checkpoint_of_other_weights(run_dir, pretrained)
+    assert (run_dir / "checkpoints" / "ckpt_000001").is_dir()  # same weights: it resumes
+    (pretrained / "model.safetensors").write_bytes(b"T0 trained again")
+    discard_checkpoint_of_other_weights(run_dir, pretrained)
+    assert run_dir.is_dir() and list(run_dir.iterdir()) == []
+    discard_checkpoint_of_other_weights(tmp_path / "never-started", pretrained)  # nothing to discard

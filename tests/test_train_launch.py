@@ -271,6 +271,31 @@ def test_resume_ignores_trackers_and_hub_settings_but_not_training_ones(tmp_path
         check_resumable(tmp_path, new_data)
 
 
+def test_a_resumed_run_continues_only_from_the_pretrained_weights_it_started_from(tmp_path):
+    """A T2 run killed mid-way whose T0 is trained again under the same path must not resume on top of
+    the old T0's weights; a checkpoint saved before the fingerprint existed still resumes."""
+    from agroflux_hf.errors import IncompatibleCheckpointError
+    from agroflux_hf.files import write_json
+    from agroflux_hf.training.checkpointing import check_resumable, weights_fingerprint
+
+    pretrained = tmp_path / "t0" / "best_model"
+    pretrained.mkdir(parents=True)
+    (pretrained / "model.safetensors").write_bytes(b"old weights")
+    run = {k: None for k in ("task", "model_name", "config", "source_config", "targets")}
+    run |= {"model_overrides": {}, "data_fingerprints": {}, "pretrained": str(pretrained)}
+    run |= {"training_arguments": TrainingArguments().to_dict()}
+    started = {**run, "pretrained_fingerprint": weights_fingerprint(pretrained)}
+    write_json(tmp_path / "run_config.json", started)
+    check_resumable(tmp_path, {**run, "pretrained_fingerprint": weights_fingerprint(pretrained)})
+    (pretrained / "model.safetensors").write_bytes(b"new weights")
+    assert weights_fingerprint(pretrained) != started["pretrained_fingerprint"]
+    with pytest.raises(IncompatibleCheckpointError, match="holds other weights than when this run started"):
+        check_resumable(tmp_path, {**run, "pretrained_fingerprint": weights_fingerprint(pretrained)})
+    write_json(tmp_path / "run_config.json", run)  # saved before the fingerprint was recorded
+    check_resumable(tmp_path, {**run, "pretrained_fingerprint": weights_fingerprint(pretrained)})
+    assert weights_fingerprint(None) is None and weights_fingerprint("org/model-on-the-hub") is None
+
+
 def test_resume_accepts_fields_added_since_the_checkpoint_at_their_defaults(tmp_path):
     """A run killed before TrainingArguments gained a field resumes with the new code when the field has
     its default (or is not compared, like compile_attention), not when it is set to something else."""
@@ -297,3 +322,23 @@ def test_compile_attention_flag_reaches_the_training_arguments():
     base = ["train", "--task", "t1", "--model", "pyraformer", "--config", "temporal_co2", "--output-dir", "o"]
     assert training_arguments(build_parser().parse_args([*base, "--compile-attention"])).compile_attention
     assert not training_arguments(build_parser().parse_args(base)).compile_attention
+
+
+def test_a_resumed_state_reads_a_nan_sum_back_as_nan(tmp_path):
+    """JSON has no NaN: a diverged batch's sum is saved as null; resuming must not add a float to None."""
+    import math
+
+    from agroflux_hf.files import write_json
+    from agroflux_hf.training.checkpointing import STATE_FILE, restore_state
+
+    class Accelerator:
+        is_main_process = True
+
+        def load_state(self, folder: str) -> None:
+            pass
+
+    folder = tmp_path / "checkpoints" / "ckpt_000001"
+    folder.mkdir(parents=True)
+    write_json(folder / STATE_FILE, {"epoch": 0, "global_step": 3, "running": {"train_loss": float("nan")}})
+    state = restore_state(Accelerator(), tmp_path)
+    assert state.global_step == 3 and math.isnan(state.running["train_loss"])

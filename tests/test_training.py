@@ -351,6 +351,39 @@ def test_a_step_budget_validates_every_n_steps_with_a_cosine_schedule(synthetic,
         TrainingArguments(lr_schedule="linear")
 
 
+def test_an_epoch_budget_validates_the_steps_after_its_last_periodic_validation(synthetic, tmp_path):
+    # 16 training sequences at batch 8: 2 steps per epoch, 6 in 3 epochs; every 4 steps validates step 4
+    # only, so steps 5-6 need a last validation or they could never give the best model
+    args = quick_args(epochs=3, eval_every_steps=4, patience=0)
+    result = train("t0", "lstm", "sim", output_dir=tmp_path, args=args, model_overrides=TINY)
+    assert [e["global_step"] for e in result.history] == [4, 6] and result.steps == 6
+    # validating at the budget's end exactly adds nothing
+    args = quick_args(epochs=2, eval_every_steps=2, patience=0)
+    result = train("t0", "lstm", "sim", output_dir=tmp_path / "b", args=args, model_overrides=TINY)
+    assert [e["global_step"] for e in result.history] == [2, 4]
+
+
+def test_the_cosine_schedule_counts_the_step_accelerate_takes_at_an_epochs_end(synthetic, tmp_path):
+    # batch 6 of 16 sequences: 3 batches an epoch; accumulating 2, Accelerate steps after batch 2 and at
+    # the epoch's end: 2 steps an epoch, 4 in 2 epochs; the schedule must span 4, not 2 (half at rate 0)
+    args = quick_args(batch_size=6, grad_accumulation=2, lr_schedule="cosine", patience=0)
+    result = train("t0", "lstm", "sim", output_dir=tmp_path, args=args, model_overrides=TINY)
+    assert [e["global_step"] for e in result.history] == [2, 4]
+    assert result.history[0]["learning_rate"] == pytest.approx(5e-3 * args.learning_rate_factor(2, 4))
+    assert result.history[0]["learning_rate"] == pytest.approx(2.5e-3)
+
+
+def test_a_nan_validation_loss_is_never_the_best(synthetic, tmp_path, monkeypatch):
+    """A diverged validation (NaN) kept as the best would win forever: every comparison with NaN is False."""
+    from agroflux_hf.training import loop
+
+    losses = iter([float("nan"), 1.0, 2.0])
+    monkeypatch.setattr(loop, "validation_loss", lambda *args, **kwargs: next(losses))
+    result = train("t0", "lstm", "sim", output_dir=tmp_path, args=quick_args(epochs=3), model_overrides=TINY)
+    assert [e["improved"] for e in result.history] == [False, True, False]
+    assert result.history[-1]["best_val_loss"] == 1.0
+
+
 @pytest.fixture
 def fresh_accelerate_state():
     """Accelerate keeps one process-wide state; another mixed precision needs it reset (tests only)."""

@@ -405,6 +405,24 @@ def score_predictions(predictions) -> dict:
     )
 
 
+def discard_checkpoint_of_other_weights(run_dir: Path, pretrained: Path) -> None:
+    """Start a T2 run over when its checkpoint grew from other pretrained weights than ``pretrained``
+    holds now (its T0 was trained again after it stopped): resuming would continue from the old T0."""
+    from agroflux_hf.training.checkpointing import weights_fingerprint
+
+    try:
+        started = json.loads((run_dir / "run_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # nothing started, or nothing readable: the run's own check decides
+    recorded = started.get("pretrained_fingerprint") if isinstance(started, dict) else None
+    if recorded is not None and recorded != weights_fingerprint(pretrained):
+        logger.warning(
+            "%s: its pretrained model was trained again since it stopped; starting it over", run_dir
+        )
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True, exist_ok=True)
+
+
 def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, RunOutcome]) -> RunOutcome:
     """Run one spec in ``runs/<run-id>/``; an exception becomes a failed outcome with its traceback."""
     run_dir = ctx.root / "runs" / spec.run_id
@@ -426,6 +444,7 @@ def execute_run(spec: RunSpec, ctx: BenchmarkContext, finished: Mapping[str, Run
             (run_dir / "error.txt").write_text(reason + "\n")
             return RunOutcome(spec, "skipped", error=reason, run_dir=run_dir)
         pretrained = source.run_dir / "best_model"
+        discard_checkpoint_of_other_weights(run_dir, pretrained)
     start, earlier = time.perf_counter(), 0.0
     try:
         if spec.kind == "baseline":

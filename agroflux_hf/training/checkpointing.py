@@ -7,8 +7,10 @@ state a resumed run needs besides Accelerate's own (weights, optimiser, RNG) is 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -91,20 +93,48 @@ def restore_state(acc: Any, output_dir: Path) -> TrainerState:
         return TrainerState()
     acc.load_state(str(folder))
     values = json.loads((folder / STATE_FILE).read_text())
+    # the JSON state writes a NaN or infinite sum (a diverged batch) as null: read it back as NaN
+    values["running"] = {k: math.nan if v is None else v for k, v in values.get("running", {}).items()}
     if acc.is_main_process:
         logger.info("resuming from %s (epoch %d, step %d)", folder, values["epoch"], values["global_step"])
     return TrainerState(**values)
 
 
+def weights_fingerprint(folder: str | Path | None) -> str | None:
+    """sha256 (16 hex) of the weight files of a saved model folder; None for no folder (a Hub id).
+
+    Why: a T2 run resumes on top of the T0 model it started from; a T0 trained again under the same
+    path is other weights, and the resumed run must not silently continue from the old ones.
+    """
+    if folder is None or not Path(folder).is_dir():
+        return None
+    digest = hashlib.sha256()
+    for file in sorted(Path(folder).glob("*.safetensors")) + sorted(Path(folder).glob("*.bin")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def check_resumable(output_dir: Path, run_config: dict) -> None:
-    """A resumed run must be the same run: same task, model, data and settings (bar the stop hook)."""
+    """A resumed run must be the same run: same task, model, data and settings (bar the stop hook), and
+    the same pretrained weights where the checkpoint recorded them (runs saved before that did not)."""
     saved_file = output_dir / "run_config.json"
     if not saved_file.is_file():
         return
     saved = json.loads(saved_file.read_text())
     keys = ("task", "model_name", "config", "source_config", "pretrained", "targets", "model_overrides")
-    for key in (*keys, "data_fingerprints"):
-        if saved.get(key) != json_safe(run_config[key]):
+    compared = (
+        *keys,
+        "data_fingerprints",
+        *(["pretrained_fingerprint"] if "pretrained_fingerprint" in saved else []),
+    )
+    for key in compared:
+        if key == "pretrained_fingerprint" and saved.get(key) != run_config.get(key):
+            raise IncompatibleCheckpointError(
+                f"{saved_file}: cannot resume, the pretrained model {run_config.get('pretrained')} holds other "
+                "weights than when this run started (trained again?); start the run over (delete its folder "
+                "or pass --restart)"
+            )
+        if saved.get(key) != json_safe(run_config.get(key)):
             raise IncompatibleCheckpointError(
                 f"{saved_file}: cannot resume, {key} was {saved.get(key)!r}, now {run_config[key]!r}"
             )

@@ -18,6 +18,7 @@ One loop from one CPU process to DDP: the same code runs under ``python`` and un
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from agroflux_hf.training.checkpointing import (
     restore_state,
     save_model,
     save_state,
+    weights_fingerprint,
     write_history,
 )
 from agroflux_hf.training.evaluation import evaluate_best, validation_loss
@@ -170,9 +172,12 @@ def fit(
             break
         state.epoch += 1
         state.batches_in_epoch = 0
-        if not args.eval_every_steps:  # validate at epoch ends
-            finish = args.max_steps is None and state.epoch >= args.epochs
-            _end_evaluation_period(setup, args, output_dir, state, window, finish=finish)
+        last_epoch = args.max_steps is None and state.epoch >= args.epochs
+        validated_now = bool(state.history) and state.history[-1]["global_step"] == state.global_step
+        # validate at epoch ends; with eval_every_steps, once more after the last epoch for the steps
+        # since the last validation (else they could never give the best model)
+        if not args.eval_every_steps or (last_epoch and not validated_now):
+            _end_evaluation_period(setup, args, output_dir, state, window, finish=last_epoch)
             window = _Window()
     return state, False
 
@@ -224,7 +229,10 @@ def _validate(
     acc = setup.accelerator
     unwrapped = acc.unwrap_model(setup.model)
     val_loss = validation_loss(unwrapped, setup.validation, args.eval_batch_size, acc)
-    improved = state.best_val_loss is None or val_loss < state.best_val_loss - args.min_delta
+    # a NaN or infinite loss (a diverged model) is never the best: every later comparison with it is False
+    improved = math.isfinite(val_loss) and (
+        state.best_val_loss is None or val_loss < state.best_val_loss - args.min_delta
+    )
     # the epoch a validation belongs to: the one in progress, or the one just ended (epoch ends)
     epoch = state.epoch + 1 if state.batches_in_epoch else state.epoch
     if improved:
@@ -377,6 +385,7 @@ def train(
         "config": config,
         "source_config": source_config,
         "pretrained": str(pretrained) if pretrained else None,
+        "pretrained_fingerprint": weights_fingerprint(pretrained),
         "data_dir": str(data_dir) if data_dir else None,
         "data_fingerprints": {},  # filled once the data is read
         "targets": targets if targets is None or isinstance(targets, str) else list(targets),
@@ -466,7 +475,8 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
     parameters = [p for m in (model, *extra) for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=plan.learning_rate, weight_decay=args.weight_decay)
     model, optimizer, loader, *extra = acc.prepare(model, optimizer, loader, *extra)
-    total_steps = args.total_steps(max(1, len(loader) // args.grad_accumulation))
+    # Accelerate also steps at the end of an epoch whose batches do not fill the last accumulation
+    total_steps = args.total_steps(max(1, math.ceil(len(loader) / args.grad_accumulation)))
     scheduler = None
     if args.lr_schedule != "constant":
         schedule = torch.optim.lr_scheduler.LambdaLR(
