@@ -13,7 +13,7 @@ import torch
 
 from agroflux_hf.models import build_model
 from agroflux_hf.models.loss import masked_target_loss
-from agroflux_hf.training import TrainingArguments, evaluation, loop, plans, tensors
+from agroflux_hf.training import TrainingArguments, evaluation, plans, steps, tensors
 from agroflux_hf.training.tensors import SplitTensors
 
 INPUTS = ("TMAX", "PRECIP")
@@ -94,7 +94,7 @@ def test_training_and_validation_report_the_same_loss_on_the_same_batch(weights)
     model.eval()  # no dropout, so both paths see the same predictions
     data = _split()
     with torch.no_grad():
-        train_loss, _ = loop.supervised_step(model)(data.batch(torch.arange(len(data))), 0, 0.0)
+        train_loss, _ = steps.supervised_step(model)(data.batch(torch.arange(len(data))), 0, 0.0)
     val_loss = evaluation.validation_loss(model, data, batch_size=4, acc=_Single())
     assert val_loss == pytest.approx(float(train_loss), rel=1e-5)
     # and it is the per-target definition, not the pooled one
@@ -115,3 +115,25 @@ def test_target_weights_of_the_arguments_go_into_the_saved_config(tmp_path):
     assert load_model(tmp_path).config.target_weights == {"GPP": 2.0}
     with pytest.raises(ValueError, match="ET"):
         plans.use_target_weights(model, {"ET": 1.0})
+
+
+def test_the_parts_of_a_batch_split_across_processes_add_up_to_its_loss():
+    """Under DDP each process holds part of the batch; divided by the whole batch's observed days the
+    parts add up to the one-process loss. Each averaging its own part (then DDP's mean) would halve a
+    target observed in one part only: N2O on a few chamber days."""
+    from agroflux_hf.models.loss import masked_target_loss, observed_counts
+
+    generator = torch.Generator().manual_seed(0)
+    predicted = torch.randn(4, 10, 2, generator=generator)
+    target = torch.randn(4, 10, 2, generator=generator)
+    target[2:, :, 1] = float("nan")  # the second target observed in the first two sequences only
+    target[0, :7, 1] = float("nan")
+    whole = masked_target_loss(predicted, target)
+    counts = observed_counts(target)
+    parts = [
+        masked_target_loss(predicted[half], target[half], counts=counts)
+        for half in (slice(0, 2), slice(2, 4))
+    ]
+    assert float(sum(parts)) == pytest.approx(float(whole), rel=1e-6)
+    each_own = [masked_target_loss(predicted[half], target[half]) for half in (slice(0, 2), slice(2, 4))]
+    assert float(sum(each_own)) / 2 != pytest.approx(float(whole), rel=1e-2)

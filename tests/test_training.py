@@ -419,6 +419,9 @@ import test_training as t
 t.install_synthetic()
 from agroflux_hf.training import train
 result = train("t0", "lstm", "sim", output_dir={out!r}, args=t.quick_args(epochs=2), model_overrides=t.TINY)
+# 16 sequences at batch 6: the last batch of an epoch is 4 sequences, filled up to 6 by Accelerate
+train("t0", "lstm", "sim", output_dir={out!r} + "_short", args=t.quick_args(epochs=2, batch_size=6),
+      model_overrides=t.TINY)
 # adversarial under DDP: one model forward and one discriminator forward per backward
 train(
     "t2-adversarial", "lstm", "obs", source_config="sim", output_dir={out!r} + "_dann",
@@ -471,6 +474,13 @@ def test_two_processes_match_one(tmp_path, monkeypatch):
     log_one = [json.loads(x) for x in (tmp_path / "one" / "log.jsonl").read_text().splitlines()]
     log_two = [json.loads(x) for x in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
     assert [e["val_loss"] for e in log_two] == pytest.approx([e["val_loss"] for e in log_one], rel=1e-3)
+    # the rows repeated to fill a short last batch are not trained on: the same losses as one process
+    short_one = [json.loads(x) for x in (tmp_path / "one_short" / "log.jsonl").read_text().splitlines()]
+    short_two = [json.loads(x) for x in (tmp_path / "two_short" / "log.jsonl").read_text().splitlines()]
+    assert [e["train_loss"] for e in short_two] == pytest.approx(
+        [e["train_loss"] for e in short_one], rel=1e-4
+    )
+    assert [e["val_loss"] for e in short_two] == pytest.approx([e["val_loss"] for e in short_one], rel=1e-4)
 
 
 # ---------------------------------------------------------------- arguments and CLI

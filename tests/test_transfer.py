@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from test_training import TINY, make_split, quick_args, weights_of
 from agroflux_hf.errors import IncompatibleCheckpointError, MissingCheckpointError, SchemaError
 from agroflux_hf.models import MODEL_NAMES, build_model, load_model
 from agroflux_hf.training import loop, plans, tensors, train, transfer
+from agroflux_hf.training.steps import adversarial_step
 
 # each architecture at its smallest (hidden 8, one layer, one head)
 SMALL = {
@@ -178,9 +180,8 @@ def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
     discriminator = transfer.DomainDiscriminator(8, 16)
     args = quick_args(adversarial_weight=weight, adversarial_schedule="constant")
     batches = tensors.StepBatchSampler(target, 8, seed=0, process_index=0)
-    step = loop.adversarial_step(
-        model, discriminator, batches, args, torch.device("cpu"), model.loss_of_predictions
-    )
+    one_process = SimpleNamespace(device=torch.device("cpu"), num_processes=1)
+    step = adversarial_step(model, discriminator, batches, args, one_process, model.loss_of_predictions)
     optimizer = torch.optim.Adam([*model.parameters(), *discriminator.parameters()], lr=1e-2)
     trace = []
     for k in range(steps):

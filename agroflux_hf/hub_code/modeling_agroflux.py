@@ -307,7 +307,10 @@ class Dropout(nn.Dropout):
 # ------------------------------ from agroflux_hf/models/loss.py
 
 def masked_target_loss(
-    predicted: torch.Tensor, target_values: torch.Tensor, weights: torch.Tensor | None = None
+    predicted: torch.Tensor,
+    target_values: torch.Tensor,
+    weights: torch.Tensor | None = None,
+    counts: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Weighted mean over targets of each target's mean squared error over its observed days.
 
@@ -315,9 +318,12 @@ def masked_target_loss(
         predicted: (..., targets) predictions, already standardised.
         target_values: (..., targets) observations, standardised the same way; NaN = not observed.
         weights: (targets,) non-negative weight of each target (default equal).
+        counts: (targets,) observed days per target of the whole batch when this is one process's share
+            of it (:func:`observed_counts` summed over processes): the result is then this share's part
+            of the whole batch's loss, and the parts add up to it. Default: this batch's own counts.
 
-    A target with no observation in ``target_values`` drops out of the mean over targets; with none
-    observed at all the loss is 0 and still carries the graph, so every process can call backward.
+    A target with no observation drops out of the mean over targets; with none observed at all the loss
+    is 0 and still carries the graph, so every process can call backward.
     """
     if predicted.shape != target_values.shape:
         raise ValueError(
@@ -327,7 +333,7 @@ def masked_target_loss(
     # Fill before subtracting: a NaN in an unused branch would still poison the gradient.
     target = torch.where(observed, target_values.float(), 0.0)
     squared = torch.where(observed, (predicted.float() - target) ** 2, 0.0)
-    count = observed.flatten(0, -2).sum(0)  # (targets,)
+    count = observed.flatten(0, -2).sum(0) if counts is None else counts.to(squared.device)  # (targets,)
     per_target = squared.flatten(0, -2).sum(0) / count.clamp_min(1)
     if weights is None:
         weights = torch.ones_like(per_target)
@@ -850,12 +856,15 @@ class FluxPreTrainedModel(PreTrainedModel):
         predictions: torch.Tensor,
         target_values: torch.Tensor,
         target_names: list[str] | tuple[str, ...] | None = None,
+        counts: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The model's loss of physical-unit ``predictions`` against ``target_values`` (NaN = not observed).
 
         The same quantity ``forward`` returns as ``loss``, for predictions gathered outside a forward
         pass (validation, the adversarial step). ``target_names`` names the last axis when it holds only
         some of the model's targets, in any order; the config's statistics and weights follow them.
+        ``counts``: the whole batch's observed days per target when these are one process's share
+        (:func:`~agroflux_hf.models.loss.masked_target_loss`).
         """
         names = list(self.config.target_names)
         index = list(range(len(names))) if target_names is None else [names.index(n) for n in target_names]
@@ -864,7 +873,7 @@ class FluxPreTrainedModel(PreTrainedModel):
         std = self.scaler.targets_std.float()[where].to(predictions.device)
         weights = self.scaler.loss_weights.float()[where]
         return masked_target_loss(
-            (predictions.float() - mean) / std, (target_values.float() - mean) / std, weights
+            (predictions.float() - mean) / std, (target_values.float() - mean) / std, weights, counts
         )
 
     # ----- targets -----

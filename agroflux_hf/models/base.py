@@ -382,12 +382,15 @@ class FluxPreTrainedModel(PreTrainedModel):
         predictions: torch.Tensor,
         target_values: torch.Tensor,
         target_names: list[str] | tuple[str, ...] | None = None,
+        counts: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The model's loss of physical-unit ``predictions`` against ``target_values`` (NaN = not observed).
 
         The same quantity ``forward`` returns as ``loss``, for predictions gathered outside a forward
         pass (validation, the adversarial step). ``target_names`` names the last axis when it holds only
         some of the model's targets, in any order; the config's statistics and weights follow them.
+        ``counts``: the whole batch's observed days per target when these are one process's share
+        (:func:`~agroflux_hf.models.loss.masked_target_loss`).
         """
         names = list(self.config.target_names)
         index = list(range(len(names))) if target_names is None else [names.index(n) for n in target_names]
@@ -396,7 +399,7 @@ class FluxPreTrainedModel(PreTrainedModel):
         std = self.scaler.targets_std.float()[where].to(predictions.device)
         weights = self.scaler.loss_weights.float()[where]
         return masked_target_loss(
-            (predictions.float() - mean) / std, (target_values.float() - mean) / std, weights
+            (predictions.float() - mean) / std, (target_values.float() - mean) / std, weights, counts
         )
 
     # ----- targets -----

@@ -4,7 +4,10 @@ One loop from one CPU process to DDP: the same code runs under ``python`` and un
 ``ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2``. Choices that matter:
 
 * ``batch_size`` is the *global* batch: Accelerate splits each batch across processes
-  (``split_batches=True``), so 1 and 2 processes take the same optimiser steps on the same data.
+  (``split_batches=True``), so 1 and 2 processes take the same optimiser steps on the same data: the
+  rows Accelerate repeats to fill an epoch's short last batch are not trained on
+  (:func:`~agroflux_hf.training.steps.mask_padding_rows`), and each process's loss is its part of the whole batch's
+  (:func:`~agroflux_hf.training.steps.loss_across_processes`), so DDP's mean of the gradients is the one-process gradient.
 * Shuffling is a permutation seeded by (seed, epoch), independent of any global RNG, so a resumed
   run sees the same batches; the position inside an epoch is restored with ``skip_first_batches``.
 * Early stopping and the kept ``best_model/`` both follow the validation loss (defect 7 of the
@@ -20,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,12 @@ from agroflux_hf.training.plans import (
     plan_supervised,
     use_target_weights,
 )
+from agroflux_hf.training.steps import (
+    StepFn,
+    adversarial_step,
+    mask_padding_rows,
+    supervised_step,
+)
 from agroflux_hf.training.tensors import (
     EpochPermutationSampler,
     SplitTensors,
@@ -72,9 +81,6 @@ class RunResult:
     steps: int = 0  # optimiser steps taken
     stopped_early: bool = False  # True when the patience ran out before the budget
     hub_url: str | None = None  # the commit of ``push_to_hub`` (main process)
-
-
-StepFn = Callable[[dict[str, torch.Tensor], int, float], tuple[torch.Tensor, dict[str, float]]]
 
 
 @dataclass
@@ -140,6 +146,7 @@ def fit(
                 break
             window.waited += time.perf_counter() - fetch
             progress = min(1.0, (state.epoch * batches_per_epoch + state.batches_in_epoch) / total_batches)
+            mask_padding_rows(batch, state.batches_in_epoch, batches_per_epoch, len(setup.sampler), acc)
             with acc.accumulate(setup.model, *setup.extra_modules):
                 loss, logs = setup.step_fn(batch, state.global_step, progress)
                 acc.backward(loss)
@@ -272,59 +279,6 @@ def _process_mean(acc: Any, value: float) -> float:
         return value
     tensor = torch.tensor([value], dtype=torch.float64, device=acc.device)
     return float(acc.reduce(tensor, reduction="mean").item())
-
-
-def supervised_step(model: Any) -> StepFn:
-    """The task loss on one batch: the model's own loss (``outputs.loss``)."""
-
-    def step(batch: dict[str, torch.Tensor], _step: int, _progress: float) -> tuple[torch.Tensor, dict]:
-        return model(**model_inputs(batch, with_targets=True)).loss, {}
-
-    return step
-
-
-def adversarial_step(
-    model: Any,
-    discriminator: Any,
-    target_batches: StepBatchSampler,
-    args: TrainingArguments,
-    device: torch.device,
-    loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-) -> StepFn:
-    """DANN: task loss on a source (simulation) and a target (observation) batch, plus the domain loss
-    through the gradient reversal layer. Both batches go through ONE forward pass (DDP allows one
-    forward per backward), then are split again. ``loss_of`` is the unwrapped model's
-    ``loss_of_predictions``: the same loss as ``outputs.loss``, on each half."""
-
-    def step(batch: dict[str, torch.Tensor], global_step: int, progress: float) -> tuple[torch.Tensor, dict]:
-        target = target_batches(global_step, device)
-        n_source = batch["past_values"].shape[0]
-        joined = {k: torch.cat([batch[k], target[k]]) for k in ("past_values", "static_real_features")}
-        outputs = model(**model_inputs(joined, with_targets=False), output_hidden_states=True)
-        predictions, hidden = outputs.predictions, outputs.hidden_states
-        if hidden is None or hidden.ndim != 3:
-            raise SchemaError(
-                "adversarial training needs outputs.hidden_states of shape (batch, days, hidden)"
-            )
-        source_loss = loss_of(predictions[:n_source], batch["target_values"])
-        target_loss = loss_of(predictions[n_source:], target["target_values"])
-        if args.adversarial_schedule == "ganin":
-            lambd = args.adversarial_weight * transfer.ganin_lambda(progress, args.adversarial_gamma)
-        else:
-            lambd = args.adversarial_weight
-        domain_loss, accuracy = transfer.domain_loss_and_accuracy(
-            discriminator, hidden[:n_source], hidden[n_source:], lambd
-        )
-        logs = {
-            "source_loss": float(source_loss.detach()),
-            "target_loss": float(target_loss.detach()),
-            "domain_loss": float(domain_loss.detach()),
-            "domain_accuracy": float(accuracy),
-            "lambda": lambd,
-        }
-        return source_loss + target_loss + domain_loss, logs
-
-    return step
 
 
 def make_accelerator(args: TrainingArguments, output_dir: Path) -> Any:
@@ -475,6 +429,8 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
     parameters = [p for m in (model, *extra) for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=plan.learning_rate, weight_decay=args.weight_decay)
     model, optimizer, loader, *extra = acc.prepare(model, optimizer, loader, *extra)
+    if acc.num_processes > 1:  # weights are equal (DDP broadcasts them); dropout masks must not be
+        torch.manual_seed(args.seed * 1_000 + acc.process_index)
     # Accelerate also steps at the end of an epoch whose batches do not fill the last accumulation
     total_steps = args.total_steps(max(1, math.ceil(len(loader) / args.grad_accumulation)))
     scheduler = None
@@ -487,9 +443,9 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
         per_process = max(1, (args.target_batch_size or plan.batch_size) // acc.num_processes)
         batches = StepBatchSampler(plan.train, per_process, args.seed, acc.process_index)
         loss_of = acc.unwrap_model(model).loss_of_predictions
-        step_fn = adversarial_step(model, extra[0], batches, args, acc.device, loss_of)
+        step_fn = adversarial_step(model, extra[0], batches, args, acc, loss_of)
     else:
-        step_fn = supervised_step(model)
+        step_fn = supervised_step(model, acc)
     return LoopSetup(
         acc, model, optimizer, loader, sampler, step_fn, validation, tuple(extra), scheduler, total_steps
     )
