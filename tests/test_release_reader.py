@@ -223,6 +223,16 @@ def test_constant_column_10_warns(tmp_path, caplog):
     assert "column 10" in caplog.text and "constant" in caplog.text
 
 
+def test_a_negative_mean_n2o_flux_warns_that_its_sign_is_unstated(tmp_path, caplog):
+    """The release's own N2O_FLUX scaler mean (-5.4e-4 g N m-2 d-1, written by the fixture as documented)
+    reads as net uptake: the reader says so, naming the scaler file, and keeps the stored sign."""
+    write_tiny_release(tmp_path, subsets=["mw"])
+    with caplog.at_level(logging.WARNING, logger=reader.__name__):
+        release_source_specs(tmp_path)
+    assert "Y_scaler_Nitrogen.npy" in caplog.text and "mean N2O_FLUX is -0.000541" in caplog.text
+    assert layout.release_column("N2O_FLUX").sign == 1.0
+
+
 # ----------------------------------------------------------------------------------------------
 # subsets
 # ----------------------------------------------------------------------------------------------
