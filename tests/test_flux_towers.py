@@ -236,6 +236,34 @@ def test_ameriflux_base_gap_filled_columns_fill_gaps_only_when_asked(tmp_path):
     np.testing.assert_allclose(filled["GPP"], np.full(3, 5.0 * G_C), rtol=1e-6)
 
 
+def test_an_ameriflux_base_file_with_a_gap_filled_ta_f_column_stays_base(tmp_path):
+    """BASE files may carry the PI's gap-filled TA_F (or SW_IN_F, VPD_F, P_F); read as FLUXNET, whose
+    reader knows only NEE_VUT_REF and LE_F_MDS, its FC and LE would be dropped without a word."""
+    path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1-1.csv", _records(48))
+    table = pd.read_csv(path, comment="#")
+    table.insert(4, "TA_F", table["TA"])
+    _write_csv(path, table, ["# Site: US-Xyz", "# Version: 1-1"])
+    frame, qc = ft.read_flux_file_with_qc(path)
+    assert qc.format == "ameriflux_base"
+    _check_days(frame, 48, ALL)
+
+
+@pytest.mark.parametrize("change", ["extra", "missing"])
+def test_a_row_with_a_stray_or_missing_separator_is_an_error_naming_the_file_and_line(tmp_path, change):
+    path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1-1.csv", _records(48))
+    lines = path.read_text().splitlines()
+    data = next(i for i, line in enumerate(lines) if line[:1].isdigit())
+    lines[data + 5] = lines[data + 5] + ",7" if change == "extra" else lines[data + 5].rsplit(",", 1)[0]
+    path.write_text("\n".join(lines) + "\n")
+    fields = len(lines[data - 1].split(","))
+    found = fields + 1 if change == "extra" else fields - 1
+    with pytest.raises(
+        DataFileError, match=f"line {data + 6} has {found} fields, the header has {fields}"
+    ) as err:
+        ft.read_flux_file_with_qc(path)
+    assert str(path) in str(err.value)
+
+
 def test_ameriflux_base_reads_gzip(tmp_path):
     path = write_base(tmp_path / "AMF_US-Xyz_BASE_HH_1-1.csv.gz", _records(48))
     _check_days(ft.read_flux_file(path), 48, ALL)

@@ -78,6 +78,31 @@ _KNOWN_VARIABLE_RE = re.compile(
 )
 
 
+_BASE_FLUX_COLUMNS = (
+    "FC",
+    "NEE_PI",
+    "NEE",
+    "FC_PI_F",
+    "NEE_PI_F",
+    "FC_F",
+    "NEE_F",
+    "LE",
+    "LE_PI",
+    "LE_PI_F",
+    "LE_F",
+)
+"""AmeriFlux BASE's CO2 and latent heat flux columns (with or without qualifiers such as ``_1_1_1``)."""
+
+
+def _looks_like_fluxnet(columns: list[str]) -> bool:
+    """A FLUXNET (ONEFlux) file: a ONEFlux flux product (``_VUT_REF``, ``_CUT_REF``, ``_F_MDS``), or its
+    gap-filled meteorology (``TA_F``, ``SW_IN_F``...) without any BASE flux column. BASE files may carry
+    ``TA_F`` too (the PI's gap-filled series); read as FLUXNET, their ``FC`` and ``LE`` would be dropped."""
+    if any(marker in c for c in columns for marker in _FLUXNET_MARKERS):
+        return True
+    return bool(set(columns) & _FLUXNET_NAMES) and _find_column(columns, list(_BASE_FLUX_COLUMNS)) is None
+
+
 def _detect_header(path: Path) -> _Header:
     """Which format the file is, where its header is, and its columns; clear errors otherwise."""
     if not path.exists():
@@ -115,7 +140,7 @@ def _detect_header(path: Path) -> _Header:
     units: dict[str, str] = {}
     skip = list(range(idx))
     lower = {c.lower() for c in columns}
-    is_fluxnet = bool(colset & _FLUXNET_NAMES) or any(m in c for c in columns for m in _FLUXNET_MARKERS)
+    is_fluxnet = _looks_like_fluxnet(columns)
     if "hour" in lower and ({"doy", "day"} & lower):
         fmt = FluxFormat.REDDYPROC
         if idx + 1 < len(lines):

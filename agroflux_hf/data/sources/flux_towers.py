@@ -55,6 +55,7 @@ the whole day, accepted by the day's share of measured NEE records.
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -91,6 +92,7 @@ from agroflux_hf.data.sources.flux_file_format import (
     _detect_header,
     _fluxnet_quantities,
     _Header,
+    _open_text,
     _period_starts,
     _reddyproc_quantities,
 )
@@ -101,7 +103,32 @@ log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------ the reader
+def _check_field_counts(path: Path, header: _Header) -> None:
+    """Every data row has as many fields as the header: with ``usecols`` pandas no longer checks, and a
+    stray separator would shift a row's values into the wrong columns without a word. Counting
+    separators is the fast path; a line that disagrees is parsed with quotes respected before it fails."""
+    expected, skipped, sep = len(header.columns), set(header.skiprows) | {header.header_line}, header.sep
+    try:
+        with _open_text(path) as lines:
+            for number, line in enumerate(lines):
+                if line.count(sep) + 1 == expected or number in skipped:
+                    continue
+                text = line.rstrip("\r\n")
+                if not text.strip() or text.lstrip().startswith("#"):
+                    continue
+                found = len(next(csv.reader([text], delimiter=sep)))
+                if found != expected:
+                    raise DataFileError(
+                        path,
+                        f"line {number + 1} has {found} fields, the header has {expected}: a stray or "
+                        "missing separator",
+                    )
+    except (OSError, EOFError, csv.Error) as err:
+        raise DataFileError(path, f"cannot read the file: {err}") from err
+
+
 def _read_records(path: Path, header: _Header, needed: set[str]) -> pd.DataFrame:
+    _check_field_counts(path, header)
     usecols = [c for c in header.columns if c in needed]
     try:
         data = pd.read_csv(
