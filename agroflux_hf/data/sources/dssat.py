@@ -60,7 +60,8 @@ LAI          PlantGro.OUT LAID (m2 m-2)                  as is; 0 on days withou
 IRRIGATION   SoilWat.OUT IRRC (mm, cumulative)           daily difference
 ===========  ==========================================  ==============================================
 
-Inputs: drivers TA (= (TMAX + TMIN) / 2: none of the weather files carries a daily mean), TMAX, TMIN,
+Inputs: drivers TA (= (TMAX + TMIN) / 2: the station files carry no daily mean; at the towers, whose
+tables do, the same rule for one definition, so TA here is not the towers' 24-hour mean), TMAX, TMIN,
 PRECIP, SW_IN, VPD (where the weather has humidity); daily management N_FERT, PLANTING, HARVEST, CROP,
 IRRIGATION; static soil attributes of the top layer and the site's position.
 
