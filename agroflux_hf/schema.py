@@ -168,8 +168,21 @@ INPUTS: tuple[Variable, ...] = (
 # --- targets: the release's 20 "All" targets, then those only other sources carry ---
 _C, _T, _W, _N = Module.CARBON, Module.THERMAL, Module.WATER, Module.NITROGEN
 TARGETS: tuple[Variable, ...] = (
-    _v("RECO", "g C m-2 d-1", Role.TARGET, "ecosystem respiration (>= 0, release to the atmosphere)", _C),
-    _v("GPP", "g C m-2 d-1", Role.TARGET, "gross primary production (>= 0, uptake)", _C),
+    _v(
+        "RECO",
+        "g C m-2 d-1",
+        Role.TARGET,
+        "ecosystem respiration (> 0 = release to the atmosphere; a tower's partitioning may give small "
+        "negative days, kept)",
+        _C,
+    ),
+    _v(
+        "GPP",
+        "g C m-2 d-1",
+        Role.TARGET,
+        "gross primary production (> 0 = uptake; a tower's partitioning may give small negative days, kept)",
+        _C,
+    ),
     _v(
         "NEE",
         "g C m-2 d-1",
