@@ -44,7 +44,7 @@ from agroflux_hf.templates import MODEL_CARD_TEMPLATE as TEMPLATE_PATH
 CARD_FILE = "README.md"
 DEFAULT_DATASET_ID = f"{DEFAULT_HUB_ORG}/agroflux"
 """Hub dataset repo of AgroFlux in the front matter's ``datasets`` (a repo id, as the Hub links it)."""
-DEFAULT_LICENSE = "cc-by-4.0"  # the official release's licence: for data whose folder states none
+UNKNOWN_LICENSE = "unknown"  # the Hub's id for data whose terms the run did not record
 TASK_TYPE = "time-series-forecasting"
 """The task of the model-index and the ``pipeline_tag``: the dataset card's ``task_categories`` entry."""
 INSTALL_LINE = "pip install agroflux_hf"
@@ -589,8 +589,9 @@ def data_license(info: Mapping[str, Any]) -> tuple[str, str]:
     """(Hub licence id, licence text) of the data the model was trained on.
 
     From the dataset folder's ``agroflux_configs.json`` (each source's ``license``, as the dataset card
-    lists it) when the folder is known; else the official release's CC BY 4.0. Several licences, or
-    one with conditions (``"simulations: CC BY 4.0; weather ..."``), give ``other`` with the full text.
+    lists it) when the folder is known; else ``unknown``: no licence is claimed for data the run did not
+    record. Several licences, or one with conditions (``"simulations: CC BY 4.0; weather ..."``), give
+    ``other`` with the full text.
     """
     data_dir = info.get("data_dir")
     configs_file = Path(data_dir) / "agroflux_configs.json" if data_dir else None
@@ -603,7 +604,7 @@ def data_license(info: Mapping[str, Any]) -> tuple[str, str]:
             if record.get("source") == info.get("source")
         ]
     if not texts:
-        return DEFAULT_LICENSE, "CC BY 4.0 (the official AgroFlux release)"
+        return UNKNOWN_LICENSE, "not recorded: the run names no dataset folder with an agroflux_configs.json"
     from agroflux_hf.data.sources.terms import hub_licence_id
 
     ids = {hub_licence_id(t) for t in texts}

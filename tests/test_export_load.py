@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -110,7 +111,14 @@ def sim_spec(n_counties: int = 4, years=range(2001, 2007)) -> SourceSpec:
             yield pd.concat(parts, ignore_index=True).assign(source="ecosys", domain="simulation")
 
     return SourceSpec(
-        "ecosys", schema.Source.ECOSYS, frames, ("TMAX", "N_FERT"), ("SAND",), ("NEE",), n_folds=3
+        "ecosys",
+        schema.Source.ECOSYS,
+        frames,
+        ("TMAX", "N_FERT"),
+        ("SAND",),
+        ("NEE",),
+        license="CC BY 4.0",  # the official release's simulations
+        n_folds=3,
     )
 
 
@@ -118,6 +126,19 @@ def sim_spec(n_counties: int = 4, years=range(2001, 2007)) -> SourceSpec:
 def exported(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("export") / "agroflux"
     return export_dataset([tower_spec(), sim_spec()], out, progress=False)
+
+
+def test_a_source_stating_no_licence_is_not_given_one(tmp_path):
+    """A card claims no licence a source does not give: none stated is the Hub's ``unknown``, and with a
+    licensed source beside it ``other``, the terms in the card's Sources section."""
+    from agroflux_hf.data.dataset_card import _hub_license
+
+    unlicensed = dataclasses.replace(sim_spec(n_counties=3, years=range(2001, 2004)), license="")
+    folder = export_dataset([unlicensed], tmp_path / "unlicensed", progress=False)
+    front = yaml.safe_load((folder / "README.md").read_text().split("---")[1])
+    assert front["license"] == "unknown"
+    assert _hub_license([unlicensed, tower_spec()]) == "other"
+    assert _hub_license([tower_spec()]) == "cc-by-4.0"
 
 
 def test_folder_layout_and_card(exported):

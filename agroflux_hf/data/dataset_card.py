@@ -43,13 +43,18 @@ REDISTRIBUTABLE_WORDS: dict[str, str] = {
 }
 
 
+UNKNOWN_LICENSE = "unknown"
+"""The Hub's licence id for data whose terms nobody stated."""
+
+
 def _hub_license(specs: list[SourceSpec]) -> str:
     """One Hub licence id for the folder: that of its sources when they share one plain licence
-    (:func:`~agroflux_hf.data.sources.terms.hub_licence_id`; a source stating none is the release's
-    CC BY 4.0), else ``other``, with the terms in the card's Sources section."""
+    (:func:`~agroflux_hf.data.sources.terms.hub_licence_id`; ``unknown`` for a source stating none: no
+    licence is claimed that a source does not give), else ``other``, with the terms in the card's Sources
+    section."""
     from agroflux_hf.data.sources.terms import hub_licence_id
 
-    licences = {hub_licence_id(s.license) if s.license.strip() else "cc-by-4.0" for s in specs}
+    licences = {hub_licence_id(s.license) if s.license.strip() else UNKNOWN_LICENSE for s in specs}
     return licences.pop() if len(licences) == 1 else "other"
 
 
