@@ -559,6 +559,20 @@ def _limitations(info: Mapping[str, Any], task: str, target_names: Sequence[str]
     return items
 
 
+def _terms_citations(record: Mapping[str, Any]) -> list[str]:
+    """One line per original source of a table (its ``terms`` records: title, licence, citation): the
+    attribution that CC BY data asks for, and the credit the others are due, with what each gave."""
+    lines = []
+    for term in record.get("terms") or ():
+        title = " ".join(str(term.get("title") or term.get("key") or "").split())
+        licence = " ".join(str(term.get("licence") or "not stated").split())
+        citation = " ".join(str(term.get("citation") or "").split())
+        columns = ", ".join(term.get("columns") or ())
+        line = f"{title} ({licence})" + (f": {citation}" if citation else "")
+        lines.append(line + (f"; gives {columns}" if columns else ""))
+    return lines
+
+
 def _data_citations(info: Mapping[str, Any]) -> list[str]:
     """Citations of the data the model saw: the dataset folder's own record first, then what we know."""
     items: list[str] = []
@@ -572,6 +586,7 @@ def _data_citations(info: Mapping[str, Any]) -> list[str]:
             licence = f"licence {record['license']}" if record.get("license") else "licence not stated"
             citation = " ".join(str(record.get("citation") or "").split())
             items.append(f"Dataset source `{name}` ({licence})" + (f": {citation}" if citation else ""))
+            items.extend(_terms_citations(record))
     source = info.get("source")
     if source == schema.Source.TOWER:
         all_sites = sorted(_sites_of(info))

@@ -590,3 +590,16 @@ def test_a_card_tables_the_models_own_statistics_and_names_its_start_by_hub_id()
     )
     assert cards._pretrained_label("/work/x/checkpoints/tcn-t0", None) == "local checkpoint tcn-t0"
     assert cards._pretrained_label("org/agroflux-tcn-t0", None) == "org/agroflux-tcn-t0"
+
+
+def test_shipped_cards_credit_every_original_source_of_their_data():
+    """Each table's terms records (title, licence, citation) reach the model card: the attribution CC BY
+    data asks for. The DSSAT tables' weather came from FLUXNET, GHCN and AWON; the towers' management
+    from the ICOS cropland field operations."""
+    from agroflux_hf.checkpoints import checkpoint_path
+
+    simulation = (checkpoint_path("lstm", "temporal_dssat_ceres_maize") / "README.md").read_text()
+    for credit in ("Pastorello et al. (2020)", "Menne, M.J. et al. (2012)", "Han, E., Ines, A.V.M., Koo, J."):
+        assert credit in simulation, credit
+    towers = (checkpoint_path("lstm", "temporal_co2") / "README.md").read_text()
+    assert "EF002788" in towers and "US-Ne1 BADM" in towers
