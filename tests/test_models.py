@@ -127,6 +127,13 @@ def test_loading_with_other_names_is_refused_or_mapped(tmp_path):
         MODEL_CLASSES["lstm"].from_pretrained(tmp_path, target_names=["N2O_FLUX"])
     with pytest.raises(IncompatibleCheckpointError, match="input_names"):
         MODEL_CLASSES["lstm"].from_pretrained(tmp_path, input_names=["TMAX", "PRECIP"])
+    # through AutoModel transformers hands the names to the config: other names are refused, not taken
+    swapped = ["TMIN", "TMAX", *INPUTS[2:]] if INPUTS[:2] == ["TMAX", "TMIN"] else list(reversed(INPUTS))
+    with pytest.raises(IncompatibleCheckpointError, match="input_names"):
+        AutoModel.from_pretrained(tmp_path, input_names=swapped)
+    with pytest.raises(IncompatibleCheckpointError, match="target_names"):
+        AutoModel.from_pretrained(tmp_path, target_names=list(reversed(TARGETS)))
+    assert AutoModel.from_pretrained(tmp_path, input_names=list(INPUTS)).config.input_names == list(INPUTS)
     mapped = load_model(tmp_path, target_names=["GPP", "RECO"])
     assert mapped.config.target_names == ["GPP", "RECO"] and mapped.head.out_features == 2
     with pytest.raises(MissingCheckpointError):
