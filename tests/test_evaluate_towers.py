@@ -220,6 +220,11 @@ def _checkpoint_with_training_data(tmp_path: Path, training_data: dict | None) -
         ({"config": "temporal_dssat_ceres_maize", "data_dir": None}, None),
         # a checkpoint that does not record its data: temporal_co2 assumed, and said to be assumed
         (None, "assumed: the checkpoint does not record its training data"),
+        # recorded data that cannot be opened here: said, not silently taken for an unseen site
+        (
+            {"config": "temporal_co2", "data_dir": "/nonexistent/agroflux"},
+            "cannot tell whether any scored site-year was seen in training",
+        ),
     ],
 )
 def test_the_report_says_whether_the_checkpoint_saw_the_site(

@@ -112,6 +112,11 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
                     known=info.training_config_known,
                 )
             )
+    if evaluation.training_data_problem:
+        notes.append(
+            "note: cannot tell whether any scored site-year was seen in training: the checkpoint's "
+            f"training data, {evaluation.training_data_problem}"
+        )
     if evaluation.unscored_targets:
         notes.append(
             f"targets of the checkpoint that no file observes: {', '.join(evaluation.unscored_targets)}"
@@ -228,6 +233,7 @@ def write_outputs(evaluation: TowerEvaluation, output_dir: Path, rows: list[dict
         "observed_mask_inputs": evaluation.observed_mask_inputs,
         "sites": evaluation.sites,
         "unscored_targets": evaluation.unscored_targets,
+        "training_data_problem": evaluation.training_data_problem,
         "dropped_feb29_rows": evaluation.dropped_feb29_rows,
         "scores": evaluation.scores,
     }

@@ -72,6 +72,9 @@ class TowerEvaluation:
     unscored_targets: list[str]  # model targets no file observes
     dropped_feb29_rows: int = 0
     static_bounds: dict | None = None  # the checkpoint's config.static_bounds (None: nothing clipped)
+    # why the checkpoint's recorded training data could not be opened (None: it was, or none is recorded):
+    # then nobody can tell whether a scored site-year was seen in training, and the report says so
+    training_data_problem: str | None = None
 
 
 def read_tower_frames(
@@ -183,32 +186,34 @@ def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int
 
 def training_data_years(
     model: Any, site_ids: Sequence[str]
-) -> tuple[dict[str, dict[str, list[int]]], str | None, bool]:
-    """({site: {split: years}}, config, known) of the given sites in the data ``model`` was trained on.
+) -> tuple[dict[str, dict[str, list[int]]], str | None, bool, str | None]:
+    """({site: {split: years}}, config, known, problem) of the given sites in the data ``model`` was
+    trained on.
 
     A checkpoint trained by ``agroflux_hf.training`` records its data config (``config.training_data``);
     its split's site-years answer exactly which years of a site it saw (temporal split) or that the
     site was held out (spatial split). A checkpoint that does not record it (a foreign one, or one
     trained before it was recorded) is assumed to be a temporal_co2 model of AgroFlux-mini, and the
-    report says it is an assumption. Data the loader cannot open gives ``({}, config, False)``.
+    report says it is an assumption. Data the loader cannot open gives ``({}, config, False, why)``.
     """
     record = getattr(model.config, "training_data", None) or {}
     config = record.get("config") if isinstance(record, dict) else None
     if not config:
-        return agroflux_mini_years(site_ids), "temporal_co2", False
+        return agroflux_mini_years(site_ids), "temporal_co2", False, None
     from agroflux_hf.data.loading import config_info
 
     try:
         info = config_info(str(config), data_dir=record.get("data_dir"))
-    except Exception:  # a Hub dataset offline, a folder moved: say we cannot tell
-        return {}, str(config), False
+    except Exception as error:  # a Hub dataset offline, a folder moved: say we cannot tell
+        where = record.get("data_dir") or "the embedded AgroFlux-mini"
+        return {}, str(config), False, f"{config} of {where} cannot be opened here ({error})"
     wanted = set(site_ids)
     years: dict[str, dict[str, list[int]]] = {}
     for split, by_site in (getattr(info, "site_years", None) or {}).items():
         for site, site_years in by_site.items():
             if site in wanted:
                 years.setdefault(str(site), {})[str(split)] = [int(y) for y in site_years]
-    return years, str(config), True
+    return years, str(config), True, None
 
 
 def stack_examples(parts: list[SiteExamples], spec: SourceSpec, target_names: Sequence[str]) -> SplitTensors:
@@ -262,7 +267,7 @@ def evaluate_towers(
         sites[part.site_id].far_statics = far_statics(
             part.static_real_features, spec.static_names, static_stats
         )
-    seen_years, training_config, known = training_data_years(model, list(sites))
+    seen_years, training_config, known, problem = training_data_years(model, list(sites))
     for site, info in sites.items():
         info.training_config, info.training_config_known = training_config, known
         info.agroflux_mini_years = seen_years.get(site)
@@ -284,4 +289,5 @@ def evaluate_towers(
         unscored_targets=[n for n in spec.target_names if n not in observed],
         dropped_feb29_rows=report.dropped_feb29_rows,
         static_bounds=getattr(model.config, "static_bounds", None),
+        training_data_problem=problem,
     )
