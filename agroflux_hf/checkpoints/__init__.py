@@ -2,7 +2,9 @@
 
 Each folder is a ``save_pretrained`` folder (config.json, model.safetensors, README.md model card),
 made by ``python scripts/train_default_checkpoints.py``; ``AutoModel.from_pretrained(checkpoint_path("lstm"))``
-loads one after ``import agroflux_hf``.
+loads one once the architectures are registered: after ``import agroflux_hf.models``, or any use of a
+public name of the package (``agroflux_hf.checkpoint_path(...)``); ``import agroflux_hf`` alone, or
+importing this module, does not register them (imports stay light).
 
 Hub naming scheme: the folder ``<arch>-<config>`` is published as the model repo
 ``<ORG>/agroflux-<arch>-<config>`` (e.g. ``agroflux-hf/agroflux-lstm-temporal_co2``; T0 checkpoints on
