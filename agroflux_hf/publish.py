@@ -151,6 +151,40 @@ def add_remote_code(folder: Path) -> None:
 # ----------------------------------------------------------------------------- publishing
 
 
+def training_data_terms(model_dir: Path) -> list[str]:
+    """What the publisher of these weights should know of the terms of the data they were trained on:
+    one line per source of its training data (``config.json``'s ``training_data``) whose terms forbid
+    redistribution or state none, as ``agroflux data publish`` gates the data itself. Weights are not
+    the data, so nothing is blocked; the model card states each source's terms. Empty when the record
+    or its data cannot be read (then the card says the licence is not recorded)."""
+    try:
+        record = (
+            json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("training_data") or {}
+        )
+        from agroflux_hf.data.loading import config_info
+
+        sources = set()
+        for config in (record.get("config"), record.get("source_config")):
+            if config:
+                info = config_info(str(config), data_dir=record.get("data_dir"))
+                document = json.loads(
+                    (Path(info.data_dir) / "agroflux_configs.json").read_text(encoding="utf-8")
+                )
+                sources |= {
+                    (name, entry.get("redistributable") or "unstated")
+                    for name, entry in (document.get("sources") or {}).items()
+                    if entry.get("source") == info.source
+                }
+    except Exception:  # a foreign checkpoint, a folder moved, the Hub offline: nothing to say
+        return []
+    meaning = {"no": "its terms forbid redistribution", "unstated": "its terms do not state redistribution"}
+    return [
+        f"trained on data source `{name}`, {meaning[flag]}: publishing weights derived from it is your decision"
+        for name, flag in sorted(sources)
+        if flag in meaning
+    ]
+
+
 def publish_model(
     model_dir: str | os.PathLike,
     repo_id: str,
@@ -184,6 +218,8 @@ def publish_model(
     model_dir = Path(model_dir)
     _check_repo_id(repo_id)
     names = files_to_upload(model_dir, extra_files)
+    for line in training_data_terms(model_dir):
+        logger.warning("%s: %s", model_dir, line)
     if dry_run_dir is not None:
         return str(_dry_run(model_dir, names, Path(dry_run_dir), stage=_stage_model))
     with tempfile.TemporaryDirectory(prefix="agroflux-publish-") as staging:

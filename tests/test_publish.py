@@ -603,3 +603,20 @@ def test_shipped_cards_credit_every_original_source_of_their_data():
         assert credit in simulation, credit
     towers = (checkpoint_path("lstm", "temporal_co2") / "README.md").read_text()
     assert "EF002788" in towers and "US-Ne1 BADM" in towers
+
+
+def test_publishing_weights_says_which_training_data_states_no_redistribution(tmp_path, caplog):
+    """The shipped tower LSTM was trained on `co2`, whose terms state no redistribution (the ICOS field
+    operations): publishing its weights is not blocked, but the publisher is told."""
+    import logging
+    import shutil
+
+    from agroflux_hf.checkpoints import checkpoint_path
+    from agroflux_hf.publish import publish_model
+
+    model_dir = tmp_path / "lstm"
+    shutil.copytree(checkpoint_path("lstm", "temporal_co2"), model_dir)
+    with caplog.at_level(logging.WARNING, logger="agroflux_hf.publish"):
+        publish_model(model_dir, "my-org/agroflux-lstm-co2", dry_run_dir=tmp_path / "staged")
+    assert "data source `co2`, its terms do not state redistribution" in caplog.text
+    assert (tmp_path / "staged" / "model.safetensors").is_file()
