@@ -354,6 +354,38 @@ def masked_target_loss(
     return (per_target * weight).sum() / weight.sum().clamp_min(1e-12)
 
 
+# ------------------------------ from agroflux_hf/models/name_checks.py
+
+SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
+
+
+LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
+
+
+_HEAD_FIELDS: tuple[str, ...] = ("target_names", "target_stats")
+
+
+def refuse_name_overrides(config_dict: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    """Refuse ``AutoModel.from_pretrained(path, input_names=...)`` and the like when they differ from the
+    checkpoint: transformers hands such keyword arguments to the config, which would take them as they
+    are, relabelling weights sized and trained for other names (predictions silently wrong). Equal
+    values are dropped; the model class's ``from_pretrained`` checks and re-targets before this."""
+    for field in (*SHAPE_FIELDS, *_HEAD_FIELDS):
+        if field not in kwargs:
+            continue
+        wanted = kwargs.pop(field)
+        wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
+        saved = config_dict.get(field)
+        saved = list(saved) if isinstance(saved, (list, tuple)) else saved
+        if field == "target_stats" or wanted != saved:
+            raise IncompatibleCheckpointError(
+                f"checkpoint {field} {saved} differ from the requested {wanted}: through AutoModel or "
+                "AutoConfig they would relabel weights trained for the checkpoint's names. Re-point the "
+                "head with agroflux_hf.load_model(path, target_names=...) or model.select_targets(...); "
+                "input and static names size the weights (retrain instead)"
+            )
+
+
 # ------------------------------ from agroflux_hf/models/outputs.py
 
 @dataclass
@@ -518,36 +550,6 @@ def check_shared_sizes(config: Any) -> None:
 
 # ------------------------------ from agroflux_hf/models/base.py
 
-SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
-
-
-LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
-
-
-_HEAD_FIELDS: tuple[str, ...] = ("target_names", "target_stats")
-
-
-def _refuse_name_overrides(config_dict: dict[str, Any], kwargs: dict[str, Any]) -> None:
-    """Refuse ``AutoModel.from_pretrained(path, input_names=...)`` and the like when they differ from the
-    checkpoint: transformers hands such keyword arguments to the config, which would take them as they
-    are, relabelling weights sized and trained for other names (predictions silently wrong). Equal
-    values are dropped; the model class's ``from_pretrained`` checks and re-targets before this."""
-    for field in (*SHAPE_FIELDS, *_HEAD_FIELDS):
-        if field not in kwargs:
-            continue
-        wanted = kwargs.pop(field)
-        wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
-        saved = config_dict.get(field)
-        saved = list(saved) if isinstance(saved, (list, tuple)) else saved
-        if field == "target_stats" or wanted != saved:
-            raise IncompatibleCheckpointError(
-                f"checkpoint {field} {saved} differ from the requested {wanted}: through AutoModel or "
-                "AutoConfig they would relabel weights trained for the checkpoint's names. Re-point the "
-                "head with agroflux_hf.load_model(path, target_names=...) or model.select_targets(...); "
-                "input and static names size the weights (retrain instead)"
-            )
-
-
 _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
 
 
@@ -706,7 +708,7 @@ class FluxConfig(PreTrainedConfig):
                 f"{found!r}; load it with transformers.AutoModel.from_pretrained or the matching class"
             )
         config_dict = {**LEGACY_FIELDS, **config_dict}
-        _refuse_name_overrides(config_dict, kwargs)
+        refuse_name_overrides(config_dict, kwargs)
         return super().from_dict(config_dict, **kwargs)
 
     @classmethod

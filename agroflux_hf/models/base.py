@@ -21,6 +21,7 @@ from agroflux_hf import schema
 from agroflux_hf.errors import IncompatibleCheckpointError, SchemaError
 from agroflux_hf.models.dropout import Dropout
 from agroflux_hf.models.loss import masked_target_loss
+from agroflux_hf.models.name_checks import LEGACY_FIELDS, SHAPE_FIELDS, refuse_name_overrides
 from agroflux_hf.models.outputs import (
     FluxRegressionOutput,
     refuse_unknown_arguments,
@@ -30,36 +31,6 @@ from agroflux_hf.models.outputs import (
 from agroflux_hf.models.scaling import FluxScaler
 from agroflux_hf.models.sizes import check_shared_sizes
 from agroflux_hf.schema import STAT_GROUPS  # the one definition; models.base re-exports it
-
-SHAPE_FIELDS: tuple[str, ...] = ("input_names", "static_names", "observed_mask_inputs")
-"""Config fields that size the weights: ``from_pretrained`` refuses a request that differs from them."""
-
-LEGACY_FIELDS: dict[str, Any] = {"observed_mask_inputs": False}
-
-_HEAD_FIELDS: tuple[str, ...] = ("target_names", "target_stats")
-"""Keyword arguments that re-point the head (the model class's ``from_pretrained``, ``select_targets``)."""
-
-
-def _refuse_name_overrides(config_dict: dict[str, Any], kwargs: dict[str, Any]) -> None:
-    """Refuse ``AutoModel.from_pretrained(path, input_names=...)`` and the like when they differ from the
-    checkpoint: transformers hands such keyword arguments to the config, which would take them as they
-    are, relabelling weights sized and trained for other names (predictions silently wrong). Equal
-    values are dropped; the model class's ``from_pretrained`` checks and re-targets before this."""
-    for field in (*SHAPE_FIELDS, *_HEAD_FIELDS):
-        if field not in kwargs:
-            continue
-        wanted = kwargs.pop(field)
-        wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
-        saved = config_dict.get(field)
-        saved = list(saved) if isinstance(saved, (list, tuple)) else saved
-        if field == "target_stats" or wanted != saved:
-            raise IncompatibleCheckpointError(
-                f"checkpoint {field} {saved} differ from the requested {wanted}: through AutoModel or "
-                "AutoConfig they would relabel weights trained for the checkpoint's names. Re-point the "
-                "head with agroflux_hf.load_model(path, target_names=...) or model.select_targets(...); "
-                "input and static names size the weights (retrain instead)"
-            )
-
 
 """Values of fields a saved config.json may lack because it predates them: what those checkpoints did."""
 
@@ -221,7 +192,7 @@ class FluxConfig(PreTrainedConfig):
                 f"{found!r}; load it with transformers.AutoModel.from_pretrained or the matching class"
             )
         config_dict = {**LEGACY_FIELDS, **config_dict}
-        _refuse_name_overrides(config_dict, kwargs)
+        refuse_name_overrides(config_dict, kwargs)
         return super().from_dict(config_dict, **kwargs)
 
     @classmethod

@@ -251,30 +251,8 @@ def _module_unscale(scalers: Path, module: schema.Module) -> Unscale:
     path = scalers / f"Y_scaler_{module.value}.npy"
     scaler = _load_scaler(path, names)
     signs = tuple(release_layout.release_column(n).sign for n in names)
-    if "N2O_FLUX" in names:
-        _warn_on_net_n2o_uptake(
-            path, float(scaler[names.index("N2O_FLUX"), 0] * signs[names.index("N2O_FLUX")])
-        )
+    release_layout.warn_on_net_n2o_uptake(path, dict(zip(names, scaler[:, 0] * signs, strict=True)))
     return Unscale(tuple(scaler[:, 0]), tuple(scaler[:, 1]), signs)
-
-
-def _warn_on_net_n2o_uptake(path: Path, mean: float) -> None:
-    """Warn when the simulations' mean N2O flux, as read (> 0 = emission), is negative.
-
-    Why: the release documents a sign only for Reco and NEE (Ecosys stores a release to the atmosphere
-    as negative; the reader flips both). Its N2O mean is negative (-5.4e-4 g N m-2 d-1, about
-    -2 kg N ha-1 yr-1), net uptake on fertilised maize and soybean fields, which is implausible and
-    fits the same convention; but without the release's word the reader keeps the stored sign.
-    """
-    if mean < 0:
-        logger.warning(
-            "%s: the simulations' mean N2O_FLUX is %.3g g N m-2 d-1 as read (> 0 = emission): net uptake "
-            "on fertilised cropland is implausible, so the release probably stores emission as negative, as "
-            "Ecosys does for Reco and NEE; the release states no sign for N2O and it is read as stored. "
-            "Check the sign of N2O_FLUX on the days after fertiliser before training on it",
-            path,
-            mean,
-        )
 
 
 def _observation_unscale(scalers: Path, names: tuple[str, ...]) -> Unscale:

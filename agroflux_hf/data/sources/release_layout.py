@@ -13,9 +13,13 @@ negative. The names are the schema's, so the reader's output needs no other tran
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from agroflux_hf import schema
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,3 +102,24 @@ def release_column(name: str) -> ReleaseColumn:
     if column is None:
         raise KeyError(f"the release has no column for {name!r}")
     return column
+
+
+def warn_on_net_n2o_uptake(path: Path, means: dict[str, float]) -> None:
+    """Warn when the simulations' mean N2O flux as read (``means``: target -> mean after the sign; > 0 =
+    emission) is negative.
+
+    Why: the release documents a sign only for Reco and NEE (Ecosys stores a release to the atmosphere
+    as negative; the reader flips both). Its N2O mean is negative (-5.4e-4 g N m-2 d-1, about
+    -2 kg N ha-1 yr-1), net uptake on fertilised maize and soybean fields, which is implausible and
+    fits the same convention; but without the release's word the reader keeps the stored sign.
+    """
+    mean = float(means.get("N2O_FLUX", 0.0))
+    if mean < 0:
+        logger.warning(
+            "%s: the simulations' mean N2O_FLUX is %.3g g N m-2 d-1 as read (> 0 = emission): net uptake "
+            "on fertilised cropland is implausible, so the release probably stores emission as negative, as "
+            "Ecosys does for Reco and NEE; the release states no sign for N2O and it is read as stored. "
+            "Check the sign of N2O_FLUX on the days after fertiliser before training on it",
+            path,
+            mean,
+        )
