@@ -275,3 +275,18 @@ def test_site_attributes_given_for_an_imported_table_are_used(tmp_path: Path) ->
     assert np.isnan(frames[0]["LATITUDE"].iloc[0]) and frames[1]["ELEVATION"].iloc[0] == 300
     with pytest.raises(DataFileError, match="cannot be renamed"):
         list(iter_site_frames([table_path], {"us-ne1.parquet": {"site_id": "MY-Farm"}}))
+
+
+def test_a_site_scored_on_a_few_days_gets_a_note() -> None:
+    from types import SimpleNamespace
+
+    from agroflux_hf.benchmark.tower_report import few_days_notes
+
+    evaluation = SimpleNamespace(
+        sites={"US-Xyz": None, "US-Abc": None},
+        scores={"NEE": {"sites": {"US-Xyz": {"n": 3}, "US-Abc": {"n": 200}}}, "GPP": {"sites": {}}},
+    )
+    assert few_days_notes(evaluation) == [
+        "note: US-Xyz NEE: only 3 observed day(s) scored (a site needs 10 in the per-site summary): "
+        "its scores say little"
+    ]

@@ -121,6 +121,24 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
         notes.append(
             f"targets of the checkpoint that no file observes: {', '.join(evaluation.unscored_targets)}"
         )
+    notes.extend(few_days_notes(evaluation))
+    return notes
+
+
+def few_days_notes(evaluation: TowerEvaluation) -> list[str]:
+    """A note per (site, target) scored on fewer observed days than a site needs in the per-site summary:
+    an R² of two or three days is printed in the table like any other, and says little."""
+    from agroflux_hf.metrics.core import DEFAULT_MIN_SITE_OBS
+
+    notes = []
+    for site in sorted(evaluation.sites):
+        for target, entry in evaluation.scores.items():
+            n = int((entry["sites"].get(site) or {}).get("n", 0))
+            if 0 < n < DEFAULT_MIN_SITE_OBS:
+                notes.append(
+                    f"note: {site} {target}: only {n} observed day(s) scored (a site needs "
+                    f"{DEFAULT_MIN_SITE_OBS} in the per-site summary): its scores say little"
+                )
     return notes
 
 
