@@ -36,6 +36,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from agroflux_hf import schema
 from agroflux_hf.checkpoints import DEFAULT_HUB_ORG
 from agroflux_hf.data.sources.chambers import FIELDS as CHAMBER_FIELDS
+from agroflux_hf.data.sources.terms import UNKNOWN_LICENCE_ID, hub_licence_id
 from agroflux_hf.data.sources.tower_sites import SITES
 from agroflux_hf.errors import AgroFluxError, MissingCheckpointError, SchemaError
 from agroflux_hf.files import atomic_write_text
@@ -44,7 +45,6 @@ from agroflux_hf.templates import MODEL_CARD_TEMPLATE as TEMPLATE_PATH
 CARD_FILE = "README.md"
 DEFAULT_DATASET_ID = f"{DEFAULT_HUB_ORG}/agroflux"
 """Hub dataset repo of AgroFlux in the front matter's ``datasets`` (a repo id, as the Hub links it)."""
-UNKNOWN_LICENSE = "unknown"  # the Hub's id for data whose terms the run did not record
 TASK_TYPE = "time-series-forecasting"
 """The task of the model-index and the ``pipeline_tag``: the dataset card's ``task_categories`` entry."""
 INSTALL_LINE = "pip install agroflux_hf"
@@ -619,8 +619,10 @@ def data_license(info: Mapping[str, Any]) -> tuple[str, str]:
             if record.get("source") == info.get("source")
         ]
     if not texts:
-        return UNKNOWN_LICENSE, "not recorded: the run names no dataset folder with an agroflux_configs.json"
-    from agroflux_hf.data.sources.terms import hub_licence_id
+        return (
+            UNKNOWN_LICENCE_ID,
+            "not recorded: the run names no dataset folder with an agroflux_configs.json",
+        )
 
     ids = {hub_licence_id(t) for t in texts}
     return (ids.pop() if len(ids) == 1 else "other"), "; ".join(dict.fromkeys(texts))

@@ -161,15 +161,14 @@ def training_data_terms(model_dir: Path) -> list[str]:
         record = (
             json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("training_data") or {}
         )
+        from agroflux_hf.data.folder_format import read_configs_document
         from agroflux_hf.data.loading import config_info
 
         sources = set()
         for config in (record.get("config"), record.get("source_config")):
             if config:
                 info = config_info(str(config), data_dir=record.get("data_dir"))
-                document = json.loads(
-                    (Path(info.data_dir) / "agroflux_configs.json").read_text(encoding="utf-8")
-                )
+                document = read_configs_document(Path(info.data_dir))
                 sources |= {
                     (name, entry.get("redistributable") or "unstated")
                     for name, entry in (document.get("sources") or {}).items()

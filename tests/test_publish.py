@@ -132,7 +132,9 @@ def test_card_front_matter_parses_and_model_index_holds_the_measured_scores(save
     data = ModelCard(text).data
     assert data.library_name == "transformers"  # plain transformers loads it, with the remote code
     assert data.pipeline_tag == cards.TASK_TYPE
-    assert data.license == cards.UNKNOWN_LICENSE  # DATASET_INFO names no dataset folder
+    from agroflux_hf.data.sources.terms import UNKNOWN_LICENCE_ID
+
+    assert data.license == UNKNOWN_LICENCE_ID  # DATASET_INFO names no dataset folder
     assert data.datasets == [cards.DEFAULT_DATASET_ID]
     assert data.base_model == "my-org/agroflux-lstm-t0"
     assert data.model_name == "agroflux-lstm-co2"

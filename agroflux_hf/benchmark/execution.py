@@ -408,14 +408,13 @@ def score_predictions(predictions) -> dict:
 def discard_checkpoint_of_other_weights(run_dir: Path, pretrained: Path) -> None:
     """Start a T2 run over when its checkpoint grew from other pretrained weights than ``pretrained``
     holds now (its T0 was trained again after it stopped): resuming would continue from the old T0."""
-    from agroflux_hf.training.checkpointing import weights_fingerprint
+    from agroflux_hf.training.checkpointing import started_from_other_weights, weights_fingerprint
 
     try:
         started = json.loads((run_dir / "run_config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # nothing started, or nothing readable: the run's own check decides
-    recorded = started.get("pretrained_fingerprint") if isinstance(started, dict) else None
-    if recorded is not None and recorded != weights_fingerprint(pretrained):
+    if isinstance(started, dict) and started_from_other_weights(started, weights_fingerprint(pretrained)):
         logger.warning(
             "%s: its pretrained model was trained again since it stopped; starting it over", run_dir
         )

@@ -43,10 +43,6 @@ REDISTRIBUTABLE_WORDS: dict[str, str] = {
 }
 
 
-UNKNOWN_LICENSE = "unknown"
-"""The Hub's licence id for data whose terms nobody stated."""
-
-
 def _hub_license(specs: list[SourceSpec]) -> str:
     """One Hub licence id for the folder: that of its sources when they share one plain licence
     (:func:`~agroflux_hf.data.sources.terms.hub_licence_id`; ``unknown`` for a source stating none: no
@@ -54,7 +50,7 @@ def _hub_license(specs: list[SourceSpec]) -> str:
     section."""
     from agroflux_hf.data.sources.terms import hub_licence_id
 
-    licences = {hub_licence_id(s.license) if s.license.strip() else UNKNOWN_LICENSE for s in specs}
+    licences = {hub_licence_id(s.license) for s in specs}
     return licences.pop() if len(licences) == 1 else "other"
 
 

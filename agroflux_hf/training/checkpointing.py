@@ -114,6 +114,14 @@ def weights_fingerprint(folder: str | Path | None) -> str | None:
     return digest.hexdigest()[:16]
 
 
+def started_from_other_weights(saved: dict, fingerprint: str | None) -> bool:
+    """Whether a run whose saved ``run_config.json`` is ``saved`` grew from other pretrained weights than
+    those of ``fingerprint`` (:func:`weights_fingerprint`); a run saved before fingerprints were recorded
+    cannot tell, and says no."""
+    recorded = saved.get("pretrained_fingerprint")
+    return recorded is not None and recorded != fingerprint
+
+
 def check_resumable(output_dir: Path, run_config: dict) -> None:
     """A resumed run must be the same run: same task, model, data and settings (bar the stop hook), and
     the same pretrained weights where the checkpoint recorded them (runs saved before that did not)."""
@@ -122,22 +130,17 @@ def check_resumable(output_dir: Path, run_config: dict) -> None:
         return
     saved = json.loads(saved_file.read_text())
     keys = ("task", "model_name", "config", "source_config", "pretrained", "targets", "model_overrides")
-    compared = (
-        *keys,
-        "data_fingerprints",
-        *(["pretrained_fingerprint"] if "pretrained_fingerprint" in saved else []),
-    )
-    for key in compared:
-        if key == "pretrained_fingerprint" and saved.get(key) != run_config.get(key):
-            raise IncompatibleCheckpointError(
-                f"{saved_file}: cannot resume, the pretrained model {run_config.get('pretrained')} holds other "
-                "weights than when this run started (trained again?); start the run over (delete its folder "
-                "or pass --restart)"
-            )
-        if saved.get(key) != json_safe(run_config.get(key)):
+    for key in (*keys, "data_fingerprints"):
+        if saved.get(key) != json_safe(run_config[key]):
             raise IncompatibleCheckpointError(
                 f"{saved_file}: cannot resume, {key} was {saved.get(key)!r}, now {run_config[key]!r}"
             )
+    if started_from_other_weights(saved, run_config.get("pretrained_fingerprint")):
+        raise IncompatibleCheckpointError(
+            f"{saved_file}: cannot resume, the pretrained model {run_config.get('pretrained')} holds other "
+            "weights than when this run started (trained again?); start the run over (delete its folder "
+            "or pass --restart)"
+        )
     ignored = NOT_COMPARED_ON_RESUME
     before = {k: v for k, v in saved.get("training_arguments", {}).items() if k not in ignored}
     now = {k: v for k, v in json_safe(run_config["training_arguments"]).items() if k not in ignored}

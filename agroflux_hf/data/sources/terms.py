@@ -40,11 +40,18 @@ FLAGS = ("yes", "no", "unstated")
 ORIGIN_PREFIX = "origin_"
 
 
+UNKNOWN_LICENCE_ID = "unknown"
+"""The Hub's licence id for data whose terms nobody stated or recorded: no licence is claimed for it."""
+
+
 def hub_licence_id(text: str) -> str:
     """A licence text -> the Hub's licence id: ``cc-by-4.0`` or ``cc0-1.0`` for that one licence with at
-    most one note in brackets, else ``other``. "CC BY 4.0 (...); management: ... MIT, ... (no licence
-    file)" names several terms and is ``other``: the brackets may not span the rest of the text."""
+    most one note in brackets, ``unknown`` for no text at all, else ``other``. "CC BY 4.0 (...);
+    management: ... MIT, ... (no licence file)" names several terms and is ``other``: the brackets may
+    not span the rest of the text."""
     text = " ".join(text.lower().split())
+    if not text:
+        return UNKNOWN_LICENCE_ID
     if re.fullmatch(r"cc[- ]by[- ]4\.0( \([^()]*\))?", text):
         return "cc-by-4.0"
     if re.fullmatch(r"cc0( 1\.0)?( \([^()]*\))?", text):
