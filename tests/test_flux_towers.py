@@ -839,3 +839,62 @@ def test_oneflux_qca_file_with_a_preamble_gives_daily_extremes():
     got = frame.set_index("date").loc[full, "TMAX"]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
     assert frame.set_index("date").loc[counts[counts < 20].index, "TMAX"].isna().all()
+
+
+@pytest.fixture(scope="module")
+def imported_table(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("imported") / "us-ne1.parquet"
+    ft.import_flux_files([DATA / "FLX_US-Ne1_FLUXNET2015_SUBSET_DD_2004_cut.csv.gz"], out)
+    return pd.read_parquet(out)
+
+
+def _edited(table: pd.DataFrame, case: str) -> pd.DataFrame:
+    if case == "no_date":
+        return table.drop(columns="date")
+    if case == "umol":  # NEE left in µmol CO2 m-2 s-1 x 48 half-hours: every summer day out of range
+        return table.assign(NEE=table["NEE"] / 1.0378 * 48)
+    if case == "text":
+        return table.assign(TA=table["TA"].astype(str).where(table.index != 5, "warm"))
+    if case == "hours":
+        return table.assign(date=table["date"] + pd.Timedelta(hours=3))
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    ("case", "problem"),
+    [
+        ("no_date", r"lacks the column\(s\) \['date'\]"),
+        ("umol", r"column NEE has \d+ value\(s\) outside its plausible daily range \[-25, 20\] g C m-2 d-1"),
+        ("text", r"column 'TA' holds text that is not a number \('warm', 1 row"),
+        ("hours", "holds times of day"),
+    ],
+)
+def test_an_edited_imported_table_is_checked_like_a_file(
+    tmp_path: Path, imported_table: pd.DataFrame, case: str, problem: str
+) -> None:
+    """A parquet table given to evaluate --towers passes the importer's checks: wrong units, a missing
+    key column, text in a number column are an error naming the file, not a score."""
+    path = tmp_path / f"{case}.parquet"
+    _edited(imported_table, case).to_parquet(path)
+    with pytest.raises(DataFileError, match=problem) as error:
+        list(ft.iter_site_frames([path]))
+    assert error.value.path == str(path)
+
+
+def test_an_imported_table_with_text_dates_and_nan_text_reads(
+    tmp_path: Path, imported_table: pd.DataFrame
+) -> None:
+    path = tmp_path / "text.parquet"
+    edited = imported_table.assign(
+        date=imported_table["date"].dt.strftime("%Y-%m-%d"),
+        NEE=imported_table["NEE"].astype(str),  # NaN written as "nan": missing, as the tower reader reads it
+    )
+    edited.to_parquet(path)
+    (frame,) = ft.iter_site_frames([path])
+    assert frame["date"].dtype.kind == "M"
+    assert imported_table["NEE"].isna().sum() > 10
+    np.testing.assert_array_equal(frame["NEE"].isna(), imported_table["NEE"].isna())
+    not_parquet = tmp_path / "notes.parquet"
+    not_parquet.write_text("not a table")
+    with pytest.raises(DataFileError, match="cannot read it as a parquet table"):
+        list(ft.iter_site_frames([not_parquet]))

@@ -96,6 +96,7 @@ from agroflux_hf.data.sources.flux_file_format import (
     _period_starts,
     _reddyproc_quantities,
 )
+from agroflux_hf.data.sources.flux_table import read_imported_table
 from agroflux_hf.errors import DataFileError
 from agroflux_hf.files import atomic_path, atomic_write_text
 
@@ -388,16 +389,15 @@ def iter_site_frames(
     """One canonical daily frame per site (sorted by site id), from tower files or an imported table.
 
     A ``.parquet`` path is a table written by :func:`import_flux_files` (e.g. the embedded
-    ``towers.parquet``); any other path is a tower file, read with :func:`read_flux_file` (metadata as in
+    ``towers.parquet``), checked by :func:`~agroflux_hf.data.sources.flux_table.read_imported_table`
+    (key columns, dates, numbers, plausible ranges); any other path is a tower file, read with :func:`read_flux_file` (metadata as in
     :func:`import_flux_files`). Files of the same site are joined; the same day twice is an error.
     """
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     frames: list[pd.DataFrame] = []
     for p in map(Path, paths):
         if p.suffix == ".parquet":
-            if not p.is_file():
-                raise DataFileError(p, "file does not exist")
-            frames.append(_table_with_metadata(pd.read_parquet(p), p, site_metadata or {}))
+            frames.append(_table_with_metadata(read_imported_table(p), p, site_metadata or {}))
             continue
         frames.append(_read_with_metadata(p, site_metadata or {}, read_options)[0])
     if not frames:
