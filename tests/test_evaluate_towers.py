@@ -290,3 +290,43 @@ def test_a_site_scored_on_a_few_days_gets_a_note() -> None:
         "note: US-Xyz NEE: only 3 observed day(s) scored (a site needs 10 in the per-site summary): "
         "its scores say little"
     ]
+
+
+def test_a_partial_year_file_leaves_its_padding_out(tmp_path: Path, daily_run: tuple[Path, str]) -> None:
+    """A file of July-December: the sequence's January-June is padding, never written or drawn as
+    predictions, and a note says so; the docstring's figures (GPP R² 0.58 against 0.64 with the
+    whole year, on the same days) are measured here."""
+    raw = pd.read_csv(DAILY_CUT, dtype={"TIMESTAMP": str})
+    half = tmp_path / "FLX_US-Ne1_FLUXNET2015_SUBSET_DD_2004_half.csv.gz"
+    raw[raw["TIMESTAMP"] >= "20040701"].to_csv(half, index=False)
+    out = tmp_path / "half"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert (
+            cli.main(["-q", "evaluate", str(CHECKPOINT), "--towers", str(half), "--output-dir", str(out)])
+            == 0
+        )
+    assert (
+        "note: US-Ne1 2004: the files cover 184 of its 365 days (2004-07-01 to 2004-12-31)"
+        in buffer.getvalue()
+    )
+    daily = pd.read_csv(out / "predictions.csv", parse_dates=["date"])
+    january_to_june = daily["date"] < "2004-07-01"
+    for target in ("NEE", "GPP", "ET"):
+        assert daily.loc[january_to_june, f"{target}_predicted"].isna().all()
+        assert daily.loc[~january_to_june, f"{target}_predicted"].notna().all()
+    whole = pd.read_csv(daily_run[0] / "predictions.csv", parse_dates=["date"])
+    whole = whole[whole["date"] >= "2004-07-01"].reset_index(drop=True)
+    later = daily[~january_to_june].reset_index(drop=True)
+    observed = later["GPP_observed"].notna()
+
+    def r2(predicted: pd.Series) -> float:
+        y = later.loc[observed, "GPP_observed"]
+        return float(1 - ((y - predicted[observed]) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+    assert r2(later["GPP_predicted"]) == pytest.approx(0.58, abs=0.01)
+    assert r2(whole["GPP_predicted"]) == pytest.approx(0.64, abs=0.01)
+    assert "files cover" not in daily_run[1]

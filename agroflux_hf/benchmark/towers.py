@@ -56,6 +56,10 @@ class SiteInputs:
     agroflux_mini_years: dict[str, list[int]] | None = None
     training_config: str | None = None
     training_config_known: bool = False
+    # the first and last day the files give for the site (ISO dates): a scored site-year's days outside
+    # them are padding, NaN inputs the model sees as its training means; not predictions of anything
+    first_day: str = ""
+    last_day: str = ""
 
 
 @dataclass
@@ -135,6 +139,12 @@ def site_inputs(examples: SiteExamples, spec: SourceSpec, report: BuildReport) -
         observed = np.isfinite(examples.target_values).any(axis=(0, 1))
         info.observed_targets = [n for n, o in zip(spec.target_names, observed, strict=True) if o]
     return info
+
+
+def file_span(frame: pd.DataFrame) -> tuple[str, str]:
+    """(first, last) day of a site's canonical frame as ISO dates: the span its files cover."""
+    dates = pd.to_datetime(frame[schema.DATE_COLUMN])
+    return str(dates.min().date()), str(dates.max().date())
 
 
 def far_statics(
@@ -260,6 +270,7 @@ def evaluate_towers(
     for frame in frames:
         examples = build_site_examples(frame, spec, report)
         sites[examples.site_id] = site_inputs(examples, spec, report)
+        sites[examples.site_id].first_day, sites[examples.site_id].last_day = file_span(frame)
         if len(examples):
             parts.append(examples)
     static_stats = (model.config.stats or {}).get("static", {})
