@@ -330,3 +330,23 @@ def test_a_partial_year_file_leaves_its_padding_out(tmp_path: Path, daily_run: t
     assert r2(later["GPP_predicted"]) == pytest.approx(0.58, abs=0.01)
     assert r2(whole["GPP_predicted"]) == pytest.approx(0.64, abs=0.01)
     assert "files cover" not in daily_run[1]
+
+
+def test_an_attribute_constant_in_training_is_reported_when_it_differs(tmp_path: Path, capsys) -> None:
+    """Every AgroFlux-mini tower is cropland, so the checkpoint stores CROPLAND with std 1 (a constant
+    cannot be scaled) and a z-score of a grassland site is -1: the recorded training data's std 0 says
+    it instead, for T1 and for T2 (whose statistics come from the simulations)."""
+    for name in ("lstm", "lstm-t2"):
+        checkpoint = checkpoint_path(name, "temporal_co2")
+        out = tmp_path / name
+        args = ["evaluate", str(checkpoint), "--towers", str(HOURLY), "--output-dir", str(out)]
+        assert cli.main([*args, "--latitude", "41.1651", "--longitude", "-96.4766", "--igbp", "GRA"]) == 0
+        report = json.loads((out / "scores.json").read_text())
+        assert report["constant_statics"] == {"CROPLAND": 1.0}
+        assert report["sites"]["US-Ne1"]["unseen_statics"] == {"CROPLAND": 0.0}
+        assert report["sites"]["US-Ne1"]["far_statics"] == {}
+        printed = capsys.readouterr().out
+        assert "site attributes at a value training never showed: CROPLAND 0 (1 at every training" in printed
+        assert cli.main([*args, "--latitude", "41.1651", "--longitude", "-96.4766", "--igbp", "CRO"]) == 0
+        assert json.loads((out / "scores.json").read_text())["sites"]["US-Ne1"]["unseen_statics"] == {}
+        assert "training never showed" not in capsys.readouterr().out

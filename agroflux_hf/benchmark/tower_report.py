@@ -102,6 +102,15 @@ def input_notes(evaluation: TowerEvaluation) -> list[str]:
                 f"{site}: site attributes far outside the training range ({far} training standard "
                 f"deviations): {consequence}"
             )
+        if info.unseen_statics:
+            unseen = ", ".join(
+                f"{n} {v:g} ({evaluation.constant_statics.get(n, math.nan):g} at every training site-year)"
+                for n, v in info.unseen_statics.items()
+            )
+            notes.append(
+                f"{site}: site attributes at a value training never showed: {unseen}; the model saw no "
+                "variation to learn from, so its predictions here are an extrapolation"
+            )
         if info.agroflux_mini_years is not None:
             notes.append(
                 seen_note(
@@ -286,6 +295,7 @@ def write_outputs(evaluation: TowerEvaluation, output_dir: Path, rows: list[dict
         "sites": evaluation.sites,
         "unscored_targets": evaluation.unscored_targets,
         "training_data_problem": evaluation.training_data_problem,
+        "constant_statics": evaluation.constant_statics,
         "dropped_feb29_rows": evaluation.dropped_feb29_rows,
         "scores": evaluation.scores,
     }

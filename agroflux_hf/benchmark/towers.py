@@ -49,6 +49,9 @@ class SiteInputs:
     missing_statics: list[str] = field(default_factory=list)  # unknown site attributes
     # site attributes beyond FAR_STATIC_Z training standard deviations: name -> z (the model extrapolates)
     far_statics: dict[str, float] = field(default_factory=dict)
+    # attributes constant over the training data that take another value here: name -> the site's value
+    # (a z-score cannot say it: the checkpoint stores std 1 for a constant; see constant_statics)
+    unseen_statics: dict[str, float] = field(default_factory=dict)
     observed_targets: list[str] = field(default_factory=list)  # model targets with an observed day
     # the site's years per split ("train", "validation", "test") in the data the checkpoint was trained
     # on (``training_config``); None when the site is not in that data. When the checkpoint does not
@@ -76,6 +79,7 @@ class TowerEvaluation:
     unscored_targets: list[str]  # model targets no file observes
     dropped_feb29_rows: int = 0
     static_bounds: dict | None = None  # the checkpoint's config.static_bounds (None: nothing clipped)
+    constant_statics: dict[str, float] = field(default_factory=dict)  # constant in training: name -> value
     # why the checkpoint's recorded training data could not be opened (None: it was, or none is recorded):
     # then nobody can tell whether a scored site-year was seen in training, and the report says so
     training_data_problem: str | None = None
@@ -162,7 +166,51 @@ def far_statics(
         for column in static.T
     ]
     far = far_features(z_scores(first_known, names, stats), limit)
-    return {name: round(z, 1) if math.isfinite(z) else z for name, z in far.items()}
+    return {name: round(z, 1) for name, z in far.items() if math.isfinite(z)}
+
+
+def unseen_statics(
+    static: np.ndarray, names: Sequence[str], constants: Mapping[str, float]
+) -> dict[str, float]:
+    """The attributes among ``constants`` (constant over training: name -> its value) that take another
+    value in the site's rows ``static`` (site-years, attributes): name -> the site's value."""
+    unseen = {}
+    for name, column in zip(names, static.T, strict=True):
+        values = column[np.isfinite(column)]
+        if name in constants and len(values) and not np.all(values == constants[name]):
+            unseen[name] = float(values[values != constants[name]][0])
+    return unseen
+
+
+def constant_statics(model: Any) -> dict[str, float]:
+    """{attribute: value} of the static attributes the checkpoint only ever saw at one value.
+
+    Why: training normalises a constant attribute with std 1 (``plans.usable_stat``), so the
+    checkpoint's statistics cannot tell a flag that never varied (CROPLAND is 1 at every
+    AgroFlux-mini tower) from one that did, and a grassland site's CROPLAND 0 would look 1 standard
+    deviation out. The recorded training data (``config.training_data``: the config and, for T2, the
+    source config) keeps the raw statistics, std 0 for a constant; an attribute counts when a recorded
+    config has it constant at the checkpoint's own mean. Data that cannot be opened gives ``{}``.
+    """
+    from agroflux_hf.data.loading import config_info
+
+    record = getattr(model.config, "training_data", None) or {}
+    if not isinstance(record, dict):
+        return {}
+    model_stats = (model.config.stats or {}).get("static", {})
+    constants: dict[str, float] = {}
+    for config in (record.get("config"), record.get("source_config")):
+        if not config:
+            continue
+        try:
+            raw = config_info(str(config), data_dir=record.get("data_dir")).stats.get("static", {})
+        except Exception:  # unreadable data is reported by training_data_years
+            continue
+        for name, entry in raw.items():
+            used = model_stats.get(name) or {}
+            if entry.get("std") == 0 and entry.get("mean") is not None and used.get("mean") == entry["mean"]:
+                constants[name] = float(entry["mean"])
+    return constants
 
 
 def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int]]]:
@@ -274,10 +322,11 @@ def evaluate_towers(
         if len(examples):
             parts.append(examples)
     static_stats = (model.config.stats or {}).get("static", {})
+    constants = constant_statics(model)
     for part in parts:
-        sites[part.site_id].far_statics = far_statics(
-            part.static_real_features, spec.static_names, static_stats
-        )
+        info = sites[part.site_id]
+        info.far_statics = far_statics(part.static_real_features, spec.static_names, static_stats)
+        info.unseen_statics = unseen_statics(part.static_real_features, spec.static_names, constants)
     seen_years, training_config, known, problem = training_data_years(model, list(sites))
     for site, info in sites.items():
         info.training_config, info.training_config_known = training_config, known
@@ -300,5 +349,6 @@ def evaluate_towers(
         unscored_targets=[n for n in spec.target_names if n not in observed],
         dropped_feb29_rows=report.dropped_feb29_rows,
         static_bounds=getattr(model.config, "static_bounds", None),
+        constant_statics=constants,
         training_data_problem=problem,
     )
