@@ -471,6 +471,12 @@ def test_two_processes_match_one(tmp_path, monkeypatch):
             assert b["rmse"] == pytest.approx(a["rmse"], rel=1e-3, abs=1e-4)
     dann = json.loads((tmp_path / "two_dann" / "metrics.json").read_text())
     assert dann["test"]["GPP"]["pooled"]["n"] == one_dann_n(tmp_path)
+    # adversarial too: the processes draw one global observation batch, and padding rows are out of
+    # the domain loss, so the losses are those of one process
+    dann_one = [json.loads(x) for x in (tmp_path / "one_dann" / "log.jsonl").read_text().splitlines()]
+    dann_two = [json.loads(x) for x in (tmp_path / "two_dann" / "log.jsonl").read_text().splitlines()]
+    for key in ("train_loss", "domain_loss", "val_loss"):
+        assert [e[key] for e in dann_two] == pytest.approx([e[key] for e in dann_one], rel=1e-3), key
     log_one = [json.loads(x) for x in (tmp_path / "one" / "log.jsonl").read_text().splitlines()]
     log_two = [json.loads(x) for x in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
     assert [e["val_loss"] for e in log_two] == pytest.approx([e["val_loss"] for e in log_one], rel=1e-3)

@@ -299,3 +299,78 @@ def test_real_default_data_transfer_chain(tmp_path):
         assert result.metrics["test"]["GPP"]["pooled"]["n"] > 0
     shared = json.loads((tmp_path / "ft" / "run_config.json").read_text())["shared_targets"]
     assert shared == ["RECO", "GPP", "NEE", "SWC_1", "ET", "TS_1"]  # schema order; with the carbon balance
+
+
+# ---------------------------------------------------------------- settings a task would not apply
+def test_overrides_and_freeze_a_task_would_ignore_are_refused(synthetic, pretrained, tmp_path):
+    """A fine-tuned model keeps the pretrained modules: an override that differs never took effect
+    although run_config.json recorded it; the same values as the pretrained config are fine."""
+    args = quick_args(epochs=1, finetune_batch_size=2)
+    with pytest.raises(ValueError, match=r"model_overrides \{'dropout': 0.5\} differ from the pretrained"):
+        train(
+            "t2-finetune", "lstm", "obs", output_dir=tmp_path / "a", args=args, pretrained=pretrained,
+            model_overrides={**TINY, "dropout": 0.5},
+        )  # fmt: skip
+    train(
+        "t2-finetune", "lstm", "obs", output_dir=tmp_path / "b", args=args, pretrained=pretrained,
+        model_overrides=TINY,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"freeze .* task t1 has none"):
+        train("t1", "lstm", "obs", output_dir=tmp_path / "c", args=quick_args(freeze=["backbone"]))
+    assert not (tmp_path / "a").exists() or not (tmp_path / "a" / "best_model").exists()
+
+
+def test_adversarial_from_pretrained_freezes_what_it_is_told(synthetic, pretrained, tmp_path):
+    args = quick_args(epochs=1, batch_size=4, freeze=["backbone"])
+    result = train(
+        "t2-adversarial", "lstm", "obs", source_config="sim", output_dir=tmp_path / "adv", args=args,
+        pretrained=pretrained,
+    )  # fmt: skip
+    run_config = json.loads((tmp_path / "adv" / "run_config.json").read_text())
+    assert run_config["frozen"]
+    tuned, start = weights_of(result.best_model_dir), weights_of(pretrained)
+    assert all(torch.equal(tuned[k], start[k]) for k in run_config["frozen"])
+
+
+# ---------------------------------------------------------------- the observation side of DANN
+def test_observation_batches_are_one_global_batch_sliced_by_process():
+    """Two processes together draw what one process draws with their joint batch size (no repeats),
+    and one process's draws are those it always drew (the committed runs stay reproducible)."""
+    data = make_split(3, 40, ("TMAX",), (), ("GPP",), days=5)
+    one = tensors.StepBatchSampler(data, 8, seed=2, process_index=0)
+    halves = [tensors.StepBatchSampler(data, 4, seed=2, process_index=p, num_processes=2) for p in (0, 1)]
+    for draw in (0, 1, 17):
+        joined = torch.cat([h.indices(draw) for h in halves])
+        assert torch.equal(joined, one.indices(draw)) and len(set(joined.tolist())) == 8
+        generator = torch.Generator().manual_seed((2 * 1_000_003 + draw) * 97)
+        assert torch.equal(one.indices(draw), torch.randperm(40, generator=generator)[:8])
+    assert not torch.equal(one.indices(0), one.indices(1))
+
+
+def test_each_micro_batch_of_an_accumulation_window_draws_its_own_observations(
+    synthetic, tmp_path, monkeypatch
+):
+    draws: list[int] = []
+    original = tensors.StepBatchSampler.__call__
+
+    def spy(self, draw, device):
+        draws.append(draw)
+        return original(self, draw, device)
+
+    monkeypatch.setattr(tensors.StepBatchSampler, "__call__", spy)
+    _adversarial(tmp_path, "accumulated", 1.0, epochs=1, grad_accumulation=2)
+    assert len(draws) > 2 and len(set(draws)) == len(draws), draws
+
+
+def test_the_domain_loss_leaves_out_padding_rows():
+    torch.manual_seed(0)
+    disc = transfer.DomainDiscriminator(6, 5)
+    source, target = torch.randn(4, 3, 6), torch.randn(2, 3, 6)
+    real = torch.tensor([True, True, False, False])
+    loss, accuracy = transfer.domain_loss_and_accuracy(disc, source, target, 1.0, source_rows=real)
+    changed = source.clone()
+    changed[2:] = 100.0
+    again, _ = transfer.domain_loss_and_accuracy(disc, changed, target, 1.0, source_rows=real)
+    alone, alone_accuracy = transfer.domain_loss_and_accuracy(disc, source[:2], target, 1.0)
+    assert float(again) == pytest.approx(float(loss)) and float(alone) == pytest.approx(float(loss))
+    assert float(alone_accuracy) == pytest.approx(float(accuracy))

@@ -148,7 +148,11 @@ def fit(
             progress = min(1.0, (state.epoch * batches_per_epoch + state.batches_in_epoch) / total_batches)
             mask_padding_rows(batch, state.batches_in_epoch, batches_per_epoch, len(setup.sampler), acc)
             with acc.accumulate(setup.model, *setup.extra_modules):
-                loss, logs = setup.step_fn(batch, state.global_step, progress)
+                draw = (
+                    state.global_step * args.grad_accumulation
+                    + state.batches_in_epoch % args.grad_accumulation
+                )
+                loss, logs = setup.step_fn(batch, draw, progress)
                 acc.backward(loss)
                 if acc.sync_gradients and args.max_grad_norm is not None:
                     acc.clip_grad_norm_(trainable, args.max_grad_norm)
@@ -356,6 +360,7 @@ def train(
         check_resumable(output_dir, run_config)
     set_seed(args.seed)  # the same initial weights whatever data loading did to the RNG
     overrides = dict(model_overrides or {})
+    plans.refuse_ignored_settings(task, model_name, overrides, pretrained, args)
     if task in ("t0", "t1"):
         plan = plan_supervised(task, model_name, data, targets, overrides, args)
     elif task == "t2-finetune":
@@ -441,7 +446,7 @@ def _prepare(acc: Any, plan: TaskPlan, args: TrainingArguments) -> LoopSetup:
         scheduler = acc.prepare(schedule)  # saved and restored with the resumable state
     if plan.source_train is not None:
         per_process = max(1, (args.target_batch_size or plan.batch_size) // acc.num_processes)
-        batches = StepBatchSampler(plan.train, per_process, args.seed, acc.process_index)
+        batches = StepBatchSampler(plan.train, per_process, args.seed, acc.process_index, acc.num_processes)
         loss_of = acc.unwrap_model(model).loss_of_predictions
         step_fn = adversarial_step(model, extra[0], batches, args, acc, loss_of)
     else:

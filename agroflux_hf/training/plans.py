@@ -237,6 +237,34 @@ def plan_finetune(
     )
 
 
+def refuse_ignored_settings(
+    task: str, model_name: str, overrides: dict, pretrained: Any, args: TrainingArguments
+) -> None:
+    """Raise for a setting the task would silently not apply.
+
+    Why: a model grown from pretrained weights keeps the pretrained architecture and dropout (its
+    modules are built), so a ``model_overrides`` value other than the pretrained config's never takes
+    effect although ``run_config.json`` records it; and ``freeze`` acts only on pretrained weights.
+    Overrides equal to the pretrained config (the benchmark passes T0's own) are fine.
+    """
+    if args.freeze and pretrained is None:
+        raise ValueError(
+            f"freeze {args.freeze}: only a model grown from pretrained weights (t2-finetune, or "
+            f"t2-adversarial with --pretrained) has parameters to keep fixed; task {task} has none"
+        )
+    if pretrained is None or not overrides:
+        return
+    config = load_model(pretrained, model_name).config
+    differ = {k: v for k, v in overrides.items() if getattr(config, k, object()) != v}
+    if differ:
+        kept = {k: getattr(config, k, "(not a setting of the model)") for k in differ}
+        raise ValueError(
+            f"model_overrides {differ} differ from the pretrained checkpoint {pretrained} ({kept}): a model "
+            "grown from pretrained weights keeps their architecture and dropout; train the pretrained "
+            "model with them, or drop them"
+        )
+
+
 def _shared(base: Any, targets: Sequence[str]) -> list[str]:
     return [n for n in targets if n in base.config.target_names]
 
@@ -280,7 +308,9 @@ def plan_adversarial(
     union = union + tuple(n for n in (*source_targets, *target_targets) if n not in union)
     if pretrained is not None:
         model, stats = finetune_model(load_model(pretrained, model_name), union, tgt.stats)
+        frozen = transfer.freeze_parameters(model, args.freeze)
     else:
+        frozen = []
         stats = transfer.merged_stats(
             stats_for(src.stats, src.input_names, src.static_names, source_targets),
             stats_for(tgt.stats, (), (), target_targets),
@@ -300,6 +330,7 @@ def plan_adversarial(
         "source_config": src.name,
         "inputs_fed_as_nan": [n for n in src.input_names if n not in tgt.input_names],
         "target_inputs_unused": [n for n in tgt.input_names if n not in src.input_names],
+        "frozen": frozen,
     }
     return TaskPlan(
         model, target_train, target_data, args.learning_rate, args.batch_size, stats, source_train, notes

@@ -18,8 +18,12 @@ from agroflux_hf.training import transfer
 from agroflux_hf.training.arguments import TrainingArguments
 from agroflux_hf.training.tensors import StepBatchSampler, model_inputs
 
+PADDING_ROWS = "padding_rows"
+"""Batch key of the rows :func:`mask_padding_rows` found to be Accelerate's padding (bool, rows)."""
+
 StepFn = Callable[[dict[str, torch.Tensor], int, float], tuple[torch.Tensor, dict[str, float]]]
-"""One optimiser step's loss: (batch, global step, progress 0-1) -> (loss, numbers to log)."""
+"""One micro-batch's loss: (batch, draw, progress 0-1) -> (loss, numbers to log). ``draw`` numbers the
+micro-batches of the run: global step x gradient accumulation + position in the accumulation window."""
 
 
 def supervised_step(model: Any, acc: Any = None) -> StepFn:
@@ -74,6 +78,7 @@ def mask_padding_rows(
     padded = position >= real
     if bool(padded.any()):
         batch["target_values"] = batch["target_values"].masked_fill(padded[:, None, None], float("nan"))
+        batch[PADDING_ROWS] = padded  # the domain loss of adversarial training leaves them out too
 
 
 def adversarial_step(
@@ -91,8 +96,8 @@ def adversarial_step(
     several processes, :func:`loss_across_processes`)."""
     device = acc.device
 
-    def step(batch: dict[str, torch.Tensor], global_step: int, progress: float) -> tuple[torch.Tensor, dict]:
-        target = target_batches(global_step, device)
+    def step(batch: dict[str, torch.Tensor], draw: int, progress: float) -> tuple[torch.Tensor, dict]:
+        target = target_batches(draw, device)
         n_source = batch["past_values"].shape[0]
         joined = {k: torch.cat([batch[k], target[k]]) for k in ("past_values", "static_real_features")}
         outputs = model(**model_inputs(joined, with_targets=False), output_hidden_states=True)
@@ -107,8 +112,14 @@ def adversarial_step(
             lambd = args.adversarial_weight * transfer.ganin_lambda(progress, args.adversarial_gamma)
         else:
             lambd = args.adversarial_weight
+        padding = batch.get(PADDING_ROWS)
         domain_loss, accuracy = transfer.domain_loss_and_accuracy(
-            discriminator, hidden[:n_source], hidden[n_source:], lambd
+            discriminator,
+            hidden[:n_source],
+            hidden[n_source:],
+            lambd,
+            source_rows=None if padding is None else ~padding,
+            acc=acc,
         )
         logs = {
             "source_loss": float(source_loss.detach()),

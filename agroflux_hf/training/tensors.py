@@ -188,19 +188,35 @@ class EpochPermutationSampler(Sampler[int]):
 
 
 class StepBatchSampler:
-    """Random batches of a (small) split keyed by (seed, step, process): the observation side of
-    adversarial training, which cycles independently of the source epoch and needs no resume state."""
+    """Random batches of a (small) split keyed by (seed, draw): the observation side of adversarial
+    training, which cycles independently of the source epoch and needs no resume state.
 
-    def __init__(self, data: SplitTensors, batch_size: int, seed: int, process_index: int) -> None:
+    ``draw`` is the number of the micro-batch in the run (the loop's global step times the gradient
+    accumulation plus the position in the accumulation window), so each micro-batch of a window gets
+    its own batch. Under several processes every process draws the same global batch of
+    ``batch_size`` x ``num_processes`` sequences and takes its own slice: the processes together see
+    what one process would (only a split smaller than the global batch repeats sequences).
+    """
+
+    def __init__(
+        self, data: SplitTensors, batch_size: int, seed: int, process_index: int, num_processes: int = 1
+    ) -> None:
         self.data = data
-        self.batch_size = min(batch_size, len(data))
+        self.batch_size = min(batch_size, len(data)) if num_processes == 1 else batch_size
         self.seed = seed
         self.process_index = process_index
+        self.num_processes = num_processes
 
-    def __call__(self, step: int, device: torch.device) -> dict[str, torch.Tensor]:
-        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + step) * 97 + self.process_index)
-        index = torch.randperm(len(self.data), generator=generator)[: self.batch_size]
-        return {k: v.to(device) for k, v in self.data.batch(index).items()}
+    def indices(self, draw: int) -> torch.Tensor:
+        """The rows of this process's batch at micro-batch ``draw``."""
+        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + draw) * 97)
+        order = torch.randperm(len(self.data), generator=generator)
+        wanted = self.batch_size * self.num_processes
+        order = order.repeat(-(-wanted // len(order)))[:wanted]
+        return order[self.process_index * self.batch_size : (self.process_index + 1) * self.batch_size]
+
+    def __call__(self, draw: int, device: torch.device) -> dict[str, torch.Tensor]:
+        return {k: v.to(device) for k, v in self.data.batch(self.indices(draw)).items()}
 
 
 def train_loader(data: SplitTensors, batch_size: int, seed: int, num_workers: int) -> DataLoader:

@@ -91,20 +91,38 @@ def domain_loss_and_accuracy(
     source_hidden: torch.Tensor,
     target_hidden: torch.Tensor,
     lambd: float,
+    source_rows: torch.Tensor | None = None,
+    acc: Any = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Binary cross-entropy of the discriminator on both domains, and its accuracy (no gradient).
 
     One forward pass over both halves (a DDP-wrapped discriminator allows one forward per
     backward). Each domain's loss is averaged separately and the two halves weighted equally, so a
     smaller target batch does not let the discriminator win by predicting "simulation" everywhere.
+    ``source_rows`` (bool, source rows) leaves out Accelerate's padding rows; under several processes
+    (``acc``) each domain is averaged over the days of the whole batch, summed over processes, so the
+    processes' parts add up to the one-process loss (as ``steps.loss_across_processes`` does for the task).
     """
     n_source = source_hidden.shape[0]
     logits = discriminator(torch.cat([source_hidden, target_hidden]).float(), lambd)
+    processes = 1 if acc is None else int(acc.num_processes)
     losses, correct = [], []
-    for part, label in ((logits[:n_source], SOURCE_DOMAIN_LABEL), (logits[n_source:], TARGET_DOMAIN_LABEL)):
+    for part, label, rows in (
+        (logits[:n_source], SOURCE_DOMAIN_LABEL, source_rows),
+        (logits[n_source:], TARGET_DOMAIN_LABEL, None),
+    ):
         labels = torch.full_like(part, label)
-        losses.append(nn.functional.binary_cross_entropy_with_logits(part, labels))
-        correct.append(((part.detach() > 0).float() == labels).float().mean())
+        weight = (
+            torch.ones_like(part) if rows is None else rows.to(part.dtype).view(-1, *[1] * (part.ndim - 1))
+        )
+        weight = weight.expand_as(part)
+        count = weight.sum().detach()
+        if processes > 1:
+            count = acc.reduce(count, reduction="sum")
+        bce = nn.functional.binary_cross_entropy_with_logits(part, labels, reduction="none")
+        losses.append((bce * weight).sum() / count.clamp(min=1.0) * processes)
+        hits = ((part.detach() > 0).float() == labels).float()
+        correct.append((hits * weight).sum() / weight.sum().clamp(min=1.0))
     return 0.5 * (losses[0] + losses[1]), 0.5 * (correct[0] + correct[1])
 
 
