@@ -162,6 +162,11 @@ def test_spec_names_are_checked_against_the_schema():
         list(iter_site_examples(spec_of([frame], targets=("NOPE",))))
     with pytest.raises(SchemaError, match="role"):
         list(iter_site_examples(spec_of([frame], inputs=("SAND",))))
+    # co2_fold1's fold 0 would be spatial_co2_fold1, fold 1 of source co2
+    with pytest.raises(SchemaError, match="would collide"):
+        SourceSpec(
+            "co2_fold1", schema.Source.TOWER, lambda: iter([frame]), INPUTS, STATICS, TARGETS
+        ).check_names()
 
 
 def test_features_have_fixed_shapes():

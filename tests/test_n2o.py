@@ -171,7 +171,7 @@ def test_spatial_folds_hold_out_whole_fields_and_test_each_once():
 
 def test_temporal_config_has_every_plot_and_n2o_only_on_sampling_days():
     ds = load_agroflux("temporal_n2o")
-    assert {len(ds[s]) for s in ("train", "validation", "test")} == {58, 10, 14}
+    assert [len(ds[s]) for s in ("train", "validation", "test")] == [65, 10, 7]
     target = np.asarray(ds["train"][schema.TARGET_VALUES], dtype=np.float32)[..., 0]
     assert 0 < np.isfinite(target).mean() < 0.2  # sparse sampling days, NaN elsewhere
 
@@ -271,3 +271,16 @@ def test_kbs_field_log_gives_amounts_planting_and_harvest(tmp_path, table, obs):
     assert withheld["PLANTING"] == int(local["origin_PLANTING"].eq(chambers.FIELD_LOG_SOURCE).sum())
     assert kept.loc[kept["site_id"].str.startswith("KBS-MCSE"), "N_FERT"].isna().all()
     assert kept.loc[kept["site_id"] == "ARL-R1", "N_FERT"].equals(arl["N_FERT"])  # Saha's (CC0) stays
+
+
+def test_temporal_config_keeps_each_station_year_of_weather_in_one_split():
+    """Both KBS fields run on one NASA POWER series: a year trains or tests at both, never one each
+    (split per plot, BCSE trained on 2012-2014, MCSE's validation and test years)."""
+    ds = load_agroflux("temporal_n2o")
+    split_of: dict[tuple[str, int], set[str]] = {}
+    for split in ds:
+        for site, year in zip(ds[split]["site_id"], ds[split]["year"], strict=True):
+            split_of.setdefault((chambers.station_of_plot(site), int(year)), set()).add(split)
+    assert all(len(splits) == 1 for splits in split_of.values()), split_of
+    assert split_of[("KBS", 2013)] == {"train"} and split_of[("KBS", 2017)] == {"test"}
+    assert {chambers.station_of_plot(s) for s in ds["test"]["site_id"]} == {"KBS", "ARL"}

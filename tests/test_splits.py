@@ -60,6 +60,39 @@ def test_temporal_split_per_site_and_shared():
     assert shared.years("validation") == (2001,) and shared.sites("validation") == ("A", "B")
 
 
+@given(
+    st.dictionaries(
+        st.sampled_from(["a1", "a2", "b1", "c1"]),
+        st.lists(st.integers(2000, 2020), min_size=1, max_size=12, unique=True).map(tuple),
+        min_size=1,
+    )
+)
+def test_sites_sharing_weather_share_one_calendar(site_years):
+    """A year of one weather series is in one split at every site of the series (a1/a2 share one)."""
+    groups = {s: s[0] for s in site_years}
+    assignment = temporal_split(site_years, weather_groups=groups)
+    split_of: dict[tuple[str, int], set[str]] = {}
+    for split in SPLITS:
+        for site, years in assignment.site_years[split].items():
+            for year in years:
+                split_of.setdefault((groups[site], year), set()).add(split)
+    assert all(len(s) == 1 for s in split_of.values())
+    assert sorted(
+        assignment.pairs("train") | assignment.pairs("validation") | assignment.pairs("test")
+    ) == sorted((s, y) for s, ys in site_years.items() for y in ys)
+
+
+def test_weather_groups_pool_the_years_of_the_kbs_fields():
+    """AgroFlux-mini's KBS fields: split each on its own years, 2013-2014 trained at BCSE, tested at MCSE."""
+    site_years = {"BCSE": (2012, 2013, 2014, 2016, 2017), "MCSE": tuple(range(2002, 2015))}
+    alone = temporal_split(site_years)
+    assert 2013 in alone.site_years["train"]["BCSE"] and 2013 in alone.site_years["test"]["MCSE"]
+    pooled = temporal_split(site_years, weather_groups={"BCSE": "KBS", "MCSE": "KBS"})
+    assert pooled.site_years["train"] == {"BCSE": (2012, 2013), "MCSE": tuple(range(2002, 2014))}
+    assert pooled.site_years["validation"] == {"BCSE": (2014,), "MCSE": (2014,)}
+    assert pooled.site_years["test"] == {"BCSE": (2016, 2017)}
+
+
 @given(st.integers(min_value=3, max_value=40), st.integers(min_value=1, max_value=7), st.integers(0, 5))
 def test_spatial_folds_test_every_site_once_and_are_disjoint(n_sites, n_folds, seed):
     site_years = {f"s{i:02d}": (2000, 2001) for i in range(n_sites)}

@@ -25,6 +25,7 @@ from agroflux_hf import schema
 from agroflux_hf.errors import SchemaError
 
 if TYPE_CHECKING:
+    from agroflux_hf.data.builder import BuildReport
     from agroflux_hf.data.export import ConfigEntry, SourceExport
     from agroflux_hf.data.sources.contract import SourceSpec
 
@@ -243,6 +244,7 @@ def _sources_section(exports: list[SourceExport]) -> str:
             "",
             f"- sites: {len(ex.site_years)}; examples: {report.n_examples}; years {years[0]}-{years[-1]}",
             f"- site-years skipped because every target is missing: {len(report.skipped_site_years)}",
+            _driver_gap_line(spec, report),
             f"- dynamic inputs: {', '.join(f'`{n}`' for n in spec.input_names) or 'none'}",
             f"- static attributes: {', '.join(f'`{n}`' for n in spec.static_names) or 'none'}",
             f"- targets: {', '.join(f'`{n}`' for n in spec.target_names)}",
@@ -305,3 +307,16 @@ def render_card(
     if leftover:
         raise SchemaError(f"card template has unknown placeholders {sorted(set(leftover))}")
     return _front_matter(specs, entries, default, exports, root) + "\n" + body
+
+
+def _driver_gap_line(spec: SourceSpec, report: BuildReport) -> str:
+    """The card's line on site-years dropped by the driver-coverage rule, naming them (a few at most)."""
+    gaps = sorted({(site, int(year)) for site, _experiment, year in report.driver_gap_site_years})
+    if not spec.required_inputs:
+        return "- driver-coverage rule: none (every site-year with an observed target is kept)"
+    named = ", ".join(f"{site} {year}" for site, year in gaps[:12]) + (" ..." if len(gaps) > 12 else "")
+    return (
+        f"- site-years skipped because a core driver ({', '.join(spec.required_inputs)}) is observed on "
+        f"fewer than {schema.MIN_DRIVER_COVERAGE:.0%} of the days: {len(gaps)}"
+        + (f" ({named})" if gaps else "")
+    )

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from agroflux_hf import schema
 from agroflux_hf.data.export import export_dataset
 from agroflux_hf.data.folder_format import FORMAT_VERSION, is_dataset_folder
-from agroflux_hf.data.sources.chambers import field_of_site
+from agroflux_hf.data.sources.chambers import field_of_site, station_of_plot
 from agroflux_hf.data.sources.contract import SourceSpec
 from agroflux_hf.data.sources.terms import overall_flag, read_sources
 from agroflux_hf.errors import DataFileError
@@ -111,6 +111,8 @@ class DefaultTable:
     license: str
     # site_id -> the unit a spatial fold holds out whole (None: each site alone)
     site_group: Callable[[str], str] | None = None
+    # site_id -> the weather series it shares (SourceSpec.weather_group; None: each site its own)
+    weather_group: Callable[[str], str] | None = None
     # core drivers a kept site-year must observe on >= schema.MIN_DRIVER_COVERAGE of its days
     required_inputs: tuple[str, ...] = ()
     # terms records of a table whose parquet metadata carries none (data/sources/terms.py)
@@ -153,6 +155,7 @@ DEFAULT_TABLES: tuple[DefaultTable, ...] = (
         "with NOAA GHCN on its gap days.",
         N2O_LICENSE,
         site_group=field_of_site,  # replicate plots of a field are held out together
+        weather_group=station_of_plot,  # fields of one station share its weather: one calendar
         required_inputs=("TA", "TMAX", "TMIN", "PRECIP", "SW_IN", "VPD"),
     ),
     DefaultTable(
@@ -294,6 +297,7 @@ def table_spec(path: Path, table: DefaultTable, table_dir: Path) -> SourceSpec:
         citation="",
         n_folds=5,
         site_group=table.site_group,
+        weather_group=table.weather_group,
         required_inputs=tuple(n for n in table.required_inputs if n in columns),
         terms=tuple(records),
         redistributable=flag,
@@ -363,6 +367,8 @@ def _pipeline_files() -> list[Path]:
             "export.py",
             "default.py",
             "sources/contract.py",
+            "sources/chambers.py",  # field_of_site, station_of_plot: the n2o split units
+            "sources/terms.py",  # the redistributable flag a publish step enforces
         )
     ]
     return [f for f in [*files, DATASET_CARD_TEMPLATE] if f.is_file()]

@@ -52,6 +52,7 @@ from agroflux_hf.data.splits import (
     period_of_years,
     spatial_splits,
     temporal_split,
+    weather_group_periods,
 )
 from agroflux_hf.data.statistics import PartialStats, example_stats, train_stats
 from agroflux_hf.errors import SchemaError
@@ -112,6 +113,23 @@ def _periods_of_site(site: SiteExamples, spec: SourceSpec, shared: dict[int, str
     return np.array([period[int(y)] for y in site.years], dtype=object)
 
 
+def _years_and_weather_groups(
+    sites: list[SiteExamples], spec: SourceSpec
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """(site -> years, site -> weather group) of the sites with examples, for weather_group_periods."""
+    years = {s.site_id: tuple(sorted({int(y) for y in s.years})) for s in sites if len(s)}
+    assert spec.weather_group is not None
+    return years, {site: spec.weather_group(site) for site in years}
+
+
+def weather_groups_of(exported: SourceExport) -> dict[str, str] | None:
+    """site -> weather group of an exported observation source (None: each site on its own years)."""
+    spec = exported.spec
+    if spec.weather_group is None or spec.domain == schema.Domain.SIMULATION:
+        return None
+    return {site: spec.weather_group(site) for site in sorted(exported.site_years)}
+
+
 def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> SourceExport:
     """Stream ``spec`` site by site into ``root/data/<name>/<period>/<site>.parquet``."""
     features = example_features(spec)
@@ -120,6 +138,12 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
     shared: dict[int, str] | None = None
     used_stems: set[str] = set()
     sites = iter_site_examples(spec, result.report)
+    grouped: dict[str, dict[int, str]] | None = None
+    if spec.weather_group is not None and not simulation:
+        # one calendar per weather series needs every site's years first: held in memory (sources that
+        # share weather between sites are plots of a few stations, small)
+        sites = list(sites)
+        grouped = weather_group_periods(*_years_and_weather_groups(sites, spec))
     for site in progress_bar(
         sites, total=spec.n_sites, desc=f"export {spec.name}", unit="site", enabled=progress
     ):
@@ -127,11 +151,18 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
             result.shared_years = tuple(spec.years) if spec.years is not None else site.calendar_years
             shared = period_of_years(result.shared_years)
         if len(site) == 0:
-            logger.warning(
-                "source %s: site %s has no example with an observed target", spec.name, site.site_id
+            gaps = sorted(int(y) for s, _e, y in result.report.driver_gap_site_years if s == site.site_id)
+            why = (
+                f"every site-year with an observed target fails the driver-coverage rule ({gaps})"
+                if gaps
+                else "no example with an observed target"
             )
+            logger.warning("source %s: site %s left out: %s", spec.name, site.site_id, why)
             continue
-        periods = _periods_of_site(site, spec, shared)
+        if grouped is not None:
+            periods = np.array([grouped[site.site_id][int(y)] for y in site.years], dtype=object)
+        else:
+            periods = _periods_of_site(site, spec, shared)
         stem = _safe_file_stem(site.site_id, used_stems)
         result.site_years[site.site_id] = tuple(sorted({int(y) for y in site.years}))
         result.site_attributes[site.site_id] = site.attributes
@@ -246,7 +277,7 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
         _config_entry(
             schema.config_name(schema.TEMPORAL, spec.name),
             exported,
-            temporal_split(exported.site_years, exported.shared_years),
+            temporal_split(exported.site_years, exported.shared_years, weather_groups_of(exported)),
         )
     ]
     n_units = len(
@@ -297,11 +328,13 @@ def write_dataset_folder(
                 "n_sites": len(ex.site_years),
                 "n_examples": ex.report.n_examples,
                 "skipped_site_years": [list(t) for t in ex.report.skipped_site_years],
+                "driver_gap_site_years": [list(t) for t in ex.report.driver_gap_site_years],
                 "dates_known": ex.spec.dates_known and not ex.report.undated_sites,
                 "shared_years": list(ex.shared_years) if ex.shared_years is not None else None,
                 "site_groups": (
                     {s: ex.spec.site_group(s) for s in sorted(ex.site_years)} if ex.spec.site_group else None
                 ),
+                "weather_groups": weather_groups_of(ex),
             }
             for ex in exports
         },

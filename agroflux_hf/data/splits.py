@@ -5,7 +5,8 @@ next ``int(0.1 N)`` validate, the rest test. The paper's rule leaves validation 
 empty and its N2O code then validates on a training year; here, for N >= 3 at least one validation and
 one test year are taken from the end of the training years; N == 2 gives one train and one test year;
 a one-year site cannot be split in time and is train only. Towers and chambers are split per site on
-their own years; all sites of a simulation share the same years.
+their own years, or, when sites share a weather series (plots of one research station), on the pooled
+years of that series (:func:`weather_group_periods`); all sites of a simulation share the same years.
 
 Spatial: K = min(n_folds, n_sites) folds (more when a fold would leave fewer than two other sites) over site ids (all experiments of a site stay together),
 assigned by a seeded permutation so that every site is tested exactly once (the published folds never
@@ -87,14 +88,41 @@ class SplitAssignment:
                     raise AssertionError(f"spatial fold {self.fold}: {a} and {b} share sites")
 
 
+def weather_group_periods(
+    site_years: dict[str, tuple[int, ...]], weather_groups: dict[str, str]
+) -> dict[str, dict[int, str]]:
+    """site -> {year: split} where sites sharing a weather series share one calendar: the pooled years
+    of the group are split like one site's.
+
+    Why: two fields of one station (KBS-BCSE and KBS-MCSE-T2, one NASA POWER cell) split each on its
+    own years put 2013-2014 in BCSE's training and MCSE's test: the test years' weather, and the N2O
+    pulses it drives next door, were trained on. One calendar per weather series, as the simulations
+    have, keeps every year of a series in one split.
+    """
+    pooled: dict[str, set[int]] = {}
+    for site, years in site_years.items():
+        pooled.setdefault(weather_groups.get(site, site), set()).update(int(y) for y in years)
+    calendars = {group: period_of_years(tuple(years)) for group, years in pooled.items()}
+    return {site: calendars[weather_groups.get(site, site)] for site in site_years}
+
+
 def temporal_split(
-    site_years: dict[str, tuple[int, ...]], shared_years: tuple[int, ...] | None = None
+    site_years: dict[str, tuple[int, ...]],
+    shared_years: tuple[int, ...] | None = None,
+    weather_groups: dict[str, str] | None = None,
 ) -> SplitAssignment:
-    """Split every site by its own years, or by ``shared_years`` (simulations) when given."""
+    """Split every site by its own years, by ``shared_years`` (simulations) when given, or on one
+    calendar per weather series (:func:`weather_group_periods`) when ``weather_groups`` is given."""
     shared = period_of_years(shared_years) if shared_years is not None else None
+    grouped = weather_group_periods(site_years, weather_groups) if weather_groups else None
     out: dict[str, dict[str, tuple[int, ...]]] = {s: {} for s in SPLITS}
     for site in sorted(site_years):
-        period = shared if shared is not None else period_of_years(site_years[site])
+        if shared is not None:
+            period = shared
+        elif grouped is not None:
+            period = grouped[site]
+        else:
+            period = period_of_years(site_years[site])
         for split in SPLITS:
             ys = tuple(sorted(y for y in site_years[site] if period.get(y) == split))
             if ys:

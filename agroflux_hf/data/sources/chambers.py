@@ -110,6 +110,13 @@ def field_of_site(site_id: str) -> str:
     return site_id.rsplit("-", 1)[0]
 
 
+def station_of_plot(site_id: str) -> str:
+    """The research station a plot is at: ``KBS-BCSE-R1`` and ``KBS-MCSE-T2-R1`` -> ``KBS``, ``ARL-R2`` ->
+    ``ARL``. All plots of a station are driven by one weather series (NASA POWER's cell at KBS, the
+    AWON station at Arlington), so the temporal split gives them one calendar (SourceSpec.weather_group)."""
+    return site_id.split("-", 1)[0]
+
+
 def _require_columns(raw: pd.DataFrame, path: Path, names: tuple[str, ...]) -> None:
     missing = [c for c in names if c not in raw.columns]
     if missing:

@@ -60,6 +60,11 @@ class SourceSpec:
     # site_id -> the unit a spatial fold holds out whole (e.g. the weather station of a simulated
     # site run on several soils), so shared weather never sits in train and test. None: the site.
     site_group: Callable[[str], str] | None = None
+    # site_id -> the weather series it shares with other sites (observations: plots of one research
+    # station driven by one station or grid cell). Such sites are split in time on ONE calendar, their
+    # pooled years split like one site's, so no year's weather trains at one plot and tests at another.
+    # None: each site on its own years (simulations share one calendar anyway).
+    weather_group: Callable[[str], str] | None = None
     # Core drivers an observation site-year must have: a site-year is kept only when each of these
     # inputs is observed on at least schema.MIN_DRIVER_COVERAGE of its 365 days (counted in the report).
     required_inputs: tuple[str, ...] = ()
@@ -99,6 +104,11 @@ class SourceSpec:
             raise SchemaError(f"source {self.name!r}: required_inputs {stray} are not among input_names")
         if not re.fullmatch(r"[a-z0-9_]+", self.name):
             raise SchemaError(f"source name {self.name!r}: use lower-case letters, digits and '_' only")
+        if re.search(r"_fold\d+$", self.name):
+            raise SchemaError(
+                f"source name {self.name!r}: a name ending in _fold<k> would collide with another source's "
+                "spatial fold configs (spatial_<name>_fold<k>)"
+            )
 
 
 def check_frame(frame: pd.DataFrame, spec: SourceSpec) -> None:
