@@ -18,6 +18,8 @@ import logging
 import os
 import sys
 
+from huggingface_hub.errors import StrictDataclassError
+
 from agroflux_hf import __version__
 from agroflux_hf.allocator import keep_freed_memory
 from agroflux_hf.commands import COMMANDS
@@ -26,6 +28,7 @@ from agroflux_hf.progress import QUIET_ENV
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     AgroFluxError,
+    StrictDataclassError,  # a config value of the wrong type (--model-override hidden_size=abc)
     FileNotFoundError,
     FileExistsError,
     NotADirectoryError,

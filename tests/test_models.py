@@ -442,6 +442,30 @@ def test_config_refuses_unknown_names_bad_stats_and_bad_sizes():
         build_model("gru", input_names=INPUTS, static_names=STATIC, target_names=TARGETS)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("causal", "False"), ("observed_mask_inputs", "no"), ("hidden_size", 10.5), ("dropout", "0.1")],
+)
+def test_config_values_of_the_wrong_type_are_refused(field, value):
+    """The text "False" is truthy: taken as given, it built a causal TCN recorded as not seeing the future
+    (huggingface_hub's @strict skipped every annotation, all strings under postponed annotations)."""
+    from huggingface_hub.errors import StrictDataclassError
+
+    with pytest.raises(StrictDataclassError, match=field):
+        TCNConfig(input_names=INPUTS, target_names=TARGETS, **{field: value})
+    config = TCNConfig(input_names=INPUTS, target_names=TARGETS, dropout=0)  # an int is a number
+    with pytest.raises(StrictDataclassError, match="causal"):
+        config.causal = "False"  # assignment is checked too
+
+
+def test_model_override_reads_python_literals_as_json_does():
+    from agroflux_hf.commands.train import parse_overrides
+
+    assert parse_overrides(["causal=False", "a=true", "b=None", "c=8", "d=text"]) == {
+        "causal": False, "a": True, "b": None, "c": 8, "d": "text",
+    }  # fmt: skip
+
+
 def test_every_architecture_refuses_the_shared_impossible_sizes(name):
     """The size checks live once in FluxConfig and reach every config that has the field."""
     from agroflux_hf.models.sizes import POSITIVE_SIZES

@@ -164,13 +164,21 @@ def training_arguments(ns: argparse.Namespace, from_run_file: dict | None = None
     return args.replace(**given)
 
 
+PYTHON_LITERALS: dict[str, object] = {"True": True, "False": False, "None": None}
+"""Python's spellings of JSON's true/false/null: ``causal=False`` means the bool, not the text "False"."""
+
+
 def parse_overrides(items: list[str]) -> dict:
-    """``KEY=VALUE`` items -> {key: JSON value, or the text when it is not JSON}."""
+    """``KEY=VALUE`` items -> {key: JSON value (or Python's True/False/None), or the text otherwise}; the
+    model config checks each value's type."""
     overrides = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise SystemExit(f"--model-override expects KEY=VALUE, got {item!r}")
+        if value in PYTHON_LITERALS:
+            overrides[key] = PYTHON_LITERALS[value]
+            continue
         try:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:

@@ -25,10 +25,12 @@ from transformers import initialization as init
 from transformers.utils import ModelOutput
 from typing import Any
 from typing import ClassVar
+import dataclasses
 import functools
 import itertools
 import math
 import os
+import sys
 import torch
 
 
@@ -548,6 +550,25 @@ def check_shared_sizes(config: Any) -> None:
         raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
 
 
+# ------------------------------ from agroflux_hf/models/strict_config.py
+
+def strict_config(cls: Any) -> Any:
+    """``@strict`` over ``cls`` with the annotations of the fields its own module declares resolved."""
+    namespace = vars(sys.modules[cls.__module__])
+    for f in dataclasses.fields(cls):
+        if isinstance(f.type, str) and _declared_in(cls, f.name):
+            f.type = eval(f.type, namespace)
+    return strict(cls)
+
+
+def _declared_in(cls: Any, name: str) -> bool:
+    """True when the field comes from a class of ``cls``'s own module (not from transformers)."""
+    for klass in cls.__mro__:
+        if name in vars(klass).get("__annotations__", {}):
+            return klass.__module__ == cls.__module__ or klass.__module__.startswith("agroflux_hf.")
+    return False
+
+
 # ------------------------------ from agroflux_hf/models/base.py
 
 _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
@@ -582,7 +603,7 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
     return cleaned
 
 
-@strict
+@strict_config
 class FluxConfig(PreTrainedConfig):
     """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
 
@@ -1047,7 +1068,7 @@ def with_common_config_doc(cls: type) -> type:
 # ------------------------------ from agroflux_hf/models/lstm.py
 
 @with_common_config_doc
-@strict
+@strict_config
 class LSTMConfig(FluxConfig):
     r"""Configuration of :class:`LSTMForFluxRegression`.
 
@@ -1162,7 +1183,7 @@ class LSTMForFluxRegression(LSTMPreTrainedModel):
 # ------------------------------ from agroflux_hf/models/ealstm.py
 
 @with_common_config_doc
-@strict
+@strict_config
 class EALSTMConfig(FluxConfig):
     r"""Configuration of :class:`EALSTMForFluxRegression`.
 
@@ -1370,7 +1391,7 @@ def receptive_field(levels: int, kernel_size: int) -> int:
 
 
 @with_common_config_doc
-@strict
+@strict_config
 class TCNConfig(FluxConfig):
     r"""Configuration of :class:`TCNForFluxRegression`.
 
@@ -1600,7 +1621,7 @@ def use_fast_dropout(layer: nn.TransformerEncoderLayer, p: float) -> None:
 # ------------------------------ from agroflux_hf/models/transformer.py
 
 @with_common_config_doc
-@strict
+@strict_config
 class TransformerConfig(FluxConfig):
     r"""Configuration of :class:`TransformerForFluxRegression`.
 
@@ -1689,7 +1710,7 @@ class TransformerForFluxRegression(TransformerPreTrainedModel):
 # ------------------------------ from agroflux_hf/models/itransformer.py
 
 @with_common_config_doc
-@strict
+@strict_config
 class ITransformerConfig(FluxConfig):
     r"""Configuration of :class:`ITransformerForFluxRegression`.
 
@@ -1798,7 +1819,7 @@ class ITransformerForFluxRegression(ITransformerPreTrainedModel):
 
 fast_dropout = dropout
 @with_common_config_doc
-@strict
+@strict_config
 class PyraformerConfig(FluxConfig):
     r"""Configuration of :class:`PyraformerForFluxRegression`.
 

@@ -12,7 +12,6 @@ import os
 from typing import Any, ClassVar
 
 import torch
-from huggingface_hub.dataclasses import strict
 from torch import nn
 from transformers import PreTrainedConfig, PreTrainedModel
 from transformers import initialization as init
@@ -30,6 +29,7 @@ from agroflux_hf.models.outputs import (
 )
 from agroflux_hf.models.scaling import FluxScaler
 from agroflux_hf.models.sizes import check_shared_sizes
+from agroflux_hf.models.strict_config import strict_config
 from agroflux_hf.schema import STAT_GROUPS  # the one definition; models.base re-exports it
 
 """Values of fields a saved config.json may lack because it predates them: what those checkpoints did."""
@@ -66,7 +66,7 @@ def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, 
     return cleaned
 
 
-@strict
+@strict_config
 class FluxConfig(PreTrainedConfig):
     """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from huggingface_hub.dataclasses import strict
 from torch import nn
 
 from agroflux_hf import schema
@@ -16,10 +15,11 @@ from agroflux_hf.models.base import (
 )
 from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
+from agroflux_hf.models.strict_config import strict_config
 
 
 @with_common_config_doc
-@strict
+@strict_config
 class ITransformerConfig(FluxConfig):
     r"""Configuration of :class:`ITransformerForFluxRegression`.
 

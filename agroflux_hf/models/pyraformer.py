@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from huggingface_hub.dataclasses import strict
 from torch import nn
 from torch.nn import functional as F
 
@@ -23,10 +22,11 @@ from agroflux_hf.models.base import (
 from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
 from agroflux_hf.models.dropout import dropout as fast_dropout
+from agroflux_hf.models.strict_config import strict_config
 
 
 @with_common_config_doc
-@strict
+@strict_config
 class PyraformerConfig(FluxConfig):
     r"""Configuration of :class:`PyraformerForFluxRegression`.
 

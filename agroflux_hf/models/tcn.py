@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import torch
-from huggingface_hub.dataclasses import strict
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import parametrize
@@ -20,6 +19,7 @@ from agroflux_hf.models.base import (
 )
 from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
+from agroflux_hf.models.strict_config import strict_config
 
 
 def levels_for_receptive_field(sequence_length: int, kernel_size: int) -> int:
@@ -37,7 +37,7 @@ def receptive_field(levels: int, kernel_size: int) -> int:
 
 
 @with_common_config_doc
-@strict
+@strict_config
 class TCNConfig(FluxConfig):
     r"""Configuration of :class:`TCNForFluxRegression`.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import torch
-from huggingface_hub.dataclasses import strict
 from torch import nn
 
 from agroflux_hf.models import attention
@@ -17,10 +16,11 @@ from agroflux_hf.models.base import (
 )
 from agroflux_hf.models.config_doc import with_common_config_doc
 from agroflux_hf.models.dropout import Dropout
+from agroflux_hf.models.strict_config import strict_config
 
 
 @with_common_config_doc
-@strict
+@strict_config
 class TransformerConfig(FluxConfig):
     r"""Configuration of :class:`TransformerForFluxRegression`.
 
