@@ -69,3 +69,24 @@ def test_a_file_bad_json_foreign_model_or_corrupt_weights_is_incompatible(saved,
     (corrupt / "model.safetensors").write_bytes(b"garbage")
     with pytest.raises(IncompatibleCheckpointError, match=f"{corrupt}: cannot load the checkpoint"):
         load_model(corrupt)
+
+
+def test_weights_that_do_not_fit_are_refused_not_filled_at_random(saved, tmp_path):
+    """transformers fills a missing weight with a random one and only logs it: a damaged checkpoint
+    or an architecture override gave a partly random model."""
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoModel
+
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "config.json").write_text((saved / "config.json").read_text())
+    weights = load_file(saved / "model.safetensors")
+    dropped = [k for k in weights if k.endswith("_l1")]
+    assert dropped
+    save_file({k: v for k, v in weights.items() if k not in dropped}, damaged / "model.safetensors")
+    with pytest.raises(IncompatibleCheckpointError, match="missing_keys"):
+        load_model(damaged)
+    with pytest.raises(IncompatibleCheckpointError, match="missing_keys"):
+        AutoModel.from_pretrained(saved, num_hidden_layers=4)  # a fourth, random layer
+    model, info = AutoModel.from_pretrained(saved, output_loading_info=True)
+    assert not any(info.values()) and model.config.num_hidden_layers == 3

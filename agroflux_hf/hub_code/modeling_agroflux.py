@@ -388,6 +388,26 @@ def refuse_name_overrides(config_dict: dict[str, Any], kwargs: dict[str, Any]) -
             )
 
 
+def refuse_partial_load(path: Any, info: dict) -> None:
+    """Raise when transformers' loading report has missing, unexpected or mismatched weights.
+
+    Why: transformers fills a missing weight with a fresh random one and only logs it, so a damaged
+    checkpoint, or ``from_pretrained(path, num_hidden_layers=4)`` (a fourth, random layer) or
+    ``sequence_length=100`` on a TCN (two trained blocks dropped), gave a partly random model whose
+    scores looked like any other's.
+    """
+    problems = {
+        kind: sorted(info.get(kind) or [])[:6]
+        for kind in ("missing_keys", "unexpected_keys", "mismatched_keys")
+        if info.get(kind)
+    }
+    if problems:
+        raise IncompatibleCheckpointError(
+            f"{path}: the weights do not fit the model its config (and any keyword arguments) builds: "
+            f"{problems}; a damaged checkpoint, or an override of its architecture (retrain instead)"
+        )
+
+
 # ------------------------------ from agroflux_hf/models/outputs.py
 
 @dataclass
@@ -997,11 +1017,15 @@ class FluxPreTrainedModel(PreTrainedModel):
         expected = {k: kwargs.pop(k) for k in SHAPE_FIELDS if k in kwargs}
         target_names = kwargs.pop("target_names", None)
         target_stats = kwargs.pop("target_stats", None)
+        wants_info = bool(kwargs.pop("output_loading_info", False))
         try:
-            model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            loaded, info = super().from_pretrained(
+                pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+            )
         except IncompatibleCheckpointError as error:
             raise IncompatibleCheckpointError(f"{pretrained_model_name_or_path}: {error}") from None
-        loaded = model[0] if isinstance(model, tuple) else model
+        refuse_partial_load(pretrained_model_name_or_path, info)
+        model = (loaded, info) if wants_info else loaded
         for field, wanted in expected.items():
             wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
             if wanted != getattr(loaded.config, field):

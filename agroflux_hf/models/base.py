@@ -20,7 +20,12 @@ from agroflux_hf import schema
 from agroflux_hf.errors import IncompatibleCheckpointError, SchemaError
 from agroflux_hf.models.dropout import Dropout
 from agroflux_hf.models.loss import masked_target_loss
-from agroflux_hf.models.name_checks import LEGACY_FIELDS, SHAPE_FIELDS, refuse_name_overrides
+from agroflux_hf.models.name_checks import (
+    LEGACY_FIELDS,
+    SHAPE_FIELDS,
+    refuse_name_overrides,
+    refuse_partial_load,
+)
 from agroflux_hf.models.outputs import (
     FluxRegressionOutput,
     refuse_unknown_arguments,
@@ -460,11 +465,15 @@ class FluxPreTrainedModel(PreTrainedModel):
         expected = {k: kwargs.pop(k) for k in SHAPE_FIELDS if k in kwargs}
         target_names = kwargs.pop("target_names", None)
         target_stats = kwargs.pop("target_stats", None)
+        wants_info = bool(kwargs.pop("output_loading_info", False))
         try:
-            model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            loaded, info = super().from_pretrained(
+                pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+            )
         except IncompatibleCheckpointError as error:
             raise IncompatibleCheckpointError(f"{pretrained_model_name_or_path}: {error}") from None
-        loaded = model[0] if isinstance(model, tuple) else model
+        refuse_partial_load(pretrained_model_name_or_path, info)
+        model = (loaded, info) if wants_info else loaded
         for field, wanted in expected.items():
             wanted = list(wanted) if isinstance(wanted, (list, tuple)) else wanted
             if wanted != getattr(loaded.config, field):

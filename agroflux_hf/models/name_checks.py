@@ -39,3 +39,23 @@ def refuse_name_overrides(config_dict: dict[str, Any], kwargs: dict[str, Any]) -
                 "head with agroflux_hf.load_model(path, target_names=...) or model.select_targets(...); "
                 "input and static names size the weights (retrain instead)"
             )
+
+
+def refuse_partial_load(path: Any, info: dict) -> None:
+    """Raise when transformers' loading report has missing, unexpected or mismatched weights.
+
+    Why: transformers fills a missing weight with a fresh random one and only logs it, so a damaged
+    checkpoint, or ``from_pretrained(path, num_hidden_layers=4)`` (a fourth, random layer) or
+    ``sequence_length=100`` on a TCN (two trained blocks dropped), gave a partly random model whose
+    scores looked like any other's.
+    """
+    problems = {
+        kind: sorted(info.get(kind) or [])[:6]
+        for kind in ("missing_keys", "unexpected_keys", "mismatched_keys")
+        if info.get(kind)
+    }
+    if problems:
+        raise IncompatibleCheckpointError(
+            f"{path}: the weights do not fit the model its config (and any keyword arguments) builds: "
+            f"{problems}; a damaged checkpoint, or an override of its architecture (retrain instead)"
+        )
