@@ -90,3 +90,24 @@ def test_weights_that_do_not_fit_are_refused_not_filled_at_random(saved, tmp_pat
         AutoModel.from_pretrained(saved, num_hidden_layers=4)  # a fourth, random layer
     model, info = AutoModel.from_pretrained(saved, output_loading_info=True)
     assert not any(info.values()) and model.config.num_hidden_layers == 3
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        ({"target_weights": {"NEE": -5.0}}, "target_weights must be finite and >= 0"),
+        ({"static_bounds": {"TMAX": [1.0, 0.0]}}, "static_bounds names"),
+    ],
+)
+def test_from_pretrained_keyword_arguments_pass_the_config_checks(saved, override, problem):
+    """transformers sets these on the config after it was built, past its checks: the model checks again."""
+    from transformers import AutoModel
+
+    from agroflux_hf.errors import SchemaError
+
+    with pytest.raises(SchemaError, match=problem):
+        AutoModel.from_pretrained(saved, **override)
+    stats = json.loads((saved / "config.json").read_text())["stats"]
+    stats["targets"]["NEE"]["std"] = 0.0
+    with pytest.raises(SchemaError, match="std > 0"):
+        AutoModel.from_pretrained(saved, stats=stats)

@@ -424,6 +424,11 @@ def test_bf16_forward_on_cpu(name):
 def test_config_refuses_unknown_names_bad_stats_and_bad_sizes():
     with pytest.raises(SchemaError, match="NOT_A_VARIABLE"):
         CONFIG_CLASSES["lstm"](input_names=["NOT_A_VARIABLE"], target_names=["NEE"])
+    # a target among the inputs or statics: the model would read what it predicts
+    with pytest.raises(SchemaError, match=r"input_names: \{'NEE': 'target'\}"):
+        CONFIG_CLASSES["lstm"](input_names=["TMAX", "NEE"], target_names=["NEE"])
+    with pytest.raises(SchemaError, match="static_names"):
+        CONFIG_CLASSES["lstm"](input_names=["TMAX"], static_names=["GPP"], target_names=["NEE"])
     with pytest.raises(SchemaError, match="lacks"):
         CONFIG_CLASSES["lstm"](
             input_names=["TMAX"], target_names=["NEE"], stats={"inputs": {"TMIN": {"mean": 0, "std": 1}}}

@@ -34,6 +34,20 @@ import sys
 import torch
 
 
+# ------------------------------ from agroflux_hf/errors.py
+
+class AgroFluxError(Exception):
+    """Base class of every error agroflux_hf raises on purpose."""
+
+
+class SchemaError(AgroFluxError, ValueError):
+    """Variable names, units or shapes do not agree with agroflux_hf.schema."""
+
+
+class IncompatibleCheckpointError(AgroFluxError, ValueError):
+    """A checkpoint exists but is of the wrong architecture or has targets that cannot be mapped."""
+
+
 # ------------------------------ from agroflux_hf/schema.py
 
 SEQUENCE_LENGTH = 365
@@ -233,18 +247,47 @@ STAT_INPUTS, STAT_STATIC, STAT_TARGETS = "inputs", "static", "targets"
 STAT_GROUPS: tuple[str, ...] = (STAT_INPUTS, STAT_STATIC, STAT_TARGETS)
 
 
-# ------------------------------ from agroflux_hf/errors.py
+# ------------------------------ from agroflux_hf/models/config_checks.py
 
-class AgroFluxError(Exception):
-    """Base class of every error agroflux_hf raises on purpose."""
+_FIELD_ROLES: dict[str, tuple[Role, ...]] = {
+    "input_names": (Role.DRIVER, Role.MANAGEMENT),
+    "static_names": (Role.STATIC,),
+    "target_names": (Role.TARGET,),
+}
 
 
-class SchemaError(AgroFluxError, ValueError):
-    """Variable names, units or shapes do not agree with agroflux_hf.schema."""
+def check_names(field: str, names: list[str]) -> None:
+    """Every name is a schema variable of the field's role, listed once (SchemaError otherwise)."""
+    unknown = [n for n in names if n not in VARIABLES]
+    if unknown:
+        raise SchemaError(
+            f"{field}: unknown variables {unknown}; the schema knows {sorted(VARIABLES)}"
+        )
+    allowed = _FIELD_ROLES[field]
+    misplaced = {n: str(VARIABLES[n].role) for n in names if VARIABLES[n].role not in allowed}
+    if misplaced:
+        raise SchemaError(f"{field}: {misplaced} have another role than {[str(r) for r in allowed]}")
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise SchemaError(f"{field}: names listed twice: {duplicated}")
 
 
-class IncompatibleCheckpointError(AgroFluxError, ValueError):
-    """A checkpoint exists but is of the wrong architecture or has targets that cannot be mapped."""
+def clean_group(group: str, names: list[str], given: dict | None) -> dict[str, dict[str, float]]:
+    """The statistics of ``names`` from one group of a stats dict; identity when the group is absent."""
+    if given is None:
+        return {n: {"mean": 0.0, "std": 1.0} for n in names}
+    missing = [n for n in names if n not in given]
+    if missing:
+        raise SchemaError(f"stats[{group!r}] lacks {missing}; it has {sorted(given)}")
+    cleaned = {}
+    for n in names:
+        mean, std = float(given[n]["mean"]), float(given[n]["std"])
+        if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
+            raise SchemaError(
+                f"stats[{group!r}][{n!r}] must have a finite mean and a finite std > 0, got {given[n]}"
+            )
+        cleaned[n] = {"mean": mean, "std": std}
+    return cleaned
 
 
 # ------------------------------ from agroflux_hf/models/dropout.py
@@ -594,35 +637,6 @@ def _declared_in(cls: Any, name: str) -> bool:
 _GROUP_NAMES_FIELD = {"inputs": "input_names", "static": "static_names", "targets": "target_names"}
 
 
-def _check_names(field: str, names: list[str]) -> None:
-    unknown = [n for n in names if n not in VARIABLES]
-    if unknown:
-        raise SchemaError(
-            f"{field}: unknown variables {unknown}; the schema knows {sorted(VARIABLES)}"
-        )
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise SchemaError(f"{field}: names listed twice: {duplicated}")
-
-
-def _clean_group(group: str, names: list[str], given: dict | None) -> dict[str, dict[str, float]]:
-    """The statistics of ``names`` from one group of a stats dict; identity when the group is absent."""
-    if given is None:
-        return {n: {"mean": 0.0, "std": 1.0} for n in names}
-    missing = [n for n in names if n not in given]
-    if missing:
-        raise SchemaError(f"stats[{group!r}] lacks {missing}; it has {sorted(given)}")
-    cleaned = {}
-    for n in names:
-        mean, std = float(given[n]["mean"]), float(given[n]["std"])
-        if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
-            raise SchemaError(
-                f"stats[{group!r}][{n!r}] must have a finite mean and a finite std > 0, got {given[n]}"
-            )
-        cleaned[n] = {"mean": mean, "std": std}
-    return cleaned
-
-
 @strict_config
 class FluxConfig(PreTrainedConfig):
     """Fields every AgroFlux model configuration shares (see ``models.config_doc.COMMON_CONFIG_DOC``). Not registered itself."""
@@ -644,12 +658,18 @@ class FluxConfig(PreTrainedConfig):
 
     def __post_init__(self, **kwargs: Any) -> None:
         super().__post_init__(**kwargs)
+        self.check_values()
+
+    def check_values(self) -> None:
+        """Check and clean every field. Also run by the model's ``__init__``: transformers sets
+        ``from_pretrained``'s keyword arguments on the config after ``__post_init__``, so
+        ``stats=`` with a zero std or ``static_bounds`` with low > high passed no check."""
         # Lists, not tuples, so a config and its JSON round trip compare equal.
         self.input_names = list(self.input_names)
         self.static_names = list(self.static_names)
         self.target_names = list(self.target_names)
         for field in ("input_names", "static_names", "target_names"):
-            _check_names(field, getattr(self, field))
+            check_names(field, getattr(self, field))
         self.stats = self._cleaned_stats(self.stats)
         self.target_weights = self._cleaned_weights(self.target_weights)
         self.static_bounds = self._cleaned_bounds(self.static_bounds)
@@ -663,7 +683,7 @@ class FluxConfig(PreTrainedConfig):
                 f"stats has unknown groups {unknown_groups}; expected some of {list(STAT_GROUPS)}"
             )
         return {
-            group: _clean_group(group, getattr(self, _GROUP_NAMES_FIELD[group]), stats.get(group))
+            group: clean_group(group, getattr(self, _GROUP_NAMES_FIELD[group]), stats.get(group))
             for group in STAT_GROUPS
         }
 
@@ -802,6 +822,7 @@ class FluxPreTrainedModel(PreTrainedModel):
 
     def __init__(self, config: FluxConfig) -> None:
         super().__init__(config)
+        config.check_values()  # values set on the config after it was built (from_pretrained's kwargs)
         if not config.input_names and not config.static_names:
             raise SchemaError(f"{type(self).__name__}: the config lists no input_names and no static_names")
         if not config.target_names:
@@ -971,7 +992,7 @@ class FluxPreTrainedModel(PreTrainedModel):
         ``IncompatibleCheckpointError`` when no name is shared: that would be training from scratch.
         """
         new_names = list(target_names)
-        _check_names("target_names", new_names)
+        check_names("target_names", new_names)
         old_names = list(self.config.target_names)
         shared = [n for n in new_names if n in old_names]
         if not shared:
@@ -982,7 +1003,7 @@ class FluxPreTrainedModel(PreTrainedModel):
         old_stats = self.config.stats["targets"]
         given = target_stats or {}
         new_stats = {n: given.get(n, old_stats.get(n, {"mean": 0.0, "std": 1.0})) for n in new_names}
-        new_stats = _clean_group("targets", new_names, new_stats)
+        new_stats = clean_group("targets", new_names, new_stats)
         head = nn.Linear(self.config.hidden_size, len(new_names), device=self.head.weight.device)
         init.normal_(head.weight, mean=0.0, std=self.config.initializer_range)
         init.zeros_(head.bias)
