@@ -381,8 +381,12 @@ def test_nan_inputs_do_not_give_nan_outputs_and_equal_a_zero_mask(name):
     with torch.no_grad():
         out = model(with_nan, static_nan, target_values=torch.randn(2, DAYS, 2))
         masked = model(daily, static_nan, past_observed_mask=(~holes).float())
+        static_inf = static_nan.clone()
+        static_inf[1, 0] = torch.inf  # an infinite attribute is unknown too (the Transformers gave NaN)
+        infinite = model(with_nan, static_inf)
     assert torch.isfinite(out.predictions).all() and torch.isfinite(out.loss)
     torch.testing.assert_close(masked.predictions, out.predictions)
+    torch.testing.assert_close(infinite.predictions, out.predictions)
 
 
 def test_batch_of_one_trains(name):
@@ -482,9 +486,9 @@ def test_every_architecture_refuses_the_shared_impossible_sizes(name):
         "lstm": {"num_hidden_layers"},
         "ealstm": {"num_hidden_layers"},
         "tcn": {"sequence_length"},
-        "transformer": {"num_hidden_layers", "num_attention_heads"},
-        "itransformer": {"num_hidden_layers", "num_attention_heads", "sequence_length"},
-        "pyraformer": {"num_hidden_layers", "num_attention_heads", "inner_size"},
+        "transformer": {"num_hidden_layers", "num_attention_heads", "intermediate_size"},
+        "itransformer": {"num_hidden_layers", "num_attention_heads", "sequence_length", "intermediate_size"},
+        "pyraformer": {"num_hidden_layers", "num_attention_heads", "inner_size", "intermediate_size"},
     }
     assert set(shared) == {"hidden_size"} | own[name]
     for field_name in shared:

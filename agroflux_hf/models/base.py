@@ -325,7 +325,8 @@ class FluxPreTrainedModel(PreTrainedModel):
         daily = self._daily_features(past_values, observed)
         if self.config.static_bounds:  # a site outside the training range enters at its edge
             static = self.scaler.bound_static(static)
-        static = torch.nan_to_num(self.scaler.normalise(static, "static"), nan=0.0)
+        # unknown (NaN) or infinite attributes enter at the training mean, as missing daily inputs do
+        static = torch.nan_to_num(self.scaler.normalise(static, "static"), nan=0.0, posinf=0.0, neginf=0.0)
         dtype = self.head.weight.dtype
         return daily.to(dtype), static.to(dtype)
 

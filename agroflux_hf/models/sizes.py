@@ -14,6 +14,8 @@ POSITIVE_SIZES: tuple[str, ...] = (
     "num_attention_heads",
     "sequence_length",
     "inner_size",
+    "intermediate_size",  # 0 built a feed-forward layer of width 0 without a word
+    "bottleneck_size",
 )
 """Size fields that must be >= 1 in every configuration that has them."""
 
