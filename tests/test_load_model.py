@@ -111,3 +111,14 @@ def test_from_pretrained_keyword_arguments_pass_the_config_checks(saved, overrid
     stats["targets"]["NEE"]["std"] = 0.0
     with pytest.raises(SchemaError, match="std > 0"):
         AutoModel.from_pretrained(saved, stats=stats)
+
+
+def test_target_stats_alone_rescale_the_head_and_keep_the_physical_predictions(saved):
+    """target_stats without new target names were ignored without a word."""
+    base = load_model(saved).eval()
+    stats = {"NEE": {"mean": 5.0, "std": 0.5}}
+    rescaled = load_model(saved, target_stats=stats).eval()
+    assert rescaled.config.stats["targets"]["NEE"] == stats["NEE"]
+    x = torch.randn(2, 10, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(rescaled(x).predictions, base(x).predictions, rtol=1e-4, atol=1e-4)

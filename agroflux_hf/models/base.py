@@ -460,6 +460,8 @@ class FluxPreTrainedModel(PreTrainedModel):
                     f"{pretrained_model_name_or_path}: checkpoint {field} {getattr(loaded.config, field)} "
                     f"differ from the requested {wanted}; its weights are sized by them (retrain instead)"
                 )
-        if target_names is not None and list(target_names) != list(loaded.config.target_names):
-            loaded.select_targets(target_names, target_stats)
+        current = list(loaded.config.target_names)
+        wanted = current if target_names is None else list(target_names)
+        if wanted != current or target_stats is not None:  # target_stats alone re-scales the same head
+            loaded.select_targets(wanted, target_stats)
         return model
