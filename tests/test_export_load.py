@@ -527,3 +527,28 @@ def test_a_folder_without_site_attributes_still_loads(exported, tmp_path):
     assert site_attributes("temporal_co2", old) == {}
     assert config_info("temporal_co2", old).site_coordinates == {}
     assert len(load_agroflux("temporal_co2", old)["train"]) > 0
+
+
+def test_an_export_in_place_with_files_of_the_same_size_is_not_read_from_the_old_cache(tmp_path):
+    """datasets keys a local folder's cache on its README and paths: a corrected value in files of the
+    same size was served from the old Arrow cache until the export replacing the folder forgot it."""
+
+    def constant_spec(value: float) -> SourceSpec:
+        def frames():
+            for site in range(4):
+                dates = pd.date_range("2001-01-01", "2004-12-31")
+                yield pd.DataFrame(
+                    {"site_id": f"S{site}", "experiment": -1, "date": dates, "TA": np.arange(len(dates), dtype=float),
+                     "NEE": np.full(len(dates), value + site)}
+                )  # fmt: skip
+
+        return SourceSpec("x", schema.Source.TOWER, frames, ("TA",), (), ("NEE",))
+
+    out = tmp_path / "agro"
+    export_dataset([constant_spec(1.0)], out, progress=False)
+    before = np.asarray(load_agroflux("temporal_x", out)["train"]["target_values"], dtype=np.float32)
+    readme = (out / "README.md").read_text()
+    export_dataset([constant_spec(7.0)], out, overwrite=True, progress=False)
+    assert (out / "README.md").read_text() == readme  # the same key for datasets
+    after = np.asarray(load_agroflux("temporal_x", out)["train"]["target_values"], dtype=np.float32)
+    assert np.nanmax(after) == np.nanmax(before) + 6.0

@@ -41,6 +41,7 @@ from agroflux_hf.data.folder_format import (  # the names re-exported for the ol
     CARD_FILE,
     FORMAT_VERSION,
     data_file_relpath,
+    read_configs_document,
     write_configs_document,
 )
 from agroflux_hf.data.folder_format import CONFIGS_FILE as CONFIGS_FILE
@@ -381,6 +382,7 @@ def export_dataset(
     else:
         template = Path(card_template).read_text(encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
+    replacing = out.exists()
     if overwrite:
         with building_directory(out) as built:  # a failed export keeps the old folder
             write_dataset_folder(specs, built, card_template=template, progress=progress)
@@ -388,5 +390,34 @@ def export_dataset(
         _build_then_claim(
             out, lambda built: write_dataset_folder(specs, built, card_template=template, progress=progress)
         )
+    # the replaced export's Arrow cache sits under the same key and holds the old data
+    if replacing and forget_cached_tables(out):
+        logger.info("%s: removed the datasets cache of the export it replaced", out)
     logger.info("exported %s", out)
     return out
+
+
+def forget_cached_tables(folder: str | os.PathLike) -> int:
+    """Delete the ``datasets`` cache of every config of the folder ``folder``; returns how many it found.
+
+    Why: ``datasets`` keys the Arrow cache of a local folder on its README (features, split sizes) and
+    file paths, not on the parquet contents, so a folder exported again in place with files of the same
+    sizes (a corrected value) was served from the old cache. ``export_dataset`` calls this when it
+    replaces a folder (``--overwrite``); after deleting a folder by hand and exporting again, call it
+    yourself.
+    """
+    import shutil
+
+    import datasets
+
+    removed = 0
+    path = Path(folder)
+    for config in read_configs_document(path).get("configs", {}):
+        try:
+            cache = Path(datasets.load_dataset_builder(str(path), config).cache_dir)
+        except Exception:  # a folder datasets cannot read has no cache to forget
+            continue
+        if cache.is_dir():
+            shutil.rmtree(cache)
+            removed += 1
+    return removed
