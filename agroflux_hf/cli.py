@@ -18,8 +18,6 @@ import logging
 import os
 import sys
 
-from huggingface_hub.errors import StrictDataclassError
-
 from agroflux_hf import __version__
 from agroflux_hf.allocator import keep_freed_memory
 from agroflux_hf.commands import COMMANDS
@@ -28,7 +26,6 @@ from agroflux_hf.progress import QUIET_ENV
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     AgroFluxError,
-    StrictDataclassError,  # a config value of the wrong type (--model-override hidden_size=abc)
     FileNotFoundError,
     FileExistsError,
     NotADirectoryError,
@@ -117,9 +114,9 @@ def _disable_library_bars(module: str) -> None:
 
         transformers.utils.logging.disable_progress_bar()
     else:
-        import huggingface_hub
+        from huggingface_hub.utils import disable_progress_bars  # the package imports submodules lazily
 
-        huggingface_hub.utils.disable_progress_bars()
+        disable_progress_bars()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,11 +133,22 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_memory()  # before any large tensor, and before workers are spawned (they inherit it)
     try:
         return int(args.func(args) or 0)
-    except USER_ERRORS as err:
-        if args.verbose:
+    except Exception as err:
+        if args.verbose or not is_user_error(err):
             raise
         print(f"agroflux {_command_name(args)}: error: {_one_line(err)}", file=sys.stderr)
         return 1
+
+
+def is_user_error(err: BaseException) -> bool:
+    """An error about the user's input (one line, exit 1), not a bug (a traceback): USER_ERRORS, or a
+    model config value of the wrong type (huggingface_hub's strict dataclass check, e.g.
+    ``--model-override hidden_size=abc``; imported here, not at start, so that the quiet environment is
+    set before huggingface_hub reads it)."""
+    if isinstance(err, USER_ERRORS):
+        return True
+    errors = sys.modules.get("huggingface_hub.errors")
+    return errors is not None and isinstance(err, errors.StrictDataclassError)
 
 
 def _command_name(args: argparse.Namespace) -> str:

@@ -135,3 +135,30 @@ def test_benchmark_bound_statics_is_said_in_the_output_readme(tmp_path) -> None:
     )
     assert cli.main([*argv, "spatial"]) == 0
     assert "training range in the spatial scheme" in (out / "README.md").read_text()
+
+
+def test_quiet_in_a_fresh_process_and_a_config_type_error_is_one_line(tmp_path) -> None:
+    """-q in a new interpreter, where no library is imported before the quiet environment is set (an
+    import of huggingface_hub.errors at start made -q fail there: its submodules load lazily)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    missing = [
+        sys.executable,
+        "-m",
+        "agroflux_hf.cli",
+        "-q",
+        "evaluate",
+        str(tmp_path / "none"),
+        "--config",
+        "x",
+    ]
+    done = subprocess.run(missing, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1 and done.stderr.startswith("agroflux evaluate: error:"), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+
+    from huggingface_hub.errors import StrictDataclassError
+
+    assert cli.is_user_error(StrictDataclassError("Field 'hidden_size' expected int, got str"))
+    assert not cli.is_user_error(RuntimeError("a bug"))
