@@ -249,6 +249,15 @@ def unit(name: str) -> str:
     return variable(name).unit
 
 
+NAME_FIELD_ROLES: dict[str, tuple[Role, ...]] = {
+    "input_names": (Role.DRIVER, Role.MANAGEMENT),
+    "static_names": (Role.STATIC,),
+    "target_names": (Role.TARGET,),
+}
+"""The roles each name list of a source or a model config may hold: a target among the inputs would let a
+model read what it predicts."""
+
+
 def dynamic_input_names(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The daily inputs (drivers, then management) among ``names``, in schema order."""
     return tuple(n for n in VARIABLES if n in names and VARIABLES[n].role in (Role.DRIVER, Role.MANAGEMENT))

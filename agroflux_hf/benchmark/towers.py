@@ -182,31 +182,43 @@ def unseen_statics(
     return unseen
 
 
-def constant_statics(model: Any) -> dict[str, float]:
+def recorded_training_data(model: Any) -> tuple[dict, dict[str, Any], str | None]:
+    """(record, {config: ConfigInfo}, problem): the checkpoint's ``config.training_data`` record and the
+    configs it names (the data config and, for T2, the source config), each opened once; ``problem`` says
+    why the data config cannot be opened (None: it was, or none is recorded)."""
+    from agroflux_hf.data.loading import config_info
+
+    record = getattr(model.config, "training_data", None) or {}
+    if not isinstance(record, dict):
+        return {}, {}, None
+    infos: dict[str, Any] = {}
+    problem = None
+    for config in dict.fromkeys((record.get("config"), record.get("source_config"))):
+        if not config:
+            continue
+        try:
+            infos[str(config)] = config_info(str(config), data_dir=record.get("data_dir"))
+        except Exception as error:  # a Hub dataset offline, a folder moved: say we cannot tell
+            if config == record.get("config"):
+                where = record.get("data_dir") or "the embedded AgroFlux-mini"
+                problem = f"{config} of {where} cannot be opened here ({error})"
+    return record, infos, problem
+
+
+def constant_statics(model: Any, infos: Mapping[str, Any]) -> dict[str, float]:
     """{attribute: value} of the static attributes the checkpoint only ever saw at one value.
 
     Why: training normalises a constant attribute with std 1 (``plans.usable_stat``), so the
     checkpoint's statistics cannot tell a flag that never varied (CROPLAND is 1 at every
     AgroFlux-mini tower) from one that did, and a grassland site's CROPLAND 0 would look 1 standard
-    deviation out. The recorded training data (``config.training_data``: the config and, for T2, the
-    source config) keeps the raw statistics, std 0 for a constant; an attribute counts when a recorded
-    config has it constant at the checkpoint's own mean. Data that cannot be opened gives ``{}``.
+    deviation out. The recorded training data (``infos``, from :func:`recorded_training_data`) keeps
+    the raw statistics, std 0 for a constant; an attribute counts when a recorded config has it
+    constant at the checkpoint's own mean.
     """
-    from agroflux_hf.data.loading import config_info
-
-    record = getattr(model.config, "training_data", None) or {}
-    if not isinstance(record, dict):
-        return {}
     model_stats = (model.config.stats or {}).get("static", {})
     constants: dict[str, float] = {}
-    for config in (record.get("config"), record.get("source_config")):
-        if not config:
-            continue
-        try:
-            raw = config_info(str(config), data_dir=record.get("data_dir")).stats.get("static", {})
-        except Exception:  # unreadable data is reported by training_data_years
-            continue
-        for name, entry in raw.items():
+    for info in infos.values():
+        for name, entry in info.stats.get("static", {}).items():
             used = model_stats.get(name) or {}
             if entry.get("std") == 0 and entry.get("mean") is not None and used.get("mean") == entry["mean"]:
                 constants[name] = float(entry["mean"])
@@ -243,10 +255,10 @@ def agroflux_mini_years(site_ids: Sequence[str]) -> dict[str, dict[str, list[int
 
 
 def training_data_years(
-    model: Any, site_ids: Sequence[str]
+    record: Mapping[str, Any], infos: Mapping[str, Any], problem: str | None, site_ids: Sequence[str]
 ) -> tuple[dict[str, dict[str, list[int]]], str | None, bool, str | None]:
-    """({site: {split: years}}, config, known, problem) of the given sites in the data ``model`` was
-    trained on.
+    """({site: {split: years}}, config, known, problem) of the given sites in the data a model was
+    trained on (``record``, ``infos``, ``problem``: :func:`recorded_training_data`).
 
     A checkpoint trained by ``agroflux_hf.training`` records its data config (``config.training_data``);
     its split's site-years answer exactly which years of a site it saw (temporal split) or that the
@@ -254,17 +266,12 @@ def training_data_years(
     trained before it was recorded) is assumed to be a temporal_co2 model of AgroFlux-mini, and the
     report says it is an assumption. Data the loader cannot open gives ``({}, config, False, why)``.
     """
-    record = getattr(model.config, "training_data", None) or {}
-    config = record.get("config") if isinstance(record, dict) else None
+    config = record.get("config")
     if not config:
         return agroflux_mini_years(site_ids), "temporal_co2", False, None
-    from agroflux_hf.data.loading import config_info
-
-    try:
-        info = config_info(str(config), data_dir=record.get("data_dir"))
-    except Exception as error:  # a Hub dataset offline, a folder moved: say we cannot tell
-        where = record.get("data_dir") or "the embedded AgroFlux-mini"
-        return {}, str(config), False, f"{config} of {where} cannot be opened here ({error})"
+    info = infos.get(str(config))
+    if info is None:
+        return {}, str(config), False, problem
     wanted = set(site_ids)
     years: dict[str, dict[str, list[int]]] = {}
     for split, by_site in (getattr(info, "site_years", None) or {}).items():
@@ -317,17 +324,18 @@ def evaluate_towers(
     parts, sites = [], {}
     for frame in frames:
         examples = build_site_examples(frame, spec, report)
-        sites[examples.site_id] = site_inputs(examples, spec, report)
-        sites[examples.site_id].first_day, sites[examples.site_id].last_day = file_span(frame)
+        info = sites[examples.site_id] = site_inputs(examples, spec, report)
+        info.first_day, info.last_day = file_span(frame)
         if len(examples):
             parts.append(examples)
     static_stats = (model.config.stats or {}).get("static", {})
-    constants = constant_statics(model)
+    record, infos, problem = recorded_training_data(model)
+    constants = constant_statics(model, infos)
     for part in parts:
         info = sites[part.site_id]
         info.far_statics = far_statics(part.static_real_features, spec.static_names, static_stats)
         info.unseen_statics = unseen_statics(part.static_real_features, spec.static_names, constants)
-    seen_years, training_config, known, problem = training_data_years(model, list(sites))
+    seen_years, training_config, known, problem = training_data_years(record, infos, problem, list(sites))
     for site, info in sites.items():
         info.training_config, info.training_config_known = training_config, known
         info.agroflux_mini_years = seen_years.get(site)

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,21 +115,12 @@ def _periods_of_site(site: SiteExamples, spec: SourceSpec, shared: dict[int, str
     return np.array([period[int(y)] for y in site.years], dtype=object)
 
 
-def _years_and_weather_groups(
-    sites: list[SiteExamples], spec: SourceSpec
-) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
-    """(site -> years, site -> weather group) of the sites with examples, for weather_group_periods."""
-    years = {s.site_id: tuple(sorted({int(y) for y in s.years})) for s in sites if len(s)}
-    assert spec.weather_group is not None
-    return years, {site: spec.weather_group(site) for site in years}
-
-
-def weather_groups_of(exported: SourceExport) -> dict[str, str] | None:
-    """site -> weather group of an exported observation source (None: each site on its own years)."""
-    spec = exported.spec
+def weather_groups_of(spec: SourceSpec, site_ids: Iterable[str]) -> dict[str, str] | None:
+    """site -> weather group, for an observation source whose sites share weather series (None: each
+    site is split on its own years; simulations share one calendar anyway)."""
     if spec.weather_group is None or spec.domain == schema.Domain.SIMULATION:
         return None
-    return {site: spec.weather_group(site) for site in sorted(exported.site_years)}
+    return {site: spec.weather_group(site) for site in sorted(site_ids)}
 
 
 def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> SourceExport:
@@ -144,7 +136,8 @@ def export_source(spec: SourceSpec, root: Path, *, progress: bool = True) -> Sou
         # one calendar per weather series needs every site's years first: held in memory (sources that
         # share weather between sites are plots of a few stations, small)
         sites = list(sites)
-        grouped = weather_group_periods(*_years_and_weather_groups(sites, spec))
+        years = {s.site_id: tuple(int(y) for y in s.years) for s in sites if len(s)}
+        grouped = weather_group_periods(years, weather_groups_of(spec, years) or {})
     for site in progress_bar(
         sites, total=spec.n_sites, desc=f"export {spec.name}", unit="site", enabled=progress
     ):
@@ -278,7 +271,9 @@ def config_entries(exported: SourceExport) -> list[ConfigEntry]:
         _config_entry(
             schema.config_name(schema.TEMPORAL, spec.name),
             exported,
-            temporal_split(exported.site_years, exported.shared_years, weather_groups_of(exported)),
+            temporal_split(
+                exported.site_years, exported.shared_years, weather_groups_of(spec, exported.site_years)
+            ),
         )
     ]
     n_units = len(
@@ -335,7 +330,7 @@ def write_dataset_folder(
                 "site_groups": (
                     {s: ex.spec.site_group(s) for s in sorted(ex.site_years)} if ex.spec.site_group else None
                 ),
-                "weather_groups": weather_groups_of(ex),
+                "weather_groups": weather_groups_of(ex.spec, ex.site_years),
             }
             for ex in exports
         },
@@ -406,8 +401,6 @@ def forget_cached_tables(folder: str | os.PathLike) -> int:
     replaces a folder (``--overwrite``); after deleting a folder by hand and exporting again, call it
     yourself.
     """
-    import shutil
-
     import datasets
 
     removed = 0

@@ -114,15 +114,10 @@ def temporal_split(
     """Split every site by its own years, by ``shared_years`` (simulations) when given, or on one
     calendar per weather series (:func:`weather_group_periods`) when ``weather_groups`` is given."""
     shared = period_of_years(shared_years) if shared_years is not None else None
-    grouped = weather_group_periods(site_years, weather_groups) if weather_groups else None
+    calendars = weather_group_periods(site_years, weather_groups or {})  # ungrouped: each site its own
     out: dict[str, dict[str, tuple[int, ...]]] = {s: {} for s in SPLITS}
     for site in sorted(site_years):
-        if shared is not None:
-            period = shared
-        elif grouped is not None:
-            period = grouped[site]
-        else:
-            period = period_of_years(site_years[site])
+        period = shared if shared is not None else calendars[site]
         for split in SPLITS:
             ys = tuple(sorted(y for y in site_years[site] if period.get(y) == split))
             if ys:

@@ -240,6 +240,13 @@ def unit(name: str) -> str:
     return variable(name).unit
 
 
+NAME_FIELD_ROLES: dict[str, tuple[Role, ...]] = {
+    "input_names": (Role.DRIVER, Role.MANAGEMENT),
+    "static_names": (Role.STATIC,),
+    "target_names": (Role.TARGET,),
+}
+
+
 # --- normalisation statistics: agroflux_configs.json "stats" and every model config's ``stats`` ---
 STAT_INPUTS, STAT_STATIC, STAT_TARGETS = "inputs", "static", "targets"
 
@@ -249,13 +256,6 @@ STAT_GROUPS: tuple[str, ...] = (STAT_INPUTS, STAT_STATIC, STAT_TARGETS)
 
 # ------------------------------ from agroflux_hf/models/config_checks.py
 
-_FIELD_ROLES: dict[str, tuple[Role, ...]] = {
-    "input_names": (Role.DRIVER, Role.MANAGEMENT),
-    "static_names": (Role.STATIC,),
-    "target_names": (Role.TARGET,),
-}
-
-
 def check_names(field: str, names: list[str]) -> None:
     """Every name is a schema variable of the field's role, listed once (SchemaError otherwise)."""
     unknown = [n for n in names if n not in VARIABLES]
@@ -263,7 +263,7 @@ def check_names(field: str, names: list[str]) -> None:
         raise SchemaError(
             f"{field}: unknown variables {unknown}; the schema knows {sorted(VARIABLES)}"
         )
-    allowed = _FIELD_ROLES[field]
+    allowed = NAME_FIELD_ROLES[field]
     misplaced = {n: str(VARIABLES[n].role) for n in names if VARIABLES[n].role not in allowed}
     if misplaced:
         raise SchemaError(f"{field}: {misplaced} have another role than {[str(r) for r in allowed]}")

@@ -8,13 +8,6 @@ import math
 from agroflux_hf import schema
 from agroflux_hf.errors import SchemaError
 
-_FIELD_ROLES: dict[str, tuple[schema.Role, ...]] = {
-    "input_names": (schema.Role.DRIVER, schema.Role.MANAGEMENT),
-    "static_names": (schema.Role.STATIC,),
-    "target_names": (schema.Role.TARGET,),
-}
-"""The schema roles each name field may hold: a target among the inputs would let a model read what it predicts."""
-
 
 def check_names(field: str, names: list[str]) -> None:
     """Every name is a schema variable of the field's role, listed once (SchemaError otherwise)."""
@@ -23,7 +16,7 @@ def check_names(field: str, names: list[str]) -> None:
         raise SchemaError(
             f"{field}: unknown variables {unknown}; the schema knows {sorted(schema.VARIABLES)}"
         )
-    allowed = _FIELD_ROLES[field]
+    allowed = schema.NAME_FIELD_ROLES[field]
     misplaced = {n: str(schema.VARIABLES[n].role) for n in names if schema.VARIABLES[n].role not in allowed}
     if misplaced:
         raise SchemaError(f"{field}: {misplaced} have another role than {[str(r) for r in allowed]}")

@@ -360,11 +360,11 @@ def train(
         check_resumable(output_dir, run_config)
     set_seed(args.seed)  # the same initial weights whatever data loading did to the RNG
     overrides = dict(model_overrides or {})
-    plans.refuse_ignored_settings(task, model_name, overrides, pretrained, args)
+    plans.refuse_freeze_without_pretrained(task, pretrained, args)
     if task in ("t0", "t1"):
         plan = plan_supervised(task, model_name, data, targets, overrides, args)
     elif task == "t2-finetune":
-        plan = plan_finetune(model_name, data, targets, pretrained, args)
+        plan = plan_finetune(model_name, data, targets, pretrained, args, overrides)
     else:
         plan = plan_adversarial(model_name, data, source, targets, overrides, pretrained, args)
     use_target_weights(plan.model, args.target_weights)

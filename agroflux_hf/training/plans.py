@@ -219,13 +219,19 @@ def plan_supervised(
 
 
 def plan_finetune(
-    model_name: str, data: ConfigData, targets: Any, pretrained: Any, args: TrainingArguments
+    model_name: str,
+    data: ConfigData,
+    targets: Any,
+    pretrained: Any,
+    args: TrainingArguments,
+    overrides: dict | None = None,
 ) -> TaskPlan:
     """T2 pretrain -> fine-tune: targets mapped by name, pretrained input statistics kept."""
     if pretrained is None:
         raise MissingCheckpointError("task t2-finetune needs a pretrained checkpoint (--pretrained DIR)")
     info = data.info
     base = load_model(pretrained, model_name)
+    refuse_overrides_of_pretrained(base, overrides or {}, pretrained)
     chosen = resolve_targets(info.target_names, targets)
     shared = _shared(base, chosen)  # before select_targets re-points base in place
     model, stats = finetune_model(base, chosen, info.stats)
@@ -237,24 +243,24 @@ def plan_finetune(
     )
 
 
-def refuse_ignored_settings(
-    task: str, model_name: str, overrides: dict, pretrained: Any, args: TrainingArguments
-) -> None:
-    """Raise for a setting the task would silently not apply.
-
-    Why: a model grown from pretrained weights keeps the pretrained architecture and dropout (its
-    modules are built), so a ``model_overrides`` value other than the pretrained config's never takes
-    effect although ``run_config.json`` records it; and ``freeze`` acts only on pretrained weights.
-    Overrides equal to the pretrained config (the benchmark passes T0's own) are fine.
-    """
+def refuse_freeze_without_pretrained(task: str, pretrained: Any, args: TrainingArguments) -> None:
+    """Raise for ``freeze`` without pretrained weights: it acts only on them, so it would be recorded
+    in ``run_config.json`` and not applied."""
     if args.freeze and pretrained is None:
         raise ValueError(
             f"freeze {args.freeze}: only a model grown from pretrained weights (t2-finetune, or "
             f"t2-adversarial with --pretrained) has parameters to keep fixed; task {task} has none"
         )
-    if pretrained is None or not overrides:
-        return
-    config = load_model(pretrained, model_name).config
+
+
+def refuse_overrides_of_pretrained(base: Any, overrides: dict, pretrained: Any) -> None:
+    """Raise for a ``model_overrides`` value other than the pretrained model's (``base``, as loaded).
+
+    Why: a model grown from pretrained weights keeps the pretrained architecture and dropout (its
+    modules are built), so such a value never takes effect although ``run_config.json`` records it.
+    Overrides equal to the pretrained config (the benchmark passes T0's own) are fine.
+    """
+    config = base.config
     differ = {k: v for k, v in overrides.items() if getattr(config, k, object()) != v}
     if differ:
         kept = {k: getattr(config, k, "(not a setting of the model)") for k in differ}
@@ -307,7 +313,9 @@ def plan_adversarial(
     union = schema.target_names_of(list(source_targets) + list(target_targets))
     union = union + tuple(n for n in (*source_targets, *target_targets) if n not in union)
     if pretrained is not None:
-        model, stats = finetune_model(load_model(pretrained, model_name), union, tgt.stats)
+        base = load_model(pretrained, model_name)
+        refuse_overrides_of_pretrained(base, overrides, pretrained)
+        model, stats = finetune_model(base, union, tgt.stats)
         frozen = transfer.freeze_parameters(model, args.freeze)
     else:
         frozen = []

@@ -80,11 +80,8 @@ class SourceSpec:
 
     def check_names(self) -> None:
         """Every name must be a schema variable of the right role, so units and order are the schema's."""
-        for group, names, allowed in (
-            ("input_names", self.input_names, (schema.Role.DRIVER, schema.Role.MANAGEMENT)),
-            ("static_names", self.static_names, (schema.Role.STATIC,)),
-            ("target_names", self.target_names, (schema.Role.TARGET,)),
-        ):
+        for group, allowed in schema.NAME_FIELD_ROLES.items():
+            names = getattr(self, group)
             if len(set(names)) != len(names):
                 raise SchemaError(f"source {self.name!r}: duplicate names in {group}: {list(names)}")
             for name in names:

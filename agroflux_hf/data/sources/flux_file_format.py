@@ -21,6 +21,8 @@ from agroflux_hf.errors import DataFileError
 log = logging.getLogger("agroflux_hf.data.sources.flux_towers")  # one logger name for the whole reader
 
 MISSING_VALUE = -9999.0
+MISSING_TEXT: tuple[str, ...] = ("", "NaN", "nan")
+"""Text read as missing in a number column (``"NA"`` or ``"n/a"`` is not: an error, not a silent gap)."""
 
 
 class FluxFormat(StrEnum):

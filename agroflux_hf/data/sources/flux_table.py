@@ -20,10 +20,8 @@ import pandas as pd
 
 from agroflux_hf import schema
 from agroflux_hf.data.sources.contract import FRAME_KEY_COLUMNS
+from agroflux_hf.data.sources.flux_file_format import MISSING_TEXT
 from agroflux_hf.errors import DataFileError
-
-MISSING_TEXT: tuple[str, ...] = ("", "NaN", "nan")
-"""Text read as missing in a number column, as the tower reader reads it (``"NA"`` is not: an error)."""
 
 
 def read_imported_table(path: Path) -> pd.DataFrame:

@@ -84,6 +84,7 @@ from agroflux_hf.data.sources.flux_daily import SiteQC as SiteQC
 from agroflux_hf.data.sources.flux_daily import VariableQC as VariableQC
 from agroflux_hf.data.sources.flux_daily import _apply_daily_rules, _daily_variable, _new_report
 from agroflux_hf.data.sources.flux_daily import _extraterrestrial_mj as _extraterrestrial_mj
+from agroflux_hf.data.sources.flux_file_format import MISSING_TEXT as MISSING_TEXT
 from agroflux_hf.data.sources.flux_file_format import MISSING_VALUE as MISSING_VALUE
 from agroflux_hf.data.sources.flux_file_format import FluxFormat as FluxFormat
 from agroflux_hf.data.sources.flux_file_format import (
@@ -141,7 +142,7 @@ def _read_records(path: Path, header: _Header, needed: set[str]) -> pd.DataFrame
             dtype={c: str for c in usecols if c.upper().startswith("TIMESTAMP")},
             low_memory=False,
             keep_default_na=False,  # "n/a" or "NA" in a value column is an error, not a silent gap
-            na_values=["", "NaN", "nan"],
+            na_values=list(MISSING_TEXT),
         )
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as err:
         raise DataFileError(path, f"cannot parse the table: {err}") from err
