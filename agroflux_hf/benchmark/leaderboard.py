@@ -47,11 +47,14 @@ ID_COLUMNS: tuple[str, ...] = (
     "unit",
 )
 SITE_COLUMNS: tuple[str, ...] = ("site_r2_mean", "site_r2_median", "n_sites")
+VALIDATION_COLUMNS: tuple[str, ...] = ("val_r2",)
+"""The run's pooled R² of the target on the validation split: what a model is chosen by (choosing the
+architecture by its test score would report the best of six draws as if it had been picked in advance)."""
 RUN_COLUMNS: tuple[str, ...] = ("sees_future", "steps", "stopped_early")
 """Per run: whether the model reads later days (whole-year, not causal), optimiser steps taken, and
 whether early stopping ended it before its step budget (blank for the baselines' steps)."""
 LEADERBOARD_COLUMNS: tuple[str, ...] = (
-    *ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, *RUN_COLUMNS, "run_id",
+    *ID_COLUMNS, *METRICS, "n", "n_failed", *SITE_COLUMNS, *VALIDATION_COLUMNS, *RUN_COLUMNS, "run_id",
 )  # fmt: skip
 WHOLE_YEAR_MARK = "†"
 """After a model's name in the tables: it sees the whole year, later days included (not causal)."""

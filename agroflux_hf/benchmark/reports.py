@@ -41,7 +41,8 @@ def untrained_targets(info: Any) -> set[str]:
 
 
 def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) -> list[dict]:
-    """One row per target of a successful run: pooled test metrics, per-site mean/median R² and, for a
+    """One row per target of a successful run: pooled test metrics, per-site mean/median R², the pooled
+    validation R² (``val_r2``, NaN when the run has no validation score of the target) and, for a
     target scored by cumulative emission (N2O_FLUX), the ``cum_*`` columns."""
     if outcome.status != "ok" or not outcome.scores or "test" not in outcome.scores:
         return []
@@ -73,6 +74,8 @@ def leaderboard_rows(outcome: RunOutcome, skip_targets: set[str] = frozenset()) 
         row["site_r2_mean"] = per_site.get("mean", {}).get("r2", math.nan)
         row["site_r2_median"] = per_site.get("median", {}).get("r2", math.nan)
         row["n_sites"] = per_site.get("n_sites", 0)
+        validation = (outcome.scores.get("validation") or {}).get(target) or {}
+        row["val_r2"] = validation.get("pooled", {}).get("r2", math.nan)
         if entry.get("cumulative"):  # N2O: the error of each test sequence's cumulative emission
             row.update(leaderboard.cumulative_columns(entry["cumulative"]))
         rows.append(row)
