@@ -2,6 +2,7 @@
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed | --headline]
+    python scripts/readme_tables.py results/leaderboard.csv --transfer-gain --headline --chosen-on-validation
     python scripts/readme_tables.py results/leaderboard.csv --by-fold --task t0 --targets NEE
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
@@ -16,7 +17,9 @@ target, split scheme and architecture, and for the best network, mean ± std ove
 (``agroflux_hf.benchmark.transfer_gain``); with ``--by-seed`` as well: each seed's best T2 network minus
 its best T1 network, seed by seed, since one seed's answer can mislead; with ``--headline`` instead:
 one row per split and target, one column per T2 protocol and simulator, the best gain with each seed's
-in brackets. With ``--by-fold``: the spatial
+in brackets; with ``--headline --chosen-on-validation``: the same layout for the networks chosen on
+validation (in each fold and seed the T2 and the T1 network of highest validation R², the difference
+of their test R²). With ``--by-fold``: the spatial
 scheme fold by fold (mean over seeds, and how many), the climatology, the trees and the networks' range
 with the best, since a mean over held-out regions can hide one region where every network fails. With
 ``--checkpoints``: the shipped checkpoints' test R² pooled over the held-out years, read from the
@@ -264,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--headline", action="store_true", help="with --transfer-gain: best gain per protocol, seeds in []"
     )
+    parser.add_argument(
+        "--chosen-on-validation",
+        action="store_true",
+        help="with --transfer-gain --headline: the gain of the networks chosen on validation, not the best",
+    )
     parser.add_argument("--by-fold", action="store_true", help="the spatial scheme fold by fold instead")
     parser.add_argument("--task", default=None, help="with --by-fold: only this task (t0, t1, ...)")
     args = parser.parse_args(argv)
@@ -280,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.targets:
             frame = frame[frame["target"].isin(args.targets)]
         if args.headline:
-            lines = render_gain_headline_markdown(frame, targets=args.targets)
+            lines = render_gain_headline_markdown(
+                frame, targets=args.targets, chosen_on_validation=args.chosen_on_validation
+            )
         elif args.by_seed:
             lines = render_gain_by_seed_markdown(frame)
         else:

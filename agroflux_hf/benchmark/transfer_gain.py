@@ -189,25 +189,73 @@ def render_gain_by_seed_markdown(frame: pd.DataFrame, gains: pd.DataFrame | None
     return [markdown_table(header, body)]
 
 
-def render_gain_headline_markdown(frame: pd.DataFrame, targets: Sequence[str] | None = None) -> list[str]:
+def chosen_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (T2 task, dataset, source, scheme, target) and seed: the gain of a user who picks each
+    protocol's architecture on validation data. In every fold the T2 network with the highest
+    validation R² (``val_r2``) and, apart, the T1 network with the highest; the difference of their
+    test R², then the mean over folds. The ``best`` gain compares the best of six test means on each
+    side, a selection on the test set; this one makes no such choice. Empty without ``val_r2``."""
+    columns = [*SECTION_KEYS, "seed", "gain"]
+    if "val_r2" not in frame.columns:
+        return pd.DataFrame(columns=columns)
+    frame = _with_seed(seeds_over_every_fold(frame))
+    frame = frame.assign(failed=failed_runs(frame))
+    networks = frame[(frame["kind"] != "baseline") & frame["val_r2"].notna()]
+    t1 = _chosen(networks[networks["task"] == "t1"], ["config", "seed", "target"])
+    t2 = _chosen(networks[networks["task"].isin(TRANSFER_TASKS)], [*SECTION_KEYS, "config", "seed"])
+    if t1.empty or t2.empty:
+        return pd.DataFrame(columns=columns)
+    t1 = t1[["config", "seed", "target", "r2", "failed"]].rename(
+        columns={"r2": "r2_t1", "failed": "failed_t1"}
+    )
+    pairs = t2.merge(t1, on=["config", "seed", "target"], how="inner")
+    pairs["gain"] = (pairs["r2"] - pairs["r2_t1"]).mask(failures(pairs) | failures(pairs, "failed_t1"))
+    per_seed = pairs.groupby([*SECTION_KEYS, "seed"], sort=False)["gain"]
+    gains = per_seed.mean().mask(per_seed.apply(lambda gain: gain.isna().any()))  # a failed fold fails it
+    return gains.reset_index()[columns]
+
+
+def _chosen(networks: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The row of highest ``val_r2`` in each ``by`` group."""
+    if networks.empty:
+        return networks
+    return networks.loc[networks.groupby(by, sort=False)["val_r2"].idxmax()]
+
+
+def render_gain_headline_markdown(
+    frame: pd.DataFrame, targets: Sequence[str] | None = None, chosen_on_validation: bool = False
+) -> list[str]:
     """The answer on one screen: rows (split scheme, data, target), one column per T2 protocol and
     simulator; each cell the best T2 network's mean R² minus the best T1 network's (the ``best`` gain)
     and, in brackets, the same seed by seed (``–`` for a seed that has not run every fold), so that a
-    reader sees at once whether the seeds agree on the sign. Rows follow ``targets`` if given."""
-    pairs = paired_gains(frame)
-    if pairs.empty:
-        return []
-    table = summarise_pairs(pairs, SECTION_KEYS)
-    best = in_task_order(table[table["model"] == BEST])
-    by_seed = best_gain_by_seed_of_pairs(pairs)
-    best_gain = best.set_index(list(SECTION_KEYS))["gain_mean"]
+    reader sees at once whether the seeds agree on the sign. Rows follow ``targets`` if given. With
+    ``chosen_on_validation``: the gain of the networks chosen on validation (:func:`chosen_gain_by_seed`),
+    the mean over seeds before the brackets."""
+    if chosen_on_validation:
+        by_seed = chosen_gain_by_seed(frame)
+        if by_seed.empty:
+            return []
+        overall = by_seed.groupby(list(SECTION_KEYS), sort=False)["gain"].mean().reset_index()
+    else:
+        pairs = paired_gains(frame)
+        if pairs.empty:
+            return []
+        table = summarise_pairs(pairs, SECTION_KEYS)
+        overall = table[table["model"] == BEST].rename(columns={"gain_mean": "gain"})
+        by_seed = best_gain_by_seed_of_pairs(pairs)
+    return _headline_table(in_task_order(overall), by_seed, targets)
+
+
+def _headline_table(overall: pd.DataFrame, by_seed: pd.DataFrame, targets: Sequence[str] | None) -> list[str]:
+    """The headline layout of one gain per (SECTION_KEYS) row (``overall``) and per seed (``by_seed``)."""
+    best_gain = overall.set_index(list(SECTION_KEYS))["gain"]
     seed_gain = by_seed.set_index([*SECTION_KEYS, "seed"])["gain"]
     seeds = sorted(int(s) for s in by_seed["seed"].unique())
-    columns = list(dict.fromkeys(zip(best["task"], best["source_dataset"], strict=True)))
+    columns = list(dict.fromkeys(zip(overall["task"], overall["source_dataset"], strict=True)))
     order = {target: i for i, target in enumerate(targets or ())}
     body = []
-    for scheme in [s for s in SPLIT_SCHEMES if s in set(best["scheme"])]:
-        part = best[best["scheme"] == scheme]
+    for scheme in [s for s in SPLIT_SCHEMES if s in set(overall["scheme"])]:
+        part = overall[overall["scheme"] == scheme]
         rows = list(dict.fromkeys(zip(part["dataset"], part["target"], strict=True)))
         for dataset, target in sorted(rows, key=lambda row: order.get(row[1], len(order))):
             cells = [scheme, f"{target} ({dataset})"]
