@@ -1010,6 +1010,27 @@ def test_transfer_gain_table_pairs_runs_by_fold_and_seed():
                     ["| T2 adv. co2 ← dssat", "temporal"]]  # fmt: skip
 
 
+def test_transfer_gain_section_adds_the_networks_chosen_on_validation():
+    """Validation here ranks the opposite way to test: T1 chooses the LSTM (test 0.5), T2 the Transformer
+    (0.4 + 0.02 * seed), so the chosen gain is -0.10 and -0.08 (mean -0.09 ± 0.01) where best minus best
+    says +0.01; a failed chosen run fails its seed's gain; without validation scores the cell is blank."""
+    from agroflux_hf.benchmark.transfer_gain import chosen_gain_by_seed, render_gain_markdown
+
+    rows = [r | {"val_r2": -r["r2"]} for r in gain_rows()]
+    frame = leaderboard.leaderboard_frame(rows)
+    lines = "\n".join(render_gain_markdown(frame)).splitlines()
+    (line,) = [line for line in lines if line.startswith("| T2 fine-tune")]
+    assert line.endswith("| +0.01 | -0.09 ± 0.01 |")
+    assert "| best T2 − best T1 | chosen on validation |" in "\n".join(render_gain_markdown(frame))
+    failed = next(r for r in rows if r["model"] == "transformer" and r["task"] != "t1" and r["seed"] == 1)
+    failed |= {"r2": float("nan"), "n_failed": 5}
+    by_seed = chosen_gain_by_seed(leaderboard.leaderboard_frame(rows)).set_index("seed")["gain"]
+    assert by_seed[0] == pytest.approx(-0.10) and np.isnan(by_seed[1])
+    plain = "\n".join(render_gain_markdown(leaderboard.leaderboard_frame(gain_rows()))).splitlines()
+    (blank,) = [line for line in plain if line.startswith("| T2 fine-tune")]
+    assert blank.endswith("| +0.01 | – |")
+
+
 def test_a_failed_run_fails_its_models_transfer_gain_and_cannot_be_the_best():
     """The lstm's T2 fails on one fold of one seed (NaN predictions): its gain is NaN, not the mean of the
     three runs that did not fail, and the best T2 network is the transformer (0.4 + 0.02 * seed)."""
