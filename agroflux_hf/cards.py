@@ -858,9 +858,9 @@ def write_model_card_from_run(
     if base_model is None:
         base_model = _base_model_of_run(run.get("pretrained"))
     if dataset_info is None:
-        from agroflux_hf.data.loading import config_info
+        from agroflux_hf.data.loading import config_info, recorded_data_location
 
-        dataset_info = config_info(run["config"], run.get("data_dir"))
+        dataset_info = config_info(run["config"], recorded_data_location(run.get("data_dir")))
     training = run.get("training_arguments") or {}
     hyperparameters = {
         "task": run["task"],

@@ -162,12 +162,12 @@ def training_data_terms(model_dir: Path) -> list[str]:
             json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("training_data") or {}
         )
         from agroflux_hf.data.folder_format import read_configs_document
-        from agroflux_hf.data.loading import config_info
+        from agroflux_hf.data.loading import config_info, recorded_data_location
 
         sources = set()
         for config in (record.get("config"), record.get("source_config")):
             if config:
-                info = config_info(str(config), data_dir=record.get("data_dir"))
+                info = config_info(str(config), recorded_data_location(record.get("data_dir")))
                 document = read_configs_document(Path(info.data_dir))
                 sources |= {
                     (name, entry.get("redistributable") or "unstated")

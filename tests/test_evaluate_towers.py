@@ -350,3 +350,32 @@ def test_an_attribute_constant_in_training_is_reported_when_it_differs(tmp_path:
         assert cli.main([*args, "--latitude", "41.1651", "--longitude", "-96.4766", "--igbp", "CRO"]) == 0
         assert json.loads((out / "scores.json").read_text())["sites"]["US-Ne1"]["unseen_statics"] == {}
         assert "training never showed" not in capsys.readouterr().out
+
+
+def test_a_record_of_the_embedded_data_is_read_as_that_whatever_agroflux_data_dir_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``training_data.data_dir`` None is the embedded AgroFlux-mini: with $AGROFLUX_DATA_DIR pointing
+    elsewhere the report still knows US-Ne1 was held out of spatial fold 3 (it read the other folder
+    before, and said it could not tell); and a run that read $AGROFLUX_DATA_DIR records that folder."""
+    from agroflux_hf.data.loading import recorded_data_dir, recorded_data_location
+
+    checkpoint = _checkpoint_with_training_data(tmp_path, {"config": "spatial_co2_fold3", "data_dir": None})
+    monkeypatch.setenv("AGROFLUX_DATA_DIR", str(tmp_path / "another-dataset"))
+    args = [
+        "-q",
+        "evaluate",
+        str(checkpoint),
+        "--towers",
+        str(DAILY_CUT),
+        "--output-dir",
+        str(tmp_path / "o"),
+    ]
+    assert cli.main(args) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "held out of training and validation" in notes[0], notes
+    assert recorded_data_dir(None) == str(tmp_path / "another-dataset")
+    assert recorded_data_dir("ORG/agroflux") == "ORG/agroflux"
+    assert Path(recorded_data_location(None)).name.startswith("default-")
+    monkeypatch.delenv("AGROFLUX_DATA_DIR")
+    assert recorded_data_dir(None) is None

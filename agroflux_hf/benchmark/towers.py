@@ -186,7 +186,7 @@ def recorded_training_data(model: Any) -> tuple[dict, dict[str, Any], str | None
     """(record, {config: ConfigInfo}, problem): the checkpoint's ``config.training_data`` record and the
     configs it names (the data config and, for T2, the source config), each opened once; ``problem`` says
     why the data config cannot be opened (None: it was, or none is recorded)."""
-    from agroflux_hf.data.loading import config_info
+    from agroflux_hf.data.loading import config_info, recorded_data_location
 
     record = getattr(model.config, "training_data", None) or {}
     if not isinstance(record, dict):
@@ -197,7 +197,7 @@ def recorded_training_data(model: Any) -> tuple[dict, dict[str, Any], str | None
         if not config:
             continue
         try:
-            infos[str(config)] = config_info(str(config), data_dir=record.get("data_dir"))
+            infos[str(config)] = config_info(str(config), recorded_data_location(record.get("data_dir")))
         except Exception as error:  # a Hub dataset offline, a folder moved: say we cannot tell
             if config == record.get("config"):
                 where = record.get("data_dir") or "the embedded AgroFlux-mini"

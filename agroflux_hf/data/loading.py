@@ -92,6 +92,24 @@ def locate(data_dir: str | os.PathLike | None = None, revision: str | None = Non
     return locate_data(data_dir, revision)
 
 
+def recorded_data_dir(data_dir: str | os.PathLike | None) -> str | None:
+    """What a run writes down as the data it read: ``data_dir`` as given, else the $AGROFLUX_DATA_DIR it
+    fell back to, else None (the embedded AgroFlux-mini). Why: a record of None read later in a shell
+    with another $AGROFLUX_DATA_DIR would name other data than the run trained on."""
+    chosen = data_dir if data_dir is not None else (os.environ.get(DATA_DIR_ENV) or None)
+    return str(chosen) if chosen else None
+
+
+def recorded_data_location(recorded: str | os.PathLike | None) -> str | Path:
+    """The data a recorded ``data_dir`` (:func:`recorded_data_dir`) names: None is the embedded
+    AgroFlux-mini, whatever $AGROFLUX_DATA_DIR says when the record is read."""
+    if recorded:
+        return str(recorded)
+    from agroflux_hf.data.default import default_data_dir
+
+    return default_data_dir()
+
+
 def resolve_data_dir(data_dir: str | os.PathLike | None = None, revision: str | None = None) -> Path:
     """The absolute local dataset folder (for a Hub repo: the snapshot with its index files)."""
     return _index_folder(locate(data_dir, revision))

@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from agroflux_hf.data.loading import recorded_data_dir
 from agroflux_hf.errors import SchemaError
 from agroflux_hf.files import write_json
 from agroflux_hf.training import hub_push, launch, plans, transfer
@@ -344,7 +345,7 @@ def train(
         "source_config": source_config,
         "pretrained": str(pretrained) if pretrained else None,
         "pretrained_fingerprint": weights_fingerprint(pretrained),
-        "data_dir": str(data_dir) if data_dir else None,
+        "data_dir": recorded_data_dir(data_dir),  # None: the embedded AgroFlux-mini
         "data_fingerprints": {},  # filled once the data is read
         "targets": targets if targets is None or isinstance(targets, str) else list(targets),
         "model_overrides": dict(model_overrides or {}),

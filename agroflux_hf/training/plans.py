@@ -80,13 +80,17 @@ def record_training_data(
     years, the checkpoint saw in training. ``data_dir`` None is the embedded AgroFlux-mini. A model
     fine-tuned from a checkpoint without ``source_config`` given records the data its base model
     recorded (``agroflux train --task t2-finetune --pretrained`` takes no source config)."""
+    from agroflux_hf.data.loading import recorded_data_dir
+
     base = getattr(model.config, "training_data", None) or {}
     base_config = base.get("config") if isinstance(base, dict) else None
-    model.config.training_data = training_data_record(config, data_dir, source_config or base_config)
+    record = training_data_record(config, recorded_data_dir(data_dir), source_config or base_config)
+    model.config.training_data = record
 
 
 def training_data_record(config: str, data_dir: str | Path | None, source_config: str | None) -> dict:
-    """The ``training_data`` entry of a checkpoint's ``config.json`` (:func:`record_training_data`)."""
+    """The ``training_data`` entry of a checkpoint's ``config.json`` (:func:`record_training_data`);
+    ``data_dir`` as recorded (``data.loading.recorded_data_dir``: None is the embedded AgroFlux-mini)."""
     return {
         "config": config,
         "data_dir": str(data_dir) if data_dir else None,
