@@ -268,3 +268,46 @@ def test_the_snapshot_refuses_a_folder_that_is_not_a_benchmark(scripts, tmp_path
     with pytest.raises(SystemExit, match="not a benchmark output folder"):
         scripts("snapshot_benchmark").main([str(tmp_path), str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+def _t2_record(folder: Path, model: str, seed: int) -> None:
+    """A finished T2 fine-tune run's record, as the benchmark writes it (only its spec is read)."""
+    import json
+
+    spec = {"model": model, "task": "t2-finetune", "config": "temporal_co2", "dataset": "co2",
+            "scheme": "temporal", "fold": 0, "source_config": "temporal_dssat_ceres_maize",
+            "source_dataset": "dssat_ceres_maize", "seed": seed}  # fmt: skip
+    run = folder / "runs" / f"t2-finetune__{model}__temporal_co2__from_temporal_dssat_ceres_maize__seed{seed}"
+    run.mkdir(parents=True)
+    (run / "benchmark_run.json").write_text(json.dumps({"settings": {"spec": spec}}))
+
+
+def test_zero_shot_scores_each_t2_starting_checkpoint_on_the_observations(scripts, tmp_path, capsys):
+    """The T0 checkpoint a T2 fine-tune run started from is scored on the T2 config's validation and
+    test splits as it is (here the shipped CERES-Maize LSTM and TCN on the towers' held-out years), the
+    CSV lands beside the folder, and the table gives the best architecture and the one chosen on
+    validation; a T2 run whose starting checkpoint is missing is an error naming it."""
+    import shutil
+
+    import pandas as pd
+
+    zero_shot = scripts("zero_shot")
+    folder = tmp_path / "paper"
+    shipped = Path(__file__).resolve().parents[1] / "agroflux_hf" / "checkpoints"
+    for model in ("lstm", "tcn"):
+        _t2_record(folder, model, seed=0)
+        t0 = folder / "runs" / f"t0__{model}__temporal_dssat_ceres_maize__seed0" / "best_model"
+        shutil.copytree(shipped / f"{model}-temporal_dssat_ceres_maize", t0)
+    assert zero_shot.main([str(folder)]) == 0
+    frame = pd.read_csv(tmp_path / "paper-zero-shot.csv")
+    assert set(frame["split"]) == {"validation", "test"} and set(frame["model"]) == {"lstm", "tcn"}
+    assert {"NEE", "GPP", "ET"} <= set(frame["target"]) and frame["r2"].notna().all()
+    test = frame[(frame["split"] == "test") & (frame["target"] == "NEE")].set_index("model")["r2"]
+    capsys.readouterr()
+    assert zero_shot.main([str(folder), "--table", "--targets", "NEE"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| temporal")]
+    best = test.idxmax()
+    assert row.startswith(f"| temporal | NEE (co2) | dssat_ceres_maize | {test.max():.2f} ({best}) |")
+    _t2_record(folder, "transformer", seed=0)
+    with pytest.raises(FileNotFoundError, match="t0__transformer__temporal_dssat_ceres_maize__seed0"):
+        zero_shot.main([str(folder)])

@@ -237,3 +237,14 @@ def test_readme_transfer_gain_headline_is_what_the_script_prints(
     argv = [str(csv), "--transfer-gain", "--headline", *chosen, "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
     expected = printed_rows(capsys, argv, ("|",))
     assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_zero_shot_table_is_what_the_script_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The zero-shot table in the README is printed by its caption's command from the committed CSV."""
+    spec = importlib.util.spec_from_file_location("zero_shot", SCRIPT.parent / "zero_shot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    argv = [str(REPO / "benchmarks" / "paper"), "--table", "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
+    assert module.main(argv) == 0
+    expected = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+    assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
