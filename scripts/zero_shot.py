@@ -6,8 +6,8 @@
 Every T2 fine-tune run of the benchmark folder starts from a T0 checkpoint (its ``pretrain_run_id``);
 this scores that checkpoint as it is, before any observation training (T2 at step 0), on the same
 observation config's validation and test splits, and writes one row per (run, split, target) to
-``FOLDER-zero-shot.csv`` beside the folder (not in it: ``agroflux benchmark`` rebuilds the folder from
-its runs). Why: it measures how far the simulation-trained network is from the
+``FOLDER-zero-shot.csv`` beside the folder (not in it: ``scripts/snapshot_benchmark.py`` replaces the
+committed folder with a copy of the running one). Why: it measures how far the simulation-trained network is from the
 towers and chambers before fine-tuning, the sim-to-real gap the T2 gains start from. The benchmark's T2
 runs keep the best of their evaluations after 20, 40, ... steps, never this starting point.
 
