@@ -211,6 +211,13 @@ def _checkpoint_with_training_data(tmp_path: Path, training_data: dict | None) -
     return folder
 
 
+def _notes_of_evaluating(checkpoint: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The ``note:`` lines of ``agroflux -q evaluate CHECKPOINT --towers`` on the daily US-Ne1 cut."""
+    args = ["-q", "evaluate", str(checkpoint), "--towers", str(DAILY_CUT), "--output-dir", str(out)]
+    assert cli.main(args) == 0
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+
+
 @pytest.mark.parametrize(
     ("training_data", "expected"),
     [
@@ -231,17 +238,7 @@ def test_the_report_says_whether_the_checkpoint_saw_the_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], training_data: dict | None, expected: str | None
 ) -> None:
     checkpoint = _checkpoint_with_training_data(tmp_path, training_data)
-    args = [
-        "-q",
-        "evaluate",
-        str(checkpoint),
-        "--towers",
-        str(DAILY_CUT),
-        "--output-dir",
-        str(tmp_path / "o"),
-    ]
-    assert cli.main(args) == 0
-    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    notes = _notes_of_evaluating(checkpoint, tmp_path / "o", capsys)
     if expected is None:
         assert notes == []
     else:
@@ -362,17 +359,7 @@ def test_a_record_of_the_embedded_data_is_read_as_that_whatever_agroflux_data_di
 
     checkpoint = _checkpoint_with_training_data(tmp_path, {"config": "spatial_co2_fold3", "data_dir": None})
     monkeypatch.setenv("AGROFLUX_DATA_DIR", str(tmp_path / "another-dataset"))
-    args = [
-        "-q",
-        "evaluate",
-        str(checkpoint),
-        "--towers",
-        str(DAILY_CUT),
-        "--output-dir",
-        str(tmp_path / "o"),
-    ]
-    assert cli.main(args) == 0
-    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    notes = _notes_of_evaluating(checkpoint, tmp_path / "o", capsys)
     assert len(notes) == 1 and "held out of training and validation" in notes[0], notes
     assert recorded_data_dir(None) == str(tmp_path / "another-dataset")
     assert recorded_data_dir("ORG/agroflux") == "ORG/agroflux"
