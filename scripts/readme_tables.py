@@ -187,8 +187,9 @@ def table_rows(
 
 def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
     """Markdown rows per (task, dataset, spatial fold, target): climatology, trees, the networks' lowest
-    and highest R² and the best network, each the mean over seeds of that fold's pooled test R², and how
-    many seeds that is (a long benchmark runs seed 1's fold 0 long before its other folds)."""
+    and highest R², the best network and the network chosen on validation (its test R² and name), each
+    the mean over seeds of that fold's pooled test R², and how many seeds that is (a long benchmark runs
+    seed 1's fold 0 long before its other folds)."""
     frame = frame[frame["scheme"] == "spatial"]
     if task is not None:
         frame = frame[frame["task"] == task]
@@ -196,6 +197,7 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
         source_dataset=frame["source_dataset"].astype(object).fillna(""),
         sees_future=sees_future(frame),
     )
+    choices = _fold_choices(frame)
     keys = ["task", "dataset", "source_dataset", "fold", "target", "model", "kind"]
     grouped = frame.groupby(keys, sort=False, dropna=False)
     means = grouped.agg(
@@ -216,12 +218,31 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
                 cells = [_cell(b.iloc[0]) if len(b) else "-" for b in baseline]
                 best = networks.loc[networks["r2"].idxmax()]
                 spread = f"{_cell(networks['r2'].min())} to {_cell(networks['r2'].max())}"
+                choice = choices.get((name, dataset, source, fold, target))
                 rows.append(
                     f"| {dataset_label(name, dataset, source)} | {int(fold)} | {target} | {' | '.join(cells)} "
                     f"| {spread} | {best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''} "
-                    f"| {int(networks['seeds'].max())} |"
+                    f"| {_choice_cell(choice)} | {int(networks['seeds'].max())} |"
                 )
     return rows
+
+
+def _fold_choices(frame: pd.DataFrame) -> dict[tuple, pd.Series]:
+    """Per (task, dataset, source, fold, target): the test R² of the network chosen on validation in
+    each seed, mean over seeds (``r2``, ``r2_std`` NaN), and the architectures chosen (``chosen``)."""
+    if "val_r2" not in frame.columns:
+        return {}
+    networks = frame[(frame["kind"] != "baseline") & frame["val_r2"].notna()]
+    if networks.empty:
+        return {}
+    keys = ["task", "dataset", "source_dataset", "fold", "target"]
+    best = networks.loc[networks.groupby([*keys, "seed"], sort=False)["val_r2"].idxmax()]
+    best = best.assign(name=best["model"] + np.where(best["sees_future"], WHOLE_YEAR_MARK, ""))
+    choices = {}
+    for key, part in best.groupby(keys, sort=False):
+        counts = dict(part["name"].value_counts())
+        choices[key] = pd.Series({"r2": part["r2"].mean(), "r2_std": np.nan, "chosen": counts})
+    return choices
 
 
 CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET", "N2O_FLUX")
@@ -299,9 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.by_fold:
         print(
-            "| task and data | spatial fold | target | climatology | gbt | networks | best network | seeds |"
+            "| task and data | spatial fold | target | climatology | gbt | networks | best network "
+            "| chosen on validation | seeds |"
         )
-        print("|---|---:|---|---:|---:|---:|---|---:|")
+        print("|---|---:|---|---:|---:|---:|---|---:|---:|")
         print("\n".join(fold_rows(frame, args.targets, args.task)))
         return 0
     print(

@@ -79,9 +79,15 @@ def test_by_fold_rows_show_each_spatial_fold_with_the_networks_range(
     assert load_script().main([str(csv), "--by-fold", "--task", "t0", "--targets", "NEE"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
     assert lines == [
-        "| T0 co2 | 0 | NEE | - | 0.85 | 0.80 to 0.80 | lstm | 2 |",
-        "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† | 1 |",
+        "| T0 co2 | 0 | NEE | - | 0.85 | 0.80 to 0.80 | lstm | - | 2 |",
+        "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† | - | 1 |",
     ]
+    # with validation scores, the fold's network chosen on validation (the lstm in fold 1) and its score
+    scored = [r | {"val_r2": 0.9 if r["model"] == "lstm" else 0.5} for r in rows + failing]
+    pd.DataFrame(scored).to_csv(csv, index=False)
+    assert load_script().main([str(csv), "--by-fold", "--task", "t0", "--targets", "NEE"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
+    assert lines[1] == "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† | -1.50 (lstm 1/1) | 1 |"
 
 
 def test_a_seed_part_way_through_the_folds_counts_once_it_has_run_them_all(
