@@ -123,15 +123,6 @@ def test_benchmark_report_only_on_an_empty_folder_lists_every_run_pending(
     assert record["command"].startswith("agroflux -q benchmark") and record["versions"]["cpu"]
     assert {run["status"] for run in record["runs"]} == {"pending"}
 
-    # rebuilding the reports keeps what is not a report: a user's notes, a script's output beside them
-    (out / "notes.md").write_text("mine")
-    (out / "extra").mkdir()
-    (out / "extra" / "zero-shot.csv").write_text("a,b\n")
-    (out / "leaderboard.md").write_text("stale")
-    assert cli.main(["-q", "benchmark", "--quick", "--report-only", "--output-dir", str(out)]) == 0
-    assert (out / "notes.md").read_text() == "mine" and (out / "extra" / "zero-shot.csv").is_file()
-    assert (out / "leaderboard.md").read_text() != "stale", "a report is written anew"
-
 
 def test_benchmark_bound_statics_is_said_in_the_output_readme(tmp_path) -> None:
     out = tmp_path / "bounded"

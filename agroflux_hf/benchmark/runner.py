@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Sequence
@@ -38,8 +37,6 @@ from agroflux_hf.benchmark.presets import BenchmarkPreset, get_preset
 from agroflux_hf.benchmark.reports import leaderboard_rows, write_reports
 from agroflux_hf.benchmark.scheduling import run_all
 from agroflux_hf.files import building_directory
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["BenchmarkResult", "RunOutcome", "RunSpec", "leaderboard_rows", "plan_runs", "run_benchmark"]
 
@@ -136,9 +133,8 @@ def unplanned_runs(out: Path, specs: Sequence[RunSpec]) -> list[str]:
 
 
 def move_runs(out: Path, built: Path, run_ids: Sequence[str]) -> None:
-    """The named run folders (and the workers' logs) from ``out`` into the folder about to replace it,
-    and every other file or folder of ``out`` that the new reports do not replace (a user's notes, a
-    script's output: dropping them would lose work); the old reports go with the old folder."""
+    """The named run folders (and the workers' logs) from ``out`` into the folder about to replace it;
+    everything else of the old folder (its reports) goes with it."""
     (built / "runs").mkdir(exist_ok=True)
     for run_id in run_ids:
         run_dir = out / "runs" / run_id
@@ -146,9 +142,3 @@ def move_runs(out: Path, built: Path, run_ids: Sequence[str]) -> None:
             os.replace(run_dir, built / "runs" / run_id)
     if (out / "logs").is_dir():
         os.replace(out / "logs", built / "logs")
-    if not out.is_dir():
-        return
-    for entry in sorted(out.iterdir()):
-        if entry.name != "runs" and not (built / entry.name).exists():
-            os.replace(entry, built / entry.name)
-            logger.info("%s: kept (not a report of the benchmark)", entry)
