@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 from agroflux_hf.benchmark.leaderboard import (
+    RESULT_COLUMNS,
     WHOLE_YEAR_MARK,
     dataset_label,
     failed_runs,
@@ -44,6 +45,7 @@ from agroflux_hf.benchmark.leaderboard import (
     in_task_order,
     seeds_over_every_fold,
 )
+from agroflux_hf.benchmark.leaderboard import chosen_on_validation as leaderboard_chosen
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
 from agroflux_hf.benchmark.transfer_gain import (
     render_gain_by_seed_markdown,
@@ -95,7 +97,7 @@ def fold_means(frame: pd.DataFrame) -> pd.DataFrame:
     return means.drop(columns="failed")
 
 
-CHOICE_KEYS = ["task", "dataset", "source_dataset", "scheme", "target"]
+CHOICE_KEYS = list(RESULT_COLUMNS)
 
 
 def chosen_on_validation(frame: pd.DataFrame) -> pd.DataFrame:
@@ -107,30 +109,34 @@ def chosen_on_validation(frame: pd.DataFrame) -> pd.DataFrame:
     is what a user who picks the architecture on validation data, as they must, would get. Empty for a
     leaderboard without ``val_r2`` (written before 2026-12-05).
     """
-    if "val_r2" not in frame.columns:
-        return pd.DataFrame(columns=[*CHOICE_KEYS, "r2", "r2_std", "site_r2_median", "chosen"])
     frame = seeds_over_every_fold(frame)
+    frame = frame.assign(seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0)
+    return _choice_summary(frame, CHOICE_KEYS, within=["fold"])
+
+
+def _choice_summary(frame: pd.DataFrame, keys: list[str], within: list[str]) -> pd.DataFrame:
+    """Per ``keys``: the network chosen on validation in each ``within`` group and seed, its test R²
+    (mean over ``within`` of each seed, NaN if a chosen run failed), then mean and std over seeds, and
+    the names chosen (``chosen``: name -> how many times)."""
     frame = frame.assign(
-        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0,
         source_dataset=frame["source_dataset"].astype(object).fillna(""),
         sees_future=sees_future(frame),
         failed=failed_runs(frame),
     )
-    networks = frame[(frame["kind"] != "baseline") & frame["val_r2"].notna()]
-    if networks.empty:
-        return chosen_on_validation(frame.drop(columns="val_r2"))
-    best = networks.loc[networks.groupby([*CHOICE_KEYS, "fold", "seed"], sort=False)["val_r2"].idxmax()]
+    best = leaderboard_chosen(frame, [*keys, *within, "seed"])
+    if best.empty:
+        return pd.DataFrame(columns=[*keys, "r2", "r2_std", "site_r2_median", "chosen"])
     best = best.assign(name=best["model"] + np.where(best["sees_future"], WHOLE_YEAR_MARK, ""))
-    per_seed = best.groupby([*CHOICE_KEYS, "seed"], sort=False).agg(
+    per_seed = best.groupby([*keys, "seed"], sort=False).agg(
         r2=("r2", "mean"), site_r2_median=("site_r2_median", "mean"), failed=("failed", "any")
     )
     per_seed.loc[per_seed["failed"], ["r2", "site_r2_median"]] = np.nan  # a failed choice fails its mean
     chosen = (
         per_seed.reset_index()
-        .groupby(CHOICE_KEYS, sort=False)
+        .groupby(keys, sort=False)
         .agg(r2=("r2", "mean"), r2_std=("r2", "std"), site_r2_median=("site_r2_median", "mean"))
     )
-    names = best.groupby(CHOICE_KEYS, sort=False)["name"].agg(lambda n: dict(n.value_counts()))
+    names = best.groupby(keys, sort=False)["name"].agg(lambda n: dict(n.value_counts()))
     return chosen.assign(chosen=names).reset_index()
 
 
@@ -228,21 +234,11 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
 
 
 def _fold_choices(frame: pd.DataFrame) -> dict[tuple, pd.Series]:
-    """Per (task, dataset, source, fold, target): the test R² of the network chosen on validation in
-    each seed, mean over seeds (``r2``, ``r2_std`` NaN), and the architectures chosen (``chosen``)."""
-    if "val_r2" not in frame.columns:
-        return {}
-    networks = frame[(frame["kind"] != "baseline") & frame["val_r2"].notna()]
-    if networks.empty:
-        return {}
+    """Per (task, dataset, source, fold, target): the network chosen on validation in each seed, its
+    test R² mean over seeds (shown without a spread), and the architectures chosen."""
     keys = ["task", "dataset", "source_dataset", "fold", "target"]
-    best = networks.loc[networks.groupby([*keys, "seed"], sort=False)["val_r2"].idxmax()]
-    best = best.assign(name=best["model"] + np.where(best["sees_future"], WHOLE_YEAR_MARK, ""))
-    choices = {}
-    for key, part in best.groupby(keys, sort=False):
-        counts = dict(part["name"].value_counts())
-        choices[key] = pd.Series({"r2": part["r2"].mean(), "r2_std": np.nan, "chosen": counts})
-    return choices
+    summary = _choice_summary(frame, keys, within=[]).assign(r2_std=np.nan)
+    return {tuple(row[k] for k in keys): row for _, row in summary.iterrows()}
 
 
 CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET", "N2O_FLUX")

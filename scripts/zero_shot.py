@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agroflux_hf.benchmark.leaderboard import failed_runs, seeds_over_every_fold
+from agroflux_hf.benchmark.leaderboard import chosen_on_validation, failed_runs, seeds_over_every_fold
+from agroflux_hf.schema import SPLIT_SCHEMES
 
 RUN_RECORD = "benchmark_run.json"
 COLUMNS = ["model", "source_config", "source_dataset", "config", "dataset", "scheme", "fold", "seed",
@@ -82,11 +83,12 @@ def _best(test: pd.DataFrame) -> tuple[float, str]:
 def _chosen(part: pd.DataFrame) -> float:
     """Test R² of the architecture of highest validation R² in each fold and seed, mean over folds of
     each seed, then over seeds."""
-    wide = part.pivot_table(index=["fold", "seed", "model"], columns="split", values="r2").dropna()
-    if wide.empty or "validation" not in wide:
-        return np.nan
-    chosen = wide.loc[wide.groupby(level=["fold", "seed"])["validation"].idxmax(), "test"]
-    return float(chosen.groupby(level="seed").mean().mean())
+    keys = ["model", "fold", "seed"]
+    test = part[part["split"] == "test"].set_index(keys)["r2"]
+    validation = part[part["split"] == "validation"].set_index(keys)["r2"].rename("val_r2")
+    runs = pd.concat([test, validation], axis=1).reset_index()
+    chosen = chosen_on_validation(runs[runs["r2"].notna()], ["fold", "seed"])
+    return float(chosen.groupby("seed")["r2"].mean().mean()) if len(chosen) else np.nan
 
 
 def table_rows(
@@ -99,7 +101,7 @@ def table_rows(
     groups = sorted(
         zero_shot.groupby(keys, sort=False),
         key=lambda item: (
-            ["temporal", "spatial"].index(item[0][0]),
+            SPLIT_SCHEMES.index(item[0][0]),
             item[0][1],
             order.get(item[0][2], 99),
             item[0][3],

@@ -71,6 +71,8 @@ CUMULATIVE_LABELS: dict[str, str] = {
     "cum_r2": "R² of sums",
 }
 GROUP_COLUMNS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "model", "kind", "target")
+RESULT_COLUMNS: tuple[str, ...] = tuple(c for c in GROUP_COLUMNS if c not in ("model", "kind"))
+"""One result the models compete for: task, data, split scheme and target."""
 
 HEADLINE_TARGET_PRIORITY: tuple[str, ...] = (
     "NEE", "GPP", "RECO", "N2O_FLUX", "ET", "YIELD", "LAI", "SWC_1", "NO3_1",
@@ -178,6 +180,20 @@ def seeds_over_every_fold(frame: pd.DataFrame) -> pd.DataFrame:
     folds = per_seed["fold"].transform("nunique")
     most = folds.groupby(keys, sort=False, dropna=False).transform("max")
     return frame[(folds == most).to_numpy()]
+
+
+def chosen_on_validation(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Per ``by`` group (one fold and seed, say) the network row of highest validation R² (``val_r2``):
+    the model a user picks without looking at the test set. Baselines and runs without a validation
+    score are never chosen; empty without a ``val_r2`` column (leaderboards before 2026-12-05)."""
+    if "val_r2" not in frame.columns:
+        return frame.iloc[0:0]
+    networks = frame[frame["val_r2"].notna()]
+    if "kind" in networks.columns:
+        networks = networks[networks["kind"] != "baseline"]
+    if networks.empty:
+        return networks
+    return networks.loc[networks.groupby(list(by), sort=False)["val_r2"].idxmax()]
 
 
 def failed_runs(frame: pd.DataFrame) -> pd.Series:

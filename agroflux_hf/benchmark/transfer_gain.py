@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf.benchmark.leaderboard import (
+    RESULT_COLUMNS,
     TASK_LABELS,
+    chosen_on_validation,
     dataset_label,
     failed_runs,
     in_task_order,
@@ -28,7 +30,7 @@ from agroflux_hf.benchmark.presets import TRANSFER_TASKS
 from agroflux_hf.schema import SPLIT_SCHEMES
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
-SECTION_KEYS: tuple[str, ...] = ("task", "dataset", "source_dataset", "scheme", "target")
+SECTION_KEYS: tuple[str, ...] = RESULT_COLUMNS
 BEST = "best"
 
 
@@ -214,9 +216,8 @@ def chosen_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     frame = _with_seed(seeds_over_every_fold(frame))
     frame = frame.assign(failed=failed_runs(frame))
-    networks = frame[(frame["kind"] != "baseline") & frame["val_r2"].notna()]
-    t1 = _chosen(networks[networks["task"] == "t1"], ["config", "seed", "target"])
-    t2 = _chosen(networks[networks["task"].isin(TRANSFER_TASKS)], [*SECTION_KEYS, "config", "seed"])
+    t1 = chosen_on_validation(frame[frame["task"] == "t1"], ["config", "seed", "target"])
+    t2 = chosen_on_validation(frame[frame["task"].isin(TRANSFER_TASKS)], [*SECTION_KEYS, "config", "seed"])
     if t1.empty or t2.empty:
         return pd.DataFrame(columns=columns)
     t1 = t1[["config", "seed", "target", "r2", "failed"]].rename(
@@ -227,13 +228,6 @@ def chosen_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
     per_seed = pairs.groupby([*SECTION_KEYS, "seed"], sort=False)["gain"]
     gains = per_seed.mean().mask(per_seed.apply(lambda gain: gain.isna().any()))  # a failed fold fails it
     return gains.reset_index()[columns]
-
-
-def _chosen(networks: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """The row of highest ``val_r2`` in each ``by`` group."""
-    if networks.empty:
-        return networks
-    return networks.loc[networks.groupby(by, sort=False)["val_r2"].idxmax()]
 
 
 def render_gain_headline_markdown(
