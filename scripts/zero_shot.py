@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from agroflux_hf.benchmark.leaderboard import chosen_on_validation, failed_runs, seeds_over_every_fold
+from agroflux_hf.benchmark.planning import RUN_RECORD, RunSpec
 from agroflux_hf.schema import SPLIT_SCHEMES
 
-RUN_RECORD = "benchmark_run.json"
 COLUMNS = ["model", "source_config", "source_dataset", "config", "dataset", "scheme", "fold", "seed",
            "split", "target", "r2", "site_r2_median", "n"]  # fmt: skip
 
@@ -39,7 +39,7 @@ def zero_shot_pairs(folder: Path) -> list[dict]:
     pairs: dict[tuple, dict] = {}
     for record_file in sorted((folder / "runs").glob(f"t2-finetune__*/{RUN_RECORD}")):
         spec = json.loads(record_file.read_text(encoding="utf-8"))["settings"]["spec"]
-        t0 = f"t0__{spec['model']}__{spec['source_config']}__seed{spec['seed']}"
+        t0 = RunSpec(**spec).pretrain_run_id
         checkpoint = folder / "runs" / t0 / "best_model"
         if not checkpoint.is_dir():
             raise FileNotFoundError(f"{checkpoint}: the T0 checkpoint {record_file.parent.name} started from")
