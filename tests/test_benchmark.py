@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import math
 import shutil
 import sys
@@ -583,7 +584,7 @@ def _has_loading() -> bool:
     return importlib.util.find_spec("agroflux_hf.data.loading") is not None
 
 
-def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_path, synthetic_loading):
+def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_path, synthetic_loading, caplog):
     from agroflux_hf.benchmark.presets import BenchmarkPreset
 
     preset = BenchmarkPreset(
@@ -596,9 +597,14 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     out = tmp_path / "results"
     out.mkdir()
     (out / "stale.txt").write_text("from an older run")
-    result = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
+    with caplog.at_level(logging.WARNING, logger="agroflux_hf.benchmark.runner"):
+        result = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
     assert not result.failed
     assert not (out / "stale.txt").exists()
+    assert [r.getMessage() for r in caplog.records if "dropping" in r.getMessage()] == [
+        f"{out}: dropping stale.txt, not written by this benchmark (the output folder is the benchmark's; "
+        "keep your own files beside it)"
+    ]
     assert not list(tmp_path.glob(".results.*"))  # no building or old folder left behind
     frame = pd.read_csv(out / "leaderboard.csv")
     # 2 baselines x (2 simulation + 3 observation configs) x 2 targets
@@ -620,8 +626,11 @@ def test_baseline_benchmark_writes_every_file_and_replaces_stale_results(tmp_pat
     assert "figures/series_t1_temporal_obs.png" in readme and "wall time" in readme
     assert math.isfinite(json.loads((out / "run_config.json").read_text())["wall_seconds"])
     # run again: every run is reused (its record names the same settings), the files are the same
-    again = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="agroflux_hf.benchmark.runner"):
+        again = runner.run_benchmark(out, preset=preset, data_dir="synthetic", progress=False)
     assert all(o.reused for o in again.outcomes)
+    assert not [r for r in caplog.records if "dropping" in r.getMessage()]  # its own files are not news
     pd.testing.assert_frame_equal(pd.read_csv(out / "leaderboard.csv"), frame)
     assert (out / "figures" / "series_t1_temporal_obs.png").is_file()  # predictions of reused runs
     # other settings of a baseline re-run it; --restart re-runs everything

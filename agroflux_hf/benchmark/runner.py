@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -39,6 +40,8 @@ from agroflux_hf.benchmark.scheduling import run_all
 from agroflux_hf.files import building_directory
 
 __all__ = ["BenchmarkResult", "RunOutcome", "RunSpec", "leaderboard_rows", "plan_runs", "run_benchmark"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -116,6 +119,7 @@ def run_benchmark(
     with building_directory(out) as tmp:
         frame, figures = write_reports(ctx, outcomes, infos, started, tmp, unplanned=others)
         move_runs(out, tmp, [*(s.run_id for s in specs), *others])  # last step before the swap
+        warn_about_dropped_files(out, tmp)
     figures = [out / f.relative_to(tmp) for f in figures]
     return BenchmarkResult(out, frame, outcomes, figures, time.perf_counter() - started)
 
@@ -130,6 +134,20 @@ def unplanned_runs(out: Path, specs: Sequence[RunSpec]) -> list[str]:
         if runs.is_dir()
         else []
     )
+
+
+def warn_about_dropped_files(out: Path, built: Path) -> list[str]:
+    """Name the entries of ``out`` that the rebuilt folder does not have (a user's own notes, or a
+    report an older version wrote): the swap drops them, and a warning beats silent loss."""
+    dropped = sorted({p.name for p in out.iterdir()} - {p.name for p in built.iterdir()})
+    if dropped:
+        logger.warning(
+            "%s: dropping %s, not written by this benchmark (the output folder is the benchmark's; "
+            "keep your own files beside it)",
+            out,
+            ", ".join(dropped),
+        )
+    return dropped
 
 
 def move_runs(out: Path, built: Path, run_ids: Sequence[str]) -> None:
