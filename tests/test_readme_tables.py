@@ -254,3 +254,19 @@ def test_readme_zero_shot_table_is_what_the_script_prints(capsys: pytest.Capture
     assert module.main(argv) == 0
     expected = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
     assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_at_a_glance_quotes_only_numbers_of_the_paper_tables() -> None:
+    """The summary at the README's top restates the paper preset's tables (themselves printed from the
+    committed leaderboard, tests above): a number there that no paper table holds is stale or invented."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    glance = readme.split("## What it shows, at a glance", 1)[1].split("\n## ", 1)[0]
+    # the results table and the two transfer-gain tables (not the zero-shot or checkpoint tables after them)
+    paper = readme.split(PAPER_CAPTION, 1)[1].split("Where the transfer starts:", 1)[0]
+    rows = "\n".join(line for line in paper.splitlines() if line.startswith("|"))
+    table_numbers = set(re.findall(r"[+-]?\d+\.\d\d", rows))
+    quoted = re.findall(r"[+-]?\d+\.\d\d", glance)
+    assert len(quoted) > 10
+    assert [n for n in quoted if n not in table_numbers] == []
