@@ -4,6 +4,7 @@
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed | --headline]
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain --headline --chosen-on-validation
     python scripts/readme_tables.py results/leaderboard.csv --by-fold --task t0 --targets NEE
+    python scripts/readme_tables.py results/leaderboard.csv --selection [--task t0]
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
 
 One row per (task, dataset, split scheme, target): the test R² pooled over all test days of the
@@ -22,6 +23,9 @@ validation (in each fold and seed the T2 and the T1 network of highest validatio
 of their test R²). With ``--by-fold``: the spatial
 scheme fold by fold (mean over seeds, and how many), the climatology, the trees and the networks' range
 with the best, since a mean over held-out regions can hide one region where every network fails. With
+``--selection``: the spatial rows of T0 and T1, the best network against the network chosen on
+validation and the one chosen on the other held-out regions (for each region, the best mean test R² over
+the seed's other folds). With
 ``--checkpoints``: the shipped checkpoints' test R² pooled over the held-out years, read from the
 ``model-index`` of their cards.
 """
@@ -39,6 +43,7 @@ import yaml
 from agroflux_hf.benchmark.leaderboard import (
     RESULT_COLUMNS,
     WHOLE_YEAR_MARK,
+    chosen_on_other_folds,
     dataset_label,
     failed_runs,
     headline_targets,
@@ -115,15 +120,15 @@ def chosen_on_validation(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _choice_summary(frame: pd.DataFrame, keys: list[str], within: list[str]) -> pd.DataFrame:
-    """Per ``keys``: the network chosen on validation in each ``within`` group and seed, its test R²
-    (mean over ``within`` of each seed, NaN if a chosen run failed), then mean and std over seeds, and
-    the names chosen (``chosen``: name -> how many times)."""
-    frame = frame.assign(
-        source_dataset=frame["source_dataset"].astype(object).fillna(""),
-        sees_future=sees_future(frame),
-        failed=failed_runs(frame),
-    )
-    best = leaderboard_chosen(frame, [*keys, *within, "seed"])
+    """Per ``keys``: the network chosen on validation in each ``within`` group and seed, summarised by
+    :func:`summarise_choices`."""
+    frame = _with_choice_columns(frame)
+    return summarise_choices(leaderboard_chosen(frame, [*keys, *within, "seed"]), keys)
+
+
+def summarise_choices(best: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per ``keys``: the chosen rows' test R² (mean over folds of each seed, NaN if a chosen run
+    failed), then mean and std over seeds, and the names chosen (``chosen``: name -> how many times)."""
     if best.empty:
         return pd.DataFrame(columns=[*keys, "r2", "r2_std", "site_r2_median", "chosen"])
     best = best.assign(name=best["model"] + np.where(best["sees_future"], WHOLE_YEAR_MARK, ""))
@@ -138,6 +143,49 @@ def _choice_summary(frame: pd.DataFrame, keys: list[str], within: list[str]) -> 
     )
     names = best.groupby(keys, sort=False)["name"].agg(lambda n: dict(n.value_counts()))
     return chosen.assign(chosen=names).reset_index()
+
+
+def _with_choice_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        source_dataset=frame["source_dataset"].astype(object).fillna(""),
+        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0,
+        sees_future=sees_future(frame),
+        failed=failed_runs(frame),
+    )
+
+
+def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
+    """Markdown rows per spatial (task, dataset, target) of T0 and T1 (or ``task``): the best network
+    (best of six test means), the network chosen on validation, and the network chosen on the other
+    held-out regions (:func:`~agroflux_hf.benchmark.leaderboard.chosen_on_other_folds`), each the mean
+    over folds, then mean ± std over seeds, with the architecture chosen most often. Asks which rule
+    picks an architecture that holds at a region never seen."""
+    frame = frame[(frame["scheme"] == "spatial") & frame["task"].isin([task] if task else ["t0", "t1"])]
+    frame = _with_choice_columns(seeds_over_every_fold(frame))
+    means = fold_means(frame)
+    by_validation = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in chosen_on_validation(frame).iterrows()}
+    other = summarise_choices(chosen_on_other_folds(frame, [*CHOICE_KEYS, "seed"]), CHOICE_KEYS)
+    by_other = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in other.iterrows()}
+    folds = frame.groupby(CHOICE_KEYS, sort=False)["fold"].nunique()
+    rows = []
+    means = in_task_order(means.assign(source_dataset=means["source_dataset"].astype(object).fillna("")))
+    for (name, dataset, source, scheme), group in means.groupby(
+        ["task", "dataset", "source_dataset", "scheme"], sort=False, dropna=False
+    ):
+        for target in targets or headline_targets(list(dict.fromkeys(group["target"]))):
+            networks = group[(group["target"] == target) & (group["kind"] != "baseline")].dropna(
+                subset=["r2"]
+            )
+            if networks.empty:
+                continue
+            best = networks.loc[networks["r2"].idxmax()]
+            key = (name, dataset, source, scheme, target)
+            rows.append(
+                f"| {dataset_label(name, dataset, source)} | {target} | {int(folds.get(key, 0))} "
+                f"| {_cell(best['r2'], best['r2_std'])} ({best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''}) "
+                f"| {_choice_cell(by_validation.get(key))} | {_choice_cell(by_other.get(key))} |"
+            )
+    return rows
 
 
 def _choice_cell(row: pd.Series | None) -> str:
@@ -290,7 +338,14 @@ def main(argv: list[str] | None = None) -> int:
         help="with --transfer-gain --headline: the gain of the networks chosen on validation, not the best",
     )
     parser.add_argument("--by-fold", action="store_true", help="the spatial scheme fold by fold instead")
-    parser.add_argument("--task", default=None, help="with --by-fold: only this task (t0, t1, ...)")
+    parser.add_argument(
+        "--selection",
+        action="store_true",
+        help="spatial rows: the best network, the one chosen on validation and on the other held-out regions",
+    )
+    parser.add_argument(
+        "--task", default=None, help="with --by-fold or --selection: only this task (t0, t1, ...)"
+    )
     args = parser.parse_args(argv)
     if args.checkpoints is not None:
         print("| trained on | model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
@@ -313,6 +368,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             lines = render_gain_markdown(frame, models=NETWORK_MODELS)[4:]
         print("\n".join(lines) if lines else "no T2 run with a T1 partner in this leaderboard")
+        return 0
+    if args.selection:
+        print(
+            "| task and data, spatial | target | regions | best network | chosen on validation "
+            "| chosen on the other regions |"
+        )
+        print("|---|---|---:|---:|---:|---:|")
+        print("\n".join(selection_rows(frame, args.targets, args.task)))
         return 0
     if args.by_fold:
         print(

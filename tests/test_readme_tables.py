@@ -90,6 +90,45 @@ def test_by_fold_rows_show_each_spatial_fold_with_the_networks_range(
     assert lines[1] == "| T0 co2 | 1 | NEE | - | 0.60 | -1.50 to 0.20 | transformer† | -1.50 (lstm 1/1) | 1 |"
 
 
+def test_network_chosen_on_the_other_regions_never_reads_the_held_out_regions_score(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """For each held-out region the architecture with the best mean test R² over the other regions of
+    the same seed. Region 0: the transformer ((0.4 + 0.6) / 2 = 0.50 against the lstm's 0.45), though the
+    lstm is better there; region 1: the transformer (0.55 against 0.50); region 2: the tcn (0.99 in
+    regions 0-1), which fails there. A failed run makes its model's mean fail, so the tcn is never
+    chosen for regions 0 and 1, and the failed choice fails the column's mean; a temporal scheme, or one
+    fold, chooses nothing; the baselines are not candidates."""
+    from agroflux_hf.benchmark.leaderboard import chosen_on_other_folds
+
+    scores = {"lstm": [0.9, 0.8, 0.1], "transformer": [0.5, 0.4, 0.6], "tcn": [0.99, 0.99, 0.99]}
+    rows = [row("t0", "spatial", model, r2) | {"fold": fold, "val_r2": 0.5, "n_failed": int(model == "tcn" and fold == 2)}
+            for model, r2s in scores.items() for fold, r2 in enumerate(r2s)]  # fmt: skip
+    rows += [row("t0", "spatial", "gbt", 0.99) | {"fold": fold, "n_failed": 0} for fold in range(3)]
+    rows += [row("t0", "temporal", "lstm", 0.9) | {"n_failed": 0}]
+    frame = pd.DataFrame(rows)
+    chosen = chosen_on_other_folds(frame[frame["scheme"] == "spatial"], ["task", "scheme", "target", "seed"])
+    assert list(zip(chosen["fold"], chosen["model"], strict=True)) == [
+        (0, "transformer"),
+        (1, "transformer"),
+        (2, "tcn"),
+    ]
+    assert chosen_on_other_folds(frame[frame["scheme"] == "temporal"], ["scheme", "target"]).empty
+    assert chosen_on_other_folds(frame[frame["fold"] == 0], ["scheme", "target"]).empty
+    csv = tmp_path / "leaderboard.csv"
+    frame.to_csv(csv, index=False)
+    assert load_script().main([str(csv), "--selection", "--targets", "NEE"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
+    # best network: the lstm's mean 0.60 (the tcn's mean fails); chosen on validation: all tie at 0.5,
+    # the first network row of each fold, the lstm; on the other regions: the tcn failed in region 2
+    assert line == "| T0 co2 | NEE | 3 | 0.60 (lstm) | 0.60 (lstm 3/3) | - |"
+    frame[frame["model"] != "tcn"].to_csv(csv, index=False)
+    assert load_script().main([str(csv), "--selection", "--targets", "NEE"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
+    # regions 0-1 the transformer (0.5, 0.4), region 2 the lstm (0.85 against 0.45): (0.5 + 0.4 + 0.1) / 3
+    assert line == "| T0 co2 | NEE | 3 | 0.60 (lstm) | 0.60 (lstm 3/3) | 0.33 (transformer† 2/3) |"
+
+
 def test_a_seed_part_way_through_the_folds_counts_once_it_has_run_them_all(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -241,6 +280,14 @@ def test_readme_transfer_gain_headline_is_what_the_script_prints(
     their captions' commands' output, whole."""
     csv = REPO / "benchmarks" / "paper" / "leaderboard.csv"
     argv = [str(csv), "--transfer-gain", "--headline", *chosen, "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
+    expected = printed_rows(capsys, argv, ("|",))
+    assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_selection_table_is_what_the_script_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The paper's three selection rules side by side in the README are their caption's command's output."""
+    csv = REPO / "benchmarks" / "paper" / "leaderboard.csv"
+    argv = [str(csv), "--selection", "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
     expected = printed_rows(capsys, argv, ("|",))
     assert len(expected) > 2 and "\n".join(expected) in (REPO / "README.md").read_text(encoding="utf-8")
 
