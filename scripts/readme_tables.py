@@ -43,15 +43,15 @@ import yaml
 from agroflux_hf.benchmark.leaderboard import (
     RESULT_COLUMNS,
     WHOLE_YEAR_MARK,
-    chosen_on_other_folds,
     dataset_label,
     failed_runs,
     headline_targets,
     in_task_order,
     seeds_over_every_fold,
 )
-from agroflux_hf.benchmark.leaderboard import chosen_on_validation as leaderboard_chosen
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
+from agroflux_hf.benchmark.selection import chosen_on_other_folds
+from agroflux_hf.benchmark.selection import chosen_on_validation as leaderboard_chosen
 from agroflux_hf.benchmark.transfer_gain import (
     render_gain_by_seed_markdown,
     render_gain_headline_markdown,
@@ -157,7 +157,7 @@ def _with_choice_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
     """Markdown rows per spatial (task, dataset, target) of T0 and T1 (or ``task``): the best network
     (best of six test means), the network chosen on validation, and the network chosen on the other
-    held-out regions (:func:`~agroflux_hf.benchmark.leaderboard.chosen_on_other_folds`), each the mean
+    held-out regions (:func:`~agroflux_hf.benchmark.selection.chosen_on_other_folds`), each the mean
     over folds, then mean ± std over seeds, with the architecture chosen most often. Asks which rule
     picks an architecture that holds at a region never seen."""
     frame = frame[(frame["scheme"] == "spatial") & frame["task"].isin([task] if task else ["t0", "t1"])]

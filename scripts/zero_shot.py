@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agroflux_hf.benchmark.leaderboard import chosen_on_validation, failed_runs, seeds_over_every_fold
+from agroflux_hf.benchmark.leaderboard import failed_runs, seeds_over_every_fold
 from agroflux_hf.benchmark.planning import RUN_RECORD, RunSpec
+from agroflux_hf.benchmark.selection import chosen_on_validation
 from agroflux_hf.schema import SPLIT_SCHEMES
 
 COLUMNS = ["model", "source_config", "source_dataset", "config", "dataset", "scheme", "fold", "seed",

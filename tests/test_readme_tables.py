@@ -99,7 +99,7 @@ def test_network_chosen_on_the_other_regions_never_reads_the_held_out_regions_sc
     regions 0-1), which fails there. A failed run makes its model's mean fail, so the tcn is never
     chosen for regions 0 and 1, and the failed choice fails the column's mean; a temporal scheme, or one
     fold, chooses nothing; the baselines are not candidates."""
-    from agroflux_hf.benchmark.leaderboard import chosen_on_other_folds
+    from agroflux_hf.benchmark.selection import chosen_on_other_folds
 
     scores = {"lstm": [0.9, 0.8, 0.1], "transformer": [0.5, 0.4, 0.6], "tcn": [0.99, 0.99, 0.99]}
     rows = [row("t0", "spatial", model, r2) | {"fold": fold, "val_r2": 0.5, "n_failed": int(model == "tcn" and fold == 2)}

@@ -182,45 +182,6 @@ def seeds_over_every_fold(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[(folds == most).to_numpy()]
 
 
-def chosen_on_validation(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Per ``by`` group (one fold and seed, say) the network row of highest validation R² (``val_r2``):
-    the model a user picks without looking at the test set. Baselines and runs without a validation
-    score are never chosen; empty without a ``val_r2`` column (leaderboards before 2026-12-05)."""
-    if "val_r2" not in frame.columns:
-        return frame.iloc[0:0]
-    networks = frame[frame["val_r2"].notna()]
-    if "kind" in networks.columns:
-        networks = networks[networks["kind"] != "baseline"]
-    if networks.empty:
-        return networks
-    return networks.loc[networks.groupby(list(by), sort=False)["val_r2"].idxmax()]
-
-
-def chosen_on_other_folds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Per ``by`` group (task, data, split scheme, target and seed, say) and fold k: the network row of
-    fold k whose mean test R² over the group's *other* folds is highest. In a spatial scheme that picks,
-    for each held-out region, the architecture that extrapolated best to the other held-out regions, the
-    choice a user makes for a new region from a finished benchmark. It never reads fold k's own test
-    score, but the other folds' models trained on region k among others, so it is lighter than a nested
-    cross-validation (which would retrain without k). A run that failed (:func:`failed_runs`) makes its
-    model's mean fail, never chosen; a fold that does not observe the target (R² NaN, ``n`` 0) is
-    skipped. Groups with one fold choose nothing."""
-    networks = frame if "kind" not in frame.columns else frame[frame["kind"] != "baseline"]
-    networks = networks.assign(_score=networks["r2"].where(~failed_runs(networks), -np.inf))
-    chosen = []
-    for _, group in networks.groupby(list(by), sort=False, dropna=False):
-        scores = group.pivot_table(index="fold", columns="model", values="_score", aggfunc="mean")
-        if len(scores) < 2:
-            continue
-        for fold in scores.index:
-            others = scores.drop(index=fold).mean(skipna=True).dropna()
-            if others.empty or not np.isfinite(others.max()):
-                continue
-            row = group[(group["fold"] == fold) & (group["model"] == others.idxmax())]
-            chosen.extend(row.index[:1])
-    return frame.loc[chosen]
-
-
 def failed_runs(frame: pd.DataFrame) -> pd.Series:
     """Per row: did the model fail (a prediction that is not a finite number on an observed day,
     ``n_failed`` > 0)? Its scores are NaN, as are those of a fold that observed nothing (``n`` 0); a mean

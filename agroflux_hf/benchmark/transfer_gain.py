@@ -19,7 +19,6 @@ import pandas as pd
 from agroflux_hf.benchmark.leaderboard import (
     RESULT_COLUMNS,
     TASK_LABELS,
-    chosen_on_validation,
     dataset_label,
     failed_runs,
     in_task_order,
@@ -27,6 +26,7 @@ from agroflux_hf.benchmark.leaderboard import (
     seeds_over_every_fold,
 )
 from agroflux_hf.benchmark.presets import TRANSFER_TASKS
+from agroflux_hf.benchmark.selection import chosen_on_validation
 from agroflux_hf.schema import SPLIT_SCHEMES
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
