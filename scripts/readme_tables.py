@@ -322,6 +322,13 @@ def checkpoint_rows(folder: Path) -> list[str]:
     return rows
 
 
+def print_table(columns: list[str], align: str, rows: list[str]) -> None:
+    """A Markdown table: the header, its rule (``align``: ``l`` or ``r`` per column) and ``rows``."""
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "".join("---:|" if a == "r" else "---|" for a in align))
+    print("\n".join(rows))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", type=Path, nargs="?", help="leaderboard.csv written by `agroflux benchmark`")
@@ -348,9 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.checkpoints is not None:
-        print("| trained on | model | " + " | ".join(CHECKPOINT_TARGETS) + " |")
-        print("|---|---|" + "---:|" * len(CHECKPOINT_TARGETS))
-        print("\n".join(checkpoint_rows(args.checkpoints)))
+        columns = ["trained on", "model", *CHECKPOINT_TARGETS]
+        print_table(columns, "ll" + "r" * len(CHECKPOINT_TARGETS), checkpoint_rows(args.checkpoints))
         return 0
     if args.csv is None or not args.csv.is_file():
         print(f"error: {args.csv} does not exist (run `agroflux benchmark` first)", file=sys.stderr)
@@ -370,27 +376,19 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines) if lines else "no T2 run with a T1 partner in this leaderboard")
         return 0
     if args.selection:
-        print(
-            "| task and data, spatial | target | regions | best network | chosen on validation "
-            "| chosen on the other regions |"
+        columns = ["task and data, spatial", "target", "regions", "best network", "chosen on validation",
+                   "chosen on the other regions"]  # fmt: skip
+        print_table(columns, "llrrrr", selection_rows(frame, args.targets, args.task))
+    elif args.by_fold:
+        columns = ["task and data", "spatial fold", "target", "climatology", "gbt", "networks", "best network",
+                   "chosen on validation", "seeds"]  # fmt: skip
+        print_table(columns, "lrlrrrlrr", fold_rows(frame, args.targets, args.task))
+    else:
+        columns = ["task, split", "target", "climatology", "gbt", "best network (pooled)", "its per-site median",
+                   "chosen on validation"]  # fmt: skip
+        print_table(
+            columns, "llrrrrr", table_rows(fold_means(frame), args.targets, chosen_on_validation(frame))
         )
-        print("|---|---|---:|---:|---:|---:|")
-        print("\n".join(selection_rows(frame, args.targets, args.task)))
-        return 0
-    if args.by_fold:
-        print(
-            "| task and data | spatial fold | target | climatology | gbt | networks | best network "
-            "| chosen on validation | seeds |"
-        )
-        print("|---|---:|---|---:|---:|---:|---|---:|---:|")
-        print("\n".join(fold_rows(frame, args.targets, args.task)))
-        return 0
-    print(
-        "| task, split | target | climatology | gbt | best network (pooled) | its per-site median "
-        "| chosen on validation |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|")
-    print("\n".join(table_rows(fold_means(frame), args.targets, chosen_on_validation(frame))))
     return 0
 
 
