@@ -191,6 +191,12 @@ def keep_unfinished(
     print(f"copied the runs of {len(slices)} unfinished slices -> {here}")
 
 
+def run_folders(folder: Path) -> set[str]:
+    """The run folder names of a benchmark output folder (none if it does not exist yet)."""
+    runs = folder / "runs"
+    return {p.name for p in runs.iterdir() if p.is_dir()} if runs.is_dir() else set()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
@@ -229,9 +235,17 @@ def main(argv: list[str] | None = None) -> int:
             keep_unfinished(
                 source, args.unfinished, args.destination, names, partial, max_bytes, args.whole_slices
             )
+    committed = run_folders(args.destination)
     reasons = snapshot(source, args.destination, max_bytes, exclude)
     for reason in reasons:
         print(f"left out {reason}")
+    dropped = sorted(committed - run_folders(args.destination))
+    if dropped:
+        print(
+            f"WARNING: {args.destination} no longer has {len(dropped)} run folders it had, which {args.source} "
+            f"lacks or the rules above left out (git restores them): {', '.join(dropped)}",
+            file=sys.stderr,
+        )
     print(f"copied {args.source} -> {args.destination}; now rebuild its reports with --report-only")
     return 0
 

@@ -123,7 +123,7 @@ def test_the_malloc_script_times_the_package_against_glibcs_defaults(scripts, mo
     assert not any(key.startswith("MALLOC_") for key in [*default_env, *package_env])
 
 
-def test_the_snapshot_leaves_out_only_what_the_running_machine_needs(scripts, tmp_path):
+def test_the_snapshot_leaves_out_only_what_the_running_machine_needs(scripts, tmp_path, capsys):
     from agroflux_hf.training.checkpointing import STATE_FILE
 
     source, destination = tmp_path / "results", tmp_path / "benchmarks" / "paper"
@@ -147,8 +147,14 @@ def test_the_snapshot_leaves_out_only_what_the_running_machine_needs(scripts, tm
         (source / name).write_text(text)
     destination.mkdir(parents=True)
     (destination / "stale.md").write_text("from the last snapshot")
+    (destination / "runs" / "done").mkdir(parents=True)
+    (destination / "runs" / "committed-before").mkdir()  # a run the source folder does not have
 
     assert scripts("snapshot_benchmark").main([str(source), str(destination), "--max-file-mb", "0.001"]) == 0
+    assert capsys.readouterr().err.startswith(
+        f"WARNING: {destination} no longer has 1 run folders it had, which {source} lacks or the rules above "
+        "left out (git restores them): committed-before"
+    )
     copied = {p.relative_to(destination).as_posix() for p in destination.rglob("*") if p.is_file()}
     assert copied == {
         "run_config.json",
