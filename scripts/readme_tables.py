@@ -50,7 +50,13 @@ from agroflux_hf.benchmark.leaderboard import (
     seeds_over_every_fold,
 )
 from agroflux_hf.benchmark.presets import NETWORK_MODELS
-from agroflux_hf.benchmark.selection import chosen_on_other_folds
+from agroflux_hf.benchmark.selection import (
+    choice_cell,
+    sees_future,
+    spatial_choices,
+    summarise_choices,
+    with_choice_columns,
+)
 from agroflux_hf.benchmark.selection import chosen_on_validation as leaderboard_chosen
 from agroflux_hf.benchmark.transfer_gain import (
     render_gain_by_seed_markdown,
@@ -62,13 +68,6 @@ BASELINE_COLUMNS = {"climatology": "climatology", "gbt": "gbt"}
 
 
 KEYS = ["task", "dataset", "source_dataset", "scheme", "model", "kind", "target"]
-
-
-def sees_future(frame: pd.DataFrame) -> pd.Series | bool:
-    """The ``sees_future`` column as booleans (False where unknown or absent: older leaderboards)."""
-    if "sees_future" not in frame.columns:
-        return False
-    return frame["sees_future"].astype("boolean").fillna(False)
 
 
 def fold_means(frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,36 +121,8 @@ def chosen_on_validation(frame: pd.DataFrame) -> pd.DataFrame:
 def _choice_summary(frame: pd.DataFrame, keys: list[str], within: list[str]) -> pd.DataFrame:
     """Per ``keys``: the network chosen on validation in each ``within`` group and seed, summarised by
     :func:`summarise_choices`."""
-    frame = _with_choice_columns(frame)
+    frame = with_choice_columns(frame)
     return summarise_choices(leaderboard_chosen(frame, [*keys, *within, "seed"]), keys)
-
-
-def summarise_choices(best: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per ``keys``: the chosen rows' test R² (mean over folds of each seed, NaN if a chosen run
-    failed), then mean and std over seeds, and the names chosen (``chosen``: name -> how many times)."""
-    if best.empty:
-        return pd.DataFrame(columns=[*keys, "r2", "r2_std", "site_r2_median", "chosen"])
-    best = best.assign(name=best["model"] + np.where(best["sees_future"], WHOLE_YEAR_MARK, ""))
-    per_seed = best.groupby([*keys, "seed"], sort=False).agg(
-        r2=("r2", "mean"), site_r2_median=("site_r2_median", "mean"), failed=("failed", "any")
-    )
-    per_seed.loc[per_seed["failed"], ["r2", "site_r2_median"]] = np.nan  # a failed choice fails its mean
-    chosen = (
-        per_seed.reset_index()
-        .groupby(keys, sort=False)
-        .agg(r2=("r2", "mean"), r2_std=("r2", "std"), site_r2_median=("site_r2_median", "mean"))
-    )
-    names = best.groupby(keys, sort=False)["name"].agg(lambda n: dict(n.value_counts()))
-    return chosen.assign(chosen=names).reset_index()
-
-
-def _with_choice_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(
-        source_dataset=frame["source_dataset"].astype(object).fillna(""),
-        seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0,
-        sees_future=sees_future(frame),
-        failed=failed_runs(frame),
-    )
 
 
 def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
@@ -161,11 +132,11 @@ def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | N
     over folds, then mean ± std over seeds, with the architecture chosen most often. Asks which rule
     picks an architecture that holds at a region never seen."""
     frame = frame[(frame["scheme"] == "spatial") & frame["task"].isin([task] if task else ["t0", "t1"])]
-    frame = _with_choice_columns(seeds_over_every_fold(frame))
-    means = fold_means(frame)
-    by_validation = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in chosen_on_validation(frame).iterrows()}
-    other = summarise_choices(chosen_on_other_folds(frame, [*CHOICE_KEYS, "seed"]), CHOICE_KEYS)
+    validation, other = spatial_choices(frame)
+    by_validation = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in validation.iterrows()}
     by_other = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in other.iterrows()}
+    frame = with_choice_columns(seeds_over_every_fold(frame))
+    means = fold_means(frame)
     folds = frame.groupby(CHOICE_KEYS, sort=False)["fold"].nunique()
     rows = []
     means = in_task_order(means.assign(source_dataset=means["source_dataset"].astype(object).fillna("")))
@@ -183,19 +154,9 @@ def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | N
             rows.append(
                 f"| {dataset_label(name, dataset, source)} | {target} | {int(folds.get(key, 0))} "
                 f"| {_cell(best['r2'], best['r2_std'])} ({best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''}) "
-                f"| {_choice_cell(by_validation.get(key))} | {_choice_cell(by_other.get(key))} |"
+                f"| {choice_cell(by_validation.get(key))} | {choice_cell(by_other.get(key))} |"
             )
     return rows
-
-
-def _choice_cell(row: pd.Series | None) -> str:
-    """``0.34 ± 0.03 (transformer† 9/15)``: the score and the architecture chosen most often, in how
-    many of the fold x seed choices."""
-    if row is None or pd.isna(row["r2"]):
-        return "-"
-    counts: dict[str, int] = row["chosen"]
-    name, times = max(counts.items(), key=lambda item: (item[1], item[0]))
-    return f"{_cell(row['r2'], row['r2_std'])} ({name} {times}/{sum(counts.values())})"
 
 
 def _cell(value: float, std: float = float("nan")) -> str:
@@ -234,7 +195,7 @@ def table_rows(
             choice = choices.get((task, dataset, source, scheme, target))
             rows.append(
                 f"| {label} | {target} | {' | '.join(cells)} | {_cell(best['r2'], best['r2_std'])} ({name}) "
-                f"| {_cell(best['site_r2_median'])} | {_choice_cell(choice)} |"
+                f"| {_cell(best['site_r2_median'])} | {choice_cell(choice)} |"
             )
     return rows
 
@@ -276,7 +237,7 @@ def fold_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None =
                 rows.append(
                     f"| {dataset_label(name, dataset, source)} | {int(fold)} | {target} | {' | '.join(cells)} "
                     f"| {spread} | {best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''} "
-                    f"| {_choice_cell(choice)} | {int(networks['seeds'].max())} |"
+                    f"| {choice_cell(choice)} | {int(networks['seeds'].max())} |"
                 )
     return rows
 

@@ -99,7 +99,7 @@ def test_network_chosen_on_the_other_regions_never_reads_the_held_out_regions_sc
     regions 0-1), which fails there. A failed run makes its model's mean fail, so the tcn is never
     chosen for regions 0 and 1, and the failed choice fails the column's mean; a temporal scheme, or one
     fold, chooses nothing; the baselines are not candidates."""
-    from agroflux_hf.benchmark.selection import chosen_on_other_folds
+    from agroflux_hf.benchmark.selection import chosen_on_other_folds, render_selection_section
 
     scores = {"lstm": [0.9, 0.8, 0.1], "transformer": [0.5, 0.4, 0.6], "tcn": [0.99, 0.99, 0.99]}
     rows = [row("t0", "spatial", model, r2) | {"fold": fold, "val_r2": 0.5, "n_failed": int(model == "tcn" and fold == 2)}
@@ -127,6 +127,11 @@ def test_network_chosen_on_the_other_regions_never_reads_the_held_out_regions_sc
     (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| T0")]
     # regions 0-1 the transformer (0.5, 0.4), region 2 the lstm (0.85 against 0.45): (0.5 + 0.4 + 0.1) / 3
     assert line == "| T0 co2 | NEE | 3 | 0.60 (lstm) | 0.60 (lstm 3/3) | 0.33 (transformer† 2/3) |"
+    # the benchmark's leaderboard.md carries the same two rules as a section of its own
+    section = render_selection_section(frame[frame["model"] != "tcn"])
+    assert section[0] == "## Choosing an architecture for a region never seen"
+    assert "| T0 co2 | NEE | 0.60 (lstm 3/3) | 0.33 (transformer† 2/3) |" in section
+    assert render_selection_section(frame[frame["fold"] == 0]) == []  # one region: nothing to choose on
 
 
 def test_a_seed_part_way_through_the_folds_counts_once_it_has_run_them_all(

@@ -27,6 +27,7 @@ from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome, cpu_mo
 from agroflux_hf.benchmark.planning import RunSpec
 from agroflux_hf.benchmark.presets import BenchmarkPreset
 from agroflux_hf.benchmark.report_figures import held_out_labels, make_figures, site_coordinates
+from agroflux_hf.benchmark.selection import render_selection_section
 from agroflux_hf.files import atomic_write_text, write_json
 
 
@@ -130,8 +131,11 @@ def write_reports(
             f"Partial: {pending} of {len(outcomes)} planned runs have not run yet (README.md lists them); "
             "means are over the runs that finished."
         )
-    gain = transfer_gain.render_gain_sections(frame, models=preset.models)
-    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes, sections=gain)
+    sections = [
+        *render_selection_section(frame),
+        *transfer_gain.render_gain_sections(frame, models=preset.models),
+    ]
+    leaderboard.write_markdown(frame, root / "leaderboard.md", notes=notes, sections=sections)
     leaderboard.write_latex_tables(frame, root / "tables")
     coordinates = site_coordinates(infos)
     figures = make_figures(
