@@ -132,6 +132,9 @@ def test_network_chosen_on_the_other_regions_never_reads_the_held_out_regions_sc
     assert section[0] == "## Choosing an architecture for a region never seen"
     assert "| T0 co2 | NEE | 0.60 (lstm 3/3) | 0.33 (transformer† 2/3) |" in section
     assert render_selection_section(frame[frame["fold"] == 0]) == []  # one region: nothing to choose on
+    # a region whose test sites never observe the target (R² NaN, n 0) is neither scored nor a choice
+    unobserved = frame[frame["model"] != "tcn"].assign(r2=lambda f: f["r2"].where(f["fold"] != 2))
+    assert "| T0 co2 | NEE | 0.85 (lstm 2/2) | 0.85 (lstm 2/2) |" in render_selection_section(unobserved)
 
 
 def test_a_seed_part_way_through_the_folds_counts_once_it_has_run_them_all(

@@ -93,7 +93,9 @@ def with_choice_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def summarise_choices(best: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per ``keys``: the chosen rows' test R² (mean over folds of each seed, NaN if a chosen run
-    failed), then mean and std over seeds, and the names chosen (``chosen``: name -> how many times)."""
+    failed), then mean and std over seeds, and the names chosen (``chosen``: name -> how many times).
+    A choice in a fold whose test sites do not observe the target (R² NaN, not failed) is not counted."""
+    best = best[best["r2"].notna() | best["failed"]]
     if best.empty:
         return pd.DataFrame(columns=[*keys, "r2", "r2_std", "site_r2_median", "chosen"])
     best = best.assign(name=best["model"] + np.where(best["sees_future"], WHOLE_YEAR_MARK, ""))
