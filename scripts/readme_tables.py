@@ -54,10 +54,9 @@ from agroflux_hf.benchmark.selection import (
     choice_cell,
     sees_future,
     spatial_choices,
-    summarise_choices,
+    validation_choices,
     with_choice_columns,
 )
-from agroflux_hf.benchmark.selection import chosen_on_validation as leaderboard_chosen
 from agroflux_hf.benchmark.transfer_gain import (
     render_gain_by_seed_markdown,
     render_gain_headline_markdown,
@@ -113,16 +112,36 @@ def chosen_on_validation(frame: pd.DataFrame) -> pd.DataFrame:
     is what a user who picks the architecture on validation data, as they must, would get. Empty for a
     leaderboard without ``val_r2`` (written before 2026-12-05).
     """
-    frame = seeds_over_every_fold(frame)
-    frame = frame.assign(seed=frame["seed"].fillna(0) if "seed" in frame.columns else 0)
-    return _choice_summary(frame, CHOICE_KEYS, within=["fold"])
+    return validation_choices(seeds_over_every_fold(frame), CHOICE_KEYS, within=["fold"])
 
 
-def _choice_summary(frame: pd.DataFrame, keys: list[str], within: list[str]) -> pd.DataFrame:
-    """Per ``keys``: the network chosen on validation in each ``within`` group and seed, summarised by
-    :func:`summarise_choices`."""
-    frame = with_choice_columns(frame)
-    return summarise_choices(leaderboard_chosen(frame, [*keys, *within, "seed"]), keys)
+def _keyed(summary: pd.DataFrame, keys: list[str] = CHOICE_KEYS) -> dict[tuple, pd.Series]:
+    """A summary's rows by their ``keys`` values."""
+    return {tuple(row[k] for k in keys): row for _, row in summary.iterrows()}
+
+
+def _best_per_result(means: pd.DataFrame, targets: list[str] | None):
+    """``(key, rows of the result, best network row)`` per (task, dataset, source, scheme, target) in table
+    order (by task, then dataset as the leaderboard lists them, temporal before spatial); a result no
+    network scored is skipped."""
+    means = in_task_order(means.assign(source_dataset=means["source_dataset"].astype(object).fillna("")))
+    for (task, dataset, source, scheme), group in means.groupby(
+        ["task", "dataset", "source_dataset", "scheme"], sort=False, dropna=False
+    ):
+        for target in targets or headline_targets(list(dict.fromkeys(group["target"]))):
+            per_target = group[group["target"] == target]
+            networks = per_target[per_target["kind"] != "baseline"].dropna(subset=["r2"])
+            if not networks.empty:
+                yield (
+                    (task, dataset, source, scheme, target),
+                    per_target,
+                    networks.loc[networks["r2"].idxmax()],
+                )
+
+
+def _best_cell(best: pd.Series) -> str:
+    """``0.38 ± 0.02 (transformer†)``: the best network's score and name."""
+    return f"{_cell(best['r2'], best['r2_std'])} ({best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''})"
 
 
 def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | None = None) -> list[str]:
@@ -132,31 +151,14 @@ def selection_rows(frame: pd.DataFrame, targets: list[str] | None, task: str | N
     over folds, then mean ± std over seeds, with the architecture chosen most often. Asks which rule
     picks an architecture that holds at a region never seen."""
     frame = frame[(frame["scheme"] == "spatial") & frame["task"].isin([task] if task else ["t0", "t1"])]
-    validation, other = spatial_choices(frame)
-    by_validation = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in validation.iterrows()}
-    by_other = {tuple(r[k] for k in CHOICE_KEYS): r for _, r in other.iterrows()}
+    validation, other = map(_keyed, spatial_choices(frame))
     frame = with_choice_columns(seeds_over_every_fold(frame))
-    means = fold_means(frame)
     folds = frame.groupby(CHOICE_KEYS, sort=False)["fold"].nunique()
-    rows = []
-    means = in_task_order(means.assign(source_dataset=means["source_dataset"].astype(object).fillna("")))
-    for (name, dataset, source, scheme), group in means.groupby(
-        ["task", "dataset", "source_dataset", "scheme"], sort=False, dropna=False
-    ):
-        for target in targets or headline_targets(list(dict.fromkeys(group["target"]))):
-            networks = group[(group["target"] == target) & (group["kind"] != "baseline")].dropna(
-                subset=["r2"]
-            )
-            if networks.empty:
-                continue
-            best = networks.loc[networks["r2"].idxmax()]
-            key = (name, dataset, source, scheme, target)
-            rows.append(
-                f"| {dataset_label(name, dataset, source)} | {target} | {int(folds.get(key, 0))} "
-                f"| {_cell(best['r2'], best['r2_std'])} ({best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''}) "
-                f"| {choice_cell(by_validation.get(key))} | {choice_cell(by_other.get(key))} |"
-            )
-    return rows
+    return [
+        f"| {dataset_label(*key[:3])} | {key[-1]} | {int(folds.get(key, 0))} | {_best_cell(best)} "
+        f"| {choice_cell(validation.get(key))} | {choice_cell(other.get(key))} |"
+        for key, _, best in _best_per_result(fold_means(frame), targets)
+    ]
 
 
 def _cell(value: float, std: float = float("nan")) -> str:
@@ -172,31 +174,15 @@ def table_rows(
     them, temporal before spatial: the same table whatever order the runs ran in. ``chosen``
     (:func:`chosen_on_validation`) adds the network chosen on validation."""
     rows = []
-    choices = {} if chosen is None else {tuple(r[k] for k in CHOICE_KEYS): r for _, r in chosen.iterrows()}
-    means = in_task_order(means.assign(source_dataset=means["source_dataset"].astype(object).fillna("")))
-    for (task, dataset, source, scheme), group in means.groupby(
-        ["task", "dataset", "source_dataset", "scheme"], sort=False, dropna=False
-    ):
-        names = targets or headline_targets(list(dict.fromkeys(group["target"])))
-        for target in names:
-            per_target = group[group["target"] == target]
-            if per_target.empty:
-                continue
-            baseline = {
-                m: per_target.loc[per_target["model"] == m, ["r2", "r2_std"]] for m in BASELINE_COLUMNS
-            }
-            networks = per_target[per_target["kind"] != "baseline"].dropna(subset=["r2"])
-            if networks.empty:
-                continue
-            best = networks.loc[networks["r2"].idxmax()]
-            label = f"{dataset_label(task, dataset, source)}, {scheme}"
-            cells = [_cell(*baseline[m].iloc[0]) if len(baseline[m]) else "-" for m in BASELINE_COLUMNS]
-            name = f"{best['model']}{WHOLE_YEAR_MARK if best['sees_future'] else ''}"
-            choice = choices.get((task, dataset, source, scheme, target))
-            rows.append(
-                f"| {label} | {target} | {' | '.join(cells)} | {_cell(best['r2'], best['r2_std'])} ({name}) "
-                f"| {_cell(best['site_r2_median'])} | {choice_cell(choice)} |"
-            )
+    choices = {} if chosen is None else _keyed(chosen)
+    for key, per_target, best in _best_per_result(means, targets):
+        (task, dataset, source, scheme, target) = key
+        baseline = {m: per_target.loc[per_target["model"] == m, ["r2", "r2_std"]] for m in BASELINE_COLUMNS}
+        cells = [_cell(*baseline[m].iloc[0]) if len(baseline[m]) else "-" for m in BASELINE_COLUMNS]
+        rows.append(
+            f"| {dataset_label(task, dataset, source)}, {scheme} | {target} | {' | '.join(cells)} "
+            f"| {_best_cell(best)} | {_cell(best['site_r2_median'])} | {choice_cell(choices.get(key))} |"
+        )
     return rows
 
 
@@ -246,8 +232,7 @@ def _fold_choices(frame: pd.DataFrame) -> dict[tuple, pd.Series]:
     """Per (task, dataset, source, fold, target): the network chosen on validation in each seed, its
     test R² mean over seeds (shown without a spread), and the architectures chosen."""
     keys = ["task", "dataset", "source_dataset", "fold", "target"]
-    summary = _choice_summary(frame, keys, within=[]).assign(r2_std=np.nan)
-    return {tuple(row[k] for k in keys): row for _, row in summary.iterrows()}
+    return _keyed(validation_choices(frame, keys, within=[]).assign(r2_std=np.nan), keys)
 
 
 CHECKPOINT_TARGETS = ("NEE", "GPP", "RECO", "ET", "N2O_FLUX")

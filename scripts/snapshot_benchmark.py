@@ -191,12 +191,6 @@ def keep_unfinished(
     print(f"copied the runs of {len(slices)} unfinished slices -> {here}")
 
 
-def run_folders(folder: Path) -> set[str]:
-    """The run folder names of a benchmark output folder (none if it does not exist yet)."""
-    runs = folder / "runs"
-    return {p.name for p in runs.iterdir() if p.is_dir()} if runs.is_dir() else set()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the running benchmark's --output-dir")
@@ -235,11 +229,13 @@ def main(argv: list[str] | None = None) -> int:
             keep_unfinished(
                 source, args.unfinished, args.destination, names, partial, max_bytes, args.whole_slices
             )
-    committed = run_folders(args.destination)
+    from agroflux_hf.benchmark.planning import run_folder_names
+
+    committed = run_folder_names(args.destination)
     reasons = snapshot(source, args.destination, max_bytes, exclude)
     for reason in reasons:
         print(f"left out {reason}")
-    dropped = sorted(committed - run_folders(args.destination))
+    dropped = sorted(committed - run_folder_names(args.destination))
     if dropped:
         print(
             f"WARNING: {args.destination} no longer has {len(dropped)} run folders it had, which {args.source} "

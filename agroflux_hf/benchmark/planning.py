@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from agroflux_hf import schema
@@ -208,3 +209,9 @@ def _phase_within_scheme(spec: RunSpec, t2_sources: tuple[str, ...]) -> tuple[in
     if spec.task == "t0":
         return (t2_sources.index(spec.config), 0) if spec.config in t2_sources else (len(t2_sources), 2)
     return 0, 0
+
+
+def run_folder_names(out: Path) -> set[str]:
+    """The run folder names of a benchmark output folder (none if it has no ``runs/`` yet)."""
+    runs = out / "runs"
+    return {p.name for p in runs.iterdir() if p.is_dir()} if runs.is_dir() else set()

@@ -33,7 +33,7 @@ import pandas as pd
 
 from agroflux_hf.benchmark.execution import BenchmarkContext, RunOutcome
 from agroflux_hf.benchmark.kept_models import prune_models
-from agroflux_hf.benchmark.planning import RunSpec, plan_runs
+from agroflux_hf.benchmark.planning import RunSpec, plan_runs, run_folder_names
 from agroflux_hf.benchmark.presets import BenchmarkPreset, get_preset
 from agroflux_hf.benchmark.reports import leaderboard_rows, write_reports
 from agroflux_hf.benchmark.scheduling import run_all
@@ -127,16 +127,10 @@ def run_benchmark(
 def unplanned_runs(out: Path, specs: Sequence[RunSpec]) -> list[str]:
     """Run folders in ``out/runs`` that this call does not plan (other seeds, models or tasks than it
     was asked for): kept as they are, since each may hold hours of training that a later call reuses."""
-    planned = {spec.run_id for spec in specs}
-    runs = out / "runs"
-    return (
-        sorted(p.name for p in runs.iterdir() if p.is_dir() and p.name not in planned)
-        if runs.is_dir()
-        else []
-    )
+    return sorted(run_folder_names(out) - {spec.run_id for spec in specs})
 
 
-def warn_about_dropped_files(out: Path, built: Path) -> list[str]:
+def warn_about_dropped_files(out: Path, built: Path) -> None:
     """Name the entries of ``out`` that the rebuilt folder does not have (a user's own notes, or a
     report an older version wrote): the swap drops them, and a warning beats silent loss."""
     dropped = sorted({p.name for p in out.iterdir()} - {p.name for p in built.iterdir()})
@@ -147,7 +141,6 @@ def warn_about_dropped_files(out: Path, built: Path) -> list[str]:
             out,
             ", ".join(dropped),
         )
-    return dropped
 
 
 def move_runs(out: Path, built: Path, run_ids: Sequence[str]) -> None:

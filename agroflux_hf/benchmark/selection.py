@@ -29,6 +29,7 @@ __all__ = [
     "render_selection_section",
     "sees_future",
     "summarise_choices",
+    "validation_choices",
     "with_choice_columns",
 ]
 
@@ -112,6 +113,13 @@ def summarise_choices(best: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return chosen.assign(chosen=names).reset_index()
 
 
+def validation_choices(frame: pd.DataFrame, keys: list[str], within: list[str]) -> pd.DataFrame:
+    """Per ``keys``: the network chosen on validation in each ``within`` group (folds, say) and seed,
+    summarised by :func:`summarise_choices`."""
+    frame = with_choice_columns(frame)
+    return summarise_choices(chosen_on_validation(frame, [*keys, *within, "seed"]), keys)
+
+
 def choice_cell(row: pd.Series | None) -> str:
     """``0.34 ± 0.03 (transformer† 9/15)``: the score and the architecture chosen most often, in how
     many of the fold x seed choices; ``-`` for none or a failed choice."""
@@ -128,7 +136,7 @@ def spatial_choices(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     summarised per :data:`RESULT_COLUMNS` (:func:`summarise_choices`), over the seeds that ran every fold."""
     frame = with_choice_columns(seeds_over_every_fold(frame[frame["scheme"] == "spatial"]))
     keys = list(RESULT_COLUMNS)
-    by_validation = summarise_choices(chosen_on_validation(frame, [*keys, "fold", "seed"]), keys)
+    by_validation = validation_choices(frame, keys, within=["fold"])
     by_other = summarise_choices(chosen_on_other_folds(frame, [*keys, "seed"]), keys)
     return by_validation, by_other
 
