@@ -1,4 +1,5 @@
-"""Print the README's benchmark table from a leaderboard CSV, so every number there comes from a command.
+"""Print the benchmark tables of the README and docs/paper-results.md from a leaderboard CSV, so every number
+there comes from a command.
 
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed | --headline]

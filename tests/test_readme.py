@@ -40,3 +40,34 @@ def test_readme_predict_snippet_gives_per_day_predictions_for_every_target():
     model, out = namespace["model"], namespace["out"]
     assert tuple(out.predictions.shape) == (2, 365, len(model.config.target_names))
     assert not out.predictions.isnan().any()
+
+
+def heading_anchors(text: str) -> set[str]:
+    """GitHub's anchors for a document's headings: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    headings = re.findall(r"^#{1,6} (.+)$", text, flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize(
+    "document", ["README.md", *sorted(f"docs/{p.name}" for p in (README.parent / "docs").glob("*.md"))]
+)
+def test_relative_links_reach_a_file_and_a_heading(document: str) -> None:
+    """A link between the README and the docs (moved sections, renamed headings) must still land."""
+    path = README.parent / document
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue  # https:, mailto:: not checked offline
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists():
+            broken.append(f"{target}: no file {linked.relative_to(README.parent)}")
+        elif (
+            anchor
+            and linked.suffix == ".md"
+            and anchor not in heading_anchors(linked.read_text(encoding="utf-8"))
+        ):
+            broken.append(f"{target}: no heading #{anchor} in {linked.name}")
+    assert broken == [], f"{document}: {broken}"
