@@ -4,6 +4,7 @@ there comes from a command.
     python scripts/readme_tables.py results/leaderboard.csv [--targets NEE GPP ...]
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain [--by-seed | --headline]
     python scripts/readme_tables.py results/leaderboard.csv --transfer-gain --headline --chosen-on-validation
+    python scripts/readme_tables.py results/leaderboard.csv --transfer-gain --headline --chosen-on-other-regions
     python scripts/readme_tables.py results/leaderboard.csv --by-fold --task t0 --targets NEE
     python scripts/readme_tables.py results/leaderboard.csv --selection [--task t0]
     python scripts/readme_tables.py --checkpoints agroflux_hf/checkpoints
@@ -21,7 +22,9 @@ its best T1 network, seed by seed, since one seed's answer can mislead; with ``-
 one row per split and target, one column per T2 protocol and simulator, the best gain with each seed's
 in brackets; with ``--headline --chosen-on-validation``: the same layout for the networks chosen on
 validation (in each fold and seed the T2 and the T1 network of highest validation R², the difference
-of their test R²). With ``--by-fold``: the spatial
+of their test R²), or with ``--chosen-on-other-regions`` for the spatial rows (in each held-out region
+the T2 and the T1 architecture of best mean test R² over the seed's other regions). With ``--by-fold``:
+the spatial
 scheme fold by fold (mean over seeds, and how many), the climatology, the trees and the networks' range
 with the best, since a mean over held-out regions can hide one region where every network fails. With
 ``--selection``: the spatial rows of T0 and T1, the best network against the network chosen on
@@ -276,6 +279,15 @@ def print_table(columns: list[str], align: str, rows: list[str]) -> None:
     print("\n".join(rows))
 
 
+def _gain_choice(args: argparse.Namespace) -> str | None:
+    """The transfer gain's choice rule the flags name (None: best against best)."""
+    if args.chosen_on_validation and args.chosen_on_other_regions:
+        raise SystemExit("error: --chosen-on-validation and --chosen-on-other-regions exclude each other")
+    if args.chosen_on_validation:
+        return "validation"
+    return "other_regions" if args.chosen_on_other_regions else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", type=Path, nargs="?", help="leaderboard.csv written by `agroflux benchmark`")
@@ -290,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         "--chosen-on-validation",
         action="store_true",
         help="with --transfer-gain --headline: the gain of the networks chosen on validation, not the best",
+    )
+    parser.add_argument(
+        "--chosen-on-other-regions",
+        action="store_true",
+        help="with --transfer-gain --headline: spatial rows, the networks chosen on the other held-out regions",
     )
     parser.add_argument("--by-fold", action="store_true", help="the spatial scheme fold by fold instead")
     parser.add_argument(
@@ -313,9 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.targets:
             frame = frame[frame["target"].isin(args.targets)]
         if args.headline:
-            lines = render_gain_headline_markdown(
-                frame, targets=args.targets, chosen_on_validation=args.chosen_on_validation
-            )
+            lines = render_gain_headline_markdown(frame, targets=args.targets, chosen=_gain_choice(args))
         elif args.by_seed:
             lines = render_gain_by_seed_markdown(frame)
         else:

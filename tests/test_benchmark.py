@@ -1040,6 +1040,33 @@ def test_transfer_gain_section_adds_the_networks_chosen_on_validation():
     assert blank.endswith("| +0.01 | – |")
 
 
+def test_transfer_gain_chosen_on_the_other_regions_reads_only_the_other_folds():
+    """Three held-out regions, one seed. For each region T1 and T2 each take the architecture of best
+    mean test R² over the other two: T1 the Transformer for region 0 (0.2), the LSTM for 1 and 2 (0.1);
+    T2 the Transformer for 0 and 2 (0.1, 0.2), the LSTM for 1 (0.0): gains -0.1, -0.1, +0.1, mean -0.03,
+    where best minus best says +0.07. The temporal scheme has no other region: no row."""
+    from agroflux_hf.benchmark.transfer_gain import chosen_gain_by_seed, render_gain_headline_markdown
+
+    scores = {("t1", "lstm"): [0.5, 0.1, 0.1], ("t1", "transformer"): [0.2, 0.3, 0.3],
+              ("t2-finetune", "lstm"): [0.6, 0.0, 0.4], ("t2-finetune", "transformer"): [0.1, 0.6, 0.2]}  # fmt: skip
+    rows = []
+    for (task, model), by_fold in scores.items():
+        source = "dssat" if task != "t1" else ""
+        for fold, r2_value in enumerate(by_fold):
+            rows.append({"model": model, "kind": "network", "task": task, "dataset": "co2", "source_dataset": source,
+                         "config": f"spatial_co2_fold{fold}", "scheme": "spatial", "fold": fold, "seed": 0,
+                         "target": "NEE", "r2": r2_value, "n": 10, "sees_future": model == "transformer"})  # fmt: skip
+        rows.append(rows[-1] | {"config": "temporal_co2", "scheme": "temporal", "fold": 0})
+    frame = leaderboard.leaderboard_frame(rows)
+    gains = chosen_gain_by_seed(frame, "other_regions")
+    assert list(gains["scheme"]) == ["spatial"] and gains["gain"].iloc[0] == pytest.approx(-0.1 / 3)
+    chosen = "\n".join(render_gain_headline_markdown(frame, chosen="other_regions")).splitlines()
+    assert chosen[2:] == ["| spatial | NEE (co2) | -0.03 [-0.03] |"]
+    assert "| spatial | NEE (co2) | +0.07 [+0.07] |" in "\n".join(render_gain_headline_markdown(frame))
+    with pytest.raises(ValueError, match="unknown choice rule"):
+        chosen_gain_by_seed(frame, "test")
+
+
 def test_a_failed_run_fails_its_models_transfer_gain_and_cannot_be_the_best():
     """The lstm's T2 fails on one fold of one seed (NaN predictions): its gain is NaN, not the mean of the
     three runs that did not fail, and the best T2 network is the transformer (0.4 + 0.02 * seed)."""

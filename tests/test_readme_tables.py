@@ -282,12 +282,16 @@ def test_transfer_gain_headline_gives_best_gain_with_each_seeds_in_brackets(
     ]
 
 
-@pytest.mark.parametrize("chosen", [[], ["--chosen-on-validation"]], ids=["best", "chosen"])
+@pytest.mark.parametrize(
+    "chosen",
+    [[], ["--chosen-on-validation"], ["--chosen-on-other-regions"]],
+    ids=["best", "validation", "regions"],
+)
 def test_readme_transfer_gain_headline_is_what_the_script_prints(
     capsys: pytest.CaptureFixture[str], chosen: list[str]
 ) -> None:
-    """The paper's transfer-gain tables in docs/paper-results.md (best minus best, and chosen on
-    validation) are their captions' commands' output, whole."""
+    """The paper's transfer-gain tables in docs/paper-results.md (best minus best, chosen on validation,
+    chosen on the other held-out regions) are their captions' commands' output, whole."""
     csv = REPO / "benchmarks" / "paper" / "leaderboard.csv"
     argv = [str(csv), "--transfer-gain", "--headline", *chosen, "--targets", "NEE", "GPP", "ET", "N2O_FLUX"]
     expected = printed_rows(capsys, argv, ("|",))
@@ -332,3 +336,11 @@ def test_readme_at_a_glance_quotes_only_numbers_of_the_paper_tables() -> None:
     quoted = re.findall(r"[+-]?\d+\.\d\d", glance)
     assert len(quoted) > 10
     assert [n for n in quoted if n not in table_numbers] == []
+
+
+def test_the_two_choice_rules_of_the_transfer_gain_exclude_each_other(tmp_path: Path) -> None:
+    csv = tmp_path / "leaderboard.csv"
+    pd.DataFrame([row("t1", "spatial", "lstm", 0.1)]).to_csv(csv, index=False)
+    argv = [str(csv), "--transfer-gain", "--headline", "--chosen-on-validation", "--chosen-on-other-regions"]
+    with pytest.raises(SystemExit, match="exclude each other"):
+        load_script().main(argv)

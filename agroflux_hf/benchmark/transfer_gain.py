@@ -5,8 +5,8 @@ Each T2 run (fine-tune or adversarial) is paired with the T1 run of the same arc
 The table gives the mean ± std of those paired gains over folds and seeds per architecture, and for
 the best network: the best T2 network's mean R² minus the best T1 network's mean R² (each the highest
 mean over folds and seeds), i.e. what a user picking the best model of each protocol gains; and
-the gain of the networks chosen on validation (:func:`chosen_gain_by_seed`), which picks nothing on
-the test set.
+the gain of the networks chosen on validation or, in spatial schemes, on the other held-out regions
+(:func:`chosen_gain_by_seed`), which pick nothing on the test set.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from agroflux_hf.benchmark.leaderboard import (
     seeds_over_every_fold,
 )
 from agroflux_hf.benchmark.presets import TRANSFER_TASKS
-from agroflux_hf.benchmark.selection import chosen_on_validation
+from agroflux_hf.benchmark.selection import chosen_on_other_folds, chosen_on_validation
 from agroflux_hf.schema import SPLIT_SCHEMES
 
 PAIR_KEYS: tuple[str, ...] = ("model", "config", "seed", "target")
@@ -205,19 +205,38 @@ def render_gain_by_seed_markdown(frame: pd.DataFrame, gains: pd.DataFrame | None
     return [markdown_table(header, body)]
 
 
-def chosen_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
+CHOICE_RULES: tuple[str, ...] = ("validation", "other_regions")
+"""How :func:`chosen_gain_by_seed` picks each protocol's network without its test score."""
+
+
+def _chosen_networks(frame: pd.DataFrame, rule: str, by: Sequence[str]) -> pd.DataFrame:
+    """One network row per fold and ``by`` group (a result and seed, no fold), chosen by ``rule``: the
+    highest validation R² of the fold, or the best mean test R² over the group's other folds (spatial
+    schemes only: a scheme with one fold has no other region to learn from)."""
+    if rule == "validation":
+        return chosen_on_validation(frame, [*by, "config"])
+    if rule == "other_regions":
+        return chosen_on_other_folds(frame[frame["scheme"] != "temporal"], by)
+    raise ValueError(f"unknown choice rule {rule!r}: one of {', '.join(CHOICE_RULES)}")
+
+
+def chosen_gain_by_seed(frame: pd.DataFrame, rule: str = "validation") -> pd.DataFrame:
     """Per (T2 task, dataset, source, scheme, target) and seed: the gain of a user who picks each
-    protocol's architecture on validation data. In every fold the T2 network with the highest
-    validation R² (``val_r2``) and, apart, the T1 network with the highest; the difference of their
-    test R², then the mean over folds. The ``best`` gain compares the best of six test means on each
-    side, a selection on the test set; this one makes no such choice. Empty without ``val_r2``."""
+    protocol's architecture without its test score. In every fold the T2 network chosen by ``rule``
+    and, apart, the T1 network chosen by it (``validation``: the highest validation R², ``val_r2``, of
+    that fold; ``other_regions``: the best mean test R² over the seed's other held-out regions,
+    :func:`~agroflux_hf.benchmark.selection.chosen_on_other_folds`, spatial rows only); the difference
+    of their test R², then the mean over folds. The ``best`` gain compares the best of six test means
+    on each side, a selection on the test set; these make no such choice. ``validation`` is empty
+    without ``val_r2``."""
     columns = [*SECTION_KEYS, "seed", "gain"]
-    if "val_r2" not in frame.columns:
+    if rule == "validation" and "val_r2" not in frame.columns:
         return pd.DataFrame(columns=columns)
     frame = _with_seed(seeds_over_every_fold(frame))
     frame = frame.assign(failed=failed_runs(frame))
-    t1 = chosen_on_validation(frame[frame["task"] == "t1"], ["config", "seed", "target"])
-    t2 = chosen_on_validation(frame[frame["task"].isin(TRANSFER_TASKS)], [*SECTION_KEYS, "config", "seed"])
+    t1_keys = ["task", "dataset", "scheme", "target", "seed"]  # T1 has no source (NaN: no group key)
+    t1 = _chosen_networks(frame[frame["task"] == "t1"], rule, t1_keys)
+    t2 = _chosen_networks(frame[frame["task"].isin(TRANSFER_TASKS)], rule, [*SECTION_KEYS, "seed"])
     if t1.empty or t2.empty:
         return pd.DataFrame(columns=columns)
     t1 = t1[["config", "seed", "target", "r2", "failed"]].rename(
@@ -225,25 +244,25 @@ def chosen_gain_by_seed(frame: pd.DataFrame) -> pd.DataFrame:
     )
     pairs = t2.merge(t1, on=["config", "seed", "target"], how="inner")
     pairs["gain"] = (pairs["r2"] - pairs["r2_t1"]).mask(failures(pairs) | failures(pairs, "failed_t1"))
-    per_seed = pairs.groupby([*SECTION_KEYS, "seed"], sort=False)["gain"]
+    per_seed = pairs.groupby([*SECTION_KEYS, "seed"], sort=False, dropna=False)["gain"]
     gains = per_seed.mean().mask(per_seed.apply(lambda gain: gain.isna().any()))  # a failed fold fails it
     return gains.reset_index()[columns]
 
 
 def render_gain_headline_markdown(
-    frame: pd.DataFrame, targets: Sequence[str] | None = None, chosen_on_validation: bool = False
+    frame: pd.DataFrame, targets: Sequence[str] | None = None, chosen: str | None = None
 ) -> list[str]:
     """The answer on one screen: rows (split scheme, data, target), one column per T2 protocol and
     simulator; each cell the best T2 network's mean R² minus the best T1 network's (the ``best`` gain)
     and, in brackets, the same seed by seed (``–`` for a seed that has not run every fold), so that a
     reader sees at once whether the seeds agree on the sign. Rows follow ``targets`` if given. With
-    ``chosen_on_validation``: the gain of the networks chosen on validation (:func:`chosen_gain_by_seed`),
-    the mean over seeds before the brackets."""
-    if chosen_on_validation:
-        by_seed = chosen_gain_by_seed(frame)
+    ``chosen`` (one of :data:`CHOICE_RULES`): the gain of the networks chosen by that rule
+    (:func:`chosen_gain_by_seed`), the mean over seeds before the brackets."""
+    if chosen is not None:
+        by_seed = chosen_gain_by_seed(frame, chosen)
         if by_seed.empty:
             return []
-        overall = by_seed.groupby(list(SECTION_KEYS), sort=False)["gain"].mean().reset_index()
+        overall = by_seed.groupby(list(SECTION_KEYS), sort=False, dropna=False)["gain"].mean().reset_index()
     else:
         pairs = paired_gains(frame)
         if pairs.empty:
