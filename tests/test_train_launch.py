@@ -271,6 +271,35 @@ def test_resume_ignores_trackers_and_hub_settings_but_not_training_ones(tmp_path
         check_resumable(tmp_path, new_data)
 
 
+def test_a_run_copied_with_its_pretrained_model_to_another_folder_resumes(tmp_path):
+    """The paper preset's unfinished runs are committed and resumed on another machine: the same weights
+    at another path resume; other weights at that path, or a path change without fingerprints, do not."""
+    from agroflux_hf.errors import IncompatibleCheckpointError
+    from agroflux_hf.files import write_json
+    from agroflux_hf.training.checkpointing import check_resumable, weights_fingerprint
+
+    old, new = tmp_path / "old" / "best_model", tmp_path / "new" / "best_model"
+    for folder in (old, new):
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"same weights")
+    run = {k: None for k in ("task", "model_name", "config", "source_config", "targets")}
+    run |= {
+        "model_overrides": {},
+        "data_fingerprints": {},
+        "training_arguments": TrainingArguments().to_dict(),
+    }
+    started = {**run, "pretrained": str(old), "pretrained_fingerprint": weights_fingerprint(old)}
+    write_json(tmp_path / "run_config.json", started)
+    moved = {**run, "pretrained": str(new), "pretrained_fingerprint": weights_fingerprint(new)}
+    check_resumable(tmp_path, moved)
+    (new / "model.safetensors").write_bytes(b"other weights")
+    with pytest.raises(IncompatibleCheckpointError, match="holds other weights"):
+        check_resumable(tmp_path, {**moved, "pretrained_fingerprint": weights_fingerprint(new)})
+    write_json(tmp_path / "run_config.json", {**run, "pretrained": str(old)})  # saved before fingerprints
+    with pytest.raises(IncompatibleCheckpointError, match="pretrained was"):
+        check_resumable(tmp_path, moved)
+
+
 def test_a_resumed_run_continues_only_from_the_pretrained_weights_it_started_from(tmp_path):
     """A T2 run killed mid-way whose T0 is trained again under the same path must not resume on top of
     the old T0's weights; a checkpoint saved before the fingerprint existed still resumes."""

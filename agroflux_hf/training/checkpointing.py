@@ -124,12 +124,17 @@ def started_from_other_weights(saved: dict, fingerprint: str | None) -> bool:
 
 def check_resumable(output_dir: Path, run_config: dict) -> None:
     """A resumed run must be the same run: same task, model, data and settings (bar the stop hook), and
-    the same pretrained weights where the checkpoint recorded them (runs saved before that did not)."""
+    the same pretrained weights where the checkpoint recorded them (runs saved before that did not).
+    Where both sides hold the weights' fingerprint, the pretrained model's path is not compared: a
+    benchmark folder copied to another machine or folder (the paper preset's committed runs) resumes
+    from the same weights at their new path."""
     saved_file = output_dir / "run_config.json"
     if not saved_file.is_file():
         return
     saved = json.loads(saved_file.read_text())
     keys = ("task", "model_name", "config", "source_config", "pretrained", "targets", "model_overrides")
+    if saved.get("pretrained_fingerprint") and run_config.get("pretrained_fingerprint"):
+        keys = tuple(key for key in keys if key != "pretrained")  # the fingerprints are compared below
     for key in (*keys, "data_fingerprints"):
         if saved.get(key) != json_safe(run_config[key]):
             raise IncompatibleCheckpointError(
