@@ -161,14 +161,13 @@ def _adversarial(tmp_path, name, weight, model="lstm", epochs=6, **extra):
     )
 
 
-def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
+def _dann_steps(weight: float, steps: int = 300, seed: int = 0) -> list[tuple[float, float]]:
     """``steps`` of the loop's own adversarial step on 30-day sequences; (domain loss, accuracy) each."""
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     inputs, targets = ("TMAX", "TMIN", "PRECIP"), ("GPP", "NEE")
     source = make_split(1, 32, inputs, ("SAND",), targets, days=30)
     target = make_split(2, 32, inputs, ("SAND",), targets, days=30, shift=8.0, gap=0.5)
-    # Complete inputs: observed flags would be constant ones. The margins below were set for this flag-free
-    # LSTM at torch seed 0 and are seed-sensitive: of torch seeds 0-6, 3 pass them without flags, 2 with.
+    # Complete inputs: observed flags would be constant ones.
     model = build_model(
         "lstm",
         input_names=inputs,
@@ -179,7 +178,7 @@ def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
     )
     discriminator = transfer.DomainDiscriminator(8, 16)
     args = quick_args(adversarial_weight=weight, adversarial_schedule="constant")
-    batches = tensors.StepBatchSampler(target, 8, seed=0, process_index=0)
+    batches = tensors.StepBatchSampler(target, 8, seed=seed, process_index=0)
     one_process = SimpleNamespace(device=torch.device("cpu"), num_processes=1)
     step = adversarial_step(model, discriminator, batches, args, one_process, model.loss_of_predictions)
     optimizer = torch.optim.Adam([*model.parameters(), *discriminator.parameters()], lr=1e-2)
@@ -195,14 +194,17 @@ def _dann_steps(weight: float, steps: int = 300) -> list[tuple[float, float]]:
 
 
 def test_adversarial_drives_the_discriminator_towards_chance():
-    plain = np.array(_dann_steps(0.0))[150:]  # lambda 0: the discriminator learns, nothing is reversed
-    dann = np.array(_dann_steps(1.0))[150:]
-    # the domains (towers 8 degC warmer) are easy to tell apart once the features carry temperature ...
-    assert plain[:, 1].mean() > 0.95 and plain[:, 0].mean() < 0.15
-    # ... unless the encoder is trained against the discriminator: over the second half of training
-    # its accuracy stays far closer to chance and its loss (which it still minimises) far higher
-    assert dann[:, 1].mean() < plain[:, 1].mean() - 0.15
-    assert dann[:, 0].mean() > plain[:, 0].mean() + 0.2
+    """Three seeds, the second half of training (means per seed: domain loss, accuracy). At weight 1 the
+    game was too close for a margin that held on another processor's float kernels (one seed failed
+    there); at weight 3 the encoder hides the domain in every seed tried (0-4: accuracy 0.50-0.66, loss
+    0.66-0.69, chance ln 2 = 0.69), without reversal the discriminator tells them apart (0.97-1.00)."""
+    plain = np.array([np.array(_dann_steps(0.0, seed=s))[150:].mean(axis=0) for s in range(3)])
+    dann = np.array([np.array(_dann_steps(3.0, seed=s))[150:].mean(axis=0) for s in range(3)])
+    # lambda 0: nothing is reversed, and the domains (towers 8 degC warmer) are easy to tell apart ...
+    assert (plain[:, 1] > 0.95).all() and (plain[:, 0] < 0.15).all()
+    # ... unless the encoder is trained against the discriminator: its accuracy near chance and its loss
+    # (which it still minimises) near ln 2
+    assert (dann[:, 1] < 0.8).all() and (dann[:, 0] > 0.5).all()
 
 
 def test_adversarial_run_maps_inputs_and_targets_by_name(synthetic, tmp_path):
