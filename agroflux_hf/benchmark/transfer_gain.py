@@ -136,8 +136,10 @@ def render_gain_markdown(
     architectures = [m for m in dict.fromkeys(table["model"]) if m != BEST]
     if models is not None:
         architectures = [m for m in models if m in architectures]
-    chosen = {rule: chosen_gain_by_seed(frame, rule).groupby(list(SECTION_KEYS), sort=False)["gain"]
-              for rule in CHOICE_RULES}  # fmt: skip
+    chosen = []  # per rule: the mean and std over seeds of each section's gain, computed once
+    for rule in CHOICE_RULES:
+        gains = chosen_gain_by_seed(frame, rule).groupby(list(SECTION_KEYS), sort=False)["gain"]
+        chosen.append((gains.mean(), gains.std()))
     body = []
     for key, part in in_task_order(table).groupby(list(SECTION_KEYS), sort=False):
         task, dataset, source, scheme, target = key
@@ -148,8 +150,7 @@ def render_gain_markdown(
                 cells.append(format_gain(by_model.at[model, "gain_mean"], by_model.at[model, "gain_std"]))
             else:
                 cells.append("–")
-        for gains in chosen.values():
-            cells.append(format_gain(gains.mean().get(key, np.nan), gains.std().get(key, np.nan)))
+        cells += [format_gain(mean.get(key, np.nan), std.get(key, np.nan)) for mean, std in chosen]
         body.append(cells)
     header = [
         "T2 task and data",
@@ -236,7 +237,7 @@ def chosen_gain_by_seed(frame: pd.DataFrame, rule: str = "validation") -> pd.Dat
         return pd.DataFrame(columns=columns)
     frame = _with_seed(seeds_over_every_fold(frame))
     frame = frame.assign(failed=failed_runs(frame))
-    t1_keys = ["task", "dataset", "scheme", "target", "seed"]  # T1 has no source (NaN: no group key)
+    t1_keys = [*(k for k in SECTION_KEYS if k != "source_dataset"), "seed"]  # T1 has no source (NaN)
     t1 = _chosen_networks(frame[frame["task"] == "t1"], rule, t1_keys)
     t2 = _chosen_networks(frame[frame["task"].isin(TRANSFER_TASKS)], rule, [*SECTION_KEYS, "seed"])
     if t1.empty or t2.empty:
