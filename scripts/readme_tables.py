@@ -281,8 +281,6 @@ def print_table(columns: list[str], align: str, rows: list[str]) -> None:
 
 def _gain_choice(args: argparse.Namespace) -> str | None:
     """The transfer gain's choice rule the flags name (None: best against best)."""
-    if args.chosen_on_validation and args.chosen_on_other_regions:
-        raise SystemExit("error: --chosen-on-validation and --chosen-on-other-regions exclude each other")
     if args.chosen_on_validation:
         return "validation"
     return "other_regions" if args.chosen_on_other_regions else None
@@ -298,12 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--headline", action="store_true", help="with --transfer-gain: best gain per protocol, seeds in []"
     )
-    parser.add_argument(
+    choice = parser.add_mutually_exclusive_group()  # argparse names both flags in its error
+    choice.add_argument(
         "--chosen-on-validation",
         action="store_true",
         help="with --transfer-gain --headline: the gain of the networks chosen on validation, not the best",
     )
-    parser.add_argument(
+    choice.add_argument(
         "--chosen-on-other-regions",
         action="store_true",
         help="with --transfer-gain --headline: spatial rows, the networks chosen on the other held-out regions",

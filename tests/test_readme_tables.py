@@ -338,9 +338,13 @@ def test_readme_at_a_glance_quotes_only_numbers_of_the_paper_tables() -> None:
     assert [n for n in quoted if n not in table_numbers] == []
 
 
-def test_the_two_choice_rules_of_the_transfer_gain_exclude_each_other(tmp_path: Path) -> None:
+def test_the_two_choice_rules_of_the_transfer_gain_exclude_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     csv = tmp_path / "leaderboard.csv"
     pd.DataFrame([row("t1", "spatial", "lstm", 0.1)]).to_csv(csv, index=False)
     argv = [str(csv), "--transfer-gain", "--headline", "--chosen-on-validation", "--chosen-on-other-regions"]
-    with pytest.raises(SystemExit, match="exclude each other"):
+    with pytest.raises(SystemExit) as stopped:
         load_script().main(argv)
+    assert stopped.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
