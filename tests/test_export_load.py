@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import datasets
@@ -531,7 +532,7 @@ def test_a_folder_without_site_attributes_still_loads(exported, tmp_path):
 
 def test_an_export_in_place_with_files_of_the_same_size_is_not_read_from_the_old_cache(tmp_path):
     """datasets keys a local folder's cache on its README and paths: a corrected value in files of the
-    same size was served from the old Arrow cache until the export replacing the folder forgot it."""
+    same size was served from the old Arrow cache until every export forgot the caches of its path."""
 
     def constant_spec(value: float) -> SourceSpec:
         def frames():
@@ -544,7 +545,7 @@ def test_an_export_in_place_with_files_of_the_same_size_is_not_read_from_the_old
 
         return SourceSpec("x", schema.Source.TOWER, frames, ("TA",), (), ("NEE",))
 
-    out = tmp_path / "agro"
+    out = tmp_path / "AgroFlux"  # datasets snake-cases the name of its cache folder: agro_flux
     export_dataset([constant_spec(1.0)], out, progress=False)
     before = np.asarray(load_agroflux("temporal_x", out)["train"]["target_values"], dtype=np.float32)
     readme = (out / "README.md").read_text()
@@ -552,3 +553,7 @@ def test_an_export_in_place_with_files_of_the_same_size_is_not_read_from_the_old
     assert (out / "README.md").read_text() == readme  # the same key for datasets
     after = np.asarray(load_agroflux("temporal_x", out)["train"]["target_values"], dtype=np.float32)
     assert np.nanmax(after) == np.nanmax(before) + 6.0
+    shutil.rmtree(out)  # deleted by hand, then exported again: no replacement for the export to notice
+    export_dataset([constant_spec(3.0)], out, progress=False)
+    again = np.asarray(load_agroflux("temporal_x", out)["train"]["target_values"], dtype=np.float32)
+    assert np.nanmax(again) == np.nanmax(before) + 2.0

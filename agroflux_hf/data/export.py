@@ -377,7 +377,6 @@ def export_dataset(
     else:
         template = Path(card_template).read_text(encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
-    replacing = out.exists()
     if overwrite:
         with building_directory(out) as built:  # a failed export keeps the old folder
             write_dataset_folder(specs, built, card_template=template, progress=progress)
@@ -385,9 +384,9 @@ def export_dataset(
         _build_then_claim(
             out, lambda built: write_dataset_folder(specs, built, card_template=template, progress=progress)
         )
-    # the replaced export's Arrow cache sits under the same key and holds the old data
-    if replacing and forget_cached_tables(out):
-        logger.info("%s: removed the datasets cache of the export it replaced", out)
+    # an earlier export at this path (replaced, or deleted by hand) left its Arrow cache under the same key
+    if forget_cached_tables(out):
+        logger.info("%s: removed the datasets cache of an earlier export at this path", out)
     logger.info("exported %s", out)
     return out
 
@@ -397,14 +396,17 @@ def forget_cached_tables(folder: str | os.PathLike) -> int:
 
     Why: ``datasets`` keys the Arrow cache of a local folder on its README (features, split sizes) and
     file paths, not on the parquet contents, so a folder exported again in place with files of the same
-    sizes (a corrected value) was served from the old cache. ``export_dataset`` calls this when it
-    replaces a folder (``--overwrite``); after deleting a folder by hand and exporting again, call it
-    yourself.
+    sizes (a corrected value), or a folder deleted by hand and exported again, was served from the old
+    cache. ``export_dataset`` calls this after every export; it costs nothing where ``datasets`` never
+    cached a folder of this name (it names a local folder's cache after the folder, snake-cased).
     """
     import datasets
+    from datasets.naming import camelcase_to_snakecase
 
     removed = 0
     path = Path(folder)
+    if not (Path(datasets.config.HF_DATASETS_CACHE) / camelcase_to_snakecase(path.name)).is_dir():
+        return 0
     for config in read_configs_document(path).get("configs", {}):
         try:
             cache = Path(datasets.load_dataset_builder(str(path), config).cache_dir)
