@@ -348,3 +348,40 @@ def test_the_two_choice_rules_of_the_transfer_gain_exclude_each_other(
         load_script().main(argv)
     assert stopped.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def spatial_t0_seeds_phrase(frame: pd.DataFrame) -> str:
+    """How the README and docs/paper-results.md say over which seeds the spatial T0 rows are, from the
+    seeds the tables count (those that ran every fold, per simulator)."""
+    from agroflux_hf.benchmark.leaderboard import seeds_over_every_fold
+
+    t0 = seeds_over_every_fold(frame[(frame["task"] == "t0") & (frame["scheme"] == "spatial")])
+    names = {"dssat_ceres_maize": "CERES-Maize", "dssat_ixim_maize": "IXIM-Maize"}
+
+    def seeds(values: list[int]) -> str:
+        return f"seed {values[0]}" if len(values) == 1 else f"seeds {values[0]}-{values[-1]}"
+
+    counted = {d: seeds(sorted(int(s) for s in g["seed"].unique())) for d, g in t0.groupby("dataset")}
+    if len(set(counted.values())) == 1:
+        return f"the spatial T0 rows over {next(iter(counted.values()))} on both simulators"
+    return "the spatial T0 rows over " + " and ".join(f"{s} on {names.get(d, d)}" for d, s in counted.items())
+
+
+def test_the_readme_says_over_which_seeds_the_spatial_t0_rows_are() -> None:
+    """When a seed finishes its last spatial fold of a simulator, the tables start counting it: the prose
+    saying which seeds the spatial rows are over must change in the same commit."""
+    phrase = spatial_t0_seeds_phrase(pd.read_csv(REPO / "benchmarks" / "paper" / "leaderboard.csv"))
+    for document in (REPO / "README.md", PAPER_RESULTS):
+        text = " ".join(document.read_text(encoding="utf-8").split())
+        assert phrase in text, f"{document.name} should say '{phrase}'"
+        if not phrase.endswith("seed 0 on both simulators"):  # the older wordings of seed 0 alone
+            assert "spatial T0 rows are seed 0's" not in text and "These rows are seed 0's" not in text
+
+
+def test_the_spatial_t0_seeds_phrase_names_each_simulator_where_they_differ() -> None:
+    rows = [{**row("t0", "spatial", "lstm", 0.5, seed=s, dataset=d), "fold": f}
+            for d, seeds in (("dssat_ceres_maize", (0, 1)), ("dssat_ixim_maize", (0,)))
+            for s in seeds for f in range(3)]  # fmt: skip
+    rows.append({**row("t0", "spatial", "lstm", 0.5, seed=1, dataset="dssat_ixim_maize"), "fold": 0})
+    phrase = spatial_t0_seeds_phrase(pd.DataFrame(rows))
+    assert phrase == "the spatial T0 rows over seeds 0-1 on CERES-Maize and seed 0 on IXIM-Maize"
