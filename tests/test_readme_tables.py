@@ -319,21 +319,24 @@ def test_readme_zero_shot_table_is_what_the_script_prints(capsys: pytest.Capture
     assert len(expected) > 2 and "\n".join(expected) in PAPER_RESULTS.read_text(encoding="utf-8")
 
 
+def section(text: str, heading: str) -> str:
+    """The body of the level-2 section ``## heading`` of a markdown text, up to the next one."""
+    return text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+
+
 def test_readme_at_a_glance_quotes_only_numbers_of_the_paper_tables() -> None:
     """The summary at the README's top restates the paper preset's tables (themselves printed from the
     committed leaderboard, tests above): a number there that no paper table holds is stale or invented."""
     import re
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    glance = readme.split("## What it shows, at a glance", 1)[1].split("\n## ", 1)[0]
+    glance = section(readme, "What it shows, at a glance")
     # the README's results table, the selection table and the transfer-gain tables (not the zero-shot or
     # checkpoint tables)
     results = readme.split(PAPER_CAPTION, 1)[1].split("\n\n", 2)[1]
     details = PAPER_RESULTS.read_text(encoding="utf-8")
-    selection = details.split("## Choosing an architecture for a region never seen", 1)[1].split("\n## ", 1)[
-        0
-    ]
-    gains = details.split("## Transfer gain (T2)", 1)[1].split("\n## ", 1)[0]
+    selection = section(details, "Choosing an architecture for a region never seen")
+    gains = section(details, "Transfer gain (T2)")
     rows = "\n".join(line for line in (results + selection + gains).splitlines() if line.startswith("|"))
     table_numbers = set(re.findall(r"[+-]?\d+\.\d\d", rows))
     quoted = re.findall(r"[+-]?\d+\.\d\d", glance)
@@ -356,10 +359,14 @@ def test_the_two_choice_rules_of_the_transfer_gain_exclude_each_other(
 def spatial_t0_seeds_phrase(frame: pd.DataFrame) -> str:
     """How the README and docs/paper-results.md say over which seeds the spatial T0 rows are, from the
     seeds the tables count (those that ran every fold, per simulator)."""
+    from agroflux_hf import schema
     from agroflux_hf.benchmark.leaderboard import seeds_over_every_fold
 
     t0 = seeds_over_every_fold(frame[(frame["task"] == "t0") & (frame["scheme"] == "spatial")])
-    names = {"dssat_ceres_maize": "CERES-Maize", "dssat_ixim_maize": "IXIM-Maize"}
+    names = {
+        schema.Source.DSSAT_CERES_MAIZE.value: "CERES-Maize",
+        schema.Source.DSSAT_IXIM_MAIZE.value: "IXIM-Maize",
+    }
 
     def seeds(values: list[int]) -> str:
         return f"seed {values[0]}" if len(values) == 1 else f"seeds {values[0]}-{values[-1]}"
