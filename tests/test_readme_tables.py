@@ -395,3 +395,38 @@ def test_the_spatial_t0_seeds_phrase_names_each_simulator_where_they_differ() ->
     rows.append({**row("t0", "spatial", "lstm", 0.5, seed=1, dataset="dssat_ixim_maize"), "fold": 0})
     phrase = spatial_t0_seeds_phrase(pd.DataFrame(rows))
     assert phrase == "the spatial T0 rows over seeds 0-1 on CERES-Maize and seed 0 on IXIM-Maize"
+
+
+def paper_run_figures() -> dict[str, float]:
+    """Runs finished and planned, compute spent and the pending estimate, as the committed paper
+    benchmark's own README (written by ``--report-only``) states them."""
+    import re
+
+    text = " ".join((REPO / "benchmarks" / "paper" / "README.md").read_text(encoding="utf-8").split())
+    runs = re.search(r"- Runs: (\d+) succeeded, .*?(\d+) pending .*?, of (\d+);", text)
+    compute = re.search(r"- Compute: ([\d.]+) h summed over the (\d+) finished runs", text)
+    estimate = re.search(r"about ([\d.]+) h in all", text)
+    assert runs and compute, "benchmarks/paper/README.md lacks its Runs or Compute line"
+    return {
+        "finished": int(compute.group(2)),
+        "pending": int(runs.group(2)),
+        "planned": int(runs.group(3)),
+        "hours": float(compute.group(1)),
+        "estimate": float(estimate.group(1)) if estimate else 0.0,
+    }
+
+
+def test_where_the_paper_run_stands_is_what_its_committed_report_says() -> None:
+    """The status in the README and docs/paper-results.md is written by hand when a slice lands: it must
+    quote the runs, the compute and the pending estimate of the committed report, or it is stale."""
+    figures = paper_run_figures()
+    committed = (
+        f"{figures['finished']:,} of the {figures['planned']:,} runs committed, "
+        f"{figures['hours']:.1f} h of compute summed over them"
+    )
+    pending = f"about {figures['estimate']:.0f} h of compute"
+    for document in (REPO / "README.md", PAPER_RESULTS):
+        text = " ".join(document.read_text(encoding="utf-8").split())
+        assert committed in text, f"{document.name} should say '{committed}'"
+        if figures["pending"]:
+            assert pending in text, f"{document.name} should say '{pending}' (pending)"
