@@ -430,3 +430,20 @@ def test_where_the_paper_run_stands_is_what_its_committed_report_says() -> None:
         assert committed in text, f"{document.name} should say '{committed}'"
         if figures["pending"]:
             assert pending in text, f"{document.name} should say '{pending}' (pending)"
+
+
+def test_the_processor_counts_of_the_paper_run_are_what_its_committed_report_says() -> None:
+    """docs/paper-results.md says how many runs finished on which processor class (their scores carry
+    that noise): the counts must be the committed report's."""
+    import re
+
+    report = " ".join((REPO / "benchmarks" / "paper" / "README.md").read_text(encoding="utf-8").split())
+    counts = re.search(r"the processor of the call that finished a run: ([^.]*)\.", report)
+    assert counts, "benchmarks/paper/README.md does not count the runs per processor"
+    amd = re.search(r"(\d+) on AMD EPYC", counts.group(1))
+    intel = re.search(r"(\d+) on Intel", counts.group(1))
+    unrecorded = re.search(r"(\d+) not recorded", counts.group(1))
+    text = " ".join(PAPER_RESULTS.read_text(encoding="utf-8").split())
+    expected = [f"{amd.group(1)} finished on an AMD EPYC", f"{intel.group(1)} on an Intel Xeon",
+                f"{unrecorded.group(1)} before the processor was recorded"]  # fmt: skip
+    assert [phrase for phrase in expected if phrase not in text] == []
