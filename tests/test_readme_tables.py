@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -222,6 +223,14 @@ REPO = SCRIPT.parents[1]
 PAPER_CAPTION = "Test R², pooled, mean over folds"
 # the paper preset's detailed tables, linked from the README
 PAPER_RESULTS = REPO / "docs" / "paper-results.md"
+# the committed paper benchmark's own report, written by ``--report-only``
+PAPER_REPORT = REPO / "benchmarks" / "paper" / "README.md"
+
+
+def one_line(path: Path) -> str:
+    """A document's text with its line breaks and runs of spaces as single spaces, so that a phrase
+    matches wherever the prose is wrapped."""
+    return " ".join(path.read_text(encoding="utf-8").split())
 
 
 def printed_rows(capsys: pytest.CaptureFixture[str], argv: list[str], prefixes: tuple[str, ...]) -> list[str]:
@@ -327,8 +336,6 @@ def section(text: str, heading: str) -> str:
 def test_readme_at_a_glance_quotes_only_numbers_of_the_paper_tables() -> None:
     """The summary at the README's top restates the paper preset's tables (themselves printed from the
     committed leaderboard, tests above): a number there that no paper table holds is stale or invented."""
-    import re
-
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     glance = section(readme, "What it shows, at a glance")
     # the README's results table, the selection table and the transfer-gain tables (not the zero-shot or
@@ -382,7 +389,7 @@ def test_the_readme_says_over_which_seeds_the_spatial_t0_rows_are() -> None:
     saying which seeds the spatial rows are over must change in the same commit."""
     phrase = spatial_t0_seeds_phrase(pd.read_csv(REPO / "benchmarks" / "paper" / "leaderboard.csv"))
     for document in (REPO / "README.md", PAPER_RESULTS):
-        text = " ".join(document.read_text(encoding="utf-8").split())
+        text = one_line(document)
         assert phrase in text, f"{document.name} should say '{phrase}'"
         if not phrase.endswith("seed 0 on both simulators"):  # the older wordings of seed 0 alone
             assert "spatial T0 rows are seed 0's" not in text and "These rows are seed 0's" not in text
@@ -400,9 +407,7 @@ def test_the_spatial_t0_seeds_phrase_names_each_simulator_where_they_differ() ->
 def paper_run_figures() -> dict[str, float]:
     """Runs finished and planned, compute spent and the pending estimate, as the committed paper
     benchmark's own README (written by ``--report-only``) states them."""
-    import re
-
-    text = " ".join((REPO / "benchmarks" / "paper" / "README.md").read_text(encoding="utf-8").split())
+    text = one_line(PAPER_REPORT)
     runs = re.search(r"- Runs: (\d+) succeeded, .*?(\d+) pending .*?, of (\d+);", text)
     compute = re.search(r"- Compute: ([\d.]+) h summed over the (\d+) finished runs", text)
     estimate = re.search(r"about ([\d.]+) h in all", text)
@@ -426,7 +431,7 @@ def test_where_the_paper_run_stands_is_what_its_committed_report_says() -> None:
     )
     pending = f"about {figures['estimate']:.0f} h of compute"
     for document in (REPO / "README.md", PAPER_RESULTS):
-        text = " ".join(document.read_text(encoding="utf-8").split())
+        text = one_line(document)
         assert committed in text, f"{document.name} should say '{committed}'"
         if figures["pending"]:
             assert pending in text, f"{document.name} should say '{pending}' (pending)"
@@ -435,15 +440,13 @@ def test_where_the_paper_run_stands_is_what_its_committed_report_says() -> None:
 def test_the_processor_counts_of_the_paper_run_are_what_its_committed_report_says() -> None:
     """docs/paper-results.md says how many runs finished on which processor class (their scores carry
     that noise): the counts must be the committed report's."""
-    import re
-
-    report = " ".join((REPO / "benchmarks" / "paper" / "README.md").read_text(encoding="utf-8").split())
+    report = one_line(PAPER_REPORT)
     counts = re.search(r"the processor of the call that finished a run: ([^.]*)\.", report)
     assert counts, "benchmarks/paper/README.md does not count the runs per processor"
     amd = re.search(r"(\d+) on AMD EPYC", counts.group(1))
     intel = re.search(r"(\d+) on Intel", counts.group(1))
     unrecorded = re.search(r"(\d+) not recorded", counts.group(1))
-    text = " ".join(PAPER_RESULTS.read_text(encoding="utf-8").split())
+    text = one_line(PAPER_RESULTS)
     expected = [f"{amd.group(1)} finished on an AMD EPYC", f"{intel.group(1)} on an Intel Xeon",
                 f"{unrecorded.group(1)} before the processor was recorded"]  # fmt: skip
     assert [phrase for phrase in expected if phrase not in text] == []
